@@ -1,0 +1,1 @@
+"""Terrain: pure core (no Streamlit here except ``lib.ui``)."""

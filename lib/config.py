@@ -1,0 +1,192 @@
+"""Domain settings from the root ``config.toml``, read once into frozen dataclasses.
+
+Why a typed object: pages and ``lib`` modules read criteria, presets and palettes by attribute,
+and a typo in the TOML fails at load with a clear message instead of deep inside a page.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Literal, Mapping
+
+from lib.errors import TerrainError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_PATH = PROJECT_ROOT / "config.toml"
+
+Direction = Literal["favours", "penalises"]
+DIRECTIONS: tuple[Direction, ...] = ("favours", "penalises")
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """A slider: an indicator column or a criterion derived from results."""
+
+    id: str
+    label: str
+    kind: Literal["indicator", "derived"]
+    direction: Direction
+    help: str
+
+
+@dataclass(frozen=True)
+class Preset:
+    """Named weights (0–100) for one-click settings; criteria not listed weigh 0."""
+
+    id: str
+    label: str
+    help: str
+    weights: Mapping[str, float]
+    directions: Mapping[str, Direction] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Bloc:
+    """A political bloc: MinInt nuance codes and, for sources without nuances, candidate names."""
+
+    id: str
+    label: str
+    nuances: tuple[str, ...]
+    candidates: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Territory:
+    """A territory the app can show; its dataset is ``data_dir / id``."""
+
+    id: str
+    name: str
+    builder: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """Defaults of the capacity planner (all editable in the UI)."""
+
+    volunteers: int
+    outings_per_volunteer: int
+    hours_per_outing: float
+    doors_per_hour_collective: float
+    doors_per_hour_individual: float
+    open_rate: float
+    registered_per_door: float
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything in ``config.toml``."""
+
+    campaign_name: str
+    default_territory: str
+    data_dir: Path
+    max_upload_mb: int
+    map_point_threshold: int
+    territories: Mapping[str, Territory]
+    criteria: Mapping[str, Criterion]
+    presets: Mapping[str, Preset]
+    blocs: Mapping[str, Bloc]
+    default_scheme: str
+    default_k: int
+    min_k: int
+    max_k: int
+    no_data_colour: str
+    palettes: Mapping[int, tuple[str, ...]]
+    capacity: Capacity
+    target_doors: int
+
+    def palette(self, k: int) -> tuple[str, ...]:
+        """The sequential palette for ``k`` classes (clipped to the configured range)."""
+        return self.palettes[min(max(k, self.min_k), self.max_k)]
+
+
+def _fail(problem: str) -> TerrainError:
+    return TerrainError(f"{problem}. Corrigez config.toml.", source="config.toml")
+
+
+def parse_settings(raw: Mapping, *, root: Path = PROJECT_ROOT) -> Settings:
+    """Validate the TOML tree and build :class:`Settings` (raises :class:`TerrainError`)."""
+    try:
+        app = raw["app"]
+        criteria = {
+            cid: Criterion(cid, c["label"], c["kind"], c["direction"], c["help"])
+            for cid, c in raw["criteria"].items()
+        }
+        presets = {
+            pid: Preset(pid, p["label"], p["help"], MappingProxyType(dict(p.get("weights", {}))),
+                        MappingProxyType(dict(p.get("directions", {}))))
+            for pid, p in raw["presets"].items()
+        }
+        blocs = {
+            bid: Bloc(bid, b["label"], tuple(b.get("nuances", ())), tuple(b.get("candidates", ())))
+            for bid, b in raw["blocs"].items()
+        }
+        territories = {
+            tid: Territory(tid, t["name"], t.get("builder", tid), t.get("description", ""))
+            for tid, t in raw["territories"].items()
+        }
+        classes = raw["classes"]
+        palettes = {int(k): tuple(v) for k, v in classes["palettes"].items()}
+        capacity = Capacity(**raw["capacity"])
+    except KeyError as err:
+        raise _fail(f"la clé {err} manque") from err
+    except TypeError as err:
+        raise _fail(f"valeur inattendue ({err})") from err
+
+    for c in criteria.values():
+        if c.kind not in ("indicator", "derived"):
+            raise _fail(f"critère {c.id} : kind doit valoir indicator ou derived")
+        if c.direction not in DIRECTIONS:
+            raise _fail(f"critère {c.id} : direction doit valoir favours ou penalises")
+    for p in presets.values():
+        for cid, w in p.weights.items():
+            if cid not in criteria:
+                raise _fail(f"préréglage {p.id} : critère inconnu {cid}")
+            if not 0 <= float(w) <= 100:
+                raise _fail(f"préréglage {p.id} : le poids de {cid} doit être entre 0 et 100")
+    for k in range(int(classes["min_k"]), int(classes["max_k"]) + 1):
+        if len(palettes.get(k, ())) != k:
+            raise _fail(f"la palette pour {k} classes doit avoir {k} couleurs")
+    if app["default_territory"] not in territories:
+        raise _fail(f"territoire par défaut inconnu : {app['default_territory']}")
+
+    data_dir = Path(os.environ.get("TERRAIN_DATA_DIR", app.get("data_dir", "data")))
+    if not data_dir.is_absolute():
+        data_dir = root / data_dir
+    return Settings(
+        campaign_name=app.get("campaign_name", "Terrain"),
+        default_territory=app["default_territory"],
+        data_dir=data_dir,
+        max_upload_mb=int(app.get("max_upload_mb", 20)),
+        map_point_threshold=int(app.get("map_point_threshold", 3000)),
+        territories=MappingProxyType(territories),
+        criteria=MappingProxyType(criteria),
+        presets=MappingProxyType(presets),
+        blocs=MappingProxyType(blocs),
+        default_scheme=classes["default_scheme"],
+        default_k=int(classes["default_k"]),
+        min_k=int(classes["min_k"]),
+        max_k=int(classes["max_k"]),
+        no_data_colour=classes["no_data_colour"],
+        palettes=MappingProxyType(palettes),
+        capacity=capacity,
+        target_doors=int(raw.get("walk", {}).get("target_doors", 120)),
+    )
+
+
+@lru_cache(maxsize=4)
+def load_settings(path: str = str(CONFIG_PATH)) -> Settings:
+    """Read and validate ``config.toml`` (cached: the file does not change while the app runs)."""
+    try:
+        with open(path, "rb") as fh:
+            raw = tomllib.load(fh)
+    except FileNotFoundError as err:
+        raise TerrainError("fichier introuvable.", source=path) from err
+    except tomllib.TOMLDecodeError as err:
+        raise TerrainError(f"syntaxe TOML invalide ({err}).", source=path) from err
+    return parse_settings(raw, root=Path(path).resolve().parent)

@@ -1,0 +1,28 @@
+"""Territory builds: raw official files → ``data/<territory>/`` (see ``docs/data.md``).
+
+Run ``python -m lib.build paris`` or ``python -m lib.build antony``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from pathlib import Path
+
+from lib.build.common import RAW_DIR, assemble
+from lib.errors import BuildError
+
+BUILDERS: dict[str, str] = {"paris": "lib.build.paris", "antony": "lib.build.antony"}
+
+
+def build(territory_id: str, *, raw_dir: Path = RAW_DIR, out_dir: Path, log=print) -> dict:
+    """Build one territory; the previous dataset stays in place if anything fails."""
+    if territory_id not in BUILDERS:
+        raise BuildError(f"territoire inconnu « {territory_id} ». Territoires disponibles : "
+                         f"{', '.join(sorted(BUILDERS))} (ou --commune / --departement).")
+    log(f"Construction de « {territory_id} » depuis {raw_dir}")
+    started = time.perf_counter()
+    raw = importlib.import_module(BUILDERS[territory_id]).read(Path(raw_dir), log=log)
+    meta = assemble(raw, out_dir=Path(out_dir), log=log)
+    meta["build_seconds"] = round(time.perf_counter() - started, 1)
+    return meta

@@ -1,0 +1,492 @@
+"""Territory-independent build steps: every territory goes through :func:`assemble`.
+
+Territory modules (``paris.py``, ``antony.py``…) only read their raw files into the shapes below;
+centres, station distances, abstention indicators, outlines, metadata and validation are done
+here, once, for all of them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from lib import geo
+from lib.contract import CONTRACT_VERSION, RESULTS_COLUMNS, malformed_ids
+from lib.dataset import write_territory
+from lib.errors import BuildError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+RAW_DIR = PROJECT_ROOT / "raw"
+
+ELECTION_KINDS = {"pres": "Présidentielle", "leg": "Législatives", "mun": "Municipales",
+                  "euro": "Européennes", "reg": "Régionales", "dep": "Départementales"}
+
+
+def election_label(election_id: str) -> str:
+    """French label of an election id (``leg2024t1`` → « Législatives 2024, 1er tour »)."""
+    kind = next((k for k in ELECTION_KINDS if election_id.startswith(k)), None)
+    if kind is None:
+        return election_id
+    rest = election_id[len(kind):]
+    year, _, rnd = rest.partition("t")
+    label = f"{ELECTION_KINDS[kind]} {year}"
+    if rnd:
+        label += ", 1er tour" if rnd == "1" else f", {rnd}e tour"
+    return label
+
+
+@dataclass
+class Source:
+    """A raw source file and its provenance (shown in the app and the README)."""
+
+    id: str
+    title: str
+    publisher: str
+    licence: str
+    url: str
+    files: list[str]
+    note: str = ""
+
+
+@dataclass
+class Indicator:
+    """An indicator column (or a declared missing one) with its metadata."""
+
+    id: str
+    label: str
+    unit: str
+    source: str
+    year: int | None
+    description: str
+    values: pd.Series | None = None  # indexed by bureau_id; None = declared missing
+    reason: str = ""
+
+
+@dataclass
+class RawTerritory:
+    """What a territory module hands to :func:`assemble`."""
+
+    territory_id: str
+    name: str
+    reference_map: str
+    bureaux: gpd.GeoDataFrame  # bureau_id, commune_code, commune_name, bureau_code, area_code, label, geometry
+    area_names: pd.Series  # area_code -> display name
+    area_kind: str  # "arrondissement" | "commune"
+    results: pd.DataFrame  # contract columns
+    registered_election: str  # election whose registered count is the bureau's "registered"
+    sources: list[Source]
+    indicators: list[Indicator] = field(default_factory=list)
+    addresses: pd.DataFrame | None = None  # contract columns minus bureau_id (assigned here)
+    addresses_missing_reason: str = ""
+    weight_points: pd.DataFrame | None = None  # lon, lat, weight: population centre when no BAN
+    stations: pd.DataFrame | None = None  # station_id, name, modes, source, lon, lat
+    trend_pair: tuple[str, str] | None = None  # (earlier, later) election ids for the trend
+    extra_abstention: dict[str, pd.Series] = field(default_factory=dict)  # rates without results
+    notes: list[str] = field(default_factory=list)
+
+
+def raw_path(raw_dir: Path, *parts: str) -> Path:
+    """Path of a raw file, or a :class:`BuildError` naming it when it is missing."""
+    path = Path(raw_dir).joinpath(*parts)
+    if not path.exists():
+        raise BuildError("fichier source absent. Copiez-le depuis shared/data/raw ou "
+                         "indiquez le bon dossier avec --raw.", source=str(path))
+    return path
+
+
+def read_text_table(path: Path, *, sep: str = ";", dtype: Any = str, **kwargs: Any) -> pd.DataFrame:
+    """Read a (possibly gzipped) CSV with a French error on truncation or bad layout."""
+    try:
+        if path.suffix == ".gz":
+            with gzip.open(path, "rb") as fh:
+                data = fh.read()
+            return pd.read_csv(io.BytesIO(data), sep=sep, dtype=dtype, **kwargs)
+        return pd.read_csv(path, sep=sep, dtype=dtype, **kwargs)
+    except (EOFError, OSError, gzip.BadGzipFile) as err:
+        raise BuildError(f"fichier tronqué ou corrompu ({err}).", source=str(path)) from err
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
+        raise BuildError(f"mise en forme inattendue ({err}).", source=str(path)) from err
+
+
+def read_vector(path: Path) -> gpd.GeoDataFrame:
+    """Read a GeoJSON (possibly gzipped) with a French error when it cannot be read."""
+    try:
+        if path.suffix == ".gz":
+            with gzip.open(path, "rb") as fh:
+                return gpd.read_file(io.BytesIO(fh.read()))
+        return gpd.read_file(path)
+    except Exception as err:  # pyogrio raises several types for broken files
+        raise BuildError(f"géométries illisibles ({type(err).__name__}: {err}).",
+                         source=str(path)) from err
+
+
+def require_columns(frame: pd.DataFrame, columns: list[str], *, source: str) -> None:
+    """Stop the build with the list of missing columns."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise BuildError(f"colonnes manquantes : {', '.join(missing)} (colonnes lues : "
+                         f"{', '.join(map(str, frame.columns[:12]))}…).", source=source)
+
+
+def require_bureau_ids(ids: pd.Series, *, source: str) -> None:
+    """Stop the build when a bureau id does not follow ``<INSEE>_<4 chars>``."""
+    bad = malformed_ids(ids)
+    if len(bad):
+        raise BuildError(f"{len(bad)} code(s) de bureau hors format « 75056_0327 » "
+                         f"(ex. {bad.iloc[0]!r}).", source=source)
+
+
+# ---------------------------------------------------------------------------------------------
+# Stations
+# ---------------------------------------------------------------------------------------------
+
+def read_idfm_stations(path: Path) -> pd.DataFrame:
+    """IDFM stations, one row per zone de correspondance (a physical station), modes merged."""
+    raw = read_text_table(path, encoding="utf-8-sig")
+    require_columns(raw, ["id_ref_zdc", "nom_zdc", "mode", "x", "y"], source=str(path))
+    raw = raw.assign(x=pd.to_numeric(raw["x"]), y=pd.to_numeric(raw["y"]))
+    grouped = raw.groupby("id_ref_zdc").agg(
+        name=("nom_zdc", "first"), x=("x", "mean"), y=("y", "mean"),
+        modes=("mode", lambda m: ", ".join(sorted(set(m.str.replace("TRAMWAY", "TRAM"))))))
+    pts = gpd.GeoSeries(gpd.points_from_xy(grouped["x"], grouped["y"]), crs=geo.LAMBERT93)
+    pts = pts.to_crs(geo.WGS84)
+    return pd.DataFrame({
+        "station_id": "IDFM:" + grouped.index.astype(str),
+        "name": grouped["name"].to_numpy(), "modes": grouped["modes"].to_numpy(),
+        "source": "IDFM", "lon": pts.x.round(6).to_numpy(), "lat": pts.y.round(6).to_numpy(),
+    })
+
+
+def read_sncf_stations(path: Path) -> pd.DataFrame:
+    """SNCF passenger stations, deduplicated on ``code_uic``."""
+    raw = read_text_table(path, encoding="utf-8-sig")
+    require_columns(raw, ["code_uic", "libelle", "voyageurs", "x_wgs84", "y_wgs84"], source=str(path))
+    raw = raw[raw["voyageurs"] == "O"].drop_duplicates("code_uic")
+    return pd.DataFrame({
+        "station_id": "SNCF:" + raw["code_uic"].astype(str), "name": raw["libelle"],
+        "modes": "TRAIN", "source": "SNCF",
+        "lon": pd.to_numeric(raw["x_wgs84"]).round(6), "lat": pd.to_numeric(raw["y_wgs84"]).round(6),
+    }).dropna(subset=["lon", "lat"]).reset_index(drop=True)
+
+
+def merge_stations(*frames: pd.DataFrame, same_within_m: float = 150.0) -> pd.DataFrame:
+    """Concatenate station lists; a later station within ``same_within_m`` of an earlier is dropped.
+
+    Why: the same Gare du Nord is in the IDFM and the SNCF lists; counting it twice would not
+    change a nearest distance, but would inflate the station count and clutter the map.
+    """
+    kept: list[pd.DataFrame] = []
+    for frame in frames:
+        frame = frame.reset_index(drop=True)
+        if kept and len(frame):
+            base = pd.concat(kept, ignore_index=True)
+            d = geo.nearest_distance_m(frame["lon"].to_numpy(), frame["lat"].to_numpy(),
+                                       base["lon"].to_numpy(), base["lat"].to_numpy())
+            frame = frame[d > same_within_m]
+        kept.append(frame)
+    return pd.concat(kept, ignore_index=True)
+
+
+def crop_stations(stations: pd.DataFrame, bureaux: gpd.GeoDataFrame, *, margin_m: float = 3000) -> pd.DataFrame:
+    """Stations within ``margin_m`` of the territory (a station across the border still counts)."""
+    area = bureaux.to_crs(geo.LAMBERT93).union_all().buffer(margin_m)
+    x, y = geo.lonlat_to_l93(stations["lon"].to_numpy(), stations["lat"].to_numpy())
+    inside = shapely.contains_xy(area, x, y)
+    return stations[inside].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Results carried across boundary vintages
+# ---------------------------------------------------------------------------------------------
+
+def transfer_weights(old: gpd.GeoDataFrame, new: gpd.GeoDataFrame, *, old_id: str, new_id: str,
+                     address_old: pd.Series | None, address_new: pd.Series | None) -> pd.DataFrame:
+    """Share of each old bureau that goes to each new bureau (rows of an old bureau sum to 1).
+
+    Weighted by the addresses in each old ∩ new intersection; an old bureau that holds no address
+    falls back to intersection areas (Lambert-93). Parts of an old bureau outside every new bureau
+    are spread over the parts inside, so totals are conserved.
+    """
+    weights = []
+    with_addresses: set[str] = set()
+    if address_old is not None and address_new is not None:
+        pairs = pd.DataFrame({"old": address_old, "new": address_new}).dropna()
+        counts = pairs.groupby(["old", "new"]).size().rename("n").reset_index()
+        counts["weight"] = counts["n"] / counts.groupby("old")["n"].transform("sum")
+        weights.append(counts[["old", "new", "weight"]].assign(method="addresses"))
+        with_addresses = set(counts["old"])
+    rest = old[~old[old_id].isin(with_addresses)]
+    if len(rest):
+        pieces = gpd.overlay(rest[[old_id, "geometry"]].to_crs(geo.LAMBERT93),
+                             new[[new_id, "geometry"]].to_crs(geo.LAMBERT93),
+                             how="intersection", keep_geom_type=True)
+        pieces["area"] = pieces.area
+        pieces = pieces[pieces["area"] > 0]
+        pieces["weight"] = pieces["area"] / pieces.groupby(old_id)["area"].transform("sum")
+        weights.append(pd.DataFrame({"old": pieces[old_id], "new": pieces[new_id],
+                                     "weight": pieces["weight"], "method": "area"}))
+    return pd.concat(weights, ignore_index=True)
+
+
+COUNT_COLUMNS = ["registered", "voters", "expressed", "blank", "null"]
+
+
+def carry_results(results: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
+    """Move long-format results from old bureau ids onto new ones with ``weights``.
+
+    Bureau totals (registered, voters…) and candidate votes are carried separately, then shares
+    are recomputed on the carried totals. Output rows are flagged ``carried``.
+    """
+    totals = results.drop_duplicates(["bureau_id", "election"])[["bureau_id", "election", *COUNT_COLUMNS]]
+    t = totals.merge(weights, left_on="bureau_id", right_on="old")
+    for col in COUNT_COLUMNS:
+        t[col] = t[col] * t["weight"]
+    t = t.groupby(["new", "election"], as_index=False)[COUNT_COLUMNS].sum(min_count=1)
+
+    v = results[["bureau_id", "election", "candidate", "nuance", "votes"]].merge(
+        weights, left_on="bureau_id", right_on="old")
+    v["votes"] = v["votes"] * v["weight"]
+    v = v.groupby(["new", "election", "candidate", "nuance"], as_index=False, dropna=False)["votes"].sum()
+    out = v.merge(t, on=["new", "election"], how="left").rename(columns={"new": "bureau_id"})
+    out["share"] = out["votes"] / out["expressed"] * 100
+    out["value_kind"] = "votes"
+    out["carried"] = True
+    return out[RESULTS_COLUMNS]
+
+
+# ---------------------------------------------------------------------------------------------
+# Assembly
+# ---------------------------------------------------------------------------------------------
+
+def bureau_totals(results: pd.DataFrame) -> pd.DataFrame:
+    """One row per bureau × election with registered, voters, expressed."""
+    return results.drop_duplicates(["bureau_id", "election"])[
+        ["bureau_id", "election", "registered", "voters", "expressed", "carried"]]
+
+
+def abstention_rates(results: pd.DataFrame) -> pd.DataFrame:
+    """Abstention (% of registered) per bureau (rows) and election (columns)."""
+    totals = bureau_totals(results)
+    rate = 100 * (1 - totals["voters"] / totals["registered"])
+    return totals.assign(rate=rate).pivot(index="bureau_id", columns="election", values="rate")
+
+
+def _centres(bureaux: gpd.GeoDataFrame, addresses: pd.DataFrame | None,
+             weight_points: pd.DataFrame | None) -> pd.DataFrame:
+    """Address-weighted centre per bureau; population-weighted or polygon point as fallbacks."""
+    rep = bureaux.to_crs(geo.LAMBERT93).representative_point().to_crs(geo.WGS84)
+    out = pd.DataFrame({"centre_lon": rep.x.to_numpy(), "centre_lat": rep.y.to_numpy(),
+                        "centre_method": "polygon"}, index=bureaux["bureau_id"].to_numpy())
+    if addresses is not None and len(addresses):
+        mean = addresses.groupby("bureau_id")[["lon", "lat"]].mean()
+        out.loc[mean.index, ["centre_lon", "centre_lat"]] = mean[["lon", "lat"]].to_numpy()
+        out.loc[mean.index, "centre_method"] = "addresses"
+    elif weight_points is not None and len(weight_points):
+        owner = geo.assign_points(weight_points["lon"].to_numpy(), weight_points["lat"].to_numpy(),
+                                  bureaux, "bureau_id")
+        wp = weight_points.assign(bureau_id=owner.to_numpy()).dropna(subset=["bureau_id"])
+        wp = wp[wp["weight"] > 0]
+        if len(wp):
+            sums = wp.assign(wx=wp["lon"] * wp["weight"], wy=wp["lat"] * wp["weight"]).groupby(
+                "bureau_id")[["wx", "wy", "weight"]].sum()
+            out.loc[sums.index, "centre_lon"] = (sums["wx"] / sums["weight"]).to_numpy()
+            out.loc[sums.index, "centre_lat"] = (sums["wy"] / sums["weight"]).to_numpy()
+            out.loc[sums.index, "centre_method"] = "population"
+    out["centre_lon"] = out["centre_lon"].astype(float).round(6)
+    out["centre_lat"] = out["centre_lat"].astype(float).round(6)
+    return out
+
+
+def assemble(raw: RawTerritory, *, out_dir: Path, log=print) -> dict[str, Any]:
+    """Turn a :class:`RawTerritory` into a validated dataset under ``out_dir / id``."""
+    t0 = time.perf_counter()
+    bureaux = geo.make_valid(raw.bureaux.copy())
+    require_bureau_ids(bureaux["bureau_id"], source="contours des bureaux")
+    if bureaux["bureau_id"].duplicated().any():
+        raise BuildError(f"bureau en double dans les contours : "
+                         f"{bureaux.loc[bureaux['bureau_id'].duplicated(), 'bureau_id'].iloc[0]}.",
+                         source="contours des bureaux")
+    ids = set(bureaux["bureau_id"])
+
+    # Addresses → bureaux (point in polygon on the reference map).
+    addresses = None
+    unassigned = None
+    if raw.addresses is not None:
+        owner = geo.assign_points(raw.addresses["lon"].to_numpy(), raw.addresses["lat"].to_numpy(),
+                                  bureaux, "bureau_id")
+        addresses = raw.addresses.assign(bureau_id=owner.to_numpy())
+        unassigned = int(addresses["bureau_id"].isna().sum())
+        addresses = addresses.dropna(subset=["bureau_id"]).reset_index(drop=True)
+        log(f"  adresses : {len(addresses)} affectées, {unassigned} hors bureaux")
+
+    centres = _centres(bureaux, addresses, raw.weight_points)
+    results = raw.results[raw.results["bureau_id"].isin(ids)].reset_index(drop=True)
+    dropped = len(raw.results) - len(results)
+    if dropped:
+        log(f"  résultats : {dropped} lignes de bureaux hors carte de référence ignorées")
+
+    reg = bureau_totals(results)
+    reg = reg[reg["election"] == raw.registered_election].set_index("bureau_id")["registered"]
+    bureaux = bureaux.assign(
+        registered=bureaux["bureau_id"].map(reg).astype(float),
+        n_addresses=(bureaux["bureau_id"].map(addresses.groupby("bureau_id").size()).fillna(0)
+                     .astype("Int64") if addresses is not None else pd.array([pd.NA] * len(bureaux), dtype="Int64")),
+        centre_lon=bureaux["bureau_id"].map(centres["centre_lon"]),
+        centre_lat=bureaux["bureau_id"].map(centres["centre_lat"]),
+        centre_method=bureaux["bureau_id"].map(centres["centre_method"]),
+    )
+
+    # Stations and distances.
+    stations = raw.stations if raw.stations is not None else pd.DataFrame(
+        columns=["station_id", "name", "modes", "source", "lon", "lat"])
+    stations = crop_stations(stations, bureaux) if len(stations) else stations
+
+    # Indicators: abstention per election, trend, station distance, registered, territory ones.
+    abst = abstention_rates(results)
+    ind = pd.DataFrame(index=pd.Index(bureaux["bureau_id"], name="bureau_id"))
+    indicator_meta: list[dict[str, Any]] = []
+    election_meta = _election_meta(results, raw)
+    for e in election_meta:
+        col = f"abstention_{e['id']}"
+        if e["id"] in abst.columns:
+            ind[col] = abst[e["id"]].reindex(ind.index)
+        elif e["id"] in raw.extra_abstention:
+            ind[col] = raw.extra_abstention[e["id"]].reindex(ind.index)
+        else:
+            continue
+        indicator_meta.append({"id": col, "label": f"Abstention — {e['label']}", "unit": "% des inscrits",
+                               "source": e["source"], "year": e["year"], "available": True,
+                               "description": "100 × (1 − votants / inscrits)"
+                               + (" ; valeurs reportées depuis les bureaux 2017" if e["carried"] else "")})
+    if raw.trend_pair:
+        early, late = raw.trend_pair
+        if f"abstention_{early}" in ind and f"abstention_{late}" in ind:
+            ind["abstention_trend"] = ind[f"abstention_{late}"] - ind[f"abstention_{early}"]
+            indicator_meta.append({
+                "id": "abstention_trend", "label": "Évolution de l'abstention",
+                "unit": "points de %", "source": "Ministère de l'Intérieur",
+                "year": int(_year(late)), "available": True,
+                "description": f"abstention {election_label(late)} − abstention {election_label(early)}",
+                "pair": [early, late]})
+    if "abstention_trend" not in ind:
+        indicator_meta.append({"id": "abstention_trend", "available": False,
+                               "reason": "pas deux élections comparables dans les données"})
+    if len(stations):
+        ind["station_distance"] = geo.nearest_distance_m(
+            bureaux["centre_lon"].to_numpy(), bureaux["centre_lat"].to_numpy(),
+            stations["lon"].to_numpy(), stations["lat"].to_numpy()).round(0)
+        indicator_meta.append({
+            "id": "station_distance", "label": "Distance à la gare ou station la plus proche",
+            "unit": "m", "source": ", ".join(sorted(stations["source"].unique())), "year": None,
+            "available": True,
+            "description": "du centre du bureau (pondéré par les adresses, sinon par la population "
+                           "ou le polygone) à la station de métro, RER, tram ou train la plus proche"})
+    else:
+        indicator_meta.append({"id": "station_distance", "available": False,
+                               "reason": "aucune liste de gares pour ce territoire"})
+    ind["registered"] = bureaux.set_index("bureau_id")["registered"].reindex(ind.index)
+    indicator_meta.append({"id": "registered", "label": "Inscrits", "unit": "électeurs",
+                           "source": "Ministère de l'Intérieur",
+                           "year": int(_year(raw.registered_election)), "available": True,
+                           "description": f"inscrits — {election_label(raw.registered_election)}"})
+    for extra in raw.indicators:
+        if extra.values is None:
+            indicator_meta.append({"id": extra.id, "label": extra.label, "available": False,
+                                   "reason": extra.reason})
+            continue
+        ind[extra.id] = pd.to_numeric(extra.values, errors="coerce").reindex(ind.index).astype(float)
+        indicator_meta.append({"id": extra.id, "label": extra.label, "unit": extra.unit,
+                               "source": extra.source, "year": extra.year, "available": True,
+                               "description": extra.description})
+    ind = ind.replace([np.inf, -np.inf], np.nan).round(4).reset_index()
+
+    outlines = geo.dissolve_outlines(bureaux, by="area_code", names=raw.area_names, kind=raw.area_kind)
+    slim = geo.slim_for_display(bureaux)
+    slim = slim[["bureau_id", "commune_code", "commune_name", "bureau_code", "area_code", "label",
+                 "registered", "n_addresses", "centre_lon", "centre_lat", "centre_method", "geometry"]]
+
+    metadata = {
+        "contract_version": CONTRACT_VERSION,
+        "territory_id": raw.territory_id,
+        "name": raw.name,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "reference_map": raw.reference_map,
+        "sources": [vars(s) for s in raw.sources],
+        "elections": election_meta,
+        "indicators": indicator_meta,
+        "abstention_trend": ({"from": raw.trend_pair[0], "to": raw.trend_pair[1]}
+                             if "abstention_trend" in ind else None),
+        "coverage": {
+            "bureaux": len(bureaux),
+            "addresses": None if addresses is None else len(addresses),
+            "addresses_unassigned": unassigned,
+            "addresses_missing_reason": raw.addresses_missing_reason or None,
+            "stations": len(stations),
+            "registered": float(np.nansum(bureaux["registered"])),
+        },
+        "notes": raw.notes,
+    }
+    folder = write_territory(out_dir, raw.territory_id, metadata=metadata, bureaux=slim,
+                             results=results, indicators=ind, stations=stations,
+                             outlines=outlines, addresses=addresses)
+    metadata["build_seconds"] = round(time.perf_counter() - t0, 1)
+    log(f"  écrit dans {folder} en {metadata['build_seconds']} s")
+    return metadata
+
+
+def _year(election_id: str) -> str:
+    digits = "".join(ch for ch in election_id if ch.isdigit())
+    return digits[:4] or "0"
+
+
+def _election_meta(results: pd.DataFrame, raw: RawTerritory) -> list[dict[str, Any]]:
+    """One descriptor per election (with results or only an abstention rate), oldest first."""
+    meta: list[dict[str, Any]] = []
+    groups = results.groupby("election", sort=False)
+    for election_id, rows in groups:
+        kind = next((k for k in ELECTION_KINDS if str(election_id).startswith(k)), "import")
+        rnd = str(election_id).rpartition("t")[2] if "t" in str(election_id)[len(kind):] else None
+        meta.append({
+            "id": str(election_id), "label": election_label(str(election_id)), "kind": kind,
+            "year": int(_year(str(election_id))), "round": int(rnd) if rnd and rnd.isdigit() else None,
+            "value_kind": str(rows["value_kind"].iloc[0]), "carried": bool(rows["carried"].any()),
+            "source": _source_of(str(election_id), raw), "bureaux": int(rows["bureau_id"].nunique()),
+            "has_results": True,
+        })
+    for election_id in raw.extra_abstention:
+        meta.append({"id": election_id, "label": election_label(election_id),
+                     "kind": next((k for k in ELECTION_KINDS if election_id.startswith(k)), "import"),
+                     "year": int(_year(election_id)), "round": None, "value_kind": None,
+                     "carried": False, "source": _source_of(election_id, raw),
+                     "bureaux": int(raw.extra_abstention[election_id].notna().sum()),
+                     "has_results": False})
+    return sorted(meta, key=lambda e: (e["year"], e["id"]))
+
+
+def _source_of(election_id: str, raw: RawTerritory) -> str:
+    for s in raw.sources:
+        if election_id in s.note:
+            return s.title
+    return "Ministère de l'Intérieur"
+
+
+def to_float(series: pd.Series) -> pd.Series:
+    """French-formatted numbers (« 1 234,5 ») to floats; unreadable → NaN."""
+    text = series.astype("string").str.replace("\u202f", "", regex=False).str.replace(" ", "", regex=False)
+    return pd.to_numeric(text.str.replace(",", ".", regex=False).str.rstrip("%"), errors="coerce")
+
+
+def attach_nuance(frame: pd.DataFrame, mapping: Mapping[str, str]) -> pd.Series:
+    """Nuance per candidate name when the source gives none (documented mapping)."""
+    return frame["candidate"].map(mapping).astype("string")

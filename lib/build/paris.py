@@ -1,0 +1,201 @@
+"""Paris (75056): 2026 bureaux, 2017 results carried over, municipales 2026, BAN, IDFM/SNCF.
+
+Raw files (``raw/``, see ``raw/SOURCES.md``):
+- ``paris_joo_yan_2026/paris_2026_t1.geojson.gz``: 2026 bureaux (reference map), municipales
+  2026 T1 shares, abstention 2020 and 2026, RPLS social dwellings, Filosofi median income.
+- ``paris_aktiur_2017/secteurs-des-bureaux-de-vote.geojson``: 2017 bureaux.
+- ``paris_aktiur_2017/paris_2017_resultats_par_bureau_long.csv.gz``: 2017 official results.
+- ``ban_paris/adresses-75.csv.gz``: BAN addresses; ``idfm_gares``, ``sncf_gares``: stations.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from lib import geo
+from lib.build.common import (
+    Indicator,
+    RawTerritory,
+    Source,
+    carry_results,
+    merge_stations,
+    raw_path,
+    read_idfm_stations,
+    read_sncf_stations,
+    read_text_table,
+    read_vector,
+    require_bureau_ids,
+    require_columns,
+    transfer_weights,
+)
+from lib.contract import RESULTS_COLUMNS
+
+COMMUNE = "75056"
+MUN2026_LISTS = {  # column of the source → list head as printed in the source's column names
+    "pct_gregoire": "GRÉGOIRE", "pct_dati": "DATI", "pct_chikirou": "CHIKIROU",
+    "pct_bournazel": "BOURNAZEL", "pct_knafo": "KNAFO", "pct_autres": "Autres listes",
+}
+ELECTIONS_2017 = {("presidentielle_2017", "1"): "pres2017t1", ("presidentielle_2017", "2"): "pres2017t2",
+                  ("legislatives_2017", "1"): "leg2017t1", ("legislatives_2017", "2"): "leg2017t2"}
+
+SOURCES = [
+    Source("paris_bv_2026", "Secteurs des bureaux de vote 2026 et municipales 2026 (1er tour) par bureau",
+           "Ville de Paris ; Ministère de l'Intérieur ; INSEE Filosofi 2021 ; SDES RPLS 2024 "
+           "(assemblés par le projet Joo-Yan/ParisSocioElect)",
+           "ODbL (Ville de Paris) ; Licence Ouverte 2.0 (MinInt, INSEE, SDES)",
+           "https://github.com/Joo-Yan/ParisSocioElect-ElectionsMunicipales2026",
+           ["paris_joo_yan_2026/paris_2026_t1.geojson.gz"], note="mun2026t1 mun2020t1"),
+    Source("paris_bv_2017", "Secteurs des bureaux de vote 2017", "Ville de Paris (opendata.paris.fr)",
+           "ODbL", "https://opendata.paris.fr/explore/dataset/secteurs-des-bureaux-de-vote/",
+           ["paris_aktiur_2017/secteurs-des-bureaux-de-vote.geojson"]),
+    Source("minint_2017", "Résultats 2017 par bureau de vote (présidentielle, législatives)",
+           "Ministère de l'Intérieur (extraits Paris publiés par aktiur/carte-bureaux)",
+           "Licence Ouverte", "https://github.com/aktiur/carte-bureaux",
+           ["paris_aktiur_2017/paris_2017_resultats_par_bureau_long.csv.gz"],
+           note="pres2017t1 pres2017t2 leg2017t1 leg2017t2"),
+    Source("ban_75", "Base Adresse Nationale, Paris", "DINUM / IGN (adresse.data.gouv.fr)",
+           "Licence Ouverte 2.0", "https://adresse.data.gouv.fr/", ["ban_paris/adresses-75.csv.gz"]),
+    Source("idfm_gares", "Emplacement des gares IDF", "Île-de-France Mobilités", "ODbL",
+           "https://data.iledefrance-mobilites.fr/explore/dataset/emplacement-des-gares-idf/",
+           ["idfm_gares/emplacement-des-gares-idf.csv.gz"]),
+    Source("sncf_gares", "Liste des gares", "SNCF Réseau", "ODbL (à confirmer)",
+           "https://data.sncf.com/explore/dataset/liste-des-gares/", ["sncf_gares/liste-des-gares.csv.gz"]),
+]
+
+
+def _arrondissement_name(text: str) -> str:
+    return "Paris " + text.replace(" arr.", "")
+
+
+def read_bureaux_2026(raw_dir: Path) -> gpd.GeoDataFrame:
+    """The 2026 reference map with the socio-electoral attributes of the same file."""
+    path = raw_path(raw_dir, "paris_joo_yan_2026", "paris_2026_t1.geojson.gz")
+    gdf = read_vector(path)
+    require_columns(gdf, ["code_bv", "arrondissement", "inscrits", "abstentions", "taux_abstention_2020",
+                          "revenu_median", "n_hlm", *MUN2026_LISTS], source=str(path))
+    gdf["bureau_id"] = COMMUNE + "_" + gdf["code_bv"].astype(str)
+    require_bureau_ids(gdf["bureau_id"], source=str(path))
+    return gdf.to_crs(geo.WGS84)
+
+
+def read_results_2017(raw_dir: Path) -> pd.DataFrame:
+    """2017 official results on the 2017 bureau ids (``arr-num``), contract columns."""
+    path = raw_path(raw_dir, "paris_aktiur_2017", "paris_2017_resultats_par_bureau_long.csv.gz")
+    raw = read_text_table(path, sep=",")
+    require_columns(raw, ["id_bv_paris", "scrutin", "tour", "inscrits", "votants", "blancs", "nuls",
+                          "exprimes", "nom", "prenom", "nuance", "voix"], source=str(path))
+    election = [ELECTIONS_2017.get((s, t)) for s, t in zip(raw["scrutin"], raw["tour"], strict=True)]
+    out = pd.DataFrame({
+        "bureau_id": raw["id_bv_paris"], "election": election,
+        "registered": pd.to_numeric(raw["inscrits"]), "voters": pd.to_numeric(raw["votants"]),
+        "expressed": pd.to_numeric(raw["exprimes"]), "blank": pd.to_numeric(raw["blancs"]),
+        "null": pd.to_numeric(raw["nuls"]),
+        "candidate": raw["nom"].str.strip() + " " + raw["prenom"].str.strip(),
+        "nuance": raw["nuance"], "votes": pd.to_numeric(raw["voix"]),
+    })
+    if out["election"].isna().any():
+        raise ValueError("unexpected scrutin/tour in the 2017 file")
+    return out
+
+
+def mun2026_results(bureaux: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Municipales 2026 T1 in contract form: the source has shares only, no votes."""
+    registered = pd.to_numeric(bureaux["inscrits"]).astype(float)
+    voters = registered - pd.to_numeric(bureaux["abstentions"]).astype(float)
+    frames = []
+    for col, candidate in MUN2026_LISTS.items():
+        frames.append(pd.DataFrame({
+            "bureau_id": bureaux["bureau_id"].to_numpy(), "election": "mun2026t1",
+            "registered": registered.to_numpy(), "voters": voters.to_numpy(),
+            "expressed": float("nan"), "blank": float("nan"), "null": float("nan"),
+            "candidate": candidate, "nuance": pd.NA, "votes": float("nan"),
+            "share": pd.to_numeric(bureaux[col]).astype(float).to_numpy(),
+            "value_kind": "share", "carried": False,
+        }))
+    return pd.concat(frames, ignore_index=True)
+
+
+def read_addresses(raw_dir: Path) -> pd.DataFrame:
+    """BAN addresses of Paris in contract columns (bureau assigned later)."""
+    path = raw_path(raw_dir, "ban_paris", "adresses-75.csv.gz")
+    raw = read_text_table(path)
+    require_columns(raw, ["id", "numero", "rep", "nom_voie", "code_postal", "code_insee", "lon", "lat"],
+                    source=str(path))
+    number = raw["numero"].fillna("").str.strip() + raw["rep"].fillna("").str.strip().str.lower()
+    return pd.DataFrame({
+        "address_id": raw["id"], "number": number, "street": raw["nom_voie"],
+        "postcode": raw["code_postal"], "commune_code": raw["code_insee"],
+        "label": number + " " + raw["nom_voie"] + ", " + raw["code_postal"] + " Paris",
+        "lon": pd.to_numeric(raw["lon"]), "lat": pd.to_numeric(raw["lat"]),
+    }).dropna(subset=["lon", "lat"]).drop_duplicates("address_id").reset_index(drop=True)
+
+
+def read(raw_dir: Path, log=print) -> RawTerritory:
+    """Read every Paris source into a :class:`RawTerritory`."""
+    b26 = read_bureaux_2026(raw_dir)
+    b26 = geo.make_valid(b26)
+    arr_text = b26["arrondissement"].astype(str)
+    bureaux = gpd.GeoDataFrame({
+        "bureau_id": b26["bureau_id"], "commune_code": COMMUNE, "commune_name": "Paris",
+        "bureau_code": b26["code_bv"].astype(str), "area_code": b26["code_bv"].str[:2],
+        "label": arr_text.map(_arrondissement_name) + " — bureau " + b26["code_bv"].astype(str),
+    }, geometry=b26.geometry, crs=geo.WGS84)
+    area_names = pd.Series(arr_text.map(_arrondissement_name).to_numpy(),
+                           index=b26["code_bv"].str[:2].to_numpy()).groupby(level=0).first()
+
+    addresses = read_addresses(raw_dir)
+    log(f"  BAN : {len(addresses)} adresses lues")
+
+    # 2017 results → 2026 bureaux, weighted by addresses in each old ∩ new piece.
+    path17 = raw_path(raw_dir, "paris_aktiur_2017", "secteurs-des-bureaux-de-vote.geojson")
+    b17 = geo.make_valid(read_vector(path17).to_crs(geo.WGS84))
+    require_columns(b17, ["id_bv"], source=str(path17))
+    res17 = read_results_2017(raw_dir)
+    lon, lat = addresses["lon"].to_numpy(), addresses["lat"].to_numpy()
+    weights = transfer_weights(
+        b17, bureaux, old_id="id_bv", new_id="bureau_id",
+        address_old=geo.assign_points(lon, lat, b17, "id_bv"),
+        address_new=geo.assign_points(lon, lat, bureaux, "bureau_id"))
+    log(f"  report 2017→2026 : {weights['old'].nunique()} bureaux 2017, "
+        f"{(weights['method'] == 'area').sum()} pièces pondérées par la surface")
+    carried = carry_results(res17, weights)
+    results = pd.concat([carried, mun2026_results(b26)], ignore_index=True)[RESULTS_COLUMNS]
+
+    stations = merge_stations(read_idfm_stations(raw_path(raw_dir, "idfm_gares", "emplacement-des-gares-idf.csv.gz")),
+                              read_sncf_stations(raw_path(raw_dir, "sncf_gares", "liste-des-gares.csv.gz")))
+
+    by_id = b26.set_index("bureau_id")
+    registered = pd.to_numeric(by_id["inscrits"]).astype(float)
+    indicators = [
+        Indicator("social_housing", "Logements sociaux pour 100 inscrits", "logements / 100 inscrits",
+                  "SDES RPLS 2024 (rapporté aux bureaux par ParisSocioElect)", 2024,
+                  "logements sociaux RPLS attribués au bureau ÷ inscrits 2026 × 100",
+                  values=pd.to_numeric(by_id["n_hlm"]) / registered * 100),
+        Indicator("median_income", "Revenu disponible médian", "€ par unité de consommation et par an",
+                  "INSEE Filosofi 2021 (IRIS → bureau, interpolation surfacique par ParisSocioElect)", 2021,
+                  "médiane du revenu disponible par UC de l'IRIS, pondérée par la surface",
+                  values=pd.to_numeric(by_id["revenu_median"])),
+        Indicator("poverty_rate", "Ménages pauvres", "", "", None, "",
+                  reason="Filosofi par IRIS existe pour Paris mais sans contours IRIS : "
+                         "impossible de le rapporter aux bureaux sans inventer"),
+        Indicator("mean_living_standard", "Niveau de vie moyen", "", "", None, "",
+                  reason="carreaux Filosofi 200 m non disponibles pour Paris"),
+        Indicator("seniors_share", "Part des 65 ans et plus", "", "", None, "",
+                  reason="carreaux Filosofi 200 m non disponibles pour Paris"),
+    ]
+    return RawTerritory(
+        territory_id="paris", name="Paris",
+        reference_map="Secteurs des bureaux de vote 2026 (Ville de Paris)",
+        bureaux=bureaux, area_names=area_names, area_kind="arrondissement",
+        results=results, registered_election="mun2026t1", sources=SOURCES,
+        indicators=indicators, addresses=addresses, stations=stations,
+        trend_pair=("mun2020t1", "mun2026t1"),
+        extra_abstention={"mun2020t1": pd.to_numeric(by_id["taux_abstention_2020"]).astype(float)},
+        notes=["Résultats 2017 reportés des bureaux 2017 vers les bureaux 2026 au prorata des "
+               "adresses BAN de chaque intersection (surface à défaut) : totaux conservés.",
+               "Municipales 2026 : la source ne donne que des pourcentages (pas de voix).",
+               "Abstention municipales 2020 : taux de la source, bureaux renumérotés par ParisSocioElect."],
+    )

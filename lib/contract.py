@@ -1,0 +1,166 @@
+"""The territory data contract (``docs/data.md``), checked on build and on load.
+
+Each ``check_*`` returns a list of French problems (empty = valid) so the build can report
+everything at once; :func:`require` turns a non-empty list into a :class:`DataContractError`
+naming the file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from lib.errors import DataContractError
+
+CONTRACT_VERSION = 1
+BUREAU_ID_PATTERN = re.compile(r"^(\d{5}|2[AB]\d{3})_[0-9A-Z]{4}$")
+ELECTION_PATTERN = re.compile(r"^(pres|leg|mun|euro|reg|dep|import_)[a-z0-9_]*$")
+
+BUREAUX_COLUMNS = ["bureau_id", "commune_code", "commune_name", "bureau_code", "area_code", "label",
+                   "registered", "n_addresses", "centre_lon", "centre_lat", "centre_method",
+                   "geometry"]
+RESULTS_COLUMNS = ["bureau_id", "election", "registered", "voters", "expressed", "blank", "null",
+                   "candidate", "nuance", "votes", "share", "value_kind", "carried"]
+ADDRESSES_COLUMNS = ["address_id", "bureau_id", "number", "street", "postcode", "commune_code",
+                     "label", "lon", "lat"]
+STATIONS_COLUMNS = ["station_id", "name", "modes", "source", "lon", "lat"]
+OUTLINES_COLUMNS = ["area_code", "name", "kind", "label_lon", "label_lat", "geometry"]
+METADATA_KEYS = ["contract_version", "territory_id", "name", "built_at", "reference_map",
+                 "sources", "elections", "indicators", "coverage"]
+
+
+def _missing_columns(frame: pd.DataFrame, expected: Iterable[str]) -> list[str]:
+    missing = [c for c in expected if c not in frame.columns]
+    return [f"colonnes manquantes : {', '.join(missing)}"] if missing else []
+
+
+def malformed_ids(ids: pd.Series) -> pd.Series:
+    """The ids that do not follow ``<commune INSEE>_<4-char bureau code>``."""
+    as_str = ids.astype("string")
+    ok = as_str.str.fullmatch(BUREAU_ID_PATTERN.pattern).fillna(False).astype(bool)
+    return as_str[~ok]
+
+
+def _check_ids(ids: pd.Series, *, unique: bool) -> list[str]:
+    problems = []
+    bad = malformed_ids(ids)
+    if len(bad):
+        sample = ", ".join(map(repr, bad.head(3).tolist()))
+        problems.append(f"{len(bad)} identifiant(s) de bureau mal formé(s) (attendu "
+                        f"« 75056_0327 ») : {sample}")
+    if unique and ids.duplicated().any():
+        dup = ids[ids.duplicated()].head(3).tolist()
+        problems.append(f"identifiants de bureau en double : {', '.join(map(str, dup))}")
+    return problems
+
+
+def check_bureaux(bureaux: gpd.GeoDataFrame) -> list[str]:
+    """Problems of ``bureaux.parquet``: columns, ids, CRS, geometry."""
+    problems = _missing_columns(bureaux, BUREAUX_COLUMNS)
+    if problems:
+        return problems
+    if len(bureaux) == 0:
+        return ["aucun bureau"]
+    problems += _check_ids(bureaux["bureau_id"], unique=True)
+    if bureaux.crs is None or not bureaux.crs.equals("EPSG:4326"):
+        problems.append(f"système de coordonnées {bureaux.crs} au lieu d'EPSG:4326")
+    geom = bureaux.geometry
+    if geom.isna().any() or geom.is_empty.any():
+        problems.append(f"{int((geom.isna() | geom.is_empty).sum())} bureau(x) sans géométrie")
+    elif (~geom.is_valid).any():
+        problems.append(f"{int((~geom.is_valid).sum())} géométrie(s) invalide(s)")
+    types = set(geom.dropna().geom_type.unique()) - {"Polygon", "MultiPolygon"}
+    if types:
+        problems.append(f"géométries non polygonales : {', '.join(sorted(types))}")
+    if (pd.to_numeric(bureaux["registered"], errors="coerce") < 0).any():
+        problems.append("nombre d'inscrits négatif")
+    return problems
+
+
+def check_results(results: pd.DataFrame, bureau_ids: pd.Series) -> list[str]:
+    """Problems of ``results.parquet``: columns, ids known, values in range."""
+    problems = _missing_columns(results, RESULTS_COLUMNS)
+    if problems or results.empty:
+        return problems
+    unknown = set(results["bureau_id"].unique()) - set(bureau_ids)
+    if unknown:
+        problems.append(f"{len(unknown)} bureau(x) absents de bureaux.parquet : "
+                        f"{', '.join(sorted(map(str, unknown))[:3])}")
+    bad_election = ~results["election"].astype(str).str.match(ELECTION_PATTERN.pattern)
+    if bad_election.any():
+        problems.append(f"identifiant d'élection inattendu : {results.loc[bad_election, 'election'].iloc[0]!r}")
+    for col in ("registered", "voters", "expressed", "votes", "share"):
+        values = pd.to_numeric(results[col], errors="coerce")
+        if (values < 0).any():
+            problems.append(f"valeurs négatives dans « {col} »")
+    share = pd.to_numeric(results["share"], errors="coerce")
+    if (share > 100.0001).any():
+        problems.append("part des exprimés supérieure à 100 %")
+    if share.isna().any():
+        problems.append("part des exprimés manquante")
+    kinds = set(results["value_kind"].dropna().unique()) - {"votes", "share"}
+    if kinds:
+        problems.append(f"value_kind inconnu : {', '.join(sorted(kinds))}")
+    return problems
+
+
+def check_indicators(indicators: pd.DataFrame, bureau_ids: pd.Series,
+                     declared: Iterable[str]) -> list[str]:
+    """Problems of ``indicators.parquet``: one row per bureau, declared columns, numeric."""
+    problems = _missing_columns(indicators, ["bureau_id"])
+    if problems:
+        return problems
+    if set(indicators["bureau_id"]) != set(bureau_ids) or indicators["bureau_id"].duplicated().any():
+        problems.append("les lignes ne correspondent pas une à une aux bureaux")
+    for ind in declared:
+        if ind not in indicators.columns:
+            problems.append(f"indicateur déclaré mais absent : {ind}")
+        elif not pd.api.types.is_numeric_dtype(indicators[ind]):
+            problems.append(f"indicateur non numérique : {ind}")
+        elif np.isinf(indicators[ind].to_numpy(dtype=float, na_value=np.nan)).any():
+            problems.append(f"valeur infinie dans l'indicateur {ind}")
+    return problems
+
+
+def check_addresses(addresses: pd.DataFrame, bureau_ids: pd.Series) -> list[str]:
+    """Problems of ``addresses.parquet``."""
+    problems = _missing_columns(addresses, ADDRESSES_COLUMNS)
+    if problems:
+        return problems
+    unknown = set(addresses["bureau_id"].dropna().unique()) - set(bureau_ids)
+    if unknown:
+        problems.append(f"{len(unknown)} bureau(x) d'adresse inconnus")
+    if addresses["address_id"].duplicated().any():
+        problems.append("identifiants d'adresse en double")
+    return problems
+
+
+def check_metadata(metadata: dict) -> list[str]:
+    """Problems of ``metadata.json``."""
+    missing = [k for k in METADATA_KEYS if k not in metadata]
+    if missing:
+        return [f"clés manquantes : {', '.join(missing)}"]
+    if metadata["contract_version"] != CONTRACT_VERSION:
+        return [f"version du contrat {metadata['contract_version']} au lieu de {CONTRACT_VERSION} : "
+                "reconstruisez le territoire (python -m lib.build …)"]
+    problems = []
+    for ind in metadata["indicators"]:
+        if "id" not in ind or "available" not in ind:
+            problems.append("indicateur sans « id » ou « available »")
+        elif not ind["available"] and not ind.get("reason"):
+            problems.append(f"indicateur manquant sans raison : {ind['id']}")
+    return problems
+
+
+def require(problems: list[str], *, file: str) -> None:
+    """Raise a :class:`DataContractError` naming ``file`` when there are problems."""
+    if problems:
+        raise DataContractError(
+            "; ".join(problems) + ". Ce fichier ne respecte pas le contrat de données "
+            "(docs/data.md) : reconstruisez le territoire avec « python -m lib.build ».",
+            source=file,
+        )

@@ -1,0 +1,168 @@
+"""One view → scores, classes, colours and tooltips: the per-rerun path of the priority map.
+
+Pure (no Streamlit) so the whole "slider moved" path is unit-tested and benchmarked. The
+weight-independent part (criteria values and their normalisation) is computed before and cached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from lib import classify, scoring
+from lib.config import Settings
+from lib.viewstate import ViewState
+
+
+@dataclass(frozen=True)
+class PriorityResult:
+    """Everything the map, the legend, the panel, the table and the exports need."""
+
+    table: pd.DataFrame  # index bureau_id: score, rank, class_id, colour, n_missing, missing, top
+    contributions: pd.DataFrame  # index bureau_id, one column per weighted criterion (points)
+    fill: pd.DataFrame  # index bureau_id: colour [r,g,b,a], tip (escaped HTML)
+    legend: pd.DataFrame
+    sentence: str  # "Priorité = 40 % abstention + …"
+    note: str  # French note on unavailable weighted criteria
+    classes_note: str
+    n_partial: int
+    weights: Mapping[str, int]
+    directions: Mapping[str, str]
+
+
+def effective_weights(view: ViewState, settings: Settings,
+                      available: set[str]) -> tuple[dict[str, int], dict[str, str], list[str]]:
+    """Weights of available criteria, their directions, and weighted criteria that are unavailable."""
+    weights, dropped = {}, []
+    for cid, w in view.weights.items():
+        if cid not in settings.criteria or not w:
+            continue
+        if cid in available:
+            weights[cid] = int(w)
+        else:
+            dropped.append(cid)
+    directions = {cid: view.direction(settings, cid) for cid in weights}
+    return weights, directions, dropped
+
+
+def _escape(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("'", "&#x27;"))
+
+
+def _fr(x: float, digits: int = 1) -> str:
+    return f"{x:.{digits}f}".replace(".", ",")
+
+
+def compute(normalised: scoring.NormalisedCriteria, view: ViewState, settings: Settings,
+            unavailable: Mapping[str, str], labels: pd.Series | None = None) -> PriorityResult:
+    """Score, class and colour every bureau for ``view`` (raises ``NoWeightsError``)."""
+    available = set(normalised.columns)
+    weights, directions, dropped = effective_weights(view, settings, available)
+    result = scoring.score(normalised, weights, directions, missing_policy=view.missing)
+    table = result.table.copy()
+    classes = classify.classify_scores(table["score"], scheme=view.scheme, k=view.k)
+    palette = settings.palette(classes.k) if classes.k else ()
+    colours = classify.class_colours(classes, palette, settings.no_data_colour)
+    legend = classify.legend_rows(classes, palette) if classes.k else classify.legend_rows(classes, ())
+    crit_labels = {cid: c.label for cid, c in settings.criteria.items()}
+    top = scoring.top_contributors(result, n=2)
+    table["class_id"] = classes.class_of
+    hexes = np.array([settings.no_data_colour, *palette], dtype=object)
+    table["colour"] = hexes[(classes.class_of.fillna(-1).astype(int) + 1).to_numpy()]
+    table["top"] = top.map(lambda ids: ", ".join(crit_labels.get(c, c) for c in ids))
+
+    names = labels if labels is not None else pd.Series(table.index, index=table.index)
+    tips = []
+    for bid, score, rank, top_text, missing in zip(
+            table.index, table["score"], table["rank"], table["top"], table["missing"], strict=True):
+        label = _escape(str(names.get(bid, bid)))
+        if pd.isna(score):
+            tips.append(f"<b>{label}</b><br/>Données manquantes : {_escape(str(missing))}")
+            continue
+        tip = (f"<b>{label}</b><br/>Score {_fr(score, 0)}/100 · rang {int(rank)}"
+               f"<br/>Pèsent le plus : {_escape(top_text)}")
+        if missing:
+            tip += f"<br/>⚠️ sans : {_escape(str(missing))}"
+        tips.append(tip)
+    fill = pd.DataFrame({"colour": [row.tolist() for row in colours], "tip": tips}, index=table.index)
+
+    note = ""
+    if dropped:
+        reasons = "; ".join(f"{crit_labels.get(c, c)} : {unavailable.get(c, 'indisponible')}" for c in dropped)
+        note = f"Critères pondérés mais indisponibles ici, donc ignorés — {reasons}."
+    sentence = scoring.describe_weights(weights, directions, crit_labels)
+    return PriorityResult(
+        table=table, contributions=result.contributions, fill=fill, legend=legend,
+        sentence=sentence, note=note, classes_note=classes.note or "",
+        n_partial=int((table["n_missing"] > 0).sum()), weights=weights, directions=directions)
+
+
+UNITS_FALLBACK = {"our_share": "% des exprimés", "abstention": "% des inscrits", "lmp_potential": "% des inscrits",
+                  "vote_reserve": "voix", "closeness": "100 − écart en points"}
+
+
+def breakdown(result: PriorityResult, values: pd.DataFrame, bureau_id: str, settings: Settings,
+              units: Mapping[str, str]) -> pd.DataFrame:
+    """Per weighted criterion: contribution (points), raw value, territory median, unit, direction."""
+    rows = []
+    for cid in result.weights:
+        raw = values[cid] if cid in values.columns else pd.Series(dtype=float)
+        contribution = result.contributions.at[bureau_id, cid] if cid in result.contributions.columns else np.nan
+        rows.append({
+            "Critère": settings.criteria[cid].label,
+            "Sens": "favorise" if result.directions[cid] == "favours" else "pénalise",
+            "Points": float(contribution) if pd.notna(contribution) else np.nan,
+            "Valeur": float(raw.get(bureau_id, np.nan)),
+            "Médiane du territoire": float(raw.median()) if len(raw) else np.nan,
+            "Unité": units.get(cid) or UNITS_FALLBACK.get(cid, ""),
+        })
+    return pd.DataFrame(rows)
+
+
+def results_history(results: pd.DataFrame, bureau_id: str, ours: tuple[str, ...],
+                    elections: list[dict], reference: str) -> pd.DataFrame:
+    """One row per election for a bureau: abstention, top two, our share (reference election
+    only: "ours" names candidates of that election), carried flag."""
+    rows = []
+    mine = results[results["bureau_id"] == bureau_id]
+    for e in reversed(elections):
+        part = mine[mine["election"] == e["id"]]
+        if part.empty:
+            continue
+        first = part.iloc[0]
+        top = part.sort_values("share", ascending=False)
+        leaders = [f"{c} {_fr(s)} %" for c, s in zip(top["candidate"].head(2), top["share"].head(2), strict=True)]
+        our = part[part["candidate"].isin(list(ours))]["share"].sum() if ours else np.nan
+        rows.append({
+            "Élection": e["label"],
+            "Abstention (%)": 100 * (1 - first["voters"] / first["registered"]) if first["registered"] else np.nan,
+            "En tête": leaders[0] if leaders else "",
+            "Deuxième": leaders[1] if len(leaders) > 1 else "",
+            "Notre camp (%)": our if e["id"] == reference and ours else np.nan,
+            "Série": "reportée (découpage 2017)" if bool(part["carried"].any()) else "officielle",
+        })
+    return pd.DataFrame(rows)
+
+
+def ranking(result: PriorityResult, labels: pd.Series, values: pd.DataFrame,
+            settings: Settings) -> pd.DataFrame:
+    """The ranking table (French headers), best first; criteria raw values alongside."""
+    t = result.table
+    out = pd.DataFrame({
+        "Rang": t["rank"], "Bureau": t.index, "Libellé": labels.reindex(t.index).to_numpy(),
+        "Score": t["score"].round(1), "Classe": (t["class_id"] + 1).astype("Int64"),
+        "Pèsent le plus": t["top"], "Critères manquants": t["missing"],
+    }, index=t.index)
+    for cid in result.weights:
+        if cid in values.columns:
+            out[settings.criteria[cid].label] = values[cid].reindex(t.index).round(2)
+    return out.sort_values(["Rang", "Bureau"], na_position="last").reset_index(drop=True)
+
+
+def ranking_csv(table: pd.DataFrame) -> bytes:
+    """CSV that French Excel opens as columns: UTF-8 with BOM, « ; » separator, decimal comma."""
+    return table.to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig")

@@ -1,0 +1,178 @@
+"""Priority scoring: normalise criteria within the territory, weight them, explain the result.
+
+Two steps, because they change at different speeds:
+
+1. :func:`normalise_criteria` (depends on the data and the method only; cached by the UI);
+2. :func:`score` (depends on the sliders; a matrix product, run at every slider move).
+
+Score convention: 0–100, higher = visit first. A criterion that *penalises* is flipped (1 − z)
+before weighting. Contributions are the points each criterion adds to the score; they sum to it.
+
+Missing values (NaN) are never replaced by an average. Policy ``renormalise`` scores a bureau on
+the criteria it has (weights rescaled over them) and flags it; ``exclude`` gives it no score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from lib.errors import TerrainError
+
+
+class NoWeightsError(TerrainError):
+    """Every weight is zero: there is nothing to rank by."""
+
+
+def _percentile_rank(values: np.ndarray) -> np.ndarray:
+    """Average-tie percentile rank mapped to [0, 1]; a constant column carries no signal → 0.5."""
+    out = np.full(values.shape, np.nan)
+    ok = ~np.isnan(values)
+    n = int(ok.sum())
+    if n == 0:
+        return out
+    ranks = pd.Series(values[ok]).rank(method="average").to_numpy()
+    out[ok] = (ranks - 1) / (n - 1) if n > 1 else 0.5
+    if np.nanmax(values) == np.nanmin(values):
+        out[ok] = 0.5
+    return out
+
+
+def _robust_minmax(values: np.ndarray) -> np.ndarray:
+    """Clip to the 5th–95th percentiles, then min-max to [0, 1] (zero span → 0.5)."""
+    out = np.full(values.shape, np.nan)
+    ok = ~np.isnan(values)
+    if not ok.any():
+        return out
+    lo, hi = np.percentile(values[ok], [5, 95])
+    if hi - lo <= 0:
+        out[ok] = 0.5
+        return out
+    out[ok] = (np.clip(values[ok], lo, hi) - lo) / (hi - lo)
+    return out
+
+
+NORMALISERS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "rank": _percentile_rank,
+    "robust_minmax": _robust_minmax,
+}
+NORMALISER_LABELS = {
+    "rank": "Rang centile (par défaut)",
+    "robust_minmax": "Min-max robuste (5e–95e centile)",
+}
+
+
+@dataclass(frozen=True)
+class NormalisedCriteria:
+    """Criteria of a territory mapped to [0, 1] (NaN kept), ready to be weighted."""
+
+    index: pd.Index
+    columns: tuple[str, ...]
+    matrix: np.ndarray  # shape (n_bureaux, n_criteria), float64
+    method: str
+
+
+def normalise_criteria(frame: pd.DataFrame, method: str = "rank") -> NormalisedCriteria:
+    """Normalise every column of ``frame`` (index = bureau_id) within the territory."""
+    if method not in NORMALISERS:
+        raise TerrainError(f"normalisation inconnue « {method} » ; choix possibles : "
+                           f"{', '.join(sorted(NORMALISERS))}.")
+    raw = frame.to_numpy(dtype=float, na_value=np.nan) if len(frame.columns) else np.empty((len(frame), 0))
+    raw = np.where(np.isfinite(raw), raw, np.nan)
+    matrix = np.column_stack([NORMALISERS[method](raw[:, j]) for j in range(raw.shape[1])]) \
+        if raw.shape[1] else raw
+    return NormalisedCriteria(frame.index, tuple(map(str, frame.columns)), matrix, method)
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    """Scores, ranks, missing flags and per-criterion contributions."""
+
+    table: pd.DataFrame  # score, rank, n_missing, missing
+    contributions: pd.DataFrame  # points per weighted criterion (rows sum to score)
+    weights_used: Mapping[str, float]  # shares of the weights, summing to 1
+    policy: str
+
+
+MISSING_POLICIES = ("renormalise", "exclude")
+
+
+def score(normalised: NormalisedCriteria, weights: Mapping[str, float],
+          directions: Mapping[str, str], *, missing_policy: str = "renormalise") -> ScoreResult:
+    """Weighted priority score per bureau (0–100, higher = visit first)."""
+    if missing_policy not in MISSING_POLICIES:
+        raise TerrainError(f"politique des valeurs manquantes inconnue « {missing_policy} ».")
+    active = {c: float(w) for c, w in weights.items() if w}
+    for cid, w in active.items():
+        if w < 0:
+            raise TerrainError(f"le poids du critère « {cid} » est négatif ; les poids vont de 0 à 100.")
+        if cid not in normalised.columns:
+            raise TerrainError(f"critère « {cid} » absent des données de ce territoire.")
+    if not active:
+        raise NoWeightsError("Tous les poids sont à zéro : montez au moins un curseur pour "
+                             "calculer une priorité.")
+    ids = list(active)
+    cols = [normalised.columns.index(c) for c in ids]
+    z = normalised.matrix[:, cols]
+    flip = np.array([directions.get(c, "favours") == "penalises" for c in ids])
+    z = np.where(flip, 1.0 - z, z)
+    w = np.array([active[c] for c in ids])
+    present = ~np.isnan(z)
+    n_missing = (~present).sum(axis=1)
+    denom = present @ w  # weight actually available per bureau
+    with np.errstate(invalid="ignore", divide="ignore"):
+        points = np.where(present, z * w, 0.0) / denom[:, None] * 100
+    scores = points.sum(axis=1)
+    scores[denom == 0] = np.nan
+    if missing_policy == "exclude":
+        scores[n_missing > 0] = np.nan
+    points = np.where(present & ~np.isnan(scores)[:, None], points, np.nan)
+    score_s = pd.Series(scores, index=normalised.index)
+    rank = score_s.rank(ascending=False, method="min").astype("Int64")
+    names = np.array(ids, dtype=object)
+    missing_txt = [", ".join(names[row]) for row in ~present]
+    table = pd.DataFrame({"score": score_s, "rank": rank, "n_missing": n_missing,
+                          "missing": missing_txt}, index=normalised.index)
+    contributions = pd.DataFrame(points, index=normalised.index, columns=ids)
+    total = w.sum()
+    return ScoreResult(table, contributions, {c: active[c] / total for c in ids}, missing_policy)
+
+
+def top_contributors(result: ScoreResult, n: int = 2) -> pd.Series:
+    """The ``n`` criteria adding the most points to each bureau's score (tuples of ids)."""
+    values = result.contributions.to_numpy(dtype=float, na_value=np.nan)
+    if values.size == 0:
+        return pd.Series([()] * len(result.contributions), index=result.contributions.index)
+    order = np.argsort(-np.nan_to_num(values, nan=-1.0), axis=1)[:, :n]
+    names = np.array(result.contributions.columns, dtype=object)
+    tops = [tuple(names[j] for j in row if not np.isnan(values[i, j]))
+            for i, row in enumerate(order)]
+    return pd.Series(tops, index=result.contributions.index)
+
+
+def _largest_remainder(shares: np.ndarray) -> np.ndarray:
+    raw = shares * 100
+    floor = np.floor(raw).astype(int)
+    rest = 100 - floor.sum()
+    floor[np.argsort(-(raw - floor))[:rest]] += 1
+    return floor
+
+
+def describe_weights(weights: Mapping[str, float], directions: Mapping[str, str],
+                     labels: Mapping[str, str]) -> str:
+    """Plain French: « Priorité = 40 % abstention + 60 % score de notre camp (pénalise) »."""
+    active = {c: float(w) for c, w in weights.items() if w}
+    if not active:
+        return "Priorité : aucun critère pondéré"
+    ids = sorted(active, key=lambda c: -active[c])
+    pct = _largest_remainder(np.array([active[c] for c in ids]) / sum(active.values()))
+    parts = []
+    for cid, p in zip(ids, pct, strict=True):
+        label = labels.get(cid, cid)
+        label = label[0].lower() + label[1:] if label[:2] != label[:2].upper() else label
+        suffix = " (pénalise)" if directions.get(cid) == "penalises" else ""
+        parts.append(f"{p} % {label}{suffix}")
+    return "Priorité = " + " + ".join(parts)

@@ -1,0 +1,418 @@
+"""The only Streamlit module of ``lib``: cached loaders, shared state and shared widgets.
+
+State model: the canonical view (:class:`lib.viewstate.ViewState`) lives in
+``st.session_state["view"]``; widgets have their own keys, seeded from the view when missing
+(so values survive page changes, which clean up widget keys), and the view is written back to
+``st.query_params`` at the end of each run so the URL always reproduces the screen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import logging
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+import pandas as pd
+import streamlit as st
+
+from lib import classify, geo, scoring
+from lib import criteria as crit
+from lib.config import Settings, load_settings
+from lib.dataset import TerritoryData, list_territories, load_territory
+from lib.errors import TerrainError
+from lib.viewstate import ViewState, default_view, from_query, to_query
+
+LOG = logging.getLogger("terrain")
+
+
+# ---------------------------------------------------------------------------------------------
+# Cached loaders: plain arguments only; big read-only objects in cache_resource (never mutate).
+# ---------------------------------------------------------------------------------------------
+
+@st.cache_resource(show_spinner=False)
+def settings() -> Settings:
+    """Domain settings (config.toml)."""
+    return load_settings()
+
+
+@st.cache_resource(show_spinner="Chargement du territoire…", max_entries=8)
+def territory_data(territory_id: str, data_dir: str) -> TerritoryData:
+    """A validated territory dataset, shared read-only by every session."""
+    return load_territory(data_dir, territory_id)  # type: ignore[arg-type]
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def map_geometry(territory_id: str, data_dir: str) -> geo.MapGeometry:
+    """Screen geometry of a territory, encoded once."""
+    data = territory_data(territory_id, data_dir)
+    return geo.prepare_map_geometry(data.bureaux, data.outlines)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def normalised_criteria(territory_id: str, data_dir: str, election: str, ours: tuple[str, ...],
+                        blocs: tuple[str, ...], high: str, low: str,
+                        method: str) -> tuple[pd.DataFrame, dict[str, str], scoring.NormalisedCriteria]:
+    """Criteria values, unavailable reasons and their normalisation (weight-independent)."""
+    data = territory_data(territory_id, data_dir)
+    conf = settings()
+    frame = crit.build_criteria(
+        data, crit.Choices(election=election, ours=ours, high=high or None, low=low or None, blocs=blocs),
+        conf.criteria, conf.blocs)
+    return frame.values, dict(frame.unavailable), scoring.normalise_criteria(frame.values, method=method)
+
+
+def available_territories() -> list[str]:
+    """Configured territories that are built, then any other built dataset (e.g. new ones)."""
+    conf = settings()
+    built = list_territories(conf.data_dir)
+    ordered = [t for t in conf.territories if t in built]
+    return ordered + [t for t in built if t not in ordered]
+
+
+def territory_name(territory_id: str) -> str:
+    """Display name of a territory id."""
+    conf = settings()
+    if territory_id in conf.territories:
+        return conf.territories[territory_id].name
+    try:
+        return territory_data(territory_id, str(conf.data_dir)).name
+    except TerrainError:
+        return territory_id
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors: French message, no traceback, ever.
+# ---------------------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def guard(what: str = "cette section") -> Iterator[None]:
+    """Show a French message instead of a traceback; the rest of the page keeps running."""
+    try:
+        yield
+    except TerrainError as err:
+        st.error(str(err), icon="⚠️")
+    except Exception:
+        LOG.error("unexpected error in %s\n%s", what, traceback.format_exc())
+        st.error(f"Une erreur inattendue a empêché d'afficher {what}. Vos réglages sont conservés ; "
+                 "réessayez ou changez un paramètre. Le détail technique est dans le journal du serveur.",
+                 icon="⚠️")
+
+
+def esc(value: object) -> str:
+    """HTML-escape any value shown through ``unsafe_allow_html`` or a deck tooltip."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# View state
+# ---------------------------------------------------------------------------------------------
+
+def view() -> ViewState:
+    """The current view (loaded from the URL on the session's first run)."""
+    if "view" not in st.session_state:
+        st.session_state["view"] = from_query(dict(st.query_params), settings())
+    return st.session_state["view"]
+
+
+def set_view(new: ViewState) -> None:
+    """Replace the view (widgets read it back through their seeded keys)."""
+    st.session_state["view"] = new
+
+
+def publish_view() -> None:
+    """Write the view into the URL (only when it changed, to keep browser history clean)."""
+    wanted = to_query(view(), settings())
+    if dict(st.query_params) != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def seed(key: str, value: object) -> None:
+    """Give a widget key its value from the view when the key is missing (e.g. after a page change)."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def current_territory() -> TerritoryData | None:
+    """The dataset of the view's territory, or None with a French message."""
+    conf = settings()
+    built = available_territories()
+    if not built:
+        st.error("Aucun territoire construit. Lancez « python -m lib.build paris » puis rechargez la page.")
+        return None
+    v = view()
+    if v.territory not in built:
+        if v.territory and v.territory != conf.default_territory:
+            st.warning(f"Territoire « {esc(v.territory)} » inconnu : affichage de "
+                       f"{esc(territory_name(built[0]))}.")
+        set_view(replace(default_view(conf, built[0] if conf.default_territory not in built
+                                      else conf.default_territory)))
+        v = view()
+    try:
+        return territory_data(v.territory, str(conf.data_dir))
+    except TerrainError as err:
+        st.error(str(err))
+        return None
+
+
+def _on_territory_change() -> None:
+    chosen = st.session_state["w_territory"]
+    old = view()
+    fresh = default_view(settings(), chosen)
+    set_view(replace(fresh, weights=old.weights, directions=old.directions, preset=old.preset,
+                     normalisation=old.normalisation, scheme=old.scheme, k=old.k, missing=old.missing))
+    for key in [k for k in st.session_state if str(k).startswith(("w_ours_", "w_election", "w_blocs",
+                                                                     "w_high", "w_low", "w_sel"))]:
+        del st.session_state[key]
+
+
+def page_setup(title: str, *, icon: str = "🗺️", sidebar: bool = True) -> TerritoryData | None:
+    """Page config, shared sidebar (territory selector, sources) and the territory dataset."""
+    with contextlib.suppress(st.errors.StreamlitAPIException):
+        st.set_page_config(page_title=f"{title} — Terrain", page_icon=icon, layout="wide",
+                           initial_sidebar_state="expanded" if sidebar else "collapsed")
+    v = view()
+    territories = available_territories()
+    if sidebar and territories:
+        st.session_state["w_territory"] = v.territory if v.territory in territories else territories[0]
+        st.sidebar.selectbox("Territoire", territories, key="w_territory", format_func=territory_name,
+                             on_change=_on_territory_change,
+                             help="Jeux de données construits depuis les fichiers officiels (voir Accueil).")
+    return current_territory()
+
+
+def sources_caption(data: TerritoryData) -> str:
+    """One-line attribution of every source of a territory (French, escaped)."""
+    parts = [f"{s['publisher']} — {s['title']} ({s['licence']})" for s in data.metadata["sources"]]
+    return "Sources : " + " ; ".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Priority controls (sidebar), shared by the map, walk-list and briefing pages.
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Controls:
+    """What the sidebar decided this run, plus the cached criteria for it."""
+
+    election: str
+    high: str
+    low: str
+    values: pd.DataFrame
+    unavailable: dict[str, str]
+    normalised: scoring.NormalisedCriteria
+
+
+def _apply_preset() -> None:
+    conf = settings()
+    preset = st.session_state["w_preset"]
+    new = view().with_preset(conf, preset)
+    set_view(new)
+    if preset != "custom":
+        for cid in conf.criteria:
+            st.session_state[f"w_w_{cid}"] = int(new.weights.get(cid, 0))
+            st.session_state[f"w_d_{cid}"] = _dir_label(new.direction(conf, cid))
+
+
+def _to_custom() -> None:
+    st.session_state["w_preset"] = "custom"
+
+
+def _dir_label(direction: str) -> str:
+    return "favorise" if direction == "favours" else "pénalise"
+
+
+def _on_blocs(election: str, territory_id: str) -> None:
+    data = territory_data(territory_id, str(settings().data_dir))
+    chosen = [settings().blocs[b] for b in st.session_state["w_blocs"]]
+    cands = crit.candidates(data.results, election)
+    members = set(crit.bloc_members(cands, chosen))
+    for i, name in enumerate(cands["candidate"]):
+        st.session_state[f"w_ours_{election}_{i}"] = name in members
+
+
+def priority_controls(data: TerritoryData, *, container=None) -> Controls:
+    """Sidebar widgets for our side, preset, weights and options; updates the view."""
+    conf = settings()
+    v = view()
+    sb = container or st.sidebar
+    elections = crit.elections_with_results(data)
+    if not elections:
+        raise TerrainError("ce territoire n'a aucun résultat électoral : impossible de calculer une priorité.")
+    labels = {e["id"]: e["label"] + (" — reporté" if e.get("carried") else "") for e in data.elections}
+
+    sb.subheader("Notre camp")
+    seed("w_election", v.election if v.election in elections else elections[0])
+    if st.session_state["w_election"] not in elections:
+        st.session_state["w_election"] = elections[0]
+    election = sb.selectbox("Élection de référence", elections, key="w_election",
+                            format_func=lambda e: labels.get(e, e),
+                            help="Les « résultats passés » et l'abstention se lisent dans cette élection.")
+    seed("w_blocs", [b for b in v.blocs if b in conf.blocs])
+    blocs = sb.multiselect("Blocs de notre camp", list(conf.blocs), key="w_blocs",
+                           format_func=lambda b: conf.blocs[b].label, on_change=_on_blocs,
+                           args=(election, data.id),
+                           help="Coche d'un coup les candidats ou listes de ces familles politiques "
+                                "(regroupement des nuances du Ministère défini dans config.toml).")
+    cands = crit.candidates(data.results, election)
+    chosen_by_bloc = set(crit.bloc_members(cands, [conf.blocs[b] for b in blocs])) if blocs else set()
+    ours: list[str] = []
+    with sb.expander(f"Candidats et listes ({len(cands)})", expanded=False):
+        for i, (name, nuance, share) in enumerate(zip(cands["candidate"], cands["nuance"], cands["share"],
+                                                      strict=True)):
+            key = f"w_ours_{election}_{i}"
+            seed(key, name in v.ours or name in chosen_by_bloc)
+            nuance_txt = f" · {nuance}" if isinstance(nuance, str) and nuance else ""
+            if st.checkbox(f"{name}{nuance_txt} ({share:.1f} %)".replace(".", ","), key=key):
+                ours.append(str(name))
+    if not ours:
+        sb.info("Cochez un bloc ou des candidats de votre camp pour activer les critères "
+                "« score de notre camp », potentiel, réserve et scrutin serré.")
+    else:
+        sb.caption(f"Notre camp : {len(ours)} candidat(s) ou liste(s).")
+
+    high_default, low_default = crit.default_reserve_pair(data)
+    with sb.expander("Réserve de voix : élections comparées"):
+        seed("w_high", v.high if v.high in elections else (high_default or elections[0]))
+        seed("w_low", v.low if v.low in elections else (low_default or elections[-1]))
+        high = st.selectbox("Élection à forte participation", elections, key="w_high",
+                            format_func=lambda e: labels.get(e, e))
+        low = st.selectbox("Élection à faible participation", elections, key="w_low",
+                           format_func=lambda e: labels.get(e, e))
+
+    values, unavailable, normalised = normalised_criteria(
+        data.id, str(conf.data_dir), election, tuple(ours), tuple(blocs), high, low, v.normalisation)
+
+    sb.subheader("Pondération")
+    seed("w_preset", v.preset if v.preset in conf.presets else "custom")
+    preset = sb.selectbox("Préréglage", list(conf.presets), key="w_preset",
+                          format_func=lambda p: conf.presets[p].label, on_change=_apply_preset)
+    sb.caption(conf.presets[preset].help)
+    weights: dict[str, int] = {}
+    directions: dict[str, str] = {}
+    missing_box = sb.expander(f"Critères indisponibles ici ({len(unavailable)})") if unavailable else None
+    for cid, criterion in conf.criteria.items():
+        box = missing_box if cid in unavailable and missing_box is not None else sb
+        seed(f"w_w_{cid}", int(v.weights.get(cid, 0)))
+        seed(f"w_d_{cid}", _dir_label(v.direction(conf, cid)))
+        disabled = cid in unavailable
+        weights[cid] = box.slider(criterion.label, 0, 100, key=f"w_w_{cid}", help=criterion.help,
+                                  disabled=disabled, on_change=_to_custom)
+        if disabled:
+            box.caption(f"Indisponible : {unavailable[cid]}")
+        else:
+            direction = box.radio(f"Sens — {criterion.label}", ["favorise", "pénalise"], key=f"w_d_{cid}",
+                                  horizontal=True, label_visibility="collapsed", on_change=_to_custom)
+            directions[cid] = "favours" if direction == "favorise" else "penalises"
+
+    with sb.expander("Options de calcul et de classes"):
+        seed("w_norm", v.normalisation)
+        norm = st.radio("Normalisation", list(scoring.NORMALISER_LABELS), key="w_norm",
+                        format_func=scoring.NORMALISER_LABELS.get,
+                        help="Chaque critère est ramené entre 0 et 1 au sein du territoire.")
+        seed("w_missing", v.missing)
+        missing = st.radio("Bureaux à qui il manque un critère", ["renormalise", "exclude"], key="w_missing",
+                           format_func={"renormalise": "notés sur les critères disponibles (signalés)",
+                                        "exclude": "exclus (gris, « données manquantes »)"}.get)
+        seed("w_scheme", v.scheme)
+        scheme = st.selectbox("Classes", list(classify.SCHEME_LABELS), key="w_scheme",
+                              format_func=classify.SCHEME_LABELS.get)
+        seed("w_k", v.k)
+        k = st.slider("Nombre de classes", conf.min_k, conf.max_k, key="w_k")
+
+    set_view(replace(v, election=election, ours=tuple(ours), blocs=tuple(blocs), preset=preset,
+                     weights=weights, directions={**v.directions, **directions}, normalisation=norm,
+                     missing=missing, scheme=scheme, k=int(k), high=high, low=low))
+    if norm != v.normalisation:  # the cached normalisation above used the previous method
+        values, unavailable, normalised = normalised_criteria(
+            data.id, str(conf.data_dir), election, tuple(ours), tuple(blocs), high, low, norm)
+    return Controls(election, high, low, values, unavailable, normalised)
+
+
+def select_bureau(bureau_id: str) -> None:
+    """Make ``bureau_id`` the selected bureau (map click or list)."""
+    set_view(replace(view(), selected=bureau_id))
+    st.session_state.pop("w_sel", None)
+
+
+def legend_html(legend: pd.DataFrame, note: str = "") -> str:
+    """Legend block: swatch, label and bureau count per class, highest priority on top."""
+    rows = []
+    for _, row in legend.sort_values("classe", ascending=False).iterrows():
+        rows.append(f'<div style="display:flex;align-items:center;gap:.5rem;margin:.25rem 0">'
+                    f'<span style="display:inline-block;width:1.4rem;height:1.1rem;border:1px solid #555;'
+                    f'background:{esc(row["couleur"])}"></span>'
+                    f'<span style="font-size:.95rem">{esc(row["libelle"])}</span></div>')
+    extra = f'<div style="font-size:.8rem;color:#555">{esc(note)}</div>' if note else ""
+    return '<div><b>Priorité</b>' + "".join(rows) + extra + "</div>"
+
+
+def _unit_map(data: TerritoryData) -> dict[str, str]:
+    return {i["id"]: i.get("unit", "") for i in data.metadata["indicators"] if i["available"]}
+
+
+def bureau_panel(data: TerritoryData, result, values: pd.DataFrame) -> None:
+    """Selected bureau: score breakdown, raw values against the median, results history."""
+    from lib import priority
+
+    conf = settings()
+    v = view()
+    t = result.table
+    ordered = t.sort_values("rank", na_position="last").index.tolist()
+    labels = data.bureaux["label"]
+    current = v.selected if v.selected in t.index else ordered[0]
+    seed("w_sel", current)
+    if st.session_state["w_sel"] not in t.index:
+        st.session_state["w_sel"] = current
+    chosen = st.selectbox("Bureau (ou cliquez sur la carte)", ordered, key="w_sel",
+                          format_func=lambda b: f"{int(t.at[b, 'rank']) if pd.notna(t.at[b, 'rank']) else '—'}. "
+                                                f"{labels.get(b, b)}")
+    if chosen != v.selected:
+        set_view(replace(v, selected=chosen))
+    row = t.loc[chosen]
+    cols = st.columns(4)
+    cols[0].metric("Score", "—" if pd.isna(row["score"]) else f"{row['score']:.0f} / 100")
+    cols[1].metric("Rang", "—" if pd.isna(row["rank"]) else f"{int(row['rank'])} / {int(t['rank'].max())}")
+    cols[2].metric("Classe", "—" if pd.isna(row["class_id"]) else f"{int(row['class_id']) + 1} / {int(t['class_id'].max()) + 1}")
+    reg = data.bureaux.at[chosen, "registered"]
+    cols[3].metric("Inscrits", "—" if pd.isna(reg) else f"{reg:,.0f}".replace(",", "\u202f"))
+    if row["missing"]:
+        st.warning(f"Données manquantes pour ce bureau : {esc(row['missing'])}.")
+    detail = priority.breakdown(result, values, chosen, conf, _unit_map(data))
+    left, right = st.columns([1, 1])
+    with left:
+        st.markdown("**D'où vient le score** (points sur 100)")
+        chart = detail.set_index("Critère")[["Points"]].fillna(0)
+        st.bar_chart(chart, horizontal=True, height=max(160, 42 * len(chart)), color="#bd0026")
+    with right:
+        st.markdown("**Valeurs du bureau et médiane du territoire**")
+        st.dataframe(detail[["Critère", "Sens", "Valeur", "Médiane du territoire", "Unité"]],
+                     hide_index=True, width="stretch",
+                     column_config={"Valeur": st.column_config.NumberColumn(format="%.1f"),
+                                    "Médiane du territoire": st.column_config.NumberColumn(format="%.1f")})
+    st.markdown("**Résultats dans ce bureau**")
+    history = priority.results_history(data.results, chosen, v.ours, data.elections, v.election)
+    st.dataframe(history, hide_index=True, width="stretch",
+                 column_config={"Abstention (%)": st.column_config.NumberColumn(format="%.1f"),
+                                "Notre camp (%)": st.column_config.NumberColumn(format="%.1f")})
+    if (history["Série"] != "officielle").any():
+        st.caption("Séries « reportées » : résultats 2017 transférés des anciens bureaux vers les bureaux "
+                   "actuels au prorata des adresses BAN de chaque intersection (totaux conservés).")
+
+
+def ranking_table(data: TerritoryData, result, values: pd.DataFrame) -> None:
+    """Sortable ranking with a top-N filter and a CSV download."""
+    from lib import priority
+
+    conf = settings()
+    table = priority.ranking(result, data.bureaux["label"], values, conf)
+    n_max = len(table)
+    seed("w_topn", min(50, n_max))
+    top_n = st.slider("Afficher les N premiers", 1, max(n_max, 2), key="w_topn") if n_max > 1 else 1
+    st.dataframe(table.head(top_n), hide_index=True, width="stretch", height=420)
+    st.download_button("Télécharger le classement (CSV)", priority.ranking_csv(table),
+                       file_name=f"terrain_classement_{data.id}.csv", mime="text/csv", key="dl-ranking",
+                       icon="⬇️")
+

@@ -1,0 +1,123 @@
+"""The shareable view: everything a pasted link must reproduce, to and from query parameters.
+
+Pure functions so the round trip is unit-tested; ``lib.ui`` only copies between this object,
+``st.session_state`` and ``st.query_params``. Unknown or malformed parameters fall back to
+defaults (a hand-edited link must never crash the app).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from lib.config import Settings
+
+NORMALISATIONS = ("rank", "robust_minmax")
+MISSING_POLICIES = ("renormalise", "exclude")
+SCHEMES = ("quantiles", "fisher_jenks", "equal_interval")
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """Territory, our side, weights and display options of the priority map."""
+
+    territory: str
+    election: str = ""  # "" = the territory's most recent election with results
+    ours: tuple[str, ...] = ()
+    blocs: tuple[str, ...] = ()
+    preset: str = "mobilisation"
+    weights: Mapping[str, int] = field(default_factory=dict)
+    directions: Mapping[str, str] = field(default_factory=dict)  # overrides of the config default
+    normalisation: str = "rank"
+    missing: str = "renormalise"
+    scheme: str = "quantiles"
+    k: int = 5
+    selected: str = ""
+    high: str = ""
+    low: str = ""
+
+    def with_preset(self, settings: Settings, preset_id: str) -> ViewState:
+        """Weights and directions of a preset (``custom`` keeps the current sliders)."""
+        preset = settings.presets[preset_id]
+        if preset_id == "custom":
+            return replace(self, preset=preset_id)
+        weights = {cid: int(preset.weights.get(cid, 0)) for cid in settings.criteria}
+        return replace(self, preset=preset_id, weights=weights, directions=dict(preset.directions))
+
+    def direction(self, settings: Settings, criterion: str) -> str:
+        """Effective direction of a criterion (override, else config default)."""
+        return self.directions.get(criterion, settings.criteria[criterion].direction)
+
+
+def default_view(settings: Settings, territory: str | None = None) -> ViewState:
+    """The view of a first visit: default territory, the Mobilisation preset."""
+    view = ViewState(territory=territory or settings.default_territory, k=settings.default_k,
+                     scheme=settings.default_scheme)
+    return view.with_preset(settings, "mobilisation") if "mobilisation" in settings.presets else view
+
+
+def _split(text: str, sep: str) -> tuple[str, ...]:
+    return tuple(p for p in (s.strip() for s in text.split(sep)) if p)
+
+
+def to_query(view: ViewState, settings: Settings) -> dict[str, str]:
+    """Compact query parameters (only what differs from defaults is worth a long link, but we
+    always write the weights so a link stays exact if the config defaults change)."""
+    q = {"t": view.territory, "p": view.preset,
+         "w": ",".join(f"{c}:{w}" for c, w in view.weights.items() if w),
+         "n": view.normalisation, "m": view.missing, "cl": view.scheme, "k": str(view.k)}
+    if view.election:
+        q["e"] = view.election
+    if view.ours:
+        q["ours"] = "|".join(view.ours)
+    if view.blocs:
+        q["camp"] = ",".join(view.blocs)
+    flipped = {c: d for c, d in view.directions.items()
+               if c in settings.criteria and d != settings.criteria[c].direction}
+    if flipped:
+        q["d"] = ",".join(f"{c}:{'+' if d == 'favours' else '-'}" for c, d in flipped.items())
+    if view.selected:
+        q["sel"] = view.selected
+    if view.high:
+        q["hi"] = view.high
+    if view.low:
+        q["lo"] = view.low
+    return q
+
+
+def from_query(params: Mapping[str, str], settings: Settings) -> ViewState:
+    """Rebuild a view from query parameters; anything invalid is ignored, never fatal."""
+    territory = params.get("t", "")
+    if territory not in settings.territories and not territory.replace("-", "").isalnum():
+        territory = ""
+    view = default_view(settings, territory or None)
+    preset = params.get("p", view.preset)
+    if preset in settings.presets:
+        view = view.with_preset(settings, preset)
+    if "w" in params:
+        weights = dict.fromkeys(settings.criteria, 0)
+        for item in _split(params["w"], ","):
+            cid, _, value = item.partition(":")
+            if cid in settings.criteria:
+                try:
+                    weights[cid] = max(0, min(100, int(float(value))))
+                except ValueError:
+                    continue
+        view = replace(view, weights=weights)
+    directions = dict(view.directions)
+    for item in _split(params.get("d", ""), ","):
+        cid, _, sign = item.partition(":")
+        if cid in settings.criteria and sign in ("+", "-"):
+            directions[cid] = "favours" if sign == "+" else "penalises"
+    k = params.get("k", str(view.k))
+    return replace(
+        view, directions=directions,
+        election=params.get("e", ""),
+        ours=_split(params.get("ours", ""), "|"),
+        blocs=tuple(b for b in _split(params.get("camp", ""), ",") if b in settings.blocs),
+        normalisation=params.get("n") if params.get("n") in NORMALISATIONS else view.normalisation,
+        missing=params.get("m") if params.get("m") in MISSING_POLICIES else view.missing,
+        scheme=params.get("cl") if params.get("cl") in SCHEMES else view.scheme,
+        k=int(k) if k.isdigit() and settings.min_k <= int(k) <= settings.max_k else view.k,
+        selected=params.get("sel", ""), high=params.get("hi", ""), low=params.get("lo", ""),
+    )

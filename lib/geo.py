@@ -7,6 +7,9 @@ silently (the maup ``require_same_crs`` idea): a distance in degrees is the clas
 
 from __future__ import annotations
 
+import json
+import unicodedata
+import urllib.parse
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -115,11 +118,10 @@ def assign_points(lon: np.ndarray, lat: np.ndarray, polygons: gpd.GeoDataFrame,
 
 # ---------------------------------------------------------------------------------------------
 # Map payload (pydeck). The cost of a map is transport: every rerun resends the deck JSON, so
-# geometry is prepared once per territory as compact integer offsets, and each rerun only adds
-# colours and tooltip strings.
+# geometry is prepared once per territory (simplified for the screen, 5 decimals, closing vertex
+# dropped) and each rerun only adds colours and tooltip strings, serialised without indentation.
 # ---------------------------------------------------------------------------------------------
 
-OFFSET_UNIT = 1e-5  # degrees per integer unit of the compact coordinates (≈1 m)
 BUREAU_LAYER_ID = "bureaux"
 
 
@@ -127,23 +129,18 @@ BUREAU_LAYER_ID = "bureaux"
 class MapGeometry:
     """Display geometry of a territory, ready to be sent: one row per polygon part."""
 
-    origin: tuple[float, float]  # lon, lat of the integer offsets' zero
     bureau_id: np.ndarray  # per part
-    rings: list  # per part: list of rings, each a list of [dx, dy] integers
+    rings: list  # per part: list of rings, each a list of [lon, lat]
     outline_rings: list  # per outline part
     outline_labels: pd.DataFrame  # name, lon, lat
     view: dict  # longitude, latitude, zoom
     n_bureaux: int
 
 
-def _compact_rings(polygon: shapely.Polygon, origin: tuple[float, float]) -> list:
-    rings = [polygon.exterior, *polygon.interiors]
-    out = []
-    for ring in rings:
-        xy = np.asarray(ring.coords)[:-1]
-        dxy = np.rint((xy - np.asarray(origin)) / OFFSET_UNIT).astype(np.int64)
-        out.append(dxy.tolist())
-    return out
+def _compact_rings(polygon: shapely.Polygon) -> list:
+    """Rings as [[lon, lat], …] rounded to 5 decimals (≈1 m), closing vertex dropped."""
+    return [np.round(np.asarray(ring.coords)[:-1], 5).tolist()
+            for ring in (polygon.exterior, *polygon.interiors)]
 
 
 def _parts(geom: shapely.Geometry) -> list[shapely.Polygon]:
@@ -154,47 +151,38 @@ def _parts(geom: shapely.Geometry) -> list[shapely.Polygon]:
     return [g for g in getattr(geom, "geoms", []) if g.geom_type == "Polygon"]
 
 
-def _view_for(bounds: tuple[float, float, float, float]) -> dict:
-    """Centre and zoom that fit ``bounds`` (lon/lat) in a ~900×650 px map."""
+def _view_for(bounds: tuple[float, float, float, float], width_px: int = 760,
+              height_px: int = 560) -> dict:
+    """Centre and zoom that fit ``bounds`` (lon/lat) in a map of about that size (512-px world)."""
     minx, miny, maxx, maxy = bounds
     lat = (miny + maxy) / 2
     span_x = max(maxx - minx, 1e-4)
     span_y = max((maxy - miny) / np.cos(np.radians(lat)), 1e-4)
-    zoom = float(np.log2(min(900 / span_x, 650 / span_y) * 360 / 256 / 1.1))
+    zoom = float(np.log2(min(width_px / span_x, height_px / span_y) * 360 / 512 / 1.05))
     return {"longitude": (minx + maxx) / 2, "latitude": lat, "zoom": round(min(max(zoom, 4), 16), 2)}
 
 
 def prepare_map_geometry(bureaux: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, *,
                          tolerance_m: float = 3.0) -> MapGeometry:
-    """Simplify for screen (≈3 m) and encode as integer offsets; done once per territory."""
+    """Simplify for the screen (≈3 m) and encode compactly; done once per territory."""
     require_crs(bureaux, WGS84, "bureaux")
     simple = bureaux.geometry.to_crs(LAMBERT93).simplify(tolerance_m, preserve_topology=True).to_crs(WGS84)
     simple = simple.where(~simple.is_empty, bureaux.geometry)
     minx, miny, maxx, maxy = bureaux.total_bounds
-    origin = (round(float(minx), 3), round(float(miny), 3))
     ids, rings = [], []
     for bid, geom in zip(bureaux["bureau_id"].to_numpy(), simple.to_numpy(), strict=True):
         for part in _parts(geom):
             ids.append(bid)
-            rings.append(_compact_rings(part, origin))
+            rings.append(_compact_rings(part))
     outline_rings = [
-        _compact_rings(part, origin)
+        _compact_rings(part)
         for geom in outlines.geometry.to_numpy() for part in _parts(geom)
     ]
     labels = pd.DataFrame({"name": outlines["name"].astype(str).to_numpy(),
                            "lon": outlines["label_lon"].to_numpy(), "lat": outlines["label_lat"].to_numpy()})
-    return MapGeometry(origin=origin, bureau_id=np.asarray(ids), rings=rings,
+    return MapGeometry(bureau_id=np.asarray(ids), rings=rings,
                        outline_rings=outline_rings, outline_labels=labels,
                        view=_view_for((minx, miny, maxx, maxy)), n_bureaux=len(bureaux))
-
-
-def _offset_layer_kwargs(origin: tuple[float, float]) -> dict:
-    """deck.gl props that read integer offsets (×1e-5 degree) from ``origin``."""
-    return {
-        "coordinate_system": 3,  # COORDINATE_SYSTEM.LNGLAT_OFFSETS
-        "coordinate_origin": [origin[0], origin[1]],
-        "model_matrix": [OFFSET_UNIT, 0, 0, 0, 0, OFFSET_UNIT, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1],
-    }
 
 
 def bureau_records(geom: MapGeometry, fill: pd.DataFrame) -> list[dict]:
@@ -214,37 +202,72 @@ def deck_layers(geom: MapGeometry, fill: pd.DataFrame, *, stations: pd.DataFrame
     """The layers of the priority map: bureaux, our own base layer (outlines, names, stations)."""
     import pydeck as pdk  # imported here so ``lib.geo`` stays light for the build
 
-    offsets = _offset_layer_kwargs(geom.origin)
     layers = [
         pdk.Layer("PolygonLayer", bureau_records(geom, fill), id=BUREAU_LAYER_ID, get_polygon="p",
                   get_fill_color="c", get_line_color=list(line_colour), line_width_min_pixels=0.5,
                   stroked=True, filled=True, pickable=True, auto_highlight=True,
-                  highlight_color=[0, 90, 200, 120], **offsets),
+                  highlight_color=[0, 90, 200, 120]),
         pdk.Layer("PolygonLayer", [{"p": r} for r in geom.outline_rings], id="outlines",
                   get_polygon="p", filled=False, stroked=True, get_line_color=[40, 40, 40],
-                  line_width_min_pixels=1.6, pickable=False, **offsets),
+                  line_width_min_pixels=1.6, pickable=False),
     ]
     if stations is not None and len(stations):
         layers.append(pdk.Layer(
             "ScatterplotLayer",
             [{"x": [round(x, 5), round(y, 5)]} for x, y in zip(stations["lon"], stations["lat"], strict=True)],
-            id="stations", get_position="x", get_radius=35, radius_min_pixels=1.5,
-            radius_max_pixels=5, get_fill_color=[20, 60, 140, 200], pickable=False))
+            id="stations", get_position="x", get_radius=18, radius_min_pixels=1.2,
+            radius_max_pixels=3.5, get_fill_color=[20, 60, 140, 200], pickable=False))
     if selected is not None:
         mask = geom.bureau_id == selected
         sel = [{"p": r} for r, m in zip(geom.rings, mask, strict=True) if m]
         layers.append(pdk.Layer("PolygonLayer", sel, id="selection", get_polygon="p", filled=False,
                                 stroked=True, get_line_color=[0, 90, 200], line_width_min_pixels=3.5,
-                                pickable=False, **offsets))
+                                pickable=False))
     layers.append(pdk.Layer(
         "TextLayer",
-        [{"x": [round(lon, 5), round(lat, 5)], "n": n}
+        [{"x": [round(lon, 5), round(lat, 5)], "n": ascii_label(n)}
          for n, lon, lat in zip(geom.outline_labels["name"], geom.outline_labels["lon"],
                                 geom.outline_labels["lat"], strict=True)],
         id="outline-labels", get_position="x", get_text="n", get_size=13, get_color=[20, 20, 20],
         font_weight=700, outline_width=3, outline_color=[255, 255, 255],
-        font_settings={"sdf": True}, character_set="auto", pickable=False))
+        font_settings={"sdf": True}, pickable=False))
     return layers
+
+
+# A MapLibre style with only a background: no tile, no font, no request. Streamlit falls back
+# to online Carto tiles when no style is given, which is blank or slow in a meeting room.
+OFFLINE_MAP_STYLE = {"version": 8, "sources": {}, "layers": [
+    {"id": "background", "type": "background", "paint": {"background-color": "#f3f1ec"}}]}
+
+
+OFFLINE_MAP_STYLE_URL = "data:application/json;charset=utf-8," + urllib.parse.quote(
+    json.dumps(OFFLINE_MAP_STYLE, separators=(",", ":")))
+
+
+def make_deck(layers: list, view: dict, *, tooltip: dict | None = None):
+    """A pydeck Deck that draws our own base layer, never fetches tiles, and serialises compactly.
+
+    pydeck's ``to_json`` indents and sorts keys: for Paris that is 1.2 MB instead of 0.3 MB on
+    every slider move. Streamlit calls ``to_json()``, so the subclass below is all it takes.
+    """
+    import pydeck as pdk
+    from pydeck.bindings.json_tools import default_serialize
+
+    class CompactDeck(pdk.Deck):
+        def to_json(self) -> str:
+            return json.dumps(self, default=default_serialize, separators=(",", ":"))
+
+    return CompactDeck(layers=layers, initial_view_state=pdk.ViewState(**view), map_provider="mapbox",
+                       map_style=OFFLINE_MAP_STYLE_URL, tooltip=tooltip or False)
+
+
+def ascii_label(text: str) -> str:
+    """Strip accents for deck.gl's TextLayer, whose default font atlas is ASCII-only.
+
+    (Streamlit's JSON bridge turns a custom ``characterSet`` into a function, so the atlas
+    cannot be extended; « Chatenay » on the map beats a blank.)"""
+    folded = unicodedata.normalize("NFKD", str(text))
+    return "".join(c for c in folded if not unicodedata.combining(c) and ord(c) < 128)
 
 
 def selected_bureau(event: object) -> str | None:

@@ -168,8 +168,23 @@ def _on_territory_change() -> None:
         del st.session_state[key]
 
 
-def page_setup(title: str, *, icon: str = "🗺️", sidebar: bool = True) -> TerritoryData | None:
+def _hand_over_to_router() -> None:
+    """Leave Streamlit's legacy ``pages/`` mode for ``app.py``'s ``st.navigation`` router.
+
+    Streamlit starts in legacy mode whenever a ``pages/`` folder exists, and stays there if the
+    very first URL of the server is a page (``/carte``) rather than the root: the sidebar would
+    then list raw file names. One rerun through ``app.py`` fixes it for the whole process.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def page_setup(title: str, *, icon: str = ":material/map:", sidebar: bool = True) -> TerritoryData | None:
     """Page config, shared sidebar (territory selector, sources) and the territory dataset."""
+    _hand_over_to_router()
     with contextlib.suppress(st.errors.StreamlitAPIException):
         st.set_page_config(page_title=f"{title} — Terrain", page_icon=icon, layout="wide",
                            initial_sidebar_state="expanded" if sidebar else "collapsed")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
-import pydeck as pdk
 import streamlit as st
 
 from lib import geo, ui
 
-data = ui.page_setup("Accueil", icon="🏠")
+data = ui.page_setup("Accueil", icon=":material/home:")
 st.title("Terrain — où envoyer les équipes en premier ?")
 st.markdown(
     "Terrain croise les **résultats passés par bureau de vote**, l'**abstention** et son évolution, "
@@ -45,9 +44,8 @@ if data is not None:
                     for label, reg in zip(data.bureaux["label"], data.bureaux["registered"].fillna(0),
                                           strict=True)],
         }, index=data.bureaux["bureau_id"].to_numpy())
-        deck = pdk.Deck(layers=geo.deck_layers(geom, fill, stations=data.stations, line_colour=(120, 120, 120)),
-                        initial_view_state=pdk.ViewState(**geom.view), map_provider=None, map_style=None,
-                        tooltip={"html": "{t}"})
+        deck = geo.make_deck(geo.deck_layers(geom, fill, stations=data.stations, line_colour=(120, 120, 120)),
+                             geom.view, tooltip={"html": "{t}"})
         st.pydeck_chart(deck, height=480, key="home-map")
         st.caption("Fond de carte dessiné par Terrain (contours, noms, gares) : lisible sans connexion.")
 
@@ -82,6 +80,6 @@ if data is not None:
     for src in meta["sources"]:
         st.markdown(f"- **{ui.esc(src['title'])}** — {ui.esc(src['publisher'])} · licence "
                     f"{ui.esc(src['licence'])} · [{ui.esc(src['url'])}]({ui.esc(src['url'])})")
-    st.page_link("pages/carte.py", label="Ouvrir la carte des priorités →", icon="🗺️")
+    st.page_link("pages/carte.py", label="Ouvrir la carte des priorités →", icon=":material/map:")
 
 ui.publish_view()

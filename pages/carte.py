@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pydeck as pdk
 import streamlit as st
 
 from lib import geo, priority, ui
@@ -35,10 +34,9 @@ with ui.guard("la carte"):
     geom = ui.map_geometry(data.id, str(conf.data_dir))
     map_col, legend_col = st.columns([4, 1])
     with map_col:
-        deck = pdk.Deck(
-            layers=geo.deck_layers(geom, result.fill, stations=data.stations, selected=v.selected or None),
-            initial_view_state=pdk.ViewState(**geom.view), map_provider=None, map_style=None,
-            tooltip={"html": "{t}", "style": {"fontSize": "14px", "maxWidth": "320px"}})
+        deck = geo.make_deck(
+            geo.deck_layers(geom, result.fill, stations=data.stations, selected=v.selected or None),
+            geom.view, tooltip={"html": "{t}", "style": {"fontSize": "14px", "maxWidth": "320px"}})
         event = st.pydeck_chart(deck, height=620, key="priority-map", on_select="rerun",
                                 selection_mode="single-object")
         clicked = geo.selected_bureau(event)

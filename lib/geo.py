@@ -7,8 +7,8 @@ silently (the maup ``require_same_crs`` idea): a distance in degrees is the clas
 
 from __future__ import annotations
 
+import html
 import json
-import unicodedata
 import urllib.parse
 from dataclasses import dataclass
 
@@ -123,24 +123,45 @@ def assign_points(lon: np.ndarray, lat: np.ndarray, polygons: gpd.GeoDataFrame,
 # ---------------------------------------------------------------------------------------------
 
 BUREAU_LAYER_ID = "bureaux"
+BORDERS_MAX_BUREAUX = 300  # default: stroke bureaux only on small territories (see deck_spec)
+OFFSET_UNIT = 1e-5  # degrees per unit of the integer screen coordinates (≈1 m)
 
 
 @dataclass(frozen=True)
 class MapGeometry:
-    """Display geometry of a territory, ready to be sent: one row per polygon part."""
+    """Screen geometry of a territory, serialised once: one JSON record prefix per polygon part."""
 
+    origin: tuple[float, float]  # lon, lat of the integer offsets' zero
     bureau_id: np.ndarray  # per part
-    rings: list  # per part: list of rings, each a list of [lon, lat]
-    outline_rings: list  # per outline part
-    outline_labels: pd.DataFrame  # name, lon, lat
+    prefixes: list[str]  # per part: '{"i":id,"n":label,"p":[dx,dy,…]' (record without dynamic fields)
+    outlines_json: str  # data of the outline layer
+    labels_json: str  # data of the outline-name layer
     view: dict  # longitude, latitude, zoom
     n_bureaux: int
 
+    def part_rings(self, bureau_id: str) -> list[str]:
+        """JSON rings of one bureau's parts (for the selection outline)."""
+        return [p.rsplit(',"p":', 1)[1] for p, b in zip(self.prefixes, self.bureau_id, strict=True)
+                if b == bureau_id]
 
-def _compact_rings(polygon: shapely.Polygon) -> list:
-    """Rings as [[lon, lat], …] rounded to 5 decimals (≈1 m), closing vertex dropped."""
-    return [np.round(np.asarray(ring.coords)[:-1], 5).tolist()
-            for ring in (polygon.exterior, *polygon.interiors)]
+
+def _offset_polygon(polygon: shapely.Polygon, origin: tuple[float, float]) -> list | dict:
+    """Flat integer offsets from ``origin`` in 1e-5 degree (≈1 m), closing vertices dropped.
+
+    Flat ``[x0, y0, x1, y1, …]`` (deck.gl ``positionFormat: "XY"``) instead of one array per
+    vertex: the browser's JSON walk over the deck spec is proportional to the number of arrays.
+    Holes use deck.gl's ``{positions, holeIndices}`` form (indices into the flat array).
+    """
+    flats, starts, n = [], [], 0
+    for ring in (polygon.exterior, *polygon.interiors):
+        xy = np.rint((np.asarray(ring.coords)[:-1] - np.asarray(origin)) / OFFSET_UNIT).astype(np.int64)
+        starts.append(n)
+        flats.append(xy.ravel())
+        n += xy.size
+    positions = np.concatenate(flats).tolist()
+    if len(flats) == 1:
+        return positions
+    return {"positions": positions, "holeIndices": starts[1:]}
 
 
 def _parts(geom: shapely.Geometry) -> list[shapely.Polygon]:
@@ -159,115 +180,150 @@ def _view_for(bounds: tuple[float, float, float, float], width_px: int = 760,
     span_x = max(maxx - minx, 1e-4)
     span_y = max((maxy - miny) / np.cos(np.radians(lat)), 1e-4)
     zoom = float(np.log2(min(width_px / span_x, height_px / span_y) * 360 / 512 / 1.05))
-    return {"longitude": (minx + maxx) / 2, "latitude": lat, "zoom": round(min(max(zoom, 4), 16), 2)}
+    return {"longitude": round((minx + maxx) / 2, 5), "latitude": round(lat, 5),
+            "zoom": round(min(max(zoom, 4), 16), 2)}
+
+
+def _escape(text: str) -> str:
+    """HTML-escape: deck.gl puts tooltip fields into innerHTML."""
+    return html.escape(text, quote=True)
+
+
+def _dumps(obj: object) -> str:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
 
 
 def prepare_map_geometry(bureaux: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, *,
                          tolerance_m: float = 3.0) -> MapGeometry:
-    """Simplify for the screen (≈3 m) and encode compactly; done once per territory."""
+    """Simplify for the screen (≈3 m) and serialise compactly; done once per territory."""
     require_crs(bureaux, WGS84, "bureaux")
     simple = bureaux.geometry.to_crs(LAMBERT93).simplify(tolerance_m, preserve_topology=True).to_crs(WGS84)
     simple = simple.where(~simple.is_empty, bureaux.geometry)
     minx, miny, maxx, maxy = bureaux.total_bounds
-    ids, rings = [], []
-    for bid, geom in zip(bureaux["bureau_id"].to_numpy(), simple.to_numpy(), strict=True):
+    origin = (round(float(minx), 3), round(float(miny), 3))
+    ids, prefixes = [], []
+    labels_in = bureaux["label"] if "label" in bureaux else bureaux["bureau_id"]
+    for bid, label, geom in zip(bureaux["bureau_id"].to_numpy(), labels_in.to_numpy(), simple.to_numpy(),
+                                strict=True):
         for part in _parts(geom):
-            ids.append(bid)
-            rings.append(_compact_rings(part))
-    outline_rings = [
-        _compact_rings(part)
-        for geom in outlines.geometry.to_numpy() for part in _parts(geom)
-    ]
-    labels = pd.DataFrame({"name": outlines["name"].astype(str).to_numpy(),
-                           "lon": outlines["label_lon"].to_numpy(), "lat": outlines["label_lat"].to_numpy()})
-    return MapGeometry(bureau_id=np.asarray(ids), rings=rings,
-                       outline_rings=outline_rings, outline_labels=labels,
+            ids.append(str(bid))
+            prefixes.append('{"i":' + _dumps(str(bid)) + ',"n":' + _dumps(_escape(str(label)))
+                            + ',"p":' + _dumps(_offset_polygon(part, origin)))
+    outline_data = [{"p": _offset_polygon(part, origin)}
+                    for geom in outlines.geometry.to_numpy() for part in _parts(geom)]
+    labels = [{"x": [round(float(lon), 5), round(float(lat), 5)], "n": str(name)}
+              for name, lon, lat in zip(outlines["name"], outlines["label_lon"], outlines["label_lat"],
+                                        strict=True)]
+    return MapGeometry(origin=origin, bureau_id=np.asarray(ids), prefixes=prefixes,
+                       outlines_json=_dumps(outline_data), labels_json=_dumps(labels),
                        view=_view_for((minx, miny, maxx, maxy)), n_bureaux=len(bureaux))
-
-
-def bureau_records(geom: MapGeometry, fill: pd.DataFrame) -> list[dict]:
-    """Rows of the bureau layer: geometry part + fill colour + escaped tooltip fields.
-
-    ``fill`` is indexed by bureau_id with columns ``colour`` (list of 4 ints) and ``tip`` (HTML-safe
-    text). Only these fields travel: anything else would be paid for at every slider move.
-    """
-    colours = fill["colour"].reindex(geom.bureau_id).to_numpy()
-    tips = fill["tip"].reindex(geom.bureau_id).fillna("").to_numpy()
-    return [{"i": bid, "p": rings, "c": c, "t": t}
-            for bid, rings, c, t in zip(geom.bureau_id, geom.rings, colours, tips, strict=True)]
-
-
-def deck_layers(geom: MapGeometry, fill: pd.DataFrame, *, stations: pd.DataFrame | None = None,
-                selected: str | None = None, line_colour: tuple[int, int, int] = (255, 255, 255)) -> list:
-    """The layers of the priority map: bureaux, our own base layer (outlines, names, stations)."""
-    import pydeck as pdk  # imported here so ``lib.geo`` stays light for the build
-
-    layers = [
-        pdk.Layer("PolygonLayer", bureau_records(geom, fill), id=BUREAU_LAYER_ID, get_polygon="p",
-                  get_fill_color="c", get_line_color=list(line_colour), line_width_min_pixels=0.5,
-                  stroked=True, filled=True, pickable=True, auto_highlight=True,
-                  highlight_color=[0, 90, 200, 120]),
-        pdk.Layer("PolygonLayer", [{"p": r} for r in geom.outline_rings], id="outlines",
-                  get_polygon="p", filled=False, stroked=True, get_line_color=[40, 40, 40],
-                  line_width_min_pixels=1.6, pickable=False),
-    ]
-    if stations is not None and len(stations):
-        layers.append(pdk.Layer(
-            "ScatterplotLayer",
-            [{"x": [round(x, 5), round(y, 5)]} for x, y in zip(stations["lon"], stations["lat"], strict=True)],
-            id="stations", get_position="x", get_radius=18, radius_min_pixels=1.2,
-            radius_max_pixels=3.5, get_fill_color=[20, 60, 140, 200], pickable=False))
-    if selected is not None:
-        mask = geom.bureau_id == selected
-        sel = [{"p": r} for r, m in zip(geom.rings, mask, strict=True) if m]
-        layers.append(pdk.Layer("PolygonLayer", sel, id="selection", get_polygon="p", filled=False,
-                                stroked=True, get_line_color=[0, 90, 200], line_width_min_pixels=3.5,
-                                pickable=False))
-    layers.append(pdk.Layer(
-        "TextLayer",
-        [{"x": [round(lon, 5), round(lat, 5)], "n": ascii_label(n)}
-         for n, lon, lat in zip(geom.outline_labels["name"], geom.outline_labels["lon"],
-                                geom.outline_labels["lat"], strict=True)],
-        id="outline-labels", get_position="x", get_text="n", get_size=13, get_color=[20, 20, 20],
-        font_weight=700, outline_width=3, outline_color=[255, 255, 255],
-        font_settings={"sdf": True}, pickable=False))
-    return layers
 
 
 # A MapLibre style with only a background: no tile, no font, no request. Streamlit falls back
 # to online Carto tiles when no style is given, which is blank or slow in a meeting room.
 OFFLINE_MAP_STYLE = {"version": 8, "sources": {}, "layers": [
     {"id": "background", "type": "background", "paint": {"background-color": "#f3f1ec"}}]}
-
-
 OFFLINE_MAP_STYLE_URL = "data:application/json;charset=utf-8," + urllib.parse.quote(
     json.dumps(OFFLINE_MAP_STYLE, separators=(",", ":")))
 
 
-def make_deck(layers: list, view: dict, *, tooltip: dict | None = None):
-    """A pydeck Deck that draws our own base layer, never fetches tiles, and serialises compactly.
+class DeckSpec:
+    """What ``st.pydeck_chart`` needs from a ``pydeck.Deck``, built as JSON text directly.
 
-    pydeck's ``to_json`` indents and sorts keys: for Paris that is 1.2 MB instead of 0.3 MB on
-    every slider move. Streamlit calls ``to_json()``, so the subclass below is all it takes.
+    Why not pydeck: it indents its JSON (×3 the bytes), spends ~0.1 s per rerun walking 900
+    records, and turns *every* string prop into an expression, so deck.gl 9 props that take
+    plain strings (``coordinateSystem``, ``characterSet``) cannot be set. Strings here are sent
+    as is; accessors are written as ``"@@=field"``.
     """
-    import pydeck as pdk
-    from pydeck.bindings.json_tools import default_serialize
 
-    class CompactDeck(pdk.Deck):
-        def to_json(self) -> str:
-            return json.dumps(self, default=default_serialize, separators=(",", ":"))
+    layers: list = []  # noqa: RUF012 - read by Streamlit's pandas-3 workaround; nothing to convert
 
-    return CompactDeck(layers=layers, initial_view_state=pdk.ViewState(**view), map_provider="mapbox",
-                       map_style=OFFLINE_MAP_STYLE_URL, tooltip=tooltip or False)
+    def __init__(self, json_text: str, tooltip: dict | None) -> None:
+        self._json = json_text
+        self._tooltip = tooltip
+        self.width = None
+        self.mapbox_key = None
+
+    def to_json(self) -> str:
+        """The deck spec (compact JSON)."""
+        return self._json
 
 
-def ascii_label(text: str) -> str:
-    """Strip accents for deck.gl's TextLayer, whose default font atlas is ASCII-only.
+def _layer(layer_type: str, layer_id: str, data_json: str, **props: object) -> str:
+    body = _dumps({"@@type": layer_type, "id": layer_id, **props})
+    return body[:-1] + ',"data":' + data_json + "}"
 
-    (Streamlit's JSON bridge turns a custom ``characterSet`` into a function, so the atlas
-    cannot be extended; « Chatenay » on the map beats a blank.)"""
-    folded = unicodedata.normalize("NFKD", str(text))
-    return "".join(c for c in folded if not unicodedata.combining(c) and ord(c) < 128)
+
+def _offset_props(origin: tuple[float, float]) -> dict:
+    """Integer coordinates x·1e-5° from ``origin``: LNGLAT_OFFSETS plus a scaling model matrix."""
+    return {"coordinateSystem": "lnglat-offsets", "coordinateOrigin": [origin[0], origin[1], 0],
+            "modelMatrix": [OFFSET_UNIT, 0, 0, 0, 0, OFFSET_UNIT, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]}
+
+
+TOOLTIP_FIELDS = ("s", "r", "t")  # score text, rank text, "why" text (HTML-escaped by the caller)
+
+
+def bureau_data_json(geom: MapGeometry, fill: pd.DataFrame) -> str:
+    """Data of the bureau layer: static prefix + this rerun's colour and tooltip fields per part.
+
+    ``fill`` is indexed by bureau_id with ``colour`` (4 ints) and the :data:`TOOLTIP_FIELDS`
+    columns (strings, already HTML-safe). Only these travel at each slider move.
+    """
+    colours = np.asarray(fill["colour"].reindex(geom.bureau_id).tolist(), dtype=np.int64).reshape(-1, 4)
+    texts = [fill[f].reindex(geom.bureau_id).fillna("").astype(str).map(_dumps).to_numpy()
+             for f in TOOLTIP_FIELDS]
+    rows = [f'{prefix},"c":[{c[0]},{c[1]},{c[2]},{c[3]}],"s":{s},"r":{r},"t":{t}}}'
+            for prefix, c, s, r, t in zip(geom.prefixes, colours, *texts, strict=True)]
+    return "[" + ",".join(rows) + "]"
+
+
+BUREAU_TOOLTIP = {"html": "<b>{n}</b><br/>{s} · {r}<br/>{t}",
+                  "style": {"fontSize": "14px", "maxWidth": "340px"}}
+
+
+def deck_spec(geom: MapGeometry, fill: pd.DataFrame, *, stations: pd.DataFrame | None = None,
+              selected: str | None = None, line_colour: tuple[int, int, int] = (255, 255, 255),
+              borders: bool = False, tooltip: dict | None = BUREAU_TOOLTIP) -> DeckSpec:
+    """The priority map: bureaux, our own base layer (outlines, names, stations), selection.
+
+    ``borders`` strokes every bureau. Off by default on large territories: measured in headless
+    Chromium (software WebGL), stroking Paris' 903 bureaux costs ~0.9 s per recolour against
+    ~0.3 s for fills alone; hover highlight, selection and commune outlines carry the shapes.
+    """
+    offsets = _offset_props(geom.origin)
+    layers = [
+        _layer("PolygonLayer", BUREAU_LAYER_ID, bureau_data_json(geom, fill), getPolygon="@@=p",
+               positionFormat="XY",
+               getFillColor="@@=c", getLineColor=list(line_colour), lineWidthMinPixels=0.5,
+               stroked=borders, filled=True, pickable=True, autoHighlight=True,
+               highlightColor=[0, 90, 200, 120], **offsets),
+        _layer("PolygonLayer", "outlines", geom.outlines_json, getPolygon="@@=p", positionFormat="XY",
+               filled=False,
+               stroked=True, getLineColor=[40, 40, 40], lineWidthMinPixels=1.6, pickable=False,
+               **offsets),
+    ]
+    if stations is not None and len(stations):
+        pts = _dumps([[round(float(x), 5), round(float(y), 5)]
+                      for x, y in zip(stations["lon"], stations["lat"], strict=True)])
+        layers.append(_layer("ScatterplotLayer", "stations", pts, getPosition="@@=-", getRadius=18,
+                             radiusMinPixels=1.2, radiusMaxPixels=3.5,
+                             getFillColor=[20, 60, 140, 200], pickable=False))
+    if selected:
+        rings = geom.part_rings(selected)
+        if rings:
+            data = "[" + ",".join('{"p":' + r + "}" for r in rings) + "]"
+            layers.append(_layer("PolygonLayer", "selection", data, getPolygon="@@=p",
+                                 positionFormat="XY", filled=False,
+                                 stroked=True, getLineColor=[0, 90, 200], lineWidthMinPixels=3.5,
+                                 pickable=False, **offsets))
+    layers.append(_layer("TextLayer", "outline-labels", geom.labels_json, getPosition="@@=x",
+                         getText="@@=n", getSize=13, getColor=[20, 20, 20], fontWeight=700,
+                         outlineWidth=3, outlineColor=[255, 255, 255], fontSettings={"sdf": True},
+                         characterSet="auto", pickable=False))
+    head = _dumps({"views": [{"@@type": "MapView", "controller": True}],
+                   "initialViewState": geom.view, "mapProvider": "mapbox",
+                   "mapStyle": OFFLINE_MAP_STYLE_URL})
+    return DeckSpec(head[:-1] + ',"layers":[' + ",".join(layers) + "]}", tooltip)
 
 
 def selected_bureau(event: object) -> str | None:

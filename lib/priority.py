@@ -58,7 +58,7 @@ def _fr(x: float, digits: int = 1) -> str:
 
 
 def compute(normalised: scoring.NormalisedCriteria, view: ViewState, settings: Settings,
-            unavailable: Mapping[str, str], labels: pd.Series | None = None) -> PriorityResult:
+            unavailable: Mapping[str, str]) -> PriorityResult:
     """Score, class and colour every bureau for ``view`` (raises ``NoWeightsError``)."""
     available = set(normalised.columns)
     weights, directions, dropped = effective_weights(view, settings, available)
@@ -75,20 +75,15 @@ def compute(normalised: scoring.NormalisedCriteria, view: ViewState, settings: S
     table["colour"] = hexes[(classes.class_of.fillna(-1).astype(int) + 1).to_numpy()]
     table["top"] = top.map(lambda ids: ", ".join(crit_labels.get(c, c) for c in ids))
 
-    names = labels if labels is not None else pd.Series(table.index, index=table.index)
-    tips = []
-    for bid, score, rank, top_text, missing in zip(
-            table.index, table["score"], table["rank"], table["top"], table["missing"], strict=True):
-        label = _escape(str(names.get(bid, bid)))
-        if pd.isna(score):
-            tips.append(f"<b>{label}</b><br/>Données manquantes : {_escape(str(missing))}")
-            continue
-        tip = (f"<b>{label}</b><br/>Score {_fr(score, 0)}/100 · rang {int(rank)}"
-               f"<br/>Pèsent le plus : {_escape(top_text)}")
-        if missing:
-            tip += f"<br/>⚠️ sans : {_escape(str(missing))}"
-        tips.append(tip)
-    fill = pd.DataFrame({"colour": [row.tolist() for row in colours], "tip": tips}, index=table.index)
+    scored = table["score"].notna()
+    score_txt = ("Score " + table["score"].round(0).astype("Int64").astype(str) + "/100").where(
+        scored, "Données manquantes")
+    n_ranked = int(table["rank"].max()) if scored.any() else 0
+    rank_txt = ("rang " + table["rank"].astype(str) + f" / {n_ranked}").where(scored, "")
+    why = ("Pèsent le plus : " + table["top"]).where(scored, "Manque : " + table["missing"])
+    why = why.where(~(scored & (table["missing"] != "")), why + " · ⚠️ sans : " + table["missing"])
+    fill = pd.DataFrame({"colour": [row.tolist() for row in colours],
+                         "s": score_txt, "r": rank_txt, "t": why.map(_escape)}, index=table.index)
 
     note = ""
     if dropped:

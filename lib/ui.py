@@ -64,6 +64,18 @@ def normalised_criteria(territory_id: str, data_dir: str, election: str, ours: t
     return frame.values, dict(frame.unavailable), scoring.normalise_criteria(frame.values, method=method)
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def reserve_pair(territory_id: str, data_dir: str) -> tuple[str | None, str | None]:
+    """Default high/low-turnout elections of a territory (depends on the data only)."""
+    return crit.default_reserve_pair(territory_data(territory_id, data_dir))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def candidates(territory_id: str, data_dir: str, election: str) -> pd.DataFrame:
+    """Candidates of an election with their territory-wide share (depends on the data only)."""
+    return crit.candidates(territory_data(territory_id, data_dir).results, election)
+
+
 def available_territories() -> list[str]:
     """Configured territories that are built, then any other built dataset (e.g. new ones)."""
     conf = settings()
@@ -248,8 +260,9 @@ def _on_blocs(election: str, territory_id: str) -> None:
         st.session_state[f"w_ours_{election}_{i}"] = name in members
 
 
-def priority_controls(data: TerritoryData, *, container=None) -> Controls:
-    """Sidebar widgets for our side, preset, weights and options; updates the view."""
+def priority_controls(data: TerritoryData, *, weights_box=None, container=None) -> Controls:
+    """Widgets for our side and options (sidebar) and the weights (``weights_box``, beside the
+    map by default: the strategist watches the map while moving them); updates the view."""
     conf = settings()
     v = view()
     sb = container or st.sidebar
@@ -271,7 +284,7 @@ def priority_controls(data: TerritoryData, *, container=None) -> Controls:
                            args=(election, data.id),
                            help="Coche d'un coup les candidats ou listes de ces familles politiques "
                                 "(regroupement des nuances du Ministère défini dans config.toml).")
-    cands = crit.candidates(data.results, election)
+    cands = candidates(data.id, str(conf.data_dir), election)
     chosen_by_bloc = set(crit.bloc_members(cands, [conf.blocs[b] for b in blocs])) if blocs else set()
     ours: list[str] = []
     with sb.expander(f"Candidats et listes ({len(cands)})", expanded=False):
@@ -288,7 +301,7 @@ def priority_controls(data: TerritoryData, *, container=None) -> Controls:
     else:
         sb.caption(f"Notre camp : {len(ours)} candidat(s) ou liste(s).")
 
-    high_default, low_default = crit.default_reserve_pair(data)
+    high_default, low_default = reserve_pair(data.id, str(conf.data_dir))
     with sb.expander("Réserve de voix : élections comparées"):
         seed("w_high", v.high if v.high in elections else (high_default or elections[0]))
         seed("w_low", v.low if v.low in elections else (low_default or elections[-1]))
@@ -299,28 +312,7 @@ def priority_controls(data: TerritoryData, *, container=None) -> Controls:
 
     values, unavailable, normalised = normalised_criteria(
         data.id, str(conf.data_dir), election, tuple(ours), tuple(blocs), high, low, v.normalisation)
-
-    sb.subheader("Pondération")
-    seed("w_preset", v.preset if v.preset in conf.presets else "custom")
-    preset = sb.selectbox("Préréglage", list(conf.presets), key="w_preset",
-                          format_func=lambda p: conf.presets[p].label, on_change=_apply_preset)
-    sb.caption(conf.presets[preset].help)
-    weights: dict[str, int] = {}
-    directions: dict[str, str] = {}
-    missing_box = sb.expander(f"Critères indisponibles ici ({len(unavailable)})") if unavailable else None
-    for cid, criterion in conf.criteria.items():
-        box = missing_box if cid in unavailable and missing_box is not None else sb
-        seed(f"w_w_{cid}", int(v.weights.get(cid, 0)))
-        seed(f"w_d_{cid}", _dir_label(v.direction(conf, cid)))
-        disabled = cid in unavailable
-        weights[cid] = box.slider(criterion.label, 0, 100, key=f"w_w_{cid}", help=criterion.help,
-                                  disabled=disabled, on_change=_to_custom)
-        if disabled:
-            box.caption(f"Indisponible : {unavailable[cid]}")
-        else:
-            direction = box.radio(f"Sens — {criterion.label}", ["favorise", "pénalise"], key=f"w_d_{cid}",
-                                  horizontal=True, label_visibility="collapsed", on_change=_to_custom)
-            directions[cid] = "favours" if direction == "favorise" else "penalises"
+    weights_box = weights_box or sb
 
     with sb.expander("Options de calcul et de classes"):
         seed("w_norm", v.normalisation)
@@ -337,6 +329,7 @@ def priority_controls(data: TerritoryData, *, container=None) -> Controls:
         seed("w_k", v.k)
         k = st.slider("Nombre de classes", conf.min_k, conf.max_k, key="w_k")
 
+    weights, directions, preset = weight_controls(weights_box, unavailable)
     set_view(replace(v, election=election, ours=tuple(ours), blocs=tuple(blocs), preset=preset,
                      weights=weights, directions={**v.directions, **directions}, normalisation=norm,
                      missing=missing, scheme=scheme, k=int(k), high=high, low=low))
@@ -344,6 +337,41 @@ def priority_controls(data: TerritoryData, *, container=None) -> Controls:
         values, unavailable, normalised = normalised_criteria(
             data.id, str(conf.data_dir), election, tuple(ours), tuple(blocs), high, low, norm)
     return Controls(election, high, low, values, unavailable, normalised)
+
+
+def weight_controls(box, unavailable: dict[str, str]) -> tuple[dict[str, int], dict[str, str], str]:
+    """Preset selector, then one slider (0–100) and a direction per criterion, compact."""
+    conf = settings()
+    v = view()
+    seed("w_preset", v.preset if v.preset in conf.presets else "custom")
+    preset = box.selectbox("Préréglage", list(conf.presets), key="w_preset",
+                           format_func=lambda p: conf.presets[p].label, on_change=_apply_preset,
+                           help="Règle les curseurs en un clic ; bouger un curseur passe en « Personnalisé ».")
+    box.caption(conf.presets[preset].help)
+    weights: dict[str, int] = {}
+    directions: dict[str, str] = {}
+    available = [cid for cid in conf.criteria if cid not in unavailable]
+    missing = [cid for cid in conf.criteria if cid in unavailable]
+    for cid in available:
+        criterion = conf.criteria[cid]
+        seed(f"w_w_{cid}", int(v.weights.get(cid, 0)))
+        seed(f"w_d_{cid}", _dir_label(v.direction(conf, cid)))
+        weights[cid] = box.slider(criterion.label, 0, 100, key=f"w_w_{cid}", help=criterion.help,
+                                  on_change=_to_custom)
+        direction = box.segmented_control(
+            f"Sens — {criterion.label}", ["favorise", "pénalise"], key=f"w_d_{cid}",
+            label_visibility="collapsed", on_change=_to_custom, width="stretch")
+        directions[cid] = (v.direction(conf, cid) if direction is None
+                           else "penalises" if direction == "pénalise" else "favours")
+    if missing:
+        with box.expander(f"Indisponibles ici ({len(missing)})"):
+            for cid in missing:
+                criterion = conf.criteria[cid]
+                seed(f"w_w_{cid}", int(v.weights.get(cid, 0)))
+                weights[cid] = st.slider(criterion.label, 0, 100, key=f"w_w_{cid}", help=criterion.help,
+                                         disabled=True)
+                st.caption(f"Indisponible : {unavailable[cid]}")
+    return weights, directions, preset
 
 
 def select_bureau(bureau_id: str) -> None:
@@ -381,9 +409,9 @@ def bureau_panel(data: TerritoryData, result, values: pd.DataFrame) -> None:
     seed("w_sel", current)
     if st.session_state["w_sel"] not in t.index:
         st.session_state["w_sel"] = current
-    chosen = st.selectbox("Bureau (ou cliquez sur la carte)", ordered, key="w_sel",
-                          format_func=lambda b: f"{int(t.at[b, 'rank']) if pd.notna(t.at[b, 'rank']) else '—'}. "
-                                                f"{labels.get(b, b)}")
+    ranks = t["rank"].astype("string").fillna("—")
+    names = (ranks + ". " + labels.reindex(t.index).fillna(pd.Series(t.index, index=t.index))).to_dict()
+    chosen = st.selectbox("Bureau (ou cliquez sur la carte)", ordered, key="w_sel", format_func=names.get)
     if chosen != v.selected:
         set_view(replace(v, selected=chosen))
     row = t.loc[chosen]
@@ -396,17 +424,13 @@ def bureau_panel(data: TerritoryData, result, values: pd.DataFrame) -> None:
     if row["missing"]:
         st.warning(f"Données manquantes pour ce bureau : {esc(row['missing'])}.")
     detail = priority.breakdown(result, values, chosen, conf, _unit_map(data))
-    left, right = st.columns([1, 1])
-    with left:
-        st.markdown("**D'où vient le score** (points sur 100)")
-        chart = detail.set_index("Critère")[["Points"]].fillna(0)
-        st.bar_chart(chart, horizontal=True, height=max(160, 42 * len(chart)), color="#bd0026")
-    with right:
-        st.markdown("**Valeurs du bureau et médiane du territoire**")
-        st.dataframe(detail[["Critère", "Sens", "Valeur", "Médiane du territoire", "Unité"]],
-                     hide_index=True, width="stretch",
-                     column_config={"Valeur": st.column_config.NumberColumn(format="%.1f"),
-                                    "Médiane du territoire": st.column_config.NumberColumn(format="%.1f")})
+    st.markdown("**D'où vient le score** — points apportés par chaque critère (sur 100), "
+                "valeur du bureau et médiane du territoire")
+    st.dataframe(detail, hide_index=True, width="stretch",
+                 column_config={
+                     "Points": st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.1f"),
+                     "Valeur": st.column_config.NumberColumn(format="%.1f"),
+                     "Médiane du territoire": st.column_config.NumberColumn(format="%.1f")})
     st.markdown("**Résultats dans ce bureau**")
     history = priority.results_history(data.results, chosen, v.ours, data.elections, v.election)
     st.dataframe(history, hide_index=True, width="stretch",
@@ -427,7 +451,7 @@ def ranking_table(data: TerritoryData, result, values: pd.DataFrame) -> None:
     seed("w_topn", min(50, n_max))
     top_n = st.slider("Afficher les N premiers", 1, max(n_max, 2), key="w_topn") if n_max > 1 else 1
     st.dataframe(table.head(top_n), hide_index=True, width="stretch", height=420)
-    st.download_button("Télécharger le classement (CSV)", priority.ranking_csv(table),
+    st.download_button("Télécharger le classement (CSV)", lambda: priority.ranking_csv(table),
                        file_name=f"terrain_classement_{data.id}.csv", mime="text/csv", key="dl-ranking",
                        icon="⬇️")
 

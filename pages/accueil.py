@@ -38,14 +38,14 @@ if data is not None:
         geom = ui.map_geometry(data.id, str(conf.data_dir))
         areas = data.bureaux["area_code"].astype("category").cat.codes.to_numpy()
         tones = [[199, 214, 230, 200], [222, 222, 210, 200], [206, 226, 210, 200], [232, 214, 214, 200]]
+        registered = data.bureaux["registered"]
         fill = pd.DataFrame({
             "colour": [tones[a % len(tones)] for a in areas],
-            "tip": [f"<b>{ui.esc(label)}</b><br/>{reg:,.0f} inscrits".replace(",", "\u202f")
-                    for label, reg in zip(data.bureaux["label"], data.bureaux["registered"].fillna(0),
-                                          strict=True)],
+            "s": registered.map(lambda r: "inscrits inconnus" if pd.isna(r)
+                                else f"{r:,.0f} inscrits".replace(",", "\u202f")).to_numpy(),
+            "r": data.bureaux["commune_name"].map(ui.esc).to_numpy(), "t": "",
         }, index=data.bureaux["bureau_id"].to_numpy())
-        deck = geo.make_deck(geo.deck_layers(geom, fill, stations=data.stations, line_colour=(120, 120, 120)),
-                             geom.view, tooltip={"html": "{t}"})
+        deck = geo.deck_spec(geom, fill, stations=data.stations, line_colour=(120, 120, 120), borders=True)
         st.pydeck_chart(deck, height=480, key="home-map")
         st.caption("Fond de carte dessiné par Terrain (contours, noms, gares) : lisible sans connexion.")
 

@@ -69,14 +69,6 @@ def classify_scores(scores: pd.Series, scheme: str = "quantiles", k: int = 5) ->
         bins = tuple(float(b) for b in fitted.bins)
         yb = np.asarray(fitted.yb, dtype=int)
         k_eff = len(bins)
-        # mapclassify may return fewer effective classes on ties; renumber the used ones densely.
-        used = np.unique(yb)
-        if len(used) < k_eff:
-            remap = {old: new for new, old in enumerate(used)}
-            yb = np.array([remap[c] for c in yb])
-            bins = tuple(bins[c] for c in used)
-            k_eff = len(bins)
-            note = note or f"Beaucoup d'ex æquo : {k_eff} classe(s) effectives au lieu de {k}."
     class_of[ok] = yb
     lower = (float(values[ok].min()), *bins[:-1])
     counts = tuple(int((yb == c).sum()) for c in range(k_eff))

@@ -1,0 +1,118 @@
+"""Smoke path in a real headless Chromium (Debian's package, driven by Playwright).
+
+Open the app, change a slider and see the map recolour, download the ranking, open other pages.
+Screenshots are kept in tests/browser_artifacts/ when a step fails.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from .conftest import PROJECT, requires_dataset
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = PROJECT / "tests" / "browser_artifacts"
+pytestmark = [pytest.mark.browser, requires_dataset("paris"),
+              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed (./test.sh installs it)")]
+CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = _free_port()
+    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1"],
+        cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("the Streamlit server did not start")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROME_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    # Offline by design: anything but localhost is refused, like a meeting room without internet.
+    context.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url
+                  else route.abort())
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    yield pg
+    if getattr(getattr(request.node, "rep_call", None), "failed", False):
+        ARTIFACTS.mkdir(exist_ok=True)
+        pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert not errors, errors
+
+
+def wait_idle(pg, timeout=60_000) -> None:
+    pg.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
+    pg.wait_for_timeout(300)
+
+
+def map_pixels(pg) -> bytes:
+    return pg.locator('[data-testid="stDeckGlJsonChart"]').first.screenshot()
+
+
+def test_home_page_opens_without_exception(page, server):
+    page.goto(server)
+    wait_idle(page)
+    page.wait_for_selector("text=Terrain — où envoyer les équipes en premier ?")
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_slider_recolours_the_map_and_ranking_downloads(page, server):
+    page.goto(f"{server}/carte")
+    wait_idle(page)
+    page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', timeout=60_000)
+    page.wait_for_timeout(1500)
+    before = map_pixels(page)
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text="Nombre d'inscrits").first
+    slider.locator('input[type="range"]').first.focus()
+    page.keyboard.press("End")
+    wait_idle(page)
+    page.wait_for_timeout(1500)
+    assert map_pixels(page) != before, "the map did not recolour after a slider move"
+    page.get_by_text("Classement", exact=True).click()
+    wait_idle(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Télécharger le classement (CSV)").click()
+    content = Path(download.value.path()).read_bytes().decode("utf-8-sig")
+    assert content.startswith("Rang;Bureau;Libellé;Score")
+    assert page.locator('[data-testid="stException"]').count() == 0

@@ -1,0 +1,132 @@
+"""Territory datasets built from the real raw files (``raw/``): counts, ids, conservation."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lib.build import build
+from lib.build import paris as paris_build
+from lib.build.common import carry_results, transfer_weights
+from lib.dataset import load_territory
+from lib.errors import BuildError
+
+from .conftest import DATA_DIR, RAW_DIR, requires_dataset, synthetic_results
+
+pytestmark = requires_dataset("paris")
+
+
+@pytest.fixture(scope="module")
+def paris():
+    return load_territory(DATA_DIR, "paris")
+
+
+def test_paris_has_903_bureaux_with_well_formed_unique_ids(paris):
+    ids = paris.bureaux["bureau_id"]
+    assert len(ids) == 903 and ids.is_unique
+    assert ids.str.fullmatch(r"75056_\d{4}").all()
+
+
+def test_paris_carried_2017_totals_equal_the_source_totals(paris):
+    source = paris_build.read_results_2017(RAW_DIR)
+    for election in ("pres2017t1", "pres2017t2", "leg2017t1", "leg2017t2"):
+        src = source[source["election"] == election]
+        out = paris.results[paris.results["election"] == election]
+        assert out["votes"].sum() == pytest.approx(src["votes"].sum(), rel=0.005)
+        src_reg = src.drop_duplicates("bureau_id")["registered"].sum()
+        out_reg = out.drop_duplicates("bureau_id")["registered"].sum()
+        assert out_reg == pytest.approx(src_reg, rel=0.005)
+        assert out["carried"].all()
+
+
+def test_every_paris_bureau_is_within_1_km_of_a_station(paris):
+    distance = paris.indicators["station_distance"]
+    assert distance.notna().all()
+    assert distance.max() < 1000
+
+
+def test_fewer_than_1_percent_of_ban_addresses_are_unassigned(paris):
+    cov = paris.metadata["coverage"]
+    assert cov["addresses_unassigned"] / (cov["addresses"] + cov["addresses_unassigned"]) < 0.01
+    assert len(paris.addresses) == cov["addresses"]
+
+
+def test_missing_indicators_are_declared_with_a_reason_not_invented(paris):
+    declared = {i["id"]: i for i in paris.metadata["indicators"]}
+    assert declared["poverty_rate"]["available"] is False
+    assert "IRIS" in declared["poverty_rate"]["reason"]
+    assert "poverty_rate" not in paris.indicators.columns
+
+
+def test_paris_2026_results_are_flagged_as_shares_only(paris):
+    mun = paris.results[paris.results["election"] == "mun2026t1"]
+    assert (mun["value_kind"] == "share").all() and mun["votes"].isna().all()
+    assert not mun["carried"].any()
+
+
+def test_abstention_trend_is_declared_with_its_pair(paris):
+    assert paris.metadata["abstention_trend"] == {"from": "mun2020t1", "to": "mun2026t1"}
+    trend = paris.indicators["abstention_trend"] - (
+        paris.indicators["abstention_mun2026t1"] - paris.indicators["abstention_mun2020t1"])
+    assert trend.abs().max() < 1e-3
+
+
+def test_transfer_by_addresses_conserves_totals():
+    """Two old bureaux split over three new ones; addresses decide the split."""
+    import geopandas as gpd
+    import shapely
+
+    old = gpd.GeoDataFrame({"old_id": ["A", "B"]},
+                           geometry=[shapely.box(2.30, 48.80, 2.31, 48.81), shapely.box(2.31, 48.80, 2.32, 48.81)],
+                           crs="EPSG:4326")
+    new = gpd.GeoDataFrame({"bureau_id": ["75056_0001", "75056_0002", "75056_0003"]},
+                           geometry=[shapely.box(2.30, 48.80, 2.305, 48.81), shapely.box(2.305, 48.80, 2.315, 48.81),
+                                     shapely.box(2.315, 48.80, 2.32, 48.81)], crs="EPSG:4326")
+    address_old = pd.Series(["A", "A", "A", "A"])  # B has no address: area fallback
+    address_new = pd.Series(["75056_0001", "75056_0001", "75056_0001", "75056_0002"])
+    w = transfer_weights(old, new, old_id="old_id", new_id="bureau_id",
+                         address_old=address_old, address_new=address_new)
+    assert w.groupby("old")["weight"].sum().to_numpy() == pytest.approx([1.0, 1.0])
+    a = w[w["old"] == "A"].set_index("new")["weight"]
+    assert a["75056_0001"] == pytest.approx(0.75)
+    b = w[w["old"] == "B"].set_index("new")["weight"]
+    assert b["75056_0002"] == pytest.approx(0.5, rel=1e-3)
+    results = synthetic_results(["A", "B"])
+    carried = carry_results(results, w)
+    assert carried["votes"].sum() == pytest.approx(results["votes"].sum())
+    assert carried["carried"].all()
+
+
+def test_unknown_territory_is_refused_in_french(tmp_path):
+    with pytest.raises(BuildError, match="territoire inconnu"):
+        build("atlantide", out_dir=tmp_path)
+
+
+def test_missing_raw_file_stops_the_build_and_keeps_the_previous_dataset(tmp_path):
+    previous = tmp_path / "out" / "paris"
+    previous.mkdir(parents=True)
+    (previous / "metadata.json").write_text(json.dumps({"marker": "previous"}))
+    with pytest.raises(BuildError, match="fichier source absent"):
+        build("paris", raw_dir=tmp_path / "empty_raw", out_dir=tmp_path / "out")
+    assert json.loads((previous / "metadata.json").read_text()) == {"marker": "previous"}
+
+
+def test_truncated_raw_file_is_reported_with_its_name(tmp_path):
+    import shutil
+
+    raw = tmp_path / "raw"
+    shutil.copytree(RAW_DIR, raw)
+    gz = raw / "paris_aktiur_2017" / "paris_2017_resultats_par_bureau_long.csv.gz"
+    gz.write_bytes(gz.read_bytes()[:5000])
+    (raw / "ban_paris" / "adresses-75.csv.gz").write_bytes(
+        (RAW_DIR / "ban_paris" / "adresses-75.csv.gz").read_bytes())
+    with pytest.raises(BuildError, match="paris_2017_resultats_par_bureau_long"):
+        build("paris", raw_dir=raw, out_dir=tmp_path / "out")
+
+
+def test_station_distances_are_metres_not_degrees(paris):
+    # A unit bug (degrees) would give values < 0.1; a CRS bug thousands of km.
+    assert np.nanmedian(paris.indicators["station_distance"]) > 50

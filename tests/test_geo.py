@@ -1,0 +1,74 @@
+"""Map payload: only the needed fields travel, compact, offline, escaped."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from lib import geo
+
+
+@pytest.fixture
+def map_geometry(grid_bureaux):
+    bureaux = grid_bureaux.assign(label=["<img src=x onerror=alert(1)>", "b", "c", "d", "e", "f"])
+    outlines = geo.dissolve_outlines(bureaux, by="commune_code",
+                                     names=pd.Series({"99001": "Une", "99002": "Deux"}), kind="commune")
+    return geo.prepare_map_geometry(bureaux, outlines)
+
+
+def fill_for(geom) -> pd.DataFrame:
+    ids = sorted(set(geom.bureau_id))
+    return pd.DataFrame({"colour": [[1, 2, 3, 255]] * len(ids), "s": "Score 1/100", "r": "rang 1 / 6",
+                         "t": "Pèsent le plus : Abstention"}, index=ids)
+
+
+def test_bureau_layer_rows_carry_only_id_label_geometry_colour_and_tooltip(map_geometry):
+    spec = json.loads(geo.deck_spec(map_geometry, fill_for(map_geometry)).to_json())
+    layer = next(lyr for lyr in spec["layers"] if lyr["id"] == geo.BUREAU_LAYER_ID)
+    assert set(layer["data"][0]) == {"i", "n", "p", "c", "s", "r", "t"}
+    assert len(layer["data"]) == 6
+
+
+def test_labels_are_html_escaped_for_the_tooltip(map_geometry):
+    text = geo.deck_spec(map_geometry, fill_for(map_geometry)).to_json()
+    assert "<img" not in text and "&lt;img src=x onerror=alert(1)&gt;" in text
+
+
+def test_spec_is_compact_and_needs_no_network(map_geometry):
+    text = geo.deck_spec(map_geometry, fill_for(map_geometry)).to_json()
+    assert text == json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False)
+    assert "http" not in text  # no tiles, no fonts, no CDN: the style is an inline data: URL
+
+
+def test_coordinates_are_integer_offsets_that_decode_back_to_lon_lat(map_geometry, grid_bureaux):
+    spec = json.loads(geo.deck_spec(map_geometry, fill_for(map_geometry)).to_json())
+    layer = spec["layers"][0]
+    ox, oy = layer["coordinateOrigin"][:2]
+    flat = layer["data"][0]["p"]
+    lon, lat = ox + flat[0] * geo.OFFSET_UNIT, oy + flat[1] * geo.OFFSET_UNIT
+    minx, miny, maxx, maxy = grid_bureaux.geometry.iloc[0].bounds
+    assert minx - 1e-5 <= lon <= maxx + 1e-5 and miny - 1e-5 <= lat <= maxy + 1e-5
+    assert all(isinstance(v, int) for v in flat)
+
+
+def test_selection_outline_is_drawn_for_the_selected_bureau(map_geometry):
+    spec = json.loads(geo.deck_spec(map_geometry, fill_for(map_geometry), selected="99001_0002").to_json())
+    assert any(lyr["id"] == "selection" for lyr in spec["layers"])
+
+
+@pytest.mark.parametrize(("event", "expected"), [
+    ({"selection": {"objects": {"bureaux": [{"i": "75056_0327"}]}}}, "75056_0327"),
+    ({"selection": {"objects": {}}}, None),
+    ({"selection": {"objects": {"outlines": [{"p": []}]}}}, None),
+    (None, None),
+])
+def test_selected_bureau_parses_pydeck_events(event, expected):
+    assert geo.selected_bureau(event) == expected
+
+
+def test_nearest_distance_is_in_metres():
+    # Two points 0.01° of latitude apart ≈ 1,112 m.
+    d = geo.nearest_distance_m([2.35], [48.85], [2.35], [48.86])
+    assert d[0] == pytest.approx(1112, rel=0.01)

@@ -1,0 +1,97 @@
+"""AppTest: the pages render on the shipped data, react to sliders and restore shared links."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from .conftest import PROJECT, requires_dataset
+
+pytestmark = requires_dataset("paris")
+TIMEOUT = 120
+
+
+def open_page(page: str, query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=TIMEOUT)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    if page != "pages/accueil.py":
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def deck(at: AppTest) -> dict:
+    charts = at.get("deck_gl_json_chart")
+    assert charts, "no map on the page"
+    return json.loads(charts[-1].proto.json)
+
+
+def bureau_colours(at: AppTest) -> list:
+    layer = next(lyr for lyr in deck(at)["layers"] if lyr["id"] == "bureaux")
+    return [row["c"] for row in layer["data"]]
+
+
+def test_home_page_shows_the_territory_and_its_map():
+    at = open_page("pages/accueil.py")
+    assert any("Paris" in h.value for h in at.header)
+    assert len(next(lyr for lyr in deck(at)["layers"] if lyr["id"] == "bureaux")["data"]) == 903
+
+
+def test_priority_map_renders_903_bureaux_without_error():
+    at = open_page("pages/carte.py")
+    assert len(bureau_colours(at)) == 903
+    assert not at.error
+
+
+def test_moving_a_slider_changes_the_map_colours():
+    at = open_page("pages/carte.py")
+    before = bureau_colours(at)
+    at.slider(key="w_w_abstention").set_value(0).run()
+    at.slider(key="w_w_registered").set_value(100).run()
+    assert not at.exception
+    assert bureau_colours(at) != before
+
+
+def test_all_weights_at_zero_show_a_message_not_a_blank_map():
+    at = open_page("pages/carte.py", {"p": "custom", "w": ""})
+    assert any("Tous les poids sont à zéro" in w.value for w in at.warning)
+    assert not at.exception
+
+
+def test_query_parameters_restore_the_view():
+    query = {"t": "paris", "e": "pres2017t1", "camp": "gauche", "p": "custom",
+             "w": "our_share:70,station_distance:30", "k": "4", "cl": "equal_interval",
+             "sel": "75056_0327"}
+    at = open_page("pages/carte.py", query)
+    assert at.selectbox(key="w_election").value == "pres2017t1"
+    assert at.slider(key="w_w_our_share").value == 70
+    assert at.slider(key="w_k").value == 4
+    assert at.selectbox(key="w_sel").value == "75056_0327"
+    assert at.query_params["w"] == "our_share:70,station_distance:30"
+
+
+def test_choosing_a_bloc_ticks_its_candidates_and_enables_our_share():
+    at = open_page("pages/carte.py", {"e": "pres2017t1"})
+    assert at.slider(key="w_w_our_share").disabled
+    at.multiselect(key="w_blocs").select("centre").run()
+    ticked = [c.label for c in at.checkbox if c.value and c.key.startswith("w_ours_")]
+    assert any("MACRON" in label for label in ticked)
+    assert not at.slider(key="w_w_our_share").disabled
+
+
+def test_weights_survive_a_page_change():
+    at = open_page("pages/carte.py")
+    at.slider(key="w_w_social_housing").set_value(55).run()
+    at.switch_page("pages/accueil.py").run()
+    at.switch_page("pages/carte.py").run()
+    assert at.slider(key="w_w_social_housing").value == 55
+
+
+def test_unknown_territory_in_a_link_falls_back_with_a_message():
+    at = open_page("pages/carte.py", {"t": "atlantide"})
+    assert not at.exception
+    assert len(bureau_colours(at)) == 903

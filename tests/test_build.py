@@ -130,3 +130,47 @@ def test_truncated_raw_file_is_reported_with_its_name(tmp_path):
 def test_station_distances_are_metres_not_degrees(paris):
     # A unit bug (degrees) would give values < 0.1; a CRS bug thousands of km.
     assert np.nanmedian(paris.indicators["station_distance"]) > 50
+
+
+@pytest.fixture(scope="module")
+def antony():
+    return load_territory(DATA_DIR, "antony")
+
+
+@requires_dataset("antony")
+def test_antony_has_91_bureaux_of_four_communes(antony):
+    assert len(antony.bureaux) == 91
+    assert set(antony.bureaux["commune_code"]) == {"92002", "92014", "92019", "92071"}
+    assert antony.bureaux["bureau_id"].str.fullmatch(r"920\d{2}_\d{4}").all()
+
+
+@requires_dataset("antony")
+def test_antony_official_results_read_through_the_minint_parser(antony):
+    r = antony.results
+    one = r[(r["bureau_id"] == "92002_0001") & (r["election"] == "leg2024t1")].set_index("candidate")
+    assert one.loc["GAILLARD Brice", "votes"] == 237 and one.loc["GAILLARD Brice", "nuance"] == "UG"
+    assert one["registered"].iloc[0] == 965 and one["expressed"].iloc[0] == 789
+    assert set(r["election"]) == {"leg2022t2", "leg2024t1", "leg2024t2", "euro2024"}
+    assert not r["carried"].any()
+
+
+@requires_dataset("antony")
+def test_antony_declares_missing_addresses_and_uses_population_centres(antony):
+    assert antony.addresses is None
+    assert "BAN" in antony.metadata["coverage"]["addresses_missing_reason"]
+    methods = antony.bureaux["centre_method"]
+    assert set(methods) <= {"population", "polygon"} and (methods == "population").mean() > 0.9
+
+
+@requires_dataset("antony")
+def test_antony_filosofi_indicators_are_shares_in_range(antony):
+    ind = antony.indicators
+    for col in ("social_housing", "poverty_rate", "seniors_share"):
+        assert ind[col].between(0, 100).all(), col
+    assert antony.metadata["abstention_trend"] == {"from": "leg2022t2", "to": "leg2024t2"}
+
+
+def test_same_pipeline_builds_both_territories_from_a_fresh_copy(tmp_path):
+    meta = build("antony", out_dir=tmp_path)
+    assert meta["coverage"]["bureaux"] == 91
+    assert load_territory(tmp_path, "antony").name.startswith("Antony")

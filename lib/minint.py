@@ -1,0 +1,259 @@
+"""Readers for the Ministère de l'Intérieur results-per-bureau layouts.
+
+Used by the territory builds and by user uploads, so both go through the same checks. Output is
+the long ``results.parquet`` contract (``docs/data.md``): one row per bureau × candidate/list.
+
+Layouts handled:
+- *wide* (official "résultats par bureau de vote" files, 2017–2026): fixed columns then one block
+  per candidate (``Nuance candidat k``, ``Nom candidat k``, ``Voix k``…) or list (``Nuance liste
+  k``, ``Libellé abrégé de liste k``, ``Voix k``…);
+- *long* (OpenDataSoft/MinInt exports, one row per bureau × candidate: ``Code du b.vote``,
+  ``Nom``, ``Voix``…) and a *simple* long CSV a campaign can type (bureau, candidat, voix,
+  inscrits, votants).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lib.contract import RESULTS_COLUMNS
+from lib.errors import TerrainError
+
+ENCODINGS = ("utf-8-sig", "cp1252")
+
+
+def _fold(text: str) -> str:
+    """Lower-case, accents and punctuation removed: header matching across years and sources."""
+    norm = unicodedata.normalize("NFKD", str(text))
+    norm = "".join(c for c in norm if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9%]+", " ", norm).strip()
+
+
+def read_table(data: bytes | str | Path, *, name: str) -> pd.DataFrame:
+    """Read a results CSV as strings: encoding (UTF-8, BOM, Latin-1) and separator detected."""
+    raw = Path(data).read_bytes() if isinstance(data, (str, Path)) else bytes(data)
+    if not raw.strip():
+        raise TerrainError("le fichier est vide. Exportez les résultats en CSV et réessayez.", source=name)
+    if raw[:4] in (b"PK\x03\x04",) or b"\x00" in raw[:2000]:
+        raise TerrainError("ce n'est pas un fichier texte CSV (fichier Excel, image ou encodage "
+                           "UTF-16 ?). Enregistrez-le au format CSV (UTF-8 ou Latin-1) et réessayez.",
+                           source=name)
+    text = None
+    for enc in ENCODINGS:
+        try:
+            text = raw.decode(enc)
+            break
+        except UnicodeDecodeError:
+            continue
+    if text is None:  # cp1252 leaves a few bytes undefined
+        text = raw.decode("latin-1")
+    head = text[:5000].splitlines()[0] if text.strip() else ""
+    counts = {sep: head.count(sep) for sep in (";", ",", "\t")}
+    sep = max(counts, key=counts.get)
+    if counts[sep] == 0:
+        raise TerrainError("une seule colonne lue : le séparateur n'est ni « ; » ni « , » ni une "
+                           "tabulation. Enregistrez le fichier en CSV avec « ; ».", source=name)
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                            quoting=csv.QUOTE_MINIMAL, on_bad_lines="error", engine="python")
+    except (pd.errors.ParserError, csv.Error, ValueError) as err:
+        raise TerrainError(f"lignes mal formées ({err}). Vérifiez que le fichier n'est pas tronqué "
+                           "et que les champs contenant « ; » sont entre guillemets.", source=name) from err
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.empty:
+        raise TerrainError("aucune ligne de données sous l'en-tête.", source=name)
+    return frame
+
+
+def to_number(series: pd.Series) -> pd.Series:
+    """French numbers (« 1 234,5 », « 12,3 % ») to floats; empty → NaN."""
+    text = (series.astype("string").str.replace("\u202f", "", regex=False)
+            .str.replace("\xa0", "", regex=False).str.replace(" ", "", regex=False)
+            .str.replace("%", "", regex=False).str.replace(",", ".", regex=False))
+    return pd.to_numeric(text.replace("", pd.NA), errors="coerce").astype(float)
+
+
+def _find(columns: list[str], *candidates: str) -> str | None:
+    folded = {_fold(c): c for c in columns}
+    for cand in candidates:
+        if _fold(cand) in folded:
+            return folded[_fold(cand)]
+    return None
+
+
+def _bureau_ids(frame: pd.DataFrame, *, name: str) -> pd.Series:
+    """``<commune INSEE>_<4-char code>`` from the commune and bureau columns of any layout."""
+    cols = list(frame.columns)
+    dep = _find(cols, "Code département", "Code du département")
+    com = _find(cols, "Code commune", "Code de la commune")
+    bv = _find(cols, "Code BV", "Code du b.vote", "Code bureau de vote", "Numéro de bureau")
+    if com is None or bv is None:
+        raise TerrainError("colonnes de commune ou de bureau introuvables (attendu « Code commune » "
+                           "et « Code BV », ou « Code de la commune » et « Code du b.vote »).", source=name)
+    commune = frame[com].astype("string").str.strip()
+    short = commune.str.len() < 5
+    if short.any():
+        if dep is None:
+            raise TerrainError("code commune sur 3 caractères sans colonne « Code département ».", source=name)
+        dep_code = frame[dep].astype("string").str.strip().str.zfill(2)
+        commune = commune.where(~short, dep_code + commune.str.zfill(3))
+    bureau = frame[bv].astype("string").str.strip().str.zfill(4)
+    return commune + "_" + bureau
+
+
+_TOTALS = {
+    "registered": ("Inscrits",),
+    "voters": ("Votants",),
+    "expressed": ("Exprimés", "Exprimes"),
+    "blank": ("Blancs",),
+    "null": ("Nuls",),
+}
+
+
+def _totals(frame: pd.DataFrame, *, name: str) -> pd.DataFrame:
+    cols = list(frame.columns)
+    out = {}
+    for key, names in _TOTALS.items():
+        col = _find(cols, *names)
+        if col is None and key in ("registered", "voters", "expressed"):
+            raise TerrainError(f"colonne « {names[0]} » introuvable ; colonnes lues : "
+                               f"{', '.join(cols[:10])}…", source=name)
+        out[key] = to_number(frame[col]) if col is not None else pd.Series(np.nan, index=frame.index)
+    return pd.DataFrame(out, index=frame.index)
+
+
+_BLOCK = re.compile(r"^(?P<field>.+?)\s+(?P<k>\d+)$")
+_FIELDS = {
+    "nuance": ("nuance candidat", "nuance liste", "code nuance"),
+    "surname": ("nom candidat",),
+    "first": ("prenom candidat",),
+    "list_short": ("libelle abrege de liste", "libelle abrege liste"),
+    "list_long": ("libelle de liste",),
+    "votes": ("voix",),
+}
+
+
+def parse_wide(frame: pd.DataFrame, *, election: str, name: str) -> pd.DataFrame:
+    """Official wide layout → long contract rows (empty candidate blocks dropped)."""
+    ids = _bureau_ids(frame, name=name)
+    totals = _totals(frame, name=name)
+    blocks: dict[int, dict[str, str]] = {}
+    for col in frame.columns:
+        m = _BLOCK.match(str(col).strip())
+        if not m:
+            continue
+        field = _fold(m.group("field"))
+        for key, names in _FIELDS.items():
+            if field in names:
+                blocks.setdefault(int(m.group("k")), {})[key] = col
+    blocks = {k: b for k, b in blocks.items() if "votes" in b}
+    if not blocks:
+        raise TerrainError("aucun bloc « Voix 1, Voix 2… » : ce n'est pas un fichier de résultats par "
+                           "bureau au format du Ministère.", source=name)
+    parts = []
+    for _, cols in sorted(blocks.items()):
+        if "surname" in cols:
+            candidate = (frame[cols["surname"]].astype("string").str.strip() + " "
+                         + frame[cols["first"]].astype("string").str.strip()
+                         if "first" in cols else frame[cols["surname"]].astype("string").str.strip())
+        else:
+            label = cols.get("list_short") or cols.get("list_long")
+            candidate = frame[label].astype("string").str.strip() if label else pd.Series(pd.NA, index=frame.index)
+        part = pd.DataFrame({"bureau_id": ids, "candidate": candidate.str.strip(),
+                             "nuance": (frame[cols["nuance"]].astype("string").str.strip()
+                                        if "nuance" in cols else pd.NA),
+                             "votes": to_number(frame[cols["votes"]])})
+        parts.append(pd.concat([part, totals], axis=1))
+    long = pd.concat(parts, ignore_index=True)
+    long = long[long["candidate"].fillna("").str.len() > 0]
+    return _finish(long, election=election, name=name)
+
+
+def parse_long(frame: pd.DataFrame, *, election: str, name: str) -> pd.DataFrame:
+    """Long layouts: MinInt/OpenDataSoft (one row per bureau × candidate) or a simple CSV."""
+    cols = list(frame.columns)
+    bureau_col = _find(cols, "bureau_id", "bureau", "id_bureau", "code bureau complet")
+    if bureau_col is not None and frame[bureau_col].astype(str).str.contains("_").all():
+        ids = frame[bureau_col].astype("string").str.strip()
+    else:
+        ids = _bureau_ids(frame, name=name)
+    votes_col = _find(cols, "Voix", "votes", "nb voix")
+    if votes_col is None:
+        raise TerrainError(f"colonne « Voix » introuvable ; colonnes lues : {', '.join(cols[:10])}…",
+                           source=name)
+    surname = _find(cols, "Nom", "candidat", "candidate", "liste", "Libellé de liste")
+    first = _find(cols, "Prénom")
+    nuance = _find(cols, "Nuance", "Code nuance")
+    if surname is None:
+        raise TerrainError("colonne du candidat ou de la liste introuvable (« Nom », « candidat » ou "
+                           "« liste »).", source=name)
+    candidate = frame[surname].astype("string").str.strip()
+    if first is not None:
+        candidate = candidate + " " + frame[first].astype("string").str.strip()
+    cols_lower = {_fold(c) for c in cols}
+    totals = _totals(frame, name=name) if "exprimes" in cols_lower else _simple_totals(frame, name=name)
+    long = pd.concat([pd.DataFrame({"bureau_id": ids, "candidate": candidate,
+                                    "nuance": frame[nuance].astype("string").str.strip() if nuance else pd.NA,
+                                    "votes": to_number(frame[votes_col])}), totals], axis=1)
+    if totals["expressed"].isna().all():
+        long["expressed"] = long.groupby("bureau_id")["votes"].transform("sum")
+    return _finish(long, election=election, name=name)
+
+
+def _simple_totals(frame: pd.DataFrame, *, name: str) -> pd.DataFrame:
+    cols = list(frame.columns)
+    reg = _find(cols, "Inscrits", "registered")
+    vot = _find(cols, "Votants", "voters")
+    if reg is None or vot is None:
+        raise TerrainError("colonnes « inscrits » et « votants » requises dans un fichier simple "
+                           "(bureau ; candidat ; voix ; inscrits ; votants).", source=name)
+    out = pd.DataFrame({"registered": to_number(frame[reg]), "voters": to_number(frame[vot]),
+                        "expressed": np.nan, "blank": np.nan, "null": np.nan}, index=frame.index)
+    for key, names in (("expressed", ("Exprimés", "expressed")), ("blank", ("Blancs",)), ("null", ("Nuls",))):
+        col = _find(cols, *names)
+        if col is not None:
+            out[key] = to_number(frame[col])
+    return out
+
+
+def _finish(long: pd.DataFrame, *, election: str, name: str) -> pd.DataFrame:
+    """Validate values and return the contract columns."""
+    if long.empty:
+        raise TerrainError("aucune ligne de résultat exploitable.", source=name)
+    bad_ids = ~long["bureau_id"].astype("string").str.fullmatch(r"(\d{5}|2[AB]\d{3})_[0-9A-Z]{4}").fillna(False)
+    if bad_ids.any():
+        raise TerrainError(f"code de bureau hors format (ex. {long.loc[bad_ids, 'bureau_id'].iloc[0]!r}, "
+                           "attendu « 92002_0001 »).", source=name)
+    for col in ("votes", "registered", "voters", "expressed"):
+        if long[col].isna().any():
+            raise TerrainError(f"valeur non numérique ou vide dans « {col} » (bureau "
+                               f"{long.loc[long[col].isna(), 'bureau_id'].iloc[0]}).", source=name)
+        if (long[col] < 0).any():
+            raise TerrainError(f"valeur négative dans « {col} ».", source=name)
+    if long.duplicated(["bureau_id", "candidate"]).any():
+        dup = long.loc[long.duplicated(["bureau_id", "candidate"]), ["bureau_id", "candidate"]].iloc[0]
+        raise TerrainError(f"ligne en double : bureau {dup['bureau_id']}, {dup['candidate']}.", source=name)
+    per_bureau = long.groupby("bureau_id").agg(votes=("votes", "sum"), expressed=("expressed", "first"),
+                                               voters=("voters", "first"), registered=("registered", "first"))
+    over = per_bureau[per_bureau["votes"] > per_bureau["expressed"] + 0.5]
+    if len(over):
+        raise TerrainError(f"bureau {over.index[0]} : la somme des voix dépasse les exprimés.", source=name)
+    over = per_bureau[per_bureau["voters"] > per_bureau["registered"]]
+    if len(over):
+        raise TerrainError(f"bureau {over.index[0]} : plus de votants que d'inscrits.", source=name)
+    long = long.assign(election=election, value_kind="votes", carried=False,
+                       share=np.where(long["expressed"] > 0, long["votes"] / long["expressed"] * 100, 0.0),
+                       candidate=long["candidate"].map(_clean_text))
+    return long[RESULTS_COLUMNS].reset_index(drop=True)
+
+
+def _clean_text(value: object) -> str:
+    """Strip control characters; HTML stays as text (escaping is the display's job)."""
+    return re.sub(r"[\x00-\x1f\x7f]", "", str(value)).strip()

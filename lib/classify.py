@@ -53,6 +53,8 @@ def classify_scores(scores: pd.Series, scheme: str = "quantiles", k: int = 5) ->
     if not ok.any():
         return Classes(class_of, (), (), (), 0, "Aucun bureau n'a de score : rien à classer.")
     distinct = np.unique(values[ok])
+    if np.ptp(values[ok]) < 1e-9:  # scores are 0–100: a smaller span is one value
+        distinct = distinct[:1]
     note = ""
     k_eff = int(k)
     if len(distinct) < k_eff:

@@ -138,6 +138,7 @@ class MapGeometry:
     labels_json: str  # data of the outline-name layer
     view: dict  # longitude, latitude, zoom
     n_bureaux: int
+    points: bool = False  # large territories: one point per bureau instead of polygons
 
     def part_rings(self, bureau_id: str) -> list[str]:
         """JSON rings of one bureau's parts (for the selection outline)."""
@@ -194,10 +195,20 @@ def _dumps(obj: object) -> str:
 
 
 def prepare_map_geometry(bureaux: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, *,
-                         tolerance_m: float = 3.0) -> MapGeometry:
-    """Simplify for the screen (≈3 m) and serialise compactly; done once per territory."""
+                         tolerance_m: float = 3.0, point_threshold: int = 8000) -> MapGeometry:
+    """Simplify for the screen (≈3 m) and serialise compactly; done once per territory.
+
+    Above ``point_threshold`` bureaux (a region, France) polygons would cost megabytes per slider
+    move: each bureau is then a point at its centre, still coloured by class and pickable.
+    """
     require_crs(bureaux, WGS84, "bureaux")
-    simple = bureaux.geometry.to_crs(LAMBERT93).simplify(tolerance_m, preserve_topology=True).to_crs(WGS84)
+    if len(bureaux) > point_threshold:
+        return _prepare_points(bureaux, outlines)
+    metric = bureaux.geometry.to_crs(LAMBERT93)
+    x0, y0, x1, y1 = metric.total_bounds
+    # A screen is ~1,500 px wide: detail finer than extent/3000 is invisible at the full view.
+    tolerance_m = max(tolerance_m, max(x1 - x0, y1 - y0) / 3000)
+    simple = metric.simplify(tolerance_m, preserve_topology=True).to_crs(WGS84)
     simple = simple.where(~simple.is_empty, bureaux.geometry)
     minx, miny, maxx, maxy = bureaux.total_bounds
     origin = (round(float(minx), 3), round(float(miny), 3))
@@ -209,14 +220,39 @@ def prepare_map_geometry(bureaux: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, 
             ids.append(str(bid))
             prefixes.append('{"i":' + _dumps(str(bid)) + ',"n":' + _dumps(_escape(str(label)))
                             + ',"p":' + _dumps(_offset_polygon(part, origin)))
+    outline_geom = outlines.geometry.to_crs(LAMBERT93).simplify(tolerance_m).to_crs(WGS84)
     outline_data = [{"p": _offset_polygon(part, origin)}
-                    for geom in outlines.geometry.to_numpy() for part in _parts(geom)]
+                    for geom in outline_geom.to_numpy() for part in _parts(geom)]
     labels = [{"x": [round(float(lon), 5), round(float(lat), 5)], "n": str(name)}
               for name, lon, lat in zip(outlines["name"], outlines["label_lon"], outlines["label_lat"],
                                         strict=True)]
     return MapGeometry(origin=origin, bureau_id=np.asarray(ids), prefixes=prefixes,
                        outlines_json=_dumps(outline_data), labels_json=_dumps(labels),
                        view=_view_for((minx, miny, maxx, maxy)), n_bureaux=len(bureaux))
+
+
+def _prepare_points(bureaux: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame) -> MapGeometry:
+    minx, miny, maxx, maxy = bureaux.total_bounds
+    origin = (round(float(minx), 3), round(float(miny), 3))
+    if "centre_lon" in bureaux:
+        lon, lat = bureaux["centre_lon"].to_numpy(float), bureaux["centre_lat"].to_numpy(float)
+    else:
+        pts = bureaux.geometry.representative_point()
+        lon, lat = pts.x.to_numpy(), pts.y.to_numpy()
+    dx = np.rint((lon - origin[0]) / OFFSET_UNIT).astype(np.int64)
+    dy = np.rint((lat - origin[1]) / OFFSET_UNIT).astype(np.int64)
+    labels_in = bureaux["label"] if "label" in bureaux else bureaux["bureau_id"]
+    prefixes = ['{"i":' + _dumps(str(b)) + ',"n":' + _dumps(_escape(str(n))) + f',"p":[{x},{y}]'
+                for b, n, x, y in zip(bureaux["bureau_id"], labels_in, dx, dy, strict=True)]
+    x0, y0, x1, y1 = outlines.to_crs(LAMBERT93).total_bounds
+    outline_geom = outlines.geometry.to_crs(LAMBERT93).simplify(max(x1 - x0, y1 - y0) / 3000).to_crs(WGS84)
+    outline_data = [{"p": _offset_polygon(part, origin)}
+                    for geom in outline_geom.to_numpy() for part in _parts(geom)]
+    labels = [{"x": [round(float(lo), 5), round(float(la), 5)], "n": str(name)}
+              for name, lo, la in zip(outlines["name"], outlines["label_lon"], outlines["label_lat"], strict=True)]
+    return MapGeometry(origin=origin, bureau_id=bureaux["bureau_id"].astype(str).to_numpy(), prefixes=prefixes,
+                       outlines_json=_dumps(outline_data), labels_json=_dumps(labels),
+                       view=_view_for((minx, miny, maxx, maxy)), n_bureaux=len(bureaux), points=True)
 
 
 # A MapLibre style with only a background: no tile, no font, no request. Streamlit falls back
@@ -291,16 +327,22 @@ def deck_spec(geom: MapGeometry, fill: pd.DataFrame, *, stations: pd.DataFrame |
     ~0.3 s for fills alone; hover highlight, selection and commune outlines carry the shapes.
     """
     offsets = _offset_props(geom.origin)
+    if geom.points:
+        bureau_layer = _layer("ScatterplotLayer", BUREAU_LAYER_ID, bureau_data_json(geom, fill),
+                              getPosition="@@=p", getFillColor="@@=c", getRadius=3, radiusUnits="pixels",
+                              stroked=False, pickable=True, autoHighlight=True,
+                              highlightColor=[0, 90, 200, 160], **offsets)
+    else:
+        bureau_layer = _layer(
+            "PolygonLayer", BUREAU_LAYER_ID, bureau_data_json(geom, fill), getPolygon="@@=p",
+            positionFormat="XY", getFillColor="@@=c", getLineColor=list(line_colour),
+            lineWidthMinPixels=0.5, stroked=borders, filled=True, pickable=True, autoHighlight=True,
+            highlightColor=[0, 90, 200, 120], **offsets)
     layers = [
-        _layer("PolygonLayer", BUREAU_LAYER_ID, bureau_data_json(geom, fill), getPolygon="@@=p",
-               positionFormat="XY",
-               getFillColor="@@=c", getLineColor=list(line_colour), lineWidthMinPixels=0.5,
-               stroked=borders, filled=True, pickable=True, autoHighlight=True,
-               highlightColor=[0, 90, 200, 120], **offsets),
+        bureau_layer,
         _layer("PolygonLayer", "outlines", geom.outlines_json, getPolygon="@@=p", positionFormat="XY",
-               filled=False,
-               stroked=True, getLineColor=[40, 40, 40], lineWidthMinPixels=1.6, pickable=False,
-               **offsets),
+               filled=False, stroked=True, getLineColor=[40, 40, 40], lineWidthMinPixels=1.6,
+               pickable=False, **offsets),
     ]
     if stations is not None and len(stations):
         pts = _dumps([[round(float(x), 5), round(float(y), 5)]
@@ -308,7 +350,7 @@ def deck_spec(geom: MapGeometry, fill: pd.DataFrame, *, stations: pd.DataFrame |
         layers.append(_layer("ScatterplotLayer", "stations", pts, getPosition="@@=-", getRadius=18,
                              radiusMinPixels=1.2, radiusMaxPixels=3.5,
                              getFillColor=[20, 60, 140, 200], pickable=False))
-    if selected:
+    if selected and not geom.points:
         rings = geom.part_rings(selected)
         if rings:
             data = "[" + ",".join('{"p":' + r + "}" for r in rings) + "]"

@@ -71,8 +71,26 @@ class NormalisedCriteria:
 
     index: pd.Index
     columns: tuple[str, ...]
-    matrix: np.ndarray  # shape (n_bureaux, n_criteria), float64
+    matrix: np.ndarray  # shape (n_bureaux, n_criteria), float64, NaN = missing
     method: str
+
+    @property
+    def present(self) -> np.ndarray:
+        """Where a value exists (cached: weight-independent)."""
+        cached = self.__dict__.get("_present")
+        if cached is None:
+            cached = ~np.isnan(self.matrix)
+            object.__setattr__(self, "_present", cached)
+        return cached
+
+    @property
+    def filled(self) -> np.ndarray:
+        """The matrix with missing values at 0 (cached: weight-independent)."""
+        cached = self.__dict__.get("_filled")
+        if cached is None:
+            cached = np.where(self.present, self.matrix, 0.0)
+            object.__setattr__(self, "_filled", cached)
+        return cached
 
 
 def normalise_criteria(frame: pd.DataFrame, method: str = "rank") -> NormalisedCriteria:
@@ -100,6 +118,29 @@ class ScoreResult:
 MISSING_POLICIES = ("renormalise", "exclude")
 
 
+def weighted_scores(filled: np.ndarray, present: np.ndarray, weights: np.ndarray,
+                    flip: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The per-move arithmetic: scores (0–100) and points per criterion.
+
+    ``filled`` is (bureaux × criteria) in [0, 1] with missing values at 0, ``present`` marks the
+    values that exist, ``flip`` the criteria that penalise (z → 1 − z). A bureau's weights are
+    renormalised over the criteria it has; with none, its score is NaN.
+    """
+    z = filled
+    if flip.any():
+        z = filled.copy()
+        z[:, flip] = present[:, flip] - filled[:, flip]  # 1 − z where present, 0 where missing
+    denom = present @ weights
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(denom > 0, 100.0 / denom, np.nan)
+    scores = z @ weights * scale
+    points = z * (weights * scale[:, None])
+    missing = ~present
+    if missing.any():
+        points[missing] = np.nan
+    return scores, points
+
+
 def score(normalised: NormalisedCriteria, weights: Mapping[str, float],
           directions: Mapping[str, str], *, missing_policy: str = "renormalise") -> ScoreResult:
     """Weighted priority score per bureau (0–100, higher = visit first)."""
@@ -116,29 +157,42 @@ def score(normalised: NormalisedCriteria, weights: Mapping[str, float],
                              "calculer une priorité.")
     ids = list(active)
     cols = [normalised.columns.index(c) for c in ids]
-    z = normalised.matrix[:, cols]
     flip = np.array([directions.get(c, "favours") == "penalises" for c in ids])
-    z = np.where(flip, 1.0 - z, z)
     w = np.array([active[c] for c in ids])
-    present = ~np.isnan(z)
-    n_missing = (~present).sum(axis=1)
-    denom = present @ w  # weight actually available per bureau
-    with np.errstate(invalid="ignore", divide="ignore"):
-        points = np.where(present, z * w, 0.0) / denom[:, None] * 100
-    scores = points.sum(axis=1)
-    scores[denom == 0] = np.nan
+    present = normalised.present[:, cols]
+    scores, points = weighted_scores(normalised.filled[:, cols], present, w, flip)
+    n_missing = len(ids) - present.sum(axis=1)
     if missing_policy == "exclude":
         scores[n_missing > 0] = np.nan
-    points = np.where(present & ~np.isnan(scores)[:, None], points, np.nan)
+        points[n_missing > 0] = np.nan
     score_s = pd.Series(scores, index=normalised.index)
-    rank = score_s.rank(ascending=False, method="min").astype("Int64")
+    rank = _rank_desc(scores)
     names = np.array(ids, dtype=object)
-    missing_txt = [", ".join(names[row]) for row in ~present]
+    missing_txt = np.full(len(scores), "", dtype=object)
+    for i in np.flatnonzero(n_missing):  # usually a handful of bureaux: not worth vectorising
+        missing_txt[i] = ", ".join(names[~present[i]])
     table = pd.DataFrame({"score": score_s, "rank": rank, "n_missing": n_missing,
-                          "missing": missing_txt}, index=normalised.index)
+                          "missing": pd.Series(missing_txt, index=normalised.index, dtype=object)},
+                         index=normalised.index)
     contributions = pd.DataFrame(points, index=normalised.index, columns=ids)
     total = w.sum()
     return ScoreResult(table, contributions, {c: active[c] / total for c in ids}, missing_policy)
+
+
+def _rank_desc(scores: np.ndarray) -> pd.arrays.IntegerArray:
+    """Rank 1 = highest score, ties share the best rank ("min"), NaN → <NA>."""
+    ok = ~np.isnan(scores)
+    ranks = np.zeros(len(scores), dtype=np.int64)
+    values = scores[ok]
+    order = np.argsort(-values, kind="stable")
+    sorted_vals = values[order]
+    first = np.r_[True, sorted_vals[1:] != sorted_vals[:-1]]
+    position = np.arange(1, len(values) + 1)
+    tie_start = np.maximum.accumulate(np.where(first, position, 0))
+    r = np.empty(len(values), dtype=np.int64)
+    r[order] = tie_start
+    ranks[ok] = r
+    return pd.arrays.IntegerArray(ranks, ~ok)
 
 
 def top_contributors(result: ScoreResult, n: int = 2) -> pd.Series:

@@ -48,7 +48,8 @@ def territory_data(territory_id: str, data_dir: str) -> TerritoryData:
 def map_geometry(territory_id: str, data_dir: str) -> geo.MapGeometry:
     """Screen geometry of a territory, encoded once."""
     data = territory_data(territory_id, data_dir)
-    return geo.prepare_map_geometry(data.bureaux, data.outlines)
+    return geo.prepare_map_geometry(data.bureaux, data.outlines,
+                                    point_threshold=settings().map_point_threshold)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

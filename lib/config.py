@@ -33,6 +33,7 @@ class Criterion:
     kind: Literal["indicator", "derived"]
     direction: Direction
     help: str
+    short: str = ""  # tooltip label (the tooltip is resent for every bureau at every move)
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def parse_settings(raw: Mapping, *, root: Path = PROJECT_ROOT) -> Settings:
     try:
         app = raw["app"]
         criteria = {
-            cid: Criterion(cid, c["label"], c["kind"], c["direction"], c["help"])
+            cid: Criterion(cid, c["label"], c["kind"], c["direction"], c["help"], c.get("short", c["label"]))
             for cid, c in raw["criteria"].items()
         }
         presets = {

@@ -186,8 +186,8 @@ def _view_for(bounds: tuple[float, float, float, float], width_px: int = 760,
 
 
 def _escape(text: str) -> str:
-    """HTML-escape: deck.gl puts tooltip fields into innerHTML."""
-    return html.escape(text, quote=True)
+    """HTML-escape: deck.gl puts tooltip fields into innerHTML (text nodes: quotes are harmless)."""
+    return html.escape(text, quote=False)
 
 
 def _dumps(obj: object) -> str:
@@ -305,8 +305,9 @@ def bureau_data_json(geom: MapGeometry, fill: pd.DataFrame) -> str:
     ``fill`` is indexed by bureau_id with ``colour`` (4 ints) and the :data:`TOOLTIP_FIELDS`
     columns (strings, already HTML-safe). Only these travel at each slider move.
     """
-    colours = np.asarray(fill["colour"].reindex(geom.bureau_id).tolist(), dtype=np.int64).reshape(-1, 4)
-    texts = [fill[f].reindex(geom.bureau_id).fillna("").astype(str).map(_dumps).to_numpy()
+    aligned = fill.reindex(geom.bureau_id)
+    colours = np.asarray(aligned["colour"].tolist(), dtype=np.int64).reshape(-1, 4)
+    texts = [[_dumps("" if v is None or v != v else str(v)) for v in aligned[f].tolist()]
              for f in TOOLTIP_FIELDS]
     rows = [f'{prefix},"c":[{c[0]},{c[1]},{c[2]},{c[3]}],"s":{s},"r":{r},"t":{t}}}'
             for prefix, c, s, r, t in zip(geom.prefixes, colours, *texts, strict=True)]

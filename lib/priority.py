@@ -29,6 +29,7 @@ class PriorityResult:
     note: str  # French note on unavailable weighted criteria
     classes_note: str
     n_partial: int
+    tooltip: dict  # deck.gl tooltip template; per-bureau fields s, r, t are in ``fill``
     weights: Mapping[str, int]
     directions: Mapping[str, str]
 
@@ -49,8 +50,8 @@ def effective_weights(view: ViewState, settings: Settings,
 
 
 def _escape(text: str) -> str:
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;").replace("'", "&#x27;"))
+    """Text for deck.gl's tooltip (innerHTML): <, > and & neutralised; quotes are harmless there."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _fr(x: float, digits: int = 1) -> str:
@@ -73,17 +74,30 @@ def compute(normalised: scoring.NormalisedCriteria, view: ViewState, settings: S
     table["class_id"] = classes.class_of
     hexes = np.array([settings.no_data_colour, *palette], dtype=object)
     table["colour"] = hexes[(classes.class_of.fillna(-1).astype(int) + 1).to_numpy()]
-    table["top"] = top.map(lambda ids: ", ".join(crit_labels.get(c, c) for c in ids))
+    table["top"] = [", ".join(crit_labels.get(c, c) for c in ids) for ids in top.tolist()]
 
-    scored = table["score"].notna()
-    score_txt = ("Score " + table["score"].round(0).astype("Int64").astype(str) + "/100").where(
-        scored, "Données manquantes")
+    scored = table["score"].notna().to_numpy()
+    shorts = {cid: c.short or c.label for cid, c in settings.criteria.items()}
+    missing = table["missing"].to_numpy()
+    rounded = np.rint(table["score"].to_numpy(dtype=float, na_value=np.nan))
+    ranks = table["rank"].to_numpy(dtype=float, na_value=np.nan)
+    score_txt, rank_txt, why = [], [], []
+    for ok, sc, rk, ids, miss in zip(scored, rounded, ranks, top.tolist(), missing, strict=True):
+        if not ok:
+            score_txt.append("—")
+            rank_txt.append("—")
+            why.append(_escape(f"données manquantes : {miss}"))
+            continue
+        score_txt.append(str(int(sc)))
+        rank_txt.append(str(int(rk)))
+        text = ", ".join(shorts.get(c, c) for c in ids)
+        why.append(_escape(f"{text} (⚠️ sans {miss})" if miss else text))
+    fill = pd.DataFrame({"colour": colours.tolist(), "s": score_txt, "r": rank_txt, "t": why},
+                        index=table.index)
     n_ranked = int(table["rank"].max()) if scored.any() else 0
-    rank_txt = ("rang " + table["rank"].astype(str) + f" / {n_ranked}").where(scored, "")
-    why = ("Pèsent le plus : " + table["top"]).where(scored, "Manque : " + table["missing"])
-    why = why.where(~(scored & (table["missing"] != "")), why + " · ⚠️ sans : " + table["missing"])
-    fill = pd.DataFrame({"colour": [row.tolist() for row in colours],
-                         "s": score_txt, "r": rank_txt, "t": why.map(_escape)}, index=table.index)
+    tooltip = {"html": "<b>{n}</b><br/>Score {s}/100 · rang {r} / " + str(n_ranked)
+                       + "<br/>Pèsent le plus : {t}",
+               "style": {"fontSize": "14px", "maxWidth": "340px"}}
 
     note = ""
     if dropped:
@@ -93,7 +107,8 @@ def compute(normalised: scoring.NormalisedCriteria, view: ViewState, settings: S
     return PriorityResult(
         table=table, contributions=result.contributions, fill=fill, legend=legend,
         sentence=sentence, note=note, classes_note=classes.note or "",
-        n_partial=int((table["n_missing"] > 0).sum()), weights=weights, directions=directions)
+        n_partial=int((table["n_missing"] > 0).sum()), tooltip=tooltip, weights=weights,
+        directions=directions)
 
 
 UNITS_FALLBACK = {"our_share": "% des exprimés", "abstention": "% des inscrits", "lmp_potential": "% des inscrits",

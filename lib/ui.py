@@ -261,9 +261,12 @@ def _on_blocs(election: str, territory_id: str) -> None:
         st.session_state[f"w_ours_{election}_{i}"] = name in members
 
 
-def priority_controls(data: TerritoryData, *, weights_box=None, container=None) -> Controls:
-    """Widgets for our side and options (sidebar) and the weights (``weights_box``, beside the
-    map by default: the strategist watches the map while moving them); updates the view."""
+def side_controls(data: TerritoryData, *, container=None) -> Controls:
+    """Sidebar widgets for our side and calculation options; updates the view (not the weights).
+
+    The weights are drawn apart (:func:`weight_controls`), beside the map, inside a fragment: a
+    slider move then reruns the map and its panels only, not these ~30 sidebar widgets.
+    """
     conf = settings()
     v = view()
     sb = container or st.sidebar
@@ -313,7 +316,6 @@ def priority_controls(data: TerritoryData, *, weights_box=None, container=None) 
 
     values, unavailable, normalised = normalised_criteria(
         data.id, str(conf.data_dir), election, tuple(ours), tuple(blocs), high, low, v.normalisation)
-    weights_box = weights_box or sb
 
     with sb.expander("Options de calcul et de classes"):
         seed("w_norm", v.normalisation)
@@ -330,9 +332,7 @@ def priority_controls(data: TerritoryData, *, weights_box=None, container=None) 
         seed("w_k", v.k)
         k = st.slider("Nombre de classes", conf.min_k, conf.max_k, key="w_k")
 
-    weights, directions, preset = weight_controls(weights_box, unavailable)
-    set_view(replace(v, election=election, ours=tuple(ours), blocs=tuple(blocs), preset=preset,
-                     weights=weights, directions={**v.directions, **directions}, normalisation=norm,
+    set_view(replace(v, election=election, ours=tuple(ours), blocs=tuple(blocs), normalisation=norm,
                      missing=missing, scheme=scheme, k=int(k), high=high, low=low))
     if norm != v.normalisation:  # the cached normalisation above used the previous method
         values, unavailable, normalised = normalised_criteria(
@@ -340,8 +340,8 @@ def priority_controls(data: TerritoryData, *, weights_box=None, container=None) 
     return Controls(election, high, low, values, unavailable, normalised)
 
 
-def weight_controls(box, unavailable: dict[str, str]) -> tuple[dict[str, int], dict[str, str], str]:
-    """Preset selector, then one slider (0–100) and a direction per criterion, compact."""
+def weight_controls(box, unavailable: dict[str, str]) -> None:
+    """Preset selector, then one slider (0–100) and a direction per criterion; updates the view."""
     conf = settings()
     v = view()
     seed("w_preset", v.preset if v.preset in conf.presets else "custom")
@@ -372,7 +372,8 @@ def weight_controls(box, unavailable: dict[str, str]) -> tuple[dict[str, int], d
                 weights[cid] = st.slider(criterion.label, 0, 100, key=f"w_w_{cid}", help=criterion.help,
                                          disabled=True)
                 st.caption(f"Indisponible : {unavailable[cid]}")
-    return weights, directions, preset
+    v = view()
+    set_view(replace(v, preset=preset, weights=weights, directions={**v.directions, **directions}))
 
 
 def select_bureau(bureau_id: str) -> None:

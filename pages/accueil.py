@@ -45,7 +45,8 @@ if data is not None:
                                 else f"{r:,.0f} inscrits".replace(",", "\u202f")).to_numpy(),
             "r": data.bureaux["commune_name"].map(ui.esc).to_numpy(), "t": "",
         }, index=data.bureaux["bureau_id"].to_numpy())
-        deck = geo.deck_spec(geom, fill, stations=data.stations, line_colour=(120, 120, 120), borders=True)
+        deck = geo.deck_spec(geom, fill, stations=data.stations, line_colour=(120, 120, 120), borders=True,
+                             tooltip={"html": "<b>{n}</b><br/>{s}<br/>{r}"})
         st.pydeck_chart(deck, height=480, key="home-map")
         st.caption("Fond de carte dessiné par Terrain (contours, noms, gares) : lisible sans connexion.")
 

@@ -11,62 +11,69 @@ data = ui.page_setup("Carte des priorités")
 if data is None:
     st.stop()
 conf = ui.settings()
-
 st.markdown(f"### Carte des priorités — {ui.esc(data.name)}")
-weights_col, map_col, legend_col = st.columns([1.15, 3.2, 1.05], gap="medium")
+
 controls = None
 with ui.guard("les réglages"):
-    controls = ui.priority_controls(data, weights_box=weights_col)
+    controls = ui.side_controls(data)  # sidebar: our side and options (full rerun when changed)
 if controls is None:
     st.stop()
-v = ui.view()
 
-result = None
-with ui.guard("la carte"):
-    try:
-        result = priority.compute(controls.normalised, v, conf, controls.unavailable)
-    except NoWeightsError as err:
-        map_col.warning(str(err), icon=":material/balance:")
-if result is None:
-    ui.publish_view()
-    st.stop()
 
-with map_col:
-    st.markdown(f"**{result.sentence}**")
-    if result.note:
-        st.caption(result.note)
+@st.fragment
+def priority_view() -> None:
+    """Weights, map, legend and panels: a slider move reruns only this part of the page."""
+    weights_col, map_col, legend_col = st.columns([1.15, 3.2, 1.05], gap="medium")
+    with ui.guard("les pondérations"):
+        ui.weight_controls(weights_col, controls.unavailable)
+    v = ui.view()
+    result = None
     with ui.guard("la carte"):
-        geom = ui.map_geometry(data.id, str(conf.data_dir))
-        borders = st.session_state.get("w_borders", geom.n_bureaux <= geo.BORDERS_MAX_BUREAUX)
-        deck = geo.deck_spec(geom, result.fill, stations=data.stations, selected=v.selected or None,
-                             borders=borders)
-        event = st.pydeck_chart(deck, height=600, key="priority-map", on_select="rerun",
-                                selection_mode="single-object")
-        clicked = geo.selected_bureau(event)
-        if clicked and clicked != v.selected:
-            ui.select_bureau(clicked)
-            st.rerun()
-with legend_col:
-    st.markdown(ui.legend_html(result.legend, result.classes_note), unsafe_allow_html=True)
-    if result.n_partial:
-        policy = ("notés sur les critères disponibles" if v.missing == "renormalise"
-                  else "exclus, en gris")
-        st.caption(f"⚠️ {result.n_partial} bureau(x) sans un ou plusieurs critères : {policy}.")
-    ui.seed("w_borders", ui.map_geometry(data.id, str(conf.data_dir)).n_bureaux <= geo.BORDERS_MAX_BUREAUX)
-    st.toggle("Contours de chaque bureau", key="w_borders",
-              help="Trace la limite de chaque bureau. Plus lent à redessiner sur les grands territoires.")
-    st.caption("Passez la souris sur un bureau pour son score ; cliquez pour le détail.")
+        try:
+            result = priority.compute(controls.normalised, v, conf, controls.unavailable)
+        except NoWeightsError as err:
+            map_col.warning(str(err), icon=":material/balance:")
+    ui.publish_view()
+    if result is None:
+        return
+    with map_col:
+        st.markdown(f"**{result.sentence}**")
+        if result.note:
+            st.caption(result.note)
+        with ui.guard("la carte"):
+            geom = ui.map_geometry(data.id, str(conf.data_dir))
+            borders = st.session_state.get("w_borders", geom.n_bureaux <= geo.BORDERS_MAX_BUREAUX)
+            deck = geo.deck_spec(geom, result.fill, stations=data.stations, selected=v.selected or None,
+                                 borders=borders, tooltip=result.tooltip)
+            event = st.pydeck_chart(deck, height=600, key="priority-map", on_select="rerun",
+                                    selection_mode="single-object")
+            clicked = geo.selected_bureau(event)
+            if clicked and clicked != v.selected:
+                ui.select_bureau(clicked)
+                st.rerun(scope="fragment")
+    with legend_col:
+        st.markdown(ui.legend_html(result.legend, result.classes_note), unsafe_allow_html=True)
+        if result.n_partial:
+            policy = ("notés sur les critères disponibles" if v.missing == "renormalise"
+                      else "exclus, en gris")
+            st.caption(f"⚠️ {result.n_partial} bureau(x) sans un ou plusieurs critères : {policy}.")
+        ui.seed("w_borders", ui.map_geometry(data.id, str(conf.data_dir)).n_bureaux <= geo.BORDERS_MAX_BUREAUX)
+        st.toggle("Contours de chaque bureau", key="w_borders",
+                  help="Trace la limite de chaque bureau. Plus lent à redessiner sur les grands territoires.")
+        st.caption("Passez la souris sur un bureau pour son score ; cliquez pour le détail.")
 
-# One panel at a time: st.tabs would build (and resend at every slider move) both.
-ui.seed("w_panel", "Bureau sélectionné")
-shown = st.segmented_control("Afficher", ["Bureau sélectionné", "Classement"], key="w_panel",
-                             label_visibility="collapsed")
-if shown == "Classement":
-    with ui.guard("le classement"):
-        ui.ranking_table(data, result, controls.values)
-else:
-    with ui.guard("le détail du bureau"):
-        ui.bureau_panel(data, result, controls.values)
+    # One panel at a time: st.tabs would build (and resend at every slider move) both.
+    ui.seed("w_panel", "Bureau sélectionné")
+    shown = st.segmented_control("Afficher", ["Bureau sélectionné", "Classement"], key="w_panel",
+                                 label_visibility="collapsed")
+    if shown == "Classement":
+        with ui.guard("le classement"):
+            ui.ranking_table(data, result, controls.values)
+    else:
+        with ui.guard("le détail du bureau"):
+            ui.bureau_panel(data, result, controls.values)
 
+
+priority_view()
 st.caption(ui.sources_caption(data))
 ui.publish_view()

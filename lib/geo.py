@@ -382,3 +382,36 @@ def selected_bureau(event: object) -> str | None:
         return None
     first = picked[0]
     return str(first.get("i")) if isinstance(first, dict) and first.get("i") is not None else None
+
+
+TURF_COLOURS = [[0, 114, 178], [230, 159, 0], [0, 158, 115], [204, 121, 167], [86, 180, 233],
+                [213, 94, 0], [240, 228, 66], [0, 0, 0]]  # Okabe-Ito: colour-blind safe
+
+
+def turf_deck(turfs: pd.DataFrame, outlines_json: str, origin: tuple[float, float],
+              view: dict) -> DeckSpec:
+    """Turfs on the map: stops coloured by turf, numbered, with each turf's walking route."""
+    ordered = turfs.sort_values(["turf_id", "stop"])
+    codes = pd.factorize(ordered["turf_id"])[0]
+    stops = [{"x": [round(float(a), 6), round(float(b), 6)], "c": TURF_COLOURS[k % len(TURF_COLOURS)],
+              "n": _escape(f"{t} · {s}. {lab}")}
+             for a, b, k, t, s, lab in zip(ordered["lon"], ordered["lat"], codes, ordered["turf_id"],
+                                           ordered["stop"], ordered["label"], strict=True)]
+    paths = [{"p": [[round(float(a), 6), round(float(b), 6)] for a, b in zip(g["lon"], g["lat"], strict=True)],
+              "c": TURF_COLOURS[k % len(TURF_COLOURS)]}
+             for k, (_, g) in enumerate(ordered.groupby("turf_id", sort=True))]
+    layers = [
+        _layer("PolygonLayer", "outlines", outlines_json, getPolygon="@@=p", positionFormat="XY",
+               filled=False, stroked=True, getLineColor=[60, 60, 60], lineWidthMinPixels=1.2,
+               pickable=False, **_offset_props(origin)),
+        _layer("PathLayer", "routes", _dumps(paths), getPath="@@=p", getColor="@@=c", widthMinPixels=2,
+               pickable=False),
+        _layer("ScatterplotLayer", "stops", _dumps(stops), getPosition="@@=x", getFillColor="@@=c",
+               getRadius=4, radiusUnits="pixels", pickable=True, stroked=True, getLineColor=[255, 255, 255],
+               lineWidthMinPixels=1),
+    ]
+    xs, ys = ordered["lon"], ordered["lat"]
+    head = _dumps({"views": [{"@@type": "MapView", "controller": True}],
+                   "initialViewState": _view_for((xs.min(), ys.min(), xs.max(), ys.max()), 700, 450),
+                   "mapProvider": "mapbox", "mapStyle": OFFLINE_MAP_STYLE_URL})
+    return DeckSpec(head[:-1] + ',"layers":[' + ",".join(layers) + "]}", {"html": "{n}"})

@@ -457,3 +457,28 @@ def ranking_table(data: TerritoryData, result, values: pd.DataFrame) -> None:
                        file_name=f"terrain_classement_{data.id}.csv", mime="text/csv", key="dl-ranking",
                        icon="⬇️")
 
+
+
+def current_priority(data: TerritoryData):
+    """Sidebar controls and the priority result of the current view (pages other than the map).
+
+    Returns ``(controls, result)``; ``result`` is None (with a French message shown) when every
+    weight is at zero.
+    """
+    from lib import priority
+    from lib.scoring import NoWeightsError
+
+    controls = side_controls(data)
+    try:
+        result = priority.compute(controls.normalised, view(), settings(), controls.unavailable)
+    except NoWeightsError as err:
+        st.warning(f"{err} (réglez les poids sur la carte des priorités)")
+        return controls, None
+    return controls, result
+
+
+def bureau_label_map(data: TerritoryData, result) -> dict[str, str]:
+    """« rang. libellé » per bureau id, for selectors (computed once per run, vectorised)."""
+    ranks = result.table["rank"].astype("string").fillna("—")
+    labels = data.bureaux["label"].reindex(result.table.index)
+    return (ranks + ". " + labels.fillna("")).to_dict()

@@ -70,15 +70,29 @@ def _number_key(number: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return values, values % 2
 
 
-def _blocks(frame: pd.DataFrame) -> pd.Series:
-    """Block id per address: street side, number order, runs of at most BLOCK_ADDRESSES."""
+def _blocks(frame: pd.DataFrame, sizes: np.ndarray, block_size: float) -> tuple[np.ndarray, np.ndarray]:
+    """Block number and number-order rank per address.
+
+    A block is a run of one street side of one bureau (odd or even numbers) in number order, cut when its
+    size reaches ``block_size`` or BLOCK_ADDRESSES addresses: small enough for turfs to balance,
+    large enough that a street's numbers stay together.
+    """
     num, parity = _number_key(frame["number"])
-    keyed = frame.assign(_num=num, _par=parity, _street=frame["street"].astype(str).str.lower())
-    keyed = keyed.sort_values(["_street", "_par", "_num", "number"], kind="stable")
-    position = keyed.groupby(["_street", "_par"]).cumcount() // BLOCK_ADDRESSES
-    codes = keyed.groupby(["_street", "_par"], sort=False).ngroup()
-    block = codes.astype(str) + "-" + position.astype(str)
-    return block.reindex(frame.index)
+    street = (frame["bureau_id"].astype(str) + "|" + frame["street"].astype(str).str.lower()).to_numpy()
+    order = np.lexsort((frame["number"].astype(str).to_numpy(), num, parity, street))
+    side = pd.Series(street[order]).astype(str) + "|" + pd.Series(parity[order]).astype(str)
+    side_code = pd.factorize(side)[0]
+    size_sorted = sizes[order]
+    within = pd.Series(size_sorted).groupby(side_code).cumsum().to_numpy() - size_sorted
+    count = pd.Series(np.ones(len(order))).groupby(side_code).cumcount().to_numpy()
+    chunk = np.maximum(within // max(block_size, 1e-9), count // BLOCK_ADDRESSES).astype(np.int64)
+    key = side_code.astype(np.int64) * 1_000_000 + chunk
+    block_sorted = pd.factorize(key)[0]
+    block = np.empty(len(order), dtype=np.int64)
+    block[order] = block_sorted
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return block, rank
 
 
 def _split(sizes: np.ndarray, x: np.ndarray, y: np.ndarray, k: int) -> list[np.ndarray]:
@@ -145,45 +159,55 @@ def cut_turfs(addresses: pd.DataFrame, *, target: float, size_col: str = "est_do
     if target <= 0:
         raise TerrainError("la taille cible d'une équipe doit être positive.")
     if addresses.empty:
-        return addresses.assign(turf_id=pd.Series(dtype=str), stop=pd.Series(dtype=int))
+        return addresses.assign(turf_id=pd.Series(dtype=str), stop=pd.Series(dtype=int),
+                                x=pd.Series(dtype=float), y=pd.Series(dtype=float))
     x, y = lonlat_to_l93(addresses["lon"].to_numpy(), addresses["lat"].to_numpy())
-    frame = addresses.assign(x=x, y=y, _block=_blocks(addresses))
+    sizes = addresses[size_col].to_numpy(dtype=float)
+    block, rank = _blocks(addresses, sizes, target / 6)
+    frame = addresses.reset_index(drop=True).assign(x=x, y=y, _block=block, _rank=rank)
     start_xy = np.array(lonlat_to_l93(np.array([start[0]]), np.array([start[1]]))).ravel() if start else None
-    pieces = []
+    blocks = frame.groupby("_block").agg(size=(size_col, "sum"), x=("x", "mean"), y=("y", "mean"),
+                                         bureau=("bureau_id", "first"))
+    turf_of_block = np.empty(len(blocks), dtype=np.int64)
+    block_order = np.empty(len(blocks), dtype=np.int64)
     turf_no = 0
-    for _bureau_id, group in frame.groupby("bureau_id", sort=False):
-        blocks = group.groupby("_block").agg(size=(size_col, "sum"), x=("x", "mean"), y=("y", "mean"))
-        total = float(blocks["size"].sum())
-        k = max(1, round(total / target))
-        groups = _split(blocks["size"].to_numpy(), blocks["x"].to_numpy(), blocks["y"].to_numpy(), k)
-        for members in groups:
+    for _, group in blocks.groupby("bureau", sort=False):
+        k = max(1, round(float(group["size"].sum()) / target))
+        pos = group.index.to_numpy()
+        for members in _split(group["size"].to_numpy(), group["x"].to_numpy(), group["y"].to_numpy(), k):
+            ids = pos[members]
+            route = route_order(blocks.loc[ids, ["x", "y"]].to_numpy(), start_xy)
+            turf_of_block[ids] = turf_no
+            block_order[ids[route]] = np.arange(len(ids))
             turf_no += 1
-            block_ids = blocks.index[members]
-            turf = group[group["_block"].isin(block_ids)]
-            pieces.append(_order_turf(turf, blocks.loc[block_ids], f"T{turf_no:02d}", start_xy))
-    out = pd.concat(pieces, ignore_index=True)
-    return out.drop(columns=["_block"])
+    frame["_turf"] = turf_of_block[frame["_block"].to_numpy()]
+    frame["_border"] = block_order[frame["_block"].to_numpy()]
+    frame = frame.sort_values(["_turf", "_border", "_rank"], kind="stable")
+    frame["_rank"] = _orient_blocks(frame, start_xy)
+    frame = frame.sort_values(["_turf", "_border", "_rank"], kind="stable")
+    frame["turf_id"] = [f"T{t + 1:02d}" for t in frame["_turf"]]
+    frame["stop"] = frame.groupby("_turf").cumcount() + 1
+    return frame.drop(columns=["_block", "_rank", "_turf", "_border"]).reset_index(drop=True)
 
 
-def _order_turf(turf: pd.DataFrame, blocks: pd.DataFrame, turf_id: str,
-                start_xy: np.ndarray | None) -> pd.DataFrame:
-    """Walking order: route over block centres, each block in number order or reversed."""
-    centre = blocks[["x", "y"]].to_numpy()
-    route = route_order(centre, start_xy)
-    num, _ = _number_key(turf["number"])
-    turf = turf.assign(_num=num)
-    ordered, last = [], start_xy
-    for b in blocks.index[route]:
-        rows = turf[turf["_block"] == b].sort_values(["_num", "number"])
-        if last is not None and len(rows) > 1:
-            first_xy = rows[["x", "y"]].to_numpy()[0]
-            last_xy = rows[["x", "y"]].to_numpy()[-1]
-            if np.hypot(*(last_xy - last)) < np.hypot(*(first_xy - last)):
-                rows = rows.iloc[::-1]
-        ordered.append(rows)
-        last = rows[["x", "y"]].to_numpy()[-1]
-    result = pd.concat(ordered).drop(columns=["_num"])
-    return result.assign(turf_id=turf_id, stop=np.arange(1, len(result) + 1))
+def _orient_blocks(frame: pd.DataFrame, start_xy: np.ndarray | None) -> np.ndarray:
+    """Walk each block in number order, or reversed when its far end is nearer the previous stop."""
+    rank = frame["_rank"].to_numpy().copy()
+    xy = frame[["x", "y"]].to_numpy()
+    keys = (frame["_turf"].to_numpy(), frame["_border"].to_numpy())
+    starts = np.flatnonzero(np.r_[True, (np.diff(keys[0]) != 0) | (np.diff(keys[1]) != 0)])
+    ends = np.r_[starts[1:], len(frame)]
+    last = start_xy
+    for s0, e0 in zip(starts, ends, strict=True):
+        if s0 == 0 or keys[0][s0] != keys[0][s0 - 1]:
+            last = start_xy  # a new turf starts from the meeting point again
+        if last is not None and e0 - s0 > 1 and (
+                np.hypot(*(xy[e0 - 1] - last)) < np.hypot(*(xy[s0] - last))):
+            rank[s0:e0] = rank[s0:e0][::-1]
+            last = xy[s0]
+        else:
+            last = xy[e0 - 1]
+    return rank
 
 
 def route_length_m(turf: pd.DataFrame) -> float:
@@ -193,16 +217,31 @@ def route_length_m(turf: pd.DataFrame) -> float:
 
 
 def turf_summary(turfs: pd.DataFrame, *, doors_per_hour_collective: float = 25.0,
-                 doors_per_hour_individual: float = 12.0) -> pd.DataFrame:
-    """One row per turf: bureaux, addresses, estimated doors and voters, route and time."""
+                 doors_per_hour_individual: float = 12.0, team_size: int = 2) -> pd.DataFrame:
+    """One row per turf: bureaux, addresses, estimated doors and voters, route and time.
+
+    Time is for a team of ``team_size`` volunteers knocking in parallel and walking together.
+    """
     rows = []
     for turf_id, t in turfs.groupby("turf_id", sort=True):
         length = route_length_m(t)
         doors = float(t["est_doors"].sum())
         collective = float(t.loc[t["housing"] == "collectif", "est_doors"].sum()) if "housing" in t else 0.0
         knock_min = 60 * (collective / doors_per_hour_collective
-                          + (doors - collective) / doors_per_hour_individual)
+                          + (doors - collective) / doors_per_hour_individual) / max(team_size, 1)
         rows.append({"turf_id": turf_id, "bureaux": ", ".join(sorted(t["bureau_id"].astype(str).unique())),
                      "adresses": len(t), "portes_estimees": round(doors), "inscrits_estimes": round(float(t["est_voters"].sum())),
                      "parcours_m": round(length), "minutes_estimees": round(knock_min + length / WALK_SPEED_M_PER_MIN)})
     return pd.DataFrame(rows)
+
+
+def addresses_for(addresses: pd.DataFrame, bureaux: pd.DataFrame, bureau_ids: Sequence[str], *,
+                  registered_per_door: float, opposed: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """Addresses of the chosen bureaux with voter/door estimates, opposed addresses removed.
+
+    Estimates are computed on *all* the bureau's addresses first, so removing opposed addresses
+    does not inflate the others' estimates.
+    """
+    chosen = addresses[addresses["bureau_id"].isin(list(bureau_ids))]
+    estimated = estimate_voters(chosen, bureaux, registered_per_door=registered_per_door)
+    return estimated[~estimated["address_id"].astype(str).isin(opposed)].reset_index(drop=True)

@@ -1,0 +1,210 @@
+"""Walk lists: turfs cover every address once, balanced, compact, routed."""
+
+from __future__ import annotations
+
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from lib import capacity, holdout, opposition, walk, walk_exports
+from lib.errors import TerrainError
+
+PROVENANCE = {"Territoire": "Test", "Date": "2026-11-22", "Pondération": "Priorité = 100 % abstention"}
+
+
+@pytest.fixture
+def streets() -> pd.DataFrame:
+    """Two bureaux; three parallel streets each, 40 numbers per street (odd and even sides),
+    10 m between numbers, streets 60 m apart (lon/lat near Paris)."""
+    rows = []
+    for b, (lon0, bureau) in enumerate(((2.3500, "75056_0101"), (2.3600, "75056_0102"))):
+        for s in range(3):
+            for n in range(1, 41):
+                lon = lon0 + (n // 2) * 10 / 73_000
+                lat = 48.85 + s * 60 / 111_000 + (0.00008 if n % 2 else 0)
+                rows.append({"address_id": f"{bureau}_{s}_{n}", "bureau_id": bureau, "number": str(n),
+                             "street": f"Rue {chr(65 + s)}{b}", "postcode": "75001", "commune_code": "75101",
+                             "label": f"{n} Rue {chr(65 + s)}{b}, 75001 Paris", "lon": lon, "lat": lat})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def bureaux() -> pd.DataFrame:
+    return pd.DataFrame({"bureau_id": ["75056_0101", "75056_0102"], "registered": [960.0, 960.0]})
+
+
+@pytest.fixture
+def turfs(streets, bureaux) -> pd.DataFrame:
+    est = walk.estimate_voters(streets, bureaux, registered_per_door=1.0)
+    return walk.cut_turfs(est, target=160)
+
+
+def test_every_address_is_in_exactly_one_turf(streets, turfs):
+    assert sorted(turfs["address_id"]) == sorted(streets["address_id"])
+    assert turfs["turf_id"].notna().all()
+
+
+def test_turf_sizes_stay_within_25_percent_of_the_target(turfs):
+    sizes = turfs.groupby("turf_id")["est_doors"].sum()
+    assert ((sizes - 160).abs() <= 0.25 * 160).all(), sizes.to_dict()
+
+
+def test_turfs_never_span_bureaux(turfs):
+    assert (turfs.groupby("turf_id")["bureau_id"].nunique() == 1).all()
+
+
+def test_stops_are_numbered_from_one_in_each_turf(turfs):
+    for _, t in turfs.groupby("turf_id"):
+        assert sorted(t["stop"]) == list(range(1, len(t) + 1))
+
+
+def test_routes_are_much_shorter_than_a_shuffled_order(turfs):
+    for _, t in turfs.groupby("turf_id"):
+        shuffled = t.sample(frac=1, random_state=1).assign(stop=np.arange(1, len(t) + 1))
+        assert walk.route_length_m(t) <= 0.5 * walk.route_length_m(shuffled)
+
+
+def test_each_stretch_of_a_street_side_is_walked_in_number_order(turfs):
+    t = turfs.sort_values(["turf_id", "stop"])
+    side = t["turf_id"] + t["street"] + (t["number"].astype(int) % 2).astype(str)
+    for _, run in t.groupby((side != side.shift()).cumsum()):
+        numbers = run["number"].astype(int).tolist()
+        assert numbers in (sorted(numbers), sorted(numbers, reverse=True))
+    # and a side is not cut into many pieces: on average a stretch covers several numbers
+    assert len(t) / (side != side.shift()).sum() >= 4
+
+
+def test_estimates_spread_registered_voters_over_addresses(streets, bureaux):
+    est = walk.estimate_voters(streets, bureaux, registered_per_door=1.6)
+    assert est["est_voters"].iloc[0] == pytest.approx(960 / 120)
+    assert est["est_doors"].iloc[0] == pytest.approx(5.0)
+    assert set(est["housing"]) == {"collectif"}
+
+
+def test_choose_bureaux_modes():
+    table = pd.DataFrame({"score": [90.0, 50.0, np.nan, 70.0], "rank": pd.array([1, 3, pd.NA, 2], dtype="Int64"),
+                          "class_id": pd.array([2, 0, pd.NA, 1], dtype="Int64")}, index=["a", "b", "c", "d"])
+    assert walk.choose_bureaux(table, mode="top_n", n=2) == ["a", "d"]
+    assert walk.choose_bureaux(table, mode="top_classes", classes=[1, 2]) == ["a", "d"]
+    assert walk.choose_bureaux(table, mode="manual", ids=["b", "a"]) == ["a", "b"]
+
+
+def test_empty_target_is_refused(streets):
+    with pytest.raises(TerrainError, match="positive"):
+        walk.cut_turfs(streets.assign(est_doors=1.0), target=0)
+
+
+# ------------------------------------------------------------------------------ capacity
+
+def test_capacity_arithmetic_is_hand_computed():
+    assert capacity.volunteer_hours(10, 3, 2.0) == 60.0
+    work = pd.DataFrame({"bureau_id": ["a", "a", "b"], "est_doors": [50.0, 50.0, 24.0],
+                         "est_voters": [80.0, 80.0, 40.0], "housing": ["collectif", "collectif", "individuel"]})
+    load = capacity.bureau_workload(work, doors_per_hour_collective=25, doors_per_hour_individual=12)
+    assert load.loc["a", "heures"] == pytest.approx(4.0) and load.loc["b", "heures"] == pytest.approx(2.0)
+    plan, summary = capacity.coverage_plan(["a", "b"], load, hours_available=5.0)
+    assert plan["statut"].tolist() == ["couvert", "hors capacité"]
+    assert summary.bureaux_covered == 1 and summary.doors == 100
+
+
+# ------------------------------------------------------------------------------ holdout
+
+def test_holdout_keeps_one_control_per_full_stratum_and_none_in_the_partial_one():
+    ids = [f"b{i:02d}" for i in range(23)]
+    design = holdout.holdout(ids, seed=7)
+    controls = design[design["groupe"] == "témoin"]
+    assert len(controls) == 4
+    assert (controls.groupby("strate").size() == 1).all()
+    assert 5 not in set(controls["strate"])
+
+
+def test_holdout_is_reproducible_with_a_seed_and_varies_with_another():
+    ids = [f"b{i:02d}" for i in range(50)]
+    a = holdout.holdout(ids, seed=1)
+    assert a.equals(holdout.holdout(ids, seed=1))
+    assert not a.equals(holdout.holdout(ids, seed=2))
+
+
+# ------------------------------------------------------------------------------ opposition
+
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("12 bis, Bd de l'Hôpital", "12bis Boulevard de l'Hôpital"),
+    ("12B BOULEVARD DE L HOPITAL", "12bis Boulevard de l'Hôpital"),
+    ("3 av. Foch", "3 Avenue Foch"),
+    ("7 r St-Maur", "7 Rue Saint-Maur"),
+])
+def test_address_normalisation_handles_case_accents_and_abbreviations(typed, stored):
+    number, _, street = stored.partition(" ")
+    assert opposition.normalise_address(typed) == opposition.normalise_address(f"{number} {street}")
+
+
+def test_opposition_csv_in_latin1_matches_and_reports_unmatched(streets):
+    content = "adresse;code_postal\n3 rue a0;75001\n999 Rue Inconnue;75001\n".encode("cp1252")
+    listed = opposition.read_opposition_csv(content, "opposition.csv")
+    match = opposition.match_opposition(streets, listed)
+    assert match.opposed_ids == {"75056_0101_0_3"}
+    assert match.unmatched["texte"].tolist() == ["999 Rue Inconnue"]
+
+
+def test_opposition_with_split_columns_and_commas(streets):
+    content = b"numero,voie\n5,RUE A0\n"
+    match = opposition.match_opposition(streets, opposition.read_opposition_csv(content, "o.csv"))
+    assert match.opposed_ids == {"75056_0101_0_5"}
+
+
+def test_opposed_addresses_are_excluded_from_turfs(streets, bureaux):
+    kept = walk.addresses_for(streets, bureaux, ["75056_0101"], registered_per_door=1.0,
+                              opposed=frozenset({"75056_0101_0_3"}))
+    turfs = walk.cut_turfs(kept, target=160)
+    assert "75056_0101_0_3" not in set(turfs["address_id"])
+    assert len(turfs) == 119
+
+
+def test_unusable_opposition_file_gets_a_french_message():
+    with pytest.raises(TerrainError, match="colonnes introuvables"):
+        opposition.read_opposition_csv(b"nom;prenom\nDupont;Ana\n", "o.csv")
+
+
+# ------------------------------------------------------------------------------ exports
+
+@pytest.fixture
+def summary(turfs) -> pd.DataFrame:
+    return walk.turf_summary(turfs)
+
+
+def test_pdf_has_one_page_per_turf_and_parses_back(turfs, summary):
+    pdf = walk_exports.field_packet_pdf(turfs, summary, title="Campagne test", provenance=PROVENANCE)
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == turfs["turf_id"].nunique()
+    text = reader.pages[0].extract_text()
+    assert "T01" in text and "Rue" in text and "Intéressé" in text
+    assert "abstention" in reader.metadata.subject
+
+
+def test_gpx_is_valid_with_one_route_per_turf(turfs):
+    root = ET.fromstring(walk_exports.turfs_gpx(turfs, PROVENANCE))
+    ns = {"g": "http://www.topografix.com/GPX/1/1"}
+    routes = root.findall("g:rte", ns)
+    assert len(routes) == turfs["turf_id"].nunique()
+    assert sum(len(r.findall("g:rtept", ns)) for r in routes) == len(turfs)
+    assert "abstention" in root.find("g:metadata/g:desc", ns).text
+
+
+def test_geojson_and_xlsx_read_back(turfs, summary):
+    doc = json.loads(walk_exports.turfs_geojson(turfs, PROVENANCE))
+    points = [f for f in doc["features"] if f["geometry"]["type"] == "Point"]
+    assert len(points) == len(turfs) and doc["terrain"]["Territoire"] == "Test"
+    wb = load_workbook(io.BytesIO(walk_exports.turfs_xlsx(turfs, summary, PROVENANCE)))
+    assert wb.sheetnames[0] == "Résumé" and wb.sheetnames[-1] == "À propos"
+    assert len(wb.sheetnames) == turfs["turf_id"].nunique() + 2
+
+
+def test_csv_opens_as_columns_in_french_excel(turfs):
+    text = walk_exports.turfs_csv(turfs).decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("Équipe;Ordre;Adresse")

@@ -25,7 +25,7 @@ import pandas as pd
 from lib.errors import TerrainError
 from lib.geo import lonlat_to_l93
 
-BLOCK_ADDRESSES = 8
+BLOCK_ADDRESSES = 12
 WALK_SPEED_M_PER_MIN = 70.0  # ~4.2 km/h including crossings
 
 
@@ -163,7 +163,7 @@ def cut_turfs(addresses: pd.DataFrame, *, target: float, size_col: str = "est_do
                                 x=pd.Series(dtype=float), y=pd.Series(dtype=float))
     x, y = lonlat_to_l93(addresses["lon"].to_numpy(), addresses["lat"].to_numpy())
     sizes = addresses[size_col].to_numpy(dtype=float)
-    block, rank = _blocks(addresses, sizes, target / 6)
+    block, rank = _blocks(addresses, sizes, target / 4)
     frame = addresses.reset_index(drop=True).assign(x=x, y=y, _block=block, _rank=rank)
     start_xy = np.array(lonlat_to_l93(np.array([start[0]]), np.array([start[1]]))).ravel() if start else None
     blocks = frame.groupby("_block").agg(size=(size_col, "sum"), x=("x", "mean"), y=("y", "mean"),

@@ -95,3 +95,25 @@ def test_unknown_territory_in_a_link_falls_back_with_a_message():
     at = open_page("pages/carte.py", {"t": "atlantide"})
     assert not at.exception
     assert len(bureau_colours(at)) == 903
+
+
+def test_briefing_page_shows_the_same_view_as_the_map():
+    query = {"t": "paris", "p": "custom", "w": "social_housing:40,abstention:60", "k": "4"}
+    at = open_page("pages/briefing.py", query)
+    text = " ".join(m.value for m in at.markdown)
+    assert "Priorité = 60 % abstention + 40 % logement social" in text
+    assert "Les 10 premiers bureaux" in text
+    colours = {tuple(c) for c in bureau_colours(at)}
+    assert len(colours) == 4  # k=4 classes (no missing values for these criteria)
+
+
+def test_walk_list_page_cuts_turfs_on_paris():
+    at = open_page("pages/listes.py")
+    assert not at.error
+    assert any(m.label == "Bureaux couverts" for m in at.metric)
+    assert at.get("deck_gl_json_chart")
+
+
+def test_walk_list_page_on_a_territory_without_addresses_says_so():
+    at = open_page("pages/listes.py", {"t": "antony"})
+    assert any("Adresses indisponibles" in i.value for i in at.info)

@@ -144,6 +144,12 @@ def parse_wide(frame: pd.DataFrame, *, election: str, name: str) -> pd.DataFrame
     """Official wide layout → long contract rows (empty candidate blocks dropped)."""
     ids = _bureau_ids(frame, name=name)
     totals = _totals(frame, name=name)
+    incomplete = totals[["registered", "voters", "expressed"]].isna().any(axis=1)
+    if incomplete.any():
+        line = int(np.flatnonzero(incomplete.to_numpy())[0]) + 2
+        raise TerrainError(f"ligne {line} incomplète (bureau {ids.iloc[line - 2]}) : inscrits, votants ou "
+                           "exprimés vides — fichier tronqué ? Re-téléchargez-le ou complétez la ligne.",
+                           source=name)
     blocks: dict[int, dict[str, str]] = {}
     for col in frame.columns:
         m = _BLOCK.match(str(col).strip())
@@ -179,15 +185,16 @@ def parse_wide(frame: pd.DataFrame, *, election: str, name: str) -> pd.DataFrame
 def parse_long(frame: pd.DataFrame, *, election: str, name: str) -> pd.DataFrame:
     """Long layouts: MinInt/OpenDataSoft (one row per bureau × candidate) or a simple CSV."""
     cols = list(frame.columns)
+    votes_col = _find(cols, "Voix", "votes", "nb voix")
+    if votes_col is None:
+        raise TerrainError(f"colonne « Voix » introuvable : ce fichier ne ressemble pas à des résultats par "
+                           f"bureau de vote (colonnes lues : {', '.join(cols[:8])}…).", source=name)
     bureau_col = _find(cols, "bureau_id", "bureau", "id_bureau", "code bureau complet")
-    if bureau_col is not None and frame[bureau_col].astype(str).str.contains("_").all():
+    has_codes = _find(cols, "Code commune", "Code de la commune") is not None
+    if bureau_col is not None and not has_codes:
         ids = frame[bureau_col].astype("string").str.strip()
     else:
         ids = _bureau_ids(frame, name=name)
-    votes_col = _find(cols, "Voix", "votes", "nb voix")
-    if votes_col is None:
-        raise TerrainError(f"colonne « Voix » introuvable ; colonnes lues : {', '.join(cols[:10])}…",
-                           source=name)
     surname = _find(cols, "Nom", "candidat", "candidate", "liste", "Libellé de liste")
     first = _find(cols, "Prénom")
     nuance = _find(cols, "Nuance", "Code nuance")

@@ -9,6 +9,7 @@ State model: the canonical view (:class:`lib.viewstate.ViewState`) lives in
 from __future__ import annotations
 
 import contextlib
+import hmac
 import html
 import logging
 import traceback
@@ -54,10 +55,14 @@ def map_geometry(territory_id: str, data_dir: str) -> geo.MapGeometry:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def normalised_criteria(territory_id: str, data_dir: str, election: str, ours: tuple[str, ...],
-                        blocs: tuple[str, ...], high: str, low: str,
-                        method: str) -> tuple[pd.DataFrame, dict[str, str], scoring.NormalisedCriteria]:
-    """Criteria values, unavailable reasons and their normalisation (weight-independent)."""
-    data = territory_data(territory_id, data_dir)
+                        blocs: tuple[str, ...], high: str, low: str, method: str, imports_key: str = "",
+                        _data: TerritoryData | None = None) -> tuple[pd.DataFrame, dict[str, str], scoring.NormalisedCriteria]:
+    """Criteria values, unavailable reasons and their normalisation (weight-independent).
+
+    ``_data`` (not hashed) is the territory with this session's imported elections, identified
+    by ``imports_key``.
+    """
+    data = _data if _data is not None else territory_data(territory_id, data_dir)
     conf = settings()
     frame = crit.build_criteria(
         data, crit.Choices(election=election, ours=ours, high=high or None, low=low or None, blocs=blocs),
@@ -66,15 +71,38 @@ def normalised_criteria(territory_id: str, data_dir: str, election: str, ours: t
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def reserve_pair(territory_id: str, data_dir: str) -> tuple[str | None, str | None]:
+def reserve_pair(territory_id: str, data_dir: str, imports_key: str = "",
+                 _data: TerritoryData | None = None) -> tuple[str | None, str | None]:
     """Default high/low-turnout elections of a territory (depends on the data only)."""
-    return crit.default_reserve_pair(territory_data(territory_id, data_dir))
+    return crit.default_reserve_pair(_data if _data is not None else territory_data(territory_id, data_dir))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def candidates(territory_id: str, data_dir: str, election: str) -> pd.DataFrame:
+def candidates(territory_id: str, data_dir: str, election: str, imports_key: str = "",
+               _data: TerritoryData | None = None) -> pd.DataFrame:
     """Candidates of an election with their territory-wide share (depends on the data only)."""
-    return crit.candidates(territory_data(territory_id, data_dir).results, election)
+    data = _data if _data is not None else territory_data(territory_id, data_dir)
+    return crit.candidates(data.results, election)
+
+
+def session_imports(territory_id: str) -> list:
+    """Elections this session imported for a territory (kept in memory only)."""
+    return st.session_state.setdefault("imports", {}).get(territory_id, [])
+
+
+def imports_key(territory_id: str) -> str:
+    """Cache key of the session's imports for a territory."""
+    return "|".join(e.id for e in session_imports(territory_id))
+
+
+def with_imports(data: TerritoryData) -> TerritoryData:
+    """The territory plus this session's imported elections (a new object; the shared one is untouched)."""
+    extra = session_imports(data.id)
+    if not extra:
+        return data
+    meta = {**data.metadata, "elections": [*data.metadata["elections"], *(e.descriptor() for e in extra)]}
+    results = pd.concat([data.results, *(e.results for e in extra)], ignore_index=True)
+    return replace(data, metadata=meta, results=results)
 
 
 def available_territories() -> list[str]:
@@ -164,7 +192,7 @@ def current_territory() -> TerritoryData | None:
                                       else conf.default_territory)))
         v = view()
     try:
-        return territory_data(v.territory, str(conf.data_dir))
+        return with_imports(territory_data(v.territory, str(conf.data_dir)))
     except TerrainError as err:
         st.error(str(err))
         return None
@@ -195,12 +223,39 @@ def _hand_over_to_router() -> None:
         st.rerun()
 
 
+def _configured_password() -> str | None:
+    """The access password from Streamlit secrets (``[terrain] password = "…"``), if any."""
+    try:
+        return st.secrets.get("terrain", {}).get("password")
+    except Exception:  # noqa: BLE001 - no secrets file at all is the normal local case
+        return None
+
+
+def access_gate() -> None:
+    """Optional password gate for a deployment on the internet (off when no password is set).
+
+    For single sign-on, deploy behind ``st.login`` with an OIDC provider instead (README).
+    """
+    password = _configured_password()
+    if not password or st.session_state.get("_authenticated"):
+        return
+    st.title("Terrain — accès réservé")
+    typed = st.text_input("Mot de passe de la campagne", type="password", key="w_password")
+    if typed:
+        if hmac.compare_digest(typed.encode(), str(password).encode()):
+            st.session_state["_authenticated"] = True
+            st.rerun()
+        st.error("Mot de passe incorrect.")
+    st.stop()
+
+
 def page_setup(title: str, *, icon: str = ":material/map:", sidebar: bool = True) -> TerritoryData | None:
-    """Page config, shared sidebar (territory selector, sources) and the territory dataset."""
+    """Page config, access gate, shared sidebar (territory selector) and the territory dataset."""
     _hand_over_to_router()
     with contextlib.suppress(st.errors.StreamlitAPIException):
         st.set_page_config(page_title=f"{title} — Terrain", page_icon=icon, layout="wide",
                            initial_sidebar_state="expanded" if sidebar else "collapsed")
+    access_gate()
     v = view()
     territories = available_territories()
     if sidebar and territories:
@@ -253,7 +308,7 @@ def _dir_label(direction: str) -> str:
 
 
 def _on_blocs(election: str, territory_id: str) -> None:
-    data = territory_data(territory_id, str(settings().data_dir))
+    data = with_imports(territory_data(territory_id, str(settings().data_dir)))
     chosen = [settings().blocs[b] for b in st.session_state["w_blocs"]]
     cands = crit.candidates(data.results, election)
     members = set(crit.bloc_members(cands, chosen))
@@ -288,7 +343,9 @@ def side_controls(data: TerritoryData, *, container=None) -> Controls:
                            args=(election, data.id),
                            help="Coche d'un coup les candidats ou listes de ces familles politiques "
                                 "(regroupement des nuances du Ministère défini dans config.toml).")
-    cands = candidates(data.id, str(conf.data_dir), election)
+    key = imports_key(data.id)
+    extra = data if key else None
+    cands = candidates(data.id, str(conf.data_dir), election, key, extra)
     chosen_by_bloc = set(crit.bloc_members(cands, [conf.blocs[b] for b in blocs])) if blocs else set()
     ours: list[str] = []
     with sb.expander(f"Candidats et listes ({len(cands)})", expanded=False):
@@ -305,7 +362,7 @@ def side_controls(data: TerritoryData, *, container=None) -> Controls:
     else:
         sb.caption(f"Notre camp : {len(ours)} candidat(s) ou liste(s).")
 
-    high_default, low_default = reserve_pair(data.id, str(conf.data_dir))
+    high_default, low_default = reserve_pair(data.id, str(conf.data_dir), key, extra)
     with sb.expander("Réserve de voix : élections comparées"):
         seed("w_high", v.high if v.high in elections else (high_default or elections[0]))
         seed("w_low", v.low if v.low in elections else (low_default or elections[-1]))
@@ -315,7 +372,7 @@ def side_controls(data: TerritoryData, *, container=None) -> Controls:
                            format_func=lambda e: labels.get(e, e))
 
     values, unavailable, normalised = normalised_criteria(
-        data.id, str(conf.data_dir), election, tuple(ours), tuple(blocs), high, low, v.normalisation)
+        data.id, str(conf.data_dir), election, tuple(ours), tuple(blocs), high, low, v.normalisation, key, extra)
 
     with sb.expander("Options de calcul et de classes"):
         seed("w_norm", v.normalisation)
@@ -336,7 +393,7 @@ def side_controls(data: TerritoryData, *, container=None) -> Controls:
                      missing=missing, scheme=scheme, k=int(k), high=high, low=low))
     if norm != v.normalisation:  # the cached normalisation above used the previous method
         values, unavailable, normalised = normalised_criteria(
-            data.id, str(conf.data_dir), election, tuple(ours), tuple(blocs), high, low, norm)
+            data.id, str(conf.data_dir), election, tuple(ours), tuple(blocs), high, low, norm, key, extra)
     return Controls(election, high, low, values, unavailable, normalised)
 
 

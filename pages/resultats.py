@@ -1,9 +1,61 @@
-"""Page under construction."""
+"""Import a campaign's own results file: validated, joined to the bureaux, usable by the scoring."""
+
+from __future__ import annotations
 
 import streamlit as st
 
-from lib import ui
+from lib import results_import, ui
 
-ui.page_setup("Terrain")
-st.info("Cette page arrive bientôt.")
+data = ui.page_setup("Importer des résultats", icon=":material/upload_file:")
+if data is None:
+    st.stop()
+conf = ui.settings()
+st.title("Importer des résultats")
+st.markdown(
+    "Ajoutez une élection absente des données : un fichier officiel du Ministère de l'Intérieur "
+    "« résultats par bureau de vote » (séparateur « ; », UTF-8 ou Latin-1, virgule décimale) ou un "
+    "CSV simple `bureau;candidat;voix;inscrits;votants` (bureau au format `75056_0327`). "
+    "L'élection importée sert au calcul des priorités **pendant cette session** ; rien n'est "
+    "enregistré sur le serveur, sauf si vous téléchargez le fichier normalisé.")
+
+with st.form("import-form", clear_on_submit=False):
+    label = st.text_input("Nom de l'élection", placeholder="ex. Législatives 2022, 1er tour", key="w_import_label")
+    upload = st.file_uploader(f"Fichier de résultats (CSV, {conf.max_upload_mb} Mo au plus)", type=["csv", "txt"],
+                              key="w_import_file")
+    submitted = st.form_submit_button("Vérifier et ajouter", type="primary")
+
+if submitted:
+    if upload is None:
+        st.warning("Choisissez un fichier avant de valider.")
+    else:
+        with ui.guard("l'import"):
+            imported = results_import.import_results(
+                upload.getvalue(), upload.name, election_label=label,
+                known_bureaux=set(data.bureaux["bureau_id"]), max_bytes=conf.max_upload_mb * 1_000_000)
+            store = st.session_state.setdefault("imports", {}).setdefault(data.id, [])
+            store[:] = [e for e in store if e.id != imported.id] + [imported]
+            st.success(f"« {imported.label} » ajoutée : {imported.matched} bureau(x) reconnus sur "
+                       f"{len(data.bureaux)}. Elle apparaît dans « Élection de référence » de la carte.")
+            for warning in imported.warnings:
+                st.info(warning)
+            if imported.unmatched:
+                with st.expander(f"Bureaux du fichier hors du territoire ({len(imported.unmatched)})"):
+                    st.write(", ".join(imported.unmatched[:200]))
+
+imports = ui.session_imports(data.id)
+if imports:
+    st.subheader("Élections importées pendant cette session")
+    for e in imports:
+        cols = st.columns([3, 1, 1])
+        cols[0].markdown(f"**{ui.esc(e.label)}** — {e.matched} bureaux, {e.results['candidate'].nunique()} "
+                         "candidats ou listes")
+        cols[1].download_button("Télécharger (CSV normalisé)",
+                                e.results.to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig"),
+                                file_name=f"{e.id}.csv", mime="text/csv", key=f"dl-{e.id}")
+        if cols[2].button("Retirer", key=f"rm-{e.id}"):
+            st.session_state["imports"][data.id] = [x for x in imports if x.id != e.id]
+            st.rerun()
+    with st.expander("Aperçu de la dernière élection importée"):
+        st.dataframe(imports[-1].results.head(200), hide_index=True, width="stretch")
+
 ui.publish_view()

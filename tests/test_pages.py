@@ -117,3 +117,34 @@ def test_walk_list_page_cuts_turfs_on_paris():
 def test_walk_list_page_on_a_territory_without_addresses_says_so():
     at = open_page("pages/listes.py", {"t": "antony"})
     assert any("Adresses indisponibles" in i.value for i in at.info)
+
+
+def test_import_page_renders():
+    at = open_page("pages/resultats.py")
+    assert any("Importer des résultats" in t.value for t in at.title)
+
+
+def test_password_gate_blocks_until_the_right_password():
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=TIMEOUT)
+    at.secrets["terrain"] = {"password": "s3cret"}
+    at.run()
+    assert any("accès réservé" in t.value for t in at.title)
+    assert not at.get("deck_gl_json_chart")
+    at.text_input(key="w_password").input("wrong").run()
+    assert any("incorrect" in e.value for e in at.error)
+    at.text_input(key="w_password").input("s3cret").run()
+    assert at.get("deck_gl_json_chart")
+
+
+def test_an_imported_election_becomes_a_reference_election():
+    from lib.results_import import import_results
+
+    at = open_page("pages/carte.py")
+    content = "bureau;candidat;voix;inscrits;votants\n75056_0101;A;10;100;50\n75056_0101;B;30;100;50\n"
+    imported = import_results(content.encode(), "x.csv", election_label="Partielle 2025",
+                              known_bureaux={"75056_0101"}, max_bytes=10**6)
+    at.session_state["imports"] = {"paris": [imported]}
+    at.run()
+    assert "Partielle 2025 (import)" in at.selectbox(key="w_election").options
+    at.selectbox(key="w_election").select("import_partielle_2025").run()
+    assert not at.exception

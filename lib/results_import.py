@@ -1,0 +1,89 @@
+"""A campaign's own results file → a new election usable by the scoring, for the session only.
+
+Accepts the Ministère de l'Intérieur layouts (wide, long; ``;`` or ``,``; UTF-8 or Latin-1;
+decimal commas) and a simple long CSV (bureau ; candidat ; voix ; inscrits ; votants). Nothing
+is written to disk: the page keeps the result in the session and offers a download on request.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from lib import minint
+from lib.errors import TerrainError
+
+
+@dataclass(frozen=True)
+class ImportedElection:
+    """An uploaded election, validated and joined to the territory's bureaux."""
+
+    id: str
+    label: str
+    results: pd.DataFrame  # contract columns, only bureaux of the territory
+    matched: int
+    unmatched: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def descriptor(self) -> dict:
+        """Election metadata in the form of ``metadata.json`` → ``elections``."""
+        return {"id": self.id, "label": f"{self.label} (import)", "kind": "import", "year": 0, "round": None,
+                "value_kind": "votes", "carried": False, "source": "fichier importé (session)",
+                "bureaux": self.matched, "has_results": True}
+
+
+def election_id_for(label: str) -> str:
+    """``import_<slug>`` from a free label (« Législatives 2022 T1 » → ``import_legislatives_2022_t1``)."""
+    folded = unicodedata.normalize("NFKD", label)
+    folded = "".join(c for c in folded if not unicodedata.combining(c)).lower()
+    slug = re.sub(r"[^a-z0-9]+", "_", folded).strip("_")[:40]
+    return f"import_{slug or 'election'}"
+
+
+def _layout(table: pd.DataFrame) -> str:
+    cols = " ".join(minint._fold(c) for c in table.columns)
+    if re.search(r"\bvoix 1\b", cols):
+        return "wide"
+    return "long"
+
+
+def import_results(data: bytes, filename: str, *, election_label: str, known_bureaux: Collection[str],
+                   max_bytes: int) -> ImportedElection:
+    """Validate an uploaded results file and keep the rows of the territory's bureaux."""
+    if len(data) > max_bytes:
+        raise TerrainError(f"fichier trop volumineux ({len(data) / 1e6:.1f} Mo, limite "
+                           f"{max_bytes / 1e6:.0f} Mo). Coupez-le à votre territoire et réessayez.", source=filename)
+    label = (election_label or "").strip()
+    if not label:
+        raise TerrainError("donnez un nom à cette élection (ex. « Législatives 2022, 1er tour »).", source=filename)
+    if filename.lower().endswith((".xlsx", ".xls", ".ods")):
+        raise TerrainError("fichier tableur : enregistrez-le en CSV (séparateur « ; ») puis importez le CSV.",
+                           source=filename)
+    election = election_id_for(label)
+    table = minint.read_table(data, name=filename)
+    if _layout(table) == "wide":
+        results = minint.parse_wide(table, election=election, name=filename)
+    else:
+        results = minint.parse_long(table, election=election, name=filename)
+    known = set(known_bureaux)
+    inside = results["bureau_id"].isin(known)
+    bureaux = results["bureau_id"].unique()
+    unmatched = sorted(set(bureaux) - known)
+    matched = len(set(bureaux) & known)
+    if matched == 0:
+        sample = ", ".join(unmatched[:3])
+        raise TerrainError(f"aucun bureau du fichier n'appartient à ce territoire (ex. {sample}). Vérifiez "
+                           "la commune ou choisissez le bon territoire.", source=filename)
+    warnings = []
+    if unmatched:
+        warnings.append(f"{len(unmatched)} bureau(x) du fichier hors du territoire, ignoré(s).")
+    missing = len(known) - matched
+    if missing:
+        warnings.append(f"{missing} bureau(x) du territoire sans résultat dans ce fichier.")
+    if results["expressed"].isna().any():
+        warnings.append("exprimés absents : calculés comme la somme des voix.")
+    return ImportedElection(election, label, results[inside].reset_index(drop=True), matched, unmatched, warnings)

@@ -60,15 +60,50 @@ def read_table(data: bytes | str | Path, *, name: str) -> pd.DataFrame:
     if counts[sep] == 0:
         raise TerrainError("une seule colonne lue : le séparateur n'est ni « ; » ni « , » ni une "
                            "tabulation. Enregistrez le fichier en CSV avec « ; ».", source=name)
+    lines = text[:200_000].splitlines()
+    first = next(csv.reader([lines[1]], delimiter=sep), []) if len(lines) > 1 else []
+    if len(first) > len(next(csv.reader([lines[0]], delimiter=sep))):
+        wide = _read_unnamed_blocks(text, sep)  # 2017–2022 official layout: unnamed extra blocks
+        if wide is not None:
+            return wide
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
                             quoting=csv.QUOTE_MINIMAL, on_bad_lines="error", engine="python")
     except (pd.errors.ParserError, csv.Error, ValueError) as err:
-        raise TerrainError(f"lignes mal formées ({err}). Vérifiez que le fichier n'est pas tronqué "
-                           "et que les champs contenant « ; » sont entre guillemets.", source=name) from err
+        frame = _read_unnamed_blocks(text, sep)
+        if frame is None:
+            raise TerrainError(f"lignes mal formées ({err}). Vérifiez que le fichier n'est pas tronqué "
+                               "et que les champs contenant « ; » sont entre guillemets.", source=name) from err
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
         raise TerrainError("aucune ligne de données sous l'en-tête.", source=name)
+    return frame
+
+
+BLOCK_STARTS = ("N°Panneau", "Numéro de panneau", "N° de panneau", "N°Liste")
+
+
+def _read_unnamed_blocks(text: str, sep: str) -> pd.DataFrame | None:
+    """Official 2017–2022 files name only the first candidate block; later blocks are extra
+    fields without a header. Number every block (« Voix 1 », « Voix 2 »…) so :func:`parse_wide`
+    reads them like the 2024 layout. None when the file is not of that kind."""
+    rows = list(csv.reader(io.StringIO(text), delimiter=sep))
+    if not rows:
+        return None
+    header = [h.strip() for h in rows[0]]
+    start = next((i for i, h in enumerate(header) if _fold(h) in {_fold(b) for b in BLOCK_STARTS}), None)
+    if start is None:
+        return None
+    block = header[start:]
+    width = max(len(r) for r in rows[1:]) if len(rows) > 1 else len(header)
+    extra = width - len(header)
+    if extra < 0 or extra % len(block):
+        return None
+    names = header[:start] + [f"{b} {k}" for k in range(1, extra // len(block) + 2) for b in block]
+    names = [re.sub(r"^N°Panneau (\d+)$", r"Numéro de panneau \1", n) for n in names]
+    body = [r + [""] * (len(names) - len(r)) for r in rows[1:] if any(c.strip() for c in r)]
+    frame = pd.DataFrame(body, columns=names, dtype=str)
+    frame.columns = [re.sub(r"^(Nom|Prénom|Sexe|Nuance) (\d+)$", lambda m: {"Nom": "Nom candidat", "Prénom": "Prénom candidat", "Sexe": "Sexe candidat", "Nuance": "Nuance candidat"}[m.group(1)] + " " + m.group(2), c) for c in frame.columns]
     return frame
 
 

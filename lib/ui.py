@@ -227,7 +227,7 @@ def _configured_password() -> str | None:
     """The access password from Streamlit secrets (``[terrain] password = "…"``), if any."""
     try:
         return st.secrets.get("terrain", {}).get("password")
-    except Exception:  # noqa: BLE001 - no secrets file at all is the normal local case
+    except Exception:
         return None
 
 

@@ -64,3 +64,16 @@ def test_latin1_comma_separated_file_with_decimal_commas():
 def test_unreadable_files_get_french_messages(content, fragment):
     with pytest.raises(TerrainError, match=fragment):
         minint.read_table(content, name="upload.csv")
+
+
+def test_2022_layout_with_unnamed_candidate_blocks():
+    """MinInt 2017–2022 files name only the first candidate block; the others are bare fields."""
+    text = ("Code du département;Libellé du département;Code de la commune;Libellé de la commune;"
+            "Code du b.vote;Inscrits;Abstentions;Votants;Blancs;Nuls;Exprimés;N°Panneau;Sexe;Nom;Prénom;"
+            "Voix;% Voix/Ins;% Voix/Exp\n"
+            "92;Hauts-de-Seine;002;Antony;1;1000;200;800;10;5;785;1;M;MACRON;Emmanuel;400;40,00;50,96;"
+            "2;F;LE PEN;Marine;385;38,5;49,04\n")
+    r = minint.parse_wide(minint.read_table(text.encode("cp1252"), name="p.txt"), election="pres2022t2", name="p")
+    assert r["candidate"].tolist() == ["MACRON Emmanuel", "LE PEN Marine"]
+    assert r["bureau_id"].unique().tolist() == ["92002_0001"]
+    assert r["votes"].sum() == 785

@@ -10,7 +10,13 @@ from hypothesis import strategies as st
 from hypothesis.extra.pandas import column, data_frames, range_indexes
 
 from lib.errors import TerrainError
-from lib.scoring import NoWeightsError, describe_weights, normalise_criteria, score, top_contributors
+from lib.scoring import (
+    NoWeightsError,
+    describe_weights,
+    normalise_criteria,
+    score,
+    top_contributors,
+)
 
 
 def frame(**cols) -> pd.DataFrame:

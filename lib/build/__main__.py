@@ -1,4 +1,9 @@
-"""Command line: ``python -m lib.build TERRITORY [--raw DIR] [--out DIR]``."""
+"""Command line.
+
+    python -m lib.build paris antony                  # shipped territories, from raw/
+    python -m lib.build --commune 92002 --from DIR    # any territory, from the national files in DIR
+    python -m lib.build --departement 92 --download   # … downloaded (resumable, cached, checksummed)
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,31 @@ from pathlib import Path
 
 from lib.build import BUILDERS, build
 from lib.build.common import RAW_DIR
-from lib.config import load_settings
+from lib.config import PROJECT_ROOT, load_settings
 from lib.errors import TerrainError
+
+
+def _progress_bar(sid: str, fraction: float) -> None:
+    filled = int(fraction * 30)
+    print(f"\r  {sid:<14} [{'#' * filled}{'.' * (30 - filled)}] {fraction:5.0%}", end="", file=sys.stderr)
+    if fraction >= 1:
+        print(file=sys.stderr)
+
+
+def _report(territory: str, meta: dict) -> None:
+    cov = meta["coverage"]
+    print(f"« {territory} » : {cov['bureaux']} bureaux, {len(meta['elections'])} élections "
+          f"({', '.join(e['id'] for e in meta['elections'])}), "
+          f"{sum(i['available'] for i in meta['indicators'])} indicateurs, {cov['stations']} gares, "
+          f"adresses : {cov['addresses'] if cov['addresses'] is not None else 'absentes'}"
+          + (f" (hors bureaux : {cov['addresses_unassigned']})" if cov["addresses_unassigned"] else "")
+          + f" — {meta['build_seconds']} s")
+    for ind in meta["indicators"]:
+        if not ind["available"]:
+            print(f"   indicateur absent : {ind['id']} — {ind['reason']}")
+    for note in meta.get("notes", []):
+        if note.startswith("Absent"):
+            print(f"   {note}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,12 +45,43 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lib.build",
                                      description="Construit un territoire Terrain depuis les fichiers officiels.")
     parser.add_argument("territories", nargs="*", metavar="TERRITOIRE",
-                        help=f"territoire(s) à construire : {', '.join(sorted(BUILDERS))} ; "
-                             "« all » pour tous")
-    parser.add_argument("--raw", type=Path, default=RAW_DIR, help="dossier des fichiers sources (défaut : raw/)")
+                        help=f"territoire(s) livrés : {', '.join(sorted(BUILDERS))} ; « all » pour tous")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--commune", metavar="CODE", help="code INSEE de la commune (ex. 92002)")
+    where.add_argument("--circonscription", metavar="DD-NN", help="circonscription législative (ex. 92-13)")
+    where.add_argument("--departement", metavar="DD", help="département (ex. 92)")
+    parser.add_argument("--from", dest="source_dir", type=Path, help="dossier des fichiers nationaux")
+    parser.add_argument("--download", action="store_true", help="télécharger les fichiers nationaux (reprise, cache)")
+    parser.add_argument("--mirror", help="URL d'un miroir servant les fichiers sous leurs noms (tests, réseau interne)")
+    parser.add_argument("--cache", type=Path, default=PROJECT_ROOT / "data" / "_cache",
+                        help="dossier du cache de téléchargement (défaut : data/_cache)")
+    parser.add_argument("--raw", type=Path, default=RAW_DIR, help="dossier des fichiers des territoires livrés")
     parser.add_argument("--out", type=Path, default=None, help="dossier des jeux construits (défaut : data/)")
     args = parser.parse_args(argv)
     out = args.out or load_settings().data_dir
+
+    kind = next((k for k in ("commune", "circonscription", "departement") if getattr(args, k)), None)
+    if kind:
+        from lib.build import national
+
+        try:
+            selector = national.Selector(kind, getattr(args, kind))
+            if args.download:
+                folder = national.fetch(national.load_sources(), args.cache, mirror=args.mirror,
+                                        departement=selector.departement, progress=_progress_bar)
+            elif args.source_dir:
+                folder = args.source_dir
+            else:
+                parser.error("indiquez --from DOSSIER ou --download")
+            print(f"Construction de « {selector.territory_id} » depuis {folder}")
+            meta = national.build(selector, folder=folder, out_dir=out)
+        except TerrainError as err:
+            print(f"Échec : {err}", file=sys.stderr)
+            print("Les jeux de données existants n'ont pas été modifiés.", file=sys.stderr)
+            return 1
+        _report(selector.territory_id, meta)
+        return 0
+
     wanted = sorted(BUILDERS) if args.territories in ([], ["all"]) else args.territories
     for territory in wanted:
         try:
@@ -31,14 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Échec de la construction de « {territory} » : {err}", file=sys.stderr)
             print("Le jeu de données précédent, s'il existe, n'a pas été modifié.", file=sys.stderr)
             return 1
-        cov = meta["coverage"]
-        print(f"« {territory} » : {cov['bureaux']} bureaux, {len(meta['elections'])} élections, "
-              f"{sum(i['available'] for i in meta['indicators'])} indicateurs, "
-              f"{cov['stations']} gares, adresses : {cov['addresses']} "
-              f"(hors bureaux : {cov['addresses_unassigned']}) — {meta['build_seconds']} s")
-        missing = [i for i in meta["indicators"] if not i["available"]]
-        for ind in missing:
-            print(f"   indicateur absent : {ind['id']} — {ind['reason']}")
+        _report(territory, meta)
     return 0
 
 

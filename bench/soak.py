@@ -1,0 +1,147 @@
+"""Soak test: N concurrent sessions on localhost moving sliders and downloading exports.
+
+Starts ``streamlit run app.py`` on a free 127.0.0.1 port, opens N pages in one headless Debian
+Chromium (Playwright, async), and for DURATION seconds each session moves a weight slider
+(keyboard), waits for the rerun to finish, and every 4th move downloads the ranking CSV.
+Prints errors (Streamlit exception boxes, page errors, failed downloads), p50/p95 rerun latency
+and the server's resident memory over time. Bounded in count and time; localhost only.
+
+    python bench/soak.py [--sessions 20] [--duration 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of the server and its children (MB)."""
+    total = 0
+    for p in [pid, *_children(pid)]:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total / 1024
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+async def session(browser, url: str, stop_at: float, stats: dict, k: int) -> None:
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    await context.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
+    page = await context.new_page()
+    page.on("pageerror", lambda e: stats["errors"].append(f"pageerror: {e}"))
+    try:
+        await page.goto(f"{url}/carte", timeout=180_000)
+        await page.wait_for_selector(IDLE, timeout=180_000)
+        slider = page.locator('[data-testid="stSlider"]').filter(has_text="Abstention").first.locator('input[type="range"]')
+        moves = 0
+        while time.monotonic() < stop_at:
+            t0 = time.monotonic()
+            await slider.focus()
+            await page.keyboard.press("ArrowRight" if (moves // 10) % 2 == 0 else "ArrowLeft")
+            await page.wait_for_timeout(150)  # let the frontend send the change
+            await page.wait_for_selector(IDLE, timeout=120_000)
+            stats["latency"].append(time.monotonic() - t0)
+            moves += 1
+            if await page.locator('[data-testid="stException"]').count():
+                stats["errors"].append("streamlit exception box")
+            if moves % 4 == 0:
+                try:
+                    await page.get_by_text("Classement", exact=True).click()
+                    await page.wait_for_selector(IDLE, timeout=120_000)
+                    async with page.expect_download(timeout=120_000) as dl:
+                        await page.get_by_role("button", name="Télécharger le classement (CSV)").click()
+                    if not (await (await dl.value).path()):
+                        stats["errors"].append("empty download")
+                    stats["downloads"] += 1
+                    await page.get_by_text("Bureau sélectionné", exact=True).click()
+                    await page.wait_for_selector(IDLE, timeout=120_000)
+                except Exception as err:
+                    stats["errors"].append(f"download: {type(err).__name__}")
+    except Exception as err:
+        stats["errors"].append(f"session {k}: {type(err).__name__}: {err}"[:200])
+    finally:
+        await context.close()
+
+
+async def run(url: str, sessions: int, duration: float, pid: int) -> dict:
+    from playwright.async_api import async_playwright
+
+    stats = {"latency": [], "errors": [], "downloads": 0, "memory": []}
+    stop_at = time.monotonic() + duration
+
+    async def sample_memory():
+        start = time.monotonic()
+        while time.monotonic() < stop_at + 5:
+            stats["memory"].append((time.monotonic() - start, rss_mb(pid)))
+            await asyncio.sleep(10)
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROME_ARGS)
+        sampler = asyncio.create_task(sample_memory())
+        await asyncio.gather(*(session(browser, url, stop_at, stats, k) for k in range(sessions)))
+        await sampler
+        await browser.close()
+    return stats
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--duration", type=float, default=300)
+    args = parser.parse_args()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                               "--server.port", str(port), "--server.address", "127.0.0.1"],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                              env={**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.5)
+        stats = asyncio.run(run(url, args.sessions, args.duration, server.pid))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    lat = sorted(stats["latency"])
+    q = (lambda f: lat[min(len(lat) - 1, int(f * len(lat)))] * 1000) if lat else (lambda f: float("nan"))
+    print(f"{args.sessions} sessions × {args.duration:.0f} s: {len(lat)} slider moves, {stats['downloads']} downloads, "
+          f"{len(stats['errors'])} errors")
+    print(f"rerun latency (move → page idle, as each session sees it): p50 {q(0.5):.0f} ms, p95 {q(0.95):.0f} ms"
+          + (f", mean {statistics.mean(lat) * 1000:.0f} ms" if lat else ""))
+    print("server memory (MB) over time: " + ", ".join(f"{t:.0f}s:{m:.0f}" for t, m in stats["memory"]))
+    for err in stats["errors"][:10]:
+        print("  error:", err)
+
+
+if __name__ == "__main__":
+    main()

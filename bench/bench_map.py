@@ -129,7 +129,7 @@ def main() -> None:
             territories.append((size, tmp, tid))
     print("\nper slider move (server side, in-process):")
     print(f"{'bureaux':>8} {'mode':>8} {'server ms':>10} {'Terrain kB':>11} {'straight kB':>12} {'ratio':>6}")
-    for size, data_dir, tid in territories:
+    for _size, data_dir, tid in territories:
         r = per_move(data_dir, tid)
         print(f"{r['n']:>8} {'points' if r['points'] else 'polygons':>8} {r['server_ms']:>10.1f} "
               f"{r['spec_bytes'] / 1000:>11.0f} {r['straight_bytes'] / 1000:>12.0f} "

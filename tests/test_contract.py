@@ -63,5 +63,5 @@ def test_loading_a_dataset_with_a_missing_column_is_refused(tmp_path):
 
 
 def test_unknown_territory_folder_says_how_to_build_it(tmp_path):
-    with pytest.raises(DataContractError, match="python -m lib.build nowhere"):
+    with pytest.raises(DataContractError, match=r"python -m lib\.build nowhere"):
         load_territory(tmp_path, "nowhere")

@@ -8,6 +8,7 @@ import json
 import shutil
 import threading
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -33,7 +34,7 @@ MIRROR_FILES = {  # config file name → 92-13 extract (row crops of the nationa
 class RangeHandler(http.server.SimpleHTTPRequestHandler):
     """Static files with HTTP Range support (the stdlib server has none) and a truncation switch."""
 
-    truncate: set[str] = set()
+    truncate: ClassVar[set[str]] = set()
 
     def log_message(self, *args):  # keep test output clean
         pass

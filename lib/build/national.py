@@ -281,8 +281,8 @@ def read(selector: Selector, folder: Path, *, sources: dict[str, dict] | None = 
     weight_points = None
     if "filosofi_200m" in files:
         squares = read_vector(files["filosofi_200m"]).to_crs(geo.WGS84)
-        squares = squares.cx[tuple(bureaux.total_bounds[[0, 2]])[0]:bureaux.total_bounds[2],
-                             bureaux.total_bounds[1]:bureaux.total_bounds[3]]
+        minx, miny, maxx, maxy = bureaux.total_bounds
+        squares = squares.cx[minx:maxx, miny:maxy]
         if set(FILOSOFI_COUNTS) <= set(squares.columns) and len(squares):
             agg = areal_filosofi(squares, geo.make_valid(bureaux))
             dwellings = agg[["log_av45", "log_45_70", "log_70_90", "log_ap90", "log_inc"]].sum(axis=1)

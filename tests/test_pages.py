@@ -147,3 +147,14 @@ def test_an_imported_election_becomes_a_reference_election():
     assert "Partielle 2025 (import)" in at.selectbox(key="w_election").options
     at.selectbox(key="w_election").select("import_partielle_2025").run()
     assert not at.exception
+
+
+def test_new_territory_page_renders_and_refuses_a_bad_code():
+    at = open_page("pages/nouveau_territoire.py")
+    assert any("Nouveau territoire" in t.value for t in at.title)
+    at.text_input(key="w_new_code").input("12").run()
+    at.radio(key="w_new_origin").set_value("folder").run()
+    at.text_input(key="w_new_folder").input("/tmp").run()
+    at.button(key="w_new_build").click().run()
+    assert not at.exception
+    assert any("invalide" in e.value for e in at.error)

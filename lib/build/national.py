@@ -53,7 +53,7 @@ class Selector:
 
     def __post_init__(self) -> None:
         patterns = {"commune": r"(\d{5}|2[AB]\d{3})", "circonscription": r"(\d{2,3}|2[AB])-\d{1,2}",
-                    "departement": r"(\d{2,3}|2[AB])"}
+                    "departement": r"(\d{2,3}|2[AB])", "france": r"fr"}
         if self.kind not in patterns:
             raise BuildError(f"type de territoire inconnu « {self.kind} ».")
         if not re.fullmatch(patterns[self.kind], self.code):
@@ -70,10 +70,14 @@ class Selector:
         """Département code of the territory (for per-département files such as the BAN)."""
         if self.kind == "commune":
             return self.code[:3] if self.code.startswith("97") else self.code[:2]
+        if self.kind == "france":
+            return ""
         return self.code.split("-")[0]
 
-    def contour_filter(self) -> str:
+    def contour_filter(self) -> str | None:
         """OGR SQL attribute filter on the Etalab contours (applied while reading)."""
+        if self.kind == "france":
+            return None
         if self.kind == "commune":
             return f"codeCommune = '{self.code}'"
         if self.kind == "departement":
@@ -334,6 +338,8 @@ def _name(selector: Selector, contours: gpd.GeoDataFrame) -> str:
         return f"{contours['nomCommune'].iloc[0]} ({selector.code})"
     if selector.kind == "circonscription":
         return f"Circonscription {selector.code}"
+    if selector.kind == "france":
+        return "France entière"
     return f"Département {selector.code}"
 
 

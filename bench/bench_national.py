@@ -1,0 +1,98 @@
+"""National-scale build benchmark: time and peak memory to crop and build from national files.
+
+Makes national-size inputs inside the bench (never shipped): Etalab-layout contours from the
+real national commune polygons (two pseudo-bureaux per commune → ~70,000) and an official
+wide-layout results file with one row per bureau (values replicated from the real 92-13
+législatives 2024 rows). Then builds, each in a fresh process so peak RSS is the build's own:
+a département (Nord, 59) and, with ``--france``, all of France.
+
+    python bench/bench_national.py [--france]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from bench.synthetic import communes  # noqa: E402
+
+
+def make_inputs(folder: Path, n_bureaux: int = 70_000) -> None:
+    c = communes(n_bureaux)
+    c = c.assign(codeBureauVote=c["code"] + "_" + c["bv"], codeCommune=c["code"], nomCommune=c["nom"],
+                 numeroBureauVote=c["bv"], codeDepartement=c["code"].str[:2],
+                 codeCirconscription=c["code"].str[:2] + "01")
+    c[["codeBureauVote", "codeCommune", "nomCommune", "numeroBureauVote", "codeDepartement",
+       "codeCirconscription", "geometry"]].to_file(folder / "contours-france-entiere-latest-v2.geojson", driver="GeoJSON")
+    src = pd.read_csv(ROOT / "raw/hds_9213_viz/legislatives2024_t1_9213.csv", sep=";", dtype=str, keep_default_na=False)
+    src = src.iloc[:, : src.columns.get_loc("Gaillard")]  # official columns only
+    rows = src.iloc[np.arange(len(c)) % len(src)].reset_index(drop=True)
+    rows["Code département"] = c["code"].str[:2].to_numpy()
+    rows["Code commune"] = c["code"].to_numpy()
+    rows["Code BV"] = c["bv"].to_numpy()
+    rows.to_csv(folder / "leg2024t1_burvot.csv", sep=";", index=False)
+    (folder / "manifest.json").write_text(json.dumps({"bureaux": len(c)}))
+
+
+def run_build(args: list[str]) -> tuple[float, float, str]:
+    code = ("import resource, sys, time; sys.path.insert(0, %r); from lib.build.__main__ import main; "
+            "t = time.perf_counter(); rc = main(%r); "
+            "print('RESULT', rc, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+            % (str(ROOT), args))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=3600)
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT")), None)
+    if line is None:
+        return float("nan"), float("nan"), (out.stderr or out.stdout)[-400:]
+    _, rc, seconds, mb = line.split()
+    summary = next((ln for ln in out.stdout.splitlines() if ln.startswith("«")), "")
+    return float(seconds), float(mb), summary if rc == "0" else out.stderr[-300:]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--france", action="store_true", help="also build all of France (~70,000 bureaux)")
+    a = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="terrain_national_"))
+    t0 = time.perf_counter()
+    make_inputs(folder)
+    size = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
+    print(f"national-size inputs: {json.loads((folder / 'manifest.json').read_text())['bureaux']:,} bureaux, "
+          f"{size:.0f} MB, made in {time.perf_counter() - t0:.0f} s")
+    targets = [("--departement", "59")] + ([("--france", "")] if a.france else [])
+    for flag, code in targets:
+        args = ([flag, code] if code else ["--departement", "fr"]) + ["--from", str(folder), "--out", str(folder / "out")]
+        if flag == "--france":
+            args = ["--from", str(folder), "--out", str(folder / "out")]
+            seconds, mb, summary = run_build_france(folder)
+        else:
+            seconds, mb, summary = run_build(args)
+        print(f"{flag} {code}: {seconds:.1f} s, peak RSS {mb:.0f} MB — {summary}")
+
+
+def run_build_france(folder: Path) -> tuple[float, float, str]:
+    code = ("import resource, sys, time; sys.path.insert(0, %r); from pathlib import Path; "
+            "from lib.build import national; t = time.perf_counter(); "
+            "m = national.build(national.Selector('france', 'fr'), folder=Path(%r), out_dir=Path(%r), log=lambda *_: None); "
+            "print('RESULT 0', time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024); "
+            "print('«', m['coverage']['bureaux'], 'bureaux')" % (str(ROOT), str(folder), str(folder / "out")))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=3600)
+    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT")), None)
+    if line is None:
+        return float("nan"), float("nan"), out.stderr[-400:]
+    _, _, seconds, mb = line.split()
+    return float(seconds), float(mb), next((ln for ln in out.stdout.splitlines() if ln.startswith("«")), "")
+
+
+if __name__ == "__main__":
+    main()

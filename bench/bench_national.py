@@ -45,18 +45,25 @@ def make_inputs(folder: Path, n_bureaux: int = 70_000) -> None:
     (folder / "manifest.json").write_text(json.dumps({"bureaux": len(c)}))
 
 
-def run_build(args: list[str]) -> tuple[float, float, str]:
-    code = ("import resource, sys, time; sys.path.insert(0, %r); from lib.build.__main__ import main; "
-            "t = time.perf_counter(); rc = main(%r); "
-            "print('RESULT', rc, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
-            % (str(ROOT), args))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=3600)
+CHILD = """
+import json, resource, sys, time
+from pathlib import Path
+sys.path.insert(0, {root!r})
+from lib.build import national
+t = time.perf_counter()
+meta = national.build(national.Selector({kind!r}, {code!r}), folder=Path({folder!r}), out_dir=Path({out!r}),
+                      log=lambda *_: None)
+print("RESULT", json.dumps({{"s": time.perf_counter() - t, "mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                            "bureaux": meta["coverage"]["bureaux"]}}))
+"""
+
+
+def measure(kind: str, code: str, folder: Path) -> dict:
+    """Build in a fresh process (peak RSS is the build's own); seconds, MB and bureaux."""
+    script = CHILD.format(root=str(ROOT), kind=kind, code=code, folder=str(folder), out=str(folder / "out"))
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=3600)
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT")), None)
-    if line is None:
-        return float("nan"), float("nan"), (out.stderr or out.stdout)[-400:]
-    _, rc, seconds, mb = line.split()
-    summary = next((ln for ln in out.stdout.splitlines() if ln.startswith("«")), "")
-    return float(seconds), float(mb), summary if rc == "0" else out.stderr[-300:]
+    return json.loads(line.split(" ", 1)[1]) if line else {"error": (out.stderr or out.stdout)[-400:]}
 
 
 def main() -> None:
@@ -69,29 +76,13 @@ def main() -> None:
     size = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
     print(f"national-size inputs: {json.loads((folder / 'manifest.json').read_text())['bureaux']:,} bureaux, "
           f"{size:.0f} MB, made in {time.perf_counter() - t0:.0f} s")
-    targets = [("--departement", "59")] + ([("--france", "")] if a.france else [])
-    for flag, code in targets:
-        args = ([flag, code] if code else ["--departement", "fr"]) + ["--from", str(folder), "--out", str(folder / "out")]
-        if flag == "--france":
-            args = ["--from", str(folder), "--out", str(folder / "out")]
-            seconds, mb, summary = run_build_france(folder)
+    targets = [("departement", "59")] + ([("france", "fr")] if a.france else [])
+    for kind, code in targets:
+        r = measure(kind, code, folder)
+        if "error" in r:
+            print(f"{kind} {code}: failed — {r['error']}")
         else:
-            seconds, mb, summary = run_build(args)
-        print(f"{flag} {code}: {seconds:.1f} s, peak RSS {mb:.0f} MB — {summary}")
-
-
-def run_build_france(folder: Path) -> tuple[float, float, str]:
-    code = ("import resource, sys, time; sys.path.insert(0, %r); from pathlib import Path; "
-            "from lib.build import national; t = time.perf_counter(); "
-            "m = national.build(national.Selector('france', 'fr'), folder=Path(%r), out_dir=Path(%r), log=lambda *_: None); "
-            "print('RESULT 0', time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024); "
-            "print('«', m['coverage']['bureaux'], 'bureaux')" % (str(ROOT), str(folder), str(folder / "out")))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=3600)
-    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("RESULT")), None)
-    if line is None:
-        return float("nan"), float("nan"), out.stderr[-400:]
-    _, _, seconds, mb = line.split()
-    return float(seconds), float(mb), next((ln for ln in out.stdout.splitlines() if ln.startswith("«")), "")
+            print(f"{kind} {code}: {r['bureaux']:,} bureaux built in {r['s']:.1f} s, peak RSS {r['mb']:.0f} MB")
 
 
 if __name__ == "__main__":

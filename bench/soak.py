@@ -84,11 +84,11 @@ async def session(browser, url: str, stop_at: float, stats: dict, k: int) -> Non
                     stats["downloads"] += 1
                     await page.get_by_text("Bureau sélectionné", exact=True).click(timeout=120_000)
                     await page.wait_for_selector(IDLE, timeout=180_000)
-            except Exception as err:  # noqa: BLE001 - a client-side timeout under load, counted apart
+            except Exception as err:
                 stats["client_timeouts"].append(f"session {k}: {type(err).__name__}")
                 await page.reload(timeout=300_000)
                 await page.wait_for_selector(IDLE, timeout=300_000)
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         stats["client_timeouts"].append(f"session {k} (load): {type(err).__name__}")
     finally:
         await context.close()

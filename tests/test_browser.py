@@ -116,3 +116,23 @@ def test_slider_recolours_the_map_and_ranking_downloads(page, server):
     content = Path(download.value.path()).read_bytes().decode("utf-8-sig")
     assert content.startswith("Rang;Bureau;Libellé;Score")
     assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_walk_list_packet_downloads(page, server):
+    page.goto(f"{server}/listes")
+    wait_idle(page, timeout=120_000)
+    page.wait_for_selector("text=4. Parcours par équipe", timeout=120_000)
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name="PDF terrain (A4)").click()
+    content = Path(download.value.path()).read_bytes()
+    assert content.startswith(b"%PDF")
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_briefing_page_opens_full_screen(page, server):
+    page.goto(f"{server}/briefing?p=custom&w=abstention:60,social_housing:40")
+    wait_idle(page, timeout=120_000)
+    page.wait_for_selector("text=Priorité = 60 % abstention + 40 % logement social", timeout=60_000)
+    page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', timeout=60_000)
+    assert not page.locator('[data-testid="stSidebar"]').is_visible()
+    assert page.locator('[data-testid="stException"]').count() == 0

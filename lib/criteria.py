@@ -205,8 +205,3 @@ def bloc_like(results: pd.DataFrame, election: str, ours: Collection[str]) -> li
     picked = rows[rows["nuance"].astype("string").isin(nuances).fillna(False)
                   | rows["candidate"].map(lambda c: _fold(c).split(" ")[0] in names)]
     return picked["candidate"].astype(str).tolist()
-
-
-def medians(frame: pd.DataFrame) -> pd.Series:
-    """Territory median of each criterion (for « valeur vs médiane » in the bureau panel)."""
-    return frame.median(numeric_only=True)

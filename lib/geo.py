@@ -29,12 +29,6 @@ def require_crs(gdf: gpd.GeoDataFrame, crs: str, what: str = "frame") -> None:
         raise ValueError(f"{what} must be in {crs}, got {gdf.crs}")
 
 
-def to_lambert93(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Project a WGS84 frame to Lambert-93 for metric work."""
-    require_crs(gdf, WGS84, "input")
-    return gdf.to_crs(LAMBERT93)
-
-
 def lonlat_to_l93(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Vectorised lon/lat → Lambert-93 metres."""
     pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=WGS84).to_crs(LAMBERT93)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import gzip
 import io
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -479,14 +478,3 @@ def _source_of(election_id: str, raw: RawTerritory) -> str:
         if election_id in s.note:
             return s.title
     return "Ministère de l'Intérieur"
-
-
-def to_float(series: pd.Series) -> pd.Series:
-    """French-formatted numbers (« 1 234,5 ») to floats; unreadable → NaN."""
-    text = series.astype("string").str.replace("\u202f", "", regex=False).str.replace(" ", "", regex=False)
-    return pd.to_numeric(text.str.replace(",", ".", regex=False).str.rstrip("%"), errors="coerce")
-
-
-def attach_nuance(frame: pd.DataFrame, mapping: Mapping[str, str]) -> pd.Series:
-    """Nuance per candidate name when the source gives none (documented mapping)."""
-    return frame["candidate"].map(mapping).astype("string")

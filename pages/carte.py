@@ -58,7 +58,7 @@ def priority_view() -> None:
                       else "exclus, en gris")
             st.caption(f"⚠️ {result.n_partial} bureau(x) sans un ou plusieurs critères : {policy}.")
         ui.seed("w_borders", ui.map_geometry(data.id, str(conf.data_dir)).n_bureaux <= geo.BORDERS_MAX_BUREAUX)
-        st.toggle("Contours de chaque bureau", key="w_borders",
+        st.toggle("Contours des bureaux", key="w_borders",
                   help="Trace la limite de chaque bureau. Plus lent à redessiner sur les grands territoires.")
         st.caption("Passez la souris sur un bureau pour son score ; cliquez pour le détail.")
 

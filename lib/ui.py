@@ -534,6 +534,17 @@ def current_priority(data: TerritoryData):
     return controls, result
 
 
+def priority_or_stop(data: TerritoryData):
+    """:func:`current_priority`, or stop the page (message shown, URL kept) when there is none."""
+    controls, result = None, None
+    with guard("les réglages"):
+        controls, result = current_priority(data)
+    if result is None:
+        publish_view()
+        st.stop()
+    return controls, result
+
+
 def bureau_label_map(data: TerritoryData, result) -> dict[str, str]:
     """« rang. libellé » per bureau id, for selectors (computed once per run, vectorised)."""
     ranks = result.table["rank"].astype("string").fillna("—")

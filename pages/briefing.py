@@ -25,12 +25,7 @@ st.markdown("""<style>
 .top10 {font-size: 20px;} .top10 td {padding: 2px 8px;}
 </style>""", unsafe_allow_html=True)
 
-controls, result = None, None
-with ui.guard("la priorité"):
-    controls, result = ui.current_priority(data)
-if result is None:
-    ui.publish_view()
-    st.stop()
+controls, result = ui.priority_or_stop(data)
 v = ui.view()
 cap = conf.capacity
 table = result.table

@@ -24,12 +24,7 @@ if data.addresses is None:
     ui.publish_view()
     st.stop()
 
-controls, result = None, None
-with ui.guard("les réglages"):
-    controls, result = ui.current_priority(data)
-if result is None:
-    ui.publish_view()
-    st.stop()
+controls, result = ui.priority_or_stop(data)
 labels = ui.bureau_label_map(data, result)
 ranked = result.table.dropna(subset=["score"]).sort_values("rank").index.astype(str).tolist()
 st.markdown(f"**{result.sentence}** — réglages de la carte des priorités.")

@@ -340,7 +340,7 @@ def side_controls(data: TerritoryData, *, container=None) -> Controls:
     seed("w_blocs", [b for b in v.blocs if b in conf.blocs])
     blocs = sb.multiselect("Blocs de notre camp", list(conf.blocs), key="w_blocs",
                            format_func=lambda b: conf.blocs[b].label, on_change=_on_blocs,
-                           args=(election, data.id),
+                           args=(election, data.id), placeholder="Choisir un ou plusieurs blocs",
                            help="Coche d'un coup les candidats ou listes de ces familles politiques "
                                 "(regroupement des nuances du Ministère défini dans config.toml).")
     key = imports_key(data.id)

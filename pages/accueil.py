@@ -25,7 +25,7 @@ if data is not None:
     cols = st.columns(4)
     cols[0].metric("Bureaux de vote", f"{cov['bureaux']:,}".replace(",", "\u202f"))
     cols[1].metric("Inscrits", f"{cov['registered']:,.0f}".replace(",", "\u202f"))
-    cols[2].metric("Adresses BAN", "non disponibles" if cov["addresses"] is None
+    cols[2].metric("Adresses BAN", "—" if cov["addresses"] is None
                    else f"{cov['addresses']:,}".replace(",", "\u202f"))
     cols[3].metric("Gares et stations", cov["stations"])
     if cov["addresses"] is None:
@@ -47,7 +47,7 @@ if data is not None:
         }, index=data.bureaux["bureau_id"].to_numpy())
         deck = geo.deck_spec(geom, fill, stations=data.stations, line_colour=(120, 120, 120), borders=True,
                              tooltip={"html": "<b>{n}</b><br/>{s}<br/>{r}"})
-        st.pydeck_chart(deck, height=480, key="home-map")
+        st.pydeck_chart(deck, height=560, key="home-map")
         st.caption("Fond de carte dessiné par Terrain (contours, noms, gares) : lisible sans connexion.")
 
     st.subheader("Élections disponibles")
@@ -79,7 +79,7 @@ if data is not None:
 
     st.subheader("Sources et licences")
     for src in meta["sources"]:
-        st.markdown(f"- **{ui.esc(src['title'])}** — {ui.esc(src['publisher'])} · licence "
+        st.markdown(f"- **{ui.esc(src['title'])}** — {ui.esc(src['publisher'])} · "
                     f"{ui.esc(src['licence'])} · [{ui.esc(src['url'])}]({ui.esc(src['url'])})")
     st.page_link("pages/carte.py", label="Ouvrir la carte des priorités →", icon=":material/map:")
 

@@ -42,12 +42,13 @@ if mode == "top_n":
 elif mode == "top_classes":
     k = int(result.table["class_id"].max()) + 1
     ui.seed("w_walk_classes", [k])
-    classes = st.multiselect("Classes de priorité", list(range(1, k + 1)), key="w_walk_classes",
+    classes = st.multiselect("Classes de priorité", list(range(1, k + 1)), key="w_walk_classes", placeholder="Choisir",
                              format_func=lambda c: f"Priorité {c}")
     chosen = walk.choose_bureaux(result.table, mode="top_classes", classes=[c - 1 for c in classes])
 else:
     ui.seed("w_walk_ids", ranked[:5])
-    picked = st.multiselect("Bureaux", ranked, key="w_walk_ids", format_func=lambda b: labels.get(b, b))
+    picked = st.multiselect("Bureaux", ranked, key="w_walk_ids", format_func=lambda b: labels.get(b, b),
+                            placeholder="Choisir des bureaux")
     chosen = walk.choose_bureaux(result.table, mode="manual", ids=picked)
 if not chosen:
     st.warning("Aucun bureau choisi : ajustez la sélection.")

@@ -119,7 +119,7 @@ MISSING_POLICIES = ("renormalise", "exclude")
 
 
 def weighted_scores(filled: np.ndarray, present: np.ndarray, weights: np.ndarray,
-                    flip: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                    flip: np.ndarray, *, with_points: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """The per-move arithmetic: scores (0–100) and points per criterion.
 
     ``filled`` is (bureaux × criteria) in [0, 1] with missing values at 0, ``present`` marks the
@@ -134,6 +134,8 @@ def weighted_scores(filled: np.ndarray, present: np.ndarray, weights: np.ndarray
     with np.errstate(invalid="ignore", divide="ignore"):
         scale = np.where(denom > 0, 100.0 / denom, np.nan)
     scores = z @ weights * scale
+    if not with_points:  # ranking only: two matrix-vector products
+        return scores, None
     points = z * (weights * scale[:, None])
     missing = ~present
     if missing.any():

@@ -58,7 +58,7 @@ def bench_scoring() -> None:
     score_ms = timed(lambda: scoring.score(normalised, weights, directions))
     w = np.array(list(weights.values()), dtype=float)
     flip = np.array([c in directions for c in weights])
-    filled, present = normalised.filled, normalised.present
+    filled, present = normalised.filled, normalised.present_float
     core_ms = timed(lambda: scoring.weighted_scores(filled, present, w, flip), 15)
     only_ms = timed(lambda: scoring.weighted_scores(filled, present, w, flip, with_points=False), 15)
     print(f"scoring 70,000 × 8: scores {only_ms:.1f} ms [target ≤ 5 ms]; scores + per-criterion "

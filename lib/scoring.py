@@ -84,6 +84,15 @@ class NormalisedCriteria:
         return cached
 
     @property
+    def present_float(self) -> np.ndarray:
+        """``present`` as 0./1. floats, for matrix products (cached)."""
+        cached = self.__dict__.get("_present_f")
+        if cached is None:
+            cached = self.present.astype(np.float64)
+            object.__setattr__(self, "_present_f", cached)
+        return cached
+
+    @property
     def filled(self) -> np.ndarray:
         """The matrix with missing values at 0 (cached: weight-independent)."""
         cached = self.__dict__.get("_filled")
@@ -126,18 +135,22 @@ def weighted_scores(filled: np.ndarray, present: np.ndarray, weights: np.ndarray
     values that exist, ``flip`` the criteria that penalise (z → 1 − z). A bureau's weights are
     renormalised over the criteria it has; with none, its score is NaN.
     """
+    present_f = present if present.dtype == np.float64 else present.astype(np.float64)
+    signed = np.where(flip, -weights, weights)
+    # z·w with z = 1 − x on flipped criteria (where present) = x·(±w) + present·w_flipped: no copy.
+    numerator = filled @ signed + (present_f[:, flip] @ weights[flip] if flip.any() else 0.0)
+    denom = present_f @ weights
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(denom > 0, 100.0 / denom, np.nan)
+    scores = numerator * scale
+    if not with_points:  # ranking only: matrix-vector products, no (bureaux × criteria) copy
+        return scores, None
     z = filled
     if flip.any():
         z = filled.copy()
-        z[:, flip] = present[:, flip] - filled[:, flip]  # 1 − z where present, 0 where missing
-    denom = present @ weights
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scale = np.where(denom > 0, 100.0 / denom, np.nan)
-    scores = z @ weights * scale
-    if not with_points:  # ranking only: two matrix-vector products
-        return scores, None
+        z[:, flip] = present_f[:, flip] - filled[:, flip]
     points = z * (weights * scale[:, None])
-    missing = ~present
+    missing = present_f == 0
     if missing.any():
         points[missing] = np.nan
     return scores, points
@@ -162,7 +175,7 @@ def score(normalised: NormalisedCriteria, weights: Mapping[str, float],
     flip = np.array([directions.get(c, "favours") == "penalises" for c in ids])
     w = np.array([active[c] for c in ids])
     present = normalised.present[:, cols]
-    scores, points = weighted_scores(normalised.filled[:, cols], present, w, flip)
+    scores, points = weighted_scores(normalised.filled[:, cols], normalised.present_float[:, cols], w, flip)
     n_missing = len(ids) - present.sum(axis=1)
     if missing_policy == "exclude":
         scores[n_missing > 0] = np.nan

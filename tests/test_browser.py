@@ -107,8 +107,12 @@ def test_slider_recolours_the_map_and_ranking_downloads(page, server):
     slider.locator('input[type="range"]').first.focus()
     page.keyboard.press("End")
     wait_idle(page)
-    page.wait_for_timeout(1500)
-    assert map_pixels(page) != before, "the map did not recolour after a slider move"
+    for _ in range(30):  # deck.gl repaints asynchronously: poll instead of sleeping a fixed time
+        if map_pixels(page) != before:
+            break
+        page.wait_for_timeout(500)
+    else:
+        pytest.fail("the map did not recolour after a slider move")
     page.get_by_text("Classement", exact=True).click()
     wait_idle(page)
     with page.expect_download() as download:

@@ -79,3 +79,11 @@ def test_classes_cover_every_scored_bureau(values, scheme, k):
     assert sum(c.counts) == int(s.notna().sum())
     if c.k:
         assert c.class_of.dropna().between(0, c.k - 1).all()
+
+
+def test_large_fisher_jenks_uses_a_sample_but_classes_everyone_the_same_way_each_time():
+    values = scores(np.random.default_rng(3).uniform(0, 100, 1500))
+    first = classify_scores(values, "fisher_jenks", k=5)
+    again = classify_scores(values, "fisher_jenks", k=5)
+    assert first.class_of.notna().all() and sum(first.counts) == 1500
+    assert first.class_of.equals(again.class_of)

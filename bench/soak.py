@@ -18,6 +18,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -123,10 +124,13 @@ def main() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
+    log_path = Path(tempfile.mkstemp(prefix="terrain_soak_", suffix=".log")[1])
+    log_file = open(log_path, "w")  # noqa: SIM115 - closed after the server stops
     server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                                "--server.port", str(port), "--server.address", "127.0.0.1"],
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-                              env={**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"})
+                              cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT,
+                              env={**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+                                   "TERRAIN_TIMING": "1"})
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -139,6 +143,9 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log_file.close()
+    server_ms = sorted(float(line.split()[-1]) for line in log_path.read_text().splitlines()
+                       if line.startswith("TERRAIN_TIMING priority_view"))
     lat = sorted(stats["latency"])
     q = (lambda f: lat[min(len(lat) - 1, int(f * len(lat)))] * 1000) if lat else (lambda f: float("nan"))
     print(f"{args.sessions} sessions × {args.duration:.0f} s: {len(lat)} slider moves, {stats['downloads']} downloads, "
@@ -146,6 +153,10 @@ def main() -> None:
           "(the headless browsers, not the server, saturate 2 cores)")
     print(f"rerun latency (move → page idle, as each session sees it): p50 {q(0.5):.0f} ms, p95 {q(0.95):.0f} ms"
           + (f", mean {statistics.mean(lat) * 1000:.0f} ms" if lat else ""))
+    if server_ms:
+        sq = lambda f: server_ms[min(len(server_ms) - 1, int(f * len(server_ms)))]  # noqa: E731
+        print(f"server time per map rerun (fragment, under this load): p50 {sq(0.5):.0f} ms, "
+              f"p95 {sq(0.95):.0f} ms over {len(server_ms)} reruns")
     print("server memory (MB) over time: " + ", ".join(f"{t:.0f}s:{m:.0f}" for t, m in stats["memory"]))
     for err in (stats["errors"] + stats["client_timeouts"])[:10]:
         print("  ", err)

@@ -12,6 +12,8 @@ import contextlib
 import hmac
 import html
 import logging
+import os
+import time
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -140,6 +142,19 @@ def guard(what: str = "cette section") -> Iterator[None]:
         st.error(f"Une erreur inattendue a empêché d'afficher {what}. Vos réglages sont conservés ; "
                  "réessayez ou changez un paramètre. Le détail technique est dans le journal du serveur.",
                  icon="⚠️")
+
+
+@contextlib.contextmanager
+def timed(what: str) -> Iterator[None]:
+    """Log the server time of a block when TERRAIN_TIMING is set (read by bench/soak.py)."""
+    if not os.environ.get("TERRAIN_TIMING"):
+        yield
+        return
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        print(f"TERRAIN_TIMING {what} {1000 * (time.perf_counter() - started):.1f}", flush=True)
 
 
 def esc(value: object) -> str:

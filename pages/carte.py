@@ -23,6 +23,11 @@ if controls is None:
 @st.fragment
 def priority_view() -> None:
     """Weights, map, legend and panels: a slider move reruns only this part of the page."""
+    with ui.timed("priority_view"):
+        _priority_view()
+
+
+def _priority_view() -> None:
     weights_col, map_col, legend_col = st.columns([1.15, 3.2, 1.05], gap="medium")
     with ui.guard("les pondérations"):
         ui.weight_controls(weights_col, controls.unavailable)

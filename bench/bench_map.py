@@ -96,10 +96,14 @@ def straight_bytes(data) -> int:
     return len(pdk.Deck(layers=[layer]).to_json().encode())
 
 
+MOVES = ("80", "20", "70", "30", "60")  # five slider moves per run: the median is reported
+
+
 def shoot(app: str, page: str, query: str, env: dict[str, str], out: Path) -> dict:
     cmd = [sys.executable, str(SHOOT), "--project", str(ROOT), "--venv", str(Path(sys.executable).parents[1]),
-           "--app", app, "--page", page, "--query", query, "--out", str(out), "--slider", "Abstention=80",
-           "--no-fullpage"]
+           "--app", app, "--page", page, "--query", query, "--out", str(out), "--no-fullpage"]
+    for value in MOVES:
+        cmd += ["--slider", f"Abstention={value}"]
     for k, v in env.items():
         cmd += ["--env", f"{k}={v}"]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
@@ -107,9 +111,11 @@ def shoot(app: str, page: str, query: str, env: dict[str, str], out: Path) -> di
         summary = json.loads((out / "summary.json").read_text())
     except (OSError, json.JSONDecodeError):
         return {"error": proc.stderr[-300:]}
-    move = (summary.get("interactions") or [{}])[0]
-    return {"render_ms": move.get("render_ms"), "bytes": move.get("ws_bytes_in"),
-            "timeout": move.get("timeout"), "first_ms": summary.get("first_render_ms")}
+    moves = summary.get("interactions") or [{}]
+    times = [m["render_ms"] for m in moves if m.get("render_ms")]
+    return {"render_ms": statistics.median(times) if times else None, "all_ms": times,
+            "bytes": moves[0].get("ws_bytes_in"), "timeout": any(m.get("timeout") for m in moves),
+            "first_ms": summary.get("first_render_ms")}
 
 
 def main() -> None:
@@ -141,7 +147,8 @@ def main() -> None:
     if not SHOOT.exists():
         print(f"\n--browser needs {SHOOT}")
         return
-    print("\nslider → recoloured map in headless Chromium (shoot.py; bytes = websocket bytes of the move):")
+    print(f"\nslider → recoloured map in headless Chromium (shoot.py, median of {len(MOVES)} moves; "
+          "bytes = websocket bytes of one move):")
     print(f"{'bureaux':>8} {'Terrain ms':>11} {'kB':>6} {'straight ms':>12} {'kB':>7} {'speed-up':>9}")
     for size, data_dir, tid in territories:
         env = {"TERRAIN_DATA_DIR": str(data_dir), "BENCH_TERRITORY": tid}
@@ -153,7 +160,8 @@ def main() -> None:
         fmt = lambda v, d=1000: f"{v / d:.0f}" if isinstance(v, (int, float)) else "—"  # noqa: E731
         print(f"{size:>8} {fmt(ours.get('render_ms'), 1):>11} {fmt(ours.get('bytes')):>6} "
               f"{fmt(straight.get('render_ms'), 1):>12} {fmt(straight.get('bytes')):>7} {speed:>9}"
-              + (f"  ({ours.get('error')})" if ours.get("error") else ""))
+              + (f"  ({ours.get('error')})" if ours.get("error") else "")
+              + f"  [moves: {ours.get('all_ms')} vs {straight.get('all_ms', '—')}]")
 
 
 if __name__ == "__main__":

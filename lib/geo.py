@@ -7,6 +7,7 @@ silently (the maup ``require_same_crs`` idea): a distance in degrees is the clas
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import urllib.parse
@@ -133,6 +134,11 @@ class MapGeometry:
     view: dict  # longitude, latitude, zoom
     n_bureaux: int
     points: bool = False  # large territories: one point per bureau instead of polygons
+    key: str = ""  # fingerprint of the geometry: part of layer ids, so a new territory is a new layer
+
+    def layer_id(self, name: str) -> str:
+        """Layer id unique to this geometry (see :data:`SAME_DATA`)."""
+        return f"{name}-{self.key}" if self.key else name
 
     def part_rings(self, bureau_id: str) -> list[str]:
         """JSON rings of one bureau's parts (for the selection outline)."""
@@ -220,9 +226,11 @@ def prepare_map_geometry(bureaux: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, 
     labels = [{"x": [round(float(lon), 5), round(float(lat), 5)], "n": str(name)}
               for name, lon, lat in zip(outlines["name"], outlines["label_lon"], outlines["label_lat"],
                                         strict=True)]
+    outlines_json, labels_json = _dumps(outline_data), _dumps(labels)
     return MapGeometry(origin=origin, bureau_id=np.asarray(ids), prefixes=prefixes,
-                       outlines_json=_dumps(outline_data), labels_json=_dumps(labels),
-                       view=_view_for((minx, miny, maxx, maxy)), n_bureaux=len(bureaux))
+                       outlines_json=outlines_json, labels_json=labels_json,
+                       view=_view_for((minx, miny, maxx, maxy)), n_bureaux=len(bureaux),
+                       key=_fingerprint(prefixes, outlines_json, labels_json))
 
 
 def _prepare_points(bureaux: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame) -> MapGeometry:
@@ -244,9 +252,20 @@ def _prepare_points(bureaux: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame) -> Ma
                     for geom in outline_geom.to_numpy() for part in _parts(geom)]
     labels = [{"x": [round(float(lo), 5), round(float(la), 5)], "n": str(name)}
               for name, lo, la in zip(outlines["name"], outlines["label_lon"], outlines["label_lat"], strict=True)]
+    outlines_json, labels_json = _dumps(outline_data), _dumps(labels)
     return MapGeometry(origin=origin, bureau_id=bureaux["bureau_id"].astype(str).to_numpy(), prefixes=prefixes,
-                       outlines_json=_dumps(outline_data), labels_json=_dumps(labels),
-                       view=_view_for((minx, miny, maxx, maxy)), n_bureaux=len(bureaux), points=True)
+                       outlines_json=outlines_json, labels_json=labels_json,
+                       view=_view_for((minx, miny, maxx, maxy)), n_bureaux=len(bureaux), points=True,
+                       key=_fingerprint(prefixes, outlines_json, labels_json, "points"))
+
+
+def _fingerprint(*parts: str | list[str]) -> str:
+    digest = hashlib.blake2b(digest_size=5)
+    for part in parts:
+        for text in [part] if isinstance(part, str) else part:
+            digest.update(text.encode())
+        digest.update(b"\x00")
+    return digest.hexdigest()
 
 
 # A MapLibre style with only a background: no tile, no font, no request. Streamlit falls back
@@ -284,6 +303,25 @@ def _layer(layer_type: str, layer_id: str, data_json: str, **props: object) -> s
     return body[:-1] + ',"data":' + data_json + "}"
 
 
+# deck.gl rebuilds a layer's geometry (polygon tessellation, text layout) whenever ``data`` is a new
+# array, and Streamlit re-parses the whole spec at every rerun, so every array is new. Layers whose
+# geometry never changes for a given layer id say so with this comparator; what does change (fill
+# colours) is refreshed through ``updateTriggers`` alone. Layer ids carry the geometry's key.
+SAME_DATA = "@@=true"
+
+
+def _static_geometry_props(*sublayers: str) -> dict:
+    props: dict = {"dataComparator": SAME_DATA}
+    if sublayers:
+        props["_subLayerProps"] = {name: {"dataComparator": SAME_DATA} for name in sublayers}
+    return props
+
+
+def colour_trigger(colours: np.ndarray) -> str:
+    """Short fingerprint of the fill colours: deck.gl recolours when (and only when) it changes."""
+    return hashlib.blake2b(np.ascontiguousarray(colours, dtype=np.int64).tobytes(), digest_size=6).hexdigest()
+
+
 def _offset_props(origin: tuple[float, float]) -> dict:
     """Integer coordinates x·1e-5° from ``origin``: LNGLAT_OFFSETS plus a scaling model matrix."""
     return {"coordinateSystem": "lnglat-offsets", "coordinateOrigin": [origin[0], origin[1], 0],
@@ -293,11 +331,12 @@ def _offset_props(origin: tuple[float, float]) -> dict:
 TOOLTIP_FIELDS = ("s", "r", "t")  # score text, rank text, "why" text (HTML-escaped by the caller)
 
 
-def bureau_data_json(geom: MapGeometry, fill: pd.DataFrame) -> str:
-    """Data of the bureau layer: static prefix + this rerun's colour and tooltip fields per part.
+def bureau_data_json(geom: MapGeometry, fill: pd.DataFrame) -> tuple[str, str]:
+    """Data of the bureau layer and its colour trigger (see :func:`colour_trigger`).
 
-    ``fill`` is indexed by bureau_id with ``colour`` (4 ints) and the :data:`TOOLTIP_FIELDS`
-    columns (strings, already HTML-safe). Only these travel at each slider move.
+    Static prefix + this rerun's colour and tooltip fields per part. ``fill`` is indexed by
+    bureau_id with ``colour`` (4 ints) and the :data:`TOOLTIP_FIELDS` columns (strings, already
+    HTML-safe). Only these change from one slider move to the next.
     """
     aligned = fill.reindex(geom.bureau_id)
     colours = np.asarray(aligned["colour"].tolist(), dtype=np.int64).reshape(-1, 4)
@@ -305,7 +344,7 @@ def bureau_data_json(geom: MapGeometry, fill: pd.DataFrame) -> str:
              for f in TOOLTIP_FIELDS]
     rows = [f'{prefix},"c":[{c[0]},{c[1]},{c[2]},{c[3]}],"s":{s},"r":{r},"t":{t}}}'
             for prefix, c, s, r, t in zip(geom.prefixes, colours, *texts, strict=True)]
-    return "[" + ",".join(rows) + "]"
+    return "[" + ",".join(rows) + "]", colour_trigger(colours)
 
 
 BUREAU_TOOLTIP = {"html": "<b>{n}</b><br/>{s} · {r}<br/>{t}",
@@ -322,29 +361,34 @@ def deck_spec(geom: MapGeometry, fill: pd.DataFrame, *, stations: pd.DataFrame |
     ~0.3 s for fills alone; hover highlight, selection and commune outlines carry the shapes.
     """
     offsets = _offset_props(geom.origin)
+    data, trigger = bureau_data_json(geom, fill)
+    recolour = {"updateTriggers": {"getFillColor": trigger}}
     if geom.points:
-        bureau_layer = _layer("ScatterplotLayer", BUREAU_LAYER_ID, bureau_data_json(geom, fill),
+        bureau_layer = _layer("ScatterplotLayer", geom.layer_id(BUREAU_LAYER_ID), data,
                               getPosition="@@=p", getFillColor="@@=c", getRadius=3, radiusUnits="pixels",
                               stroked=False, pickable=True, autoHighlight=True,
-                              highlightColor=[0, 90, 200, 160], **offsets)
+                              highlightColor=[0, 90, 200, 160], **offsets, **recolour,
+                              **_static_geometry_props())
     else:
         bureau_layer = _layer(
-            "PolygonLayer", BUREAU_LAYER_ID, bureau_data_json(geom, fill), getPolygon="@@=p",
+            "PolygonLayer", geom.layer_id(BUREAU_LAYER_ID), data, getPolygon="@@=p",
             positionFormat="XY", getFillColor="@@=c", getLineColor=list(line_colour),
             lineWidthMinPixels=0.5, stroked=borders, filled=True, pickable=True, autoHighlight=True,
-            highlightColor=[0, 90, 200, 120], **offsets)
+            highlightColor=[0, 90, 200, 120], **offsets, **recolour,
+            **_static_geometry_props("fill", "stroke"))
     layers = [
         bureau_layer,
-        _layer("PolygonLayer", "outlines", geom.outlines_json, getPolygon="@@=p", positionFormat="XY",
-               filled=False, stroked=True, getLineColor=[40, 40, 40], lineWidthMinPixels=1.6,
-               pickable=False, **offsets),
+        _layer("PolygonLayer", geom.layer_id("outlines"), geom.outlines_json, getPolygon="@@=p",
+               positionFormat="XY", filled=False, stroked=True, getLineColor=[40, 40, 40],
+               lineWidthMinPixels=1.6, pickable=False, **offsets, **_static_geometry_props("stroke")),
     ]
     if stations is not None and len(stations):
         pts = _dumps([[round(float(x), 5), round(float(y), 5)]
                       for x, y in zip(stations["lon"], stations["lat"], strict=True)])
-        layers.append(_layer("ScatterplotLayer", "stations", pts, getPosition="@@=-", getRadius=18,
-                             radiusMinPixels=1.2, radiusMaxPixels=3.5,
-                             getFillColor=[20, 60, 140, 200], pickable=False))
+        stations_id = f"{geom.layer_id('stations')}-{_fingerprint(pts)}"
+        layers.append(_layer("ScatterplotLayer", stations_id, pts, getPosition="@@=-",
+                             getRadius=18, radiusMinPixels=1.2, radiusMaxPixels=3.5,
+                             getFillColor=[20, 60, 140, 200], pickable=False, **_static_geometry_props()))
     if selected and not geom.points:
         rings = geom.part_rings(selected)
         if rings:
@@ -353,10 +397,10 @@ def deck_spec(geom: MapGeometry, fill: pd.DataFrame, *, stations: pd.DataFrame |
                                  positionFormat="XY", filled=False,
                                  stroked=True, getLineColor=[0, 90, 200], lineWidthMinPixels=3.5,
                                  pickable=False, **offsets))
-    layers.append(_layer("TextLayer", "outline-labels", geom.labels_json, getPosition="@@=x",
+    layers.append(_layer("TextLayer", geom.layer_id("outline-labels"), geom.labels_json, getPosition="@@=x",
                          getText="@@=n", getSize=13, getColor=[20, 20, 20], fontWeight=700,
                          outlineWidth=3, outlineColor=[255, 255, 255], fontSettings={"sdf": True},
-                         characterSet="auto", pickable=False))
+                         characterSet="auto", pickable=False, **_static_geometry_props("characters")))
     head = _dumps({"views": [{"@@type": "MapView", "controller": True}],
                    "initialViewState": geom.view, "mapProvider": "mapbox",
                    "mapStyle": OFFLINE_MAP_STYLE_URL})
@@ -371,7 +415,10 @@ def selected_bureau(event: object) -> str | None:
         objects = getattr(getattr(event, "selection", None), "objects", None)
     if not objects:
         return None
-    picked = objects.get(BUREAU_LAYER_ID) if isinstance(objects, dict) else None
+    if not isinstance(objects, dict):
+        return None
+    picked = next((objs for layer, objs in objects.items()
+                   if layer == BUREAU_LAYER_ID or str(layer).startswith(BUREAU_LAYER_ID + "-")), None)
     if not picked:
         return None
     first = picked[0]

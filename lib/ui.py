@@ -477,15 +477,16 @@ def bureau_panel(data: TerritoryData, result, values: pd.DataFrame) -> None:
     conf = settings()
     v = view()
     t = result.table
-    ordered = t.sort_values("rank", na_position="last").index.tolist()
-    labels = data.bureaux["label"]
-    current = v.selected if v.selected in t.index else ordered[0]
+    labels = data.bureaux["label"].reindex(t.index).fillna(pd.Series(t.index, index=t.index))
+    # Options in a fixed order with fixed labels: the rank is shown beside, in the metrics. Ranked
+    # labels change at every slider move, and the browser kept showing the previous ones.
+    options = labels.sort_index().index.tolist()
+    current = v.selected if v.selected in t.index else t["rank"].idxmin() if t["rank"].notna().any() else options[0]
     seed("w_sel", current)
     if st.session_state["w_sel"] not in t.index:
         st.session_state["w_sel"] = current
-    ranks = t["rank"].astype("string").fillna("—")
-    names = (ranks + ". " + labels.reindex(t.index).fillna(pd.Series(t.index, index=t.index))).to_dict()
-    chosen = st.selectbox("Bureau (ou cliquez sur la carte)", ordered, key="w_sel", format_func=names.get)
+    chosen = st.selectbox("Bureau (ou cliquez sur la carte)", options, key="w_sel",
+                          format_func=labels.to_dict().get)
     if chosen != v.selected:
         set_view(replace(v, selected=chosen))
     row = t.loc[chosen]

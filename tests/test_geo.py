@@ -26,7 +26,7 @@ def fill_for(geom) -> pd.DataFrame:
 
 def test_bureau_layer_rows_carry_only_id_label_geometry_colour_and_tooltip(map_geometry):
     spec = json.loads(geo.deck_spec(map_geometry, fill_for(map_geometry)).to_json())
-    layer = next(lyr for lyr in spec["layers"] if lyr["id"] == geo.BUREAU_LAYER_ID)
+    layer = next(lyr for lyr in spec["layers"] if lyr["id"].startswith(geo.BUREAU_LAYER_ID))
     assert set(layer["data"][0]) == {"i", "n", "p", "c", "s", "r", "t"}
     assert len(layer["data"]) == 6
 
@@ -58,8 +58,44 @@ def test_selection_outline_is_drawn_for_the_selected_bureau(map_geometry):
     assert any(lyr["id"] == "selection" for lyr in spec["layers"])
 
 
+def bureau_layer(spec: dict) -> dict:
+    return next(lyr for lyr in spec["layers"] if lyr["id"].startswith(geo.BUREAU_LAYER_ID))
+
+
+def test_recolour_trigger_follows_the_colours_not_the_tooltips(map_geometry):
+    fill = fill_for(map_geometry)
+    before = bureau_layer(json.loads(geo.deck_spec(map_geometry, fill).to_json()))
+    retitled = bureau_layer(json.loads(geo.deck_spec(map_geometry, fill.assign(r="rang 2 / 6")).to_json()))
+    recoloured_fill = fill.copy()
+    recoloured_fill.iloc[0, 0] = [9, 9, 9, 255]
+    recoloured = bureau_layer(json.loads(geo.deck_spec(map_geometry, recoloured_fill).to_json()))
+    assert retitled["updateTriggers"] == before["updateTriggers"]
+    assert recoloured["updateTriggers"]["getFillColor"] != before["updateTriggers"]["getFillColor"]
+
+
+def test_fixed_geometry_layers_tell_deck_their_data_is_unchanged(map_geometry):
+    spec = json.loads(geo.deck_spec(map_geometry, fill_for(map_geometry), selected="99001_0002").to_json())
+    fixed = {lyr["id"].split("-")[0]: lyr.get("dataComparator") for lyr in spec["layers"]}
+    assert fixed["bureaux"] == fixed["outlines"] == geo.SAME_DATA
+    assert bureau_layer(spec)["_subLayerProps"]["fill"]["dataComparator"] == geo.SAME_DATA
+    assert fixed["selection"] is None  # changes with every click: deck.gl must compare it
+
+
+def geometry_of(bureaux):
+    outlines = geo.dissolve_outlines(bureaux, by="commune_code",
+                                     names=pd.Series({"99001": "Une", "99002": "Deux"}), kind="commune")
+    return geo.prepare_map_geometry(bureaux, outlines)
+
+
+def test_layer_ids_are_stable_for_a_geometry_and_change_with_it(grid_bureaux):
+    whole, again, part = geometry_of(grid_bureaux), geometry_of(grid_bureaux), geometry_of(grid_bureaux.iloc[:3])
+    assert whole.layer_id("bureaux") == again.layer_id("bureaux")
+    assert part.layer_id("bureaux") != whole.layer_id("bureaux")
+
+
 @pytest.mark.parametrize(("event", "expected"), [
     ({"selection": {"objects": {"bureaux": [{"i": "75056_0327"}]}}}, "75056_0327"),
+    ({"selection": {"objects": {"bureaux-0a1b2c3d4e": [{"i": "75056_0327"}]}}}, "75056_0327"),
     ({"selection": {"objects": {}}}, None),
     ({"selection": {"objects": {"outlines": [{"p": []}]}}}, None),
     (None, None),

@@ -30,14 +30,14 @@ def deck(at: AppTest) -> dict:
 
 
 def bureau_colours(at: AppTest) -> list:
-    layer = next(lyr for lyr in deck(at)["layers"] if lyr["id"] == "bureaux")
+    layer = next(lyr for lyr in deck(at)["layers"] if lyr["id"].startswith("bureaux"))
     return [row["c"] for row in layer["data"]]
 
 
 def test_home_page_shows_the_territory_and_its_map():
     at = open_page("pages/accueil.py")
     assert any("Paris" in h.value for h in at.header)
-    assert len(next(lyr for lyr in deck(at)["layers"] if lyr["id"] == "bureaux")["data"]) == 903
+    assert len(next(lyr for lyr in deck(at)["layers"] if lyr["id"].startswith("bureaux"))["data"]) == 903
 
 
 def test_priority_map_renders_903_bureaux_without_error():

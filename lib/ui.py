@@ -26,6 +26,7 @@ from lib import criteria as crit
 from lib.config import Settings, load_settings
 from lib.dataset import TerritoryData, list_territories, load_territory
 from lib.errors import TerrainError
+from lib.htmltable import html_table
 from lib.viewstate import ViewState, default_view, from_query, to_query
 
 LOG = logging.getLogger("terrain")
@@ -501,16 +502,12 @@ def bureau_panel(data: TerritoryData, result, values: pd.DataFrame) -> None:
     detail = priority.breakdown(result, values, chosen, conf, _unit_map(data))
     st.markdown("**D'où vient le score** — points apportés par chaque critère (sur 100), "
                 "valeur du bureau et médiane du territoire")
-    st.dataframe(detail, hide_index=True, width="stretch",
-                 column_config={
-                     "Points": st.column_config.ProgressColumn(min_value=0, max_value=100, format="%.1f"),
-                     "Valeur": st.column_config.NumberColumn(format="%.1f"),
-                     "Médiane du territoire": st.column_config.NumberColumn(format="%.1f")})
+    # HTML, not st.dataframe: this panel is redrawn at every slider move (see lib/htmltable.py).
+    st.html(html_table(detail, decimals={"Points": 1, "Valeur": 1, "Médiane du territoire": 1},
+                       bars={"Points": 100.0}))
     st.markdown("**Résultats dans ce bureau**")
     history = priority.results_history(data.results, chosen, v.ours, data.elections, v.election)
-    st.dataframe(history, hide_index=True, width="stretch",
-                 column_config={"Abstention (%)": st.column_config.NumberColumn(format="%.1f"),
-                                "Notre camp (%)": st.column_config.NumberColumn(format="%.1f")})
+    st.html(html_table(history, decimals={"Abstention (%)": 1, "Notre camp (%)": 1}))
     if (history["Série"] != "officielle").any():
         st.caption("Séries « reportées » : résultats 2017 transférés des anciens bureaux vers les bureaux "
                    "actuels au prorata des adresses BAN de chaque intersection (totaux conservés).")

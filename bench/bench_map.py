@@ -84,7 +84,7 @@ def per_move(data_dir: Path, tid: str) -> dict:
     spec = move()
     straight = straight_bytes(data)
     return {"n": len(data.bureaux), "server_ms": ms, "spec_bytes": len(spec.encode()),
-            "straight_bytes": straight, "points": geom.points}
+            "straight_bytes": straight, "points": geom.groups is not None}
 
 
 def straight_bytes(data) -> int:
@@ -139,7 +139,7 @@ def main() -> None:
     print(f"{'bureaux':>8} {'mode':>8} {'server ms':>10} {'Terrain kB':>11} {'straight kB':>12} {'ratio':>6}")
     for _size, data_dir, tid in territories:
         r = per_move(data_dir, tid)
-        print(f"{r['n']:>8} {'points' if r['points'] else 'polygons':>8} {r['server_ms']:>10.1f} "
+        print(f"{r['n']:>8} {'départ.' if r['points'] else 'polygons':>8} {r['server_ms']:>10.1f} "
               f"{r['spec_bytes'] / 1000:>11.0f} {r['straight_bytes'] / 1000:>12.0f} "
               f"{r['straight_bytes'] / r['spec_bytes']:>6.1f}")
     if not args.browser:

@@ -133,7 +133,9 @@ class MapGeometry:
     labels_json: str  # data of the outline-name layer
     view: dict  # longitude, latitude, zoom
     n_bureaux: int
-    points: bool = False  # large territories: one point per bureau instead of polygons
+    # Large territories (a region, France): one shape per département instead of one per bureau;
+    # ``groups`` (index bureau_id: group, label) and ``bureau_id`` then holds département ids.
+    groups: pd.DataFrame | None = None
     key: str = ""  # fingerprint of the geometry: part of layer ids, so a new territory is a new layer
 
     def layer_id(self, name: str) -> str:
@@ -198,12 +200,13 @@ def prepare_map_geometry(bureaux: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, 
                          tolerance_m: float = 3.0, point_threshold: int = 8000) -> MapGeometry:
     """Simplify for the screen (≈3 m) and serialise compactly; done once per territory.
 
-    Above ``point_threshold`` bureaux (a region, France) polygons would cost megabytes per slider
-    move: each bureau is then a point at its centre, still coloured by class and pickable.
+    Above ``point_threshold`` bureaux (a region, France) one polygon or even one point per bureau
+    costs megabytes per slider move (70,000 points: 10.8 MB, ~3 s): the map then shows
+    départements, each coloured like its median bureau (:func:`group_fill`).
     """
     require_crs(bureaux, WGS84, "bureaux")
     if len(bureaux) > point_threshold:
-        return _prepare_points(bureaux, outlines)
+        return _prepare_groups(bureaux)
     metric = bureaux.geometry.to_crs(LAMBERT93)
     x0, y0, x1, y1 = metric.total_bounds
     # A screen is ~1,500 px wide: detail finer than extent/3000 is invisible at the full view.
@@ -233,30 +236,80 @@ def prepare_map_geometry(bureaux: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, 
                        key=_fingerprint(prefixes, outlines_json, labels_json))
 
 
-def _prepare_points(bureaux: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame) -> MapGeometry:
+def department_of(commune_code: pd.Series) -> pd.Series:
+    """Département code of INSEE commune codes: ``59350`` → ``59``, ``2A004`` → ``2A``, ``97411`` → ``974``."""
+    codes = commune_code.astype(str)
+    return codes.str[:3].where(codes.str.startswith("97"), codes.str[:2])
+
+
+GROUP_PREFIX = "dep:"  # ids of département shapes; never a bureau id (those hold an underscore)
+
+
+def _prepare_groups(bureaux: gpd.GeoDataFrame) -> MapGeometry:
+    """One shape per département: bureaux dissolved on a 100 m grid, simplified to the screen."""
+    groups = department_of(bureaux["commune_code"])
+    metric = gpd.GeoDataFrame({"group": groups.to_numpy()}, geometry=bureaux.geometry.to_crs(LAMBERT93).to_numpy(),
+                              crs=LAMBERT93)
+    x0, y0, x1, y1 = metric.total_bounds
+    dissolved = metric.dissolve("group", grid_size=100.0)
+    shapes = dissolved.geometry.simplify(max(x1 - x0, y1 - y0) / 3000).to_crs(WGS84)
+    label_pts = dissolved.geometry.representative_point().to_crs(WGS84)
     minx, miny, maxx, maxy = bureaux.total_bounds
     origin = (round(float(minx), 3), round(float(miny), 3))
-    if "centre_lon" in bureaux:
-        lon, lat = bureaux["centre_lon"].to_numpy(float), bureaux["centre_lat"].to_numpy(float)
-    else:
-        pts = bureaux.geometry.representative_point()
-        lon, lat = pts.x.to_numpy(), pts.y.to_numpy()
-    dx = np.rint((lon - origin[0]) / OFFSET_UNIT).astype(np.int64)
-    dy = np.rint((lat - origin[1]) / OFFSET_UNIT).astype(np.int64)
-    labels_in = bureaux["label"] if "label" in bureaux else bureaux["bureau_id"]
-    prefixes = ['{"i":' + _dumps(str(b)) + ',"n":' + _dumps(_escape(str(n))) + f',"p":[{x},{y}]'
-                for b, n, x, y in zip(bureaux["bureau_id"], labels_in, dx, dy, strict=True)]
-    x0, y0, x1, y1 = outlines.to_crs(LAMBERT93).total_bounds
-    outline_geom = outlines.geometry.to_crs(LAMBERT93).simplify(max(x1 - x0, y1 - y0) / 3000).to_crs(WGS84)
-    outline_data = [{"p": _offset_polygon(part, origin)}
-                    for geom in outline_geom.to_numpy() for part in _parts(geom)]
-    labels = [{"x": [round(float(lo), 5), round(float(la), 5)], "n": str(name)}
-              for name, lo, la in zip(outlines["name"], outlines["label_lon"], outlines["label_lat"], strict=True)]
+    counts = groups.value_counts()
+    ids, prefixes, outline_data = [], [], []
+    for code, geom in zip(dissolved.index.astype(str), shapes.to_numpy(), strict=True):
+        label = f"Département {code} · {counts[code]:,} bureaux".replace(",", "\u202f")
+        for part in _parts(geom):
+            ring = _offset_polygon(part, origin)
+            ids.append(GROUP_PREFIX + code)
+            prefixes.append('{"i":' + _dumps(GROUP_PREFIX + code) + ',"n":' + _dumps(_escape(label))
+                            + ',"p":' + _dumps(ring))
+            outline_data.append({"p": ring})
+    labels = [{"x": [round(float(pt.x), 5), round(float(pt.y), 5)], "n": code}
+              for code, pt in zip(dissolved.index.astype(str), label_pts.to_numpy(), strict=True)]
     outlines_json, labels_json = _dumps(outline_data), _dumps(labels)
-    return MapGeometry(origin=origin, bureau_id=bureaux["bureau_id"].astype(str).to_numpy(), prefixes=prefixes,
+    return MapGeometry(origin=origin, bureau_id=np.asarray(ids), prefixes=prefixes,
                        outlines_json=outlines_json, labels_json=labels_json,
-                       view=_view_for((minx, miny, maxx, maxy)), n_bureaux=len(bureaux), points=True,
-                       key=_fingerprint(prefixes, outlines_json, labels_json, "points"))
+                       view=_view_for((minx, miny, maxx, maxy)), n_bureaux=len(bureaux),
+                       groups=pd.DataFrame({"group": GROUP_PREFIX + groups.to_numpy(),
+                                            "label": bureaux["label"].astype(str).to_numpy()},
+                                           index=bureaux["bureau_id"].to_numpy()),
+                       key=_fingerprint(prefixes, outlines_json, labels_json, "groups"))
+
+
+GROUP_TOOLTIP = {"html": "<b>{n}</b><br/>{s}<br/>{r}<br/>{t}", "style": {"fontSize": "14px", "maxWidth": "340px"}}
+
+
+def group_fill(fill: pd.DataFrame, groups: pd.DataFrame) -> pd.DataFrame:
+    """Per département: the colour of its median bureau, and what the tooltip says of it.
+
+    With a ``score`` column (the priority map), the département takes the colour of the bureau
+    holding its median score (the legend's classes stay those of bureaux), and the tooltip gives
+    that median, the count of bureaux in the top class (``top``) and the best bureau.
+    Without one (a plain map), it takes its first bureau's colour.
+    """
+    aligned = groups.reindex(fill.index)
+    frame = fill.assign(group=aligned["group"].to_numpy(), label=aligned["label"].to_numpy())
+    frame = frame[frame["group"].notna()]
+    if "score" not in frame:
+        first = frame.groupby("group", sort=False).head(1).set_index("group")
+        return first.assign(s="", r="", t="")[["colour", "s", "r", "t"]]
+    scored = frame[frame["score"].notna()].sort_values(["group", "score"])
+    position = scored.groupby("group").cumcount()
+    size = scored.groupby("group")["score"].transform("size")
+    median_rows = scored[position == (size - 1) // 2].set_index("group")
+    best = scored.groupby("group").tail(1).set_index("group")
+    top = frame.groupby("group")["top"].sum() if "top" in frame else pd.Series(dtype=float)
+    out = pd.DataFrame(index=pd.Index(frame["group"].unique(), name="group"))
+    no_data = [200, 200, 200, 200]
+    out["colour"] = [median_rows.at[g, "colour"] if g in median_rows.index else no_data for g in out.index]
+    out["s"] = [f"Score médian {median_rows.at[g, 'score']:.0f}/100" if g in median_rows.index else "Non noté"
+                for g in out.index]
+    out["r"] = [f"{int(top.get(g, 0))} bureau(x) en priorité maximale" for g in out.index]
+    out["t"] = [_escape(f"En tête : {best.at[g, 'label']} ({best.at[g, 'score']:.0f})") if g in best.index else ""
+                for g in out.index]
+    return out
 
 
 def _fingerprint(*parts: str | list[str]) -> str:
@@ -361,21 +414,16 @@ def deck_spec(geom: MapGeometry, fill: pd.DataFrame, *, stations: pd.DataFrame |
     ~0.3 s for fills alone; hover highlight, selection and commune outlines carry the shapes.
     """
     offsets = _offset_props(geom.origin)
+    if geom.groups is not None:
+        fill, tooltip, borders = group_fill(fill, geom.groups), GROUP_TOOLTIP, True
     data, trigger = bureau_data_json(geom, fill)
     recolour = {"updateTriggers": {"getFillColor": trigger}}
-    if geom.points:
-        bureau_layer = _layer("ScatterplotLayer", geom.layer_id(BUREAU_LAYER_ID), data,
-                              getPosition="@@=p", getFillColor="@@=c", getRadius=3, radiusUnits="pixels",
-                              stroked=False, pickable=True, autoHighlight=True,
-                              highlightColor=[0, 90, 200, 160], **offsets, **recolour,
-                              **_static_geometry_props())
-    else:
-        bureau_layer = _layer(
-            "PolygonLayer", geom.layer_id(BUREAU_LAYER_ID), data, getPolygon="@@=p",
-            positionFormat="XY", getFillColor="@@=c", getLineColor=list(line_colour),
-            lineWidthMinPixels=0.5, stroked=borders, filled=True, pickable=True, autoHighlight=True,
-            highlightColor=[0, 90, 200, 120], **offsets, **recolour,
-            **_static_geometry_props("fill", "stroke"))
+    bureau_layer = _layer(
+        "PolygonLayer", geom.layer_id(BUREAU_LAYER_ID), data, getPolygon="@@=p",
+        positionFormat="XY", getFillColor="@@=c", getLineColor=list(line_colour),
+        lineWidthMinPixels=0.5, stroked=borders, filled=True, pickable=True, autoHighlight=True,
+        highlightColor=[0, 90, 200, 120], **offsets, **recolour,
+        **_static_geometry_props("fill", "stroke"))
     layers = [
         bureau_layer,
         _layer("PolygonLayer", geom.layer_id("outlines"), geom.outlines_json, getPolygon="@@=p",
@@ -389,7 +437,7 @@ def deck_spec(geom: MapGeometry, fill: pd.DataFrame, *, stations: pd.DataFrame |
         layers.append(_layer("ScatterplotLayer", stations_id, pts, getPosition="@@=-",
                              getRadius=18, radiusMinPixels=1.2, radiusMaxPixels=3.5,
                              getFillColor=[20, 60, 140, 200], pickable=False, **_static_geometry_props()))
-    if selected and not geom.points:
+    if selected and geom.groups is None:
         rings = geom.part_rings(selected)
         if rings:
             data = "[" + ",".join('{"p":' + r + "}" for r in rings) + "]"
@@ -422,7 +470,10 @@ def selected_bureau(event: object) -> str | None:
     if not picked:
         return None
     first = picked[0]
-    return str(first.get("i")) if isinstance(first, dict) and first.get("i") is not None else None
+    picked_id = first.get("i") if isinstance(first, dict) else None
+    if picked_id is None or str(picked_id).startswith(GROUP_PREFIX):
+        return None  # a département shape: nothing to open in the bureau panel
+    return str(picked_id)
 
 
 TURF_COLOURS = [[0, 114, 178], [230, 159, 0], [0, 158, 115], [204, 121, 167], [86, 180, 233],

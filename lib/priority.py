@@ -23,7 +23,7 @@ class PriorityResult:
 
     table: pd.DataFrame  # index bureau_id: score, rank, class_id, colour, n_missing, missing, top
     contributions: pd.DataFrame  # index bureau_id, one column per weighted criterion (points)
-    fill: pd.DataFrame  # index bureau_id: colour [r,g,b,a], tip (escaped HTML)
+    fill: pd.DataFrame  # index bureau_id: colour [r,g,b,a], tooltip texts s/r/t, score, top (top class)
     legend: pd.DataFrame
     sentence: str  # "Priorité = 40 % abstention + …"
     note: str  # French note on unavailable weighted criteria
@@ -92,7 +92,9 @@ def compute(normalised: scoring.NormalisedCriteria, view: ViewState, settings: S
         rank_txt.append(str(int(rk)))
         text = ", ".join(shorts.get(c, c) for c in ids)
         why.append(_escape(f"{text} (⚠️ sans {miss})" if miss else text))
-    fill = pd.DataFrame({"colour": colours.tolist(), "s": score_txt, "r": rank_txt, "t": why},
+    fill = pd.DataFrame({"colour": colours.tolist(), "s": score_txt, "r": rank_txt, "t": why,
+                         "score": table["score"].to_numpy(dtype=float, na_value=np.nan),
+                         "top": (table["class_id"] == table["class_id"].max()).to_numpy()},
                         index=table.index)
     n_ranked = int(table["rank"].max()) if scored.any() else 0
     tooltip = {"html": "<b>{n}</b><br/>Score {s}/100 · rang {r} / " + str(n_ranked)

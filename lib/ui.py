@@ -471,6 +471,9 @@ def _unit_map(data: TerritoryData) -> dict[str, str]:
     return {i["id"]: i.get("unit", "") for i in data.metadata["indicators"] if i["available"]}
 
 
+PICKER_MAX = 2000  # bureaux offered in the panel's picker on large territories
+
+
 def bureau_panel(data: TerritoryData, result, values: pd.DataFrame) -> None:
     """Selected bureau: score breakdown, raw values against the median, results history."""
     from lib import priority
@@ -481,13 +484,17 @@ def bureau_panel(data: TerritoryData, result, values: pd.DataFrame) -> None:
     labels = data.bureaux["label"].reindex(t.index).fillna(pd.Series(t.index, index=t.index))
     # Options in a fixed order with fixed labels: the rank is shown beside, in the metrics. Ranked
     # labels change at every slider move, and the browser kept showing the previous ones.
-    options = labels.sort_index().index.tolist()
-    current = v.selected if v.selected in t.index else t["rank"].idxmin() if t["rank"].notna().any() else options[0]
+    current = v.selected if v.selected in t.index else t["rank"].idxmin() if t["rank"].notna().any() else t.index[0]
     seed("w_sel", current)
     if st.session_state["w_sel"] not in t.index:
         st.session_state["w_sel"] = current
-    chosen = st.selectbox("Bureau (ou cliquez sur la carte)", options, key="w_sel",
-                          format_func=labels.to_dict().get)
+    title = "Bureau (ou cliquez sur la carte)"
+    if len(t) > PICKER_MAX:  # 70,000 labels would travel at every slider move (~2 MB)
+        kept = set(t["rank"].nsmallest(PICKER_MAX).index) | {st.session_state["w_sel"]}
+        labels = labels[labels.index.isin(kept)]
+        title = f"Bureau, parmi les {PICKER_MAX:,} premiers du classement".replace(",", "\u202f")
+    options = labels.sort_index().index.tolist()
+    chosen = st.selectbox(title, options, key="w_sel", format_func=labels.to_dict().get)
     if chosen != v.selected:
         set_view(replace(v, selected=chosen))
     row = t.loc[chosen]

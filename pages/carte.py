@@ -52,6 +52,12 @@ def _priority_view() -> None:
                                  borders=borders, tooltip=result.tooltip)
             event = st.pydeck_chart(deck, height=600, key="priority-map", on_select="rerun",
                                     selection_mode="single-object")
+            if geom.groups is not None:
+                st.caption(f"{geom.n_bureaux:,} bureaux : trop pour les dessiner un à un à chaque réglage. "
+                           "La carte montre les départements, chacun de la couleur de son bureau médian ; "
+                           "le classement et le détail restent par bureau. Pour la carte par bureau, "
+                           "construisez le département comme territoire (page « Nouveau territoire »)."
+                           .replace(",", "\u202f"))
             clicked = geo.selected_bureau(event)
             if clicked and clicked != v.selected:
                 ui.select_bureau(clicked)
@@ -62,9 +68,11 @@ def _priority_view() -> None:
             policy = ("notés sur les critères disponibles" if v.missing == "renormalise"
                       else "exclus, en gris")
             st.caption(f"⚠️ {result.n_partial} bureau(x) sans un ou plusieurs critères : {policy}.")
-        ui.seed("w_borders", ui.map_geometry(data.id, str(conf.data_dir)).n_bureaux <= geo.BORDERS_MAX_BUREAUX)
-        st.toggle("Contours des bureaux", key="w_borders",
-                  help="Trace la limite de chaque bureau. Plus lent à redessiner sur les grands territoires.")
+        geom = ui.map_geometry(data.id, str(conf.data_dir))
+        ui.seed("w_borders", geom.n_bureaux <= geo.BORDERS_MAX_BUREAUX)
+        if geom.groups is None:
+            st.toggle("Contours des bureaux", key="w_borders",
+                      help="Trace la limite de chaque bureau. Plus lent à redessiner sur les grands territoires.")
         st.caption("Passez la souris sur un bureau pour son score ; cliquez pour le détail.")
 
     # One panel at a time: st.tabs would build (and resend at every slider move) both.

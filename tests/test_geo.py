@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -108,3 +109,53 @@ def test_nearest_distance_is_in_metres():
     # Two points 0.01° of latitude apart ≈ 1,112 m.
     d = geo.nearest_distance_m([2.35], [48.85], [2.35], [48.86])
     assert d[0] == pytest.approx(1112, rel=0.01)
+
+
+# Large territories: one shape per département ------------------------------------------------
+
+@pytest.mark.parametrize(("commune", "department"), [("59350", "59"), ("2A004", "2A"), ("97411", "974"),
+                                                      ("75056", "75")])
+def test_department_of_commune_codes(commune, department):
+    assert geo.department_of(pd.Series([commune])).iloc[0] == department
+
+
+@pytest.fixture
+def two_departments(grid_bureaux):
+    """The six grid bureaux, the first four in département 91, the last two in 92."""
+    return grid_bureaux.assign(commune_code=["91001"] * 4 + ["92002"] * 2,
+                               label=[f"Bureau {k}" for k in "ABCDEF"])
+
+
+def department_geometry(bureaux):
+    names = pd.Series({"91001": "Une", "92002": "Deux"})
+    outlines = geo.dissolve_outlines(bureaux, by="commune_code", names=names, kind="commune")
+    return geo.prepare_map_geometry(bureaux, outlines, point_threshold=3)
+
+
+def test_above_the_threshold_the_map_draws_one_shape_per_department(two_departments):
+    geom = department_geometry(two_departments)
+    assert sorted(set(geom.bureau_id)) == ["dep:91", "dep:92"]
+    assert geom.groups["group"].tolist() == ["dep:91"] * 4 + ["dep:92"] * 2
+    fill = pd.DataFrame({"colour": [[k, 0, 0, 255] for k in range(6)], "s": "", "r": "", "t": "",
+                         "score": [10.0, 50.0, 90.0, 30.0, 70.0, np.nan], "top": [False, False, True, False, True, False]},
+                        index=two_departments["bureau_id"].to_numpy())
+    layer = bureau_layer(json.loads(geo.deck_spec(geom, fill).to_json()))
+    assert sorted(row["i"] for row in layer["data"]) == ["dep:91", "dep:92"]
+
+
+def test_a_department_takes_the_colour_of_its_median_bureau(two_departments):
+    geom = department_geometry(two_departments)
+    fill = pd.DataFrame({"colour": [[k, 0, 0, 255] for k in range(6)], "s": "", "r": "", "t": "",
+                         "score": [10.0, 50.0, 90.0, 30.0, 70.0, np.nan], "top": [False, False, True, False, True, False]},
+                        index=two_departments["bureau_id"].to_numpy())
+    out = geo.group_fill(fill, geom.groups)
+    # 91: scores 10, 50, 90, 30 → lower median 30 (bureau D, colour 3); 92: only E is scored (70).
+    assert out.at["dep:91", "colour"] == [3, 0, 0, 255]
+    assert out.at["dep:92", "colour"] == [4, 0, 0, 255]
+    assert out.at["dep:91", "s"] == "Score médian 30/100"
+    assert out.at["dep:91", "r"].startswith("1 bureau")
+    assert "Bureau C (90)" in out.at["dep:91", "t"]
+
+
+def test_clicking_a_department_selects_no_bureau():
+    assert geo.selected_bureau({"selection": {"objects": {"bureaux-x": [{"i": "dep:59"}]}}}) is None

@@ -136,7 +136,8 @@ class MapGeometry:
     # Large territories (a region, France): one shape per département instead of one per bureau;
     # ``groups`` (index bureau_id: group, label) and ``bureau_id`` then holds département ids.
     groups: pd.DataFrame | None = None
-    key: str = ""  # fingerprint of the geometry: part of layer ids, so a new territory is a new layer
+    key: str = ""
+    offsets: bool = True  # integer offsets from ``origin``; False: plain degrees (continental extents)  # fingerprint of the geometry: part of layer ids, so a new territory is a new layer
 
     def layer_id(self, name: str) -> str:
         """Layer id unique to this geometry (see :data:`SAME_DATA`)."""
@@ -148,16 +149,13 @@ class MapGeometry:
                 if b == bureau_id]
 
 
-def _offset_polygon(polygon: shapely.Polygon, origin: tuple[float, float]) -> list | dict:
-    """Flat integer offsets from ``origin`` in 1e-5 degree (≈1 m), closing vertices dropped.
-
-    Flat ``[x0, y0, x1, y1, …]`` (deck.gl ``positionFormat: "XY"``) instead of one array per
-    vertex: the browser's JSON walk over the deck spec is proportional to the number of arrays.
-    Holes use deck.gl's ``{positions, holeIndices}`` form (indices into the flat array).
-    """
+def _flat_rings(polygon: shapely.Polygon, encode) -> list | dict:
+    """Flat ``[x0, y0, x1, y1, …]`` (deck.gl ``positionFormat: "XY"``), closing vertices dropped:
+    the browser's JSON walk over the deck spec is proportional to the number of arrays. Holes use
+    deck.gl's ``{positions, holeIndices}`` form (indices into the flat array)."""
     flats, starts, n = [], [], 0
     for ring in (polygon.exterior, *polygon.interiors):
-        xy = np.rint((np.asarray(ring.coords)[:-1] - np.asarray(origin)) / OFFSET_UNIT).astype(np.int64)
+        xy = encode(np.asarray(ring.coords)[:-1])
         starts.append(n)
         flats.append(xy.ravel())
         n += xy.size
@@ -165,6 +163,17 @@ def _offset_polygon(polygon: shapely.Polygon, origin: tuple[float, float]) -> li
     if len(flats) == 1:
         return positions
     return {"positions": positions, "holeIndices": starts[1:]}
+
+
+def _offset_polygon(polygon: shapely.Polygon, origin: tuple[float, float]) -> list | dict:
+    """Integer offsets from ``origin`` in 1e-5 degree (≈1 m)."""
+    return _flat_rings(polygon, lambda xy: np.rint((xy - np.asarray(origin)) / OFFSET_UNIT).astype(np.int64))
+
+
+def _degree_polygon(polygon: shapely.Polygon, decimals: int = 4) -> list | dict:
+    """Plain lon/lat degrees (≈10 m at 4 decimals): offsets from one origin, a linear approximation,
+    are only exact over a city or a region, not across France and its overseas départements."""
+    return _flat_rings(polygon, lambda xy: np.round(xy, decimals))
 
 
 def _parts(geom: shapely.Geometry) -> list[shapely.Polygon]:
@@ -254,14 +263,14 @@ def _prepare_groups(bureaux: gpd.GeoDataFrame) -> MapGeometry:
     dissolved = metric.dissolve("group", grid_size=100.0)
     shapes = dissolved.geometry.simplify(max(x1 - x0, y1 - y0) / 3000).to_crs(WGS84)
     label_pts = dissolved.geometry.representative_point().to_crs(WGS84)
-    minx, miny, maxx, maxy = bureaux.total_bounds
+    minx, miny = bureaux.total_bounds[:2]
     origin = (round(float(minx), 3), round(float(miny), 3))
     counts = groups.value_counts()
     ids, prefixes, outline_data = [], [], []
     for code, geom in zip(dissolved.index.astype(str), shapes.to_numpy(), strict=True):
         label = f"Département {code} · {counts[code]:,} bureaux".replace(",", "\u202f")
         for part in _parts(geom):
-            ring = _offset_polygon(part, origin)
+            ring = _degree_polygon(part)
             ids.append(GROUP_PREFIX + code)
             prefixes.append('{"i":' + _dumps(GROUP_PREFIX + code) + ',"n":' + _dumps(_escape(label))
                             + ',"p":' + _dumps(ring))
@@ -269,13 +278,24 @@ def _prepare_groups(bureaux: gpd.GeoDataFrame) -> MapGeometry:
     labels = [{"x": [round(float(pt.x), 5), round(float(pt.y), 5)], "n": code}
               for code, pt in zip(dissolved.index.astype(str), label_pts.to_numpy(), strict=True)]
     outlines_json, labels_json = _dumps(outline_data), _dumps(labels)
+    # Frame the bureaux within 1,500 km of the median one: France's overseas départements would
+    # otherwise centre the view on the Atlantic. They stay on the map, a pan away.
+    if "centre_lon" in bureaux:
+        lon, lat = bureaux["centre_lon"].astype(float), bureaux["centre_lat"].astype(float)
+    else:
+        points = bureaux.geometry.to_crs(LAMBERT93).representative_point().to_crs(WGS84)
+        lon, lat = points.x, points.y
+    mid_lon, mid_lat = lon.median(), lat.median()
+    km = np.hypot((lon - mid_lon) * 111.3 * np.cos(np.radians(mid_lat)), (lat - mid_lat) * 111.3)
+    near = km <= 1500
+    core = (float(lon[near].min()), float(lat[near].min()), float(lon[near].max()), float(lat[near].max()))
     return MapGeometry(origin=origin, bureau_id=np.asarray(ids), prefixes=prefixes,
                        outlines_json=outlines_json, labels_json=labels_json,
-                       view=_view_for((minx, miny, maxx, maxy)), n_bureaux=len(bureaux),
+                       view=_view_for(core), n_bureaux=len(bureaux),
                        groups=pd.DataFrame({"group": GROUP_PREFIX + groups.to_numpy(),
                                             "label": bureaux["label"].astype(str).to_numpy()},
                                            index=bureaux["bureau_id"].to_numpy()),
-                       key=_fingerprint(prefixes, outlines_json, labels_json, "groups"))
+                       key=_fingerprint(prefixes, outlines_json, labels_json, "groups"), offsets=False)
 
 
 GROUP_TOOLTIP = {"html": "<b>{n}</b><br/>{s}<br/>{r}<br/>{t}", "style": {"fontSize": "14px", "maxWidth": "340px"}}
@@ -413,7 +433,7 @@ def deck_spec(geom: MapGeometry, fill: pd.DataFrame, *, stations: pd.DataFrame |
     Chromium (software WebGL), stroking Paris' 903 bureaux costs ~0.9 s per recolour against
     ~0.3 s for fills alone; hover highlight, selection and commune outlines carry the shapes.
     """
-    offsets = _offset_props(geom.origin)
+    offsets = _offset_props(geom.origin) if geom.offsets else {}
     if geom.groups is not None:
         fill, tooltip, borders = group_fill(fill, geom.groups), GROUP_TOOLTIP, True
     data, trigger = bureau_data_json(geom, fill)
@@ -480,7 +500,7 @@ TURF_COLOURS = [[0, 114, 178], [230, 159, 0], [0, 158, 115], [204, 121, 167], [8
                 [213, 94, 0], [240, 228, 66], [0, 0, 0]]  # Okabe-Ito: colour-blind safe
 
 
-def turf_deck(turfs: pd.DataFrame, outlines_json: str, origin: tuple[float, float],
+def turf_deck(turfs: pd.DataFrame, outlines_json: str, origin: tuple[float, float] | None,
               view: dict) -> DeckSpec:
     """Turfs on the map: stops coloured by turf, numbered, with each turf's walking route."""
     ordered = turfs.sort_values(["turf_id", "stop"])
@@ -495,7 +515,7 @@ def turf_deck(turfs: pd.DataFrame, outlines_json: str, origin: tuple[float, floa
     layers = [
         _layer("PolygonLayer", "outlines", outlines_json, getPolygon="@@=p", positionFormat="XY",
                filled=False, stroked=True, getLineColor=[60, 60, 60], lineWidthMinPixels=1.2,
-               pickable=False, **_offset_props(origin)),
+               pickable=False, **(_offset_props(origin) if origin is not None else {})),
         _layer("PathLayer", "routes", _dumps(paths), getPath="@@=p", getColor="@@=c", widthMinPixels=2,
                pickable=False),
         _layer("ScatterplotLayer", "stops", _dumps(stops), getPosition="@@=x", getFillColor="@@=c",

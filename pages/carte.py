@@ -53,11 +53,11 @@ def _priority_view() -> None:
             event = st.pydeck_chart(deck, height=600, key="priority-map", on_select="rerun",
                                     selection_mode="single-object")
             if geom.groups is not None:
-                st.caption(f"{geom.n_bureaux:,} bureaux : trop pour les dessiner un à un à chaque réglage. "
+                count = f"{geom.n_bureaux:,}".replace(",", "\u202f")
+                st.caption(f"{count} bureaux : trop pour les dessiner un à un à chaque réglage. "
                            "La carte montre les départements, chacun de la couleur de son bureau médian ; "
                            "le classement et le détail restent par bureau. Pour la carte par bureau, "
-                           "construisez le département comme territoire (page « Nouveau territoire »)."
-                           .replace(",", "\u202f"))
+                           "construisez le département comme territoire (page « Nouveau territoire »).")
             clicked = geo.selected_bureau(event)
             if clicked and clicked != v.selected:
                 ui.select_bureau(clicked)

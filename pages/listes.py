@@ -161,7 +161,7 @@ with ui.guard("les parcours"):
         st.warning("Aucune adresse à visiter dans ces bureaux.")
         st.stop()
     geom = ui.map_geometry(data.id, str(conf.data_dir))
-    st.pydeck_chart(geo.turf_deck(turfs, geom.outlines_json, geom.origin, geom.view), height=460, key="turf-map")
+    st.pydeck_chart(geo.turf_deck(turfs, geom.outlines_json, geom.origin if geom.offsets else None, geom.view), height=460, key="turf-map")
     st.dataframe(summary_table.rename(columns={"turf_id": "Équipe", "bureaux": "Bureaux", "adresses": "Adresses",
                                                "portes_estimees": "Portes (est.)", "inscrits_estimes": "Inscrits (est.)",
                                                "parcours_m": "Parcours (m)", "minutes_estimees": "Durée binôme (min, est.)"}),

@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 
 from lib import geo
 
@@ -159,3 +160,21 @@ def test_a_department_takes_the_colour_of_its_median_bureau(two_departments):
 
 def test_clicking_a_department_selects_no_bureau():
     assert geo.selected_bureau({"selection": {"objects": {"bureaux-x": [{"i": "dep:59"}]}}}) is None
+
+
+def test_department_view_frames_where_most_bureaux_are(two_departments):
+    far = two_departments.copy()
+    far.loc[far.index[-1], "geometry"] = shapely.box(55.2, -21.3, 55.3, -21.2)  # one bureau in Réunion
+    far = far.drop(columns=[c for c in ("centre_lon", "centre_lat") if c in far])
+    geom = department_geometry(far.assign(commune_code=["91001"] * 5 + ["97411"]))
+    assert 48 < geom.view["latitude"] < 50 and 1 < geom.view["longitude"] < 4
+
+
+def test_department_shapes_are_plain_degrees_not_offsets(two_departments):
+    geom = department_geometry(two_departments)
+    fill = pd.DataFrame({"colour": [[1, 2, 3, 255]] * 6, "s": "", "r": "", "t": ""},
+                        index=two_departments["bureau_id"].to_numpy())
+    layer = bureau_layer(json.loads(geo.deck_spec(geom, fill).to_json()))
+    assert "coordinateSystem" not in layer
+    flat = layer["data"][0]["p"]
+    assert 2 < flat[0] < 3 and 48 < flat[1] < 49  # lon, lat near Paris

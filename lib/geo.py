@@ -136,8 +136,12 @@ class MapGeometry:
     # Large territories (a region, France): one shape per département instead of one per bureau;
     # ``groups`` (index bureau_id: group, label) and ``bureau_id`` then holds département ids.
     groups: pd.DataFrame | None = None
-    key: str = ""
-    offsets: bool = True  # integer offsets from ``origin``; False: plain degrees (continental extents)  # fingerprint of the geometry: part of layer ids, so a new territory is a new layer
+    key: str = ""  # fingerprint of the geometry: part of layer ids, so a new territory is a new layer
+
+    @property
+    def offsets(self) -> bool:
+        """Integer offsets from ``origin``; False: plain degrees (the département view spans France)."""
+        return self.groups is None
 
     def layer_id(self, name: str) -> str:
         """Layer id unique to this geometry (see :data:`SAME_DATA`)."""
@@ -295,7 +299,7 @@ def _prepare_groups(bureaux: gpd.GeoDataFrame) -> MapGeometry:
                        groups=pd.DataFrame({"group": GROUP_PREFIX + groups.to_numpy(),
                                             "label": bureaux["label"].astype(str).to_numpy()},
                                            index=bureaux["bureau_id"].to_numpy()),
-                       key=_fingerprint(prefixes, outlines_json, labels_json, "groups"), offsets=False)
+                       key=_fingerprint(prefixes, outlines_json, labels_json, "groups"))
 
 
 GROUP_TOOLTIP = {"html": "<b>{n}</b><br/>{s}<br/>{r}<br/>{t}", "style": {"fontSize": "14px", "maxWidth": "340px"}}
@@ -481,9 +485,7 @@ def selected_bureau(event: object) -> str | None:
         objects = event["selection"]["objects"]  # type: ignore[index]
     except (KeyError, TypeError):
         objects = getattr(getattr(event, "selection", None), "objects", None)
-    if not objects:
-        return None
-    if not isinstance(objects, dict):
+    if not objects or not isinstance(objects, dict):
         return None
     picked = next((objs for layer, objs in objects.items()
                    if layer == BUREAU_LAYER_ID or str(layer).startswith(BUREAU_LAYER_ID + "-")), None)

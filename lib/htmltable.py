@@ -17,8 +17,10 @@ MISSING = "—"
 
 def french_number(value: object, decimals: int = 1) -> str:
     """``1234.5`` → ``1 234,5`` (narrow no-break space, decimal comma); missing → an em dash."""
-    if value is None or isinstance(value, str):
-        return MISSING if value is None else value
+    if value is None or value is pd.NA:
+        return MISSING
+    if isinstance(value, str):
+        return value
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -30,11 +32,9 @@ def french_number(value: object, decimals: int = 1) -> str:
 
 
 def _cell(value: object, decimals: int | None) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return MISSING
     if decimals is not None:
         return french_number(value, decimals)
-    return str(value)
+    return MISSING if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
 def html_table(frame: pd.DataFrame, *, decimals: dict[str, int] | None = None,

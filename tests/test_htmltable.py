@@ -15,6 +15,7 @@ from lib.htmltable import MISSING, french_number, html_table
     (0, 0, "0"),
     (np.nan, 1, MISSING),
     (None, 1, MISSING),
+    (pd.NA, 1, MISSING),
 ])
 def test_french_number(value, decimals, expected):
     assert french_number(value, decimals) == expected

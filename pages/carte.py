@@ -71,8 +71,8 @@ def _priority_view() -> None:
         geom = ui.map_geometry(data.id, str(conf.data_dir))
         ui.seed("w_borders", geom.n_bureaux <= geo.BORDERS_MAX_BUREAUX)
         if geom.groups is None:
-            st.toggle("Contours des bureaux", key="w_borders",
-                      help="Trace la limite de chaque bureau. Plus lent à redessiner sur les grands territoires.")
+            st.toggle("Contours", key="w_borders",
+                      help="Trace la limite de chaque bureau de vote. Plus lent à redessiner sur les grands territoires.")
         st.caption("Passez la souris sur un bureau pour son score ; cliquez pour le détail.")
 
     # One panel at a time: st.tabs would build (and resend at every slider move) both.

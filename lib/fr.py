@@ -1,0 +1,179 @@
+"""French presentation, in one place: numbers, text folding, HTML escaping, spreadsheets, provenance.
+
+Why one module: the same small helpers were written many times (number formats with or without
+thousands separators, four accent-folding variants, three HTML escapers, four CSV writers), and
+copies drift apart. Everything a user reads as a number or opens in Excel goes through here.
+
+Spreadsheet cells are neutralised against formula injection (OWASP "CSV injection"): a text that
+starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return would be run as a formula by
+Excel or LibreOffice. Such a text is prefixed with an apostrophe in CSV (Excel hides it) and
+stored as a quoted-prefix string cell in XLSX, so it stays readable and is never evaluated.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+MISSING = "—"
+THIN_SPACE = "\u202f"  # narrow no-break space: the French thousands separator
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+# ------------------------------------------------------------------------------------ numbers
+
+def is_missing(value: object) -> bool:
+    """None, NaN, pd.NA and NaT are all "no value"."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def number(value: object, decimals: int = 0, *, missing: str = MISSING) -> str:
+    """``1234.5`` → ``1 234,5`` (narrow no-break space, decimal comma); missing → an em dash.
+
+    Text is returned unchanged: only numbers are reformatted.
+    """
+    if is_missing(value):
+        return missing
+    if isinstance(value, str):
+        return value
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(x):
+        return missing
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    text = f"{x:,.{decimals}f}"
+    return text.replace(",", THIN_SPACE).replace(".", ",")
+
+
+def percent(value: object, decimals: int = 1) -> str:
+    """``25.34`` → ``25,3 %`` (a share already in percent)."""
+    text = number(value, decimals)
+    return text if text == MISSING else f"{text}\u00a0%"
+
+
+# ------------------------------------------------------------------------------------ text
+
+def strip_accents(text: object) -> str:
+    """« Élodie Hôpital » → « Elodie Hopital » (combining marks removed, case kept)."""
+    norm = unicodedata.normalize("NFKD", "" if text is None else str(text))
+    return "".join(c for c in norm if not unicodedata.combining(c))
+
+
+def fold(text: object, *, keep: str = "") -> str:
+    """Lower case, no accents, punctuation as single spaces: a key for matching names.
+
+    ``keep`` lists punctuation to keep (e.g. ``"%"`` for column headers like ``% Voix/Ins``).
+    """
+    lowered = strip_accents(text).lower()
+    return re.sub(rf"[^a-z0-9{re.escape(keep)}]+", " ", lowered).strip()
+
+
+def fold_upper(text: object) -> str:
+    """Upper case without accents, spacing kept: candidate names across sources."""
+    return strip_accents(text).upper().strip()
+
+
+def slug(text: object, *, max_length: int = 40) -> str:
+    """``Législatives 2022 T1`` → ``legislatives_2022_t1``."""
+    return fold(text).replace(" ", "_")[:max_length].strip("_")
+
+
+def escape(value: object) -> str:
+    """HTML-escape any value shown as HTML (``unsafe_allow_html``, ``st.html``, exports)."""
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def escape_text(value: object) -> str:
+    """HTML-escape for text nodes only (deck.gl tooltips use innerHTML; quotes are harmless)."""
+    return html.escape("" if value is None else str(value), quote=False)
+
+
+# ------------------------------------------------------------------------------------ spreadsheets
+
+def neutralise(value: object) -> object:
+    """A spreadsheet-safe value: text starting like a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    out.columns = [neutralise(str(c)) for c in out.columns]
+    for col in out.columns:
+        series = out[col]
+        if series.dtype == object or pd.api.types.is_string_dtype(series):
+            out[col] = series.map(neutralise, na_action="ignore")
+    return out
+
+
+def csv_bytes(frame: pd.DataFrame, *, decimals: bool = True) -> bytes:
+    """CSV that French Excel opens as columns: UTF-8 with BOM, « ; », decimal comma.
+
+    Every text cell is neutralised (:func:`neutralise`).
+    """
+    safe = _neutralise_frame(frame)
+    text = safe.to_csv(sep=";", decimal="," if decimals else ".", index=False)
+    return text.encode("utf-8-sig")
+
+
+def xlsx_rows(ws: Any, rows: Iterable[Iterable[object]]) -> None:
+    """Append rows to an openpyxl worksheet; formula-like texts are stored as plain text."""
+    for row in rows:
+        values = [None if is_missing(v) else _plain(v) for v in row]
+        ws.append(values)
+        for cell, value in zip(ws[ws.max_row], values, strict=False):
+            if isinstance(value, str) and value.startswith(FORMULA_START):
+                cell.data_type = "s"  # openpyxl guessed a formula from the leading character
+                cell.quotePrefix = True
+
+
+def xlsx_frame(ws: Any, frame: pd.DataFrame) -> None:
+    """Header then every row of ``frame`` (see :func:`xlsx_rows`)."""
+    xlsx_rows(ws, [list(map(str, frame.columns))])
+    xlsx_rows(ws, frame.itertuples(index=False, name=None))
+
+
+def _plain(value: object) -> object:
+    """numpy scalars → Python scalars (openpyxl refuses some numpy types)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+# ------------------------------------------------------------------------------------ provenance
+
+def provenance_text(provenance: Mapping[str, object], *, sep: str = " · ") -> str:
+    """« Territoire : Paris · Date : 2026-11-25 · … »: how a file was made, in one line."""
+    return sep.join(f"{k} : {v}" for k, v in provenance.items())
+
+
+def sources_caption(sources: Iterable[Mapping[str, str]]) -> str:
+    """« Sources : publisher — title (licence) ; … » from a territory's metadata sources."""
+    parts = [f"{s['publisher']} — {s['title']} ({s['licence']})" for s in sources]
+    return "Sources : " + " ; ".join(parts)
+
+
+def provenance(*, territory: str, date: str, sentence: str, sources: str,
+               **extra: object) -> dict[str, str]:
+    """The provenance every export carries: territory, date, weights, then ``extra`` keys, sources.
+
+    ``extra`` keys use underscores for spaces (``Notre_camp`` → « Notre camp »).
+    """
+    out = {"Territoire": territory, "Date": date, "Pondération": sentence}
+    out.update({k.replace("_", " "): str(v) for k, v in extra.items() if v is not None})
+    out["Sources"] = sources
+    return out
+

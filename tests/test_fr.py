@@ -1,0 +1,77 @@
+"""French presentation helpers: numbers, folding, escaping, spreadsheet safety."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from lib import fr
+
+
+@pytest.mark.parametrize(("value", "decimals", "expected"), [
+    (1234.5, 1, "1\u202f234,5"),
+    (1234567, 0, "1\u202f234\u202f567"),
+    (0.25, 2, "0,25"),
+    (np.float64(3.0), 0, "3"),
+    (None, 1, "—"),
+    (float("nan"), 1, "—"),
+    (pd.NA, 1, "—"),
+])
+def test_number_is_french(value, decimals, expected):
+    assert fr.number(value, decimals) == expected
+
+
+def test_number_leaves_text_alone():
+    """A sentence with commas and dots is not a number: it must come back unchanged."""
+    sentence = "1,084 adresses hors bureaux. Voir la note."
+    assert fr.number(sentence) == sentence
+
+
+def test_percent_has_a_no_break_space():
+    assert fr.percent(25.34) == "25,3\u00a0%"
+
+
+def test_fold_removes_accents_case_and_punctuation():
+    assert fr.fold("Libellé abrégé de liste 1") == "libelle abrege de liste 1"
+    assert fr.fold("% Voix/Ins", keep="%") == "% voix ins"
+    assert fr.fold_upper(" Grégoire ") == "GREGOIRE"
+    assert fr.slug("Législatives 2022, 1er tour") == "legislatives_2022_1er_tour"
+
+
+def test_escape_neutralises_markup():
+    assert fr.escape('<b>"x"</b>') == "&lt;b&gt;&quot;x&quot;&lt;/b&gt;"
+    assert fr.escape_text('"x" & <y>') == '"x" &amp; &lt;y&gt;'
+
+
+@pytest.mark.parametrize("dangerous", ["=1+1", "+33 1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+def test_csv_neutralises_formula_cells(dangerous):
+    frame = pd.DataFrame({"Nom": [dangerous], "Voix": [12.5]})
+    text = fr.csv_bytes(frame).decode("utf-8-sig")
+    assert text.splitlines()[1].startswith("'")
+    assert ";12,5" in text  # numbers keep the decimal comma
+
+
+def test_csv_keeps_negative_numbers_numeric():
+    text = fr.csv_bytes(pd.DataFrame({"x": [-1.5]})).decode("utf-8-sig")
+    assert text.splitlines()[1] == "-1,5"
+
+
+def test_xlsx_stores_formula_like_text_as_text():
+    wb = Workbook()
+    fr.xlsx_frame(wb.active, pd.DataFrame({"Nom": ["=HYPERLINK(\"http://x\")", "Dupont"], "n": [1, np.nan]}))
+    buf = io.BytesIO()
+    wb.save(buf)
+    cell = load_workbook(io.BytesIO(buf.getvalue())).active["A2"]
+    assert cell.data_type == "s"
+    assert cell.value.lstrip("'").startswith("=HYPERLINK")
+
+
+def test_provenance_puts_sources_last():
+    prov = fr.provenance(territory="Paris", date="2026-11-25", sentence="Priorité = 100 % abstention",
+                         sources="Sources : x", Notre_camp="Gauche")
+    assert list(prov) == ["Territoire", "Date", "Pondération", "Notre camp", "Sources"]
+    assert fr.provenance_text(prov).startswith("Territoire : Paris · Date")

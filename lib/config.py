@@ -63,8 +63,6 @@ class Territory:
 
     id: str
     name: str
-    builder: str
-    description: str
 
 
 @dataclass(frozen=True)
@@ -76,7 +74,6 @@ class Capacity:
     hours_per_outing: float
     doors_per_hour_collective: float
     doors_per_hour_individual: float
-    open_rate: float
     registered_per_door: float
 
 
@@ -129,7 +126,7 @@ def parse_settings(raw: Mapping, *, root: Path = PROJECT_ROOT) -> Settings:
             for bid, b in raw["blocs"].items()
         }
         territories = {
-            tid: Territory(tid, t["name"], t.get("builder", tid), t.get("description", ""))
+            tid: Territory(tid, t["name"])
             for tid, t in raw["territories"].items()
         }
         classes = raw["classes"]
@@ -165,7 +162,7 @@ def parse_settings(raw: Mapping, *, root: Path = PROJECT_ROOT) -> Settings:
         default_territory=app["default_territory"],
         data_dir=data_dir,
         max_upload_mb=int(app.get("max_upload_mb", 20)),
-        map_point_threshold=int(app.get("map_point_threshold", 3000)),
+        map_point_threshold=int(app.get("map_point_threshold", 8000)),
         territories=MappingProxyType(territories),
         criteria=MappingProxyType(criteria),
         presets=MappingProxyType(presets),
@@ -184,11 +181,38 @@ def parse_settings(raw: Mapping, *, root: Path = PROJECT_ROOT) -> Settings:
 @lru_cache(maxsize=4)
 def load_settings(path: str = str(CONFIG_PATH)) -> Settings:
     """Read and validate ``config.toml`` (cached: the file does not change while the app runs)."""
+    return parse_settings(_read_toml(path), root=Path(path).resolve().parent)
+
+
+def _read_toml(path: Path | str) -> dict:
+    """The TOML tree of ``path``, or a French error naming the file."""
     try:
         with open(path, "rb") as fh:
-            raw = tomllib.load(fh)
+            return tomllib.load(fh)
     except FileNotFoundError as err:
-        raise TerrainError("fichier introuvable.", source=path) from err
+        raise TerrainError("fichier introuvable.", source=str(path)) from err
     except tomllib.TOMLDecodeError as err:
-        raise TerrainError(f"syntaxe TOML invalide ({err}).", source=path) from err
-    return parse_settings(raw, root=Path(path).resolve().parent)
+        raise TerrainError(f"syntaxe TOML invalide ({err}).", source=str(path)) from err
+
+
+SOURCE_KEYS = ("title", "publisher", "licence", "page", "url", "file", "layout")
+
+
+def parse_sources(raw: Mapping) -> Mapping[str, Mapping[str, str]]:
+    """The ``[sources]`` table checked: every source names its page, URL, published file and layout.
+
+    Why a read-only mapping: the build, the download and the « Nouveau territoire » page read the
+    same records; a missing key fails here with the source named, not halfway through a build.
+    """
+    out = {}
+    for sid, src in raw.get("sources", {}).items():
+        missing = [k for k in SOURCE_KEYS if not str(src.get(k, "")).strip()]
+        if missing:
+            raise _fail(f"source {sid} : clé(s) {', '.join(missing)} manquante(s)")
+        out[sid] = MappingProxyType(dict(src))
+    return MappingProxyType(out)
+
+
+def load_sources(path: Path | str = CONFIG_PATH) -> Mapping[str, Mapping[str, str]]:
+    """The official national files of ``config.toml`` → ``[sources]`` (id → record)."""
+    return parse_sources(_read_toml(path))

@@ -17,23 +17,21 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from lib import fr
 from lib.contract import RESULTS_COLUMNS
 from lib.errors import TerrainError
 
 ENCODINGS = ("utf-8-sig", "cp1252")
 
 
-def _fold(text: str) -> str:
-    """Lower-case, accents and punctuation removed: header matching across years and sources."""
-    norm = unicodedata.normalize("NFKD", str(text))
-    norm = "".join(c for c in norm if not unicodedata.combining(c)).lower()
-    return re.sub(r"[^a-z0-9%]+", " ", norm).strip()
+def fold_header(text: str) -> str:
+    """A column header as a matching key (« % Voix/Ins » → « % voix ins »): ``fr.fold`` keeping %."""
+    return fr.fold(text, keep="%")
 
 
 def read_table(data: bytes | str | Path, *, name: str) -> pd.DataFrame:
@@ -91,7 +89,7 @@ def _read_unnamed_blocks(text: str, sep: str) -> pd.DataFrame | None:
     if not rows:
         return None
     header = [h.strip() for h in rows[0]]
-    start = next((i for i, h in enumerate(header) if _fold(h) in {_fold(b) for b in BLOCK_STARTS}), None)
+    start = next((i for i, h in enumerate(header) if fold_header(h) in {fold_header(b) for b in BLOCK_STARTS}), None)
     if start is None:
         return None
     block = header[start:]
@@ -115,20 +113,21 @@ def to_number(series: pd.Series) -> pd.Series:
     return pd.to_numeric(text.replace("", pd.NA), errors="coerce").astype(float)
 
 
-def _find(columns: list[str], *candidates: str) -> str | None:
-    folded = {_fold(c): c for c in columns}
+def find_column(columns: list[str], *candidates: str) -> str | None:
+    """The first column of ``columns`` matching one of ``candidates`` (accents, case, punctuation ignored)."""
+    folded = {fold_header(c): c for c in columns}
     for cand in candidates:
-        if _fold(cand) in folded:
-            return folded[_fold(cand)]
+        if fold_header(cand) in folded:
+            return folded[fold_header(cand)]
     return None
 
 
-def _bureau_ids(frame: pd.DataFrame, *, name: str) -> pd.Series:
+def bureau_ids(frame: pd.DataFrame, *, name: str) -> pd.Series:
     """``<commune INSEE>_<4-char code>`` from the commune and bureau columns of any layout."""
     cols = list(frame.columns)
-    dep = _find(cols, "Code département", "Code du département")
-    com = _find(cols, "Code commune", "Code de la commune")
-    bv = _find(cols, "Code BV", "Code du b.vote", "Code bureau de vote", "Numéro de bureau")
+    dep = find_column(cols, "Code département", "Code du département")
+    com = find_column(cols, "Code commune", "Code de la commune")
+    bv = find_column(cols, "Code BV", "Code du b.vote", "Code bureau de vote", "Numéro de bureau")
     if com is None or bv is None:
         raise TerrainError("colonnes de commune ou de bureau introuvables (attendu « Code commune » "
                            "et « Code BV », ou « Code de la commune » et « Code du b.vote »).", source=name)
@@ -156,7 +155,7 @@ def _totals(frame: pd.DataFrame, *, name: str) -> pd.DataFrame:
     cols = list(frame.columns)
     out = {}
     for key, names in _TOTALS.items():
-        col = _find(cols, *names)
+        col = find_column(cols, *names)
         if col is None and key in ("registered", "voters", "expressed"):
             raise TerrainError(f"colonne « {names[0]} » introuvable ; colonnes lues : "
                                f"{', '.join(cols[:10])}…", source=name)
@@ -177,7 +176,7 @@ _FIELDS = {
 
 def parse_wide(frame: pd.DataFrame, *, election: str, name: str) -> pd.DataFrame:
     """Official wide layout → long contract rows (empty candidate blocks dropped)."""
-    ids = _bureau_ids(frame, name=name)
+    ids = bureau_ids(frame, name=name)
     totals = _totals(frame, name=name)
     incomplete = totals[["registered", "voters", "expressed"]].isna().any(axis=1)
     if incomplete.any():
@@ -190,7 +189,7 @@ def parse_wide(frame: pd.DataFrame, *, election: str, name: str) -> pd.DataFrame
         m = _BLOCK.match(str(col).strip())
         if not m:
             continue
-        field = _fold(m.group("field"))
+        field = fold_header(m.group("field"))
         for key, names in _FIELDS.items():
             if field in names:
                 blocks.setdefault(int(m.group("k")), {})[key] = col
@@ -220,26 +219,26 @@ def parse_wide(frame: pd.DataFrame, *, election: str, name: str) -> pd.DataFrame
 def parse_long(frame: pd.DataFrame, *, election: str, name: str) -> pd.DataFrame:
     """Long layouts: MinInt/OpenDataSoft (one row per bureau × candidate) or a simple CSV."""
     cols = list(frame.columns)
-    votes_col = _find(cols, "Voix", "votes", "nb voix")
+    votes_col = find_column(cols, "Voix", "votes", "nb voix")
     if votes_col is None:
         raise TerrainError(f"colonne « Voix » introuvable : ce fichier ne ressemble pas à des résultats par "
                            f"bureau de vote (colonnes lues : {', '.join(cols[:8])}…).", source=name)
-    bureau_col = _find(cols, "bureau_id", "bureau", "id_bureau", "code bureau complet")
-    has_codes = _find(cols, "Code commune", "Code de la commune") is not None
+    bureau_col = find_column(cols, "bureau_id", "bureau", "id_bureau", "code bureau complet")
+    has_codes = find_column(cols, "Code commune", "Code de la commune") is not None
     if bureau_col is not None and not has_codes:
         ids = frame[bureau_col].astype("string").str.strip()
     else:
-        ids = _bureau_ids(frame, name=name)
-    surname = _find(cols, "Nom", "candidat", "candidate", "liste", "Libellé de liste")
-    first = _find(cols, "Prénom")
-    nuance = _find(cols, "Nuance", "Code nuance")
+        ids = bureau_ids(frame, name=name)
+    surname = find_column(cols, "Nom", "candidat", "candidate", "liste", "Libellé de liste")
+    first = find_column(cols, "Prénom")
+    nuance = find_column(cols, "Nuance", "Code nuance")
     if surname is None:
         raise TerrainError("colonne du candidat ou de la liste introuvable (« Nom », « candidat » ou "
                            "« liste »).", source=name)
     candidate = frame[surname].astype("string").str.strip()
     if first is not None:
         candidate = candidate + " " + frame[first].astype("string").str.strip()
-    cols_lower = {_fold(c) for c in cols}
+    cols_lower = {fold_header(c) for c in cols}
     totals = _totals(frame, name=name) if "exprimes" in cols_lower else _simple_totals(frame, name=name)
     long = pd.concat([pd.DataFrame({"bureau_id": ids, "candidate": candidate,
                                     "nuance": frame[nuance].astype("string").str.strip() if nuance else pd.NA,
@@ -251,15 +250,15 @@ def parse_long(frame: pd.DataFrame, *, election: str, name: str) -> pd.DataFrame
 
 def _simple_totals(frame: pd.DataFrame, *, name: str) -> pd.DataFrame:
     cols = list(frame.columns)
-    reg = _find(cols, "Inscrits", "registered")
-    vot = _find(cols, "Votants", "voters")
+    reg = find_column(cols, "Inscrits", "registered")
+    vot = find_column(cols, "Votants", "voters")
     if reg is None or vot is None:
         raise TerrainError("colonnes « inscrits » et « votants » requises dans un fichier simple "
                            "(bureau ; candidat ; voix ; inscrits ; votants).", source=name)
     out = pd.DataFrame({"registered": to_number(frame[reg]), "voters": to_number(frame[vot]),
                         "expressed": np.nan, "blank": np.nan, "null": np.nan}, index=frame.index)
     for key, names in (("expressed", ("Exprimés", "expressed")), ("blank", ("Blancs",)), ("null", ("Nuls",))):
-        col = _find(cols, *names)
+        col = find_column(cols, *names)
         if col is not None:
             out[key] = to_number(frame[col])
     return out

@@ -45,7 +45,7 @@ def election_id_for(label: str) -> str:
 
 
 def _layout(table: pd.DataFrame) -> str:
-    cols = " ".join(minint._fold(c) for c in table.columns)
+    cols = " ".join(minint.fold_header(c) for c in table.columns)
     if re.search(r"\bvoix 1\b", cols):
         return "wide"
     return "long"

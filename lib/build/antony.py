@@ -19,15 +19,20 @@ from lib.build.common import (
     Indicator,
     RawTerritory,
     Source,
-    merge_stations,
     raw_path,
-    read_idfm_stations,
-    read_sncf_stations,
-    read_vector,
     require_bureau_ids,
     require_columns,
 )
-from lib.build.paris import SOURCES as PARIS_SOURCES
+from lib.build.sources import (
+    FILOSOFI_COUNTS,
+    IDFM_SOURCE,
+    SNCF_SOURCE,
+    areal_filosofi,
+    filosofi_indicators,
+    filosofi_weight_points,
+    read_vector,
+    shipped_stations,
+)
 from lib.contract import RESULTS_COLUMNS
 
 FOLDER = "hds_9213_viz"
@@ -37,8 +42,6 @@ RESULT_FILES = {  # election id → (file, layout)
     "leg2024t2": ("legislatives2024_t2_9213.csv", "wide"),
     "euro2024": ("europeennes2024_9213.csv", "wide"),
 }
-FILOSOFI_COUNTS = ["ind", "men", "men_pauv", "ind_snv", "log_av45", "log_45_70", "log_70_90",
-                   "log_ap90", "log_inc", "log_soc", "ind_65_79", "ind_80p"]
 
 SOURCES = [
     Source("etalab_bv", "Proposition de contours des bureaux de vote (d'après le REU)",
@@ -62,7 +65,8 @@ SOURCES = [
     Source("filosofi_200m", "Filosofi 2019, données carroyées 200 m", "INSEE", "Licence Ouverte 2.0",
            "https://www.insee.fr/fr/statistiques/7655475",
            [f"{FOLDER}/filosofi2019_carreaux_200m_9213.geojson"]),
-    *[s for s in PARIS_SOURCES if s.id in ("idfm_gares", "sncf_gares")],
+    IDFM_SOURCE,
+    SNCF_SOURCE,
 ]
 
 
@@ -77,70 +81,41 @@ def read_results(raw_dir: Path) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[RESULTS_COLUMNS]
 
 
-def areal_filosofi(squares: gpd.GeoDataFrame, bureaux: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Filosofi counts per bureau by areal weighting of the 200 m squares (Lambert-93).
-
-    Each square's counts are split by the share of its area inside each bureau: the standard
-    assumption that people are spread evenly within a 200 m square.
-    """
-    sq = squares[[*FILOSOFI_COUNTS, "geometry"]].to_crs(geo.LAMBERT93)
-    sq["sq_area"] = sq.area
-    pieces = gpd.overlay(sq, bureaux[["bureau_id", "geometry"]].to_crs(geo.LAMBERT93),
-                         how="intersection", keep_geom_type=True)
-    share = pieces.area / pieces["sq_area"]
-    counts = pieces[FILOSOFI_COUNTS].apply(pd.to_numeric, errors="coerce").mul(share, axis=0)
-    return counts.assign(bureau_id=pieces["bureau_id"]).groupby("bureau_id").sum(min_count=1)
-
-
-def read(raw_dir: Path, log=print) -> RawTerritory:
-    """Read every 92-13 source into a :class:`RawTerritory`."""
+def read_bureaux(raw_dir: Path) -> gpd.GeoDataFrame:
+    """The Etalab contours of the four communes, labelled with their polling places."""
     path = raw_path(raw_dir, FOLDER, "bv_contours_etalab_9213.geojson")
     contours = read_vector(path).to_crs(geo.WGS84)
     require_columns(contours, ["codeBureauVote", "codeCommune", "nomCommune", "numeroBureauVote"],
                     source=str(path))
     require_bureau_ids(contours["codeBureauVote"], source=str(path))
-    results = read_results(raw_dir)
     places = _polling_places(raw_dir)
     code = contours["numeroBureauVote"].astype(str)
     label = contours["nomCommune"] + " — bureau " + code
     place = contours["codeBureauVote"].map(places)
     label = label.where(place.isna(), label + " (" + place.fillna("") + ")")
-    bureaux = gpd.GeoDataFrame({
+    return gpd.GeoDataFrame({
         "bureau_id": contours["codeBureauVote"], "commune_code": contours["codeCommune"],
         "commune_name": contours["nomCommune"], "bureau_code": code,
         "area_code": contours["codeCommune"], "label": label,
     }, geometry=contours.geometry, crs=geo.WGS84)
-    area_names = contours.groupby("codeCommune")["nomCommune"].first()
+
+
+def read(raw_dir: Path, log=print) -> RawTerritory:
+    """Read every 92-13 source into a :class:`RawTerritory`."""
+    bureaux = read_bureaux(raw_dir)
+    results = read_results(raw_dir)
+    area_names = bureaux.groupby("commune_code")["commune_name"].first()
 
     sq_path = raw_path(raw_dir, FOLDER, "filosofi2019_carreaux_200m_9213.geojson")
     squares = read_vector(sq_path).to_crs(geo.WGS84)
     require_columns(squares, FILOSOFI_COUNTS, source=str(sq_path))
-    agg = areal_filosofi(squares, geo.make_valid(bureaux))
-    dwellings = agg[["log_av45", "log_45_70", "log_70_90", "log_ap90", "log_inc"]].sum(axis=1)
-    centroids = squares.to_crs(geo.LAMBERT93).centroid.to_crs(geo.WGS84)
-    weight_points = pd.DataFrame({"lon": centroids.x, "lat": centroids.y,
-                                  "weight": pd.to_numeric(squares["ind"], errors="coerce").fillna(0)})
-
-    stations = merge_stations(read_idfm_stations(raw_path(raw_dir, "idfm_gares", "emplacement-des-gares-idf.csv.gz")),
-                              read_sncf_stations(raw_path(raw_dir, "sncf_gares", "liste-des-gares.csv.gz")))
-    filosofi = "INSEE Filosofi 2019, carreaux 200 m (pondération surfacique)"
     indicators = [
-        Indicator("social_housing", "Part de logements sociaux", "% des logements", filosofi, 2019,
-                  "log_soc ÷ (log_av45 + log_45_70 + log_70_90 + log_ap90 + log_inc) × 100",
-                  values=agg["log_soc"] / dwellings * 100),
-        Indicator("poverty_rate", "Ménages pauvres", "% des ménages", filosofi, 2019,
-                  "men_pauv ÷ men × 100 (ménages sous le seuil de pauvreté à 60 %)",
-                  values=agg["men_pauv"] / agg["men"] * 100),
-        Indicator("mean_living_standard", "Niveau de vie moyen", "€ par personne et par an", filosofi, 2019,
-                  "ind_snv ÷ ind (somme des niveaux de vie winsorisés ÷ individus)",
-                  values=agg["ind_snv"] / agg["ind"]),
-        Indicator("seniors_share", "Part des 65 ans et plus", "% des habitants", filosofi, 2019,
-                  "(ind_65_79 + ind_80p) ÷ ind × 100",
-                  values=(agg["ind_65_79"] + agg["ind_80p"]) / agg["ind"] * 100),
+        *filosofi_indicators(areal_filosofi(squares, geo.make_valid(bureaux))),
         Indicator("median_income", "Revenu disponible médian", "", "", None, "",
                   reason="les carreaux Filosofi ne donnent pas de médiane ; Filosofi par IRIS "
                          "existe mais sans contours IRIS dans les données"),
     ]
+    stations = shipped_stations(raw_dir)
     return RawTerritory(
         territory_id="antony", name="Antony et voisines (92-13)",
         reference_map="Contours des bureaux de vote Etalab (REU, 2022+)",
@@ -149,7 +124,7 @@ def read(raw_dir: Path, log=print) -> RawTerritory:
         addresses=None,
         addresses_missing_reason="pas de fichier BAN des Hauts-de-Seine dans les données : "
                                  "listes de porte-à-porte indisponibles pour ce territoire",
-        weight_points=weight_points, stations=stations, trend_pair=("leg2022t2", "leg2024t2"),
+        weight_points=filosofi_weight_points(squares), stations=stations, trend_pair=("leg2022t2", "leg2024t2"),
         notes=["Contours Etalab : approximation (Voronoï des adresses du REU), pas des limites officielles.",
                "Législatives 2024 T1 : résultats provisoires du Ministère (fichier définitif non disponible).",
                "Centres des bureaux pondérés par la population Filosofi (pas d'adresses BAN).",

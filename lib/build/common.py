@@ -7,8 +7,6 @@ here, once, for all of them.
 
 from __future__ import annotations
 
-import gzip
-import io
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -104,32 +102,6 @@ def raw_path(raw_dir: Path, *parts: str) -> Path:
     return path
 
 
-def read_text_table(path: Path, *, sep: str = ";", dtype: Any = str, **kwargs: Any) -> pd.DataFrame:
-    """Read a (possibly gzipped) CSV with a French error on truncation or bad layout."""
-    try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as fh:
-                data = fh.read()
-            return pd.read_csv(io.BytesIO(data), sep=sep, dtype=dtype, **kwargs)
-        return pd.read_csv(path, sep=sep, dtype=dtype, **kwargs)
-    except (EOFError, OSError, gzip.BadGzipFile) as err:
-        raise BuildError(f"fichier tronqué ou corrompu ({err}).", source=str(path)) from err
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
-        raise BuildError(f"mise en forme inattendue ({err}).", source=str(path)) from err
-
-
-def read_vector(path: Path) -> gpd.GeoDataFrame:
-    """Read a GeoJSON (possibly gzipped) with a French error when it cannot be read."""
-    try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as fh:
-                return gpd.read_file(io.BytesIO(fh.read()))
-        return gpd.read_file(path)
-    except Exception as err:  # pyogrio raises several types for broken files
-        raise BuildError(f"géométries illisibles ({type(err).__name__}: {err}).",
-                         source=str(path)) from err
-
-
 def require_columns(frame: pd.DataFrame, columns: list[str], *, source: str) -> None:
     """Stop the build with the list of missing columns."""
     missing = [c for c in columns if c not in frame.columns]
@@ -149,35 +121,6 @@ def require_bureau_ids(ids: pd.Series, *, source: str) -> None:
 # ---------------------------------------------------------------------------------------------
 # Stations
 # ---------------------------------------------------------------------------------------------
-
-def read_idfm_stations(path: Path) -> pd.DataFrame:
-    """IDFM stations, one row per zone de correspondance (a physical station), modes merged."""
-    raw = read_text_table(path, encoding="utf-8-sig")
-    require_columns(raw, ["id_ref_zdc", "nom_zdc", "mode", "x", "y"], source=str(path))
-    raw = raw.assign(x=pd.to_numeric(raw["x"]), y=pd.to_numeric(raw["y"]))
-    grouped = raw.groupby("id_ref_zdc").agg(
-        name=("nom_zdc", "first"), x=("x", "mean"), y=("y", "mean"),
-        modes=("mode", lambda m: ", ".join(sorted(set(m.str.replace("TRAMWAY", "TRAM"))))))
-    pts = gpd.GeoSeries(gpd.points_from_xy(grouped["x"], grouped["y"]), crs=geo.LAMBERT93)
-    pts = pts.to_crs(geo.WGS84)
-    return pd.DataFrame({
-        "station_id": "IDFM:" + grouped.index.astype(str),
-        "name": grouped["name"].to_numpy(), "modes": grouped["modes"].to_numpy(),
-        "source": "IDFM", "lon": pts.x.round(6).to_numpy(), "lat": pts.y.round(6).to_numpy(),
-    })
-
-
-def read_sncf_stations(path: Path) -> pd.DataFrame:
-    """SNCF passenger stations, deduplicated on ``code_uic``."""
-    raw = read_text_table(path, encoding="utf-8-sig")
-    require_columns(raw, ["code_uic", "libelle", "voyageurs", "x_wgs84", "y_wgs84"], source=str(path))
-    raw = raw[raw["voyageurs"] == "O"].drop_duplicates("code_uic")
-    return pd.DataFrame({
-        "station_id": "SNCF:" + raw["code_uic"].astype(str), "name": raw["libelle"],
-        "modes": "TRAIN", "source": "SNCF",
-        "lon": pd.to_numeric(raw["x_wgs84"]).round(6), "lat": pd.to_numeric(raw["y_wgs84"]).round(6),
-    }).dropna(subset=["lon", "lat"]).reset_index(drop=True)
-
 
 def merge_stations(*frames: pd.DataFrame, same_within_m: float = 150.0) -> pd.DataFrame:
     """Concatenate station lists; a later station within ``same_within_m`` of an earlier is dropped.

@@ -21,15 +21,18 @@ from lib.build.common import (
     RawTerritory,
     Source,
     carry_results,
-    merge_stations,
     raw_path,
-    read_idfm_stations,
-    read_sncf_stations,
-    read_text_table,
-    read_vector,
     require_bureau_ids,
     require_columns,
     transfer_weights,
+)
+from lib.build.sources import (
+    IDFM_SOURCE,
+    SNCF_SOURCE,
+    read_ban,
+    read_text_table,
+    read_vector,
+    shipped_stations,
 )
 from lib.contract import RESULTS_COLUMNS
 
@@ -58,11 +61,8 @@ SOURCES = [
            note="pres2017t1 pres2017t2 leg2017t1 leg2017t2"),
     Source("ban_75", "Base Adresse Nationale, Paris", "DINUM / IGN (adresse.data.gouv.fr)",
            "Licence Ouverte 2.0", "https://adresse.data.gouv.fr/", ["ban_paris/adresses-75.csv.gz"]),
-    Source("idfm_gares", "Emplacement des gares IDF", "Île-de-France Mobilités", "ODbL",
-           "https://data.iledefrance-mobilites.fr/explore/dataset/emplacement-des-gares-idf/",
-           ["idfm_gares/emplacement-des-gares-idf.csv.gz"]),
-    Source("sncf_gares", "Liste des gares", "SNCF Réseau", "ODbL (à confirmer)",
-           "https://data.sncf.com/explore/dataset/liste-des-gares/", ["sncf_gares/liste-des-gares.csv.gz"]),
+    IDFM_SOURCE,
+    SNCF_SOURCE,
 ]
 
 
@@ -120,23 +120,11 @@ def mun2026_results(bureaux: gpd.GeoDataFrame) -> pd.DataFrame:
 
 def read_addresses(raw_dir: Path) -> pd.DataFrame:
     """BAN addresses of Paris in contract columns (bureau assigned later)."""
-    path = raw_path(raw_dir, "ban_paris", "adresses-75.csv.gz")
-    raw = read_text_table(path)
-    require_columns(raw, ["id", "numero", "rep", "nom_voie", "code_postal", "code_insee", "lon", "lat"],
-                    source=str(path))
-    number = raw["numero"].fillna("").str.strip() + raw["rep"].fillna("").str.strip().str.lower()
-    return pd.DataFrame({
-        "address_id": raw["id"], "number": number, "street": raw["nom_voie"],
-        "postcode": raw["code_postal"], "commune_code": raw["code_insee"],
-        "label": number + " " + raw["nom_voie"] + ", " + raw["code_postal"] + " Paris",
-        "lon": pd.to_numeric(raw["lon"]), "lat": pd.to_numeric(raw["lat"]),
-    }).dropna(subset=["lon", "lat"]).drop_duplicates("address_id").reset_index(drop=True)
+    return read_ban(raw_path(raw_dir, "ban_paris", "adresses-75.csv.gz"), town="Paris")
 
 
-def read(raw_dir: Path, log=print) -> RawTerritory:
-    """Read every Paris source into a :class:`RawTerritory`."""
-    b26 = read_bureaux_2026(raw_dir)
-    b26 = geo.make_valid(b26)
+def reference_bureaux(b26: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, pd.Series]:
+    """The 2026 bureaux in the shape :func:`assemble` wants, and the arrondissement names."""
     arr_text = b26["arrondissement"].astype(str)
     bureaux = gpd.GeoDataFrame({
         "bureau_id": b26["bureau_id"], "commune_code": COMMUNE, "commune_name": "Paris",
@@ -145,11 +133,11 @@ def read(raw_dir: Path, log=print) -> RawTerritory:
     }, geometry=b26.geometry, crs=geo.WGS84)
     area_names = pd.Series(arr_text.map(_arrondissement_name).to_numpy(),
                            index=b26["code_bv"].str[:2].to_numpy()).groupby(level=0).first()
+    return bureaux, area_names
 
-    addresses = read_addresses(raw_dir)
-    log(f"  BAN : {len(addresses)} adresses lues")
 
-    # 2017 results → 2026 bureaux, weighted by addresses in each old ∩ new piece.
+def carried_2017(raw_dir: Path, bureaux: gpd.GeoDataFrame, addresses: pd.DataFrame, log=print) -> pd.DataFrame:
+    """2017 results → 2026 bureaux, weighted by the addresses in each old ∩ new piece."""
     path17 = raw_path(raw_dir, "paris_aktiur_2017", "secteurs-des-bureaux-de-vote.geojson")
     b17 = geo.make_valid(read_vector(path17).to_crs(geo.WGS84))
     require_columns(b17, ["id_bv"], source=str(path17))
@@ -161,15 +149,14 @@ def read(raw_dir: Path, log=print) -> RawTerritory:
         address_new=geo.assign_points(lon, lat, bureaux, "bureau_id"))
     log(f"  report 2017→2026 : {weights['old'].nunique()} bureaux 2017, "
         f"{(weights['method'] == 'area').sum()} pièces pondérées par la surface")
-    carried = carry_results(res17, weights)
-    results = pd.concat([carried, mun2026_results(b26)], ignore_index=True)[RESULTS_COLUMNS]
+    return carry_results(res17, weights)
 
-    stations = merge_stations(read_idfm_stations(raw_path(raw_dir, "idfm_gares", "emplacement-des-gares-idf.csv.gz")),
-                              read_sncf_stations(raw_path(raw_dir, "sncf_gares", "liste-des-gares.csv.gz")))
 
+def indicators_2026(b26: gpd.GeoDataFrame) -> list[Indicator]:
+    """RPLS and Filosofi IRIS figures of the 2026 file; the Filosofi squares are declared missing."""
     by_id = b26.set_index("bureau_id")
     registered = pd.to_numeric(by_id["inscrits"]).astype(float)
-    indicators = [
+    return [
         Indicator("social_housing", "Logements sociaux pour 100 inscrits", "logements / 100 inscrits",
                   "SDES RPLS 2024 (rapporté aux bureaux par ParisSocioElect)", 2024,
                   "logements sociaux RPLS attribués au bureau ÷ inscrits 2026 × 100",
@@ -186,6 +173,19 @@ def read(raw_dir: Path, log=print) -> RawTerritory:
         Indicator("seniors_share", "Part des 65 ans et plus", "", "", None, "",
                   reason="carreaux Filosofi 200 m non disponibles pour Paris"),
     ]
+
+
+def read(raw_dir: Path, log=print) -> RawTerritory:
+    """Read every Paris source into a :class:`RawTerritory`."""
+    b26 = geo.make_valid(read_bureaux_2026(raw_dir))
+    bureaux, area_names = reference_bureaux(b26)
+    addresses = read_addresses(raw_dir)
+    log(f"  BAN : {len(addresses)} adresses lues")
+    results = pd.concat([carried_2017(raw_dir, bureaux, addresses, log), mun2026_results(b26)],
+                        ignore_index=True)[RESULTS_COLUMNS]
+    stations = shipped_stations(raw_dir)
+    indicators = indicators_2026(b26)
+    by_id = b26.set_index("bureau_id")
     return RawTerritory(
         territory_id="paris", name="Paris",
         reference_map="Secteurs des bureaux de vote 2026 (Ville de Paris)",

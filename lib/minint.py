@@ -34,75 +34,137 @@ def fold_header(text: str) -> str:
     return fr.fold(text, keep="%")
 
 
-def read_table(data: bytes | str | Path, *, name: str) -> pd.DataFrame:
-    """Read a results CSV as strings: encoding (UTF-8, BOM, Latin-1) and separator detected."""
-    raw = Path(data).read_bytes() if isinstance(data, (str, Path)) else bytes(data)
+MAX_COLUMNS = 5_000  # 38 lists × 8 columns (européennes) is ~330; far beyond is not a results file
+SEPARATORS = (";", ",", "\t")
+
+
+def decode(raw: bytes) -> str:
+    """Whole-file decoding: UTF-8 (with or without BOM) when every byte fits, else Windows-1252.
+
+    Why the whole file: a sniff on the first bytes can cut an « é » in two and misread a UTF-8
+    file as Windows-1252 (or miss a Latin-1 byte far down a UTF-8-looking file).
+    """
+    for enc in ENCODINGS:
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")  # cp1252 leaves a few bytes undefined
+
+
+def sniff_separator(header_line: str, *, name: str) -> str:
+    """The separator most present in the header line (« ; », « , » or a tabulation)."""
+    counts = {sep: header_line.count(sep) for sep in SEPARATORS}
+    sep = max(counts, key=counts.get)
+    if counts[sep] == 0:
+        raise TerrainError("une seule colonne lue : le séparateur n'est ni « ; » ni « , » ni une "
+                           "tabulation. Enregistrez le fichier en CSV avec « ; ».", source=name)
+    return sep
+
+
+def _check_binary(raw: bytes, *, name: str) -> None:
     if not raw.strip():
         raise TerrainError("le fichier est vide. Exportez les résultats en CSV et réessayez.", source=name)
     if raw[:4] in (b"PK\x03\x04",) or b"\x00" in raw[:2000]:
         raise TerrainError("ce n'est pas un fichier texte CSV (fichier Excel, image ou encodage "
                            "UTF-16 ?). Enregistrez-le au format CSV (UTF-8 ou Latin-1) et réessayez.",
                            source=name)
-    text = None
-    for enc in ENCODINGS:
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    if text is None:  # cp1252 leaves a few bytes undefined
-        text = raw.decode("latin-1")
-    head = text[:5000].splitlines()[0] if text.strip() else ""
-    counts = {sep: head.count(sep) for sep in (";", ",", "\t")}
-    sep = max(counts, key=counts.get)
-    if counts[sep] == 0:
-        raise TerrainError("une seule colonne lue : le séparateur n'est ni « ; » ni « , » ni une "
-                           "tabulation. Enregistrez le fichier en CSV avec « ; ».", source=name)
-    lines = text[:200_000].splitlines()
-    first = next(csv.reader([lines[1]], delimiter=sep), []) if len(lines) > 1 else []
-    if len(first) > len(next(csv.reader([lines[0]], delimiter=sep))):
-        wide = _read_unnamed_blocks(text, sep)  # 2017–2022 official layout: unnamed extra blocks
-        if wide is not None:
-            return wide
+
+
+def _rows(text: str, sep: str, *, name: str) -> list[list[str]]:
+    """CSV rows in one linear pass (the csv module), with a French message on a broken field."""
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                            quoting=csv.QUOTE_MINIMAL, on_bad_lines="error", engine="python")
-    except (pd.errors.ParserError, csv.Error, ValueError) as err:
-        frame = _read_unnamed_blocks(text, sep)
-        if frame is None:
-            raise TerrainError(f"lignes mal formées ({err}). Vérifiez que le fichier n'est pas tronqué "
-                               "et que les champs contenant « ; » sont entre guillemets.", source=name) from err
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if frame.empty:
-        raise TerrainError("aucune ligne de données sous l'en-tête.", source=name)
-    return frame
+        return list(csv.reader(io.StringIO(text), delimiter=sep))
+    except csv.Error as err:
+        raise TerrainError(f"lignes mal formées ({err}) : un champ démesuré ou des guillemets non refermés. "
+                           "Vérifiez que le fichier n'est pas tronqué.", source=name) from err
 
 
-BLOCK_STARTS = ("N°Panneau", "Numéro de panneau", "N° de panneau", "N°Liste")
-
-
-def _read_unnamed_blocks(text: str, sep: str) -> pd.DataFrame | None:
-    """Official 2017–2022 files name only the first candidate block; later blocks are extra
-    fields without a header. Number every block (« Voix 1 », « Voix 2 »…) so :func:`parse_wide`
-    reads them like the 2024 layout. None when the file is not of that kind."""
-    rows = list(csv.reader(io.StringIO(text), delimiter=sep))
-    if not rows:
-        return None
+def read_table(data: bytes | str | Path, *, name: str) -> pd.DataFrame:
+    """Read a results CSV as strings: encoding (UTF-8, BOM, Latin-1) and separator detected."""
+    raw = Path(data).read_bytes() if isinstance(data, (str, Path)) else bytes(data)
+    _check_binary(raw, name=name)
+    text = decode(raw)
+    end = text.find("\n")
+    sep = sniff_separator(text if end < 0 else text[:end], name=name)
+    rows = _rows(text, sep, name=name)
     header = [h.strip() for h in rows[0]]
-    start = next((i for i, h in enumerate(header) if fold_header(h) in {fold_header(b) for b in BLOCK_STARTS}), None)
-    if start is None:
-        return None
-    block = header[start:]
-    width = max(len(r) for r in rows[1:]) if len(rows) > 1 else len(header)
-    extra = width - len(header)
-    if extra < 0 or extra % len(block):
-        return None
-    names = header[:start] + [f"{b} {k}" for k in range(1, extra // len(block) + 2) for b in block]
-    names = [re.sub(r"^N°Panneau (\d+)$", r"Numéro de panneau \1", n) for n in names]
-    body = [r + [""] * (len(names) - len(r)) for r in rows[1:] if any(c.strip() for c in r)]
-    frame = pd.DataFrame(body, columns=names, dtype=str)
-    frame.columns = [re.sub(r"^(Nom|Prénom|Sexe|Nuance) (\d+)$", lambda m: {"Nom": "Nom candidat", "Prénom": "Prénom candidat", "Sexe": "Sexe candidat", "Nuance": "Nuance candidat"}[m.group(1)] + " " + m.group(2), c) for c in frame.columns]
+    if len(header) > MAX_COLUMNS:
+        raise TerrainError(f"{len(header)} colonnes dans l'en-tête (limite {MAX_COLUMNS}) : ce n'est pas un "
+                           "fichier de résultats par bureau.", source=name)
+    body = [r for r in rows[1:] if any(c.strip() for c in r)]
+    if not body:
+        raise TerrainError("aucune ligne de données sous l'en-tête.", source=name)
+    start = _block_start(header)
+    if start is not None and not _numbered(header) and not _one_row_per_candidate(header, body, start):
+        return _number_blocks(header, body, start, name=name)
+    return _frame(header, body, name=name)
+
+
+def _frame(header: list[str], body: list[list[str]], *, name: str) -> pd.DataFrame:
+    """Rows as a frame of strings; a row longer than the header (beyond empty cells) is named."""
+    width = len(header)
+    for i, row in enumerate(body):
+        if len(row) > width and any(c.strip() for c in row[width:]):
+            raise TerrainError(f"ligne {i + 2} : {len(row)} champs pour {width} colonnes. Vérifiez que le "
+                               "fichier n'est pas tronqué et que les champs contenant le séparateur sont "
+                               "entre guillemets.", source=name)
+    frame = pd.DataFrame([(r + [""] * width)[:width] for r in body], columns=header, dtype=str)
+    if len(set(header)) != width:  # repeated names: keep them apart (« Voix », « Voix.1 »)
+        seen: dict[str, int] = {}
+        cols = []
+        for h in header:
+            cols.append(h if h not in seen else f"{h}.{seen[h]}")
+            seen[h] = seen.get(h, 0) + 1
+        frame.columns = cols
     return frame
+
+
+BLOCK_STARTS = ("N°Panneau", "Numéro de panneau", "N° de panneau", "N°Liste", "N.Pan.")
+_BLOCK_KEYS = {fold_header(b) for b in BLOCK_STARTS}
+
+
+def _block_start(header: list[str]) -> int | None:
+    return next((i for i, h in enumerate(header) if fold_header(h) in _BLOCK_KEYS), None)
+
+
+def _numbered(header: list[str]) -> bool:
+    return any(re.search(r"\s1$", h) for h in header)
+
+
+def _one_row_per_candidate(header: list[str], body: list[list[str]], start: int) -> bool:
+    """Long exports (OpenDataSoft) repeat a bureau on one row per candidate; wide files never do."""
+    keys = [tuple(r[:start]) for r in body[:2000]]
+    return len(set(keys)) < len(keys) and all(len(r) <= len(header) for r in body[:2000])
+
+
+BLOCK_RENAMES = {"n panneau": "Numéro de panneau", "n pan": "Numéro de panneau", "nom": "Nom candidat",
+                 "prenom": "Prénom candidat", "sexe": "Sexe candidat", "nuance": "Nuance candidat"}
+
+
+def _number_blocks(header: list[str], body: list[list[str]], start: int, *, name: str) -> pd.DataFrame:
+    """Official 2017–2022 files (and municipales 2020) name only the first candidate block, or repeat
+    its names; later blocks are extra fields. Number every block (« Voix 1 », « Voix 2 »…) so
+    :func:`parse_wide` reads them like the 2024 layout. Trailing empty cells (stray tabulations)
+    are dropped; a row whose extra fields do not make whole blocks is named."""
+    first = fold_header(header[start])
+    period = next((j - start for j in range(start + 1, len(header)) if fold_header(header[j]) == first),
+                  len(header) - start)
+    block = header[start:start + period]
+    rows = []
+    for i, row in enumerate(body):
+        while len(row) > start + period and not row[-1].strip():
+            row = row[:-1]
+        extra = len(row) - start
+        if extra % period and len(row) > len(header):
+            raise TerrainError(f"ligne {i + 2} : {len(row)} champs, pas un nombre entier de blocs de "
+                               f"{period} colonnes (tabulation ou « ; » en trop ?).", source=name)
+        rows.append(row)
+    blocks = max(1, max(-(-(len(r) - start) // period) for r in rows))
+    names = header[:start] + [f"{BLOCK_RENAMES.get(fold_header(b), b)} {k}" for k in range(1, blocks + 1)
+                              for b in block]
+    width = len(names)
+    return pd.DataFrame([(r + [""] * width)[:width] for r in rows], columns=names, dtype=str)
 
 
 def to_number(series: pd.Series) -> pd.Series:
@@ -122,12 +184,38 @@ def find_column(columns: list[str], *candidates: str) -> str | None:
     return None
 
 
+OVERSEAS = {  # MinInt letter codes of overseas départements and collectivities → INSEE département
+    "ZA": "971", "ZB": "972", "ZC": "973", "ZD": "974", "ZM": "976", "ZN": "988", "ZP": "987",
+    "ZS": "975", "ZW": "986", "ZX": "97",  # ZX: Saint-Martin (978) and Saint-Barthélemy (977)
+}
+ABROAD = "ZZ"  # Français de l'étranger: no commune in France, left out (and counted) by the builds
+
+
+def insee_commune(dep: str, com: str) -> str | None:
+    """INSEE commune code from a MinInt département code and a 3-character commune code.
+
+    ``92`` + ``2`` → ``92002``; overseas letters: ``ZA`` + ``101`` → ``97101`` (the 3 characters are
+    the end of the INSEE code). ``ZZ`` (Français de l'étranger) has no commune: None.
+    """
+    dep, com = dep.strip(), com.strip()
+    if len(com) == 5:
+        return com
+    if dep.upper() == ABROAD:
+        return None
+    if dep.upper() in OVERSEAS:
+        return OVERSEAS[dep.upper()][:2] + com.zfill(3)
+    return dep.zfill(2) + com.zfill(3)
+
+
 def bureau_ids(frame: pd.DataFrame, *, name: str) -> pd.Series:
-    """``<commune INSEE>_<4-char code>`` from the commune and bureau columns of any layout."""
+    """``<commune INSEE>_<4-char code>`` from the commune and bureau columns of any layout.
+
+    Rows of Français de l'étranger (``ZZ``) get <NA>: they belong to no bureau map.
+    """
     cols = list(frame.columns)
     dep = find_column(cols, "Code département", "Code du département")
     com = find_column(cols, "Code commune", "Code de la commune")
-    bv = find_column(cols, "Code BV", "Code du b.vote", "Code bureau de vote", "Numéro de bureau")
+    bv = find_column(cols, "Code BV", "Code du b.vote", "Code B.Vote", "Code bureau de vote", "Numéro de bureau")
     if com is None or bv is None:
         raise TerrainError("colonnes de commune ou de bureau introuvables (attendu « Code commune » "
                            "et « Code BV », ou « Code de la commune » et « Code du b.vote »).", source=name)
@@ -136,8 +224,8 @@ def bureau_ids(frame: pd.DataFrame, *, name: str) -> pd.Series:
     if short.any():
         if dep is None:
             raise TerrainError("code commune sur 3 caractères sans colonne « Code département ».", source=name)
-        dep_code = frame[dep].astype("string").str.strip().str.zfill(2)
-        commune = commune.where(~short, dep_code + commune.str.zfill(3))
+        full = [insee_commune(d, c) for d, c in zip(frame[dep].astype(str), commune.fillna(""), strict=True)]
+        commune = commune.where(~short, pd.Series(full, index=frame.index, dtype="string"))
     bureau = frame[bv].astype("string").str.strip().str.zfill(4)
     return commune + "_" + bureau
 
@@ -166,10 +254,10 @@ def _totals(frame: pd.DataFrame, *, name: str) -> pd.DataFrame:
 _BLOCK = re.compile(r"^(?P<field>.+?)\s+(?P<k>\d+)$")
 _FIELDS = {
     "nuance": ("nuance candidat", "nuance liste", "code nuance"),
-    "surname": ("nom candidat",),
+    "surname": ("nom candidat", "nom prenom candidat"),
     "first": ("prenom candidat",),
     "list_short": ("libelle abrege de liste", "libelle abrege liste"),
-    "list_long": ("libelle de liste",),
+    "list_long": ("libelle de liste", "liste"),
     "votes": ("voix",),
 }
 
@@ -199,13 +287,7 @@ def parse_wide(frame: pd.DataFrame, *, election: str, name: str) -> pd.DataFrame
                            "bureau au format du Ministère.", source=name)
     parts = []
     for _, cols in sorted(blocks.items()):
-        if "surname" in cols:
-            candidate = (frame[cols["surname"]].astype("string").str.strip() + " "
-                         + frame[cols["first"]].astype("string").str.strip()
-                         if "first" in cols else frame[cols["surname"]].astype("string").str.strip())
-        else:
-            label = cols.get("list_short") or cols.get("list_long")
-            candidate = frame[label].astype("string").str.strip() if label else pd.Series(pd.NA, index=frame.index)
+        candidate = _block_label(frame, cols)
         part = pd.DataFrame({"bureau_id": ids, "candidate": candidate.str.strip(),
                              "nuance": (frame[cols["nuance"]].astype("string").str.strip()
                                         if "nuance" in cols else pd.NA),
@@ -214,6 +296,19 @@ def parse_wide(frame: pd.DataFrame, *, election: str, name: str) -> pd.DataFrame
     long = pd.concat(parts, ignore_index=True)
     long = long[long["candidate"].fillna("").str.len() > 0]
     return _finish(long, election=election, name=name)
+
+
+def _block_label(frame: pd.DataFrame, cols: dict[str, str]) -> pd.Series:
+    """A block's label: the list when there is one (européennes, municipales), else « NOM Prénom »."""
+    label = cols.get("list_short") or cols.get("list_long")
+    if label:
+        text = frame[label].astype("string").str.strip()
+        if text.fillna("").str.len().gt(0).any():
+            return text
+    if "surname" not in cols:
+        return pd.Series(pd.NA, index=frame.index, dtype="string")
+    name = frame[cols["surname"]].astype("string").str.strip()
+    return name + " " + frame[cols["first"]].astype("string").str.strip() if "first" in cols else name
 
 
 def parse_long(frame: pd.DataFrame, *, election: str, name: str) -> pd.DataFrame:
@@ -266,6 +361,8 @@ def _simple_totals(frame: pd.DataFrame, *, name: str) -> pd.DataFrame:
 
 def _finish(long: pd.DataFrame, *, election: str, name: str) -> pd.DataFrame:
     """Validate values and return the contract columns."""
+    abroad = long["bureau_id"].isna()
+    long = long[~abroad]
     if long.empty:
         raise TerrainError("aucune ligne de résultat exploitable.", source=name)
     bad_ids = ~long["bureau_id"].astype("string").str.fullmatch(r"(\d{5}|2[AB]\d{3})_[0-9A-Z]{4}").fillna(False)
@@ -292,7 +389,9 @@ def _finish(long: pd.DataFrame, *, election: str, name: str) -> pd.DataFrame:
     long = long.assign(election=election, value_kind="votes", carried=False,
                        share=np.where(long["expressed"] > 0, long["votes"] / long["expressed"] * 100, 0.0),
                        candidate=long["candidate"].map(_clean_text))
-    return long[RESULTS_COLUMNS].reset_index(drop=True)
+    out = long[RESULTS_COLUMNS].reset_index(drop=True)
+    out.attrs["left_out"] = int(abroad.sum())  # rows of Français de l'étranger (ZZ): no bureau map
+    return out
 
 
 def _clean_text(value: object) -> str:

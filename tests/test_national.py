@@ -7,28 +7,52 @@ import http.server
 import json
 import shutil
 import threading
+import zipfile
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import urlsplit
 
+import geopandas as gpd
+import py7zr
 import pytest
 
 from lib import download
 from lib.build import national
 from lib.build.__main__ import main as build_cli
+from lib.config import load_sources
 from lib.dataset import load_territory
 from lib.errors import BuildError
 
 from .conftest import RAW_DIR
 
-MIRROR_FILES = {  # config file name → 92-13 extract (row crops of the national files)
-    "contours-france-entiere-latest-v2.geojson": "hds_9213_viz/bv_contours_etalab_9213.geojson",
-    "leg2024t1_burvot.csv": "hds_9213_viz/legislatives2024_t1_9213.csv",
-    "leg2024t2_burvot.csv": "hds_9213_viz/legislatives2024_t2_9213.csv",
-    "euro2024_burvot.csv": "hds_9213_viz/europeennes2024_9213.csv",
-    "leg2022t2_burvot.csv": "hds_9213_viz/legislatives2022_t2_9213.csv",
-    "filosofi2019_carreaux_200m.geojson": "hds_9213_viz/filosofi2019_carreaux_200m_9213.geojson",
-    "emplacement-des-gares-idf.csv.gz": "idfm_gares/emplacement-des-gares-idf.csv.gz",
+SOURCES = load_sources()
+RESOURCE_FILES = {  # source id → real 92-13 extract (row crops of the national files) served for it
+    "contours": "hds_9213_viz/bv_contours_etalab_9213.geojson",
+    "leg2024t1": "hds_9213_viz/legislatives2024_t1_9213.csv",
+    "leg2024t2": "hds_9213_viz/legislatives2024_t2_9213.csv",
+    "euro2024": "hds_9213_viz/europeennes2024_9213.csv",
+    "leg2022t2": "hds_9213_viz/legislatives2022_t2_9213.csv",
+    "idfm_gares": "idfm_gares/emplacement-des-gares-idf.csv.gz",
 }
+
+
+def filosofi_archive(dest: Path) -> Path:
+    """INSEE's layout rebuilt from the real 92-13 squares: a zip holding a .7z holding the GeoPackage."""
+    squares = gpd.read_file(RAW_DIR / "hds_9213_viz/filosofi2019_carreaux_200m_9213.geojson").to_crs("EPSG:2154")
+    work = dest.parent / "filosofi_work"
+    work.mkdir(parents=True, exist_ok=True)
+    squares.to_file(work / "carreaux_200m_met.gpkg", driver="GPKG")
+    with py7zr.SevenZipFile(work / "Filosofi2019_carreaux_200m_gpkg.7z", "w") as archive:
+        archive.write(work / "carreaux_200m_met.gpkg", "carreaux_200m_met.gpkg")
+    with zipfile.ZipFile(dest, "w") as zf:
+        zf.write(work / "Filosofi2019_carreaux_200m_gpkg.7z", "Filosofi2019_carreaux_200m_gpkg.7z")
+    shutil.rmtree(work)
+    return dest
+
+
+def mirror_path(root: Path, sid: str) -> Path:
+    """Where a mirror of the official servers holds a source: the path of its official URL."""
+    return root / urlsplit(SOURCES[sid]["url"]).path.lstrip("/")
 
 
 class RangeHandler(http.server.SimpleHTTPRequestHandler):
@@ -62,9 +86,11 @@ class RangeHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture
 def mirror(tmp_path):
     root = tmp_path / "mirror"
-    root.mkdir()
-    for name, src in MIRROR_FILES.items():
-        shutil.copy(RAW_DIR / src, root / name)
+    for sid, src in RESOURCE_FILES.items():
+        mirror_path(root, sid).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(RAW_DIR / src, mirror_path(root, sid))
+    mirror_path(root, "filosofi_200m").parent.mkdir(parents=True, exist_ok=True)
+    filosofi_archive(mirror_path(root, "filosofi_200m"))
     handler = functools.partial(RangeHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -74,8 +100,13 @@ def mirror(tmp_path):
     server.shutdown()
 
 
+def test_mirror_is_laid_out_by_data_gouv_resource_id(mirror):
+    root, _ = mirror
+    assert (root / "fr/datasets/r/6813fb28-7ec0-42ff-a528-2bc3d82d7dcd").is_file()  # législatives 2024 T1
+
+
 def test_circonscription_built_through_the_download_path(mirror, tmp_path):
-    _, url = mirror
+    _root, url = mirror
     code = build_cli(["--circonscription", "92-13", "--download", "--mirror", url,
                       "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "data")])
     assert code == 0
@@ -83,44 +114,67 @@ def test_circonscription_built_through_the_download_path(mirror, tmp_path):
     assert len(data.bureaux) == 91
     assert {"leg2024t1", "leg2024t2", "euro2024", "leg2022t2"} <= {e["id"] for e in data.elections}
     assert "social_housing" in data.indicators.columns
-    assert json.loads((tmp_path / "cache" / "checksums.json").read_text())  # recorded on first download
+
+
+def test_downloads_keep_published_names_and_check_size_and_checksum(mirror, tmp_path):
+    root, url = mirror
+    national.fetch(SOURCES, tmp_path, mirror=url, departement="92", log=lambda *_: None)
+    registry = json.loads((tmp_path / "checksums.json").read_text()) if (tmp_path / "checksums.json").exists() else {}
+    for sid in [*RESOURCE_FILES, "filosofi_200m"]:
+        cached = tmp_path / sid / SOURCES[sid]["file"]
+        served = mirror_path(root, sid)
+        assert cached.stat().st_size == served.stat().st_size
+        record = json.loads((tmp_path / sid / "checksums.json").read_text())
+        assert [r["sha256"] for r in record.values()] == [download.sha256(served)]
+    assert not registry  # one registry per source folder
 
 
 def test_commune_from_a_local_folder(mirror, tmp_path):
-    root, _ = mirror
-    meta = national.build(national.Selector("commune", "92002"), folder=root, out_dir=tmp_path / "data",
+    _root, url = mirror
+    cache = national.fetch(SOURCES, tmp_path / "cache", mirror=url, departement="92", log=lambda *_: None)
+    meta = national.build(national.Selector("commune", "92002"), folder=cache, out_dir=tmp_path / "data",
                           log=lambda *_: None)
     assert meta["coverage"]["bureaux"] == 44
     assert any("BAN" in n for n in meta["notes"])  # missing files are reported, not invented
 
 
 def test_progress_is_reported_and_a_cached_file_is_reused(mirror, tmp_path):
-    _, url = mirror
+    _root, url = mirror
+    resource = f"{url}/fr/datasets/r/6813fb28-7ec0-42ff-a528-2bc3d82d7dcd"
     seen = []
-    path = download.download(f"{url}/leg2024t1_burvot.csv", tmp_path, progress=lambda d, t: seen.append((d, t)))
+    path = download.download(resource, tmp_path, filename="resultats-definitifs-par-bureau-de-vote.csv",
+                             progress=lambda d, t: seen.append((d, t)))
     assert seen[-1][0] == seen[-1][1] == path.stat().st_size
     mtime = path.stat().st_mtime_ns
-    download.download(f"{url}/leg2024t1_burvot.csv", tmp_path)
+    download.download(resource, tmp_path, filename="resultats-definitifs-par-bureau-de-vote.csv")
     assert path.stat().st_mtime_ns == mtime
 
 
 def test_truncated_download_is_detected_then_resumed(mirror, tmp_path):
     _, url = mirror
-    RangeHandler.truncate = {"euro2024_burvot.csv"}
+    resource = f"{url}/fr/datasets/r/cc1883d9-1265-4365-b754-fb6aef22d82e"
+    RangeHandler.truncate = {"cc1883d9-1265-4365-b754-fb6aef22d82e"}
     with pytest.raises(BuildError, match="tronqué"):
-        download.download(f"{url}/euro2024_burvot.csv", tmp_path)
-    assert (tmp_path / "euro2024_burvot.csv.part").exists()
+        download.download(resource, tmp_path, filename="euro.csv")
+    assert (tmp_path / "euro.csv.part").exists()
     RangeHandler.truncate = set()
-    path = download.download(f"{url}/euro2024_burvot.csv", tmp_path)
+    path = download.download(resource, tmp_path, filename="euro.csv")
     assert path.read_bytes() == (RAW_DIR / "hds_9213_viz/europeennes2024_9213.csv").read_bytes()
 
 
 def test_changed_upstream_file_is_noticed(mirror, tmp_path):
     root, url = mirror
-    download.download(f"{url}/leg2024t2_burvot.csv", tmp_path)
-    (root / "leg2024t2_burvot.csv").write_bytes(b"changed upstream\n")
+    resource = f"{url}/fr/datasets/r/ca974f04-cfd9-4da8-8554-4a868a09c6c2"
+    download.download(resource, tmp_path, filename="t2.csv")
+    mirror_path(root, "leg2024t2").write_bytes(b"changed upstream\n")
     with pytest.raises(BuildError, match="a changé"):
-        download.download(f"{url}/leg2024t2_burvot.csv", tmp_path, refresh=True)
+        download.download(resource, tmp_path, filename="t2.csv", refresh=True)
+
+
+@pytest.fixture
+def cache(mirror, tmp_path):
+    _, url = mirror
+    return national.fetch(SOURCES, tmp_path / "cache", mirror=url, departement="92", log=lambda *_: None)
 
 
 @pytest.mark.parametrize(("kind", "code", "fragment"), [
@@ -128,27 +182,26 @@ def test_changed_upstream_file_is_noticed(mirror, tmp_path):
     ("commune", "75056", "aucun bureau de vote"),
     ("departement", "AB", "invalide"),
 ])
-def test_bad_territory_codes_get_french_messages(mirror, tmp_path, kind, code, fragment):
-    root, _ = mirror
+def test_bad_territory_codes_get_french_messages(cache, tmp_path, kind, code, fragment):
     with pytest.raises(BuildError, match=fragment):
-        national.build(national.Selector(kind, code), folder=root, out_dir=tmp_path, log=lambda *_: None)
+        national.build(national.Selector(kind, code), folder=cache, out_dir=tmp_path, log=lambda *_: None)
 
 
-def test_a_results_file_of_the_wrong_layout_is_named(mirror, tmp_path):
-    root, _ = mirror
-    (root / "leg2024t1_burvot.csv").write_text("id;numero;nom_voie\n1;2;Rue\n", encoding="utf-8")
-    with pytest.raises(BuildError) as err:
-        national.build(national.Selector("commune", "92002"), folder=root, out_dir=tmp_path, log=lambda *_: None)
-    assert "leg2024t1_burvot.csv" in str(err.value)
+def test_a_results_file_the_build_cannot_read_is_skipped_with_its_name(cache, tmp_path):
+    (cache / "leg2024t1" / "resultats-definitifs-par-bureau-de-vote.csv").write_text(
+        "id;numero;nom_voie;x;y\n1;2;Rue;3;4\n", encoding="utf-8")
+    meta = national.build(national.Selector("commune", "92002"), folder=cache, out_dir=tmp_path, log=lambda *_: None)
+    assert "leg2024t1" not in {e["id"] for e in meta["elections"]}
+    assert {"leg2024t2", "euro2024"} <= {e["id"] for e in meta["elections"]}
+    assert any("illisible" in n and "resultats-definitifs-par-bureau-de-vote.csv" in n for n in meta["notes"])
 
 
-def test_no_contours_means_no_build_and_previous_data_untouched(mirror, tmp_path):
-    root, _ = mirror
-    (root / "contours-france-entiere-latest-v2.geojson").unlink()
+def test_no_contours_means_no_build_and_previous_data_untouched(cache, tmp_path):
+    shutil.rmtree(cache / "contours")
     previous = tmp_path / "data" / "commune-92002"
     previous.mkdir(parents=True)
     (previous / "metadata.json").write_text("{}")
     with pytest.raises(BuildError, match="contours"):
-        national.build(national.Selector("commune", "92002"), folder=root, out_dir=tmp_path / "data",
+        national.build(national.Selector("commune", "92002"), folder=cache, out_dir=tmp_path / "data",
                        log=lambda *_: None)
     assert (previous / "metadata.json").read_text() == "{}"

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import geopandas as gpd
 import pandas as pd
@@ -26,18 +27,19 @@ from lib import download, geo
 from lib.build.common import Indicator, RawTerritory, Source, assemble, merge_stations
 from lib.build.sources import (
     FILOSOFI_COUNTS,
+    PLM,
+    RESULT_LAYOUTS,
+    Crop,
     areal_filosofi,
     filosofi_indicators,
     filosofi_weight_points,
-    read_ban,
-    read_idfm_stations,
-    read_results_cropped,
-    read_sncf_stations,
-    read_vector,
+    plm_codes,
+    reader_for,
+    recognise,
 )
 from lib.config import load_sources  # also read by the « Nouveau territoire » page
 from lib.contract import RESULTS_COLUMNS
-from lib.errors import BuildError
+from lib.errors import BuildError, TerrainError
 
 Sources = Mapping[str, Mapping[str, str]]
 MANIFEST = "terrain_sources.json"
@@ -80,41 +82,83 @@ class Selector:
         if self.kind == "france":
             return None
         if self.kind == "commune":
-            return f"codeCommune = '{self.code}'"
+            codes = sorted(plm_codes({self.code})) if self.code in PLM else [self.code]
+            return "codeCommune IN (" + ", ".join(f"'{c}'" for c in codes) + ")"
         if self.kind == "departement":
             return f"codeDepartement = '{self.code}'"
         dep, num = self.code.split("-")
         return f"codeDepartement = '{dep}' AND codeCirconscription = '{dep}{int(num):02d}'"
 
 
-def locate(folder: Path, sources: Sources) -> dict[str, Path]:
-    """Source id → path of the files present in ``folder`` (manifest names win)."""
+@dataclass(frozen=True)
+class Located:
+    """A source file found in a folder, and how it was recognised (said in the build log)."""
+
+    path: Path
+    how: str  # "sous-dossier", "manifeste", "nom publié" or "contenu"
+
+
+def locate(folder: Path, sources: Sources) -> dict[str, Located]:
+    """Source id → file in ``folder``, files kept under their published names.
+
+    In order: a sub-folder named after the source id (``leg2024t1/…``), the ``terrain_sources.json``
+    manifest, a published name no other source shares, then the content of the remaining files
+    (header signature, :func:`lib.build.sources.recognise`): both 2024 rounds are published as
+    ``resultats-definitifs-par-bureau-de-vote.csv``.
+    """
     folder = Path(folder)
-    names = {sid: s["file"] for sid, s in sources.items()}
+    found: dict[str, Located] = {}
+    for sid, src in sources.items():
+        sub = folder / sid
+        files = sorted(p for p in sub.iterdir() if _is_data(p)) if sub.is_dir() else []
+        published = [p for p in files if p.name == src["file"]]
+        if files:
+            found[sid] = Located((published or files)[0], "sous-dossier")
     manifest = folder / MANIFEST
     if manifest.exists():
-        names.update(json.loads(manifest.read_text(encoding="utf-8")))
-    found = {}
-    for sid, name in names.items():
-        if "{dep}" in name:
-            continue  # per-département files are resolved once the territory is known
-        if (folder / name).exists():
-            found[sid] = folder / name
+        for sid, name in json.loads(manifest.read_text(encoding="utf-8")).items():
+            if sid in sources and sid not in found and (folder / name).exists():
+                found[sid] = Located(folder / name, "manifeste")
+    names = [s["file"] for s in sources.values()]
+    for sid, src in sources.items():
+        path = folder / src["file"]
+        if sid not in found and names.count(src["file"]) == 1 and "{dep}" not in src["file"] and path.is_file():
+            found[sid] = Located(path, "nom publié")
+    taken = {loc.path for loc in found.values()}
+    for path in sorted(p for p in folder.iterdir() if _is_data(p) and p not in taken):
+        sid = recognise(path)
+        if sid in sources and sid not in found:
+            found[sid] = Located(path, "contenu")
     return found
+
+
+def _is_data(path: Path) -> bool:
+    """A file that may be a source (not the manifest, a checksum registry or a partial download)."""
+    return path.is_file() and path.name not in (MANIFEST, "checksums.json") and path.suffix != ".part"
+
+
+def source_url(src: Mapping[str, str], *, mirror: str | None, departement: str) -> str:
+    """The official URL, or the same path on ``mirror`` (``/fr/datasets/r/<id>`` for data.gouv.fr)."""
+    url = src["url"].replace("{dep}", departement)
+    if not mirror:
+        return url
+    parts = urlsplit(url)
+    return mirror.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def fetch(sources: Sources, cache: Path, *, mirror: str | None = None, departement: str | None = None,
           progress: Progress | None = None, log: Log = print) -> Path:
-    """Download every source into ``cache`` (official URLs, or ``mirror`` + file name)."""
+    """Download every source into ``cache/<source id>/<published name>`` (resumable, checksummed)."""
     cache = Path(cache)
     for sid, src in sources.items():
         name = src["file"].replace("{dep}", departement or "")
-        url = (mirror.rstrip("/") + "/" + name) if mirror else src["url"].replace("{dep}", departement or "")
+        url = source_url(src, mirror=mirror, departement=departement or "")
+
         def report(done: int, total: int | None, sid: str = sid) -> None:
             if progress:
                 progress(sid, done / total if total else 0.0)
         try:
-            download.download(url, cache, filename=name, progress=report)
+            download.download(url, cache / sid, filename=name, progress=report)
             log(f"  {sid} : {name} prêt")
         except BuildError as err:
             if "HTTP 404" in str(err) and mirror:
@@ -122,23 +166,6 @@ def fetch(sources: Sources, cache: Path, *, mirror: str | None = None, departeme
                 continue
             raise
     return cache
-
-
-def read_contours(path: Path, selector: Selector) -> gpd.GeoDataFrame:
-    """The territory's features of the Etalab contours (attribute filter applied while reading)."""
-    try:
-        gdf = gpd.read_file(path, where=selector.contour_filter())
-    except Exception as err:  # pyogrio raises several types for malformed files
-        raise BuildError(f"contours illisibles ou d'une autre mise en forme ({type(err).__name__} : {err}). "
-                         "Attendu : contours Etalab avec codeBureauVote, codeCommune, codeDepartement.",
-                         source=str(path)) from err
-    if gdf.empty:
-        raise BuildError(f"aucun bureau de vote pour {selector.kind} {selector.code} dans les contours : code "
-                         "inexistant, ou territoire absent de ce fichier.", source=str(path))
-    missing = [c for c in ("codeBureauVote", "codeCommune", "nomCommune") if c not in gdf.columns]
-    if missing:
-        raise BuildError(f"colonnes manquantes : {', '.join(missing)}.", source=str(path))
-    return gdf.to_crs(geo.WGS84)
 
 
 def bureaux_from_contours(contours: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -160,55 +187,79 @@ class Found:
     missing: list[str] = field(default_factory=list)
 
 
-def read_elections(files: dict[str, Path], sources: Sources, communes: set[str], found: Found,
-                   log: Log) -> pd.DataFrame:
-    """Every results file present, cropped to ``communes``; at least one must give rows."""
+@dataclass
+class Context:
+    """One build's inputs: located files, their records, the territory crop, the report."""
+
+    files: dict[str, Located]
+    sources: Sources
+    crop: Crop
+    found: Found
+    log: Log
+
+    def read(self, sid: str) -> object:
+        """Read one source with the reader its layout names (``lib.build.sources.LAYOUTS``)."""
+        located = self.files[sid]
+        layout = self.sources[sid]["layout"]
+        self.log(f"  {sid} : {located.path.name} (reconnu par {located.how}, lecteur {layout})")
+        return reader_for(layout, source=str(located.path))(located.path, self.crop)
+
+
+def read_elections(ctx: Context) -> pd.DataFrame:
+    """Every results file present, cropped to the territory; one unreadable file is skipped, said why."""
     frames = []
-    for sid, src in sources.items():
-        election = src.get("election")
-        if not election:
+    for sid, src in ctx.sources.items():
+        if src["layout"] not in RESULT_LAYOUTS:
             continue
-        if sid not in files:
-            found.missing.append(f"{src['title']} ({src['file']})")
+        if sid not in ctx.files:
+            ctx.found.missing.append(f"{src['title']} ({src['file']})")
             continue
-        part = read_results_cropped(files[sid], election, communes)
+        ctx.crop.election = src["election"]
+        try:
+            part = ctx.read(sid)
+        except TerrainError as err:
+            ctx.found.missing.append(f"{src['title']} : fichier illisible, ignoré — {err}")
+            continue
         if part.empty:
-            found.missing.append(f"{src['title']} : aucune ligne pour ce territoire")
+            ctx.found.missing.append(f"{src['title']} : aucune ligne pour ce territoire")
             continue
         frames.append(part)
-        found.used.append(sid)
-        log(f"  {election} : {part['bureau_id'].nunique()} bureaux")
+        ctx.found.used.append(sid)
+        ctx.log(f"  {src['election']} : {part['bureau_id'].nunique()} bureaux")
     if not frames:
-        raise BuildError("aucun fichier de résultats utilisable pour ce territoire ; fichiers attendus : "
-                         + ", ".join(s["file"] for s in sources.values() if s.get("election")))
+        raise BuildError("aucun fichier de résultats utilisable pour ce territoire : "
+                         + " ; ".join(m for m in ctx.found.missing if "illisible" in m or "aucune ligne" in m)
+                         + " — fichiers attendus : "
+                         + ", ".join(sorted({s["file"] for s in ctx.sources.values() if s["layout"] in RESULT_LAYOUTS})))
     return pd.concat(frames, ignore_index=True)[RESULTS_COLUMNS]
 
 
-def read_addresses(folder: Path, sources: Sources, selector: Selector, communes: set[str],
-                   found: Found) -> tuple[pd.DataFrame | None, str]:
-    """The département's BAN file cropped to the territory, or the reason it is missing."""
-    ban_name = sources.get("ban", {}).get("file", "adresses-{dep}.csv.gz").replace("{dep}", selector.departement)
-    if not (Path(folder) / ban_name).exists():
-        reason = f"fichier BAN {ban_name} absent : listes de porte-à-porte indisponibles"
-        found.missing.append(reason)
+def read_addresses(folder: Path, ctx: Context, selector: Selector) -> tuple[pd.DataFrame | None, str]:
+    """The département's BAN file cropped to the territory (PLM arrondissements included), or why not."""
+    name = ctx.sources.get("ban", {}).get("file", "adresses-{dep}.csv.gz").replace("{dep}", selector.departement)
+    if "ban" not in ctx.files and (Path(folder) / name).is_file():
+        ctx.files["ban"] = Located(Path(folder) / name, "nom publié")
+    if "ban" not in ctx.files:
+        reason = f"fichier BAN {name} absent : listes de porte-à-porte indisponibles"
+        ctx.found.missing.append(reason)
         return None, reason
-    found.used.append("ban")
-    return read_ban(Path(folder) / ban_name, communes), ""
+    ctx.found.used.append("ban")
+    return ctx.read("ban"), ""
 
 
-STATION_READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
-    "idfm_gares": read_idfm_stations, "sncf_gares": read_sncf_stations}
-
-
-def read_stations(files: dict[str, Path], found: Found) -> pd.DataFrame | None:
-    """IDFM then SNCF stations, merged (the same station in both lists counts once)."""
+def read_stations(ctx: Context) -> pd.DataFrame | None:
+    """IDFM then SNCF stations, merged; a station file that fails is reported and the build goes on."""
     stations = []
-    for sid, reader in STATION_READERS.items():
-        if sid in files:
-            stations.append(reader(files[sid]))
-            found.used.append(sid)
+    for sid in ("idfm_gares", "sncf_gares"):
+        if sid not in ctx.files:
+            continue
+        try:
+            stations.append(ctx.read(sid))
+            ctx.found.used.append(sid)
+        except TerrainError as err:
+            ctx.found.missing.append(f"{ctx.sources[sid]['title']} : fichier illisible, ignoré — {err}")
     if not stations:
-        found.missing.append("listes de gares (IDFM, SNCF)")
+        ctx.found.missing.append("listes de gares (IDFM, SNCF)")
         return None
     return merge_stations(*stations)
 
@@ -217,21 +268,18 @@ FILOSOFI_IDS = {"social_housing": "Logement social", "poverty_rate": "Ménages p
                 "mean_living_standard": "Niveau de vie moyen", "seniors_share": "Part des 65 ans et plus"}
 
 
-def read_filosofi(files: dict[str, Path], bureaux: gpd.GeoDataFrame,
-                  found: Found) -> tuple[list[Indicator], pd.DataFrame | None]:
+def read_filosofi(ctx: Context, bureaux: gpd.GeoDataFrame) -> tuple[list[Indicator], pd.DataFrame | None]:
     """Filosofi indicators by areal weighting of the squares around the territory, or declared missing."""
     indicators: list[Indicator] = []
     weight_points = None
-    if "filosofi_200m" in files:
-        squares = read_vector(files["filosofi_200m"]).to_crs(geo.WGS84)
-        minx, miny, maxx, maxy = bureaux.total_bounds
-        squares = squares.cx[minx:maxx, miny:maxy]
+    if "filosofi_200m" in ctx.files:
+        squares = ctx.read("filosofi_200m")
         if set(FILOSOFI_COUNTS) <= set(squares.columns) and len(squares):
             indicators = filosofi_indicators(areal_filosofi(squares, geo.make_valid(bureaux)))
             weight_points = filosofi_weight_points(squares)
-            found.used.append("filosofi_200m")
+            ctx.found.used.append("filosofi_200m")
     if not indicators:
-        found.missing.append("Filosofi 200 m (logement social, pauvreté, niveau de vie)")
+        ctx.found.missing.append("Filosofi 200 m (logement social, pauvreté, niveau de vie)")
         indicators = [Indicator(iid, label, "", "", None, "", reason="carreaux Filosofi 200 m absents des fichiers fournis")
                       for iid, label in FILOSOFI_IDS.items()]
     indicators.append(Indicator("median_income", "Revenu disponible médian", "", "", None, "",
@@ -253,37 +301,51 @@ def latest_election(results: pd.DataFrame) -> str:
     return max(results["election"].unique(), key=lambda e: (int(re.sub(r"\D", "", e)[:4] or 0), e))
 
 
-def source_records(sources: Sources, used: list[str]) -> list[Source]:
-    """Provenance of the files actually used (contours first)."""
+def source_records(sources: Sources, used: list[str], files: dict[str, Located]) -> list[Source]:
+    """Provenance of the files actually used (contours first), named as they were found."""
     return [Source(sid, sources[sid]["title"], sources[sid]["publisher"], sources[sid]["licence"],
-                   sources[sid].get("page", ""), [sources[sid]["file"]], note=sources[sid].get("election", ""))
+                   sources[sid].get("page", ""), [files[sid].path.name if sid in files else sources[sid]["file"]],
+                   note=sources[sid].get("election", ""))
             for sid in ["contours", *used] if sid in sources]
+
+
+def read_bureaux(ctx: Context, selector: Selector) -> gpd.GeoDataFrame:
+    """The territory's contours; the crop then knows its communes and bounds."""
+    if "contours" not in ctx.files:
+        raise BuildError("fichier des contours de bureaux de vote absent : il faut au moins les contours "
+                         f"Etalab ({ctx.sources.get('contours', {}).get('file', 'contours')}).")
+    contours = ctx.read("contours")
+    if contours.empty:
+        raise BuildError(f"aucun bureau de vote pour {selector.kind} {selector.code} dans les contours : code "
+                         "inexistant, ou territoire absent de ce fichier.", source=str(ctx.files["contours"].path))
+    ctx.crop.communes = set(contours["codeCommune"].astype(str))
+    ctx.crop.bounds = tuple(contours.total_bounds)
+    ctx.log(f"  contours : {len(contours)} bureaux dans {len(ctx.crop.communes)} commune(s)")
+    return contours
 
 
 def read(selector: Selector, folder: Path, *, sources: Sources | None = None, log: Log = print) -> RawTerritory:
     """Crop every national file present in ``folder`` to the territory; report what is missing."""
     sources = sources or load_sources()
-    files = locate(folder, sources)
-    if "contours" not in files:
-        raise BuildError("fichier des contours de bureaux de vote absent : il faut au moins les contours "
-                         f"Etalab ({sources.get('contours', {}).get('file', 'contours')}).", source=str(folder))
-    contours = read_contours(files["contours"], selector)
-    communes = set(contours["codeCommune"].astype(str))
-    log(f"  contours : {len(contours)} bureaux dans {len(communes)} commune(s)")
+    ctx = Context(locate(folder, sources), sources, Crop(set(), where=selector.contour_filter()), Found(), log)
+    try:
+        contours = read_bureaux(ctx, selector)
+    except BuildError as err:
+        raise BuildError(err.message, source=err.source or str(folder)) from err
     bureaux = bureaux_from_contours(contours)
-    found = Found()
-    results = read_elections(files, sources, communes, found, log)
-    addresses, reason = read_addresses(folder, sources, selector, communes, found)
-    stations = read_stations(files, found)
-    indicators, weight_points = read_filosofi(files, bureaux, found)
+    results = read_elections(ctx)
+    addresses, reason = read_addresses(folder, ctx, selector)
+    stations = read_stations(ctx)
+    indicators, weight_points = read_filosofi(ctx, bureaux)
     return RawTerritory(
         territory_id=selector.territory_id, name=_name(selector, contours), reference_map=sources["contours"]["title"],
         bureaux=bureaux, area_names=contours.groupby("codeCommune")["nomCommune"].first(), area_kind="commune",
-        results=results, registered_election=latest_election(results), sources=source_records(sources, found.used),
+        results=results, registered_election=latest_election(results),
+        sources=source_records(sources, ctx.found.used, ctx.files),
         indicators=indicators, addresses=addresses, addresses_missing_reason=reason, weight_points=weight_points,
         stations=stations, trend_pair=trend_pair(set(results["election"])),
         notes=[f"Construit depuis les fichiers nationaux ({selector.kind} {selector.code})."]
-              + [f"Absent : {m}" for m in found.missing])
+              + [f"Absent : {m}" for m in ctx.found.missing] + ctx.crop.notes)
 
 
 def _name(selector: Selector, contours: gpd.GeoDataFrame) -> str:

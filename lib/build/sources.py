@@ -8,15 +8,20 @@ cropped to a territory while they are read.
 
 from __future__ import annotations
 
+import codecs
 import gzip
 import io
 import re
+import tempfile
+import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from lib import geo, minint
 from lib.build.common import Indicator, Source, merge_stations, raw_path, require_columns
@@ -27,27 +32,62 @@ from lib.errors import BuildError
 # Opening files
 # ---------------------------------------------------------------------------------------------
 
+GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGIC = b"PK\x03\x04"
+SEVEN_ZIP_MAGIC = b"7z\xbc\xaf\x27\x1c"
+
+
+def magic(path: Path) -> bytes:
+    """The first bytes of a file: its real kind, whatever its suffix says."""
+    with open(path, "rb") as fh:
+        return fh.read(6)
+
+
+def open_binary(path: Path) -> BinaryIO:
+    """A file opened for reading, decompressed when it is gzip (sniffed, not guessed from « .gz »).
+
+    Why: the SNCF and IDFM exports are plain CSV that browsers save as ``.csv.gz``.
+    """
+    return gzip.open(path, "rb") if magic(path).startswith(GZIP_MAGIC) else open(path, "rb")
+
+
+def detect_encoding(path: Path, *, chunk: int = 1 << 20) -> str:
+    """``utf-8-sig`` when the whole (decompressed) stream is UTF-8, else ``cp1252``.
+
+    An incremental decoder reads the file once in chunks: a chunk boundary inside « é » is
+    carried over, not taken for a Latin-1 byte (the 200,000-byte sniff did exactly that).
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with open_binary(path) as fh:
+            for block in iter(lambda: fh.read(chunk), b""):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "cp1252"
+    except (EOFError, OSError) as err:
+        raise BuildError(f"fichier tronqué ou corrompu ({err}).", source=str(path)) from err
+    return "utf-8-sig"
+
+
 def read_text_table(path: Path, *, sep: str = ";", dtype: Any = str, **kwargs: Any) -> pd.DataFrame:
     """Read a (possibly gzipped) CSV with a French error on truncation or bad layout."""
     try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as fh:
-                data = fh.read()
-            return pd.read_csv(io.BytesIO(data), sep=sep, dtype=dtype, **kwargs)
-        return pd.read_csv(path, sep=sep, dtype=dtype, **kwargs)
+        with open_binary(path) as fh:
+            return pd.read_csv(fh, sep=sep, dtype=dtype, **kwargs)
     except (EOFError, OSError, gzip.BadGzipFile) as err:
         raise BuildError(f"fichier tronqué ou corrompu ({err}).", source=str(path)) from err
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
         raise BuildError(f"mise en forme inattendue ({err}).", source=str(path)) from err
 
 
-def read_vector(path: Path) -> gpd.GeoDataFrame:
-    """Read a GeoJSON (possibly gzipped) with a French error when it cannot be read."""
+def read_vector(path: Path, **kwargs: Any) -> gpd.GeoDataFrame:
+    """Read a GeoJSON/GeoPackage (possibly gzipped) with a French error when it cannot be read."""
     try:
-        if path.suffix == ".gz":
+        if magic(path).startswith(GZIP_MAGIC):
             with gzip.open(path, "rb") as fh:
-                return gpd.read_file(io.BytesIO(fh.read()))
-        return gpd.read_file(path)
+                return gpd.read_file(io.BytesIO(fh.read()), **kwargs)
+        return gpd.read_file(path, **kwargs)
     except Exception as err:  # pyogrio raises several types for broken files
         raise BuildError(f"géométries illisibles ({type(err).__name__}: {err}).",
                          source=str(path)) from err
@@ -103,6 +143,26 @@ def shipped_stations(raw_dir: Path) -> pd.DataFrame:
 # BAN addresses
 # ---------------------------------------------------------------------------------------------
 
+PLM = {  # Paris, Lyon, Marseille: the commune and its municipal arrondissements (INSEE codes)
+    "75056": tuple(f"751{i:02d}" for i in range(1, 21)),
+    "69123": tuple(f"6938{i}" for i in range(1, 10)),
+    "13055": tuple(f"132{i:02d}" for i in range(1, 17)),
+}
+
+
+def plm_codes(communes: set[str] | frozenset[str]) -> set[str]:
+    """``communes`` plus, for Paris, Lyon and Marseille, the arrondissement codes (and back).
+
+    Why: the BAN (and some files) code a Paris address 75101–75120, never 75056; a build of
+    ``--commune 75056`` would otherwise find no address at all.
+    """
+    out = set(communes)
+    for city, arrondissements in PLM.items():
+        if city in out or out & set(arrondissements):
+            out |= {city, *arrondissements}
+    return out
+
+
 ADDRESS_COLUMNS = ["address_id", "number", "street", "postcode", "commune_code", "label", "lon", "lat"]
 BAN_COLUMNS = ["id", "numero", "rep", "nom_voie", "code_postal", "code_insee", "nom_commune", "lon", "lat"]
 
@@ -116,11 +176,11 @@ def read_ban(path: Path, communes: set[str] | None = None, *, town: str | None =
     """
     frames = []
     try:
-        chunks = pd.read_csv(path, sep=";", dtype=str, chunksize=chunk_rows, keep_default_na=False)
-        for chunk in chunks:
-            require_columns(chunk, BAN_COLUMNS, source=str(path))
-            keep = chunk["code_insee"].isin(communes) if communes is not None else slice(None)
-            frames.append(chunk[keep])
+        with open_binary(path) as fh:
+            for chunk in pd.read_csv(fh, sep=";", dtype=str, chunksize=chunk_rows, keep_default_na=False):
+                require_columns(chunk, BAN_COLUMNS, source=str(path))
+                keep = chunk["code_insee"].isin(plm_codes(communes)) if communes is not None else slice(None)
+                frames.append(chunk[keep])
     except (EOFError, OSError, pd.errors.ParserError, UnicodeDecodeError) as err:
         raise BuildError(f"fichier d'adresses tronqué ou mal formé ({err}).", source=str(path)) from err
     raw = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=BAN_COLUMNS)
@@ -189,92 +249,246 @@ def filosofi_weight_points(squares: gpd.GeoDataFrame) -> pd.DataFrame:
 # Ministère de l'Intérieur results, cropped while read
 # ---------------------------------------------------------------------------------------------
 
-SNIFF_BYTES = 200_000
-CommuneFilter = Callable[[str], bool]
+@dataclass
+class Crop:
+    """What a reader keeps: the territory's communes and bounds; what it left out is noted here."""
+
+    communes: set[str]
+    bounds: tuple[float, float, float, float] | None = None  # lon/lat box of the territory
+    where: str | None = None  # OGR SQL attribute filter on the contours
+    election: str = ""
+    notes: list[str] = field(default_factory=list)
 
 
-def sniff_results(path: Path) -> tuple[list[str], str, str]:
-    """Header columns, separator and encoding of a results file, from its first bytes."""
-    with open(path, "rb") as fh:
-        head = fh.read(SNIFF_BYTES)
-    sample = minint.read_table(head.rsplit(b"\n", 1)[0] if len(head) == SNIFF_BYTES else head, name=str(path))
-    sep = ";" if ";" in head.split(b"\n", 1)[0].decode("latin-1") else ","
-    try:
-        head.decode("utf-8-sig")
-        encoding = "utf-8-sig"
-    except UnicodeDecodeError:
-        encoding = "cp1252"
-    cols = list(sample.columns)
+def read_header(path: Path, encoding: str) -> tuple[list[str], str]:
+    """Header columns and separator of a results file (the whole first line, however long)."""
+    with io.TextIOWrapper(open_binary(path), encoding=encoding, errors="replace") as fh:
+        line = fh.readline()
+    if len(line) > 5_000_000:
+        raise BuildError("en-tête de plus de 5 millions de caractères : ce n'est pas un fichier de résultats.",
+                         source=str(path))
+    sep = minint.sniff_separator(line, name=str(path))
+    cols = [c.strip().strip('"') for c in line.rstrip("\r\n").split(sep)]
     if len(cols) < 5:
         raise BuildError("mise en forme inattendue : trop peu de colonnes.", source=str(path))
-    return cols, sep, encoding
+    return cols, sep
 
 
-def is_numbered_wide(cols: list[str]) -> bool:
-    """Wide layouts number their blocks (« Voix 1 ») or leave later blocks unnamed (2017–2022)."""
-    numbered = any(re.search(r"\s1$", c) for c in cols)
-    return numbered or len(cols) != len(set(cols)) or minint.find_column(cols, "Voix") is None
+ABROAD = "étranger"
 
 
-def _commune_of_line(cols: list[str]) -> Callable[[str, str], str | None]:
-    """A cheap reader of a line's INSEE commune code (before any parsing)."""
+def _commune_of_line(cols: list[str], sep: str, *, source: str) -> Callable[[str], str]:
+    """A cheap reader of a line's INSEE commune code (before any parsing); overseas codes mapped,
+    Français de l'étranger (``ZZ``) as :data:`ABROAD`."""
     folded = [minint.fold_header(c) for c in cols[:8]]
     com_i = next((i for i, c in enumerate(folded) if c in ("code commune", "code de la commune")), None)
     dep_i = next((i for i, c in enumerate(folded) if c in ("code departement", "code du departement")), None)
+    if com_i is None:
+        raise BuildError("colonne « Code commune » (ou « Code de la commune ») introuvable parmi les premières "
+                         f"colonnes ({', '.join(cols[:8])}) : ce n'est pas un fichier de résultats par bureau.",
+                         source=source)
 
-    def commune(line: str, sep: str) -> str | None:
+    def commune(line: str) -> str:
         fields = line.split(sep, 8)
-        if com_i is None or len(fields) <= com_i:
-            return None
+        if len(fields) <= com_i:
+            return ""
         com = fields[com_i].strip().strip('"')
         if len(com) < 5 and dep_i is not None:
-            com = fields[dep_i].strip().strip('"').zfill(2) + com.zfill(3)
+            return minint.insee_commune(fields[dep_i].strip().strip('"'), com) or ABROAD
         return com
     return commune
 
 
-def read_wide_cropped(path: Path, election: str, communes: set[str], *, chunk_rows: int = 50_000) -> pd.DataFrame:
-    """Rows of ``communes`` of a wide file, kept line by line, then :func:`lib.minint.parse_wide`."""
-    cols, sep, encoding = sniff_results(path)
-    commune = _commune_of_line(cols)
-    pieces = []
-    with open(path, encoding=encoding, errors="replace") as fh:
-        header = fh.readline()
-        block = [header]
+def _kept_lines(path: Path, encoding: str, cols: list[str], sep: str, crop: Crop) -> list[str]:
+    """Header + the lines of the territory's communes; lines of Français de l'étranger counted."""
+    commune = _commune_of_line(cols, sep, source=str(path))
+    wanted = plm_codes(crop.communes)
+    kept, abroad = [], 0
+    with io.TextIOWrapper(open_binary(path), encoding=encoding, errors="replace") as fh:
+        kept.append(fh.readline())
         for line in fh:
-            code = commune(line, sep)
-            if code is None or code in communes:
-                block.append(line)
-            if len(block) > chunk_rows:
-                pieces.append(minint.read_table("".join(block).encode("utf-8"), name=str(path)))
-                block = [header]
-        if len(block) > 1:
-            pieces.append(minint.read_table("".join(block).encode("utf-8"), name=str(path)))
-    if not pieces:
+            code = commune(line)
+            if code == ABROAD:
+                abroad += 1
+            elif code in wanted:
+                kept.append(line)
+    if abroad:
+        crop.notes.append(f"{Path(path).name} : {abroad} ligne(s) des Français de l'étranger (code ZZ) laissées "
+                          "de côté : aucun bureau sur la carte")
+    return kept
+
+
+def read_wide(path: Path, crop: Crop) -> pd.DataFrame:
+    """Rows of the territory of a wide file (one row per bureau), kept line by line, then parsed.
+
+    The text is decoded with the encoding of the whole file; only the kept lines are parsed, so
+    a national file is never held in memory.
+    """
+    encoding = detect_encoding(path)
+    cols, sep = read_header(path, encoding)
+    kept = _kept_lines(path, encoding, cols, sep, crop)
+    if len(kept) < 2:
         return pd.DataFrame(columns=RESULTS_COLUMNS)
-    return minint.parse_wide(pd.concat(pieces, ignore_index=True), election=election, name=str(path))
+    table = minint.read_table("".join(kept).encode("utf-8"), name=str(path))
+    if minint.find_column(list(table.columns), "Voix") is not None:  # a long export with a wide file's name
+        return minint.parse_long(table, election=crop.election, name=str(path))
+    return minint.parse_wide(table, election=crop.election, name=str(path))
 
 
-def read_long_cropped(path: Path, election: str, communes: set[str], *, chunk_rows: int = 50_000) -> pd.DataFrame:
-    """Rows of ``communes`` of a long file (one row per bureau × candidate), by pandas chunks."""
-    cols, sep, encoding = sniff_results(path)
-    frames = []
-    for chunk in pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, encoding=encoding,
-                             chunksize=chunk_rows):
-        chunk.columns = [c.strip() for c in chunk.columns]
-        keep = minint.bureau_ids(chunk, name=str(path)).str[:5].isin(communes)
-        if keep.any():
-            frames.append(chunk[keep.to_numpy()])
-    if not frames:
-        return pd.DataFrame(columns=RESULTS_COLUMNS)
-    table = pd.concat(frames, ignore_index=True)
-    if is_numbered_wide(cols):
-        return minint.parse_wide(table, election=election, name=str(path))
-    return minint.parse_long(table, election=election, name=str(path))
+RESULT_LAYOUTS = ("minint_wide", "minint_wide_unnamed", "minint_wide_tab")
 
 
-def read_results_cropped(path: Path, election: str, communes: set[str], *, chunk_rows: int = 50_000) -> pd.DataFrame:
-    """Rows of ``communes`` only, read in pieces: a national file is never held twice in memory."""
-    cols, _, _ = sniff_results(path)
-    reader = read_wide_cropped if any(re.search(r"\s1$", c) for c in cols) else read_long_cropped
-    return reader(path, election, communes, chunk_rows=chunk_rows)
+# ---------------------------------------------------------------------------------------------
+# Filosofi squares from INSEE's archive (zip → 7z → GeoPackage)
+# ---------------------------------------------------------------------------------------------
+
+def _extract_gpkg(path: Path, tmp: Path) -> Path:
+    """The GeoPackage inside INSEE's zip (itself holding a .7z), or inside a bare .7z."""
+    import py7zr  # only this source needs it
+
+    kind = magic(path)
+    if kind.startswith(ZIP_MAGIC):
+        with zipfile.ZipFile(path) as zf:
+            inner = next((n for n in zf.namelist() if n.lower().endswith((".7z", ".gpkg", ".geojson"))), None)
+            if inner is None:
+                raise BuildError("archive sans fichier .7z ni .gpkg : ce n'est pas l'archive Filosofi de l'INSEE.",
+                                 source=str(path))
+            path = Path(zf.extract(inner, tmp))
+        kind = magic(path)
+    if kind.startswith(SEVEN_ZIP_MAGIC):
+        with py7zr.SevenZipFile(path) as archive:
+            names = [n for n in archive.getnames() if n.lower().endswith(".gpkg")]
+            if not names:
+                raise BuildError("archive .7z sans GeoPackage (.gpkg).", source=str(path))
+            archive.extract(path=tmp, targets=names[:1])
+        path = tmp / names[0]
+    return path
+
+
+def read_filosofi_squares(path: Path, crop: Crop) -> gpd.GeoDataFrame:
+    """The 200 m squares around the territory, from a GeoJSON, a GeoPackage or INSEE's archive."""
+    box = gpd.GeoSeries([shapely.box(*crop.bounds)], crs=geo.WGS84) if crop.bounds else None
+    with tempfile.TemporaryDirectory(prefix="terrain_filosofi_") as tmp:
+        try:
+            inner = _extract_gpkg(Path(path), Path(tmp))
+        except (zipfile.BadZipFile, OSError, ValueError) as err:
+            raise BuildError(f"archive Filosofi illisible ({type(err).__name__}).", source=str(path)) from err
+        squares = read_vector(inner, bbox=box) if box is not None else read_vector(inner)
+    squares = squares.to_crs(geo.WGS84)
+    if crop.bounds:
+        minx, miny, maxx, maxy = crop.bounds
+        squares = squares.cx[minx:maxx, miny:maxy]
+    return squares
+
+
+# ---------------------------------------------------------------------------------------------
+# Etalab contours
+# ---------------------------------------------------------------------------------------------
+
+CONTOUR_COLUMNS = ("codeBureauVote", "codeCommune", "nomCommune")
+
+
+def read_contours(path: Path, crop: Crop) -> gpd.GeoDataFrame:
+    """The territory's features of the Etalab contours (attribute filter applied while reading)."""
+    try:
+        with open_binary(path) as fh:
+            gdf = gpd.read_file(fh, where=crop.where) if magic(path).startswith(GZIP_MAGIC) else \
+                gpd.read_file(path, where=crop.where)
+    except Exception as err:  # pyogrio raises several types for malformed files
+        raise BuildError(f"contours illisibles ou d'une autre mise en forme ({type(err).__name__} : {err}). "
+                         "Attendu : contours Etalab avec codeBureauVote, codeCommune, codeDepartement.",
+                         source=str(path)) from err
+    missing = [c for c in CONTOUR_COLUMNS if c not in gdf.columns]
+    if missing and not gdf.empty:
+        raise BuildError(f"colonnes manquantes : {', '.join(missing)}.", source=str(path))
+    return gdf.to_crs(geo.WGS84) if not gdf.empty else gdf
+
+
+# ---------------------------------------------------------------------------------------------
+# Recognising a file by its content (published names are shared, or lost in a download)
+# ---------------------------------------------------------------------------------------------
+
+def _head_text(path: Path, size: int = 65_536) -> str:
+    with open_binary(path) as fh:
+        return fh.read(size).decode("latin-1")
+
+
+def _results_source(cols: list[str], lines: list[str], sep: str) -> str | None:
+    """Which election a results header belongs to (see docs/national_build.md, « Recognition »)."""
+    folded = {minint.fold_header(c) for c in cols}
+    voix = sum(1 for c in folded if re.fullmatch(r"voix \d+", c))
+    if "code localisation" in folded:
+        return "euro2024"
+    if any(c.startswith("sieges au cm") for c in folded):
+        return "mun2026t1"
+    if "code b vote" in folded:
+        return "mun2020t1"
+    if "code bv" in folded and voix:
+        return "leg2024t1" if voix > 4 else "leg2024t2"
+    if "code du b vote" in folded:
+        election = "leg2022" if "nuance" in folded else "pres2022"
+        return election + ("t2" if _max_candidates(cols, lines, sep) <= 4 else "t1")
+    return None
+
+
+def _max_candidates(cols: list[str], lines: list[str], sep: str) -> int:
+    """Most candidates in one bureau among the sample lines (wide rows, or long rows per bureau)."""
+    start = next((i for i, c in enumerate(cols) if minint.fold_header(c) in ("n panneau", "n pan")), len(cols))
+    block = max(1, len(cols) - start)
+    widths = [-(-(len(line.split(sep)) - start) // block) for line in lines if line.strip()]
+    per_bureau: dict[str, int] = {}
+    for line in lines:
+        key = sep.join(line.split(sep)[:start])
+        per_bureau[key] = per_bureau.get(key, 0) + 1
+    return max([*widths, *per_bureau.values(), 1])
+
+
+TABLE_SIGNATURES = {"id_ref_zdc": "idfm_gares", "code_uic": "sncf_gares", "id_fantoir": "ban",
+                    "idcar_200m": "filosofi_200m"}
+
+
+def recognise(path: Path) -> str | None:
+    """The source id of a file from its content, or None when it is none of ours."""
+    kind = magic(path)
+    if kind.startswith((ZIP_MAGIC, SEVEN_ZIP_MAGIC)) or Path(path).suffix.lower() == ".gpkg":
+        return "filosofi_200m"
+    try:
+        head = _head_text(path)
+    except (OSError, EOFError):
+        return None
+    if head.lstrip().startswith("{"):
+        return "contours" if "codeBureauVote" in head else ("filosofi_200m" if "idcar_200m" in head else None)
+    lines = head.splitlines()
+    if not lines:
+        return None
+    for key, sid in TABLE_SIGNATURES.items():
+        if key in lines[0]:
+            return sid
+    sep = max(minint.SEPARATORS, key=lines[0].count)
+    cols = [c.strip().strip('"') for c in lines[0].split(sep)]
+    return _results_source(cols, lines[1:-1], sep)
+
+
+# ---------------------------------------------------------------------------------------------
+# The registry: layout (config.toml [sources].layout) → reader
+# ---------------------------------------------------------------------------------------------
+
+Reader = Callable[[Path, Crop], Any]
+LAYOUTS: dict[str, Reader] = {
+    "etalab_contours": read_contours,
+    "minint_wide": read_wide,  # 2024–2026: numbered blocks (« Voix 1 »…)
+    "minint_wide_unnamed": read_wide,  # 2017–2022 .txt: later blocks unnamed; Latin-1
+    "minint_wide_tab": read_wide,  # municipales 2020: tabulations, « Code B.Vote », « N.Pan. » blocks
+    "ban_csv": lambda path, crop: read_ban(path, crop.communes),
+    "idfm_csv": lambda path, crop: read_idfm_stations(path),
+    "sncf_csv": lambda path, crop: read_sncf_stations(path),
+    "filosofi_grid": read_filosofi_squares,
+}
+
+
+def reader_for(layout: str, *, source: str) -> Reader:
+    """The reader of a layout, or a French error naming the unknown layout."""
+    if layout not in LAYOUTS:
+        raise BuildError(f"mise en forme « {layout} » inconnue ; connues : {', '.join(sorted(LAYOUTS))}. "
+                         "Corrigez config.toml.", source=source)
+    return LAYOUTS[layout]

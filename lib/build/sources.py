@@ -409,8 +409,13 @@ def read_contours(path: Path, crop: Crop) -> gpd.GeoDataFrame:
 # ---------------------------------------------------------------------------------------------
 
 def _head_text(path: Path, size: int = 65_536) -> str:
+    """The first bytes as text: UTF-8 (a character cut at the end is fine), else Latin-1."""
     with open_binary(path) as fh:
-        return fh.read(size).decode("latin-1")
+        head = fh.read(size)
+    try:
+        return codecs.getincrementaldecoder("utf-8-sig")().decode(head)
+    except UnicodeDecodeError:
+        return head.decode("latin-1")
 
 
 def _results_source(cols: list[str], lines: list[str], sep: str) -> str | None:

@@ -97,7 +97,7 @@ def read_table(data: bytes | str | Path, *, name: str) -> pd.DataFrame:
         raise TerrainError("aucune ligne de données sous l'en-tête.", source=name)
     start = _block_start(header)
     if start is not None and not _numbered(header) and not _one_row_per_candidate(header, body, start):
-        return _number_blocks(header, body, start, name=name)
+        return _number_blocks(header, body, start)
     return _frame(header, body, name=name)
 
 
@@ -142,23 +142,19 @@ BLOCK_RENAMES = {"n panneau": "Numéro de panneau", "n pan": "Numéro de panneau
                  "prenom": "Prénom candidat", "sexe": "Sexe candidat", "nuance": "Nuance candidat"}
 
 
-def _number_blocks(header: list[str], body: list[list[str]], start: int, *, name: str) -> pd.DataFrame:
+def _number_blocks(header: list[str], body: list[list[str]], start: int) -> pd.DataFrame:
     """Official 2017–2022 files (and municipales 2020) name only the first candidate block, or repeat
     its names; later blocks are extra fields. Number every block (« Voix 1 », « Voix 2 »…) so
     :func:`parse_wide` reads them like the 2024 layout. Trailing empty cells (stray tabulations)
-    are dropped; a row whose extra fields do not make whole blocks is named."""
+    are dropped and the last block padded."""
     first = fold_header(header[start])
     period = next((j - start for j in range(start + 1, len(header)) if fold_header(header[j]) == first),
                   len(header) - start)
     block = header[start:start + period]
     rows = []
-    for i, row in enumerate(body):
+    for row in body:
         while len(row) > start + period and not row[-1].strip():
-            row = row[:-1]
-        extra = len(row) - start
-        if extra % period and len(row) > len(header):
-            raise TerrainError(f"ligne {i + 2} : {len(row)} champs, pas un nombre entier de blocs de "
-                               f"{period} colonnes (tabulation ou « ; » en trop ?).", source=name)
+            row = row[:-1]  # stray trailing separators; the last block is padded back below
         rows.append(row)
     blocks = max(1, max(-(-(len(r) - start) // period) for r in rows))
     names = header[:start] + [f"{BLOCK_RENAMES.get(fold_header(b), b)} {k}" for k in range(1, blocks + 1)

@@ -248,3 +248,22 @@ def test_plain_csv_saved_as_csv_gz_is_read(tmp_path, folder, reader, count):
         shutil.copyfileobj(src, dst)
     assert plain.read_bytes()[:2] != b"\x1f\x8b"
     assert len(reader(plain)) > count
+
+
+# --------------------------------------------------------------------------- registry
+
+def test_every_configured_layout_is_a_reader_and_documented():
+    from lib.config import load_sources
+
+    doc = (PROJECT / "docs" / "national_build.md").read_text(encoding="utf-8")
+    layouts = {src["layout"] for src in load_sources().values()}
+    assert layouts <= set(sources.LAYOUTS)
+    assert all(f"`{name}`" in doc for name in sources.LAYOUTS)
+
+
+def test_data_gouv_urls_are_resource_urls():
+    from lib.config import load_sources
+
+    for src in load_sources().values():
+        if "data.gouv.fr" in src["url"]:
+            assert src["url"] == f"https://www.data.gouv.fr/fr/datasets/r/{src['resource_id']}"

@@ -265,5 +265,5 @@ def test_data_gouv_urls_are_resource_urls():
     from lib.config import load_sources
 
     for src in load_sources().values():
-        if "data.gouv.fr" in src["url"]:
+        if src["url"].startswith("https://www.data.gouv.fr/"):
             assert src["url"] == f"https://www.data.gouv.fr/fr/datasets/r/{src['resource_id']}"

@@ -53,9 +53,13 @@ def decode(raw: bytes) -> str:
 
 
 def sniff_separator(header_line: str, *, name: str) -> str:
-    """The separator most present in the header line (« ; », « , » or a tabulation)."""
+    """« ; » or a tabulation when the header has several (official files), else the most present.
+
+    Why not simply the most present: a column name may hold commas (« tableur, numéro 1 »).
+    """
     counts = {sep: header_line.count(sep) for sep in SEPARATORS}
-    sep = max(counts, key=counts.get)
+    preferred = next((sep for sep in (";", "\t") if counts[sep] >= 4), None)
+    sep = preferred or max(counts, key=counts.get)
     if counts[sep] == 0:
         raise TerrainError("une seule colonne lue : le séparateur n'est ni « ; » ni « , » ni une "
                            "tabulation. Enregistrez le fichier en CSV avec « ; ».", source=name)
@@ -74,7 +78,7 @@ def _check_binary(raw: bytes, *, name: str) -> None:
 def _rows(text: str, sep: str, *, name: str) -> list[list[str]]:
     """CSV rows in one linear pass (the csv module), with a French message on a broken field."""
     try:
-        return list(csv.reader(io.StringIO(text), delimiter=sep))
+        return list(csv.reader(io.StringIO(text), delimiter=sep, strict=True))
     except csv.Error as err:
         raise TerrainError(f"lignes mal formées ({err}) : un champ démesuré ou des guillemets non refermés. "
                            "Vérifiez que le fichier n'est pas tronqué.", source=name) from err
@@ -91,6 +95,10 @@ def read_table(data: bytes | str | Path, *, name: str) -> pd.DataFrame:
     header = [h.strip() for h in rows[0]]
     if len(header) > MAX_COLUMNS:
         raise TerrainError(f"{len(header)} colonnes dans l'en-tête (limite {MAX_COLUMNS}) : ce n'est pas un "
+                           "fichier de résultats par bureau.", source=name)
+    wide = next((i for i, r in enumerate(rows) if len(r) > MAX_COLUMNS), None)
+    if wide is not None:
+        raise TerrainError(f"ligne {wide + 1} : {len(rows[wide])} champs (limite {MAX_COLUMNS}) : ce n'est pas un "
                            "fichier de résultats par bureau.", source=name)
     body = [r for r in rows[1:] if any(c.strip() for c in r)]
     if not body:
@@ -171,6 +179,24 @@ def to_number(series: pd.Series) -> pd.Series:
     return pd.to_numeric(text.replace("", pd.NA), errors="coerce").astype(float)
 
 
+THOUSANDS = r"\d{1,3}(?:[.,]\d{3})+"
+
+
+def to_count(series: pd.Series, *, column: str, name: str) -> pd.Series:
+    """A count column (inscrits, voix…) to floats; « 1.234 » / « 1,234 » named as thousands separators.
+
+    Why: read as decimals they become 1.234 voters, and the file then fails later with a
+    misleading « plus de votants que d'inscrits ».
+    """
+    text = series.astype("string").str.strip()
+    odd = text.str.fullmatch(THOUSANDS).fillna(False)
+    if odd.any():
+        raise TerrainError(f"colonne « {column} » : « {text[odd].iloc[0]} » est écrit avec un séparateur de "
+                           "milliers (« 1.234 » ou « 1,234 » pour 1 234). Enregistrez les nombres sans "
+                           "séparateur de milliers et réessayez.", source=name)
+    return to_number(series)
+
+
 def find_column(columns: list[str], *candidates: str) -> str | None:
     """The first column of ``columns`` matching one of ``candidates`` (accents, case, punctuation ignored)."""
     folded = {fold_header(c): c for c in columns}
@@ -222,8 +248,16 @@ def bureau_ids(frame: pd.DataFrame, *, name: str) -> pd.Series:
             raise TerrainError("code commune sur 3 caractères sans colonne « Code département ».", source=name)
         full = [insee_commune(d, c) for d, c in zip(frame[dep].astype(str), commune.fillna(""), strict=True)]
         commune = commune.where(~short, pd.Series(full, index=frame.index, dtype="string"))
-    bureau = frame[bv].astype("string").str.strip().str.zfill(4)
-    return commune + "_" + bureau
+    return commune + "_" + bureau_code(frame[bv])
+
+
+def bureau_code(codes: pd.Series) -> pd.Series:
+    """Bureau codes to the official 4 characters: ``1`` → ``0001``, ``69A`` → ``069A``, and a city's
+    5-character ``0069A`` → ``069A`` (leading zeros only; anything else is left for the format check)."""
+    code = codes.astype("string").str.strip().str.upper()
+    long_zero = code.str.len().gt(4) & code.str.match(r"^0+[0-9A-Z]{1,4}$").fillna(False)
+    code = code.where(~long_zero, code.str.lstrip("0").str.zfill(4))
+    return code.str.zfill(4)
 
 
 _TOTALS = {
@@ -243,7 +277,8 @@ def _totals(frame: pd.DataFrame, *, name: str) -> pd.DataFrame:
         if col is None and key in ("registered", "voters", "expressed"):
             raise TerrainError(f"colonne « {names[0]} » introuvable ; colonnes lues : "
                                f"{', '.join(cols[:10])}…", source=name)
-        out[key] = to_number(frame[col]) if col is not None else pd.Series(np.nan, index=frame.index)
+        out[key] = to_count(frame[col], column=col, name=name) if col is not None else \
+            pd.Series(np.nan, index=frame.index)
     return pd.DataFrame(out, index=frame.index)
 
 
@@ -287,7 +322,7 @@ def parse_wide(frame: pd.DataFrame, *, election: str, name: str) -> pd.DataFrame
         part = pd.DataFrame({"bureau_id": ids, "candidate": candidate.str.strip(),
                              "nuance": (frame[cols["nuance"]].astype("string").str.strip()
                                         if "nuance" in cols else pd.NA),
-                             "votes": to_number(frame[cols["votes"]])})
+                             "votes": to_count(frame[cols["votes"]], column=cols["votes"], name=name)})
         parts.append(pd.concat([part, totals], axis=1))
     long = pd.concat(parts, ignore_index=True)
     long = long[long["candidate"].fillna("").str.len() > 0]
@@ -333,7 +368,7 @@ def parse_long(frame: pd.DataFrame, *, election: str, name: str) -> pd.DataFrame
     totals = _totals(frame, name=name) if "exprimes" in cols_lower else _simple_totals(frame, name=name)
     long = pd.concat([pd.DataFrame({"bureau_id": ids, "candidate": candidate,
                                     "nuance": frame[nuance].astype("string").str.strip() if nuance else pd.NA,
-                                    "votes": to_number(frame[votes_col])}), totals], axis=1)
+                                    "votes": to_count(frame[votes_col], column=votes_col, name=name)}), totals], axis=1)
     if totals["expressed"].isna().all():
         long["expressed"] = long.groupby("bureau_id")["votes"].transform("sum")
     return _finish(long, election=election, name=name)
@@ -346,7 +381,8 @@ def _simple_totals(frame: pd.DataFrame, *, name: str) -> pd.DataFrame:
     if reg is None or vot is None:
         raise TerrainError("colonnes « inscrits » et « votants » requises dans un fichier simple "
                            "(bureau ; candidat ; voix ; inscrits ; votants).", source=name)
-    out = pd.DataFrame({"registered": to_number(frame[reg]), "voters": to_number(frame[vot]),
+    out = pd.DataFrame({"registered": to_count(frame[reg], column=reg, name=name),
+                        "voters": to_count(frame[vot], column=vot, name=name),
                         "expressed": np.nan, "blank": np.nan, "null": np.nan}, index=frame.index)
     for key, names in (("expressed", ("Exprimés", "expressed")), ("blank", ("Blancs",)), ("null", ("Nuls",))):
         col = find_column(cols, *names)
@@ -363,14 +399,11 @@ def _finish(long: pd.DataFrame, *, election: str, name: str) -> pd.DataFrame:
         raise TerrainError("aucune ligne de résultat exploitable.", source=name)
     bad_ids = ~long["bureau_id"].astype("string").str.fullmatch(r"(\d{5}|2[AB]\d{3})_[0-9A-Z]{4}").fillna(False)
     if bad_ids.any():
-        raise TerrainError(f"code de bureau hors format (ex. {long.loc[bad_ids, 'bureau_id'].iloc[0]!r}, "
-                           "attendu « 92002_0001 »).", source=name)
-    for col in ("votes", "registered", "voters", "expressed"):
-        if long[col].isna().any():
-            raise TerrainError(f"valeur non numérique ou vide dans « {col} » (bureau "
-                               f"{long.loc[long[col].isna(), 'bureau_id'].iloc[0]}).", source=name)
-        if (long[col] < 0).any():
-            raise TerrainError(f"valeur négative dans « {col} ».", source=name)
+        raise TerrainError(f"{int(bad_ids.sum())} ligne(s) au code de bureau hors format, par exemple "
+                           f"« {long.loc[bad_ids, 'bureau_id'].iloc[0]} ». Attendu : code commune INSEE (5 caractères) "
+                           "et code de bureau sur 4 caractères, chiffres ou lettres (« 92002_0001 », « 92002_069A » ; "
+                           "« 69A » et « 0069A » sont ramenés à « 069A »).", source=name)
+    _check_values(long, name=name)
     if long.duplicated(["bureau_id", "candidate"]).any():
         dup = long.loc[long.duplicated(["bureau_id", "candidate"]), ["bureau_id", "candidate"]].iloc[0]
         raise TerrainError(f"ligne en double : bureau {dup['bureau_id']}, {dup['candidate']}.", source=name)
@@ -388,6 +421,30 @@ def _finish(long: pd.DataFrame, *, election: str, name: str) -> pd.DataFrame:
     out = long[RESULTS_COLUMNS].reset_index(drop=True)
     out.attrs["left_out"] = int(abroad.sum())  # rows of Français de l'étranger (ZZ): no bureau map
     return out
+
+
+REGISTERED_CAP = 50_000  # the largest French bureaux have a few thousand registered voters
+
+
+def _check_values(long: pd.DataFrame, *, name: str) -> None:
+    """Counts must be numbers, finite, non-negative and plausible against the file's own bureaux."""
+    for col in ("votes", "registered", "voters", "expressed"):
+        if long[col].isna().any():
+            raise TerrainError(f"valeur non numérique ou vide dans « {col} » (bureau "
+                               f"{long.loc[long[col].isna(), 'bureau_id'].iloc[0]}).", source=name)
+        infinite = ~np.isfinite(long[col])
+        if infinite.any():
+            raise TerrainError(f"valeur infinie (« inf ») dans « {col} » (bureau "
+                               f"{long.loc[infinite, 'bureau_id'].iloc[0]}) : corrigez la cellule.", source=name)
+        if (long[col] < 0).any():
+            raise TerrainError(f"valeur négative dans « {col} ».", source=name)
+    registered = long.drop_duplicates("bureau_id").set_index("bureau_id")["registered"]
+    limit = min(REGISTERED_CAP, max(10_000, 20 * float(registered.median())))
+    if (registered > limit).any():
+        bid = registered[registered > limit].index[0]
+        raise TerrainError(f"bureau {bid} : {registered[bid]:,.0f} inscrits, invraisemblable (médiane du fichier : "
+                           f"{registered.median():,.0f} ; limite {limit:,.0f}). Vérifiez la colonne des inscrits."
+                           .replace(",", "\u202f"), source=name)
 
 
 def _clean_text(value: object) -> str:

@@ -79,6 +79,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Échec : {err}", file=sys.stderr)
             print("Les jeux de données existants n'ont pas été modifiés.", file=sys.stderr)
             return 1
+        except Exception as err:  # a user sees a sentence, never a traceback
+            where = args.source_dir or args.cache
+            print(f"Échec inattendu ({type(err).__name__}) en lisant les fichiers de {where} : vérifiez qu'ils "
+                  "sont les fichiers officiels complets. Les jeux de données existants n'ont pas été modifiés. "
+                  "Signalez ce cas avec la commande lancée.", file=sys.stderr)
+            return 1
         _report(selector.territory_id, meta)
         return 0
 

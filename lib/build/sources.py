@@ -26,7 +26,7 @@ import shapely
 from lib import geo, minint
 from lib.build.common import Indicator, Source, merge_stations, raw_path, require_columns
 from lib.contract import RESULTS_COLUMNS
-from lib.errors import BuildError
+from lib.errors import BuildError, TerrainError
 
 # ---------------------------------------------------------------------------------------------
 # Opening files
@@ -43,12 +43,60 @@ def magic(path: Path) -> bytes:
         return fh.read(6)
 
 
+MAX_RATIO = 100  # real gzip/zip/7z sources expand 5–15×; a bomb expands 1,000×
+MIN_CAP = 64 << 20  # small files may expand more, up to this many bytes
+
+
+def expansion_cap(compressed: int) -> int:
+    """Most bytes a compressed source of ``compressed`` bytes may expand to."""
+    return max(MIN_CAP, MAX_RATIO * compressed)
+
+
+def bomb_error(path: Path, compressed: int) -> BuildError:
+    return BuildError(f"archive qui se décompresse au-delà de {expansion_cap(compressed) >> 20} Mo (plus de "
+                      f"{MAX_RATIO} fois sa taille) : fichier piégé ou corrompu, lecture arrêtée. Re-téléchargez-le "
+                      "depuis la page officielle.", source=str(path))
+
+
+class CappedReader(io.BufferedIOBase):
+    """A decompressing stream that stops, with a French error, past :func:`expansion_cap`."""
+
+    def __init__(self, inner: BinaryIO, path: Path) -> None:
+        self.inner, self.path, self.total = inner, path, 0
+        self.compressed = Path(path).stat().st_size
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = self.inner.read(-1 if size is None else size)
+        self.total += len(data)
+        if self.total > expansion_cap(self.compressed):
+            raise bomb_error(self.path, self.compressed)
+        return data
+
+    def read1(self, size: int = -1) -> bytes:
+        return self.read(size if size and size > 0 else 1 << 16)
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
 def open_binary(path: Path) -> BinaryIO:
     """A file opened for reading, decompressed when it is gzip (sniffed, not guessed from « .gz »).
 
-    Why: the SNCF and IDFM exports are plain CSV that browsers save as ``.csv.gz``.
+    Why: the SNCF and IDFM exports are plain CSV that browsers save as ``.csv.gz``; and a gzip
+    bomb posing as a stations file must stop early, not fill the memory.
     """
-    return gzip.open(path, "rb") if magic(path).startswith(GZIP_MAGIC) else open(path, "rb")
+    if magic(path).startswith(GZIP_MAGIC):
+        return CappedReader(gzip.open(path, "rb"), path)
+    return open(path, "rb")
 
 
 def detect_encoding(path: Path, *, chunk: int = 1 << 20) -> str:
@@ -75,6 +123,8 @@ def read_text_table(path: Path, *, sep: str = ";", dtype: Any = str, **kwargs: A
     try:
         with open_binary(path) as fh:
             return pd.read_csv(fh, sep=sep, dtype=dtype, **kwargs)
+    except BuildError:
+        raise
     except (EOFError, OSError, gzip.BadGzipFile) as err:
         raise BuildError(f"fichier tronqué ou corrompu ({err}).", source=str(path)) from err
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
@@ -85,9 +135,11 @@ def read_vector(path: Path, **kwargs: Any) -> gpd.GeoDataFrame:
     """Read a GeoJSON/GeoPackage (possibly gzipped) with a French error when it cannot be read."""
     try:
         if magic(path).startswith(GZIP_MAGIC):
-            with gzip.open(path, "rb") as fh:
+            with open_binary(path) as fh:
                 return gpd.read_file(io.BytesIO(fh.read()), **kwargs)
         return gpd.read_file(path, **kwargs)
+    except BuildError:
+        raise
     except Exception as err:  # pyogrio raises several types for broken files
         raise BuildError(f"géométries illisibles ({type(err).__name__}: {err}).",
                          source=str(path)) from err
@@ -112,6 +164,8 @@ def read_idfm_stations(path: Path) -> pd.DataFrame:
     grouped = raw.groupby("id_ref_zdc").agg(
         name=("nom_zdc", "first"), x=("x", "mean"), y=("y", "mean"),
         modes=("mode", lambda m: ", ".join(sorted(set(m.str.replace("TRAMWAY", "TRAM"))))))
+    if grouped.empty:
+        raise BuildError("aucune gare lue dans ce fichier.", source=str(path))
     pts = gpd.GeoSeries(gpd.points_from_xy(grouped["x"], grouped["y"]), crs=geo.LAMBERT93)
     pts = pts.to_crs(geo.WGS84)
     return pd.DataFrame({
@@ -126,6 +180,8 @@ def read_sncf_stations(path: Path) -> pd.DataFrame:
     raw = read_text_table(path, encoding="utf-8-sig")
     require_columns(raw, ["code_uic", "libelle", "voyageurs", "x_wgs84", "y_wgs84"], source=str(path))
     raw = raw[raw["voyageurs"] == "O"].drop_duplicates("code_uic")
+    if raw.empty:
+        raise BuildError("aucune gare de voyageurs lue dans ce fichier.", source=str(path))
     return pd.DataFrame({
         "station_id": "SNCF:" + raw["code_uic"].astype(str), "name": raw["libelle"],
         "modes": "TRAIN", "source": "SNCF",
@@ -285,7 +341,7 @@ def _commune_of_line(cols: list[str], sep: str, *, source: str) -> Callable[[str
     dep_i = next((i for i, c in enumerate(folded) if c in ("code departement", "code du departement")), None)
     if com_i is None:
         raise BuildError("colonne « Code commune » (ou « Code de la commune ») introuvable parmi les premières "
-                         f"colonnes ({', '.join(cols[:8])}) : ce n'est pas un fichier de résultats par bureau.",
+                         f"colonnes ({', '.join(c[:40] for c in cols[:8])}) : ce n'est pas un fichier de résultats par bureau.",
                          source=source)
 
     def commune(line: str) -> str:
@@ -349,6 +405,8 @@ def _extract_gpkg(path: Path, tmp: Path) -> Path:
     kind = magic(path)
     if kind.startswith(ZIP_MAGIC):
         with zipfile.ZipFile(path) as zf:
+            if sum(i.file_size for i in zf.infolist()) > expansion_cap(path.stat().st_size):
+                raise bomb_error(path, path.stat().st_size)
             inner = next((n for n in zf.namelist() if n.lower().endswith((".7z", ".gpkg", ".geojson"))), None)
             if inner is None:
                 raise BuildError("archive sans fichier .7z ni .gpkg : ce n'est pas l'archive Filosofi de l'INSEE.",
@@ -357,6 +415,8 @@ def _extract_gpkg(path: Path, tmp: Path) -> Path:
         kind = magic(path)
     if kind.startswith(SEVEN_ZIP_MAGIC):
         with py7zr.SevenZipFile(path) as archive:
+            if sum(f.uncompressed or 0 for f in archive.list()) > expansion_cap(path.stat().st_size):
+                raise bomb_error(path, path.stat().st_size)
             names = [n for n in archive.getnames() if n.lower().endswith(".gpkg")]
             if not names:
                 raise BuildError("archive .7z sans GeoPackage (.gpkg).", source=str(path))
@@ -401,7 +461,29 @@ def read_contours(path: Path, crop: Crop) -> gpd.GeoDataFrame:
     missing = [c for c in CONTOUR_COLUMNS if c not in gdf.columns]
     if missing and not gdf.empty:
         raise BuildError(f"colonnes manquantes : {', '.join(missing)}.", source=str(path))
-    return gdf.to_crs(geo.WGS84) if not gdf.empty else gdf
+    if gdf.empty:
+        return gdf
+    check_geometries(gdf, path, id_column="codeBureauVote")
+    return gdf.to_crs(geo.WGS84)
+
+
+def check_geometries(gdf: gpd.GeoDataFrame, path: Path, *, id_column: str) -> None:
+    """Empty shapes and coordinates that are not what the file's CRS says stop the build in French.
+
+    Why: a Lambert-93 file without a CRS is taken for degrees (GeoJSON's default) and fails deep in
+    GEOS (« Shell empty »); an empty shape fails later at « 'x' must be finite ».
+    """
+    empty = gdf.geometry.isna() | gdf.geometry.is_empty
+    if empty.any():
+        raise BuildError(f"{int(empty.sum())} bureau(x) sans géométrie, par exemple « {gdf.loc[empty, id_column].iloc[0]} » : "
+                         "complétez ou retirez ces bureaux du fichier des contours.", source=str(path))
+    minx, miny, maxx, maxy = gdf.total_bounds
+    if (gdf.crs is None or gdf.crs.is_geographic) and not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        raise BuildError(f"coordonnées hors degrés (ex. {minx:.0f}, {miny:.0f}) alors que le fichier ne déclare pas "
+                         "d'autre système : probablement du Lambert-93 sans CRS. Reprojetez-le en WGS84 "
+                         "(ou déclarez EPSG:2154) puis relancez.", source=str(path))
+    if gdf.crs is None:
+        gdf.set_crs(geo.WGS84, inplace=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -469,7 +551,10 @@ def recognise(path: Path) -> str | None:
     for key, sid in TABLE_SIGNATURES.items():
         if key in lines[0]:
             return sid
-    sep = max(minint.SEPARATORS, key=lines[0].count)
+    try:
+        sep = minint.sniff_separator(lines[0], name=str(path))
+    except TerrainError:
+        return None
     cols = [c.strip().strip('"') for c in lines[0].split(sep)]
     return _results_source(cols, lines[1:-1], sep)
 

@@ -108,6 +108,25 @@ def _fail(problem: str) -> TerrainError:
     return TerrainError(f"{problem}. Corrigez config.toml.", source="config.toml")
 
 
+def _validate(criteria: Mapping[str, Criterion], presets: Mapping[str, Preset], classes: Mapping,
+              palettes: Mapping[int, tuple[str, ...]]) -> None:
+    """Cross-checks the TOML types cannot express (known criteria, weight range, palette sizes)."""
+    for c in criteria.values():
+        if c.kind not in ("indicator", "derived"):
+            raise _fail(f"critère {c.id} : kind doit valoir indicator ou derived")
+        if c.direction not in DIRECTIONS:
+            raise _fail(f"critère {c.id} : direction doit valoir favours ou penalises")
+    for p in presets.values():
+        for cid, w in p.weights.items():
+            if cid not in criteria:
+                raise _fail(f"préréglage {p.id} : critère inconnu {cid}")
+            if not 0 <= float(w) <= 100:
+                raise _fail(f"préréglage {p.id} : le poids de {cid} doit être entre 0 et 100")
+    for k in range(int(classes["min_k"]), int(classes["max_k"]) + 1):
+        if len(palettes.get(k, ())) != k:
+            raise _fail(f"la palette pour {k} classes doit avoir {k} couleurs")
+
+
 def parse_settings(raw: Mapping, *, root: Path = PROJECT_ROOT) -> Settings:
     """Validate the TOML tree and build :class:`Settings` (raises :class:`TerrainError`)."""
     try:
@@ -137,20 +156,7 @@ def parse_settings(raw: Mapping, *, root: Path = PROJECT_ROOT) -> Settings:
     except TypeError as err:
         raise _fail(f"valeur inattendue ({err})") from err
 
-    for c in criteria.values():
-        if c.kind not in ("indicator", "derived"):
-            raise _fail(f"critère {c.id} : kind doit valoir indicator ou derived")
-        if c.direction not in DIRECTIONS:
-            raise _fail(f"critère {c.id} : direction doit valoir favours ou penalises")
-    for p in presets.values():
-        for cid, w in p.weights.items():
-            if cid not in criteria:
-                raise _fail(f"préréglage {p.id} : critère inconnu {cid}")
-            if not 0 <= float(w) <= 100:
-                raise _fail(f"préréglage {p.id} : le poids de {cid} doit être entre 0 et 100")
-    for k in range(int(classes["min_k"]), int(classes["max_k"]) + 1):
-        if len(palettes.get(k, ())) != k:
-            raise _fail(f"la palette pour {k} classes doit avoir {k} couleurs")
+    _validate(criteria, presets, classes, palettes)
     if app["default_territory"] not in territories:
         raise _fail(f"territoire par défaut inconnu : {app['default_territory']}")
 

@@ -150,3 +150,23 @@ def test_an_empty_geometry_names_the_bureau(tmp_path, capsys):
     code, err = build_with_contours(tmp_path, capsys, empty_first)
     first = gpd.read_file(HDS / "bv_contours_etalab_9213.geojson")["codeBureauVote"].iloc[0]
     assert code == 1 and "sans géométrie" in err and first in err and "Traceback" not in err
+
+
+def test_a_7z_that_expands_past_the_cap_is_refused_before_extraction(tmp_path, monkeypatch):
+    import py7zr
+
+    (tmp_path / "carreaux.gpkg").write_bytes(b"\0" * (4 << 20))
+    archive = tmp_path / "Filosofi2019_carreaux_200m_gpkg.7z"
+    with py7zr.SevenZipFile(archive, "w") as z:
+        z.write(tmp_path / "carreaux.gpkg", "carreaux.gpkg")
+    monkeypatch.setattr(sources, "MIN_CAP", 1 << 20)  # a 4 MB expansion stands for a real bomb
+    with pytest.raises(TerrainError, match="se décompresse au-delà"):
+        sources.read_filosofi_squares(archive, Crop(set()))
+
+
+def test_an_empty_ban_file_is_an_error(tmp_path):
+    path = tmp_path / "adresses-92.csv.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        fh.write("id;id_fantoir;numero;rep;nom_voie;code_postal;code_insee;nom_commune;lon;lat\n")
+    with pytest.raises(TerrainError, match="aucune adresse"):
+        sources.read_ban(path, {"92002"})

@@ -230,16 +230,19 @@ def read_ban(path: Path, communes: set[str] | None = None, *, town: str | None =
     ``town`` replaces the BAN commune name in labels (« Paris » rather than « Paris 1er
     Arrondissement »). The bureau is assigned later, by point in polygon.
     """
-    frames = []
+    frames, rows = [], 0
     try:
         with open_binary(path) as fh:
             for chunk in pd.read_csv(fh, sep=";", dtype=str, chunksize=chunk_rows, keep_default_na=False):
+                rows += len(chunk)
                 require_columns(chunk, BAN_COLUMNS, source=str(path))
                 keep = chunk["code_insee"].isin(plm_codes(communes)) if communes is not None else slice(None)
                 frames.append(chunk[keep])
     except (EOFError, OSError, pd.errors.ParserError, UnicodeDecodeError) as err:
         raise BuildError(f"fichier d'adresses tronqué ou mal formé ({err}).", source=str(path)) from err
-    raw = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=BAN_COLUMNS)
+    if not rows:
+        raise BuildError("aucune adresse lue : fichier BAN vide ou tronqué. Re-téléchargez-le.", source=str(path))
+    raw = pd.concat(frames, ignore_index=True)
     number = raw["numero"].str.strip() + raw["rep"].str.strip().str.lower()
     place = town if town is not None else raw["nom_commune"]
     out = pd.DataFrame({"address_id": raw["id"], "number": number, "street": raw["nom_voie"],

@@ -120,11 +120,13 @@ class ScoreResult:
 
     table: pd.DataFrame  # score, rank, n_missing, missing
     contributions: pd.DataFrame  # points per weighted criterion (rows sum to score)
-    weights_used: Mapping[str, float]  # shares of the weights, summing to 1
-    policy: str
 
 
-MISSING_POLICIES = ("renormalise", "exclude")
+MISSING_POLICY_LABELS = {
+    "renormalise": "notés sur les critères disponibles (signalés)",
+    "exclude": "exclus (gris, « données manquantes »)",
+}
+MISSING_POLICIES = tuple(MISSING_POLICY_LABELS)
 
 
 def weighted_scores(filled: np.ndarray, present: np.ndarray, weights: np.ndarray,
@@ -190,8 +192,7 @@ def score(normalised: NormalisedCriteria, weights: Mapping[str, float],
                           "missing": pd.Series(missing_txt, index=normalised.index, dtype=object)},
                          index=normalised.index)
     contributions = pd.DataFrame(points, index=normalised.index, columns=ids)
-    total = w.sum()
-    return ScoreResult(table, contributions, {c: active[c] / total for c in ids}, missing_policy)
+    return ScoreResult(table, contributions)
 
 
 def _rank_desc(scores: np.ndarray) -> pd.arrays.IntegerArray:

@@ -21,7 +21,13 @@ import pandas as pd
 import shapely
 
 from lib import geo
-from lib.contract import CONTRACT_VERSION, RESULTS_COLUMNS, malformed_ids
+from lib.contract import (
+    BUREAUX_COLUMNS,
+    CONTRACT_VERSION,
+    RESULTS_COLUMNS,
+    STATIONS_COLUMNS,
+    malformed_ids,
+)
 from lib.dataset import write_territory
 from lib.errors import BuildError
 
@@ -308,114 +314,191 @@ def _centres(bureaux: gpd.GeoDataFrame, addresses: pd.DataFrame | None,
 
 
 def assemble(raw: RawTerritory, *, out_dir: Path, log=print) -> dict[str, Any]:
-    """Turn a :class:`RawTerritory` into a validated dataset under ``out_dir / id``."""
+    """Turn a :class:`RawTerritory` into a validated dataset under ``out_dir / id``.
+
+    Each step below is one named function so a reader sees the pipeline at a glance.
+    """
     t0 = time.perf_counter()
-    bureaux = geo.make_valid(raw.bureaux.copy())
+    bureaux = _checked_bureaux(raw.bureaux)
+    addresses, unassigned = _assign_addresses(raw.addresses, bureaux, log)
+    centres = _centres(bureaux, addresses, raw.weight_points)
+    results = _reference_results(raw.results, set(bureaux["bureau_id"]), log)
+    bureaux = _with_bureau_columns(bureaux, results, raw.registered_election, addresses, centres)
+    stations = _territory_stations(raw.stations, bureaux)
+    election_meta = _election_meta(results, raw)
+    ind, indicator_meta = _indicators(raw, bureaux, results, stations, election_meta)
+    outlines = geo.dissolve_outlines(bureaux, by="area_code", names=raw.area_names, kind=raw.area_kind)
+    slim = geo.slim_for_display(bureaux)[BUREAUX_COLUMNS]
+    metadata = _metadata(raw, election_meta, indicator_meta, "abstention_trend" in ind,
+                         coverage=_coverage(bureaux, addresses, unassigned, raw, stations))
+    folder = write_territory(out_dir, raw.territory_id, metadata=metadata, bureaux=slim,
+                             results=results, indicators=ind, stations=stations,
+                             outlines=outlines, addresses=addresses)
+    metadata["build_seconds"] = round(time.perf_counter() - t0, 1)
+    log(f"  écrit dans {folder} en {metadata['build_seconds']} s")
+    return metadata
+
+
+def _checked_bureaux(bureaux: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Valid geometries, well-formed and unique ids: everything else joins on them."""
+    bureaux = geo.make_valid(bureaux.copy())
     require_bureau_ids(bureaux["bureau_id"], source="contours des bureaux")
     if bureaux["bureau_id"].duplicated().any():
         raise BuildError(f"bureau en double dans les contours : "
                          f"{bureaux.loc[bureaux['bureau_id'].duplicated(), 'bureau_id'].iloc[0]}.",
                          source="contours des bureaux")
-    ids = set(bureaux["bureau_id"])
+    return bureaux
 
-    # Addresses → bureaux (point in polygon on the reference map).
-    addresses = None
-    unassigned = None
-    if raw.addresses is not None:
-        owner = geo.assign_points(raw.addresses["lon"].to_numpy(), raw.addresses["lat"].to_numpy(),
-                                  bureaux, "bureau_id")
-        addresses = raw.addresses.assign(bureau_id=owner.to_numpy())
-        unassigned = int(addresses["bureau_id"].isna().sum())
-        addresses = addresses.dropna(subset=["bureau_id"]).reset_index(drop=True)
-        log(f"  adresses : {len(addresses)} affectées, {unassigned} hors bureaux")
 
-    centres = _centres(bureaux, addresses, raw.weight_points)
-    results = raw.results[raw.results["bureau_id"].isin(ids)].reset_index(drop=True)
-    dropped = len(raw.results) - len(results)
+def _assign_addresses(raw_addresses: pd.DataFrame | None, bureaux: gpd.GeoDataFrame,
+                      log) -> tuple[pd.DataFrame | None, int | None]:
+    """Addresses → bureaux by point in polygon on the reference map; count those outside."""
+    if raw_addresses is None:
+        return None, None
+    owner = geo.assign_points(raw_addresses["lon"].to_numpy(), raw_addresses["lat"].to_numpy(),
+                              bureaux, "bureau_id")
+    addresses = raw_addresses.assign(bureau_id=owner.to_numpy())
+    unassigned = int(addresses["bureau_id"].isna().sum())
+    addresses = addresses.dropna(subset=["bureau_id"]).reset_index(drop=True)
+    log(f"  adresses : {len(addresses)} affectées, {unassigned} hors bureaux")
+    return addresses, unassigned
+
+
+def _reference_results(results: pd.DataFrame, ids: set[str], log) -> pd.DataFrame:
+    """Result rows of bureaux on the reference map (the contract forbids unknown ids)."""
+    kept = results[results["bureau_id"].isin(ids)].reset_index(drop=True)
+    dropped = len(results) - len(kept)
     if dropped:
         log(f"  résultats : {dropped} lignes de bureaux hors carte de référence ignorées")
+    return kept
 
+
+def _with_bureau_columns(bureaux: gpd.GeoDataFrame, results: pd.DataFrame, registered_election: str,
+                         addresses: pd.DataFrame | None, centres: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Registered voters, address counts and centres as columns of the bureaux."""
     reg = bureau_totals(results)
-    reg = reg[reg["election"] == raw.registered_election].set_index("bureau_id")["registered"]
-    bureaux = bureaux.assign(
-        registered=bureaux["bureau_id"].map(reg).astype(float),
-        n_addresses=(bureaux["bureau_id"].map(addresses.groupby("bureau_id").size()).fillna(0)
-                     .astype("Int64") if addresses is not None else pd.array([pd.NA] * len(bureaux), dtype="Int64")),
-        centre_lon=bureaux["bureau_id"].map(centres["centre_lon"]),
-        centre_lat=bureaux["bureau_id"].map(centres["centre_lat"]),
-        centre_method=bureaux["bureau_id"].map(centres["centre_method"]),
-    )
+    reg = reg[reg["election"] == registered_election].set_index("bureau_id")["registered"]
+    ids = bureaux["bureau_id"]
+    if addresses is not None:
+        n_addresses = ids.map(addresses.groupby("bureau_id").size()).fillna(0).astype("Int64")
+    else:
+        n_addresses = pd.array([pd.NA] * len(bureaux), dtype="Int64")
+    return bureaux.assign(
+        registered=ids.map(reg).astype(float), n_addresses=n_addresses,
+        centre_lon=ids.map(centres["centre_lon"]), centre_lat=ids.map(centres["centre_lat"]),
+        centre_method=ids.map(centres["centre_method"]))
 
-    # Stations and distances.
-    stations = raw.stations if raw.stations is not None else pd.DataFrame(
-        columns=["station_id", "name", "modes", "source", "lon", "lat"])
-    stations = crop_stations(stations, bureaux) if len(stations) else stations
 
-    # Indicators: abstention per election, trend, station distance, registered, territory ones.
-    abst = abstention_rates(results)
+def _territory_stations(stations: pd.DataFrame | None, bureaux: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Stations near the territory (an empty frame with the contract columns when none)."""
+    if stations is None:
+        return pd.DataFrame(columns=STATIONS_COLUMNS)
+    return crop_stations(stations, bureaux) if len(stations) else stations
+
+
+# ---------------------------------------------------------------------------------------------
+# Indicators: abstention per election, trend, station distance, registered, territory ones
+# ---------------------------------------------------------------------------------------------
+
+def _indicators(raw: RawTerritory, bureaux: gpd.GeoDataFrame, results: pd.DataFrame,
+                stations: pd.DataFrame, election_meta: list[dict[str, Any]]
+                ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Indicator table (one row per bureau) and its metadata, in display order."""
     ind = pd.DataFrame(index=pd.Index(bureaux["bureau_id"], name="bureau_id"))
-    indicator_meta: list[dict[str, Any]] = []
-    election_meta = _election_meta(results, raw)
+    meta = _abstention_indicators(ind, results, raw.extra_abstention, election_meta)
+    meta.append(_trend_indicator(ind, raw.trend_pair))
+    meta.append(_station_indicator(ind, bureaux, stations))
+    ind["registered"] = bureaux.set_index("bureau_id")["registered"].reindex(ind.index)
+    meta.append({"id": "registered", "label": "Inscrits", "unit": "électeurs",
+                 "source": "Ministère de l'Intérieur",
+                 "year": int(_year(raw.registered_election)), "available": True,
+                 "description": f"inscrits — {election_label(raw.registered_election)}"})
+    meta += [_territory_indicator(ind, extra) for extra in raw.indicators]
+    return ind.replace([np.inf, -np.inf], np.nan).round(4).reset_index(), meta
+
+
+def _abstention_indicators(ind: pd.DataFrame, results: pd.DataFrame,
+                           extra_abstention: dict[str, pd.Series],
+                           election_meta: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One ``abstention_<election>`` column per election with a rate (results or source rate)."""
+    abst = abstention_rates(results)
+    meta = []
     for e in election_meta:
         col = f"abstention_{e['id']}"
         if e["id"] in abst.columns:
             ind[col] = abst[e["id"]].reindex(ind.index)
-        elif e["id"] in raw.extra_abstention:
-            ind[col] = raw.extra_abstention[e["id"]].reindex(ind.index)
+        elif e["id"] in extra_abstention:
+            ind[col] = extra_abstention[e["id"]].reindex(ind.index)
         else:
             continue
-        indicator_meta.append({"id": col, "label": f"Abstention — {e['label']}", "unit": "% des inscrits",
-                               "source": e["source"], "year": e["year"], "available": True,
-                               "description": "100 × (1 − votants / inscrits)"
-                               + (" ; valeurs reportées depuis les bureaux 2017" if e["carried"] else "")})
-    if raw.trend_pair:
-        early, late = raw.trend_pair
-        if f"abstention_{early}" in ind and f"abstention_{late}" in ind:
-            ind["abstention_trend"] = ind[f"abstention_{late}"] - ind[f"abstention_{early}"]
-            indicator_meta.append({
-                "id": "abstention_trend", "label": "Évolution de l'abstention",
+        meta.append({"id": col, "label": f"Abstention — {e['label']}", "unit": "% des inscrits",
+                     "source": e["source"], "year": e["year"], "available": True,
+                     "description": "100 × (1 − votants / inscrits)"
+                     + (" ; valeurs reportées depuis les bureaux 2017" if e["carried"] else "")})
+    return meta
+
+
+def _trend_indicator(ind: pd.DataFrame, pair: tuple[str, str] | None) -> dict[str, Any]:
+    """Abstention change between the territory's comparable pair, or why there is none."""
+    if pair and f"abstention_{pair[0]}" in ind and f"abstention_{pair[1]}" in ind:
+        early, late = pair
+        ind["abstention_trend"] = ind[f"abstention_{late}"] - ind[f"abstention_{early}"]
+        return {"id": "abstention_trend", "label": "Évolution de l'abstention",
                 "unit": "points de %", "source": "Ministère de l'Intérieur",
                 "year": int(_year(late)), "available": True,
                 "description": f"abstention {election_label(late)} − abstention {election_label(early)}",
-                "pair": [early, late]})
-    if "abstention_trend" not in ind:
-        indicator_meta.append({"id": "abstention_trend", "available": False,
-                               "reason": "pas deux élections comparables dans les données"})
-    if len(stations):
-        ind["station_distance"] = geo.nearest_distance_m(
-            bureaux["centre_lon"].to_numpy(), bureaux["centre_lat"].to_numpy(),
-            stations["lon"].to_numpy(), stations["lat"].to_numpy()).round(0)
-        indicator_meta.append({
-            "id": "station_distance", "label": "Distance à la gare ou station la plus proche",
+                "pair": [early, late]}
+    return {"id": "abstention_trend", "available": False,
+            "reason": "pas deux élections comparables dans les données"}
+
+
+def _station_indicator(ind: pd.DataFrame, bureaux: gpd.GeoDataFrame,
+                       stations: pd.DataFrame) -> dict[str, Any]:
+    """Metres from each bureau centre to the nearest station (Lambert-93, not degrees)."""
+    if not len(stations):
+        return {"id": "station_distance", "available": False,
+                "reason": "aucune liste de gares pour ce territoire"}
+    ind["station_distance"] = geo.nearest_distance_m(
+        bureaux["centre_lon"].to_numpy(), bureaux["centre_lat"].to_numpy(),
+        stations["lon"].to_numpy(), stations["lat"].to_numpy()).round(0)
+    return {"id": "station_distance", "label": "Distance à la gare ou station la plus proche",
             "unit": "m", "source": ", ".join(sorted(stations["source"].unique())), "year": None,
             "available": True,
             "description": "du centre du bureau (pondéré par les adresses, sinon par la population "
-                           "ou le polygone) à la station de métro, RER, tram ou train la plus proche"})
-    else:
-        indicator_meta.append({"id": "station_distance", "available": False,
-                               "reason": "aucune liste de gares pour ce territoire"})
-    ind["registered"] = bureaux.set_index("bureau_id")["registered"].reindex(ind.index)
-    indicator_meta.append({"id": "registered", "label": "Inscrits", "unit": "électeurs",
-                           "source": "Ministère de l'Intérieur",
-                           "year": int(_year(raw.registered_election)), "available": True,
-                           "description": f"inscrits — {election_label(raw.registered_election)}"})
-    for extra in raw.indicators:
-        if extra.values is None:
-            indicator_meta.append({"id": extra.id, "label": extra.label, "available": False,
-                                   "reason": extra.reason})
-            continue
-        ind[extra.id] = pd.to_numeric(extra.values, errors="coerce").reindex(ind.index).astype(float)
-        indicator_meta.append({"id": extra.id, "label": extra.label, "unit": extra.unit,
-                               "source": extra.source, "year": extra.year, "available": True,
-                               "description": extra.description})
-    ind = ind.replace([np.inf, -np.inf], np.nan).round(4).reset_index()
+                           "ou le polygone) à la station de métro, RER, tram ou train la plus proche"}
 
-    outlines = geo.dissolve_outlines(bureaux, by="area_code", names=raw.area_names, kind=raw.area_kind)
-    slim = geo.slim_for_display(bureaux)
-    slim = slim[["bureau_id", "commune_code", "commune_name", "bureau_code", "area_code", "label",
-                 "registered", "n_addresses", "centre_lon", "centre_lat", "centre_method", "geometry"]]
 
-    metadata = {
+def _territory_indicator(ind: pd.DataFrame, extra: Indicator) -> dict[str, Any]:
+    """A territory-specific indicator column, or its declared absence with the reason."""
+    if extra.values is None:
+        return {"id": extra.id, "label": extra.label, "available": False, "reason": extra.reason}
+    ind[extra.id] = pd.to_numeric(extra.values, errors="coerce").reindex(ind.index).astype(float)
+    return {"id": extra.id, "label": extra.label, "unit": extra.unit, "source": extra.source,
+            "year": extra.year, "available": True, "description": extra.description}
+
+
+# ---------------------------------------------------------------------------------------------
+# Metadata
+# ---------------------------------------------------------------------------------------------
+
+def _coverage(bureaux: gpd.GeoDataFrame, addresses: pd.DataFrame | None, unassigned: int | None,
+              raw: RawTerritory, stations: pd.DataFrame) -> dict[str, Any]:
+    """What the dataset covers: the counts the home page shows."""
+    return {
+        "bureaux": len(bureaux),
+        "addresses": None if addresses is None else len(addresses),
+        "addresses_unassigned": unassigned,
+        "addresses_missing_reason": raw.addresses_missing_reason or None,
+        "stations": len(stations),
+        "registered": float(np.nansum(bureaux["registered"])),
+    }
+
+
+def _metadata(raw: RawTerritory, election_meta: list[dict[str, Any]],
+              indicator_meta: list[dict[str, Any]], has_trend: bool, *,
+              coverage: dict[str, Any]) -> dict[str, Any]:
+    """``metadata.json`` (see docs/data.md)."""
+    return {
         "contract_version": CONTRACT_VERSION,
         "territory_id": raw.territory_id,
         "name": raw.name,
@@ -425,23 +508,10 @@ def assemble(raw: RawTerritory, *, out_dir: Path, log=print) -> dict[str, Any]:
         "elections": election_meta,
         "indicators": indicator_meta,
         "abstention_trend": ({"from": raw.trend_pair[0], "to": raw.trend_pair[1]}
-                             if "abstention_trend" in ind else None),
-        "coverage": {
-            "bureaux": len(bureaux),
-            "addresses": None if addresses is None else len(addresses),
-            "addresses_unassigned": unassigned,
-            "addresses_missing_reason": raw.addresses_missing_reason or None,
-            "stations": len(stations),
-            "registered": float(np.nansum(bureaux["registered"])),
-        },
+                             if has_trend and raw.trend_pair else None),
+        "coverage": coverage,
         "notes": raw.notes,
     }
-    folder = write_territory(out_dir, raw.territory_id, metadata=metadata, bureaux=slim,
-                             results=results, indicators=ind, stations=stations,
-                             outlines=outlines, addresses=addresses)
-    metadata["build_seconds"] = round(time.perf_counter() - t0, 1)
-    log(f"  écrit dans {folder} en {metadata['build_seconds']} s")
-    return metadata
 
 
 def _year(election_id: str) -> str:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from lib import geo
+from lib import anomalies, geo
 from lib.contract import (
     BUREAUX_COLUMNS,
     CONTRACT_VERSION,
@@ -99,6 +99,7 @@ class RawTerritory:
     trend_pair: tuple[str, str] | None = None  # (earlier, later) election ids for the trend
     extra_abstention: dict[str, pd.Series] = field(default_factory=dict)  # rates without results
     notes: list[str] = field(default_factory=list)
+    dropped: list[dict[str, Any]] = field(default_factory=list)  # rows a reader could not keep
 
 
 def raw_path(raw_dir: Path, *parts: str) -> Path:
@@ -322,7 +323,7 @@ def assemble(raw: RawTerritory, *, out_dir: Path, log=print) -> dict[str, Any]:
     bureaux = _checked_bureaux(raw.bureaux)
     addresses, unassigned = _assign_addresses(raw.addresses, bureaux, log)
     centres = _centres(bureaux, addresses, raw.weight_points)
-    results = _reference_results(raw.results, set(bureaux["bureau_id"]), log)
+    results, off_map = _reference_results(raw.results, set(bureaux["bureau_id"]), log)
     bureaux = _with_bureau_columns(bureaux, results, raw.registered_election, addresses, centres)
     stations = _territory_stations(raw.stations, bureaux)
     election_meta = _election_meta(results, raw)
@@ -331,6 +332,10 @@ def assemble(raw: RawTerritory, *, out_dir: Path, log=print) -> dict[str, Any]:
     slim = geo.slim_for_display(bureaux)[BUREAUX_COLUMNS]
     metadata = _metadata(raw, election_meta, indicator_meta, "abstention_trend" in ind,
                          coverage=_coverage(bureaux, addresses, unassigned, raw, stations))
+    metadata["anomalies"] = _anomalies(raw, bureaux, results, off_map, ind, election_meta, addresses)
+    metadata["dropped"] = [*raw.dropped, *_assembly_drops(unassigned, off_map)]
+    log(f"  anomalies : {len(metadata['anomalies'])} signalées, "
+        f"{len(anomalies.excluded_ids(metadata))} bureau(x) atypique(s) exclu(s) par défaut")
     folder = write_territory(out_dir, raw.territory_id, metadata=metadata, bureaux=slim,
                              results=results, indicators=ind, stations=stations,
                              outlines=outlines, addresses=addresses)
@@ -364,13 +369,15 @@ def _assign_addresses(raw_addresses: pd.DataFrame | None, bureaux: gpd.GeoDataFr
     return addresses, unassigned
 
 
-def _reference_results(results: pd.DataFrame, ids: set[str], log) -> pd.DataFrame:
-    """Result rows of bureaux on the reference map (the contract forbids unknown ids)."""
-    kept = results[results["bureau_id"].isin(ids)].reset_index(drop=True)
-    dropped = len(results) - len(kept)
-    if dropped:
-        log(f"  résultats : {dropped} lignes de bureaux hors carte de référence ignorées")
-    return kept
+def _reference_results(results: pd.DataFrame, ids: set[str], log) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Result rows of bureaux on the reference map, and the others (the contract forbids
+    unknown ids; the others become « results without contour » anomalies, never silent)."""
+    on_map = results["bureau_id"].isin(ids)
+    kept, off_map = results[on_map].reset_index(drop=True), results[~on_map].reset_index(drop=True)
+    if len(off_map):
+        log(f"  résultats : {len(off_map)} lignes de {off_map['bureau_id'].nunique()} bureau(x) "
+            "sans contour écartées")
+    return kept, off_map
 
 
 def _with_bureau_columns(bureaux: gpd.GeoDataFrame, results: pd.DataFrame, registered_election: str,
@@ -475,6 +482,38 @@ def _territory_indicator(ind: pd.DataFrame, extra: Indicator) -> dict[str, Any]:
     ind[extra.id] = pd.to_numeric(extra.values, errors="coerce").reindex(ind.index).astype(float)
     return {"id": extra.id, "label": extra.label, "unit": extra.unit, "source": extra.source,
             "year": extra.year, "available": True, "description": extra.description}
+
+
+# ---------------------------------------------------------------------------------------------
+# Anomalies and dropped rows
+# ---------------------------------------------------------------------------------------------
+
+def _anomalies(raw: RawTerritory, bureaux: gpd.GeoDataFrame, results: pd.DataFrame,
+               off_map: pd.DataFrame, ind: pd.DataFrame, election_meta: list[dict[str, Any]],
+               addresses: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """Run :func:`lib.anomalies.detect` on what the build has just produced."""
+    by_id = ind.set_index("bureau_id")
+    labels = {e["id"]: e["label"] for e in election_meta}
+    rates = by_id[[f"abstention_{e}" for e in labels if f"abstention_{e}" in by_id]]
+    trend_label = (f"{election_label(raw.trend_pair[0])} → {election_label(raw.trend_pair[1])}"
+                   if raw.trend_pair else "")
+    return anomalies.detect(anomalies.Inputs(
+        bureaux=bureaux, results=results, off_map=off_map,
+        abstention=rates.rename(columns=lambda c: c.removeprefix("abstention_")),
+        elections=labels, registered_election=raw.registered_election,
+        has_addresses=addresses is not None and len(addresses) > 0,
+        trend=by_id.get("abstention_trend"),
+        trend_label=trend_label))
+
+
+def _assembly_drops(unassigned: int | None, off_map: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows the assembly itself leaves out, counted with their reason."""
+    off_ids = sorted(off_map["bureau_id"].unique()) if len(off_map) else []
+    return [*anomalies.dropped_rows("Base Adresse Nationale", unassigned or 0,
+                                    "adresses hors de tout contour de bureau"),
+            *anomalies.dropped_rows("résultats", len(off_map),
+                                    f"bureau(x) sans contour sur la carte de référence : "
+                                    f"{', '.join(off_ids[:10])}{' …' if len(off_ids) > 10 else ''}")]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,8 +21,9 @@ import pandas as pd
 import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
-from lib import anomalies, geo
+from lib import anomalies, fr, geo
 from lib.contract import (
     BUREAUX_COLUMNS,
     CONTRACT_VERSION,
@@ -97,7 +98,7 @@ class RawTerritory:
     addresses: pd.DataFrame | None = None  # contract columns minus bureau_id (assigned here)
     addresses_missing_reason: str = ""
     weight_points: pd.DataFrame | None = None  # lon, lat, weight: population centre when no BAN
-    stations: pd.DataFrame | None = None  # station_id, name, modes, source, lon, lat
+    stations: pd.DataFrame | None = None  # station_id, name, modes, source, lon, lat[, same_as]
     trend_pair: tuple[str, str] | None = None  # (earlier, later) election ids for the trend
     extra_abstention: dict[str, pd.Series] = field(default_factory=dict)  # rates without results
     notes: list[str] = field(default_factory=list)
@@ -188,22 +189,73 @@ def read_sncf_stations(path: Path) -> pd.DataFrame:
     }).dropna(subset=["lon", "lat"]).reset_index(drop=True)
 
 
-def merge_stations(*frames: pd.DataFrame, same_within_m: float = 150.0) -> pd.DataFrame:
-    """Concatenate station lists; a later station within ``same_within_m`` of an earlier is dropped.
+STATION_NAME_NOISE = frozenset({"gare", "paris", "de", "du", "des", "la", "le", "les", "sur", "en", "tt", "psl",
+                                "souterrain"})
+STATION_NAME_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "cdg": "charles gaulle"}
+STATION_NAME_OVERLAP = 0.75
 
-    Why: the same Gare du Nord is in the IDFM and the SNCF lists; counting it twice would not
-    change a nearest distance, but would inflate the station count and clutter the map.
+
+def station_tokens(name: object) -> frozenset[str]:
+    """The words that identify a station: folded, abbreviations spelled out, noise words and
+    initials dropped. « Paris-St-Lazare » (SNCF) and « Gare Saint-Lazare » (IDFM) both give
+    {saint, lazare}; « Paris Gare du Nord » and « Gare du Nord » give {nord}."""
+    words = " ".join(STATION_NAME_ABBREVIATIONS.get(w, w) for w in fr.fold(name).split()).split()
+    return frozenset(w for w in words if w not in STATION_NAME_NOISE and (len(w) > 1 or w.isdigit()))
+
+
+def same_station_name(a: object, b: object) -> bool:
+    """True when at least 3/4 of the shorter name's words are in the other name.
+
+    The two lists name one station at different lengths: « La Défense » / « La Défense (Grande
+    Arche) », « Gargan » / « Livry-Gargan », « Pont-du-Garigliano-Hôpital-Georges-Pompidou » /
+    « Pont du Garigliano - Hôpital Européen G. Pompidou » (4 of 5). « Évreux-Embranchement » /
+    « Évreux Normandie » (1 of 2) are two stations. Only asked of stations within 150 m.
+    """
+    ta, tb = station_tokens(a), station_tokens(b)
+    shorter = min(len(ta), len(tb))
+    return shorter > 0 and len(ta & tb) >= STATION_NAME_OVERLAP * shorter
+
+
+def merge_stations(*frames: pd.DataFrame, same_within_m: float = 150.0) -> pd.DataFrame:
+    """Concatenate station lists, marking a later station as ``same_as`` an earlier one when it
+    lies within ``same_within_m`` AND has the same name (:func:`same_station_name`).
+
+    Why: the same Gare du Nord is in the IDFM and the SNCF lists; listing it twice would inflate
+    the station count and clutter the map. Distance alone is not enough: « Magenta » is 55 m from
+    IDFM's « Gare du Nord », « Avenue Foch » 30 m from « Porte Dauphine », yet they are other
+    stations. Marked rows are kept (not dropped) because their point is another access to the
+    same station: the assembly measures distances to every point and lists only the others.
     """
     kept: list[pd.DataFrame] = []
     for frame in frames:
-        frame = frame.reset_index(drop=True)
+        frame = frame.reset_index(drop=True).assign(same_as=pd.NA)
         if kept and len(frame):
-            base = pd.concat(kept, ignore_index=True)
-            d = geo.nearest_distance_m(frame["lon"].to_numpy(), frame["lat"].to_numpy(),
-                                       base["lon"].to_numpy(), base["lat"].to_numpy())
-            frame = frame[d > same_within_m]
+            frame["same_as"] = _namesake_nearby(frame, pd.concat(kept, ignore_index=True), same_within_m)
         kept.append(frame)
-    return pd.concat(kept, ignore_index=True)
+    out = pd.concat(kept, ignore_index=True)
+    out["same_as"] = out["same_as"].astype("string")
+    return out
+
+
+def _namesake_nearby(frame: pd.DataFrame, base: pd.DataFrame, within_m: float) -> list[str | None]:
+    """For each station of ``frame``: id of a ``base`` station of the same name within ``within_m``."""
+    base = base[base["same_as"].isna()].reset_index(drop=True)
+    if not len(base):
+        return [None] * len(frame)
+    tree = cKDTree(np.column_stack(geo.lonlat_to_l93(base["lon"].to_numpy(), base["lat"].to_numpy())))
+    points = np.column_stack(geo.lonlat_to_l93(frame["lon"].to_numpy(), frame["lat"].to_numpy()))
+    names, ids = base["name"].to_numpy(), base["station_id"].to_numpy()
+    return [next((ids[j] for j in sorted(idx) if same_station_name(name, names[j])), None)
+            for name, idx in zip(frame["name"], tree.query_ball_point(points, r=within_m), strict=True)]
+
+
+def distinct_stations(points: pd.DataFrame) -> pd.DataFrame:
+    """One row per physical station: rows marked ``same_as`` a listed station are left out
+    (a twin whose namesake was cropped away stays). Contract columns only."""
+    if "same_as" not in points:
+        return points[STATIONS_COLUMNS].reset_index(drop=True)
+    twin = points["same_as"].notna() & points["same_as"].isin(set(points["station_id"]))
+    return points.loc[~twin, STATIONS_COLUMNS].reset_index(drop=True)
 
 
 def crop_stations(stations: pd.DataFrame, bureaux: gpd.GeoDataFrame, *, margin_m: float = 3000) -> pd.DataFrame:
@@ -421,9 +473,10 @@ def assemble(raw: RawTerritory, *, out_dir: Path, log=print) -> dict[str, Any]:
     centres = _centres(bureaux, addresses, raw.weight_points)
     results, off_map = _reference_results(raw.results, set(bureaux["bureau_id"]), log)
     bureaux = _with_bureau_columns(bureaux, results, raw.registered_election, addresses, centres)
-    stations = _territory_stations(raw.stations, bureaux)
+    station_points = _territory_stations(raw.stations, bureaux)
+    stations = distinct_stations(station_points)
     election_meta = _election_meta(results, raw)
-    ind, indicator_meta = _indicators(raw, bureaux, results, stations, election_meta)
+    ind, indicator_meta = _indicators(raw, bureaux, results, station_points, election_meta)
     outlines = geo.dissolve_outlines(bureaux, by="area_code", names=raw.area_names, kind=raw.area_kind)
     slim = geo.slim_for_display(bureaux)[BUREAUX_COLUMNS]
     metadata = _metadata(raw, election_meta, indicator_meta, "abstention_trend" in ind,
@@ -493,7 +546,7 @@ def _with_bureau_columns(bureaux: gpd.GeoDataFrame, results: pd.DataFrame, regis
 
 
 def _territory_stations(stations: pd.DataFrame | None, bureaux: gpd.GeoDataFrame) -> pd.DataFrame:
-    """Stations near the territory (an empty frame with the contract columns when none)."""
+    """Station points near the territory, twins included (empty, contract columns, when none)."""
     if stations is None:
         return pd.DataFrame(columns=STATIONS_COLUMNS)
     return crop_stations(stations, bureaux) if len(stations) else stations
@@ -557,7 +610,8 @@ def _trend_indicator(ind: pd.DataFrame, pair: tuple[str, str] | None) -> dict[st
 
 def _station_indicator(ind: pd.DataFrame, bureaux: gpd.GeoDataFrame,
                        stations: pd.DataFrame) -> dict[str, Any]:
-    """Metres from each bureau centre to the nearest station (Lambert-93, not degrees)."""
+    """Metres from each bureau centre to the nearest station point (Lambert-93, not degrees);
+    both points of a station listed by IDFM and SNCF count, whichever is nearer."""
     if not len(stations):
         return {"id": "station_distance", "available": False,
                 "reason": "aucune liste de gares pour ce territoire"}

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import geopandas as gpd
@@ -83,6 +84,13 @@ class Inputs:
     trend: pd.Series | None = None  # abstention(later) − abstention(earlier), by bureau
     trend_label: str = ""
 
+    @cached_property
+    def labels(self) -> dict[str, str]:
+        """Bureau id → display label (computed once: detectors name many bureaux)."""
+        if "label" not in self.bureaux:
+            return {}
+        return dict(zip(self.bureaux["bureau_id"].astype(str), self.bureaux["label"], strict=True))
+
 
 def anomaly(bureau_id: str, kind: str, message: str, *, exclude: bool) -> dict[str, Any]:
     """One anomaly record (the shape written to ``metadata.json``)."""
@@ -91,8 +99,7 @@ def anomaly(bureau_id: str, kind: str, message: str, *, exclude: bool) -> dict[s
 
 def _name(inputs: Inputs, bureau_id: str) -> str:
     """« Paris 15e — bureau 1599 (75056_1599) »: the label a user recognises, and the id."""
-    labels = inputs.bureaux.set_index("bureau_id")["label"] if "label" in inputs.bureaux else {}
-    label = labels.get(bureau_id) if hasattr(labels, "get") else None
+    label = inputs.labels.get(str(bureau_id))
     return f"{label} ({bureau_id})" if isinstance(label, str) and label else str(bureau_id)
 
 

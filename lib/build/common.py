@@ -1,8 +1,9 @@
 """Territory-independent build steps: every territory goes through :func:`assemble`.
 
 Territory modules (``paris.py``, ``antony.py``…) only read their raw files into the shapes below;
-centres, station distances, abstention indicators, outlines, metadata and validation are done
-here, once, for all of them.
+centres, station distances, abstention indicators, outlines, anomalies (``lib.anomalies``),
+dropped-row counts, metadata and validation are done here, once, for all of them. The carry-over
+of results across boundary vintages (seed weights, calibration, carrying) lives here too.
 """
 
 from __future__ import annotations

@@ -20,6 +20,8 @@ from lib.build.common import (
     Indicator,
     RawTerritory,
     Source,
+    calibrate_weights,
+    carry_losses,
     carry_results,
     merge_stations,
     raw_path,
@@ -27,6 +29,7 @@ from lib.build.common import (
     read_sncf_stations,
     read_text_table,
     read_vector,
+    registered_by_bureau,
     require_bureau_ids,
     require_columns,
     transfer_weights,
@@ -149,16 +152,18 @@ def read(raw_dir: Path, log=print) -> RawTerritory:
     addresses = read_addresses(raw_dir)
     log(f"  BAN : {len(addresses)} adresses lues")
 
-    # 2017 results → 2026 bureaux, weighted by addresses in each old ∩ new piece.
+    # 2017 results → 2026 bureaux: address overlap as the seed, calibrated to both margins.
     path17 = raw_path(raw_dir, "paris_aktiur_2017", "secteurs-des-bureaux-de-vote.geojson")
     b17 = geo.make_valid(read_vector(path17).to_crs(geo.WGS84))
     require_columns(b17, ["id_bv"], source=str(path17))
     res17 = read_results_2017(raw_dir)
     lon, lat = addresses["lon"].to_numpy(), addresses["lat"].to_numpy()
-    weights = transfer_weights(
+    seed = transfer_weights(
         b17, bureaux, old_id="id_bv", new_id="bureau_id",
         address_old=geo.assign_points(lon, lat, b17, "id_bv"),
         address_new=geo.assign_points(lon, lat, bureaux, "bureau_id"))
+    weights = calibrate_weights(seed, old_registered=registered_by_bureau(res17),
+                                new_registered=pd.to_numeric(b26.set_index("bureau_id")["inscrits"]).astype(float))
     log(f"  report 2017→2026 : {weights['old'].nunique()} bureaux 2017, "
         f"{(weights['method'] == 'area').sum()} pièces pondérées par la surface")
     carried = carry_results(res17, weights)
@@ -194,8 +199,11 @@ def read(raw_dir: Path, log=print) -> RawTerritory:
         indicators=indicators, addresses=addresses, stations=stations,
         trend_pair=("mun2020t1", "mun2026t1"),
         extra_abstention={"mun2020t1": pd.to_numeric(by_id["taux_abstention_2020"]).astype(float)},
-        notes=["Résultats 2017 reportés des bureaux 2017 vers les bureaux 2026 au prorata des "
-               "adresses BAN de chaque intersection (surface à défaut) : totaux conservés.",
+        dropped=carry_losses(res17, weights, source="résultats 2017"),
+        notes=["Résultats 2017 reportés des bureaux 2017 vers les bureaux 2026 : répartition initiale "
+               "au prorata des adresses BAN de chaque intersection (surface à défaut), puis calée par "
+               "ajustement proportionnel itératif sur les inscrits 2026 de chaque bureau : totaux de "
+               "chaque bureau 2017 conservés.",
                "Municipales 2026 : la source ne donne que des pourcentages (pas de voix).",
                "Abstention municipales 2020 : taux de la source, bureaux renumérotés par ParisSocioElect."],
     )

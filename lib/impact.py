@@ -351,21 +351,30 @@ def _interval_text(low: float, high: float) -> str:
     return f"Intervalle de confiance à 95 % : de {_signed(low)} à {_signed(high)} points."
 
 
-def limits(outcome: str, n_strata: int, carried: int) -> list[str]:
+def _power(result: ImpactResult) -> str:
+    """How small an effect this design could tell from zero."""
+    if result.n_strata < FEW_STRATA or not math.isfinite(result.ci_high - result.ci_low):
+        return (f"peu de strates ({result.n_strata}) : puissance faible, seul un effet fort serait "
+                "détecté ; un résultat non significatif ne prouve pas l'absence d'effet")
+    half = (result.ci_high - result.ci_low) / 2
+    return (f"précision : avec {result.n_strata} strates, un effet inférieur à environ "
+            f"{fr.number(half, 1)} point ne se distingue pas de zéro ; un résultat non significatif "
+            "ne prouve pas l'absence d'effet")
+
+
+def limits(result: ImpactResult, carried: int) -> list[str]:
     """The caveats a reader must weigh before acting on the estimate."""
-    power = (f"peu de strates ({n_strata}) : puissance faible, seul un effet fort serait détecté"
-             if n_strata < FEW_STRATA else f"{n_strata} strates")
     boundaries = (f"{carried} bureau(x) du plan ont des résultats reportés d'un autre découpage : leur "
                   "évolution mêle l'effet et le report" if carried else
                   "si le découpage d'un bureau a changé entre les deux élections, son évolution n'est "
                   "pas comparable")
     return [
-        f"{power} ; un résultat non significatif ne prouve pas l'absence d'effet",
+        _power(result),
         "mesure écologique : on compare des bureaux entiers, pas des personnes ; l'effet sur les "
         "électeurs rencontrés est plus fort que cette moyenne, diluée par les portes restées fermées",
         "débordements : des témoins voisins de bureaux visités ont pu être touchés (bouche-à-oreille, "
         "militants), ce qui réduit l'écart mesuré",
-        WORDINGS[outcome].mechanism,
+        WORDINGS[result.outcome].mechanism,
         boundaries,
     ]
 
@@ -382,8 +391,7 @@ def reading(result: ImpactResult, base: float, carried: int) -> str:
         f"{_signed(result.votes, 0)} {w.people}.",
         _interval_text(result.ci_low, result.ci_high),
         f"{_p_text(result.p_value)} : {verdict}.",
-        "Limites.", *(f"{text[0].upper()}{text[1:]}." for text in limits(result.outcome,
-                                                                         result.n_strata, carried)),
+        "Limites.", *(f"{text[0].upper()}{text[1:]}." for text in limits(result, carried)),
     ])
 
 

@@ -85,12 +85,8 @@ class ImpactReport:
 
 # ------------------------------------------------------------------------------------ design
 
-def full_strata(design: pd.DataFrame) -> pd.DataFrame:
-    """Design rows of the strata that hold exactly one control (the only ones that compare).
-
-    The design's last, incomplete stratum has no control: its visited bureaux have nothing to be
-    compared with and are left out of the estimate.
-    """
+def _check_design(design: pd.DataFrame) -> None:
+    """A design the holdout could have produced: its columns, known groups, each bureau once."""
     missing = {"bureau_id", "strate", "groupe"} - set(design.columns)
     if missing:
         raise TerrainError(f"plan de témoins illisible : colonnes manquantes {', '.join(sorted(missing))}.")
@@ -98,6 +94,19 @@ def full_strata(design: pd.DataFrame) -> pd.DataFrame:
     if unknown or design["groupe"].isna().any():
         raise TerrainError(f"plan de témoins illisible : groupe inconnu ({', '.join(map(str, unknown))}) ; "
                            f"attendu « {TREATED} » ou « {CONTROL} ».")
+    ids = design["bureau_id"].astype(str)
+    twice = sorted(set(ids[ids.duplicated()]))
+    if twice:
+        raise TerrainError(f"plan de témoins invalide : bureau(x) présent(s) deux fois ({_listed(twice)}).")
+
+
+def full_strata(design: pd.DataFrame) -> pd.DataFrame:
+    """Design rows of the strata that hold exactly one control (the only ones that compare).
+
+    The design's last, incomplete stratum has no control: its visited bureaux have nothing to be
+    compared with and are left out of the estimate.
+    """
+    _check_design(design)
     controls = design["groupe"].eq(CONTROL).groupby(design["strate"]).transform("sum")
     if (controls > 1).any():
         raise TerrainError("plan de témoins invalide : une strate a plusieurs bureaux témoins.")

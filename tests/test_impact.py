@@ -253,6 +253,12 @@ def test_design_with_an_unknown_group_is_refused():
         impact.full_strata(design)
 
 
+
+def test_design_listing_a_bureau_twice_is_refused():
+    design = small_design([[V, V, T]]).assign(bureau_id=["a", "b", "a"])
+    with pytest.raises(TerrainError, match=r"présent\(s\) deux fois \(a\)"):
+        impact.full_strata(design)
+
 def test_missing_results_for_a_design_bureau_name_it():
     design, after, before = simulate(strata=5)
     gone = impact.Election(after.results[after.results["bureau_id"] != "B007"], after.election,

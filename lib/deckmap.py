@@ -318,8 +318,14 @@ def priority_fill(table: pd.DataFrame, rgba: np.ndarray,
     rounded = np.rint(table["score"].to_numpy(dtype=float, na_value=np.nan))
     ranks = table["rank"].to_numpy(dtype=float, na_value=np.nan)
     score_txt, rank_txt, why = [], [], []
-    for ok, sc, rk, ids, miss in zip(scored, rounded, ranks, table["top_ids"].tolist(),
-                                     table["missing"].to_numpy(), strict=True):
+    atypical = table["atypical"].to_numpy() if "atypical" in table else np.zeros(len(table), dtype=bool)
+    for ok, sc, rk, ids, miss, odd in zip(scored, rounded, ranks, table["top_ids"].tolist(),
+                                          table["missing"].to_numpy(), atypical, strict=True):
+        if odd:
+            score_txt.append("—")
+            rank_txt.append("—")
+            why.append("bureau atypique, écarté (voir Accueil)")
+            continue
         if not ok:
             score_txt.append("—")
             rank_txt.append("—")

@@ -97,6 +97,8 @@ def _legend_label(row) -> str:
     """Short legend line for print: « 5 (forte) · 76 – 100 · 181 bureaux »."""
     if row.classe == 0:
         return f"sans score · {row.bureaux} bureaux"
+    if row.classe < 0:
+        return f"atypiques, écartés · {row.bureaux} bureaux"
     return f"{row.classe} · {row.min:.0f} – {row.max:.0f} · {row.bureaux} bureaux"
 
 

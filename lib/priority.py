@@ -6,7 +6,7 @@ weight-independent part (criteria values and their normalisation) is computed be
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +21,7 @@ from lib.viewstate import ViewState
 class PriorityResult:
     """Everything the map, the legend, the panel, the table and the exports need."""
 
-    table: pd.DataFrame  # index bureau_id: score, rank, n_missing, missing, class_id, colour, top, top_ids
+    table: pd.DataFrame  # index bureau_id: score, rank, n_missing, missing, class_id, colour, top, top_ids, atypical
     contributions: pd.DataFrame  # index bureau_id, one column per weighted criterion (points)
     rgba: np.ndarray  # (n_bureaux, 4) uint8 class colour per bureau, in ``table`` order
     legend: pd.DataFrame
@@ -31,6 +31,34 @@ class PriorityResult:
     n_partial: int
     weights: Mapping[str, int]
     directions: Mapping[str, str]
+    n_atypical: int = 0  # « bureaux atypiques » left out of this ranking
+
+
+ATYPICAL_COLOUR = "#f4f4f4"  # paler than the no-data grey: left out on purpose, not missing data
+
+
+def _leave_out(table: pd.DataFrame, colours: np.ndarray, legend: pd.DataFrame,
+               atypical: pd.Series) -> pd.DataFrame:
+    """Mark the bureaux left out as atypical: no missing-data flag, their own colour and legend line.
+
+    Their criteria were blanked before normalisation (so they shift no percentile), which left
+    them unscored and "missing everything"; they are not missing data, they are set aside.
+    """
+    n = int(atypical.sum())
+    table["atypical"] = atypical.to_numpy()
+    if not n:
+        return legend
+    table.loc[atypical, ["missing", "n_missing"]] = ["", 0]
+    colours[atypical.to_numpy()] = [*classify.hex_to_rgb(ATYPICAL_COLOUR), 200]
+    legend = legend.copy()
+    no_data = legend["classe"] == 0
+    legend.loc[no_data, "bureaux"] -= n
+    legend.loc[no_data, "libelle"] = legend.loc[no_data, "bureaux"].map(
+        lambda k: f"Données manquantes · {k} bureau{'x' if k > 1 else ''}")
+    legend = legend[~no_data | (legend["bureaux"] > 0)]
+    row = {"classe": -1, "couleur": ATYPICAL_COLOUR, "min": np.nan, "max": np.nan, "bureaux": n,
+           "libelle": f"Bureaux atypiques, écartés · {n} (voir Accueil)"}
+    return pd.concat([legend, pd.DataFrame([row])], ignore_index=True)
 
 
 def effective_weights(view: ViewState, settings: Settings,
@@ -49,8 +77,13 @@ def effective_weights(view: ViewState, settings: Settings,
 
 
 def compute(normalised: scoring.NormalisedCriteria, view: ViewState, settings: Settings,
-            unavailable: Mapping[str, str]) -> PriorityResult:
-    """Score, class and colour every bureau for ``view`` (raises ``NoWeightsError``)."""
+            unavailable: Mapping[str, str], *, atypical: Collection[str] = ()) -> PriorityResult:
+    """Score, class and colour every bureau for ``view`` (raises ``NoWeightsError``).
+
+    ``atypical`` bureaux (anomalies of the dataset, see :mod:`lib.anomalies`) must have been
+    blanked in ``normalised`` (see :func:`lib.scoring.normalise_criteria`); they come out unscored,
+    unranked and marked, never silently ranked.
+    """
     available = set(normalised.columns)
     weights, directions, dropped = effective_weights(view, settings, available)
     result = scoring.score(normalised, weights, directions, missing_policy=view.missing)
@@ -66,6 +99,7 @@ def compute(normalised: scoring.NormalisedCriteria, view: ViewState, settings: S
     table["colour"] = hexes[(classes.class_of.fillna(-1).astype(int) + 1).to_numpy()]
     table["top"] = [", ".join(crit_labels.get(c, c) for c in ids) for ids in top.tolist()]
     table["top_ids"] = top
+    legend = _leave_out(table, colours, legend, table.index.to_series().isin(set(atypical)))
 
     note = ""
     if dropped:
@@ -75,7 +109,8 @@ def compute(normalised: scoring.NormalisedCriteria, view: ViewState, settings: S
     return PriorityResult(
         table=table, contributions=result.contributions, rgba=colours, legend=legend,
         sentence=sentence, note=note, classes_note=classes.note or "",
-        n_partial=int((table["n_missing"] > 0).sum()), weights=weights, directions=directions)
+        n_partial=int((table["n_missing"] > 0).sum()), weights=weights, directions=directions,
+        n_atypical=int(table["atypical"].sum()))
 
 
 def breakdown(result: PriorityResult, values: pd.DataFrame, bureau_id: str, settings: Settings,
@@ -122,14 +157,21 @@ def results_history(results: pd.DataFrame, bureau_id: str, ours: tuple[str, ...]
 
 
 def ranking(result: PriorityResult, labels: pd.Series, values: pd.DataFrame,
-            settings: Settings) -> pd.DataFrame:
-    """The ranking table (French headers), best first; criteria raw values alongside."""
+            settings: Settings, anomalies: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The ranking table (French headers), best first; criteria raw values alongside.
+
+    ``anomalies`` (:func:`lib.anomalies.of`) adds a « Signalements » column: a flagged bureau
+    is shown as such wherever it appears, ranked or set aside.
+    """
     t = result.table
     out = pd.DataFrame({
         "Rang": t["rank"], "Bureau": t.index, "Libellé": labels.reindex(t.index).to_numpy(),
         "Score": t["score"].round(1), "Classe": (t["class_id"] + 1).astype("Int64"),
         "Pèsent le plus": t["top"], "Critères manquants": t["missing"],
     }, index=t.index)
+    if anomalies is not None and len(anomalies):
+        flags = anomalies.groupby("bureau_id")["kind_label"].agg(lambda k: "; ".join(dict.fromkeys(k)))
+        out["Signalements"] = flags.reindex(t.index).fillna("").to_numpy()
     for cid in result.weights:
         if cid in values.columns:
             out[settings.criteria[cid].label] = values[cid].reindex(t.index).round(2)

@@ -14,7 +14,7 @@ the criteria it has (weights rescaled over them) and flags it; ``exclude`` gives
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -102,13 +102,20 @@ class NormalisedCriteria:
         return cached
 
 
-def normalise_criteria(frame: pd.DataFrame, method: str = "rank") -> NormalisedCriteria:
-    """Normalise every column of ``frame`` (index = bureau_id) within the territory."""
+def normalise_criteria(frame: pd.DataFrame, method: str = "rank", *,
+                       left_out: Collection[str] = ()) -> NormalisedCriteria:
+    """Normalise every column of ``frame`` (index = bureau_id) within the territory.
+
+    ``left_out`` bureaux (« bureaux atypiques ») are blanked first: a phantom bureau must not
+    shift the percentiles of the real ones.
+    """
     if method not in NORMALISERS:
         raise TerrainError(f"normalisation inconnue « {method} » ; choix possibles : "
                            f"{', '.join(sorted(NORMALISERS))}.")
     raw = frame.to_numpy(dtype=float, na_value=np.nan) if len(frame.columns) else np.empty((len(frame), 0))
     raw = np.where(np.isfinite(raw), raw, np.nan)
+    if left_out:
+        raw[frame.index.isin(list(left_out))] = np.nan
     matrix = np.column_stack([NORMALISERS[method](raw[:, j]) for j in range(raw.shape[1])]) \
         if raw.shape[1] else raw
     return NormalisedCriteria(frame.index, tuple(map(str, frame.columns)), matrix, method)

@@ -33,6 +33,7 @@ class ViewState:
     selected: str = ""
     high: str = ""
     low: str = ""
+    atypical: bool = False  # include the « bureaux atypiques » the dataset flags (left out by default)
 
     def with_preset(self, settings: Settings, preset_id: str) -> ViewState:
         """Weights and directions of a preset (``custom`` keeps the current sliders)."""
@@ -80,6 +81,8 @@ def to_query(view: ViewState, settings: Settings) -> dict[str, str]:
         q["hi"] = view.high
     if view.low:
         q["lo"] = view.low
+    if view.atypical:
+        q["aty"] = "1"
     return q
 
 
@@ -118,4 +121,5 @@ def from_query(params: Mapping[str, str], settings: Settings) -> ViewState:
         scheme=params.get("cl") if params.get("cl") in SCHEMES else view.scheme,
         k=int(k) if k.isdigit() and settings.min_k <= int(k) <= settings.max_k else view.k,
         selected=params.get("sel", ""), high=params.get("hi", ""), low=params.get("lo", ""),
+        atypical=params.get("aty") == "1",
     )

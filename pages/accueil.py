@@ -63,6 +63,24 @@ if data is not None:
                      "Source / raison": (f"{ind.get('source', '')} {ind.get('year') or ''}".strip()
                                          if ind["available"] else ind.get("reason", ""))})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.subheader("Contrôles des données")
+    flagged, dropped = data.anomalies, data.dropped
+    excluded = flagged[flagged["exclude"]]
+    if flagged.empty:
+        st.success("Aucune anomalie détectée par les contrôles de la construction.")
+    else:
+        st.markdown(f"**{len(flagged)} signalement(s)** sur {flagged['bureau_id'].nunique()} bureau(x) ; "
+                    f"**{excluded['bureau_id'].nunique()} bureau(x) atypique(s)** écarté(s) par défaut de la "
+                    "carte, du classement et des listes (interrupteur « Inclure les bureaux atypiques » "
+                    "dans la barre latérale).")
+        st.dataframe(flagged.assign(exclude=flagged["exclude"].map({True: "oui", False: "non"}))
+                     .rename(columns={"bureau_id": "Bureau", "kind_label": "Contrôle", "message": "Détail",
+                                      "exclude": "Écarté"})[["Bureau", "Contrôle", "Écarté", "Détail"]],
+                     hide_index=True, width="stretch")
+    if not dropped.empty:
+        st.markdown("**Lignes écartées pendant la construction**")
+        st.dataframe(dropped.rename(columns={"source": "Source", "rows": "Lignes", "reason": "Raison"}),
+                     hide_index=True, width="stretch")
     if meta.get("notes"):
         with st.expander("Notes de construction"):
             for note in meta["notes"]:

@@ -80,7 +80,8 @@ with st.expander("Exporter la carte et les données", expanded=False), ui.guard(
                         scored=mapexport.scored_frame(data.bureaux, table, result.contributions),
                         outlines=data.outlines, legend=result.legend, provenance=provenance,
                         title=f"{conf.campaign_name} — priorités", stations=data.stations,
-                        ranking=priority.ranking(result, data.bureaux["label"], controls.values, conf))
+                        ranking=priority.ranking(result, data.bureaux["label"], controls.values, conf,
+                                                 data.anomalies))
     st.caption("Chaque fichier porte les réglages qui l'ont produit (titre, métadonnées).")
 
 ui.publish_view()

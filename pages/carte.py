@@ -30,7 +30,8 @@ def priority_view() -> None:
 def _compute(map_col) -> priority.PriorityResult | None:
     with ui.guard("la carte"):
         try:
-            return priority.compute(controls.normalised, ui.view(), conf, controls.unavailable)
+            return priority.compute(controls.normalised, ui.view(), conf, controls.unavailable,
+                                    atypical=controls.left_out)
         except NoWeightsError as err:
             map_col.warning(str(err), icon=":material/balance:")
     return None

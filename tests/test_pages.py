@@ -103,7 +103,9 @@ def test_briefing_page_shows_the_same_view_as_the_map():
     assert "Priorité = 60 % abstention + 40 % logement social" in text
     assert "Les 10 premiers bureaux" in text
     colours = {tuple(c) for c in bureau_colours(at)}
-    assert len(colours) == 4  # k=4 classes (no missing values for these criteria)
+    atypical = (244, 244, 244, 200)  # lib.priority.ATYPICAL_COLOUR: 75056_1599 is set aside
+    assert atypical in colours
+    assert len(colours - {atypical}) == 4  # k=4 classes (no missing values for these criteria)
 
 
 def test_walk_list_page_cuts_turfs_on_paris():
@@ -235,3 +237,20 @@ def test_import_page_explains_a_file_without_results():
     at.button[0].click().run()
     assert not at.exception
     assert any("x.csv" in e.value for e in at.error)
+
+
+def test_the_paris_phantom_bureau_is_set_aside_by_default_and_can_be_included():
+    """75056_1599 (a 1 m² contour, 97.5 % abstention) topped the default ranking before the anomaly pass."""
+    at = open_page("pages/carte.py", {"sel": "75056_1599"})
+    assert score_metric(at) == "—"
+    assert any("Bureau atypique, écarté" in w.value for w in at.warning)
+    at.toggle(key="w_atypical").set_value(True).run()
+    assert score_metric(at) != "—"
+    assert at.query_params["aty"] == "1"
+
+
+def test_home_page_lists_the_data_checks():
+    at = open_page("pages/accueil.py")
+    flagged = next(d.value for d in at.dataframe if "Contrôle" in d.value.columns)
+    assert "75056_1599" in set(flagged["Bureau"])
+    assert any("1 bureau(x) atypique(s)" in m.value for m in at.markdown)

@@ -81,3 +81,33 @@ def test_tooltip_fields_name_the_criteria_that_weigh_most(conf, normalised):
     assert fill.loc["75056_0006", "t"].startswith("abstention")
     assert "⚠️ sans social_housing" in fill.loc["75056_0006", "t"]
     assert "rang {r} / 6" in tooltip["html"]
+
+
+# « Bureaux atypiques »: set aside, shown as such, never silently ranked ----------------------------
+
+def test_an_atypical_bureau_is_set_aside_not_ranked(conf):
+    values = pd.DataFrame({"abstention": [10.0, 20.0, 30.0, 97.5]}, index=pd.Index(IDS[:4], name="bureau_id"))
+    normalised = normalise_criteria(values, left_out={"75056_0004"})
+    result = priority.compute(normalised, view_with(conf, {"abstention": 100}), conf, {},
+                              atypical={"75056_0004"})
+    row = result.table.loc["75056_0004"]
+    assert pd.isna(row["score"]) and pd.isna(row["rank"]) and row["atypical"]
+    assert result.table["rank"].idxmin() == "75056_0003"
+    assert result.n_atypical == 1 and result.n_partial == 0
+    assert result.legend["libelle"].str.contains("atypiques").any()
+    assert not result.legend["libelle"].str.contains("Données manquantes").any()
+
+
+def test_a_left_out_bureau_does_not_shift_the_percentiles_of_the_others():
+    values = pd.DataFrame({"abstention": [10.0, 20.0, 30.0, 97.5]}, index=pd.Index(IDS[:4], name="bureau_id"))
+    kept = normalise_criteria(values.iloc[:3])
+    left_out = normalise_criteria(values, left_out={"75056_0004"})
+    np.testing.assert_allclose(left_out.matrix[:3], kept.matrix)
+    assert np.isnan(left_out.matrix[3]).all()
+
+
+def test_the_ranking_names_the_flags_of_each_bureau(conf, normalised):
+    result = priority.compute(normalised, view_with(conf, {"abstention": 100}), conf, {})
+    flags = pd.DataFrame({"bureau_id": ["75056_0002", "75056_0002"], "kind_label": ["contour détaché"] * 2})
+    table = priority.ranking(result, pd.Series(dtype=str), result.table[[]], conf, flags)
+    assert table.set_index("Bureau").at["75056_0002", "Signalements"] == "contour détaché"

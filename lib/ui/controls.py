@@ -40,6 +40,7 @@ class Controls:
     values: pd.DataFrame
     unavailable: dict[str, str]
     normalised: scoring.NormalisedCriteria
+    left_out: frozenset[str] = frozenset()  # « bureaux atypiques » set aside in this view
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,21 @@ def _options(sb, v: ViewState, conf: Settings) -> dict[str, object]:
     return {"normalisation": norm, "missing": missing, "scheme": scheme, "k": int(k)}
 
 
+def _atypical(sb, data: TerritoryData, v: ViewState) -> tuple[bool, frozenset[str]]:
+    """The « bureaux atypiques » toggle: anomalies of the dataset are left out unless asked."""
+    flagged = data.excluded_ids
+    if not flagged:
+        return v.atypical, frozenset()
+    seed("w_atypical", v.atypical)
+    include = sb.toggle(f"Inclure les bureaux atypiques ({len(flagged)})", key="w_atypical",
+                        help="Bureaux que les contrôles de la construction signalent (contour minuscule, "
+                             "abstention aberrante, résultats sans contour…) : la liste et les raisons sont "
+                             "sur la page d'accueil. Écartés par défaut de la carte, du classement et des listes.")
+    if not include:
+        sb.caption(f"{len(flagged)} bureau(x) atypique(s) écarté(s) : voir la page d'accueil.")
+    return include, frozenset() if include else frozenset(flagged)
+
+
 def side_controls(data: TerritoryData, *, container=None) -> Controls:
     """Sidebar widgets for our side and calculation options; updates the view (not the weights).
 
@@ -153,11 +169,13 @@ def side_controls(data: TerritoryData, *, container=None) -> Controls:
     election, blocs, ours = _our_side(sb, src, v, conf, elections, labels)
     high, low = _reserve_pair(sb, src, v, elections, labels)
     options = _options(sb, v, conf)
-    v = update_view(election=election, ours=tuple(ours), blocs=tuple(blocs), high=high, low=low, **options)
+    include, left_out = _atypical(sb, data, v)
+    v = update_view(election=election, ours=tuple(ours), blocs=tuple(blocs), high=high, low=low,
+                    atypical=include, **options)
     choices = crit.Choices(election=election, ours=v.ours, high=high or None, low=low or None, blocs=v.blocs)
     values, unavailable, normalised = normalised_criteria(
-        data.id, src.data_dir, choices, v.normalisation, src.key, src.extra)
-    return Controls(values, unavailable, normalised)
+        data.id, src.data_dir, choices, v.normalisation, left_out, src.key, src.extra)
+    return Controls(values, unavailable, normalised, left_out)
 
 
 def _apply_preset() -> None:
@@ -219,7 +237,8 @@ def current_priority(data: TerritoryData) -> tuple[Controls, priority.PriorityRe
     """
     controls = side_controls(data)
     try:
-        result = priority.compute(controls.normalised, view(), settings(), controls.unavailable)
+        result = priority.compute(controls.normalised, view(), settings(), controls.unavailable,
+                                  atypical=controls.left_out)
     except NoWeightsError as err:
         st.warning(f"{err} (réglez les poids sur la carte des priorités)")
         return controls, None

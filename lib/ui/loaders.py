@@ -70,16 +70,19 @@ def _territory(territory_id: str, data_dir: str, _data: TerritoryData | None) ->
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def normalised_criteria(territory_id: str, data_dir: str, choices: crit.Choices, method: str,
-                        imports_key: str = "", _data: TerritoryData | None = None
+                        left_out: frozenset[str], imports_key: str = "", _data: TerritoryData | None = None
                         ) -> tuple[pd.DataFrame, dict[str, str], scoring.NormalisedCriteria]:
     """Criteria values, unavailable reasons and their normalisation (weight-independent).
+
+    ``left_out``: the « bureaux atypiques » set aside (blanked before normalisation).
 
     ``_data`` (not hashed) is the territory with this session's imported elections, identified
     by ``imports_key`` (a fingerprint of their content, see :func:`imports_key`).
     """
     conf = settings()
     frame = crit.build_criteria(_territory(territory_id, data_dir, _data), choices, conf.criteria, conf.blocs)
-    return frame.values, dict(frame.unavailable), scoring.normalise_criteria(frame.values, method=method)
+    normalised = scoring.normalise_criteria(frame.values, method=method, left_out=left_out)
+    return frame.values, dict(frame.unavailable), normalised
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

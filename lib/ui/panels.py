@@ -64,6 +64,11 @@ def _metrics(data: TerritoryData, table: pd.DataFrame, chosen: str) -> None:
     cols[3].metric("Inscrits", fr.number(data.bureaux.at[chosen, "registered"]))
     if row["missing"]:
         st.warning(f"Données manquantes pour ce bureau : {fr.escape(row['missing'])}.")
+    flags = data.anomalies[data.anomalies["bureau_id"] == chosen]
+    if len(flags):
+        lead = ("Bureau atypique, écarté du classement" if bool(row.get("atypical", False))
+                else "Bureau signalé par les contrôles des données")
+        st.warning(lead + " :\n\n" + "\n".join(f"- {fr.escape(m)}" for m in flags["message"]))
 
 
 def bureau_panel(data: TerritoryData, result: priority.PriorityResult, values: pd.DataFrame) -> None:
@@ -88,7 +93,7 @@ def bureau_panel(data: TerritoryData, result: priority.PriorityResult, values: p
 
 def ranking_table(data: TerritoryData, result: priority.PriorityResult, values: pd.DataFrame) -> None:
     """Sortable ranking with a top-N filter and a CSV download."""
-    table = priority.ranking(result, data.bureaux["label"], values, settings())
+    table = priority.ranking(result, data.bureaux["label"], values, settings(), data.anomalies)
     n_max = len(table)
     seed("w_topn", min(50, n_max))
     top_n = st.slider("Afficher les N premiers", 1, max(n_max, 2), key="w_topn") if n_max > 1 else 1

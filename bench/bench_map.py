@@ -29,7 +29,7 @@ import pandas as pd  # noqa: E402
 
 from bench.synthetic import make_territory  # noqa: E402
 from lib import criteria as crit  # noqa: E402
-from lib import geo, priority, scoring  # noqa: E402
+from lib import deckmap, priority, scoring  # noqa: E402
 from lib.config import load_settings  # noqa: E402
 from lib.dataset import load_territory  # noqa: E402
 from lib.viewstate import default_view  # noqa: E402
@@ -70,7 +70,7 @@ def bench_scoring() -> None:
 def per_move(data_dir: Path, tid: str) -> dict:
     conf = load_settings()
     data = load_territory(data_dir, tid)
-    geom = geo.prepare_map_geometry(data.bureaux, data.outlines, point_threshold=conf.map_point_threshold)
+    geom = deckmap.prepare_map_geometry(data.bureaux, data.outlines, point_threshold=conf.map_point_threshold)
     election = crit.elections_with_results(data)[0]
     frame = crit.build_criteria(data, crit.Choices(election, ()), conf.criteria, conf.blocs)
     normalised = scoring.normalise_criteria(frame.values)
@@ -78,7 +78,9 @@ def per_move(data_dir: Path, tid: str) -> dict:
 
     def move():
         result = priority.compute(normalised, view, conf, frame.unavailable)
-        return geo.deck_spec(geom, result.fill, stations=data.stations).to_json()
+        fill, tooltip = deckmap.priority_fill(result.table, result.rgba, conf.criteria)
+        return deckmap.deck_spec(geom, fill, no_data=conf.no_data_colour, stations=data.stations,
+                                 tooltip=tooltip).to_json()
 
     ms = timed(move, 5)
     spec = move()

@@ -71,7 +71,7 @@ def make_territory(n: int, data_dir: Path, territory_id: str | None = None, seed
                            "year": 2024, "round": 1, "value_kind": "votes", "carried": False,
                            "source": "aléatoire", "bureaux": n, "has_results": True}],
             "coverage": {"bureaux": n, "addresses": None, "addresses_unassigned": None, "stations": 0,
-                         "registered": float(bureaux["registered"].sum())}, "notes": ["banc d'essai"]}
+                         "registered": float(bureaux["registered"].sum())}, "notes": ["banc d'essai"], "anomalies": [], "dropped": []}
     stations = pd.DataFrame(columns=["station_id", "name", "modes", "source", "lon", "lat"])
     write_territory(data_dir, tid, metadata=meta, bureaux=bureaux, results=results, indicators=indicators,
                     stations=stations, outlines=outlines, addresses=None)

@@ -56,3 +56,41 @@ def coverage_plan(ranked_ids: list[str], workload: pd.DataFrame, hours_available
                            float(covered["portes"].sum()), float(covered["inscrits"].sum()),
                            float(plan["heures"].sum()))
     return plan.reset_index(names="bureau_id"), summary
+
+
+@dataclass(frozen=True)
+class Effort:
+    """Doors and volunteer-hours to cover a set of bureaux (estimates)."""
+
+    doors: float
+    hours_low: float
+    hours_high: float  # equal to hours_low when the housing mix is known (addresses)
+
+    @property
+    def exact_mix(self) -> bool:
+        """True when hours come from the addresses' housing (one figure, not a range)."""
+        return self.hours_low == self.hours_high
+
+
+def targeted_effort(bureau_ids: list[str], bureaux: pd.DataFrame, addresses: pd.DataFrame | None, *,
+                    registered_per_door: float, doors_per_hour_collective: float,
+                    doors_per_hour_individual: float) -> Effort:
+    """Doors and volunteer-hours for ``bureau_ids``.
+
+    With addresses, each address is knocked at the rate of its housing (apartment buildings or
+    houses), as in the walk-list planner. Without, the housing mix is unknown: the hours are a
+    range from all-apartments (fast) to all-houses (slow) rather than a figure that looks exact.
+    """
+    from lib.walk import addresses_for  # walk lists sit on top of the capacity planner
+
+    if min(doors_per_hour_collective, doors_per_hour_individual) <= 0:
+        raise TerrainError("les portes par heure doivent être positives.")
+    if addresses is not None and len(addresses):
+        work = addresses_for(addresses, bureaux, bureau_ids, registered_per_door=registered_per_door)
+        load = bureau_workload(work, doors_per_hour_collective=doors_per_hour_collective,
+                               doors_per_hour_individual=doors_per_hour_individual)
+        hours = float(load["heures"].sum())
+        return Effort(float(load["portes"].sum()), hours, hours)
+    registered = pd.to_numeric(bureaux.set_index("bureau_id")["registered"].reindex(bureau_ids)).sum()
+    doors = float(registered) / registered_per_door
+    return Effort(doors, doors / doors_per_hour_collective, doors / doors_per_hour_individual)

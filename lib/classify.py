@@ -14,6 +14,7 @@ import mapclassify
 import numpy as np
 import pandas as pd
 
+from lib import fr
 from lib.errors import TerrainError
 
 SCHEMES = {
@@ -66,21 +67,34 @@ def classify_scores(scores: pd.Series, scheme: str = "quantiles", k: int = 5) ->
         yb = np.zeros(int(ok.sum()), dtype=int)
         bins = (float(distinct[0]),)
     else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if scheme == "fisher_jenks" and ok.sum() > JENKS_SAMPLE:
-                # Breaks from a sample (mapclassify's own sampled variant), then every bureau classed.
-                np.random.seed(0)  # mapclassify samples with the global generator: fix it, same view same classes
-                fitted = mapclassify.FisherJenksSampled(values[ok], k=k_eff, pct=JENKS_SAMPLE / ok.sum())
-            else:
-                fitted = SCHEMES[scheme](values[ok], k=k_eff)
-        bins = tuple(float(b) for b in fitted.bins)
-        yb = np.asarray(fitted.yb, dtype=int)
+        bins, yb = _fit(values[ok], scheme, k_eff)
         k_eff = len(bins)
     class_of[ok] = yb
     lower = (float(values[ok].min()), *bins[:-1])
     counts = tuple(int((yb == c).sum()) for c in range(k_eff))
     return Classes(class_of, lower, bins, counts, k_eff, note)
+
+
+def _fit(values: np.ndarray, scheme: str, k: int) -> tuple[tuple[float, ...], np.ndarray]:
+    """Bins and class of each value. Fisher-Jenks on many values fits on a seeded sample.
+
+    Why a sample: exact Fisher-Jenks is O(n²·k) without numba (900 scores take ~2.6 s). The
+    sample is drawn from a local generator — never numpy's global one, which every session of
+    the server shares — and always holds the extremes, so the bins cover every value; the same
+    scores always give the same classes.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if scheme == "fisher_jenks" and len(values) > JENKS_SAMPLE:
+            rng = np.random.default_rng(0)
+            sample = np.r_[values.min(), values.max(),
+                           rng.choice(values, size=JENKS_SAMPLE - 2, replace=False)]
+            breaks = np.asarray(mapclassify.FisherJenks(sample, k=k).bins, dtype=float)
+            breaks[-1] = values.max()
+            fitted = mapclassify.UserDefined(values, bins=np.unique(breaks).tolist())
+        else:
+            fitted = SCHEMES[scheme](values, k=k)
+    return tuple(float(b) for b in fitted.bins), np.asarray(fitted.yb, dtype=int)
 
 
 def hex_to_rgb(colour: str) -> tuple[int, int, int]:
@@ -99,10 +113,6 @@ def class_colours(classes: Classes, palette: Sequence[str], no_data: str) -> np.
     return table[idx]
 
 
-def _fr(x: float) -> str:
-    return f"{x:.1f}".replace(".", ",")
-
-
 def legend_rows(classes: Classes, palette: Sequence[str]) -> pd.DataFrame:
     """Legend table, class 1 = lowest priority … k = highest (French labels with counts)."""
     rows = []
@@ -112,7 +122,7 @@ def legend_rows(classes: Classes, palette: Sequence[str]) -> pd.DataFrame:
         rows.append({
             "classe": c + 1, "couleur": palette[c] if c < len(palette) else "#999999",
             "min": classes.lower[c], "max": classes.bins[c], "bureaux": classes.counts[c],
-            "libelle": f"Priorité {c + 1}{top}{low} : {_fr(classes.lower[c])} – {_fr(classes.bins[c])}"
+            "libelle": f"Priorité {c + 1}{top}{low} : {fr.number(classes.lower[c], 1)} – {fr.number(classes.bins[c], 1)}"
                        f" · {classes.counts[c]} bureau{'x' if classes.counts[c] > 1 else ''}",
         })
     n_missing = int(classes.class_of.isna().sum())

@@ -14,9 +14,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from lib.anomalies import KIND_LABELS
 from lib.errors import DataContractError
 
-CONTRACT_VERSION = 1
+CONTRACT_VERSION = 2  # 2: metadata gained « anomalies » and « dropped »
 BUREAU_ID_PATTERN = re.compile(r"^(\d{5}|2[AB]\d{3})_[0-9A-Z]{4}$")
 ELECTION_PATTERN = re.compile(r"^(pres|leg|mun|euro|reg|dep|import_)[a-z0-9_]*$")
 
@@ -30,7 +31,9 @@ ADDRESSES_COLUMNS = ["address_id", "bureau_id", "number", "street", "postcode", 
 STATIONS_COLUMNS = ["station_id", "name", "modes", "source", "lon", "lat"]
 OUTLINES_COLUMNS = ["area_code", "name", "kind", "label_lon", "label_lat", "geometry"]
 METADATA_KEYS = ["contract_version", "territory_id", "name", "built_at", "reference_map",
-                 "sources", "elections", "indicators", "coverage"]
+                 "sources", "elections", "indicators", "coverage", "anomalies", "dropped"]
+ANOMALY_KEYS = {"bureau_id", "kind", "message", "exclude"}
+DROPPED_KEYS = {"source", "rows", "reason"}
 
 
 def _missing_columns(frame: pd.DataFrame, expected: Iterable[str]) -> list[str]:
@@ -153,6 +156,32 @@ def check_metadata(metadata: dict) -> list[str]:
             problems.append("indicateur sans « id » ou « available »")
         elif not ind["available"] and not ind.get("reason"):
             problems.append(f"indicateur manquant sans raison : {ind['id']}")
+    return problems + check_anomalies(metadata["anomalies"]) + check_dropped(metadata["dropped"])
+
+
+def check_anomalies(anomalies: list) -> list[str]:
+    """Problems of ``metadata.json`` → ``anomalies`` (see lib/anomalies.py)."""
+    problems = []
+    for a in anomalies:
+        if not isinstance(a, dict) or set(a) != ANOMALY_KEYS:
+            problems.append(f"anomalie mal formée (clés attendues : {', '.join(sorted(ANOMALY_KEYS))})")
+        elif a["kind"] not in KIND_LABELS:
+            problems.append(f"type d'anomalie inconnu : {a['kind']!r}")
+        elif not isinstance(a["exclude"], bool) or not str(a["message"]).strip():
+            problems.append(f"anomalie sans message ou sans « exclude » vrai/faux : {a['bureau_id']}")
+    return problems
+
+
+def check_dropped(dropped: list) -> list[str]:
+    """Problems of ``metadata.json`` → ``dropped``: each entry counts rows and says why."""
+    problems = []
+    for d in dropped:
+        if not isinstance(d, dict) or set(d) != DROPPED_KEYS:
+            problems.append(f"entrée « dropped » mal formée (clés attendues : {', '.join(sorted(DROPPED_KEYS))})")
+        elif isinstance(d["rows"], bool) or not isinstance(d["rows"], int) or d["rows"] <= 0:
+            problems.append(f"entrée « dropped » sans nombre de lignes positif : {d['source']}")
+        elif not str(d["reason"]).strip():
+            problems.append(f"entrée « dropped » sans raison : {d['source']}")
     return problems
 
 

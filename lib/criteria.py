@@ -7,13 +7,13 @@ provide is returned as unavailable *with a French reason*, never silently droppe
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from lib import fr
 from lib.config import Bloc, Criterion
 from lib.dataset import TerritoryData
 
@@ -35,12 +35,6 @@ class CriteriaFrame:
 
     values: pd.DataFrame  # index bureau_id, one float column per available criterion
     unavailable: Mapping[str, str]  # criterion id → French reason
-
-
-def _fold(text: str) -> str:
-    """Upper-case without accents, to match candidate names across sources."""
-    norm = unicodedata.normalize("NFKD", str(text))
-    return "".join(c for c in norm if not unicodedata.combining(c)).upper().strip()
 
 
 def elections_with_results(territory: TerritoryData) -> list[str]:
@@ -70,10 +64,10 @@ def bloc_members(cands: pd.DataFrame, blocs: Iterable[Bloc]) -> list[str]:
     """Candidates of ``cands`` whose nuance or name belongs to one of ``blocs``."""
     blocs = list(blocs)
     nuances = {n.upper() for b in blocs for n in b.nuances}
-    names = {_fold(n) for b in blocs for n in b.candidates}
+    names = {fr.fold_upper(n) for b in blocs for n in b.candidates}
     picked = []
     for cand, nuance in zip(cands["candidate"], cands["nuance"], strict=True):
-        folded = _fold(cand)
+        folded = fr.fold_upper(cand)
         if (isinstance(nuance, str) and nuance.upper() in nuances) or any(
                 folded == n or folded.startswith(n + " ") for n in names):
             picked.append(str(cand))
@@ -85,12 +79,16 @@ def _per_bureau(results: pd.DataFrame, election: str) -> pd.DataFrame:
 
 
 def our_share(results: pd.DataFrame, election: str, ours: Collection[str]) -> pd.Series:
-    """Our summed share of expressed votes (%) per bureau in ``election``."""
+    """Our summed share of expressed votes (%) per bureau in ``election``.
+
+    A bureau where none of our candidates stood (a second round we are in only in some
+    circonscriptions, a list not present everywhere) has no value — « pas de candidat de notre
+    camp » — rather than 0 %, which would read as a bureau where we are absent by the voters' choice.
+    """
     rows = _per_bureau(results, election)
     mine = rows[rows["candidate"].isin(list(ours))]
     share = mine.groupby("bureau_id")["share"].sum(min_count=1)
-    present = rows["bureau_id"].unique()
-    return share.reindex(present).fillna(0.0).rename("our_share")
+    return share.reindex(rows["bureau_id"].unique()).rename("our_share")
 
 
 def abstention(results: pd.DataFrame, election: str) -> pd.Series:
@@ -111,6 +109,7 @@ def closeness(results: pd.DataFrame, election: str, ours: Collection[str]) -> pd
     mine = our_share(results, election, ours)
     others = rows[~rows["candidate"].isin(list(ours))]
     best_other = others.groupby("bureau_id")["share"].max().reindex(mine.index).fillna(0.0)
+    # NaN where our side did not stand (see our_share): no contest to be close in.
     return (100 - (mine - best_other).abs()).rename("closeness")
 
 
@@ -128,57 +127,105 @@ def default_reserve_pair(territory: TerritoryData) -> tuple[str | None, str | No
     return ordered[-1], ordered[0]
 
 
+class Unavailable(Exception):
+    """A derived criterion cannot be computed for these choices; the message (French) says why."""
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """What a derived criterion reads: the territory's results and the strategist's choices."""
+
+    results: pd.DataFrame
+    choices: Choices
+    known: frozenset[str]  # elections with results
+    blocs: Mapping[str, Bloc]
+
+    @property
+    def ours(self) -> list[str]:
+        return list(self.choices.ours)
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A criterion computed from results: its function, its unit, whether it needs our side."""
+
+    compute: Callable[[Derivation], pd.Series]
+    unit: str
+    needs_ours: bool = True
+
+
+def _vote_reserve(d: Derivation) -> pd.Series:
+    """(voters at the high-turnout election − voters at the low one) × our share at the high one."""
+    high, low = d.choices.high, d.choices.low
+    if not high or not low or high == low or high not in d.known or low not in d.known:
+        raise Unavailable("il faut deux élections différentes (forte et faible participation)")
+    share = our_share(d.results, d.choices.election, d.ours)
+    if d.choices.election != high:
+        ours_high = ours_in(d.results, high, d.choices, d.blocs)
+        if not ours_high:
+            raise Unavailable(f"notre camp n'a pas de candidat reconnu dans l'élection forte ({high}) : "
+                              "choisissez-la comme référence ou cochez un bloc")
+        share = our_share(d.results, high, ours_high)
+    gap = turnout_voters(d.results, high) - turnout_voters(d.results, low)
+    return gap * share / 100
+
+
+# Registry of derived criteria (config.toml `kind = "derived"`): one entry per criterion id.
+DERIVED: dict[str, Derived] = {
+    "our_share": Derived(lambda d: our_share(d.results, d.choices.election, d.ours), "% des exprimés"),
+    "abstention": Derived(lambda d: abstention(d.results, d.choices.election), "% des inscrits",
+                          needs_ours=False),
+    "lmp_potential": Derived(lambda d: abstention(d.results, d.choices.election) / 100
+                             * our_share(d.results, d.choices.election, d.ours), "% des inscrits"),
+    "closeness": Derived(lambda d: closeness(d.results, d.choices.election, d.ours), "100 − écart en points"),
+    "vote_reserve": Derived(_vote_reserve, "voix"),
+}
+
+
+def needs_our_side() -> list[str]:
+    """Ids of the derived criteria that stay unavailable until our side is chosen."""
+    return [cid for cid, d in DERIVED.items() if d.needs_ours]
+
+
+def unit_of(criterion_id: str) -> str:
+    """Unit of a derived criterion ("" for indicators: their unit is in the dataset metadata)."""
+    derived = DERIVED.get(criterion_id)
+    return derived.unit if derived else ""
+
+
+def _derived_value(cid: str, d: Derivation) -> pd.Series:
+    derived = DERIVED.get(cid)
+    if derived is None:
+        raise Unavailable("critère dérivé sans calcul défini (ajoutez-le à lib.criteria.DERIVED)")
+    if d.choices.election not in d.known:
+        raise Unavailable("choisissez une élection de référence qui a des résultats")
+    if derived.needs_ours and not d.ours:
+        raise Unavailable("cochez au moins un candidat ou une liste de notre camp")
+    return derived.compute(d)
+
+
+def _indicator_value(cid: str, territory: TerritoryData) -> pd.Series:
+    if cid in territory.indicators.columns:
+        return territory.indicators[cid]
+    meta = territory.indicator(cid) or {}
+    raise Unavailable(meta.get("reason") or "indicateur absent des données de ce territoire")
+
+
 def build_criteria(territory: TerritoryData, choices: Choices,
                    criteria: Mapping[str, Criterion],
                    blocs: Mapping[str, Bloc] | None = None) -> CriteriaFrame:
     """Values of every criterion of the config for this territory and these choices."""
     index = pd.Index(territory.bureaux["bureau_id"], name="bureau_id")
+    derivation = Derivation(territory.results, choices, frozenset(elections_with_results(territory)),
+                            blocs or {})
     values: dict[str, pd.Series] = {}
     unavailable: dict[str, str] = {}
-    results = territory.results
-    known = set(elections_with_results(territory))
-    has_ref = choices.election in known
-    ours = list(choices.ours)
     for cid, crit in criteria.items():
-        if crit.kind == "indicator":
-            if cid in territory.indicators.columns:
-                values[cid] = territory.indicators[cid]
-            else:
-                meta = territory.indicator(cid)
-                unavailable[cid] = (meta or {}).get("reason") or "indicateur absent des données de ce territoire"
-            continue
-        if not has_ref:
-            unavailable[cid] = "choisissez une élection de référence qui a des résultats"
-            continue
-        if cid == "abstention":
-            values[cid] = abstention(results, choices.election)
-            continue
-        if not ours:
-            unavailable[cid] = "cochez au moins un candidat ou une liste de notre camp"
-            continue
-        share = our_share(results, choices.election, ours)
-        if cid == "our_share":
-            values[cid] = share
-        elif cid == "lmp_potential":
-            values[cid] = abstention(results, choices.election) / 100 * share
-        elif cid == "closeness":
-            values[cid] = closeness(results, choices.election, ours)
-        elif cid == "vote_reserve":
-            high, low = choices.high, choices.low
-            if not high or not low or high == low or high not in known or low not in known:
-                unavailable[cid] = "il faut deux élections différentes (forte et faible participation)"
-                continue
-            if choices.election != high:
-                ours_high = ours_in(results, high, choices, blocs or {})
-                if not ours_high:
-                    unavailable[cid] = (f"notre camp n'a pas de candidat reconnu dans l'élection forte "
-                                        f"({high}) : choisissez-la comme référence ou cochez un bloc")
-                    continue
-                share = our_share(results, high, ours_high)
-            gap = turnout_voters(results, high) - turnout_voters(results, low)
-            values[cid] = gap * share / 100
-        else:
-            unavailable[cid] = "critère non calculable"
+        try:
+            values[cid] = (_indicator_value(cid, territory) if crit.kind == "indicator"
+                           else _derived_value(cid, derivation))
+        except Unavailable as why:
+            unavailable[cid] = str(why)
     frame = pd.DataFrame({k: v.reindex(index).astype(float) for k, v in values.items()}, index=index)
     return CriteriaFrame(values=frame, unavailable=unavailable)
 
@@ -200,8 +247,8 @@ def bloc_like(results: pd.DataFrame, election: str, ours: Collection[str]) -> li
     """
     ref = results[results["candidate"].isin(list(ours))]
     nuances = set(ref["nuance"].dropna().astype(str))
-    names = {_fold(c).split(" ")[0] for c in ours}
+    names = {fr.fold_upper(c).split(" ")[0] for c in ours}
     rows = results[results["election"] == election].drop_duplicates("candidate")
     picked = rows[rows["nuance"].astype("string").isin(nuances).fillna(False)
-                  | rows["candidate"].map(lambda c: _fold(c).split(" ")[0] in names)]
+                  | rows["candidate"].map(lambda c: fr.fold_upper(c).split(" ")[0] in names)]
     return picked["candidate"].astype(str).tolist()

@@ -16,7 +16,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from lib import contract
+from lib import anomalies, contract
 from lib.errors import DataContractError
 
 FILES = {
@@ -69,9 +69,19 @@ class TerritoryData:
         return None
 
     @property
-    def available_indicators(self) -> list[str]:
-        """Ids of the indicators that have a column."""
-        return [i["id"] for i in self.metadata["indicators"] if i["available"]]
+    def anomalies(self) -> pd.DataFrame:
+        """Flagged bureaux (``lib.anomalies.of``): bureau_id, kind, kind_label, message, exclude."""
+        return anomalies.of(self.metadata)
+
+    @property
+    def excluded_ids(self) -> set[str]:
+        """« Bureaux atypiques »: left out of map, ranking and walk lists unless the user opts in."""
+        return anomalies.excluded_ids(self.metadata)
+
+    @property
+    def dropped(self) -> pd.DataFrame:
+        """Rows the build could not keep: source, rows, reason (French)."""
+        return anomalies.dropped(self.metadata)
 
 
 def _path(folder: Path, key: str) -> Path:

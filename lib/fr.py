@@ -167,13 +167,10 @@ def sources_caption(sources: Iterable[Mapping[str, str]]) -> str:
 
 
 def provenance(*, territory: str, date: str, sentence: str, sources: str,
-               **extra: object) -> dict[str, str]:
-    """The provenance every export carries: territory, date, weights, then ``extra`` keys, sources.
-
-    ``extra`` keys use underscores for spaces (``Notre_camp`` → « Notre camp »).
-    """
+               details: Mapping[str, object] | None = None) -> dict[str, str]:
+    """The provenance every export carries: territory, date, weights, ``details``, then sources."""
     out = {"Territoire": territory, "Date": date, "Pondération": sentence}
-    out.update({k.replace("_", " "): str(v) for k, v in extra.items() if v is not None})
+    out.update({k: str(v) for k, v in (details or {}).items() if v is not None})
     out["Sources"] = sources
     return out
 

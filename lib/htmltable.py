@@ -7,34 +7,17 @@ plain HTML (escaped), with optional in-cell bars and French number formatting.
 
 from __future__ import annotations
 
-import html
-import math
-
 import pandas as pd
 
-MISSING = "—"
+from lib import fr
 
-
-def french_number(value: object, decimals: int = 1) -> str:
-    """``1234.5`` → ``1 234,5`` (narrow no-break space, decimal comma); missing → an em dash."""
-    if value is None or value is pd.NA:
-        return MISSING
-    if isinstance(value, str):
-        return value
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return str(value)
-    if math.isnan(number):
-        return MISSING
-    text = f"{number:,.{decimals}f}"
-    return text.replace(",", "\u202f").replace(".", ",")
+MISSING = fr.MISSING
 
 
 def _cell(value: object, decimals: int | None) -> str:
     if decimals is not None:
-        return french_number(value, decimals)
-    return MISSING if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)) else str(value)
+        return fr.number(value, decimals)
+    return MISSING if fr.is_missing(value) else str(value)
 
 
 def html_table(frame: pd.DataFrame, *, decimals: dict[str, int] | None = None,
@@ -47,13 +30,13 @@ def html_table(frame: pd.DataFrame, *, decimals: dict[str, int] | None = None,
     decimals = decimals or {}
     bars = bars or {}
     head = "".join(f'<th style="text-align:{"right" if c in decimals and c not in bars else "left"};'
-                   f'padding:.3rem .5rem;border-bottom:1px solid #ccc">{html.escape(str(c))}</th>'
+                   f'padding:.3rem .5rem;border-bottom:1px solid #ccc">{fr.escape(c)}</th>'
                    for c in frame.columns)
     rows = []
     for record in frame.itertuples(index=False, name=None):
         cells = []
         for column, value in zip(frame.columns, record, strict=True):
-            text = html.escape(_cell(value, decimals.get(column)))
+            text = fr.escape(_cell(value, decimals.get(column)))
             numeric = column in decimals
             style = "padding:.25rem .5rem;border-bottom:1px solid #eee" + (";text-align:right" if numeric else "")
             if column in bars and text != MISSING:

@@ -8,7 +8,6 @@ so a file found weeks later says how it was made.
 
 from __future__ import annotations
 
-import html
 import io
 import json
 import tempfile
@@ -25,6 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from openpyxl import Workbook
 
+from lib import fr
 from lib.geo import LAMBERT93
 
 VENDOR = Path(__file__).resolve().parent / "vendor" / "leaflet"
@@ -42,10 +42,6 @@ def scored_frame(bureaux: gpd.GeoDataFrame, table: pd.DataFrame, contributions: 
     for cid in contributions.columns:
         out[f"contrib_{cid}"] = contributions[cid].reindex(out["bureau_id"]).to_numpy().round(2)
     return out.reset_index(drop=True)
-
-
-def _provenance_text(provenance: Mapping[str, str]) -> str:
-    return " · ".join(f"{k} : {v}" for k, v in provenance.items())
 
 
 # ------------------------------------------------------------------------------------ static
@@ -81,7 +77,7 @@ def _draw(fig: Figure, scored: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, leg
     handles = [Patch(facecolor=row.couleur, edgecolor="#444444", label=_legend_label(row))
                for row in legend.sort_values("classe", ascending=False, key=lambda c: c.replace(0, -1)).itertuples()]
     leg = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.68, 0.86), frameon=False,
-                     fontsize=12 * scale, title="Priorité (5 = la plus forte)", title_fontsize=14 * scale, handlelength=1.6,
+                     fontsize=12 * scale, title=_legend_title(legend), title_fontsize=14 * scale, handlelength=1.6,
                      handleheight=1.2, labelspacing=0.7)
     leg.get_title().set_weight("bold")
     weights = provenance.get("Pondération", "")
@@ -91,10 +87,18 @@ def _draw(fig: Figure, scored: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, leg
     fig.text(0.02, 0.02, _wrap(provenance.get("Sources", ""), 230), fontsize=7 * scale, color="#555555", va="bottom")
 
 
+def _legend_title(legend: pd.DataFrame) -> str:
+    """« Priorité (4 = la plus forte) »: the top class is the number of classes shown."""
+    top = int(legend["classe"].max()) if len(legend) else 0
+    return f"Priorité ({top} = la plus forte)" if top > 1 else "Priorité"
+
+
 def _legend_label(row) -> str:
     """Short legend line for print: « 5 (forte) · 76 – 100 · 181 bureaux »."""
     if row.classe == 0:
         return f"sans score · {row.bureaux} bureaux"
+    if row.classe < 0:
+        return f"atypiques, écartés · {row.bureaux} bureaux"
     return f"{row.classe} · {row.min:.0f} – {row.max:.0f} · {row.bureaux} bureaux"
 
 
@@ -124,7 +128,7 @@ def static_map_png(scored: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, legend:
     FigureCanvasAgg(fig)
     _draw(fig, scored, outlines, legend, provenance, title=title, stations=stations, scale=size_px[0] / 1920 * 1.25)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Title": title, "Description": _provenance_text(provenance),
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Title": title, "Description": fr.provenance_text(provenance),
                                                       "Software": "Terrain"})
     fig.clear()
     return buf.getvalue()
@@ -138,7 +142,7 @@ def static_map_pdf(scored: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, legend:
     FigureCanvasPdf(fig)
     _draw(fig, scored, outlines, legend, provenance, title=title, stations=stations, scale=0.75)
     buf = io.BytesIO()
-    fig.savefig(buf, format="pdf", dpi=dpi, metadata={"Title": title, "Subject": _provenance_text(provenance),
+    fig.savefig(buf, format="pdf", dpi=dpi, metadata={"Title": title, "Subject": fr.provenance_text(provenance),
                                                       "Creator": "Terrain", "Keywords": "bureaux de vote; priorités"})
     fig.clear()
     return buf.getvalue()
@@ -160,7 +164,7 @@ def interactive_html(scored: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, legen
         "<script>" + (VENDOR / "leaflet.js").read_text(encoding="utf-8").replace("</script", "<\\/script") + "</script>"))
     slim = scored.assign(
         geometry=scored.geometry.to_crs(LAMBERT93).simplify(2).to_crs("EPSG:4326").set_precision(1e-5),
-        libelle=scored["label"].map(lambda s: html.escape(str(s))),
+        libelle=scored["label"].map(lambda s: fr.escape(str(s))),
         score_txt=scored["score"].map(lambda s: "données manquantes" if pd.isna(s) else f"{s:.0f}/100"),
         rang=scored["rank"].astype("string").fillna("—"), classe_txt=scored["classe"].astype("string").fillna("—"),
         fill=scored["couleur"].fillna("#bdbdbd"))[["bureau_id", "libelle", "score_txt", "rang", "classe_txt", "fill", "geometry"]]
@@ -174,27 +178,27 @@ def interactive_html(scored: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, legen
     ).add_to(bureaux)
     bureaux.add_to(m)
     base = folium.FeatureGroup(name="Arrondissements / communes", show=True)
-    folium.GeoJson(outlines[["name", "geometry"]].assign(name=outlines["name"].map(lambda s: html.escape(str(s)))).to_json(),
+    folium.GeoJson(outlines[["name", "geometry"]].assign(name=outlines["name"].map(lambda s: fr.escape(str(s)))).to_json(),
                    style_function=lambda f: {"fill": False, "color": "#222222", "weight": 2}).add_to(base)
     for name, lon, lat in zip(outlines["name"], outlines["label_lon"], outlines["label_lat"], strict=True):
         folium.Marker([lat, lon], icon=folium.DivIcon(html=f'<div style="font:bold 12px sans-serif;'
-                                                          f'text-shadow:0 0 3px #fff">{html.escape(str(name))}</div>')).add_to(base)
+                                                          f'text-shadow:0 0 3px #fff">{fr.escape(str(name))}</div>')).add_to(base)
     base.add_to(m)
     if stations is not None and len(stations):
         gares = folium.FeatureGroup(name="Gares et stations", show=False)
         for name, lon, lat in zip(stations["name"], stations["lon"], stations["lat"], strict=True):
-            folium.CircleMarker([lat, lon], radius=3, color="#1f3c88", fill=True, tooltip=html.escape(str(name))).add_to(gares)
+            folium.CircleMarker([lat, lon], radius=3, color="#1f3c88", fill=True, tooltip=fr.escape(str(name))).add_to(gares)
         gares.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
-    rows = "".join(f'<div><span style="display:inline-block;width:14px;height:14px;background:{html.escape(c)};'
-                   f'border:1px solid #444;margin-right:6px"></span>{html.escape(str(lab))}</div>'
+    rows = "".join(f'<div><span style="display:inline-block;width:14px;height:14px;background:{fr.escape(c)};'
+                   f'border:1px solid #444;margin-right:6px"></span>{fr.escape(str(lab))}</div>'
                    for c, lab in zip(legend["couleur"][::-1], legend["libelle"][::-1], strict=True))
-    meta = "".join(f"<div><b>{html.escape(k)}</b> : {html.escape(str(v))}</div>" for k, v in provenance.items())
+    meta = "".join(f"<div><b>{fr.escape(k)}</b> : {fr.escape(str(v))}</div>" for k, v in provenance.items())
     panel = (f'<div style="position:fixed;top:10px;left:50px;z-index:1000;background:#fff;padding:10px 14px;'
              f'border:1px solid #999;max-width:420px;font:13px sans-serif"><div style="font-size:18px;font-weight:bold">'
-             f"{html.escape(title)}</div>{rows}<details><summary>Comment cette carte a été faite</summary>{meta}</details></div>")
+             f"{fr.escape(title)}</div>{rows}<details><summary>Comment cette carte a été faite</summary>{meta}</details></div>")
     root.html.add_child(folium.Element(panel))
-    root.header.add_child(folium.Element(f'<meta name="description" content="{html.escape(_provenance_text(provenance))}">'))
+    root.header.add_child(folium.Element(f'<meta name="description" content="{fr.escape(fr.provenance_text(provenance))}">'))
     minx, miny, maxx, maxy = scored.total_bounds
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m.get_root().render().encode("utf-8")
@@ -224,14 +228,10 @@ def ranking_xlsx(ranking: pd.DataFrame, provenance: Mapping[str, str]) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Classement"
-    ws.append(list(ranking.columns))
-    for row in ranking.itertuples(index=False):
-        ws.append([None if (isinstance(v, float) and np.isnan(v)) or v is pd.NA else v for v in row])
+    fr.xlsx_frame(ws, ranking)
     ws.freeze_panes = "A2"
-    about = wb.create_sheet("À propos")
-    for k, v in provenance.items():
-        about.append([k, v])
-    wb.properties.description = _provenance_text(provenance)
+    fr.xlsx_rows(wb.create_sheet("À propos"), provenance.items())
+    wb.properties.description = fr.provenance_text(provenance)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

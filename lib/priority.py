@@ -6,13 +6,13 @@ weight-independent part (criteria values and their normalisation) is computed be
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from lib import classify, scoring
+from lib import classify, criteria, fr, scoring
 from lib.config import Settings
 from lib.viewstate import ViewState
 
@@ -21,17 +21,44 @@ from lib.viewstate import ViewState
 class PriorityResult:
     """Everything the map, the legend, the panel, the table and the exports need."""
 
-    table: pd.DataFrame  # index bureau_id: score, rank, class_id, colour, n_missing, missing, top
+    table: pd.DataFrame  # index bureau_id: score, rank, n_missing, missing, class_id, colour, top, top_ids, atypical
     contributions: pd.DataFrame  # index bureau_id, one column per weighted criterion (points)
-    fill: pd.DataFrame  # index bureau_id: colour [r,g,b,a], tooltip texts s/r/t, score, top (top class)
+    rgba: np.ndarray  # (n_bureaux, 4) uint8 class colour per bureau, in ``table`` order
     legend: pd.DataFrame
     sentence: str  # "Priorité = 40 % abstention + …"
     note: str  # French note on unavailable weighted criteria
     classes_note: str
     n_partial: int
-    tooltip: dict  # deck.gl tooltip template; per-bureau fields s, r, t are in ``fill``
     weights: Mapping[str, int]
     directions: Mapping[str, str]
+    n_atypical: int = 0  # « bureaux atypiques » left out of this ranking
+
+
+ATYPICAL_COLOUR = "#f4f4f4"  # paler than the no-data grey: left out on purpose, not missing data
+
+
+def _leave_out(table: pd.DataFrame, colours: np.ndarray, legend: pd.DataFrame,
+               atypical: pd.Series) -> pd.DataFrame:
+    """Mark the bureaux left out as atypical: no missing-data flag, their own colour and legend line.
+
+    Their criteria were blanked before normalisation (so they shift no percentile), which left
+    them unscored and "missing everything"; they are not missing data, they are set aside.
+    """
+    n = int(atypical.sum())
+    table["atypical"] = atypical.to_numpy()
+    if not n:
+        return legend
+    table.loc[atypical, ["missing", "n_missing"]] = ["", 0]
+    colours[atypical.to_numpy()] = [*classify.hex_to_rgb(ATYPICAL_COLOUR), 200]
+    legend = legend.copy()
+    no_data = legend["classe"] == 0
+    legend.loc[no_data, "bureaux"] -= n
+    legend.loc[no_data, "libelle"] = legend.loc[no_data, "bureaux"].map(
+        lambda k: f"Données manquantes · {k} bureau{'x' if k > 1 else ''}")
+    legend = legend[~no_data | (legend["bureaux"] > 0)]
+    row = {"classe": -1, "couleur": ATYPICAL_COLOUR, "min": np.nan, "max": np.nan, "bureaux": n,
+           "libelle": f"Bureaux atypiques, écartés · {n} (voir Accueil)"}
+    return pd.concat([legend, pd.DataFrame([row])], ignore_index=True)
 
 
 def effective_weights(view: ViewState, settings: Settings,
@@ -49,18 +76,14 @@ def effective_weights(view: ViewState, settings: Settings,
     return weights, directions, dropped
 
 
-def _escape(text: str) -> str:
-    """Text for deck.gl's tooltip (innerHTML): <, > and & neutralised; quotes are harmless there."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _fr(x: float, digits: int = 1) -> str:
-    return f"{x:.{digits}f}".replace(".", ",")
-
-
 def compute(normalised: scoring.NormalisedCriteria, view: ViewState, settings: Settings,
-            unavailable: Mapping[str, str]) -> PriorityResult:
-    """Score, class and colour every bureau for ``view`` (raises ``NoWeightsError``)."""
+            unavailable: Mapping[str, str], *, atypical: Collection[str] = ()) -> PriorityResult:
+    """Score, class and colour every bureau for ``view`` (raises ``NoWeightsError``).
+
+    ``atypical`` bureaux (anomalies of the dataset, see :mod:`lib.anomalies`) must have been
+    blanked in ``normalised`` (see :func:`lib.scoring.normalise_criteria`); they come out unscored,
+    unranked and marked, never silently ranked.
+    """
     available = set(normalised.columns)
     weights, directions, dropped = effective_weights(view, settings, available)
     result = scoring.score(normalised, weights, directions, missing_policy=view.missing)
@@ -75,31 +98,8 @@ def compute(normalised: scoring.NormalisedCriteria, view: ViewState, settings: S
     hexes = np.array([settings.no_data_colour, *palette], dtype=object)
     table["colour"] = hexes[(classes.class_of.fillna(-1).astype(int) + 1).to_numpy()]
     table["top"] = [", ".join(crit_labels.get(c, c) for c in ids) for ids in top.tolist()]
-
-    scored = table["score"].notna().to_numpy()
-    shorts = {cid: c.short or c.label for cid, c in settings.criteria.items()}
-    missing = table["missing"].to_numpy()
-    rounded = np.rint(table["score"].to_numpy(dtype=float, na_value=np.nan))
-    ranks = table["rank"].to_numpy(dtype=float, na_value=np.nan)
-    score_txt, rank_txt, why = [], [], []
-    for ok, sc, rk, ids, miss in zip(scored, rounded, ranks, top.tolist(), missing, strict=True):
-        if not ok:
-            score_txt.append("—")
-            rank_txt.append("—")
-            why.append(_escape(f"données manquantes : {miss}"))
-            continue
-        score_txt.append(str(int(sc)))
-        rank_txt.append(str(int(rk)))
-        text = ", ".join(shorts.get(c, c) for c in ids)
-        why.append(_escape(f"{text} (⚠️ sans {miss})" if miss else text))
-    fill = pd.DataFrame({"colour": colours.tolist(), "s": score_txt, "r": rank_txt, "t": why,
-                         "score": table["score"].to_numpy(dtype=float, na_value=np.nan),
-                         "top": (table["class_id"] == table["class_id"].max()).to_numpy()},
-                        index=table.index)
-    n_ranked = int(table["rank"].max()) if scored.any() else 0
-    tooltip = {"html": "<b>{n}</b><br/>Score {s}/100 · rang {r} / " + str(n_ranked)
-                       + "<br/>Pèsent le plus : {t}",
-               "style": {"fontSize": "14px", "maxWidth": "340px"}}
+    table["top_ids"] = top
+    legend = _leave_out(table, colours, legend, table.index.to_series().isin(set(atypical)))
 
     note = ""
     if dropped:
@@ -107,14 +107,10 @@ def compute(normalised: scoring.NormalisedCriteria, view: ViewState, settings: S
         note = f"Critères pondérés mais indisponibles ici, donc ignorés — {reasons}."
     sentence = scoring.describe_weights(weights, directions, crit_labels)
     return PriorityResult(
-        table=table, contributions=result.contributions, fill=fill, legend=legend,
+        table=table, contributions=result.contributions, rgba=colours, legend=legend,
         sentence=sentence, note=note, classes_note=classes.note or "",
-        n_partial=int((table["n_missing"] > 0).sum()), tooltip=tooltip, weights=weights,
-        directions=directions)
-
-
-UNITS_FALLBACK = {"our_share": "% des exprimés", "abstention": "% des inscrits", "lmp_potential": "% des inscrits",
-                  "vote_reserve": "voix", "closeness": "100 − écart en points"}
+        n_partial=int((table["n_missing"] > 0).sum()), weights=weights, directions=directions,
+        n_atypical=int(table["atypical"].sum()))
 
 
 def breakdown(result: PriorityResult, values: pd.DataFrame, bureau_id: str, settings: Settings,
@@ -130,7 +126,7 @@ def breakdown(result: PriorityResult, values: pd.DataFrame, bureau_id: str, sett
             "Points": float(contribution) if pd.notna(contribution) else np.nan,
             "Valeur": float(raw.get(bureau_id, np.nan)),
             "Médiane du territoire": float(raw.median()) if len(raw) else np.nan,
-            "Unité": units.get(cid) or UNITS_FALLBACK.get(cid, ""),
+            "Unité": units.get(cid) or criteria.unit_of(cid),
         })
     return pd.DataFrame(rows)
 
@@ -147,7 +143,7 @@ def results_history(results: pd.DataFrame, bureau_id: str, ours: tuple[str, ...]
             continue
         first = part.iloc[0]
         top = part.sort_values("share", ascending=False)
-        leaders = [f"{c} {_fr(s)} %" for c, s in zip(top["candidate"].head(2), top["share"].head(2), strict=True)]
+        leaders = [f"{c} {fr.percent(s)}" for c, s in zip(top["candidate"].head(2), top["share"].head(2), strict=True)]
         our = part[part["candidate"].isin(list(ours))]["share"].sum() if ours else np.nan
         rows.append({
             "Élection": e["label"],
@@ -161,20 +157,22 @@ def results_history(results: pd.DataFrame, bureau_id: str, ours: tuple[str, ...]
 
 
 def ranking(result: PriorityResult, labels: pd.Series, values: pd.DataFrame,
-            settings: Settings) -> pd.DataFrame:
-    """The ranking table (French headers), best first; criteria raw values alongside."""
+            settings: Settings, anomalies: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The ranking table (French headers), best first; criteria raw values alongside.
+
+    ``anomalies`` (:func:`lib.anomalies.of`) adds a « Signalements » column: a flagged bureau
+    is shown as such wherever it appears, ranked or set aside.
+    """
     t = result.table
     out = pd.DataFrame({
         "Rang": t["rank"], "Bureau": t.index, "Libellé": labels.reindex(t.index).to_numpy(),
         "Score": t["score"].round(1), "Classe": (t["class_id"] + 1).astype("Int64"),
         "Pèsent le plus": t["top"], "Critères manquants": t["missing"],
     }, index=t.index)
+    if anomalies is not None and len(anomalies):
+        flags = anomalies.groupby("bureau_id")["kind_label"].agg(lambda k: "; ".join(dict.fromkeys(k)))
+        out["Signalements"] = flags.reindex(t.index).fillna("").to_numpy()
     for cid in result.weights:
         if cid in values.columns:
             out[settings.criteria[cid].label] = values[cid].reindex(t.index).round(2)
     return out.sort_values(["Rang", "Bureau"], na_position="last").reset_index(drop=True)
-
-
-def ranking_csv(table: pd.DataFrame) -> bytes:
-    """CSV that French Excel opens as columns: UTF-8 with BOM, « ; » separator, decimal comma."""
-    return table.to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig")

@@ -14,7 +14,7 @@ the criteria it has (weights rescaled over them) and flags it; ``exclude`` gives
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -102,13 +102,20 @@ class NormalisedCriteria:
         return cached
 
 
-def normalise_criteria(frame: pd.DataFrame, method: str = "rank") -> NormalisedCriteria:
-    """Normalise every column of ``frame`` (index = bureau_id) within the territory."""
+def normalise_criteria(frame: pd.DataFrame, method: str = "rank", *,
+                       left_out: Collection[str] = ()) -> NormalisedCriteria:
+    """Normalise every column of ``frame`` (index = bureau_id) within the territory.
+
+    ``left_out`` bureaux (« bureaux atypiques ») are blanked first: a phantom bureau must not
+    shift the percentiles of the real ones.
+    """
     if method not in NORMALISERS:
         raise TerrainError(f"normalisation inconnue « {method} » ; choix possibles : "
                            f"{', '.join(sorted(NORMALISERS))}.")
     raw = frame.to_numpy(dtype=float, na_value=np.nan) if len(frame.columns) else np.empty((len(frame), 0))
     raw = np.where(np.isfinite(raw), raw, np.nan)
+    if left_out:
+        raw[frame.index.isin(list(left_out))] = np.nan
     matrix = np.column_stack([NORMALISERS[method](raw[:, j]) for j in range(raw.shape[1])]) \
         if raw.shape[1] else raw
     return NormalisedCriteria(frame.index, tuple(map(str, frame.columns)), matrix, method)
@@ -120,11 +127,13 @@ class ScoreResult:
 
     table: pd.DataFrame  # score, rank, n_missing, missing
     contributions: pd.DataFrame  # points per weighted criterion (rows sum to score)
-    weights_used: Mapping[str, float]  # shares of the weights, summing to 1
-    policy: str
 
 
-MISSING_POLICIES = ("renormalise", "exclude")
+MISSING_POLICY_LABELS = {
+    "renormalise": "notés sur les critères disponibles (signalés)",
+    "exclude": "exclus (gris, « données manquantes »)",
+}
+MISSING_POLICIES = tuple(MISSING_POLICY_LABELS)
 
 
 def weighted_scores(filled: np.ndarray, present: np.ndarray, weights: np.ndarray,
@@ -190,8 +199,7 @@ def score(normalised: NormalisedCriteria, weights: Mapping[str, float],
                           "missing": pd.Series(missing_txt, index=normalised.index, dtype=object)},
                          index=normalised.index)
     contributions = pd.DataFrame(points, index=normalised.index, columns=ids)
-    total = w.sum()
-    return ScoreResult(table, contributions, {c: active[c] / total for c in ids}, missing_policy)
+    return ScoreResult(table, contributions)
 
 
 def _rank_desc(scores: np.ndarray) -> pd.arrays.IntegerArray:

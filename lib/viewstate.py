@@ -10,11 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from lib.classify import SCHEMES
 from lib.config import Settings
-
-NORMALISATIONS = ("rank", "robust_minmax")
-MISSING_POLICIES = ("renormalise", "exclude")
-SCHEMES = ("quantiles", "fisher_jenks", "equal_interval")
+from lib.scoring import MISSING_POLICIES, NORMALISERS
 
 
 @dataclass(frozen=True)
@@ -35,6 +33,7 @@ class ViewState:
     selected: str = ""
     high: str = ""
     low: str = ""
+    atypical: bool = False  # include the « bureaux atypiques » the dataset flags (left out by default)
 
     def with_preset(self, settings: Settings, preset_id: str) -> ViewState:
         """Weights and directions of a preset (``custom`` keeps the current sliders)."""
@@ -82,6 +81,8 @@ def to_query(view: ViewState, settings: Settings) -> dict[str, str]:
         q["hi"] = view.high
     if view.low:
         q["lo"] = view.low
+    if view.atypical:
+        q["aty"] = "1"
     return q
 
 
@@ -115,9 +116,10 @@ def from_query(params: Mapping[str, str], settings: Settings) -> ViewState:
         election=params.get("e", ""),
         ours=_split(params.get("ours", ""), "|"),
         blocs=tuple(b for b in _split(params.get("camp", ""), ",") if b in settings.blocs),
-        normalisation=params.get("n") if params.get("n") in NORMALISATIONS else view.normalisation,
+        normalisation=params.get("n") if params.get("n") in NORMALISERS else view.normalisation,
         missing=params.get("m") if params.get("m") in MISSING_POLICIES else view.missing,
         scheme=params.get("cl") if params.get("cl") in SCHEMES else view.scheme,
         k=int(k) if k.isdigit() and settings.min_k <= int(k) <= settings.max_k else view.k,
         selected=params.get("sel", ""), high=params.get("hi", ""), low=params.get("lo", ""),
+        atypical=params.get("aty") == "1",
     )

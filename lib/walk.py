@@ -18,6 +18,7 @@ addresses (the REU address table is not public). Columns say so: ``est_voters``,
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -245,3 +246,25 @@ def addresses_for(addresses: pd.DataFrame, bureaux: pd.DataFrame, bureau_ids: Se
     chosen = addresses[addresses["bureau_id"].isin(list(bureau_ids))]
     estimated = estimate_voters(chosen, bureaux, registered_per_door=registered_per_door)
     return estimated[~estimated["address_id"].astype(str).isin(opposed)].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class TurfPlan:
+    """Everything a cut depends on besides the bureaux and the opposition list."""
+
+    target_doors: int
+    registered_per_door: float
+    doors_per_hour_collective: float
+    doors_per_hour_individual: float
+    start: tuple[float, float] | None = None  # lon, lat of the meeting point
+
+
+def plan_turfs(addresses: pd.DataFrame, bureaux: pd.DataFrame, bureau_ids: Sequence[str], plan: TurfPlan, *,
+               opposed: frozenset[str] = frozenset()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Addresses of the chosen bureaux cut into routed turfs, and one summary row per turf."""
+    chosen = addresses_for(addresses, bureaux, bureau_ids, registered_per_door=plan.registered_per_door,
+                           opposed=opposed)
+    turfs = cut_turfs(chosen, target=plan.target_doors, start=plan.start)
+    summary = turf_summary(turfs, doors_per_hour_collective=plan.doors_per_hour_collective,
+                           doors_per_hour_individual=plan.doors_per_hour_individual)
+    return turfs, summary

@@ -20,6 +20,8 @@ from fpdf import FPDF
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from lib import fr
+
 EXPORT_COLUMNS = {"turf_id": "Équipe", "stop": "Ordre", "label": "Adresse", "bureau_id": "Bureau",
                   "est_voters": "Inscrits estimés", "est_doors": "Portes estimées", "housing": "Habitat",
                   "lon": "Longitude", "lat": "Latitude"}
@@ -40,7 +42,7 @@ def _table(turfs: pd.DataFrame) -> pd.DataFrame:
 
 def turfs_csv(turfs: pd.DataFrame) -> bytes:
     """UTF-8 with BOM, « ; » separator, decimal comma: opens as columns in French Excel."""
-    return _table(turfs).to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig")
+    return fr.csv_bytes(_table(turfs))
 
 
 def turfs_xlsx(turfs: pd.DataFrame, summary: pd.DataFrame, provenance: Mapping[str, str]) -> bytes:
@@ -53,21 +55,18 @@ def turfs_xlsx(turfs: pd.DataFrame, summary: pd.DataFrame, provenance: Mapping[s
     for turf_id, rows in table.groupby("Équipe", sort=True):
         _write(wb.create_sheet(str(turf_id)[:31]), rows)
     about = wb.create_sheet("À propos")
-    for key, value in provenance.items():
-        about.append([key, value])
+    fr.xlsx_rows(about, provenance.items())
     about.column_dimensions["A"].width = 28
     about.column_dimensions["B"].width = 100
     wb.properties.title = "Terrain — listes de porte-à-porte"
-    wb.properties.description = "; ".join(f"{k} : {v}" for k, v in provenance.items())
+    wb.properties.description = fr.provenance_text(provenance, sep="; ")
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
 def _write(ws, frame: pd.DataFrame) -> None:
-    ws.append(list(frame.columns))
-    for row in frame.itertuples(index=False):
-        ws.append([None if (isinstance(v, float) and pd.isna(v)) else v for v in row])
+    fr.xlsx_frame(ws, frame)
     ws.freeze_panes = "A2"
     for i, col in enumerate(frame.columns, start=1):
         width = max([len(str(col))] + [len(str(v)) for v in frame[col].head(200)])
@@ -76,7 +75,7 @@ def _write(ws, frame: pd.DataFrame) -> None:
 
 def turfs_gpx(turfs: pd.DataFrame, provenance: Mapping[str, str]) -> bytes:
     """GPX 1.1: one ``<rte>`` per turf with its stops in walking order."""
-    desc = escape("; ".join(f"{k} : {v}" for k, v in provenance.items()))
+    desc = escape(fr.provenance_text(provenance, sep="; "))
     parts = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<gpx version="1.1" creator="Terrain" xmlns="http://www.topografix.com/GPX/1/1">',
              f"<metadata><name>Terrain — listes de porte-à-porte</name><desc>{desc}</desc></metadata>"]
@@ -128,11 +127,11 @@ def field_packet_pdf(turfs: pd.DataFrame, summary: pd.DataFrame, *, title: str,
     pdf.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
     pdf.set_auto_page_break(auto=False)
     pdf.set_title(title)
-    pdf.set_subject("; ".join(f"{k} : {v}" for k, v in provenance.items()))
+    pdf.set_subject(fr.provenance_text(provenance, sep="; "))
     pdf.set_creator("Terrain")
     pdf.footer_text = ("Adresses : Base Adresse Nationale (Licence Ouverte 2.0). Inscrits et portes par adresse : "
                        "estimations (inscrits du bureau répartis sur ses adresses). "
-                       + " · ".join(f"{k} : {v}" for k, v in provenance.items() if k in ("Territoire", "Date")))
+                       + fr.provenance_text({k: v for k, v in provenance.items() if k in ("Territoire", "Date")}))
     by_turf = summary.set_index("turf_id")
     for turf_id, rows in turfs.sort_values(["turf_id", "stop"]).groupby("turf_id", sort=True):
         info = by_turf.loc[turf_id]

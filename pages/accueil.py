@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import geo, ui
+from lib import deckmap, fr, ui
 
 data = ui.page_setup("Accueil", icon=":material/home:")
 st.title("Terrain — où envoyer les équipes en premier ?")
@@ -23,30 +23,21 @@ if data is not None:
     st.header(data.name)
     st.caption(f"Carte de référence : {meta['reference_map']} · construit le {meta['built_at'][:10]}")
     cols = st.columns(4)
-    cols[0].metric("Bureaux de vote", f"{cov['bureaux']:,}".replace(",", "\u202f"))
-    cols[1].metric("Inscrits", f"{cov['registered']:,.0f}".replace(",", "\u202f"))
-    cols[2].metric("Adresses BAN", "—" if cov["addresses"] is None
-                   else f"{cov['addresses']:,}".replace(",", "\u202f"))
+    cols[0].metric("Bureaux de vote", fr.number(cov["bureaux"]))
+    cols[1].metric("Inscrits", fr.number(cov["registered"]))
+    cols[2].metric("Adresses BAN", fr.number(cov["addresses"]))
     cols[3].metric("Gares et stations", cov["stations"])
     if cov["addresses"] is None:
         st.info(f"Adresses : {cov.get('addresses_missing_reason') or 'absentes de ce jeu de données'}.")
     elif cov["addresses_unassigned"]:
-        st.caption(f"{cov['addresses_unassigned']:,} adresses BAN tombent hors de tout bureau "
-                   "(bois, cimetières, limites) et ne sont pas utilisées.".replace(",", "\u202f"))
+        st.caption(f"{fr.number(cov['addresses_unassigned'])} adresses BAN tombent hors de tout bureau "
+                   "(bois, cimetières, limites) et ne sont pas utilisées.")
 
     with ui.guard("la carte des bureaux"):
-        geom = ui.map_geometry(data.id, str(conf.data_dir))
-        areas = data.bureaux["area_code"].astype("category").cat.codes.to_numpy()
-        tones = [[199, 214, 230, 200], [222, 222, 210, 200], [206, 226, 210, 200], [232, 214, 214, 200]]
-        registered = data.bureaux["registered"]
-        fill = pd.DataFrame({
-            "colour": [tones[a % len(tones)] for a in areas],
-            "s": registered.map(lambda r: "inscrits inconnus" if pd.isna(r)
-                                else f"{r:,.0f} inscrits".replace(",", "\u202f")).to_numpy(),
-            "r": data.bureaux["commune_name"].map(ui.esc).to_numpy(), "t": "",
-        }, index=data.bureaux["bureau_id"].to_numpy())
-        deck = geo.deck_spec(geom, fill, stations=data.stations, line_colour=(120, 120, 120), borders=True,
-                             tooltip={"html": "<b>{n}</b><br/>{s}<br/>{r}"})
+        fill, tooltip = deckmap.territory_fill(data.bureaux)
+        deck = deckmap.deck_spec(ui.territory_geometry(data), fill, no_data=conf.no_data_colour,
+                                 stations=data.stations, line_colour=(120, 120, 120), borders=True,
+                                 tooltip=tooltip)
         st.pydeck_chart(deck, height=560, key="home-map")
         st.caption("Fond de carte dessiné par Terrain (contours, noms, gares) : lisible sans connexion.")
 
@@ -72,15 +63,33 @@ if data is not None:
                      "Source / raison": (f"{ind.get('source', '')} {ind.get('year') or ''}".strip()
                                          if ind["available"] else ind.get("reason", ""))})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.subheader("Contrôles des données")
+    flagged, dropped = data.anomalies, data.dropped
+    excluded = flagged[flagged["exclude"]]
+    if flagged.empty:
+        st.success("Aucune anomalie détectée par les contrôles de la construction.")
+    else:
+        st.markdown(f"**{len(flagged)} signalement(s)** sur {flagged['bureau_id'].nunique()} bureau(x) ; "
+                    f"**{excluded['bureau_id'].nunique()} bureau(x) atypique(s)** écarté(s) par défaut de la "
+                    "carte, du classement et des listes (interrupteur « Inclure les bureaux atypiques » "
+                    "dans la barre latérale).")
+        st.dataframe(flagged.assign(exclude=flagged["exclude"].map({True: "oui", False: "non"}))
+                     .rename(columns={"bureau_id": "Bureau", "kind_label": "Contrôle", "message": "Détail",
+                                      "exclude": "Écarté"})[["Bureau", "Contrôle", "Écarté", "Détail"]],
+                     hide_index=True, width="stretch")
+    if not dropped.empty:
+        st.markdown("**Lignes écartées pendant la construction**")
+        st.dataframe(dropped.rename(columns={"source": "Source", "rows": "Lignes", "reason": "Raison"}),
+                     hide_index=True, width="stretch")
     if meta.get("notes"):
         with st.expander("Notes de construction"):
             for note in meta["notes"]:
-                st.markdown(f"- {ui.esc(note)}")
+                st.markdown(f"- {fr.escape(note)}")
 
     st.subheader("Sources et licences")
     for src in meta["sources"]:
-        st.markdown(f"- **{ui.esc(src['title'])}** — {ui.esc(src['publisher'])} · "
-                    f"{ui.esc(src['licence'])} · [{ui.esc(src['url'])}]({ui.esc(src['url'])})")
+        st.markdown(f"- **{fr.escape(src['title'])}** — {fr.escape(src['publisher'])} · "
+                    f"{fr.escape(src['licence'])} · [{fr.escape(src['url'])}]({fr.escape(src['url'])})")
     st.page_link("pages/carte.py", label="Ouvrir la carte des priorités →", icon=":material/map:")
 
 ui.publish_view()

@@ -6,7 +6,7 @@ from datetime import date
 
 import streamlit as st
 
-from lib import geo, mapexport, priority, ui
+from lib import capacity, deckmap, exports, fr, mapexport, priority, ui
 
 data = ui.page_setup("Mode briefing", icon=":material/co_present:", sidebar=False)
 if data is None:
@@ -27,74 +27,61 @@ st.markdown("""<style>
 
 controls, result = ui.priority_or_stop(data)
 v = ui.view()
-cap = conf.capacity
 table = result.table
-top_class = table["class_id"].max()
-targeted = table[table["class_id"] == top_class].index
+targeted = table[table["class_id"] == table["class_id"].max()].index.astype(str).tolist()
 registered = float(data.bureaux["registered"].reindex(targeted).sum())
-doors = registered / cap.registered_per_door
-hours = doors / cap.doors_per_hour_collective
+cap = conf.capacity
+effort = capacity.targeted_effort(targeted, data.bureaux, data.addresses,
+                                  registered_per_door=cap.registered_per_door,
+                                  doors_per_hour_collective=cap.doors_per_hour_collective,
+                                  doors_per_hour_individual=cap.doors_per_hour_individual)
+hours = (fr.number(effort.hours_low) if effort.exact_mix
+         else f"{fr.number(effort.hours_low)} à {fr.number(effort.hours_high)}")
 ours = ", ".join(v.ours) if v.ours else "non défini"
 election = data.election(v.election)["label"] if v.election else ""
 
-st.markdown(f"""<div class="briefing"><h1>{ui.esc(conf.campaign_name)} — {ui.esc(data.name)}</h1>
-<div class="sub">Briefing du {date.today().strftime('%d/%m/%Y')} · élection de référence : {ui.esc(election)}
-· notre camp : {ui.esc(ours)}</div>
-<div class="weights">{ui.esc(result.sentence)}</div></div>""", unsafe_allow_html=True)
+st.markdown(f"""<div class="briefing"><h1>{fr.escape(conf.campaign_name)} — {fr.escape(data.name)}</h1>
+<div class="sub">Briefing du {date.today().strftime('%d/%m/%Y')} · élection de référence : {fr.escape(election)}
+· notre camp : {fr.escape(ours)}</div>
+<div class="weights">{fr.escape(result.sentence)}</div></div>""", unsafe_allow_html=True)
 
 map_col, side_col = st.columns([2.2, 1], gap="large")
 with map_col, ui.guard("la carte"):
-    geom = ui.map_geometry(data.id, str(conf.data_dir))
-    st.pydeck_chart(geo.deck_spec(geom, result.fill, stations=data.stations, tooltip=result.tooltip,
-                                  borders=geom.n_bureaux <= geo.BORDERS_MAX_BUREAUX), height=760, key="briefing-map")
+    geom = ui.territory_geometry(data)
+    fill, tooltip = deckmap.priority_fill(table, result.rgba, conf.criteria)
+    st.pydeck_chart(deckmap.deck_spec(geom, fill, no_data=conf.no_data_colour, stations=data.stations,
+                                      tooltip=tooltip, borders=geom.n_bureaux <= deckmap.BORDERS_MAX_BUREAUX),
+                    height=760, key="briefing-map")
 with side_col:
     st.markdown('<div class="briefing-legend">' + ui.legend_html(result.legend) + "</div>", unsafe_allow_html=True)
+    mix = "" if effort.exact_mix else " (immeubles → pavillons)"
     st.markdown(
         f'<div class="figure"><b>{len(targeted)}</b> bureaux en priorité maximale</div>'
-        f'<div class="figure"><b>{registered:,.0f}</b> inscrits couverts</div>'
-        f'<div class="figure"><b>≈ {doors:,.0f}</b> portes (estimation)</div>'
-        f'<div class="figure"><b>≈ {hours:,.0f}</b> heures-bénévoles</div>'.replace(",", "\u202f"),
+        f'<div class="figure"><b>{fr.number(registered)}</b> inscrits couverts</div>'
+        f'<div class="figure"><b>≈ {fr.number(effort.doors)}</b> portes (estimation)</div>'
+        f'<div class="figure"><b>≈ {hours}</b> heures-bénévoles{mix}</div>',
         unsafe_allow_html=True)
     top = table.sort_values("rank").head(10)
-    rows = "".join(f"<tr><td><b>{int(r)}</b></td><td>{ui.esc(data.bureaux.at[b, 'label'])}</td>"
-                   f"<td>{s:.0f}</td></tr>" for b, r, s in zip(top.index, top["rank"], top["score"], strict=True))
+    rows = "".join(f"<tr><td><b>{int(r)}</b></td><td>{fr.escape(data.bureaux.at[b, 'label'])}</td>"
+                   f"<td>{fr.number(s)}</td></tr>" for b, r, s in zip(top.index, top["rank"], top["score"], strict=True))
     st.markdown(f'<div class="top10"><b>Les 10 premiers bureaux</b><table>{rows}</table></div>',
                 unsafe_allow_html=True)
 
 st.caption(ui.sources_caption(data))
 
 with st.expander("Exporter la carte et les données", expanded=False), ui.guard("les exports"):
-    provenance = {"Territoire": data.name, "Date": date.today().isoformat(), "Pondération": result.sentence,
-                  "Notre camp": ours, "Élection de référence": election,
-                  "Classes": f"{v.scheme}, {v.k} classes, normalisation {v.normalisation}",
-                  "Lien": "?" + "&".join(f"{k}={val}" for k, val in st.query_params.to_dict().items()),
-                  "Sources": ui.sources_caption(data)}
-    scored = mapexport.scored_frame(data.bureaux, table, result.contributions)
-    title = f"{conf.campaign_name} — priorités"
-    ranking = priority.ranking(result, data.bureaux["label"], controls.values, conf)
-    cols = st.columns(4)
-    cols[0].download_button("Diapositive PNG 1920×1080",
-                            lambda: mapexport.static_map_png(scored, data.outlines, result.legend, provenance,
-                                                             title=title, stations=data.stations),
-                            file_name="terrain_carte.png", mime="image/png", key="dl-png")
-    cols[1].download_button("Carte PDF A4 (300 dpi)",
-                            lambda: mapexport.static_map_pdf(scored, data.outlines, result.legend, provenance,
-                                                             title=title, stations=data.stations),
-                            file_name="terrain_carte.pdf", mime="application/pdf", key="dl-pdf")
-    cols[2].download_button("Carte interactive HTML (hors ligne)",
-                            lambda: mapexport.interactive_html(scored, data.outlines, result.legend, provenance,
-                                                               title=title, stations=data.stations),
-                            file_name="terrain_carte.html", mime="text/html", key="dl-html")
-    cols[3].download_button("Classement Excel", lambda: mapexport.ranking_xlsx(ranking, provenance),
-                            file_name="terrain_classement.xlsx", key="dl-xlsx",
-                            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    cols = st.columns(4)
-    cols[0].download_button("Bureaux GeoJSON", lambda: mapexport.scored_geojson(scored, provenance),
-                            file_name="terrain_bureaux.geojson", mime="application/geo+json", key="dl-geojson")
-    cols[1].download_button("Bureaux GeoPackage", lambda: mapexport.scored_gpkg(scored, provenance),
-                            file_name="terrain_bureaux.gpkg", mime="application/geopackage+sqlite3", key="dl-gpkg")
-    cols[2].download_button("Classement CSV", lambda: priority.ranking_csv(ranking),
-                            file_name="terrain_classement.csv", mime="text/csv", key="dl-csv-b")
+    link = "?" + "&".join(f"{k}={val}" for k, val in st.query_params.to_dict().items())
+    provenance = fr.provenance(territory=data.name, date=date.today().isoformat(), sentence=result.sentence,
+                               sources=ui.sources_caption(data),
+                               details={"Notre camp": ours, "Élection de référence": election,
+                                        "Classes": f"{v.scheme}, {v.k} classes, normalisation {v.normalisation}",
+                                        "Lien": link})
+    ui.download_buttons(exports.MAP_EXPORTS, 4, key_prefix="dl", territory=data.id,
+                        scored=mapexport.scored_frame(data.bureaux, table, result.contributions),
+                        outlines=data.outlines, legend=result.legend, provenance=provenance,
+                        title=f"{conf.campaign_name} — priorités", stations=data.stations,
+                        ranking=priority.ranking(result, data.bureaux["label"], controls.values, conf,
+                                                 data.anomalies))
     st.caption("Chaque fichier porte les réglages qui l'ont produit (titre, métadonnées).")
 
 ui.publish_view()

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import geo, priority, ui
+from lib import deckmap, fr, priority, ui
 from lib.scoring import NoWeightsError
 
 data = ui.page_setup("Carte des priorités")
 if data is None:
     st.stop()
 conf = ui.settings()
-st.markdown(f"### Carte des priorités — {ui.esc(data.name)}")
+st.markdown(f"### Carte des priorités — {fr.escape(data.name)}")
 
 controls = None
 with ui.guard("les réglages"):
@@ -27,54 +27,65 @@ def priority_view() -> None:
         _priority_view()
 
 
+def _compute(map_col) -> priority.PriorityResult | None:
+    with ui.guard("la carte"):
+        try:
+            return priority.compute(controls.normalised, ui.view(), conf, controls.unavailable,
+                                    atypical=controls.left_out)
+        except NoWeightsError as err:
+            map_col.warning(str(err), icon=":material/balance:")
+    return None
+
+
+def _map(result: priority.PriorityResult, geom: deckmap.MapGeometry) -> None:
+    v = ui.view()
+    st.markdown(f"**{fr.escape(result.sentence)}**")
+    if result.note:
+        st.caption(result.note)
+    with ui.guard("la carte"):
+        fill, tooltip = deckmap.priority_fill(result.table, result.rgba, conf.criteria)
+        deck = deckmap.deck_spec(geom, fill, no_data=conf.no_data_colour, stations=data.stations,
+                                 selected=v.selected or None, borders=st.session_state["w_borders"],
+                                 tooltip=tooltip)
+        event = st.pydeck_chart(deck, height=600, key="priority-map", on_select="rerun",
+                                selection_mode="single-object")
+        if geom.groups is not None:
+            st.caption(f"{fr.number(geom.n_bureaux)} bureaux : trop pour les dessiner un à un à chaque réglage. "
+                       "La carte montre les départements, chacun de la couleur de son bureau médian ; "
+                       "le classement et le détail restent par bureau. Pour la carte par bureau, "
+                       "construisez le département comme territoire (page « Nouveau territoire »).")
+        clicked = deckmap.selected_bureau(event)
+        if clicked and clicked != v.selected:
+            ui.select_bureau(clicked)
+            st.rerun(scope="fragment")
+
+
+def _legend(result: priority.PriorityResult, geom: deckmap.MapGeometry) -> None:
+    st.markdown(ui.legend_html(result.legend, result.classes_note), unsafe_allow_html=True)
+    if result.n_partial:
+        policy = ("notés sur les critères disponibles" if ui.view().missing == "renormalise"
+                  else "exclus, en gris")
+        st.caption(f"⚠️ {result.n_partial} bureau(x) sans un ou plusieurs critères : {policy}.")
+    if geom.groups is None:
+        st.toggle("Contours", key="w_borders",
+                  help="Trace la limite de chaque bureau de vote. Plus lent à redessiner sur les grands territoires.")
+    st.caption("Passez la souris sur un bureau pour son score ; cliquez pour le détail.")
+
+
 def _priority_view() -> None:
     weights_col, map_col, legend_col = st.columns([1.15, 3.2, 1.05], gap="medium")
     with ui.guard("les pondérations"):
         ui.weight_controls(weights_col, controls.unavailable)
-    v = ui.view()
-    result = None
-    with ui.guard("la carte"):
-        try:
-            result = priority.compute(controls.normalised, v, conf, controls.unavailable)
-        except NoWeightsError as err:
-            map_col.warning(str(err), icon=":material/balance:")
+    result = _compute(map_col)
     ui.publish_view()
     if result is None:
         return
+    geom = ui.territory_geometry(data)
+    ui.seed("w_borders", geom.n_bureaux <= deckmap.BORDERS_MAX_BUREAUX)  # before the map reads it
     with map_col:
-        st.markdown(f"**{result.sentence}**")
-        if result.note:
-            st.caption(result.note)
-        with ui.guard("la carte"):
-            geom = ui.map_geometry(data.id, str(conf.data_dir))
-            borders = st.session_state.get("w_borders", geom.n_bureaux <= geo.BORDERS_MAX_BUREAUX)
-            deck = geo.deck_spec(geom, result.fill, stations=data.stations, selected=v.selected or None,
-                                 borders=borders, tooltip=result.tooltip)
-            event = st.pydeck_chart(deck, height=600, key="priority-map", on_select="rerun",
-                                    selection_mode="single-object")
-            if geom.groups is not None:
-                count = f"{geom.n_bureaux:,}".replace(",", "\u202f")
-                st.caption(f"{count} bureaux : trop pour les dessiner un à un à chaque réglage. "
-                           "La carte montre les départements, chacun de la couleur de son bureau médian ; "
-                           "le classement et le détail restent par bureau. Pour la carte par bureau, "
-                           "construisez le département comme territoire (page « Nouveau territoire »).")
-            clicked = geo.selected_bureau(event)
-            if clicked and clicked != v.selected:
-                ui.select_bureau(clicked)
-                st.rerun(scope="fragment")
+        _map(result, geom)
     with legend_col:
-        st.markdown(ui.legend_html(result.legend, result.classes_note), unsafe_allow_html=True)
-        if result.n_partial:
-            policy = ("notés sur les critères disponibles" if v.missing == "renormalise"
-                      else "exclus, en gris")
-            st.caption(f"⚠️ {result.n_partial} bureau(x) sans un ou plusieurs critères : {policy}.")
-        geom = ui.map_geometry(data.id, str(conf.data_dir))
-        ui.seed("w_borders", geom.n_bureaux <= geo.BORDERS_MAX_BUREAUX)
-        if geom.groups is None:
-            st.toggle("Contours", key="w_borders",
-                      help="Trace la limite de chaque bureau de vote. Plus lent à redessiner sur les grands territoires.")
-        st.caption("Passez la souris sur un bureau pour son score ; cliquez pour le détail.")
-
+        _legend(result, geom)
     # One panel at a time: st.tabs would build (and resend at every slider move) both.
     ui.seed("w_panel", "Bureau sélectionné")
     shown = st.segmented_control("Afficher", ["Bureau sélectionné", "Classement"], key="w_panel",

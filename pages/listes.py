@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-import pandas as pd
 import streamlit as st
 
-from lib import capacity, geo, holdout, opposition, ui, walk, walk_exports
+from lib import capacity, deckmap, exports, fr, geo, holdout, opposition, ui, walk
 
 data = ui.page_setup("Listes de porte-à-porte", icon=":material/door_front:")
 if data is None:
@@ -65,7 +64,7 @@ with st.expander("Mesure d'impact : bureaux témoins (plan de Pons 2012)"):
     design = holdout.holdout(chosen, seed=int(seed)) if use_holdout else None
     if design is not None:
         st.dataframe(design.assign(bureau=design["bureau_id"].map(labels)), hide_index=True, width="stretch")
-        controls_csv = design[design["groupe"] == "témoin"].to_csv(sep=";", index=False).encode("utf-8-sig")
+        controls_csv = fr.csv_bytes(design[design["groupe"] == "témoin"])
         st.download_button("Télécharger la liste des témoins (CSV)", controls_csv,
                            file_name="terrain_temoins.csv", mime="text/csv", key="dl-holdout")
         chosen = design.loc[design["groupe"] == "visiter", "bureau_id"].tolist()
@@ -116,10 +115,10 @@ with ui.guard("le plan de capacité"):
     available = capacity.volunteer_hours(volunteers, outings, hours)
     plan, summary = capacity.coverage_plan(chosen, workload, available)
     m = st.columns(4)
-    m[0].metric("Heures-bénévoles", f"{available:,.0f}".replace(",", "\u202f"))
+    m[0].metric("Heures-bénévoles", fr.number(available))
     m[1].metric("Bureaux couverts", f"{summary.bureaux_covered} / {len(chosen)}")
-    m[2].metric("Portes couvertes (est.)", f"{summary.doors:,.0f}".replace(",", "\u202f"))
-    m[3].metric("Heures pour tout couvrir", f"{summary.hours_needed_all:,.0f}".replace(",", "\u202f"))
+    m[2].metric("Portes couvertes (est.)", fr.number(summary.doors))
+    m[3].metric("Heures pour tout couvrir", fr.number(summary.hours_needed_all))
     st.caption("Estimations : inscrits du bureau répartis sur ses adresses ; portes = inscrits ÷ inscrits "
                "par porte ; le temps de marche entre adresses est compris dans les portes/heure.")
     with st.expander("Détail par bureau, dans l'ordre de priorité"):
@@ -130,11 +129,8 @@ st.subheader("4. Parcours par équipe")
 c1, c2 = st.columns([1, 2])
 ui.seed("w_target", conf.target_doors)
 target = c1.slider("Portes par équipe et par sortie (cible)", 30, 400, step=10, key="w_target")
-near = data.stations.copy()
-if len(near):
-    centre = data.bureaux.loc[data.bureaux.index.isin(chosen)]
-    lon0, lat0 = centre["centre_lon"].mean(), centre["centre_lat"].mean()
-    near = near.assign(d=(near["lon"] - lon0) ** 2 + (near["lat"] - lat0) ** 2).nsmallest(12, "d")
+centre = data.bureaux.loc[data.bureaux.index.isin(chosen)]
+near = geo.nearest_rows(data.stations, centre["centre_lon"].mean(), centre["centre_lat"].mean(), 12)
 start_options = ["Aucun (au plus près du premier bloc)", *near["name"].astype(str).tolist()]
 start_name = c2.selectbox("Point de départ (gare, lieu de rendez-vous)", start_options, key="w_start")
 start = None
@@ -142,53 +138,28 @@ if start_name != start_options[0]:
     row = near[near["name"] == start_name].iloc[0]
     start = (float(row["lon"]), float(row["lat"]))
 
-
-@st.cache_data(show_spinner="Découpage des parcours…", max_entries=16)
-def turfs_for(territory: str, data_dir: str, ids: tuple[str, ...], per_door: float, opposed_ids: frozenset,
-              target: int, start: tuple[float, float] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Cached: the same choices give the same turfs (cutting 10,000 addresses takes ~1 s)."""
-    terr = ui.territory_data(territory, data_dir)
-    addr = walk.addresses_for(terr.addresses, terr.bureaux.reset_index(drop=True), ids,
-                              registered_per_door=per_door, opposed=opposed_ids)
-    turfs = walk.cut_turfs(addr, target=target, start=start)
-    return turfs, walk.turf_summary(turfs, doors_per_hour_collective=dph_coll, doors_per_hour_individual=dph_ind)
-
-
+TURF_COLUMNS = {"turf_id": "Équipe", "bureaux": "Bureaux", "adresses": "Adresses", "portes_estimees": "Portes (est.)",
+                "inscrits_estimes": "Inscrits (est.)", "parcours_m": "Parcours (m)",
+                "minutes_estimees": "Durée binôme (min, est.)"}
 with ui.guard("les parcours"):
-    turfs, summary_table = turfs_for(data.id, str(conf.data_dir), tuple(chosen), float(per_door), opposed,
-                                     int(target), start)
+    turf_plan = walk.TurfPlan(int(target), float(per_door), float(dph_coll), float(dph_ind), start)
+    turfs, summary_table = ui.turfs_for(data.id, str(conf.data_dir), tuple(chosen), turf_plan, opposed)
     if turfs.empty:
         st.warning("Aucune adresse à visiter dans ces bureaux.")
         st.stop()
-    geom = ui.map_geometry(data.id, str(conf.data_dir))
-    st.pydeck_chart(geo.turf_deck(turfs, geom.outlines_json, geom.origin if geom.offsets else None, geom.view), height=460, key="turf-map")
-    st.dataframe(summary_table.rename(columns={"turf_id": "Équipe", "bureaux": "Bureaux", "adresses": "Adresses",
-                                               "portes_estimees": "Portes (est.)", "inscrits_estimes": "Inscrits (est.)",
-                                               "parcours_m": "Parcours (m)", "minutes_estimees": "Durée binôme (min, est.)"}),
-                 hide_index=True, width="stretch")
+    geom = ui.territory_geometry(data)
+    st.pydeck_chart(deckmap.turf_deck(turfs, geom.outlines_json, geom.origin if geom.offsets else None),
+                    height=460, key="turf-map")
+    st.dataframe(summary_table.rename(columns=TURF_COLUMNS), hide_index=True, width="stretch")
 
-    provenance = {"Territoire": data.name, "Date": date.today().isoformat(), "Pondération": result.sentence,
-                  "Bureaux": ", ".join(chosen[:30]) + ("…" if len(chosen) > 30 else ""),
-                  "Cible": f"{target} portes par équipe", "Adresses exclues (opposition)": str(len(opposed)),
-                  "Sources": "BAN (Licence Ouverte 2.0) ; " + ui.sources_caption(data)}
-    title = f"{conf.campaign_name} — {data.name}"
+    provenance = fr.provenance(territory=data.name, date=date.today().isoformat(), sentence=result.sentence,
+                               sources="BAN (Licence Ouverte 2.0) ; " + ui.sources_caption(data),
+                               details={"Bureaux": ", ".join(chosen[:30]) + ("…" if len(chosen) > 30 else ""),
+                                        "Cible": f"{target} portes par équipe",
+                                        "Adresses exclues (opposition)": len(opposed)})
     st.markdown("**Exports** — CSV et Excel (un onglet par équipe), dossier PDF à imprimer (une page par "
                 "équipe, cases à cocher), GPX et GeoJSON pour les applications de navigation.")
-    d = st.columns(5)
-    d[0].download_button("CSV", lambda: walk_exports.turfs_csv(turfs), file_name="terrain_parcours.csv",
-                         mime="text/csv", key="dl-walk-csv", icon=":material/download:")
-    d[1].download_button("Excel", lambda: walk_exports.turfs_xlsx(turfs, summary_table, provenance),
-                         file_name="terrain_parcours.xlsx", key="dl-walk-xlsx", icon=":material/download:",
-                         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    d[2].download_button("PDF terrain (A4)",
-                         lambda: walk_exports.field_packet_pdf(turfs, summary_table, title=title, provenance=provenance),
-                         file_name="terrain_dossier.pdf", mime="application/pdf", key="dl-walk-pdf",
-                         icon=":material/print:")
-    d[3].download_button("GPX", lambda: walk_exports.turfs_gpx(turfs, provenance),
-                         file_name="terrain_parcours.gpx", mime="application/gpx+xml", key="dl-walk-gpx",
-                         icon=":material/download:")
-    d[4].download_button("GeoJSON", lambda: walk_exports.turfs_geojson(turfs, provenance),
-                         file_name="terrain_parcours.geojson", mime="application/geo+json", key="dl-walk-geojson",
-                         icon=":material/download:")
+    ui.download_buttons(exports.WALK_EXPORTS, 5, key_prefix="dl", turfs=turfs, summary=summary_table,
+                        provenance=provenance, title=f"{conf.campaign_name} — {data.name}")
 
 ui.publish_view()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib import ui
+from lib import fr, ui
 from lib.build import national
 
 ui.page_setup("Nouveau territoire", icon=":material/add_location_alt:")
@@ -60,7 +60,7 @@ if st.button("Construire le territoire", type="primary", key="w_new_build"):
         else:
             source_dir = Path(folder)
             if not source_dir.is_dir():
-                st.error(f"Dossier introuvable sur le serveur : {ui.esc(folder)}")
+                st.error(f"Dossier introuvable sur le serveur : {fr.escape(folder)}")
                 st.stop()
         meta = national.build(selector, folder=source_dir, out_dir=conf.data_dir, log=report)
         progress.progress(1.0, text="Terminé")
@@ -69,6 +69,6 @@ if st.button("Construire le territoire", type="primary", key="w_new_build"):
                    f"{len(meta['elections'])} élection(s). Il apparaît maintenant dans le sélecteur de territoire.")
         absent = [n for n in meta.get("notes", []) if n.startswith("Absent")]
         if absent:
-            st.info("Ce qui manque pour ce territoire :\n\n" + "\n".join(f"- {ui.esc(a)}" for a in absent))
+            st.info("Ce qui manque pour ce territoire :\n\n" + "\n".join(f"- {fr.escape(a)}" for a in absent))
 
 ui.publish_view()

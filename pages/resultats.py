@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import results_import, ui
+from lib import fr, results_import, ui
 
 data = ui.page_setup("Importer des résultats", icon=":material/upload_file:")
 if data is None:
@@ -47,10 +47,10 @@ if imports:
     st.subheader("Élections importées pendant cette session")
     for e in imports:
         cols = st.columns([3, 1, 1])
-        cols[0].markdown(f"**{ui.esc(e.label)}** — {e.matched} bureaux, {e.results['candidate'].nunique()} "
+        cols[0].markdown(f"**{fr.escape(e.label)}** — {e.matched} bureaux, {e.results['candidate'].nunique()} "
                          "candidats ou listes")
         cols[1].download_button("Télécharger (CSV normalisé)",
-                                e.results.to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig"),
+                                fr.csv_bytes(e.results),
                                 file_name=f"{e.id}.csv", mime="text/csv", key=f"dl-{e.id}")
         if cols[2].button("Retirer", key=f"rm-{e.id}"):
             st.session_state["imports"][data.id] = [x for x in imports if x.id != e.id]

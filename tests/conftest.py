@@ -68,3 +68,20 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     setattr(item, "rep_" + rep.when, rep)
+
+
+@pytest.fixture(autouse=True)
+def _router_in_charge(monkeypatch):
+    """AppTest starts every run in Streamlit's legacy ``pages/`` mode (it resets the process-wide
+    flag), so each run of a page would hand over to the router with a rerun and lose the click
+    that started it. A real server leaves that mode once per process (lib/ui/shell.py): do the
+    same here, so clicks and form submits are exercised as a user makes them."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)

@@ -10,7 +10,13 @@ import pytest
 
 from lib.build import build
 from lib.build import paris as paris_build
-from lib.build.common import carry_results, transfer_weights
+from lib.build.common import (
+    carry_results,
+    distinct_stations,
+    merge_stations,
+    same_station_name,
+    transfer_weights,
+)
 from lib.dataset import load_territory
 from lib.errors import BuildError
 
@@ -174,3 +180,51 @@ def test_same_pipeline_builds_both_territories_from_a_fresh_copy(tmp_path):
     meta = build("antony", out_dir=tmp_path)
     assert meta["coverage"]["bureaux"] == 91
     assert load_territory(tmp_path, "antony").name.startswith("Antony")
+
+
+@pytest.mark.parametrize(("sncf", "idfm"), [
+    ("Paris-St-Lazare", "Gare Saint-Lazare"), ("Paris-Nord", "Gare du Nord"),
+    ("Paris Gare du Nord", "Gare du Nord"), ("La Défense", "La Défense (Grande Arche)"),
+    ("Livry-Gargan", "Gargan"), ("Épinay-sur-Seine TT", "Épinay-sur-Seine"),
+    ("Pont-du-Garigliano-Hôpital-Georges-Pompidou", "Pont du Garigliano - Hôpital Européen G. Pompidou"),
+    ("Aéroport-Charles-de-Gaulle 2-TGV", "Aéroport CDG - Terminal 2 (TGV)"),
+])
+def test_station_names_of_the_same_station_match(sncf, idfm):
+    assert same_station_name(sncf, idfm) and same_station_name(idfm, sncf)
+
+
+@pytest.mark.parametrize(("sncf", "idfm"), [
+    ("Magenta", "Gare du Nord"), ("Avenue-Foch", "Porte Dauphine"),
+    ("Champ-de-Mars-Tour-Eiffel", "Bir-Hakeim"), ("Évreux-Embranchement", "Évreux Normandie"),
+    ("Gare", "Gare de Lyon"),
+])
+def test_station_names_of_different_stations_do_not_match(sncf, idfm):
+    assert not same_station_name(sncf, idfm)
+
+
+def test_a_train_station_is_the_same_as_a_close_station_of_the_same_name_only():
+    idfm = pd.DataFrame({"station_id": ["IDFM:1", "IDFM:2"], "name": ["Gare du Nord", "Porte Dauphine"],
+                         "modes": "METRO", "source": "IDFM", "lon": [2.3553, 2.2770], "lat": [48.8809, 48.8714]})
+    sncf = pd.DataFrame({"station_id": ["SNCF:1", "SNCF:2", "SNCF:3"],
+                         "name": ["Paris-Nord", "Avenue-Foch", "Magenta"], "modes": "TRAIN", "source": "SNCF",
+                         "lon": [2.3556, 2.2772, 2.3560], "lat": [48.8806, 48.8716, 48.8812]})
+    merged = merge_stations(idfm, sncf)
+    assert merged.set_index("station_id")["same_as"].dropna().to_dict() == {"SNCF:1": "IDFM:1"}
+    assert distinct_stations(merged)["station_id"].tolist() == ["IDFM:1", "IDFM:2", "SNCF:2", "SNCF:3"]
+    assert distinct_stations(merged[merged["station_id"] != "IDFM:1"])["station_id"].tolist() == [
+        "IDFM:2", "SNCF:1", "SNCF:2", "SNCF:3"]  # a twin whose namesake was cropped away stays
+
+
+def test_paris_distances_use_both_points_of_a_station_listed_twice(paris):
+    """Gare de Lyon is listed by IDFM and SNCF: the distance is to the nearer of the two points."""
+    from lib import geo
+    from lib.build.sources import read_idfm_stations, read_sncf_stations
+
+    every = pd.concat([read_idfm_stations(RAW_DIR / "idfm_gares" / "emplacement-des-gares-idf.csv.gz"),
+                       read_sncf_stations(RAW_DIR / "sncf_gares" / "liste-des-gares.csv.gz")])
+    b = paris.bureaux
+    nearest = geo.nearest_distance_m(b["centre_lon"].to_numpy(), b["centre_lat"].to_numpy(),
+                                     every["lon"].to_numpy(), every["lat"].to_numpy()).round(0)
+    got = paris.indicators["station_distance"].reindex(b["bureau_id"]).to_numpy()
+    assert np.abs(got - nearest).max() == 0
+    assert paris.metadata["coverage"]["stations"] == len(paris.stations) < 430

@@ -87,3 +87,21 @@ def test_large_fisher_jenks_uses_a_sample_but_classes_everyone_the_same_way_each
     again = classify_scores(values, "fisher_jenks", k=5)
     assert first.class_of.notna().all() and sum(first.counts) == 1500
     assert first.class_of.equals(again.class_of)
+
+
+def test_fisher_jenks_leaves_the_shared_random_generator_alone():
+    """The server's sessions share numpy's global generator: classing must not reseed it."""
+    np.random.seed(123)
+    expected = np.random.random(3)
+    np.random.seed(123)
+    classify_scores(scores(np.linspace(0, 100, 900) ** 1.5 / 10), "fisher_jenks", k=5)
+    assert np.allclose(np.random.random(3), expected)
+
+
+def test_sampled_fisher_jenks_is_reproducible_and_covers_every_value():
+    values = scores(np.random.default_rng(1).gamma(2.0, 10.0, 1000))
+    first = classify_scores(values, "fisher_jenks", k=5)
+    again = classify_scores(values, "fisher_jenks", k=5)
+    assert first.bins == again.bins
+    assert first.bins[-1] == pytest.approx(values.max())
+    assert first.class_of.notna().all()

@@ -65,3 +65,46 @@ def test_loading_a_dataset_with_a_missing_column_is_refused(tmp_path):
 def test_unknown_territory_folder_says_how_to_build_it(tmp_path):
     with pytest.raises(DataContractError, match=r"python -m lib\.build nowhere"):
         load_territory(tmp_path, "nowhere")
+
+
+def _metadata(**extra):
+    base = {"contract_version": 2, "territory_id": "t", "name": "T", "built_at": "2026-01-01",
+            "reference_map": "m", "sources": [], "elections": [], "indicators": [], "coverage": {},
+            "anomalies": [], "dropped": []}
+    return {**base, **extra}
+
+
+def test_metadata_check_accepts_well_formed_anomalies_and_dropped_rows():
+    from lib.contract import check_metadata
+
+    meta = _metadata(anomalies=[{"bureau_id": "75056_1599", "kind": "tiny_contour", "message": "1 m²",
+                                 "exclude": True}],
+                     dropped=[{"source": "résultats", "rows": 47, "reason": "sans contour"}])
+    assert check_metadata(meta) == []
+
+
+def test_metadata_check_refuses_unknown_anomaly_kinds_and_non_boolean_exclusion():
+    from lib.contract import check_metadata
+
+    meta = _metadata(anomalies=[{"bureau_id": "a", "kind": "ghost", "message": "x", "exclude": True},
+                                {"bureau_id": "b", "kind": "tiny_contour", "message": "x", "exclude": "yes"},
+                                {"bureau_id": "c", "kind": "tiny_contour"}])
+    problems = " ; ".join(check_metadata(meta))
+    assert "inconnu : 'ghost'" in problems and "vrai/faux : b" in problems and "mal formée" in problems
+
+
+def test_metadata_check_refuses_dropped_rows_without_count_or_reason():
+    from lib.contract import check_metadata
+
+    meta = _metadata(dropped=[{"source": "BAN", "rows": "many", "reason": "x"},
+                              {"source": "résultats", "rows": 3, "reason": " "}])
+    problems = " ; ".join(check_metadata(meta))
+    assert "nombre de lignes positif : BAN" in problems and "sans raison : résultats" in problems
+
+
+def test_a_version_1_dataset_without_anomalies_is_refused_with_the_rebuild_command():
+    from lib.contract import check_metadata
+
+    old = {k: v for k, v in _metadata(contract_version=1).items() if k not in ("anomalies", "dropped")}
+    assert "clés manquantes : anomalies, dropped" in check_metadata(old)[0]
+    assert "python -m lib.build" in check_metadata({**_metadata(), "contract_version": 1})[0]

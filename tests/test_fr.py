@@ -72,6 +72,6 @@ def test_xlsx_stores_formula_like_text_as_text():
 
 def test_provenance_puts_sources_last():
     prov = fr.provenance(territory="Paris", date="2026-11-25", sentence="Priorité = 100 % abstention",
-                         sources="Sources : x", Notre_camp="Gauche")
+                         sources="Sources : x", details={"Notre camp": "Gauche"})
     assert list(prov) == ["Territoire", "Date", "Pondération", "Notre camp", "Sources"]
     assert fr.provenance_text(prov).startswith("Territoire : Paris · Date")

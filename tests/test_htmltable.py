@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib.htmltable import MISSING, french_number, html_table
+from lib.fr import number as french_number
+from lib.htmltable import MISSING, html_table
 
 
 @pytest.mark.parametrize(("value", "decimals", "expected"), [

@@ -84,3 +84,11 @@ def test_geopackage_reads_back_with_a_provenance_table(scored, tmp_path):
     assert sorted(back["bureau_id"]) == sorted(scored["bureau_id"])
     prov = gpd.read_file(path, layer="provenance")
     assert dict(zip(prov["cle"], prov["valeur"], strict=True))["Territoire"] == "Testville"
+
+
+def test_pdf_legend_title_names_the_top_class_of_this_map(scored, outlines, legend):
+    """Three classes: the top one is « 3 », not a fixed « 5 »."""
+    reader = PdfReader(io.BytesIO(mapexport.static_map_pdf(scored, outlines, legend, PROVENANCE, title="Test")))
+    text = reader.pages[0].extract_text()
+    assert "Priorité (3 = la plus forte)" in text
+    assert "5 = la plus forte" not in text

@@ -103,7 +103,9 @@ def test_briefing_page_shows_the_same_view_as_the_map():
     assert "Priorité = 60 % abstention + 40 % logement social" in text
     assert "Les 10 premiers bureaux" in text
     colours = {tuple(c) for c in bureau_colours(at)}
-    assert len(colours) == 4  # k=4 classes (no missing values for these criteria)
+    atypical = (244, 244, 244, 200)  # lib.priority.ATYPICAL_COLOUR: 75056_1599 is set aside
+    assert atypical in colours
+    assert len(colours - {atypical}) == 4  # k=4 classes (no missing values for these criteria)
 
 
 def test_walk_list_page_cuts_turfs_on_paris():
@@ -158,3 +160,97 @@ def test_new_territory_page_renders_and_refuses_a_bad_code():
     at.button(key="w_new_build").click().run()
     assert not at.exception
     assert any("invalide" in e.value for e in at.error)
+
+
+# Regression tests (issue 11) and end-to-end paths ----------------------------------------------
+
+def imported(rows: str, label: str = "Partielle 2025"):
+    from lib.results_import import import_results
+
+    content = "bureau;candidat;voix;inscrits;votants\n" + rows
+    return import_results(content.encode(), "x.csv", election_label=label,
+                          known_bureaux={"75056_0101", "75056_0102"}, max_bytes=10**6)
+
+
+def score_metric(at: AppTest) -> str:
+    return next(m.value for m in at.metric if m.label == "Score")
+
+
+def test_a_corrected_import_under_the_same_name_is_not_served_from_a_stale_cache():
+    query = {"p": "custom", "w": "abstention:100", "sel": "75056_0101", "e": "import_partielle_2025"}
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=TIMEOUT)
+    for k, v in query.items():
+        at.query_params[k] = v
+    # 0101 abstains more than 0102 in the first file, less in the corrected one.
+    at.session_state["imports"] = {"paris": [imported("75056_0101;A;40;100;50\n75056_0102;A;70;100;80\n")]}
+    at.run()
+    at.switch_page("pages/carte.py").run()
+    assert score_metric(at) == "100 / 100"
+    at.session_state["imports"] = {"paris": [imported("75056_0101;A;70;100;80\n75056_0102;A;40;100;50\n")]}
+    at.run()
+    assert score_metric(at) == "0 / 100"
+
+
+def turf_durations(at: AppTest) -> list:
+    table = next(d.value for d in at.dataframe if "Durée binôme (min, est.)" in d.value.columns)
+    return table["Durée binôme (min, est.)"].tolist()
+
+
+def test_turf_durations_follow_the_capacity_rates():
+    at = open_page("pages/listes.py")
+    before = turf_durations(at)
+    at.number_input(key="w_cap_coll").set_value(60.0).run()
+    at.number_input(key="w_cap_ind").set_value(40.0).run()
+    after = turf_durations(at)
+    assert len(after) == len(before)
+    assert sum(after) < sum(before)
+
+
+def test_home_page_caption_keeps_its_own_punctuation():
+    at = open_page("pages/accueil.py")
+    caption = next(c.value for c in at.caption if "hors de tout bureau" in c.value)
+    assert "(bois, cimetières, limites)" in caption
+
+
+def test_candidate_labels_keep_their_dots():
+    from lib.ui.controls import _candidate_label
+
+    assert _candidate_label("J.-L. MÉLENCHON", "FI", 19.58) == "J.-L. MÉLENCHON · FI (19,6\u00a0%)"
+
+
+def test_import_page_submit_adds_the_election_to_the_map():
+    at = open_page("pages/resultats.py")
+    at.text_input(key="w_import_label").input("Partielle 2025")
+    at.file_uploader(key="w_import_file").set_value(
+        ("partielle.csv", b"bureau;candidat;voix;inscrits;votants\n75056_0101;A;10;100;50\n75056_0101;B;30;100;50\n",
+         "text/csv"))
+    at.button[0].click().run()  # the form's submit button
+    assert any("« Partielle 2025 » ajoutée : 1 bureau(x) reconnus" in s.value for s in at.success)
+    at.switch_page("pages/carte.py").run()
+    assert "Partielle 2025 (import)" in at.selectbox(key="w_election").options
+
+
+def test_import_page_explains_a_file_without_results():
+    at = open_page("pages/resultats.py")
+    at.text_input(key="w_import_label").input("Essai")
+    at.file_uploader(key="w_import_file").set_value(("x.csv", b"id;numero;nom_voie\n1;2;Rue\n", "text/csv"))
+    at.button[0].click().run()
+    assert not at.exception
+    assert any("x.csv" in e.value for e in at.error)
+
+
+def test_the_paris_phantom_bureau_is_set_aside_by_default_and_can_be_included():
+    """75056_1599 (a 1 m² contour, 97.5 % abstention) topped the default ranking before the anomaly pass."""
+    at = open_page("pages/carte.py", {"sel": "75056_1599"})
+    assert score_metric(at) == "—"
+    assert any("Bureau atypique, écarté" in w.value for w in at.warning)
+    at.toggle(key="w_atypical").set_value(True).run()
+    assert score_metric(at) != "—"
+    assert at.query_params["aty"] == "1"
+
+
+def test_home_page_lists_the_data_checks():
+    at = open_page("pages/accueil.py")
+    flagged = next(d.value for d in at.dataframe if "Contrôle" in d.value.columns)
+    assert "75056_1599" in set(flagged["Bureau"])
+    assert any("1 bureau(x) atypique(s)" in m.value for m in at.markdown)

@@ -208,3 +208,22 @@ def test_geojson_and_xlsx_read_back(turfs, summary):
 def test_csv_opens_as_columns_in_french_excel(turfs):
     text = walk_exports.turfs_csv(turfs).decode("utf-8-sig")
     assert text.splitlines()[0].startswith("Équipe;Ordre;Adresse")
+
+
+# Effort for a set of bureaux (briefing figures) --------------------------------------------------
+
+def test_effort_with_addresses_uses_each_address_housing(streets):
+    """Houses are knocked slower than flats: the hours lie between the all-flats and all-houses figures."""
+    mixed = pd.DataFrame({"bureau_id": ["75056_0101", "75056_0102"], "registered": [960.0, 240.0]})
+    effort = capacity.targeted_effort(["75056_0101", "75056_0102"], mixed, streets, registered_per_door=2.0,
+                                      doors_per_hour_collective=25.0, doors_per_hour_individual=12.0)
+    assert effort.exact_mix
+    assert effort.doors / 25.0 < effort.hours_low < effort.doors / 12.0
+
+
+def test_effort_without_addresses_is_a_range_not_the_flat_rate(bureaux):
+    effort = capacity.targeted_effort(["75056_0101"], bureaux, None, registered_per_door=1.6,
+                                      doors_per_hour_collective=25.0, doors_per_hour_individual=12.0)
+    assert effort.doors == pytest.approx(600.0)
+    assert (effort.hours_low, effort.hours_high) == (pytest.approx(24.0), pytest.approx(50.0))
+    assert not effort.exact_mix

@@ -20,8 +20,11 @@ from lib.build.common import (
     Indicator,
     RawTerritory,
     Source,
+    calibrate_weights,
+    carry_losses,
     carry_results,
     raw_path,
+    registered_by_bureau,
     require_bureau_ids,
     require_columns,
     transfer_weights,
@@ -136,20 +139,26 @@ def reference_bureaux(b26: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, pd.Serie
     return bureaux, area_names
 
 
-def carried_2017(raw_dir: Path, bureaux: gpd.GeoDataFrame, addresses: pd.DataFrame, log=print) -> pd.DataFrame:
-    """2017 results → 2026 bureaux, weighted by the addresses in each old ∩ new piece."""
+def carried_2017(raw_dir: Path, b26: gpd.GeoDataFrame, bureaux: gpd.GeoDataFrame, addresses: pd.DataFrame,
+                 log=print) -> tuple[pd.DataFrame, list[dict]]:
+    """2017 results → 2026 bureaux: address overlap as the seed, calibrated to both margins.
+
+    Returns the carried results and the rows no weight carries (the dataset's ``dropped``).
+    """
     path17 = raw_path(raw_dir, "paris_aktiur_2017", "secteurs-des-bureaux-de-vote.geojson")
     b17 = geo.make_valid(read_vector(path17).to_crs(geo.WGS84))
     require_columns(b17, ["id_bv"], source=str(path17))
     res17 = read_results_2017(raw_dir)
     lon, lat = addresses["lon"].to_numpy(), addresses["lat"].to_numpy()
-    weights = transfer_weights(
+    seed = transfer_weights(
         b17, bureaux, old_id="id_bv", new_id="bureau_id",
         address_old=geo.assign_points(lon, lat, b17, "id_bv"),
         address_new=geo.assign_points(lon, lat, bureaux, "bureau_id"))
+    weights = calibrate_weights(seed, old_registered=registered_by_bureau(res17),
+                                new_registered=pd.to_numeric(b26.set_index("bureau_id")["inscrits"]).astype(float))
     log(f"  report 2017→2026 : {weights['old'].nunique()} bureaux 2017, "
         f"{(weights['method'] == 'area').sum()} pièces pondérées par la surface")
-    return carry_results(res17, weights)
+    return carry_results(res17, weights), carry_losses(res17, weights, source="résultats 2017")
 
 
 def indicators_2026(b26: gpd.GeoDataFrame) -> list[Indicator]:
@@ -181,8 +190,8 @@ def read(raw_dir: Path, log=print) -> RawTerritory:
     bureaux, area_names = reference_bureaux(b26)
     addresses = read_addresses(raw_dir)
     log(f"  BAN : {len(addresses)} adresses lues")
-    results = pd.concat([carried_2017(raw_dir, bureaux, addresses, log), mun2026_results(b26)],
-                        ignore_index=True)[RESULTS_COLUMNS]
+    carried, dropped = carried_2017(raw_dir, b26, bureaux, addresses, log)
+    results = pd.concat([carried, mun2026_results(b26)], ignore_index=True)[RESULTS_COLUMNS]
     stations = shipped_stations(raw_dir)
     indicators = indicators_2026(b26)
     by_id = b26.set_index("bureau_id")
@@ -194,8 +203,11 @@ def read(raw_dir: Path, log=print) -> RawTerritory:
         indicators=indicators, addresses=addresses, stations=stations,
         trend_pair=("mun2020t1", "mun2026t1"),
         extra_abstention={"mun2020t1": pd.to_numeric(by_id["taux_abstention_2020"]).astype(float)},
-        notes=["Résultats 2017 reportés des bureaux 2017 vers les bureaux 2026 au prorata des "
-               "adresses BAN de chaque intersection (surface à défaut) : totaux conservés.",
+        dropped=dropped,
+        notes=["Résultats 2017 reportés des bureaux 2017 vers les bureaux 2026 : répartition initiale "
+               "au prorata des adresses BAN de chaque intersection (surface à défaut), puis calée par "
+               "ajustement proportionnel itératif sur les inscrits 2026 de chaque bureau : totaux de "
+               "chaque bureau 2017 conservés.",
                "Municipales 2026 : la source ne donne que des pourcentages (pas de voix).",
                "Abstention municipales 2020 : taux de la source, bureaux renumérotés par ParisSocioElect."],
     )

@@ -1,0 +1,46 @@
+"""The only Streamlit helpers of ``lib``, one module per job.
+
+- :mod:`lib.ui.loaders` — cached data loaders and the session's own imports;
+- :mod:`lib.ui.state` — the shared view (URL ↔ session ↔ widgets);
+- :mod:`lib.ui.shell` — page setup, access gate, error guard, timing;
+- :mod:`lib.ui.controls` — our side, options and weights (collect choices, then compute once);
+- :mod:`lib.ui.panels` — legend, bureau panel, ranking, download buttons.
+
+Pages use ``from lib import ui`` and the names re-exported here.
+"""
+
+from lib.ui.controls import (
+    Controls,
+    current_priority,
+    priority_or_stop,
+    side_controls,
+    weight_controls,
+)
+from lib.ui.loaders import (
+    available_territories,
+    imports_key,
+    session_imports,
+    settings,
+    territory_data,
+    territory_geometry,
+    territory_name,
+    turfs_for,
+    with_imports,
+)
+from lib.ui.panels import (
+    bureau_label_map,
+    bureau_panel,
+    download_buttons,
+    legend_html,
+    ranking_table,
+)
+from lib.ui.shell import access_gate, guard, page_setup, sources_caption, timed
+from lib.ui.state import publish_view, seed, select_bureau, set_view, update_view, view
+
+__all__ = [
+    "Controls", "access_gate", "available_territories", "bureau_label_map", "bureau_panel",
+    "current_priority", "download_buttons", "guard", "imports_key", "legend_html", "page_setup",
+    "priority_or_stop", "publish_view", "ranking_table", "seed", "select_bureau", "session_imports",
+    "set_view", "settings", "side_controls", "sources_caption", "territory_data", "territory_geometry",
+    "territory_name", "timed", "turfs_for", "update_view", "view", "weight_controls", "with_imports",
+]

@@ -1,0 +1,126 @@
+"""Panels beside and under the map: legend, selected bureau, ranking."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lib import exports, fr, priority
+from lib.dataset import TerritoryData
+from lib.htmltable import html_table
+from lib.ui.loaders import settings
+from lib.ui.state import seed, update_view, view
+
+PICKER_MAX = 2000  # bureaux offered in the panel's picker on large territories
+
+
+def legend_html(legend: pd.DataFrame, note: str = "") -> str:
+    """Legend block: swatch, label and bureau count per class, highest priority on top."""
+    rows = []
+    for _, row in legend.sort_values("classe", ascending=False).iterrows():
+        rows.append(f'<div style="display:flex;align-items:center;gap:.5rem;margin:.25rem 0">'
+                    f'<span style="display:inline-block;width:1.4rem;height:1.1rem;border:1px solid #555;'
+                    f'background:{fr.escape(row["couleur"])}"></span>'
+                    f'<span style="font-size:.95rem">{fr.escape(row["libelle"])}</span></div>')
+    extra = f'<div style="font-size:.8rem;color:#555">{fr.escape(note)}</div>' if note else ""
+    return '<div><b>Priorité</b>' + "".join(rows) + extra + "</div>"
+
+
+def _unit_map(data: TerritoryData) -> dict[str, str]:
+    return {i["id"]: i.get("unit", "") for i in data.metadata["indicators"] if i["available"]}
+
+
+def _picker(data: TerritoryData, table: pd.DataFrame) -> str:
+    """The bureau selectbox: fixed order, fixed labels (the rank is shown beside, in the metrics).
+
+    Ranked labels change at every slider move, and the browser kept showing the previous ones.
+    """
+    v = view()
+    labels = data.bureaux["label"].reindex(table.index).fillna(pd.Series(table.index, index=table.index))
+    best = table["rank"].idxmin() if table["rank"].notna().any() else table.index[0]
+    current = v.selected if v.selected in table.index else best
+    seed("w_sel", current)
+    if st.session_state["w_sel"] not in table.index:
+        st.session_state["w_sel"] = current
+    title = "Bureau (ou cliquez sur la carte)"
+    if len(table) > PICKER_MAX:  # 70,000 labels would travel at every slider move (~2 MB)
+        kept = set(table["rank"].nsmallest(PICKER_MAX).index) | {st.session_state["w_sel"]}
+        labels = labels[labels.index.isin(kept)]
+        title = f"Bureau, parmi les {fr.number(PICKER_MAX)} premiers du classement"
+    chosen = st.selectbox(title, labels.sort_index().index.tolist(), key="w_sel",
+                          format_func=labels.to_dict().get)
+    if chosen != v.selected:
+        update_view(selected=chosen)
+    return chosen
+
+
+def _metrics(data: TerritoryData, table: pd.DataFrame, chosen: str) -> None:
+    row = table.loc[chosen]
+    cols = st.columns(4)
+    cols[0].metric("Score", "—" if pd.isna(row["score"]) else f"{fr.number(row['score'])} / 100")
+    cols[1].metric("Rang", "—" if pd.isna(row["rank"]) else f"{int(row['rank'])} / {int(table['rank'].max())}")
+    cols[2].metric("Classe", "—" if pd.isna(row["class_id"])
+                   else f"{int(row['class_id']) + 1} / {int(table['class_id'].max()) + 1}")
+    cols[3].metric("Inscrits", fr.number(data.bureaux.at[chosen, "registered"]))
+    if row["missing"]:
+        st.warning(f"Données manquantes pour ce bureau : {fr.escape(row['missing'])}.")
+    flags = data.anomalies[data.anomalies["bureau_id"] == chosen]
+    if len(flags):
+        lead = ("Bureau atypique, écarté du classement" if bool(row.get("atypical", False))
+                else "Bureau signalé par les contrôles des données")
+        st.warning(lead + " :\n\n" + "\n".join(f"- {fr.escape(m)}" for m in flags["message"]))
+
+
+def bureau_panel(data: TerritoryData, result: priority.PriorityResult, values: pd.DataFrame) -> None:
+    """Selected bureau: score breakdown, raw values against the median, results history."""
+    conf = settings()
+    chosen = _picker(data, result.table)
+    _metrics(data, result.table, chosen)
+    detail = priority.breakdown(result, values, chosen, conf, _unit_map(data))
+    st.markdown("**D'où vient le score** — points apportés par chaque critère (sur 100), "
+                "valeur du bureau et médiane du territoire")
+    # HTML, not st.dataframe: this panel is redrawn at every slider move (see lib/htmltable.py).
+    st.html(html_table(detail, decimals={"Points": 1, "Valeur": 1, "Médiane du territoire": 1},
+                       bars={"Points": 100.0}))
+    st.markdown("**Résultats dans ce bureau**")
+    v = view()
+    history = priority.results_history(data.results, chosen, v.ours, data.elections, v.election)
+    st.html(html_table(history, decimals={"Abstention (%)": 1, "Notre camp (%)": 1}))
+    if (history["Série"] != "officielle").any():
+        st.caption("Séries « reportées » : résultats 2017 transférés des anciens bureaux vers les bureaux "
+                   "actuels au prorata des adresses BAN de chaque intersection (totaux conservés).")
+
+
+def ranking_table(data: TerritoryData, result: priority.PriorityResult, values: pd.DataFrame) -> None:
+    """Sortable ranking with a top-N filter and a CSV download."""
+    table = priority.ranking(result, data.bureaux["label"], values, settings(), data.anomalies)
+    n_max = len(table)
+    seed("w_topn", min(50, n_max))
+    top_n = st.slider("Afficher les N premiers", 1, max(n_max, 2), key="w_topn") if n_max > 1 else 1
+    st.dataframe(table.head(top_n), hide_index=True, width="stretch", height=420)
+    export = exports.EXPORTS["ranking_csv"]
+    st.download_button("Télécharger le classement (CSV)", lambda: export.build(ranking=table),
+                       file_name=export.file_name.format(territory=data.id), mime=export.mime,
+                       key="dl-ranking", icon="⬇️")
+
+
+def bureau_label_map(data: TerritoryData, result: priority.PriorityResult) -> dict[str, str]:
+    """« rang. libellé » per bureau id, for selectors (computed once per run, vectorised)."""
+    ranks = result.table["rank"].astype("string").fillna("—")
+    labels = data.bureaux["label"].reindex(result.table.index)
+    return (ranks + ". " + labels.fillna("")).to_dict()
+
+
+def download_buttons(keys: list[str], columns: int, *, key_prefix: str, **inputs: object) -> None:
+    """One download button per export id of :data:`lib.exports.EXPORTS`, laid out in rows.
+
+    ``inputs`` are passed to each builder lazily (only when the user clicks).
+    """
+    for start in range(0, len(keys), columns):
+        cols = st.columns(columns)
+        for col, export_id in zip(cols, keys[start:start + columns], strict=False):
+            export = exports.EXPORTS[export_id]
+            col.download_button(export.label, lambda e=export: e.build(**inputs),
+                                file_name=export.file_name.format(**{k: v for k, v in inputs.items()
+                                                                     if isinstance(v, str)}),
+                                mime=export.mime, key=f"{key_prefix}-{export_id}", icon=export.icon)

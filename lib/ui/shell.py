@@ -1,0 +1,137 @@
+"""Page shell: router hand-over, page config, access gate, territory selector, error guard, timing."""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import logging
+import os
+import time
+import traceback
+from collections.abc import Iterator
+
+import streamlit as st
+
+from lib import fr
+from lib.dataset import TerritoryData
+from lib.errors import TerrainError
+from lib.ui.loaders import (
+    available_territories,
+    settings,
+    territory_data,
+    territory_name,
+    with_imports,
+)
+from lib.ui.state import on_territory_change, reset_to_default, view
+
+LOG = logging.getLogger("terrain")
+
+
+@contextlib.contextmanager
+def guard(what: str = "cette section") -> Iterator[None]:
+    """Show a French message instead of a traceback; the rest of the page keeps running."""
+    try:
+        yield
+    except TerrainError as err:
+        st.error(str(err), icon="⚠️")
+    except Exception:
+        LOG.error("unexpected error in %s\n%s", what, traceback.format_exc())
+        st.error(f"Une erreur inattendue a empêché d'afficher {what}. Vos réglages sont conservés ; "
+                 "réessayez ou changez un paramètre. Le détail technique est dans le journal du serveur.",
+                 icon="⚠️")
+
+
+@contextlib.contextmanager
+def timed(what: str) -> Iterator[None]:
+    """Log the server time of a block when TERRAIN_TIMING is set (read by bench/soak.py)."""
+    if not os.environ.get("TERRAIN_TIMING"):
+        yield
+        return
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        print(f"TERRAIN_TIMING {what} {1000 * (time.perf_counter() - started):.1f}", flush=True)
+
+
+def _hand_over_to_router() -> None:
+    """Leave Streamlit's legacy ``pages/`` mode for ``app.py``'s ``st.navigation`` router.
+
+    Streamlit starts in legacy mode whenever a ``pages/`` folder exists, and stays there if the
+    very first URL of the server is a page (``/carte``) rather than the root: the sidebar would
+    then list raw file names. One rerun through ``app.py`` fixes it for the whole process.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+def _configured_password() -> str | None:
+    """The access password from Streamlit secrets (``[terrain] password = "…"``), if any."""
+    try:
+        return st.secrets.get("terrain", {}).get("password")
+    except Exception:
+        return None
+
+
+def access_gate() -> None:
+    """Optional password gate for a deployment on the internet (off when no password is set).
+
+    For single sign-on, deploy behind ``st.login`` with an OIDC provider instead (README).
+    """
+    password = _configured_password()
+    if not password or st.session_state.get("_authenticated"):
+        return
+    st.title("Terrain — accès réservé")
+    typed = st.text_input("Mot de passe de la campagne", type="password", key="w_password")
+    if typed:
+        if hmac.compare_digest(typed.encode(), str(password).encode()):
+            st.session_state["_authenticated"] = True
+            st.rerun()
+        st.error("Mot de passe incorrect.")
+    st.stop()
+
+
+def current_territory() -> TerritoryData | None:
+    """The dataset of the view's territory, or None with a French message."""
+    conf = settings()
+    built = available_territories()
+    if not built:
+        st.error("Aucun territoire construit. Lancez « python -m lib.build paris » puis rechargez la page.")
+        return None
+    v = view()
+    if v.territory not in built:
+        fallback = conf.default_territory if conf.default_territory in built else built[0]
+        if v.territory and v.territory != conf.default_territory:
+            st.warning(f"Territoire « {fr.escape(v.territory)} » inconnu : affichage de "
+                       f"{fr.escape(territory_name(fallback))}.")
+        v = reset_to_default(fallback)
+    try:
+        return with_imports(territory_data(v.territory, str(conf.data_dir)))
+    except TerrainError as err:
+        st.error(str(err))
+        return None
+
+
+def page_setup(title: str, *, icon: str = ":material/map:", sidebar: bool = True) -> TerritoryData | None:
+    """Page config, access gate, shared sidebar (territory selector) and the territory dataset."""
+    _hand_over_to_router()
+    with contextlib.suppress(st.errors.StreamlitAPIException):
+        st.set_page_config(page_title=f"{title} — Terrain", page_icon=icon, layout="wide",
+                           initial_sidebar_state="expanded" if sidebar else "collapsed")
+    access_gate()
+    v = view()
+    territories = available_territories()
+    if sidebar and territories:
+        st.session_state["w_territory"] = v.territory if v.territory in territories else territories[0]
+        st.sidebar.selectbox("Territoire", territories, key="w_territory", format_func=territory_name,
+                             on_change=on_territory_change,
+                             help="Jeux de données construits depuis les fichiers officiels (voir Accueil).")
+    return current_territory()
+
+
+def sources_caption(data: TerritoryData) -> str:
+    """One-line attribution of every source of a territory."""
+    return fr.sources_caption(data.metadata["sources"])

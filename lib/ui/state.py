@@ -1,0 +1,74 @@
+"""State that users share: the view (URL ↔ session ↔ widgets).
+
+The canonical view (:class:`lib.viewstate.ViewState`) lives in ``st.session_state["view"]``;
+widgets have their own keys, seeded from the view when missing (so values survive page changes,
+which clean up widget keys), and the view is written back to ``st.query_params`` at the end of
+each run so the URL always reproduces the screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from lib.ui.loaders import settings
+from lib.viewstate import ViewState, default_view, from_query, to_query
+
+# Widget keys that belong to one territory's choices: dropped when the territory changes.
+TERRITORY_WIDGETS = ("w_ours_", "w_election", "w_blocs", "w_high", "w_low", "w_sel")
+
+
+def view() -> ViewState:
+    """The current view (loaded from the URL on the session's first run)."""
+    if "view" not in st.session_state:
+        st.session_state["view"] = from_query(dict(st.query_params), settings())
+    return st.session_state["view"]
+
+
+def set_view(new: ViewState) -> None:
+    """Replace the view (widgets read it back through their seeded keys)."""
+    st.session_state["view"] = new
+
+
+def update_view(**changes: object) -> ViewState:
+    """The view with ``changes`` applied, stored and returned."""
+    new = replace(view(), **changes)
+    set_view(new)
+    return new
+
+
+def publish_view() -> None:
+    """Write the view into the URL (only when it changed, to keep browser history clean)."""
+    wanted = to_query(view(), settings())
+    if dict(st.query_params) != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def seed(key: str, value: object) -> None:
+    """Give a widget key its value from the view when the key is missing (e.g. after a page change)."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def reset_to_default(territory: str) -> ViewState:
+    """The default view of ``territory`` (a link naming an unknown territory, a first visit)."""
+    new = default_view(settings(), territory)
+    set_view(new)
+    return new
+
+
+def on_territory_change() -> None:
+    """Territory selector callback: keep the weights and options, drop per-territory choices."""
+    old = view()
+    fresh = default_view(settings(), st.session_state["w_territory"])
+    set_view(replace(fresh, weights=old.weights, directions=old.directions, preset=old.preset,
+                     normalisation=old.normalisation, scheme=old.scheme, k=old.k, missing=old.missing))
+    for key in [k for k in st.session_state if str(k).startswith(TERRITORY_WIDGETS)]:
+        del st.session_state[key]
+
+
+def select_bureau(bureau_id: str) -> None:
+    """Make ``bureau_id`` the selected bureau (map click or list)."""
+    update_view(selected=bureau_id)
+    st.session_state.pop("w_sel", None)

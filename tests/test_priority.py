@@ -1,0 +1,113 @@
+"""One view → scores, classes, colours, legend and sentence (lib.priority.compute)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lib import deckmap, priority
+from lib.config import load_settings
+from lib.scoring import NoWeightsError, normalise_criteria
+from lib.viewstate import default_view
+
+IDS = [f"75056_{i:04d}" for i in range(1, 7)]
+
+
+@pytest.fixture
+def conf():
+    return load_settings()
+
+
+@pytest.fixture
+def normalised():
+    """Six bureaux; abstention rises with the id, social housing falls; bureau 6 lacks housing."""
+    values = pd.DataFrame({"abstention": [10.0, 20.0, 30.0, 40.0, 50.0, 60.0],
+                           "social_housing": [60.0, 50.0, 40.0, 30.0, 20.0, np.nan]},
+                          index=pd.Index(IDS, name="bureau_id"))
+    return normalise_criteria(values)
+
+
+def view_with(conf, weights, **extra):
+    return replace(default_view(conf, "paris"), preset="custom", weights=weights, k=3, **extra)
+
+
+def test_abstention_alone_ranks_the_most_abstaining_bureau_first(conf, normalised):
+    result = priority.compute(normalised, view_with(conf, {"abstention": 100}), conf, {})
+    assert result.table["rank"].idxmin() == "75056_0006"
+    assert result.table.loc["75056_0006", "score"] == pytest.approx(100)
+    assert result.sentence == "Priorité = 100 % abstention"
+
+
+def test_classes_colours_and_legend_agree(conf, normalised):
+    result = priority.compute(normalised, view_with(conf, {"abstention": 100}), conf, {})
+    palette = conf.palette(3)
+    assert result.legend["bureaux"].sum() == 6
+    top = result.table["class_id"] == 2
+    assert set(result.table.loc[top, "colour"]) == {palette[2]}
+    assert result.rgba.shape == (6, 4)
+
+
+def test_a_bureau_missing_a_weighted_criterion_is_flagged(conf, normalised):
+    result = priority.compute(normalised, view_with(conf, {"abstention": 50, "social_housing": 50}), conf, {})
+    assert result.n_partial == 1
+    assert result.table.loc["75056_0006", "missing"] == "social_housing"
+
+
+def test_exclude_policy_leaves_the_incomplete_bureau_unscored(conf, normalised):
+    view = view_with(conf, {"abstention": 50, "social_housing": 50}, missing="exclude")
+    result = priority.compute(normalised, view, conf, {})
+    assert pd.isna(result.table.loc["75056_0006", "score"])
+    assert pd.isna(result.table.loc["75056_0006", "class_id"])
+
+
+def test_weighted_but_unavailable_criteria_are_named_in_the_note(conf, normalised):
+    view = view_with(conf, {"abstention": 50, "median_income": 50})
+    result = priority.compute(normalised, view, conf, {"median_income": "pas de Filosofi ici"})
+    assert "Revenu médian : pas de Filosofi ici" in result.note
+    assert result.sentence == "Priorité = 100 % abstention"
+
+
+def test_all_weights_at_zero_raise_a_french_message(conf, normalised):
+    with pytest.raises(NoWeightsError, match="Tous les poids sont à zéro"):
+        priority.compute(normalised, view_with(conf, {}), conf, {})
+
+
+def test_tooltip_fields_name_the_criteria_that_weigh_most(conf, normalised):
+    result = priority.compute(normalised, view_with(conf, {"abstention": 80, "social_housing": 20}), conf, {})
+    fill, tooltip = deckmap.priority_fill(result.table, result.rgba, conf.criteria)
+    assert fill.loc["75056_0006", "t"].startswith("abstention")
+    assert "⚠️ sans social_housing" in fill.loc["75056_0006", "t"]
+    assert "rang {r} / 6" in tooltip["html"]
+
+
+# « Bureaux atypiques »: set aside, shown as such, never silently ranked ----------------------------
+
+def test_an_atypical_bureau_is_set_aside_not_ranked(conf):
+    values = pd.DataFrame({"abstention": [10.0, 20.0, 30.0, 97.5]}, index=pd.Index(IDS[:4], name="bureau_id"))
+    normalised = normalise_criteria(values, left_out={"75056_0004"})
+    result = priority.compute(normalised, view_with(conf, {"abstention": 100}), conf, {},
+                              atypical={"75056_0004"})
+    row = result.table.loc["75056_0004"]
+    assert pd.isna(row["score"]) and pd.isna(row["rank"]) and row["atypical"]
+    assert result.table["rank"].idxmin() == "75056_0003"
+    assert result.n_atypical == 1 and result.n_partial == 0
+    assert result.legend["libelle"].str.contains("atypiques").any()
+    assert not result.legend["libelle"].str.contains("Données manquantes").any()
+
+
+def test_a_left_out_bureau_does_not_shift_the_percentiles_of_the_others():
+    values = pd.DataFrame({"abstention": [10.0, 20.0, 30.0, 97.5]}, index=pd.Index(IDS[:4], name="bureau_id"))
+    kept = normalise_criteria(values.iloc[:3])
+    left_out = normalise_criteria(values, left_out={"75056_0004"})
+    np.testing.assert_allclose(left_out.matrix[:3], kept.matrix)
+    assert np.isnan(left_out.matrix[3]).all()
+
+
+def test_the_ranking_names_the_flags_of_each_bureau(conf, normalised):
+    result = priority.compute(normalised, view_with(conf, {"abstention": 100}), conf, {})
+    flags = pd.DataFrame({"bureau_id": ["75056_0002", "75056_0002"], "kind_label": ["contour détaché"] * 2})
+    table = priority.ranking(result, pd.Series(dtype=str), result.table[[]], conf, flags)
+    assert table.set_index("Bureau").at["75056_0002", "Signalements"] == "contour détaché"

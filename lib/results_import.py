@@ -51,6 +51,22 @@ def _layout(table: pd.DataFrame) -> str:
     return "long"
 
 
+def _unmatched_warnings(unmatched: list[str], known: set[str]) -> list[str]:
+    """Bureaux of the file the territory does not know: in one of its communes (no contour there —
+    a new bureau, a renumbering) or in another commune (out of the territory)."""
+    communes = {b.split("_")[0] for b in known}
+    no_contour = [b for b in unmatched if b.split("_")[0] in communes]
+    elsewhere = len(unmatched) - len(no_contour)
+    out = []
+    if no_contour:
+        sample = ", ".join(f"bureau {b} : résultats sans contour" for b in no_contour[:5])
+        out.append(f"{len(no_contour)} bureau(x) d'une commune du territoire sans contour dans les données, "
+                   f"ignoré(s) ({sample}{'…' if len(no_contour) > 5 else ''}).")
+    if elsewhere:
+        out.append(f"{elsewhere} bureau(x) du fichier hors du territoire, ignoré(s).")
+    return out
+
+
 def import_results(data: bytes, filename: str, *, election_label: str, known_bureaux: Collection[str],
                    max_bytes: int) -> ImportedElection:
     """Validate an uploaded results file and keep the rows of the territory's bureaux."""
@@ -78,9 +94,7 @@ def import_results(data: bytes, filename: str, *, election_label: str, known_bur
         sample = ", ".join(unmatched[:3])
         raise TerrainError(f"aucun bureau du fichier n'appartient à ce territoire (ex. {sample}). Vérifiez "
                            "la commune ou choisissez le bon territoire.", source=filename)
-    warnings = []
-    if unmatched:
-        warnings.append(f"{len(unmatched)} bureau(x) du fichier hors du territoire, ignoré(s).")
+    warnings = _unmatched_warnings(unmatched, known)
     missing = len(known) - matched
     if missing:
         warnings.append(f"{missing} bureau(x) du territoire sans résultat dans ce fichier.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import streamlit as st
 
 from lib import fr, ui
 from lib.build import national
+from lib.errors import TerrainError
 
 ui.page_setup("Nouveau territoire", icon=":material/add_location_alt:")
 conf = ui.settings()
@@ -40,7 +42,15 @@ if origin == "upload":
 else:
     folder = st.text_input("Dossier sur le serveur", key="w_new_folder", placeholder="/srv/terrain/nationaux")
 
-if st.button("Construire le territoire", type="primary", key="w_new_build"):
+replace_ok = True
+with contextlib.suppress(TerrainError):  # an invalid code is reported when the build is asked for
+    territory_id = national.Selector(kind, code.strip()).territory_id
+    if territory_id in ui.available_territories():
+        st.warning(f"Le territoire « {fr.escape(ui.territory_name(territory_id))} » ({territory_id}) existe déjà. "
+                   "Le reconstruire remplace ses données (les anciennes restent en place si la construction échoue).")
+        replace_ok = st.checkbox("Remplacer le territoire existant", key="w_new_replace")
+
+if st.button("Construire le territoire", type="primary", key="w_new_build", disabled=not replace_ok):
     progress = st.progress(0.0, text="Lecture des fichiers…")
     log = st.empty()
     lines: list[str] = []

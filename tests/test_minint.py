@@ -77,3 +77,14 @@ def test_2022_layout_with_unnamed_candidate_blocks():
     assert r["candidate"].tolist() == ["MACRON Emmanuel", "LE PEN Marine"]
     assert r["bureau_id"].unique().tolist() == ["92002_0001"]
     assert r["votes"].sum() == 785
+
+
+def test_an_import_tells_bureaux_without_contour_from_bureaux_elsewhere():
+    from lib.results_import import import_results
+
+    content = ("bureau;candidat;voix;inscrits;votants\n"
+               "75056_0101;A;10;100;50\n75056_0198;A;10;100;50\n92002_0001;A;10;100;50\n")
+    imported = import_results(content.encode(), "x.csv", election_label="Partielle",
+                              known_bureaux={"75056_0101", "75056_0102"}, max_bytes=10**6)
+    assert any("bureau 75056_0198 : résultats sans contour" in w for w in imported.warnings)
+    assert any("1 bureau(x) du fichier hors du territoire" in w for w in imported.warnings)

@@ -254,3 +254,27 @@ def test_home_page_lists_the_data_checks():
     flagged = next(d.value for d in at.dataframe if "Contrôle" in d.value.columns)
     assert "75056_1599" in set(flagged["Bureau"])
     assert any("1 bureau(x) atypique(s)" in m.value for m in at.markdown)
+
+
+def test_a_build_error_names_the_uploaded_file_not_the_server_folder():
+    from lib.errors import BuildError
+    from lib.ui.shell import user_message
+
+    err = BuildError("colonnes manquantes : codeCommune.", source="/tmp/terrain_upload_x1y2/contours.geojson")
+    assert user_message(err) == "contours.geojson : colonnes manquantes : codeCommune."
+
+
+def test_new_territory_asks_before_replacing_an_existing_one():
+    existing = PROJECT / "data" / "commune-99999"
+    existing.mkdir()
+    try:
+        (existing / "metadata.json").write_text("{}", encoding="utf-8")
+        at = open_page("pages/nouveau_territoire.py")
+        at.text_input(key="w_new_code").input("99999").run()
+        assert any("existe déjà" in w.value for w in at.warning)
+        assert at.button(key="w_new_build").disabled
+        at.checkbox(key="w_new_replace").check().run()
+        assert not at.button(key="w_new_build").disabled
+    finally:
+        (existing / "metadata.json").unlink()
+        existing.rmdir()

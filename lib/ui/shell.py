@@ -6,6 +6,7 @@ import contextlib
 import hmac
 import logging
 import os
+import re
 import time
 import traceback
 from collections.abc import Iterator
@@ -27,13 +28,22 @@ from lib.ui.state import on_territory_change, reset_to_default, view
 LOG = logging.getLogger("terrain")
 
 
+TEMP_FOLDER = re.compile(r"(?:[A-Za-z]:)?[^\s«»:;,()]*[/\\](?:terrain_upload_|terrain_export_|tmp)[^/\\\s]*[/\\]")
+
+
+def user_message(err: TerrainError) -> str:
+    """The French message of ``err`` without server internals: a file in a temporary upload
+    folder is named by its file name only."""
+    return TEMP_FOLDER.sub("", str(err))
+
+
 @contextlib.contextmanager
 def guard(what: str = "cette section") -> Iterator[None]:
     """Show a French message instead of a traceback; the rest of the page keeps running."""
     try:
         yield
     except TerrainError as err:
-        st.error(str(err), icon="⚠️")
+        st.error(user_message(err), icon="⚠️")
     except Exception:
         LOG.error("unexpected error in %s\n%s", what, traceback.format_exc())
         st.error(f"Une erreur inattendue a empêché d'afficher {what}. Vos réglages sont conservés ; "

@@ -156,3 +156,19 @@ def test_paris_commune_75056_finds_the_ban_arrondissement_addresses(tmp_path, ca
     print(f"\n--commune 75056 : {len(data.addresses)} adresses")
     assert len(data.addresses) > 150_000
     assert data.addresses["commune_code"].str.startswith("751").all()
+
+
+def test_paris_contours_coded_by_arrondissement_are_found_for_75056(tmp_path):
+    """The real 2026 Paris shapes, coded as a file using arrondissement codes (751xx) would be."""
+    gdf = read_vector(PROJECT / "raw/paris_joo_yan_2026/paris_2026_t1.geojson.gz")
+    arrondissement = "751" + gdf["code_bv"].str[:2]
+    gpd.GeoDataFrame({"codeDepartement": "75", "codeCommune": arrondissement, "nomCommune": "Paris",
+                      "codeBureauVote": arrondissement + "_" + gdf["code_bv"]},
+                     geometry=gdf.geometry, crs=gdf.crs).to_file(tmp_path / "contours-france-entiere-latest-v2.geojson",
+                                                                 driver="GeoJSON")
+    sources = load_sources()
+    selector = national.Selector("commune", "75056")
+    ctx = national.Context(national.locate(tmp_path, sources), sources, Crop(set(), where=selector.contour_filter()),
+                           national.Found(), lambda *_: None)
+    assert len(national.read_bureaux(ctx, selector)) == len(gdf)
+    assert "75056" not in ctx.crop.communes and "75101" in ctx.crop.communes

@@ -10,6 +10,7 @@ import streamlit as st
 
 from lib import fr, ui
 from lib.build import national
+from lib.config import load_sources
 from lib.errors import TerrainError
 
 ui.page_setup("Nouveau territoire", icon=":material/add_location_alt:")
@@ -22,7 +23,7 @@ st.markdown(
     "Les fichiers attendus et leurs pages de téléchargement sont listés ci-dessous. Le même contrôle que "
     "pour Paris et Antony s'applique : ce qui manque est signalé, rien n'est inventé.")
 
-sources = national.load_sources()
+sources = load_sources()
 with st.expander("Fichiers attendus (noms, éditeurs, pages officielles)"):
     st.dataframe([{"Fichier": s["file"], "Contenu": s["title"], "Éditeur": s["publisher"], "Licence": s["licence"],
                    "Page": s.get("page", "")} for s in sources.values()], hide_index=True, width="stretch")

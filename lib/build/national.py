@@ -37,7 +37,7 @@ from lib.build.sources import (
     reader_for,
     recognise,
 )
-from lib.config import load_sources  # also read by the « Nouveau territoire » page
+from lib.config import load_sources
 from lib.contract import RESULTS_COLUMNS
 from lib.errors import BuildError, TerrainError
 

@@ -36,8 +36,18 @@ def _report(territory: str, meta: dict) -> None:
         if not ind["available"]:
             print(f"   indicateur absent : {ind['id']} — {ind['reason']}")
     for note in meta.get("notes", []):
-        if note.startswith("Absent"):
+        if note.startswith(("Absent", "Correspondance", "bureau ", "…")):
             print(f"   {note}")
+
+
+def _contour_map(args: argparse.Namespace):
+    """The contour mapping the flags give (completes the folder's terrain_contours.toml)."""
+    from lib.build.citymap import ContourMap
+
+    return ContourMap().merged(commune=args.contours_commune, bureau=args.contours_bureau,
+                               commune_code=args.commune_code, commune_name=args.commune_name,
+                               publisher=args.contours_publisher, licence=args.contours_licence,
+                               page=args.contours_page)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,6 +66,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=PROJECT_ROOT / "data" / "_cache",
                         help="dossier du cache de téléchargement (défaut : data/_cache)")
     parser.add_argument("--raw", type=Path, default=RAW_DIR, help="dossier des fichiers des territoires livrés")
+    city = parser.add_argument_group("contours d'une ville (voir docs/national_build.md)")
+    city.add_argument("--contours-commune", metavar="COLONNE", help="colonne du code INSEE de la commune (ex. DEPCO)")
+    city.add_argument("--contours-bureau", metavar="COLONNE", help="colonne du numéro de bureau (ex. BVOTE)")
+    city.add_argument("--commune-code", metavar="CODE", help="code INSEE quand le fichier n'a pas de colonne commune")
+    city.add_argument("--commune-name", metavar="NOM", help="nom de la commune quand le fichier n'en a pas")
+    city.add_argument("--contours-publisher", metavar="EDITEUR", help="éditeur des contours (ex. Brest métropole)")
+    city.add_argument("--contours-licence", metavar="LICENCE", help="licence des contours (ex. ODbL)")
+    city.add_argument("--contours-page", metavar="URL", help="page de téléchargement des contours")
     parser.add_argument("--out", type=Path, default=None, help="dossier des jeux construits (défaut : data/)")
     args = parser.parse_args(argv)
     out = args.out or load_settings().data_dir
@@ -74,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 parser.error("indiquez --from DOSSIER ou --download")
             print(f"Construction de « {selector.territory_id} » depuis {folder}")
-            meta = national.build(selector, folder=folder, out_dir=out)
+            meta = national.build(selector, folder=folder, out_dir=out, contour_map=_contour_map(args))
         except TerrainError as err:
             print(f"Échec : {err}", file=sys.stderr)
             print("Les jeux de données existants n'ont pas été modifiés.", file=sys.stderr)

@@ -24,6 +24,8 @@ import geopandas as gpd
 import pandas as pd
 
 from lib import download, geo
+from lib.build import citymap
+from lib.build.citymap import SIDECAR, ContourMap
 from lib.build.common import Indicator, RawTerritory, Source, assemble, merge_stations
 from lib.build.sources import (
     FILOSOFI_COUNTS,
@@ -36,6 +38,7 @@ from lib.build.sources import (
     plm_codes,
     reader_for,
     recognise,
+    sql_filter,
 )
 from lib.config import load_sources
 from lib.contract import RESULTS_COLUMNS
@@ -77,17 +80,20 @@ class Selector:
             return ""
         return self.code.split("-")[0]
 
+    def contour_values(self) -> dict[str, frozenset[str]]:
+        """Contour column → accepted values (Etalab names; a city's contours are mapped to them)."""
+        if self.kind == "france":
+            return {}
+        if self.kind == "commune":
+            return {"codeCommune": frozenset(plm_codes({self.code}) if self.code in PLM else {self.code})}
+        if self.kind == "departement":
+            return {"codeDepartement": frozenset({self.code})}
+        dep, num = self.code.split("-")
+        return {"codeDepartement": frozenset({dep}), "codeCirconscription": frozenset({f"{dep}{int(num):02d}"})}
+
     def contour_filter(self) -> str | None:
         """OGR SQL attribute filter on the Etalab contours (applied while reading)."""
-        if self.kind == "france":
-            return None
-        if self.kind == "commune":
-            codes = sorted(plm_codes({self.code})) if self.code in PLM else [self.code]
-            return "codeCommune IN (" + ", ".join(f"'{c}'" for c in codes) + ")"
-        if self.kind == "departement":
-            return f"codeDepartement = '{self.code}'"
-        dep, num = self.code.split("-")
-        return f"codeDepartement = '{dep}' AND codeCirconscription = '{dep}{int(num):02d}'"
+        return sql_filter(self.contour_values())
 
 
 @dataclass(frozen=True)
@@ -134,7 +140,33 @@ def locate(folder: Path, sources: Sources) -> dict[str, Located]:
 
 def _is_data(path: Path) -> bool:
     """A file that may be a source (not the manifest, a checksum registry or a partial download)."""
-    return path.is_file() and path.name not in (MANIFEST, "checksums.json") and path.suffix != ".part"
+    return path.is_file() and path.name not in (MANIFEST, SIDECAR, "checksums.json") and path.suffix != ".part"
+
+
+VECTOR_SUFFIXES = (".geojson", ".json", ".geojson.gz", ".json.gz")
+
+
+def locate_city_contours(folder: Path, files: dict[str, Located], mapping: ContourMap) -> None:
+    """The city's contours when no Etalab file was found: the file the mapping names, else the one
+    GeoJSON of the folder that is no other source (without a mapping, its read then names every
+    Etalab column it lacks, with the columns it has)."""
+    if "contours" in files:
+        return
+    if mapping.file:
+        path = Path(folder) / mapping.file
+        if not path.is_file():
+            raise BuildError(f"fichier des contours « {mapping.file} » (indiqué par {SIDECAR}) absent du dossier.",
+                             source=Path(folder).name)
+        files["contours"] = Located(path, "correspondance")
+        return
+    taken = {loc.path for loc in files.values()}
+    vectors = sorted(p for p in Path(folder).iterdir()
+                     if _is_data(p) and p not in taken and p.name.lower().endswith(VECTOR_SUFFIXES))
+    if len(vectors) > 1:
+        raise BuildError(f"plusieurs fichiers de contours possibles ({', '.join(p.name for p in vectors)}) : "
+                         f"indiquez lequel avec « file = \"…\" » dans {SIDECAR}.", source=Path(folder).name)
+    if vectors:
+        files["contours"] = Located(vectors[0], "seul GeoJSON du dossier")
 
 
 def source_url(src: Mapping[str, str], *, mirror: str | None, departement: str) -> str:
@@ -301,12 +333,30 @@ def latest_election(results: pd.DataFrame) -> str:
     return max(results["election"].unique(), key=lambda e: (int(re.sub(r"\D", "", e)[:4] or 0), e))
 
 
-def source_records(sources: Sources, used: list[str], files: dict[str, Located]) -> list[Source]:
-    """Provenance of the files actually used (contours first), named as they were found."""
-    return [Source(sid, sources[sid]["title"], sources[sid]["publisher"], sources[sid]["licence"],
-                   sources[sid].get("page", ""), [files[sid].path.name if sid in files else sources[sid]["file"]],
-                   note=sources[sid].get("election", ""))
-            for sid in ["contours", *used] if sid in sources]
+def source_records(sources: Sources, used: list[str], files: dict[str, Located],
+                   mapping: ContourMap | None = None) -> list[Source]:
+    """Provenance of the files actually used (contours first), named as they were found; a city's
+    contours are credited to the publisher and licence the user gave, never to Etalab."""
+    records = [Source(sid, sources[sid]["title"], sources[sid]["publisher"], sources[sid]["licence"],
+                      sources[sid].get("page", ""), [files[sid].path.name if sid in files else sources[sid]["file"]],
+                      note=sources[sid].get("election", ""))
+               for sid in ["contours", *used] if sid in sources]
+    if mapping is not None and mapping.given and records and records[0].id == "contours":
+        records[0] = city_source(mapping, files["contours"].path.name)
+    return records
+
+
+def city_source(mapping: ContourMap, filename: str) -> Source:
+    """The provenance of a city's contours, as given by the sidecar, the flags or the page."""
+    return Source("contours", mapping.title or "Contours des bureaux de vote (fichier de la ville)",
+                  mapping.publisher or "éditeur non indiqué", mapping.licence or "licence non indiquée",
+                  mapping.page, [filename], note=mapping_note(mapping))
+
+
+def mapping_note(mapping: ContourMap) -> str:
+    """« commune = DEPCO, bureau = BVOTE »: the correspondence the build used, said in the metadata."""
+    commune = f"colonne {mapping.commune}" if mapping.commune else f"code {mapping.commune_code} (saisi)"
+    return f"correspondance des colonnes : commune = {commune}, bureau = colonne {mapping.bureau}"
 
 
 def read_bureaux(ctx: Context, selector: Selector) -> gpd.GeoDataFrame:
@@ -324,28 +374,62 @@ def read_bureaux(ctx: Context, selector: Selector) -> gpd.GeoDataFrame:
     return contours
 
 
-def read(selector: Selector, folder: Path, *, sources: Sources | None = None, log: Log = print) -> RawTerritory:
-    """Crop every national file present in ``folder`` to the territory; report what is missing."""
+def read(selector: Selector, folder: Path, *, sources: Sources | None = None, log: Log = print,
+         contour_map: ContourMap | None = None) -> RawTerritory:
+    """Crop every national file present in ``folder`` to the territory; report what is missing.
+
+    ``contour_map`` (flags or page) completes the folder's ``terrain_contours.toml``: a city's own
+    contours are then read through it (:mod:`lib.build.citymap`).
+    """
     sources = sources or load_sources()
-    ctx = Context(locate(folder, sources), sources, Crop(set(), where=selector.contour_filter()), Found(), log)
+    mapping = citymap.load_sidecar(folder).merged(**vars(contour_map or ContourMap()))
+    crop = Crop(set(), where=selector.contour_filter(), keep=selector.contour_values(),
+                contour_map=mapping if mapping.given else None)
+    ctx = Context(locate(folder, sources), sources, crop, Found(), log)
     try:
+        locate_city_contours(folder, ctx.files, mapping)
         contours = read_bureaux(ctx, selector)
     except BuildError as err:
         raise BuildError(err.message, source=err.source or str(folder)) from err
     bureaux = bureaux_from_contours(contours)
     results = read_elections(ctx)
+    matching = match_notes(set(bureaux["bureau_id"]), results)
+    for note in matching:
+        log(f"  {note}")
     addresses, reason = read_addresses(folder, ctx, selector)
     stations = read_stations(ctx)
     indicators, weight_points = read_filosofi(ctx, bureaux)
     return RawTerritory(
-        territory_id=selector.territory_id, name=_name(selector, contours), reference_map=sources["contours"]["title"],
+        territory_id=selector.territory_id, name=_name(selector, contours),
+        reference_map=mapping.title if mapping.given and mapping.title else sources["contours"]["title"],
         bureaux=bureaux, area_names=contours.groupby("codeCommune")["nomCommune"].first(), area_kind="commune",
         results=results, registered_election=latest_election(results),
-        sources=source_records(sources, ctx.found.used, ctx.files),
+        sources=source_records(sources, ctx.found.used, ctx.files, mapping),
         indicators=indicators, addresses=addresses, addresses_missing_reason=reason, weight_points=weight_points,
         stations=stations, trend_pair=trend_pair(set(results["election"])),
         notes=[f"Construit depuis les fichiers nationaux ({selector.kind} {selector.code})."]
-              + [f"Absent : {m}" for m in ctx.found.missing] + ctx.crop.notes)
+              + ([f"Contours de la ville ({mapping_note(mapping)})."] if mapping.given else [])
+              + [f"Absent : {m}" for m in ctx.found.missing] + matching + ctx.crop.notes)
+
+
+MAX_NAMED = 50  # bureaux named one by one in the notes; the count covers them all
+
+
+def match_notes(contour_ids: set[str], results: pd.DataFrame) -> list[str]:
+    """Bureaux of the territory's communes with results but no contour, and contours with no
+    result in any election: counted, then named one by one (« bureau 29019_0198 : résultats
+    sans contour »). The results are already cropped to the contours' communes."""
+    result_ids = set(results["bureau_id"].dropna().astype(str))
+    without_contour, without_results = sorted(result_ids - contour_ids), sorted(contour_ids - result_ids)
+    notes = []
+    for ids, what, count in ((without_contour, "résultats sans contour", "bureau(x) avec résultats sans contour"),
+                             (without_results, "contour sans résultats", "contour(s) sans résultats")):
+        if ids:
+            notes.append(f"Correspondance contours ↔ résultats : {len(ids)} {count}.")
+            notes += [f"bureau {bid} : {what}" for bid in ids[:MAX_NAMED]]
+            if len(ids) > MAX_NAMED:
+                notes.append(f"… et {len(ids) - MAX_NAMED} autre(s) bureau(x) : {what}")
+    return notes
 
 
 def _name(selector: Selector, contours: gpd.GeoDataFrame) -> str:
@@ -358,10 +442,11 @@ def _name(selector: Selector, contours: gpd.GeoDataFrame) -> str:
     return f"Département {selector.code}"
 
 
-def build(selector: Selector, *, folder: Path, out_dir: Path, log: Log = print) -> dict:
+def build(selector: Selector, *, folder: Path, out_dir: Path, log: Log = print,
+          contour_map: ContourMap | None = None) -> dict:
     """Crop and build one territory; the previous dataset stays if anything fails."""
     started = time.perf_counter()
-    raw = read(selector, folder, log=log)
+    raw = read(selector, folder, log=log, contour_map=contour_map)
     meta = assemble(raw, out_dir=out_dir, log=log)
     meta["build_seconds"] = round(time.perf_counter() - started, 1)
     return meta

@@ -21,9 +21,11 @@ from typing import Any, BinaryIO
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 import shapely
 
 from lib import geo, minint
+from lib.build import citymap
 from lib.build.common import Indicator, Source, merge_stations, raw_path, require_columns
 from lib.contract import RESULTS_COLUMNS
 from lib.errors import BuildError, TerrainError
@@ -315,6 +317,8 @@ class Crop:
     communes: set[str]
     bounds: tuple[float, float, float, float] | None = None  # lon/lat box of the territory
     where: str | None = None  # OGR SQL attribute filter on the contours
+    keep: dict[str, frozenset[str]] = field(default_factory=dict)  # contours: column → accepted values
+    contour_map: citymap.ContourMap | None = None  # a city's own contour columns
     election: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -449,25 +453,89 @@ def read_filosofi_squares(path: Path, crop: Crop) -> gpd.GeoDataFrame:
 # ---------------------------------------------------------------------------------------------
 
 CONTOUR_COLUMNS = ("codeBureauVote", "codeCommune", "nomCommune")
+FILTER_COLUMN = re.compile(r"\b(\w+)\s+(?:IN\b|=)")
 
 
 def read_contours(path: Path, crop: Crop) -> gpd.GeoDataFrame:
-    """The territory's features of the Etalab contours (attribute filter applied while reading)."""
-    try:
-        with open_binary(path) as fh:
-            gdf = gpd.read_file(fh, where=crop.where) if magic(path).startswith(GZIP_MAGIC) else \
-                gpd.read_file(path, where=crop.where)
-    except Exception as err:  # pyogrio raises several types for malformed files
-        raise BuildError(f"contours illisibles ou d'une autre mise en forme ({type(err).__name__} : {err}). "
-                         "Attendu : contours Etalab avec codeBureauVote, codeCommune, codeDepartement.",
-                         source=str(path)) from err
-    missing = [c for c in CONTOUR_COLUMNS if c not in gdf.columns]
-    if missing and not gdf.empty:
-        raise BuildError(f"colonnes manquantes : {', '.join(missing)}.", source=str(path))
+    """The territory's features of the contours: Etalab names (attribute filter while reading), or a
+    city's own names through ``crop.contour_map`` (read whole, mapped, then filtered in pandas).
+
+    The schema is checked first, so every missing column is named in one message, never as an
+    OGR SQL error on the first one.
+    """
+    source = _vector_source(path)
+    fields = _vector_fields(source, path)
+    mapping = crop.contour_map
+    if mapping is not None and mapping.given:
+        _require_fields(mapping.source_columns(), fields, path)
+        gdf = citymap.to_etalab(_read_vector_source(source, path), mapping, source=str(path))
+        gdf = _kept(gdf, crop, path)
+    else:
+        _require_fields([*CONTOUR_COLUMNS, *_filter_columns(crop)], fields, path)
+        gdf = _read_vector_source(source, path, where=_where(crop))
     if gdf.empty:
         return gdf
     check_geometries(gdf, path, id_column="codeBureauVote")
     return gdf.to_crs(geo.WGS84)
+
+
+def _vector_source(path: Path) -> Path | bytes:
+    """The file itself, or its decompressed bytes when it is gzipped (capped: a bomb stops early)."""
+    if magic(path).startswith(GZIP_MAGIC):
+        with open_binary(path) as fh:
+            return fh.read()
+    return Path(path)
+
+
+def _vector_fields(source: Path | bytes, path: Path) -> list[str]:
+    """Property names of a vector file, read from its schema (no feature is loaded)."""
+    try:
+        return [str(f) for f in pyogrio.read_info(source)["fields"]]
+    except Exception as err:  # pyogrio raises several types for malformed files
+        raise BuildError(f"contours illisibles : ce n'est pas un fichier GeoJSON ou GeoPackage lisible "
+                         f"({type(err).__name__}).", source=str(path)) from err
+
+
+def _read_vector_source(source: Path | bytes, path: Path, *, where: str | None = None) -> gpd.GeoDataFrame:
+    """All features (or those of ``where``, on columns already checked), with a French error."""
+    try:
+        return gpd.read_file(io.BytesIO(source) if isinstance(source, bytes) else source, where=where)
+    except Exception as err:  # pyogrio raises several types for malformed files
+        raise BuildError(f"géométries des contours illisibles ({type(err).__name__}).", source=str(path)) from err
+
+
+def _require_fields(required: list[str], fields: list[str], path: Path) -> None:
+    missing = [c for c in dict.fromkeys(required) if c not in fields]
+    if missing:
+        raise BuildError(citymap.missing_columns_message(missing, fields), source=str(path))
+
+
+def _filter_columns(crop: Crop) -> list[str]:
+    """Columns the territory filter reads (``crop.keep``, or those named in ``crop.where``)."""
+    return list(crop.keep) if crop.keep else FILTER_COLUMN.findall(crop.where or "")
+
+
+def sql_filter(keep: dict[str, frozenset[str]]) -> str | None:
+    """OGR SQL attribute filter from column → accepted values (columns checked present first)."""
+    return " AND ".join(f"{col} IN ({', '.join(repr(v) for v in sorted(values))})"
+                        for col, values in keep.items()) or None
+
+
+def _where(crop: Crop) -> str | None:
+    """The filter applied while reading Etalab contours: from ``crop.keep`` when set."""
+    return sql_filter(crop.keep) if crop.keep else crop.where
+
+
+def _kept(gdf: gpd.GeoDataFrame, crop: Crop, path: Path) -> gpd.GeoDataFrame:
+    """The mapped features of the territory (``crop.keep``: column → accepted values)."""
+    missing = [c for c in crop.keep if c not in gdf.columns]
+    if missing:
+        raise BuildError("les contours d'une ville n'ont pas de colonne de circonscription : construisez par "
+                         "--commune (ou --departement).", source=str(path))
+    mask = pd.Series(True, index=gdf.index)
+    for col, values in crop.keep.items():
+        mask &= gdf[col].astype(str).isin(values)
+    return gdf[mask]
 
 
 def check_geometries(gdf: gpd.GeoDataFrame, path: Path, *, id_column: str) -> None:

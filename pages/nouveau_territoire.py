@@ -9,7 +9,8 @@ from pathlib import Path
 import streamlit as st
 
 from lib import fr, ui
-from lib.build import national
+from lib.build import citymap, national
+from lib.build.citymap import ContourMap
 from lib.config import load_sources
 from lib.errors import TerrainError
 
@@ -43,6 +44,41 @@ if origin == "upload":
 else:
     folder = st.text_input("Dossier sur le serveur", key="w_new_folder", placeholder="/srv/terrain/nationaux")
 
+
+
+def column_mapping(candidates: dict[str, Path | bytes]) -> ContourMap | None:
+    """When the contours are a city's own file, offer its columns: the user picks the commune and
+    bureau columns (or types the INSEE code) and names the file's publisher and licence."""
+    found = national.contours_to_map(candidates)
+    if found is None:
+        return None
+    name, fields = found
+    st.info(f"« {fr.escape(name)} » n'a pas les colonnes des contours Etalab. Indiquez quelles colonnes "
+            "donnent la commune et le numéro de bureau, et d'où vient ce fichier (crédité tel quel).")
+    guess = citymap.suggest(fields)
+    none = "(aucune : je saisis le code INSEE)"
+    m1, m2 = st.columns(2)
+    commune = m1.selectbox("Colonne du code INSEE de la commune", [none, *fields], key="w_new_commune_col",
+                           index=fields.index(guess.commune) + 1 if guess.commune else 0)
+    bureau = m2.selectbox("Colonne du numéro de bureau", fields, key="w_new_bureau_col",
+                          index=fields.index(guess.bureau) if guess.bureau else 0)
+    typed = m1.text_input("Code INSEE de la commune", key="w_new_commune_code", placeholder="31555",
+                          value=code.strip() if kind == "commune" else "") if commune == none else ""
+    commune_name = m2.text_input("Nom de la commune (si le fichier ne le donne pas)", key="w_new_commune_name")
+    p1, p2 = st.columns(2)
+    publisher = p1.text_input("Éditeur des contours", key="w_new_publisher", placeholder="Brest métropole")
+    licence = p2.text_input("Licence des contours", key="w_new_licence", placeholder="ODbL")
+    return ContourMap().merged(commune="" if commune == none else commune, bureau=bureau, commune_code=typed,
+                               commune_name=commune_name, publisher=publisher, licence=licence)
+
+
+candidates: dict[str, Path | bytes] = {f.name: f.getvalue() for f in uploads or []}
+if origin == "folder" and folder and Path(folder).is_dir():
+    candidates = {p.name: p for p in Path(folder).iterdir() if p.is_file()}
+mapping: ContourMap | None = None
+with ui.guard("le choix des colonnes"):
+    mapping = column_mapping(candidates)
+
 replace_ok = True
 with contextlib.suppress(TerrainError):  # an invalid code is reported when the build is asked for
     territory_id = national.Selector(kind, code.strip()).territory_id
@@ -73,12 +109,14 @@ if st.button("Construire le territoire", type="primary", key="w_new_build", disa
             if not source_dir.is_dir():
                 st.error(f"Dossier introuvable sur le serveur : {fr.escape(folder)}")
                 st.stop()
-        meta = national.build(selector, folder=source_dir, out_dir=conf.data_dir, log=report)
+        meta = national.build(selector, folder=source_dir, out_dir=conf.data_dir, log=report,
+                              contour_map=mapping)
         progress.progress(1.0, text="Terminé")
         ui.territory_data.clear()
         st.success(f"« {meta['name']} » construit : {meta['coverage']['bureaux']} bureaux, "
                    f"{len(meta['elections'])} élection(s). Il apparaît maintenant dans le sélecteur de territoire.")
-        absent = [n for n in meta.get("notes", []) if n.startswith("Absent")]
+        st.caption(fr.escape(fr.sources_caption(meta["sources"][:1])))
+        absent = [n for n in meta.get("notes", []) if n.startswith(("Absent", "Correspondance", "bureau "))]
         if absent:
             st.info("Ce qui manque pour ce territoire :\n\n" + "\n".join(f"- {fr.escape(a)}" for a in absent))
 

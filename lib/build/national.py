@@ -39,6 +39,7 @@ from lib.build.sources import (
     reader_for,
     recognise,
     sql_filter,
+    vector_fields,
 )
 from lib.config import load_sources
 from lib.contract import RESULTS_COLUMNS
@@ -167,6 +168,21 @@ def locate_city_contours(folder: Path, files: dict[str, Located], mapping: Conto
                          f"indiquez lequel avec « file = \"…\" » dans {SIDECAR}.", source=Path(folder).name)
     if vectors:
         files["contours"] = Located(vectors[0], "seul GeoJSON du dossier")
+
+
+def contours_to_map(candidates: Mapping[str, Path | bytes]) -> tuple[str, list[str]] | None:
+    """The first GeoJSON among ``candidates`` (file name → path or bytes) that lacks the Etalab
+    columns, with its columns: the page then asks which columns hold the commune and the bureau."""
+    for name, source in sorted(candidates.items()):
+        if not name.lower().endswith((".geojson", ".json")):
+            continue
+        try:
+            fields = vector_fields(source, Path(name))
+        except BuildError:
+            continue  # not a vector file: the build will say what it is
+        if not set(citymap.ETALAB) <= set(fields):
+            return name, fields
+    return None
 
 
 def source_url(src: Mapping[str, str], *, mirror: str | None, departement: str) -> str:

@@ -464,7 +464,7 @@ def read_contours(path: Path, crop: Crop) -> gpd.GeoDataFrame:
     OGR SQL error on the first one.
     """
     source = _vector_source(path)
-    fields = _vector_fields(source, path)
+    fields = vector_fields(source, path)
     mapping = crop.contour_map
     if mapping is not None and mapping.given:
         _require_fields(mapping.source_columns(), fields, path)
@@ -487,7 +487,7 @@ def _vector_source(path: Path) -> Path | bytes:
     return Path(path)
 
 
-def _vector_fields(source: Path | bytes, path: Path) -> list[str]:
+def vector_fields(source: Path | bytes, path: Path) -> list[str]:
     """Property names of a vector file, read from its schema (no feature is loaded)."""
     try:
         return [str(f) for f in pyogrio.read_info(source)["fields"]]

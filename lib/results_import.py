@@ -8,8 +8,9 @@ is written to disk: the page keeps the result in the session and offers a downlo
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -67,9 +68,32 @@ def _unmatched_warnings(unmatched: list[str], known: set[str]) -> list[str]:
     return out
 
 
+UPLOAD_BUDGET_S = 10.0  # a 20 MB national extract parses in ~2 s; far beyond means a hostile or wrong file
+clock: Callable[[], float] = time.monotonic  # module-level so a test can drive it
+
+
+@dataclass
+class Budget:
+    """Time allowed to one upload, checked between its stages (parsing is linear, but the page
+    must answer within seconds whatever the file)."""
+
+    seconds: float
+    filename: str
+    started: float = field(default_factory=lambda: clock())
+
+    def check(self, stage: str) -> None:
+        """A French error when the upload has used more than its time after ``stage``."""
+        spent = clock() - self.started
+        if spent > self.seconds:
+            raise TerrainError(f"import arrêté après l'étape « {stage} » : {spent:.0f} s passées, au-delà de la "
+                               f"limite de {self.seconds:.0f} s par fichier. Coupez le fichier à votre territoire "
+                               "(une commune, une circonscription) et réessayez.", source=self.filename)
+
+
 def import_results(data: bytes, filename: str, *, election_label: str, known_bureaux: Collection[str],
-                   max_bytes: int) -> ImportedElection:
+                   max_bytes: int, budget_s: float = UPLOAD_BUDGET_S) -> ImportedElection:
     """Validate an uploaded results file and keep the rows of the territory's bureaux."""
+    budget = Budget(budget_s, filename)
     if len(data) > max_bytes:
         raise TerrainError(f"fichier trop volumineux ({len(data) / 1e6:.1f} Mo, limite "
                            f"{max_bytes / 1e6:.0f} Mo). Coupez-le à votre territoire et réessayez.", source=filename)
@@ -81,10 +105,12 @@ def import_results(data: bytes, filename: str, *, election_label: str, known_bur
                            source=filename)
     election = election_id_for(label)
     table = minint.read_table(data, name=filename)
+    budget.check("lecture du fichier")
     if _layout(table) == "wide":
         results = minint.parse_wide(table, election=election, name=filename)
     else:
         results = minint.parse_long(table, election=election, name=filename)
+    budget.check("lecture des résultats")
     known = set(known_bureaux)
     inside = results["bureau_id"].isin(known)
     bureaux = results["bureau_id"].unique()
@@ -94,6 +120,7 @@ def import_results(data: bytes, filename: str, *, election_label: str, known_bur
         sample = ", ".join(unmatched[:3])
         raise TerrainError(f"aucun bureau du fichier n'appartient à ce territoire (ex. {sample}). Vérifiez "
                            "la commune ou choisissez le bon territoire.", source=filename)
+    budget.check("rapprochement avec les bureaux du territoire")
     warnings = _unmatched_warnings(unmatched, known)
     missing = len(known) - matched
     if missing:

@@ -69,6 +69,12 @@ def test_a_mapping_naming_absent_columns_says_all_of_them():
     assert "INSEE, NUMERO" in str(err.value) and "Colonnes trouvées : OBJECTID, DEPCO" in str(err.value)
 
 
+def test_a_half_given_mapping_says_what_it_still_lacks_in_one_message():
+    with pytest.raises(BuildError) as err:
+        read_contours(BREST_CONTOURS, crop_for(national.Selector("commune", "29019"), ContourMap(commune="INSEE")))
+    assert "INSEE, numéro de bureau (colonne non indiquée)" in str(err.value)
+
+
 # ----------------------------------------------------------------------------------- mapping
 
 def test_brest_contours_mapped_by_depco_and_integer_bvote():

@@ -53,9 +53,15 @@ class ContourMap:
         """This mapping with the non-empty ``overrides`` (flags win over the sidecar)."""
         return dataclasses.replace(self, **{k: v.strip() for k, v in overrides.items() if v and v.strip()})
 
-    def source_columns(self) -> list[str]:
-        """The columns the file must have for this mapping."""
-        return [c for c in (self.commune, self.bureau) if c]
+    def missing(self, fields: list[str]) -> list[str]:
+        """What this mapping still lacks against a file's ``fields``: columns it names that the
+        file does not have, and the parts it does not name (all said at once)."""
+        out = [c for c in (self.commune, self.bureau) if c and c not in fields]
+        if not (self.commune or self.commune_code):
+            out.append("code INSEE de la commune (colonne ou code saisi, non indiqué)")
+        if not self.bureau:
+            out.append("numéro de bureau (colonne non indiquée)")
+        return out
 
 
 KEYS = tuple(f.name for f in dataclasses.fields(ContourMap))

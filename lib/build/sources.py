@@ -467,7 +467,8 @@ def read_contours(path: Path, crop: Crop) -> gpd.GeoDataFrame:
     fields = vector_fields(source, path)
     mapping = crop.contour_map
     if mapping is not None and mapping.given:
-        _require_fields(mapping.source_columns(), fields, path)
+        if mapping.missing(fields):
+            raise BuildError(citymap.missing_columns_message(mapping.missing(fields), fields), source=str(path))
         gdf = citymap.to_etalab(_read_vector_source(source, path), mapping, source=str(path))
         gdf = _kept(gdf, crop, path)
     else:
@@ -505,6 +506,7 @@ def _read_vector_source(source: Path | bytes, path: Path, *, where: str | None =
 
 
 def _require_fields(required: list[str], fields: list[str], path: Path) -> None:
+    """Every Etalab column the read needs, or one message naming all that are missing."""
     missing = [c for c in dict.fromkeys(required) if c not in fields]
     if missing:
         raise BuildError(citymap.missing_columns_message(missing, fields), source=str(path))

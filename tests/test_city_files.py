@@ -160,6 +160,20 @@ def test_flags_complete_and_override_the_sidecar(brest_folder, tmp_path):
     assert contours["publisher"] == "éditeur non indiqué"  # not given: said, not guessed
 
 
+def test_the_file_the_sidecar_names_wins_over_other_contours(brest_folder):
+    shutil.copy(TOULOUSE_CONTOURS, brest_folder / TOULOUSE_CONTOURS.name)
+    (brest_folder / citymap.SIDECAR).write_text(f'file = "{BREST_CONTOURS.name}"\ncommune = "DEPCO"\n'
+                                                'bureau = "BVOTE"\n', encoding="utf-8")
+    raw = national.read(national.Selector("commune", "29019"), brest_folder, **QUIET)
+    assert len(raw.bureaux) == 104 and raw.sources[0].files == [BREST_CONTOURS.name]
+
+
+def test_two_candidate_contour_files_without_a_sidecar_are_named(brest_folder):
+    shutil.copy(TOULOUSE_CONTOURS, brest_folder / TOULOUSE_CONTOURS.name)
+    with pytest.raises(BuildError, match="plusieurs fichiers de contours possibles"):
+        national.read(national.Selector("commune", "29019"), brest_folder, contour_map=BREST_MAP, **QUIET)
+
+
 def test_a_sidecar_with_an_unknown_key_is_refused(tmp_path):
     (tmp_path / citymap.SIDECAR).write_text('communes = "DEPCO"\n', encoding="utf-8")
     with pytest.raises(BuildError, match="clé\\(s\\) inconnue\\(s\\) : communes"):

@@ -148,17 +148,17 @@ VECTOR_SUFFIXES = (".geojson", ".json", ".geojson.gz", ".json.gz")
 
 
 def locate_city_contours(folder: Path, files: dict[str, Located], mapping: ContourMap) -> None:
-    """The city's contours when no Etalab file was found: the file the mapping names, else the one
-    GeoJSON of the folder that is no other source (without a mapping, its read then names every
-    Etalab column it lacks, with the columns it has)."""
-    if "contours" in files:
-        return
+    """The file the mapping names (it wins over any other), else, when no Etalab file was found,
+    the one GeoJSON of the folder that is no other source (without a mapping, its read then names
+    every Etalab column it lacks, with the columns it has)."""
     if mapping.file:
         path = Path(folder) / mapping.file
         if not path.is_file():
             raise BuildError(f"fichier des contours « {mapping.file} » (indiqué par {SIDECAR}) absent du dossier.",
                              source=Path(folder).name)
         files["contours"] = Located(path, "correspondance")
+        return
+    if "contours" in files:
         return
     taken = {loc.path for loc in files.values()}
     vectors = sorted(p for p in Path(folder).iterdir()

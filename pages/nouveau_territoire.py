@@ -116,7 +116,7 @@ if st.button("Construire le territoire", type="primary", key="w_new_build", disa
         st.success(f"« {meta['name']} » construit : {meta['coverage']['bureaux']} bureaux, "
                    f"{len(meta['elections'])} élection(s). Il apparaît maintenant dans le sélecteur de territoire.")
         st.caption(fr.escape(fr.sources_caption(meta["sources"][:1])))
-        absent = [n for n in meta.get("notes", []) if n.startswith(("Absent", "Correspondance", "bureau "))]
+        absent = [n for n in meta.get("notes", []) if n.startswith(("Absent", "Ignoré", "Correspondance", "bureau "))]
         if absent:
             st.info("Ce qui manque pour ce territoire :\n\n" + "\n".join(f"- {fr.escape(a)}" for a in absent))
 

@@ -126,6 +126,15 @@ def test_suggested_columns_for_the_real_city_files():
     assert citymap.suggest(["geo_point_2d", "uniq_bdv", "nom", "adresse"]).bureau == "uniq_bdv"
 
 
+def test_uploaded_city_contours_are_offered_for_mapping_and_etalab_ones_are_not():
+    etalab = (RAW_DIR / "hds_9213_viz" / "bv_contours_etalab_9213.geojson").read_bytes()
+    uploads = {"contours-france-entiere-latest-v2.geojson": etalab, "notes.csv": b"a;b\n",
+               BREST_CONTOURS.name: BREST_CONTOURS.read_bytes()}
+    name, fields = national.contours_to_map(uploads)
+    assert name == BREST_CONTOURS.name and {"DEPCO", "BVOTE"} <= set(fields)
+    assert national.contours_to_map({"c.geojson": etalab}) is None
+
+
 # ------------------------------------------------------------------------ sidecar and build
 
 SIDECAR_TEXT = """commune = "DEPCO"
@@ -172,6 +181,15 @@ def test_two_candidate_contour_files_without_a_sidecar_are_named(brest_folder):
     shutil.copy(TOULOUSE_CONTOURS, brest_folder / TOULOUSE_CONTOURS.name)
     with pytest.raises(BuildError, match="plusieurs fichiers de contours possibles"):
         national.read(national.Selector("commune", "29019"), brest_folder, contour_map=BREST_MAP, **QUIET)
+
+
+def test_a_scraped_city_results_page_is_skipped_with_a_reason(brest_folder, tmp_path):
+    scraped = "Legislatives2022_tour1_circo2.csv"  # Ville de Brest results page, scraped: not the MinInt layout
+    shutil.copy(BREST / scraped, brest_folder / scraped)
+    meta = national.build(national.Selector("commune", "29019"), folder=brest_folder, out_dir=tmp_path / "out",
+                          contour_map=BREST_MAP, **QUIET)
+    assert {e["id"] for e in meta["elections"]} == {"leg2024t1", "leg2024t2"}
+    assert any(n.startswith(f"Ignoré : {scraped} — ") for n in meta["notes"])
 
 
 def test_a_sidecar_with_an_unknown_key_is_refused(tmp_path):

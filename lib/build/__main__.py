@@ -36,7 +36,7 @@ def _report(territory: str, meta: dict) -> None:
         if not ind["available"]:
             print(f"   indicateur absent : {ind['id']} — {ind['reason']}")
     for note in meta.get("notes", []):
-        if note.startswith(("Absent", "Correspondance", "bureau ", "…")):
+        if note.startswith(("Absent", "Ignoré", "Correspondance", "bureau ", "…")):
             print(f"   {note}")
 
 

@@ -415,6 +415,9 @@ def read(selector: Selector, folder: Path, *, sources: Sources | None = None, lo
     addresses, reason = read_addresses(folder, ctx, selector)
     stations = read_stations(ctx)
     indicators, weight_points = read_filosofi(ctx, bureaux)
+    ignored = ignored_notes(folder, ctx.files)
+    for note in ignored:
+        log(f"  {note}")
     return RawTerritory(
         territory_id=selector.territory_id, name=_name(selector, contours),
         reference_map=mapping.title if mapping.given and mapping.title else sources["contours"]["title"],
@@ -425,7 +428,16 @@ def read(selector: Selector, folder: Path, *, sources: Sources | None = None, lo
         stations=stations, trend_pair=trend_pair(set(results["election"])),
         notes=[f"Construit depuis les fichiers nationaux ({selector.kind} {selector.code})."]
               + ([f"Contours de la ville ({mapping_note(mapping)})."] if mapping.given else [])
-              + [f"Absent : {m}" for m in ctx.found.missing] + matching + ctx.crop.notes)
+              + [f"Absent : {m}" for m in ctx.found.missing] + ignored + matching + ctx.crop.notes)
+
+
+def ignored_notes(folder: Path, files: dict[str, Located]) -> list[str]:
+    """Files of the folder the build did not read (e.g. a results page scraped from a city's site),
+    each named with the reason: a file given and silently left aside looks like a bug."""
+    used = {loc.path for loc in files.values()}
+    return [f"Ignoré : {p.name} — ni contours, ni fichier officiel de résultats par bureau, ni BAN, gares ou "
+            "Filosofi reconnus (en-tête attendu : celui du fichier publié, voir docs/national_build.md)"
+            for p in sorted(Path(folder).iterdir()) if _is_data(p) and p not in used]
 
 
 MAX_NAMED = 50  # bureaux named one by one in the notes; the count covers them all

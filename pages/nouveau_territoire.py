@@ -45,7 +45,6 @@ else:
     folder = st.text_input("Dossier sur le serveur", key="w_new_folder", placeholder="/srv/terrain/nationaux")
 
 
-
 def column_mapping(candidates: dict[str, Path | bytes]) -> ContourMap | None:
     """When the contours are a city's own file, offer its columns: the user picks the commune and
     bureau columns (or types the INSEE code) and names the file's publisher and licence."""
@@ -72,7 +71,8 @@ def column_mapping(candidates: dict[str, Path | bytes]) -> ContourMap | None:
                                commune_name=commune_name, publisher=publisher, licence=licence)
 
 
-candidates: dict[str, Path | bytes] = {f.name: f.getvalue() for f in uploads or []}
+candidates: dict[str, Path | bytes] = {f.name: f.getvalue() for f in uploads or []
+                                       if f.name.lower().endswith((".geojson", ".json"))}
 if origin == "folder" and folder and Path(folder).is_dir():
     candidates = {p.name: p for p in Path(folder).iterdir() if p.is_file()}
 mapping: ContourMap | None = None

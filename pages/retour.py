@@ -27,6 +27,7 @@ st.markdown("""<style>
 .block-container {padding-top: 1.5rem;}
 </style>""", unsafe_allow_html=True)
 TOKEN = str(st.query_params.get("jeton", ""))
+TOTALS = {"conversations": "Conversations", "interested": "Personnes intéressées", "proxies": "Procurations demandées"}
 
 
 def stop_with(message: str) -> None:
@@ -60,18 +61,29 @@ def door_list(sheet: store.returns.TurfSheet) -> None:
                              width="stretch")
 
 
+def send_totals() -> None:
+    """Form callback: the id is kept until the server confirms, so a resent form is counted once."""
+    report = st.session_state.setdefault("_report_id", workspace.new_id())
+    counts = {key: int(st.session_state[f"w_total_{key}"]) for key in TOTALS}
+    try:
+        store.record_report(workspace.engine(), TOKEN, report, **counts)
+    except TerrainError as err:
+        st.session_state["_tap_error"] = str(err)
+        return
+    st.session_state["_report_id"] = workspace.new_id()
+    st.session_state["_sent"] = True
+
+
 def totals_form() -> None:
     """End-of-outing counts for the whole turf (never per address or per person)."""
     with st.form("totals", clear_on_submit=True):
         st.markdown("**Fin de sortie : totaux du parcours**")
-        counts = {key: st.number_input(label, 0, 10_000, 0, step=1, key=f"w_total_{key}")
-                  for key, label in (("conversations", "Conversations"), ("interested", "Personnes intéressées"),
-                                     ("proxies", "Procurations demandées"))}
-        if st.form_submit_button("Envoyer les totaux", type="primary", width="stretch"):
-            report = st.session_state.setdefault("_report_id", workspace.new_id())
-            store.record_report(workspace.engine(), TOKEN, report, **counts)
-            st.session_state["_report_id"] = workspace.new_id()
-            st.success("Totaux envoyés. Merci pour cette sortie !")
+        for key, label in TOTALS.items():
+            st.number_input(label, 0, 10_000, 0, step=1, key=f"w_total_{key}")
+        st.form_submit_button("Envoyer les totaux", type="primary", width="stretch", key="w_total_send",
+                              on_click=send_totals)
+    if st.session_state.pop("_sent", False):
+        st.success("Totaux envoyés. Merci pour cette sortie !")
 
 
 try:

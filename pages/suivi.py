@@ -96,11 +96,15 @@ def links_panel(cov: pd.DataFrame) -> None:
     c1, c2, c3 = st.columns([1, 1, 1])
     code = c1.selectbox("Parcours", list(codes), key="w_link_turf")
     days = c2.number_input("Valable (jours)", 1, 120, 30, key="w_link_days")
-    if c3.button("Créer un lien pour ce parcours", type="primary", width="stretch"):
-        st.session_state["_new_link"] = (code, workspace.link_for(store.issue_link(engine, codes[code], days=int(days))))
-    if c3.button("Retirer les liens de ce parcours", width="stretch"):
-        st.toast(f"{store.revoke_links(engine, codes[code])} lien(s) retiré(s).")
+    c3.button("Créer un lien pour ce parcours", type="primary", width="stretch", key="w_link_new",
+              on_click=workspace.act, kwargs={"work": lambda: st.session_state.update(_new_link=(code, workspace.link_for(
+                  store.issue_link(engine, codes[code], days=int(days)))))})
+
+    def revoke() -> None:
         st.session_state.pop("_new_link", None)
+        st.session_state["_revoked"] = store.revoke_links(engine, codes[code])
+    c3.button("Retirer les liens de ce parcours", width="stretch", key="w_link_revoke", on_click=workspace.act,
+              kwargs={"work": revoke, "done": "Liens retirés : ils n'ouvrent plus rien."})
     if st.session_state.get("_new_link"):
         shown_code, link = st.session_state["_new_link"]
         st.markdown(f"Lien du parcours **{fr.escape(shown_code)}** (copiez-le maintenant : il ne sera plus affiché) :")
@@ -111,9 +115,11 @@ def paper_returns(plan_id: int) -> None:
     """Filled-in exported lists (CSV or Excel) with a « Statut » column added by hand."""
     upload = st.file_uploader("Liste exportée remplie à la main (CSV ou Excel, colonne « Statut » : Absent, "
                               "Ouvert, Refus ou À revoir)", type=["csv", "xlsx"], key=f"w_paper_{plan_id}")
-    if upload is not None and st.button("Enregistrer ces retours", key="w_paper_save"):
-        new = store.record_paper_returns(engine, plan_id, upload.getvalue(), upload.name)
-        st.success(f"{new} statut(s) de porte enregistré(s) (les lignes déjà reçues sont ignorées).")
+    if upload is not None:
+        st.button("Enregistrer ces retours", key="w_paper_save", on_click=workspace.act, kwargs={
+            "work": lambda: store.record_paper_returns(engine, plan_id, upload.getvalue(), upload.name),
+            "done": "Retours papier enregistrés (les lignes déjà reçues sont ignorées)."})
+    workspace.flash()
 
 
 plans = store.list_plans(engine, campaign)
@@ -137,6 +143,7 @@ else:
                          hide_index=True, width="stretch")
     with st.expander("Liens de retour pour les téléphones", icon=":material/smartphone:"), ui.guard("les liens"):
         links_panel(cov)
+        workspace.flash()
     with st.expander("Retours sur papier", icon=":material/description:"), ui.guard("les retours papier"):
         paper_returns(plan_id)
     with st.expander("Gérer ce plan", icon=":material/edit:"), ui.guard("le plan"):

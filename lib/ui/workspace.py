@@ -7,7 +7,10 @@ the session (seeded once from the ``campagne`` URL parameter). Pages call one he
 from __future__ import annotations
 
 import contextlib
+import logging
+import traceback
 import uuid
+from collections.abc import Callable
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -23,6 +26,7 @@ from lib.ui.loaders import settings
 from lib.ui.state import set_view, view
 from lib.viewstate import from_query, to_query
 
+LOG = logging.getLogger("terrain")
 KEY = "campaign_id"
 KEEP_WIDGETS = ("w_campaign", "w_organiser", "w_territory", "w_skip_done")
 
@@ -49,6 +53,36 @@ def organiser() -> str:
     return str(st.session_state.get("w_organiser", "")).strip()
 
 
+def act(work: Callable[[], object], done: str = "") -> None:
+    """Run a button's work in its callback and keep its message for the page to show.
+
+    Why callbacks: they run before the page is drawn, so a click is never lost to a rerun, and
+    the page shows the new state at once. Errors become French messages, never tracebacks.
+    """
+    try:
+        work()
+        if done:
+            st.session_state["_flash"] = ("success", done)
+    except TerrainError as err:
+        st.session_state["_flash"] = ("error", str(err))
+    except Exception:
+        LOG.error("workspace action failed\n%s", traceback.format_exc())
+        st.session_state["_flash"] = ("error", "L'enregistrement a échoué ; réessayez. Le détail technique est "
+                                               "dans le journal du serveur.")
+
+
+def flash() -> None:
+    """Show the message of the last action, once."""
+    kind, text = st.session_state.pop("_flash", (None, None))
+    if kind:
+        getattr(st, kind)(text)
+
+
+def _set_campaign(campaign_id: int | None) -> None:
+    st.session_state[KEY] = campaign_id
+    st.session_state.pop("w_campaign", None)
+
+
 def current_campaign() -> int | None:
     """The session's campaign id (None: nothing is saved)."""
     if KEY not in st.session_state:
@@ -60,13 +94,13 @@ def current_campaign() -> int | None:
 def _create_campaign_form(territory: str) -> None:
     with st.sidebar.popover("Nouvelle campagne", icon=":material/add:", width="stretch"), \
             st.form("new-campaign", clear_on_submit=True, border=False):
-        name = st.text_input("Nom de la campagne", placeholder="ex. Municipales 2026")
-        election = st.date_input("Jour du scrutin", value=None, format="DD/MM/YYYY")
-        if st.form_submit_button("Créer", type="primary"):
-            st.session_state[KEY] = store.create_campaign(engine(), territory, name, organiser(),
-                                                          election_date=election)
-            st.session_state.pop("w_campaign", None)
-            st.rerun()
+        st.text_input("Nom de la campagne", placeholder="ex. Municipales 2026", key="w_new_campaign")
+        st.date_input("Jour du scrutin", value=None, format="DD/MM/YYYY", key="w_new_campaign_day")
+        st.form_submit_button("Créer", type="primary", key="w_new_campaign_go", on_click=act, kwargs={
+            "work": lambda: _set_campaign(store.create_campaign(
+                engine(), territory, st.session_state["w_new_campaign"], organiser(),
+                election_date=st.session_state["w_new_campaign_day"])),
+            "done": "Campagne créée."})
 
 
 def campaign_sidebar(data: TerritoryData) -> int | None:
@@ -89,15 +123,17 @@ def campaign_sidebar(data: TerritoryData) -> int | None:
             st.toggle("Tenir compte du terrain déjà fait", value=True, key="w_skip_done",
                       help="Carte : bureaux déjà couverts atténués. Listes : portes déjà faites retirées.")
     _sync_imports(data.id, st.session_state[KEY])
+    flash()
     return st.session_state[KEY]
 
 
 def _sync_imports(territory: str, campaign_id: int | None) -> None:
     """Load the campaign's imported elections into the session when the campaign changes."""
-    if campaign_id is None or st.session_state.get("_imports_of") == (territory, campaign_id):
+    if campaign_id is None or st.session_state.get("_imports_of") == f"{territory}:{campaign_id}":
         return
     st.session_state.setdefault("imports", {})[territory] = store.load_imports(engine(), campaign_id)
-    st.session_state["_imports_of"] = (territory, campaign_id)
+    st.session_state["_imports_of"] = f"{territory}:{campaign_id}"
+    st.rerun()  # the page's dataset was loaded before: draw it again with the campaign's elections
 
 
 def keep_import(election: ImportedElection) -> bool:
@@ -155,16 +191,17 @@ def scenario_controls() -> None:
     if cid is None:
         return
     with st.sidebar.expander("Scénarios de la campagne", icon=":material/bookmarks:"):
-        name = st.text_input("Nom du scénario", key="w_scenario_name", placeholder="ex. Mobilisation jeunes")
-        if st.button("Enregistrer la vue actuelle", key="w_scenario_save", width="stretch"):
-            store.save_scenario(engine(), cid, name, to_query(view(), settings()), organiser())
-            st.toast("Scénario enregistré.")
+        st.text_input("Nom du scénario", key="w_scenario_name", placeholder="ex. Mobilisation jeunes")
+        st.button("Enregistrer la vue actuelle", key="w_scenario_save", width="stretch", on_click=act, kwargs={
+            "work": lambda: store.save_scenario(engine(), cid, st.session_state["w_scenario_name"],
+                                                to_query(view(), settings()), organiser()),
+            "done": "Scénario enregistré."})
         items = store.list_scenarios(engine(), cid)
         if items:
             labels = {s.id: f"{s.name} — {s.organiser or 'anonyme'}, {s.updated_at:%d/%m %H:%M}" for s in items}
-            chosen = st.selectbox("Scénarios enregistrés", list(labels), format_func=labels.get, key="w_scenario")
-            if st.button("Ouvrir ce scénario", key="w_scenario_open", width="stretch"):
-                open_scenario(store.scenario_query(engine(), chosen))
+            st.selectbox("Scénarios enregistrés", list(labels), format_func=labels.get, key="w_scenario")
+            st.button("Ouvrir ce scénario", key="w_scenario_open", width="stretch", on_click=act, kwargs={
+                "work": lambda: open_scenario(store.scenario_query(engine(), st.session_state["w_scenario"]))})
 
 
 def open_scenario(query: dict[str, str]) -> None:
@@ -173,7 +210,6 @@ def open_scenario(query: dict[str, str]) -> None:
     for key in [k for k in st.session_state if str(k).startswith("w_") and k not in KEEP_WIDGETS]:
         del st.session_state[key]
     st.query_params.from_dict(query)
-    st.rerun()
 
 
 def save_plan_form(turfs: pd.DataFrame, summary: pd.DataFrame, *, bureaux: list[str],
@@ -182,13 +218,16 @@ def save_plan_form(turfs: pd.DataFrame, summary: pd.DataFrame, *, bureaux: list[
     if current_campaign() is None:
         st.info("Ouvrez ou créez une campagne (barre latérale) pour enregistrer ce plan et suivre le terrain.")
         return
+    def work() -> None:
+        store.save_plan(engine(), current_campaign(), st.session_state["w_plan_name"], turfs, summary,
+                        bureaux=bureaux, holdout=design, settings=plan_settings, organiser=organiser())
+
     with st.form("save-plan", clear_on_submit=True):
-        name = st.text_input("Nom du plan", placeholder=f"ex. Sorties du {date.today():%d/%m}")
-        if st.form_submit_button("Enregistrer le plan dans la campagne", type="primary"):
-            store.save_plan(engine(), current_campaign(), name, turfs, summary, bureaux=bureaux, holdout=design,
-                            settings=plan_settings, organiser=organiser())
-            st.success(f"Plan « {name.strip()} » enregistré : {turfs['turf_id'].nunique()} parcours. "
-                       "Suivez-le dans « Suivi du terrain ».")
+        st.text_input("Nom du plan", placeholder=f"ex. Sorties du {date.today():%d/%m}", key="w_plan_name")
+        st.form_submit_button("Enregistrer le plan dans la campagne", type="primary", key="w_plan_save",
+                              on_click=act, kwargs={"work": work, "done": f"Plan enregistré : {turfs['turf_id'].nunique()} "
+                                                    "parcours. Suivez-le dans « Suivi du terrain »."})
+    flash()
 
 
 def link_for(token: str) -> str:
@@ -211,24 +250,24 @@ DUPLICATES = {"plan": store.duplicate_plan, "campaign": store.duplicate_campaign
 def item_manager(kind: str, item_id: int, name: str) -> None:
     """Rename, duplicate or archive a plan or a campaign."""
     c1, c2, c3 = st.columns(3)
-    new_name = c1.text_input("Nouveau nom", value=name, key=f"w_{kind}_rename")
-    if c1.button("Renommer", key=f"w_{kind}_rename_go"):
-        store.rename(engine(), kind, item_id, new_name)
-        st.rerun()
-    copy_name = c2.text_input("Nom de la copie", value=f"{name} (copie)", key=f"w_{kind}_copy")
-    if c2.button("Dupliquer", key=f"w_{kind}_copy_go"):
-        new_id = DUPLICATES[kind](engine(), item_id, copy_name)
+    c1.text_input("Nouveau nom", value=name, key=f"w_{kind}_rename")
+    c1.button("Renommer", key=f"w_{kind}_rename_go", on_click=act, kwargs={
+        "work": lambda: store.rename(engine(), kind, item_id, st.session_state[f"w_{kind}_rename"]),
+        "done": "Renommé."})
+    c2.text_input("Nom de la copie", value=f"{name} (copie)", key=f"w_{kind}_copy")
+
+    def duplicate() -> None:
+        new_id = DUPLICATES[kind](engine(), item_id, st.session_state[f"w_{kind}_copy"])
         if kind == "campaign":
-            st.session_state[KEY] = new_id
-            st.session_state.pop("w_campaign", None)
-        st.rerun()
+            _set_campaign(new_id)
+    c2.button("Dupliquer", key=f"w_{kind}_copy_go", on_click=act, kwargs={"work": duplicate, "done": "Copie créée."})
     c3.caption("Archiver masque l'élément des listes sans rien effacer.")
-    if c3.button("Archiver", key=f"w_{kind}_archive"):
+
+    def archive() -> None:
         store.archive(engine(), kind, item_id)
         if kind == "campaign":
-            st.session_state[KEY] = None
-            st.session_state.pop("w_campaign", None)
-        st.rerun()
+            _set_campaign(None)
+    c3.button("Archiver", key=f"w_{kind}_archive", on_click=act, kwargs={"work": archive, "done": "Archivé."})
 
 
 PURGE_LABELS = {"opposition": "la liste d'opposition", "imports": "les résultats importés",
@@ -240,37 +279,42 @@ def retention_form(campaign_id: int) -> None:
     row = store.get_campaign(engine(), campaign_id)
     with st.form("retention"):
         c1, c2 = st.columns(2)
-        day = c1.date_input("Jour du scrutin", value=row.election_date, format="DD/MM/YYYY")
-        keep = c2.number_input("Conserver les retours (jours après le scrutin)", 0, 3650, int(row.retention_days))
-        if st.form_submit_button("Enregistrer"):
-            store.set_retention(engine(), campaign_id, day, int(keep))
-            st.success("Durée de conservation enregistrée.")
+        c1.date_input("Jour du scrutin", value=row.election_date, format="DD/MM/YYYY", key="w_ret_day")
+        c2.number_input("Conserver les retours (jours après le scrutin)", 0, 3650, int(row.retention_days),
+                        key="w_ret_days")
+        st.form_submit_button("Enregistrer", key="w_ret_save", on_click=act, kwargs={
+            "work": lambda: store.set_retention(engine(), campaign_id, st.session_state["w_ret_day"],
+                                                int(st.session_state["w_ret_days"])),
+            "done": "Durée de conservation enregistrée."})
 
 
 def purge_buttons(campaign_id: int) -> None:
     """One button per kind of sensitive data, behind a confirmation box."""
     sure = st.checkbox("Je confirme l'effacement définitif", key="w_purge_sure")
     for col, (what, label) in zip(st.columns(len(PURGE_LABELS)), PURGE_LABELS.items(), strict=True):
-        if col.button(f"Effacer {label}", key=f"w_purge_{what}", disabled=not sure):
-            n = store.purge(engine(), campaign_id, what)
-            if what == "imports":
-                st.session_state.pop("_imports_of", None)
-                st.session_state.get("imports", {}).clear()
-            st.success(f"Effacé : {label} ({n} ligne(s)).")
+        col.button(f"Effacer {label}", key=f"w_purge_{what}", disabled=not sure, on_click=act,
+                   kwargs={"work": lambda what=what: _purge(campaign_id, what), "done": f"Effacé : {label}."})
+
+
+def _purge(campaign_id: int, what: str) -> None:
+    store.purge(engine(), campaign_id, what)
+    if what == "imports":
+        st.session_state.pop("_imports_of", None)
+        st.session_state.get("imports", {}).clear()
 
 
 def backup_panel(campaign_id: int) -> None:
     """Download the campaign as one JSON file; restore one on this server."""
-    if st.button("Préparer la sauvegarde", key="w_backup_make"):
-        st.session_state["_backup"] = store.export_campaign(engine(), campaign_id)
+    st.button("Préparer la sauvegarde", key="w_backup_make", on_click=act, kwargs={
+        "work": lambda: st.session_state.update(_backup=store.export_campaign(engine(), campaign_id))})
     if st.session_state.get("_backup"):
         st.download_button("Télécharger la sauvegarde (JSON)", st.session_state["_backup"],
                            file_name=f"terrain_campagne_{campaign_id}.json", mime="application/json")
     upload = st.file_uploader("Restaurer une sauvegarde sur ce serveur", type=["json"], key="w_backup_file")
-    if upload is not None and st.button("Importer la sauvegarde", key="w_backup_import"):
-        st.session_state[KEY] = store.import_campaign(engine(), upload.getvalue())
-        st.session_state.pop("w_campaign", None)
-        st.rerun()
+    if upload is not None:
+        st.button("Importer la sauvegarde", key="w_backup_import", on_click=act, kwargs={
+            "work": lambda: _set_campaign(store.import_campaign(engine(), upload.getvalue())),
+            "done": "Campagne importée."})
 
 
 def campaign_manager(campaign_id: int) -> None:

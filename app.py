@@ -16,7 +16,8 @@ PAGES = [
     st.Page("pages/nouveau_territoire.py", title="Nouveau territoire", icon=":material/add_location_alt:", url_path="nouveau"),
 ]
 
-# A volunteer's phone link (?jeton=…) opens its return page only: no sidebar, no other page.
+# A volunteer's phone link (/?jeton=…) opens its return page only: no sidebar, no other page
+# (the only page of that navigation is its default page, served at the root URL).
 RETURN_PAGE = st.Page("pages/retour.py", title="Retour de terrain", icon=":material/door_front:", url_path="retour")
 
 if st.query_params.get("jeton"):

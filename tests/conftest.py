@@ -144,4 +144,3 @@ def _workspace_outside_the_repo(tmp_path_factory):
     """Pages and servers started by the tests write to a temp SQLite file, never to data/_workspace."""
     if "TERRAIN_DATABASE_URL" not in os.environ:
         os.environ["TERRAIN_DATABASE_URL"] = f"sqlite:///{tmp_path_factory.mktemp('ws') / 'terrain.sqlite3'}"
-    yield

@@ -121,7 +121,7 @@ def test_a_link_made_on_the_suivi_page_opens_the_phone_page(engine, saved):
     at.selectbox(key="w_link_turf").select("T02").run()
     next(b for b in at.button if b.label.startswith("Créer un lien")).click().run()
     link = at.code[-1].value
-    assert "/retour?jeton=" in link
+    assert "/?jeton=" in link
     assert [t.value for t in phone(link.split("jeton=")[1]).title] == ["Parcours T02"]
 
 

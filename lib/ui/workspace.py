@@ -235,8 +235,8 @@ def link_for(token: str) -> str:
     with contextlib.suppress(Exception):
         parts = urlsplit(st.context.url)
         if parts.scheme and parts.netloc:
-            return f"{parts.scheme}://{parts.netloc}/retour?jeton={token}"
-    return f"/retour?jeton={token}"
+            return f"{parts.scheme}://{parts.netloc}/?jeton={token}"
+    return f"/?jeton={token}"
 
 
 def new_id() -> str:

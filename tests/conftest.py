@@ -74,51 +74,15 @@ def pytest_runtest_makereport(item, call):
 # Workspace database: SQLite temp files and a throwaway PostgreSQL cluster (no mocks).
 # ---------------------------------------------------------------------------------------------
 
-def _pg_bin() -> Path | None:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    return found[-1].parent if found else None
-
-
-def _as_postgres(cmd: list[str]) -> list[str]:
-    """PostgreSQL refuses to run as root: run its tools as the ``postgres`` user when we are root."""
-    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
-
-
 @pytest.fixture(scope="session")
 def pg_cluster():
     """A throwaway PostgreSQL server on a Unix socket in a temp dir; yields a URL factory."""
-    import shutil
-    import subprocess
-    import tempfile
-    import uuid
+    from lib.store import throwaway
 
-    binaries = _pg_bin()
-    if binaries is None:
+    if throwaway.binaries() is None:
         pytest.skip("PostgreSQL not installed (./test.sh installs Debian's postgresql)")
-    root = Path(tempfile.mkdtemp(prefix="terrain-pg-"))  # not under pytest's 0700 tmp: postgres must enter it
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-        os.chmod(root, 0o755)
-    data, sock = root / "data", root
-    subprocess.run(_as_postgres([str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                                 "--no-sync", "-E", "UTF8"]), check=True, capture_output=True)
-    opts = f"-k {sock} -c listen_addresses='' -c fsync=off -c max_connections=200"
-    subprocess.run(_as_postgres([str(binaries / "pg_ctl"), "-D", str(data), "-o", opts, "-w", "-l",
-                                 str(root / "log"), "start"]), check=True, capture_output=True)
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(f"postgresql+psycopg://postgres@/postgres?host={sock}", isolation_level="AUTOCOMMIT")
-
-    def new_database() -> str:
-        name = f"t_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        return f"postgresql+psycopg://postgres@/{name}?host={sock}"
-    yield new_database
-    admin.dispose()
-    subprocess.run(_as_postgres([str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-                   check=False, capture_output=True)
-    shutil.rmtree(root, ignore_errors=True)
+    with throwaway.cluster() as new_database:
+        yield new_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -81,9 +81,18 @@ def coverage_fill(bureau_ids: pd.Series, cov: pd.DataFrame) -> tuple[pd.DataFram
     return fill, {"html": "<b>{n}</b><br/>{s}<br/>{r}", "style": {"fontSize": "14px"}}
 
 
-def coverage_map() -> None:
-    """Campaign-wide coverage by bureau (every plan counts)."""
+def coverage_map(plan_id: int) -> None:
+    """Campaign-wide coverage by bureau (every plan counts), or this plan's addresses by door status."""
     geom = ui.territory_geometry(data)
+    ui.seed("w_suivi_map", "Bureaux")
+    if st.segmented_control("Carte", ["Bureaux", "Adresses"], key="w_suivi_map", label_visibility="collapsed") \
+            == "Adresses":
+        stops = store.plan_addresses(engine, plan_id)
+        stops["status"] = stops["stop_id"].map(store.stop_statuses(engine, plan_id)).astype(object).fillna("")
+        st.pydeck_chart(workspace.status_deck(stops, geom.outlines_json, geom.origin if geom.offsets else None),
+                        height=460, key="status-map")
+        st.caption("Gris : pas encore ; vert : ouvert ; orange : absent ; rouge : refus ; bleu : à revoir.")
+        return
     fill, tooltip = coverage_fill(data.bureaux["bureau_id"].astype(str), store.bureau_coverage(engine, campaign))
     st.pydeck_chart(deckmap.deck_spec(geom, fill, no_data=ui.settings().no_data_colour, tooltip=tooltip),
                     height=460, key="coverage-map")
@@ -134,7 +143,7 @@ else:
         turf_table(plan_id, cov)
         map_col, team_col = st.columns([3, 2])
         with map_col:
-            coverage_map()
+            coverage_map(plan_id)
         with team_col:
             st.markdown("**Par équipe**")
             teams = store.team_figures(cov)[["team", "turfs", "knocked", "opened", "conversations"]]

@@ -176,3 +176,35 @@ def test_imported_results_of_the_campaign_come_back_in_a_new_session(engine):
     assert "import_partielle" in at.selectbox(key="w_election").options or \
         any("Partielle" in str(o) for o in at.selectbox(key="w_election").options)
     assert isinstance(at.session_state["imports"]["paris"][0].results, pd.DataFrame)
+
+
+def _bureau_alphas(at: AppTest) -> list[int]:
+    import json
+
+    spec = json.loads(at.get("deck_gl_json_chart")[-1].proto.json)
+    layer = next(lyr for lyr in spec["layers"] if lyr["id"].startswith("bureaux"))
+    return [row["c"][3] for row in layer["data"]]
+
+
+def test_the_map_fades_bureaux_already_covered_unless_asked(engine, saved):
+    cid, pid, ids = saved
+    store.update_turfs(engine, pid, [{"id": turf, "status": "faite"} for turf in ids.values()])
+    at = open_page("pages/carte.py", cid)
+    faded = sum(a == 45 for a in _bureau_alphas(at))
+    assert faded >= len(BUREAUX)  # one part per bureau at least
+    at.toggle(key="w_skip_done").set_value(False).run()
+    assert sum(a == 45 for a in _bureau_alphas(at)) == 0
+
+
+def test_the_suivi_address_map_colours_doors_by_status(engine, saved):
+    import json
+
+    cid, pid, ids = saved
+    store.record_tap(engine, store.issue_link(engine, ids["T01"]), 1, "ouvert", "t1")
+    at = open_page("pages/suivi.py", cid)
+    at.segmented_control(key="w_suivi_map").set_value("Adresses").run()
+    spec = json.loads(at.get("deck_gl_json_chart")[-1].proto.json)
+    points = next(lyr for lyr in spec["layers"] if lyr["id"] == "door-status")["data"]
+    assert len(points) == len(store.plan_addresses(engine, pid))
+    green = [p for p in points if p["c"] == [26, 140, 60, 235]]
+    assert len(green) == 1 and "T01 · 1." in green[0]["n"]

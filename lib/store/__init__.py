@@ -27,6 +27,7 @@ from lib.store.coverage import (
     bureau_coverage,
     covered_bureaux,
     done_addresses,
+    stop_statuses,
     team_figures,
     turf_coverage,
 )
@@ -80,6 +81,6 @@ __all__ = [
     "list_scenarios", "load_imports", "load_opposition", "make_engine", "open_store", "plan_addresses",
     "plan_turfs", "purge", "purge_expired_returns", "record_paper_returns", "record_report", "record_tap",
     "remove_import", "rename", "revoke_links", "save_import", "save_opposition", "save_plan",
-    "save_scenario", "scenario_query", "set_retention", "team_figures", "turf_coverage", "turf_sheet",
+    "save_scenario", "scenario_query", "set_retention", "stop_statuses", "team_figures", "turf_coverage", "turf_sheet",
     "update_turfs", "upgrade",
 ]

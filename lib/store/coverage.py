@@ -54,6 +54,11 @@ def turf_coverage(engine: Engine, plan_id: int) -> pd.DataFrame:
     return out
 
 
+def stop_statuses(engine: Engine, plan_id: int) -> dict[int, str]:
+    """stop id → latest door status, for the addresses of one plan."""
+    return read(engine, lambda s: _latest_status(s, s.scalars(select(Turf.id).where(Turf.plan_id == plan_id)).all()))
+
+
 def team_figures(coverage: pd.DataFrame) -> pd.DataFrame:
     """Per team (turf coverage grouped by ``team``; unassigned turfs under « (sans équipe) »)."""
     teams = coverage.assign(team=coverage["team"].replace("", "(sans équipe)").fillna("(sans équipe)"))

@@ -23,6 +23,7 @@ if campaign is None:
     st.stop()
 engine = workspace.engine()
 STATUS_LABELS = store.TURF_STATUSES
+EDITABLE = ("status", "team", "planned_date")
 TABLE = {"code": "Parcours", "status": "Statut", "team": "Équipe", "planned_date": "Date prévue",
          "adresses": "Adresses", "portes_estimees": "Portes (est.)", "coverage": "Fait", "knocked": "Adresses frappées",
          "opened": "Portes ouvertes", "conversations": "Conversations", "interested": "Intéressés",
@@ -51,9 +52,9 @@ def turf_table(plan_id: int, cov: pd.DataFrame) -> None:
     links = store.active_links(engine, cov["id"].tolist())
     shown = cov.assign(status=cov["status"].map(STATUS_LABELS), links=cov["id"].map(links).fillna(0).astype(int))
     shown = shown.set_index("id")[list(TABLE)]
-    edited = st.data_editor(
-        shown, key=f"turfs-{plan_id}", hide_index=True, width="stretch", disabled=[c for c in TABLE if c not in
-                                                                                    ("status", "team", "planned_date")],
+    key = f"turfs-{plan_id}"
+    st.data_editor(
+        shown, key=key, hide_index=True, width="stretch", disabled=[c for c in TABLE if c not in EDITABLE],
         column_config={"status": st.column_config.SelectboxColumn("Statut", options=list(STATUS_LABELS.values()),
                                                                   required=True),
                        "planned_date": st.column_config.DateColumn("Date prévue", format="DD/MM/YYYY"),
@@ -61,9 +62,11 @@ def turf_table(plan_id: int, cov: pd.DataFrame) -> None:
                                                                    format="percent"),
                        **{k: v for k, v in TABLE.items() if k not in ("status", "planned_date", "coverage")}})
     by_label = {v: k for k, v in STATUS_LABELS.items()}
-    changes = [{"id": int(i), "status": by_label[r["status"]], "team": r["team"] or "",
-                "planned_date": r["planned_date"]} for i, r in edited.iterrows()
-               if not r[["status", "team", "planned_date"]].equals(shown.loc[i, ["status", "team", "planned_date"]])]
+    # only what the user changed (the editor's own record), never a re-read of the whole table
+    edits = st.session_state.get(key, {}).get("edited_rows", {})
+    changes = [{"id": int(shown.index[int(pos)]),
+                **{c: by_label.get(v, v) if c == "status" else v for c, v in cols.items() if c in EDITABLE}}
+               for pos, cols in edits.items()]
     if changes and store.update_turfs(engine, plan_id, changes):
         st.rerun()
 

@@ -94,6 +94,8 @@ def test_turf_status_team_and_date_are_updated_and_checked(plan):
                                       "planned_date": date(2026, 3, 7)}])
     row = store.plan_turfs(engine, pid).set_index("code").loc["T02"]
     assert (row["status"], row["team"], row["planned_date"]) == ("attribuee", "Bleue", date(2026, 3, 7))
+    same = {"id": ids["T02"], "status": "attribuee", "team": "Bleue", "planned_date": "2026-03-07"}
+    assert store.update_turfs(engine, pid, [same]) == 0  # an editor resending its record changes nothing
     with pytest.raises(TerrainError, match="statut"):
         store.update_turfs(engine, pid, [{"id": ids["T02"], "status": "perdue"}])
 

@@ -208,3 +208,19 @@ def test_the_suivi_address_map_colours_doors_by_status(engine, saved):
     assert len(points) == len(store.plan_addresses(engine, pid))
     green = [p for p in points if p["c"] == [26, 140, 60, 235]]
     assert len(green) == 1 and "T01 · 1." in green[0]["n"]
+
+
+def test_turf_edits_on_the_suivi_page_are_saved_once(engine, saved):
+    cid, pid, ids = saved
+    at = open_page("pages/suivi.py", cid)
+    editor_key = f"turfs-{pid}"
+    row = sorted(ids).index("T02")
+    at.session_state[editor_key] = {"edited_rows": {row: {"team": "Bleue", "status": "Attribuée",
+                                                          "planned_date": "2026-03-07"}},
+                                    "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    turf = store.plan_turfs(engine, pid).set_index("code").loc["T02"]
+    assert (turf["team"], turf["status"], str(turf["planned_date"])) == ("Bleue", "attribuee", "2026-03-07")
+    at.run()  # the same edit record again: nothing to save, no rerun loop (AppTest would time out)
+    assert not at.exception

@@ -116,8 +116,9 @@ def update_turfs(engine: Engine, plan_id: int, changes: Iterable[Mapping[str, ob
             if turf is None or turf.plan_id != plan_id:
                 raise TerrainError("parcours introuvable dans ce plan.")
             for key in ("status", "team", "planned_date"):
-                if key in e and getattr(turf, key) != e[key]:
-                    setattr(turf, key, _date(e[key]) if key == "planned_date" else str(e[key] or ""))
+                new = (_date(e[key]) if key == "planned_date" else str(e[key] or "")) if key in e else None
+                if key in e and getattr(turf, key) != new:  # compared after normalising: no phantom edits
+                    setattr(turf, key, new)
                     n += 1
         return n
     return write(engine, work)

@@ -160,6 +160,8 @@ else:
         paper_returns(plan_id)
     with st.expander("Gérer ce plan", icon=":material/edit:"), ui.guard("le plan"):
         workspace.item_manager("plan", plan_id, labels[plan_id].split(" — ")[0])
+with st.expander("Scénarios de la carte", icon=":material/bookmarks:"), ui.guard("les scénarios"):
+    workspace.scenario_manager(campaign)
 with st.expander("Gérer la campagne : conservation, effacement, sauvegarde", icon=":material/settings:"), \
         ui.guard("la campagne"):
     workspace.campaign_manager(campaign)

@@ -55,3 +55,23 @@ def test_models_and_migrations_describe_the_same_schema(store_engine):
     with store_engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_an_unsupported_database_url_is_refused_in_french():
+    import pytest
+
+    from lib.errors import TerrainError
+
+    with pytest.raises(TerrainError, match="SQLite ou PostgreSQL"):
+        store.make_engine("mysql://user@host/terrain")
+
+
+def test_an_unreachable_server_gives_a_french_message_without_sql(tmp_path):
+    import pytest
+
+    from lib.errors import TerrainError
+
+    engine = store.make_engine(f"postgresql+psycopg://nobody@/terrain?host={tmp_path}&connect_timeout=2")
+    with pytest.raises(TerrainError) as err:
+        store.list_campaigns(engine)
+    assert "réessayez" in str(err.value) and "SELECT" not in str(err.value) and str(tmp_path) not in str(err.value)

@@ -224,3 +224,14 @@ def test_turf_edits_on_the_suivi_page_are_saved_once(engine, saved):
     assert (turf["team"], turf["status"], str(turf["planned_date"])) == ("Bleue", "attribuee", "2026-03-07")
     at.run()  # the same edit record again: nothing to save, no rerun loop (AppTest would time out)
     assert not at.exception
+
+
+def test_scenarios_are_renamed_duplicated_and_archived_on_the_suivi_page(engine):
+    cid = store.create_campaign(engine, "paris", "C")
+    store.save_scenario(engine, cid, "Vue A", {"t": "paris"}, "Ana")
+    at = open_page("pages/suivi.py", cid)
+    at.text_input(key="w_scenario_copy").input("Vue B").run()
+    at.button(key="w_scenario_copy_go").click().run()
+    assert sorted(s.name for s in store.list_scenarios(engine, cid)) == ["Vue A", "Vue B"]
+    at.button(key="w_scenario_archive").click().run()
+    assert len(store.list_scenarios(engine, cid)) == 1

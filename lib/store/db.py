@@ -8,18 +8,17 @@ whatever still fails after the retries reaches the user as a French :class:`Terr
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from lib.errors import TerrainError
@@ -100,7 +99,7 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def _transient(err: DBAPIError) -> bool:
+def _transient(err: OperationalError) -> bool:
     """Busy SQLite file, PostgreSQL serialization failure or deadlock: worth another try."""
     text = str(err.orig).lower()
     code = getattr(err.orig, "sqlstate", None)
@@ -118,14 +117,11 @@ def write(engine: Engine, work: Callable[[Session], T]) -> T:
         try:
             with Session(engine, expire_on_commit=False) as session, session.begin():
                 return work(session)
-        except OperationalError as err:
+        except OperationalError as err:  # busy, locked, serialization failure, server gone
             if not _transient(err) or attempt == RETRIES - 1:
                 LOG.error("database write failed: %s", err)
-                raise TerrainError("la base de données est occupée : réessayez dans un instant.") from None
-            time.sleep(0.02 * (attempt + 1))
-        except DBAPIError as err:
-            if not _transient(err) or attempt == RETRIES - 1:
-                raise
+                raise TerrainError("la base de données des campagnes ne répond pas ou est occupée : "
+                                   "réessayez dans un instant.") from None
             time.sleep(0.02 * (attempt + 1))
     raise AssertionError("unreachable")
 
@@ -133,10 +129,3 @@ def write(engine: Engine, work: Callable[[Session], T]) -> T:
 def read(engine: Engine, work: Callable[[Session], T]) -> T:
     """Run ``work`` in a read transaction (same retry policy as :func:`write`)."""
     return write(engine, work)
-
-
-@contextlib.contextmanager
-def session(engine: Engine) -> Iterator[Session]:
-    """A plain session for tests and scripts."""
-    with Session(engine, expire_on_commit=False) as s, s.begin():
-        yield s

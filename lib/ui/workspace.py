@@ -244,7 +244,8 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-DUPLICATES = {"plan": store.duplicate_plan, "campaign": store.duplicate_campaign}
+DUPLICATES = {"plan": store.duplicate_plan, "campaign": store.duplicate_campaign,
+              "scenario": store.duplicate_scenario}
 
 
 def item_manager(kind: str, item_id: int, name: str) -> None:
@@ -315,6 +316,19 @@ def backup_panel(campaign_id: int) -> None:
         st.button("Importer la sauvegarde", key="w_backup_import", on_click=act, kwargs={
             "work": lambda: _set_campaign(store.import_campaign(engine(), upload.getvalue())),
             "done": "Campagne importée."})
+
+
+def scenario_manager(campaign_id: int) -> None:
+    """The campaign's saved scenarios: who saved them and when; rename, duplicate, archive."""
+    items = store.list_scenarios(engine(), campaign_id)
+    if not items:
+        st.caption("Aucun scénario : enregistrez la vue de la « Carte des priorités » (barre latérale).")
+        return
+    st.dataframe(pd.DataFrame([{"Scénario": s.name, "Par": s.organiser, "Créé": s.created_at,
+                                "Modifié": s.updated_at} for s in items]), hide_index=True, width="stretch")
+    names = {s.id: s.name for s in items}
+    chosen = st.selectbox("Scénario", list(names), format_func=names.get, key="w_manage_scenario")
+    item_manager("scenario", chosen, names[chosen])
 
 
 def campaign_manager(campaign_id: int) -> None:

@@ -221,14 +221,21 @@ def test_done_addresses_and_covered_bureaux(plan):
 
 
 def test_a_campaign_survives_a_restart(db_url):
+    from lib import opposition
+
     engine = store.open_store(db_url)
     cid = store.create_campaign(engine, "paris", "C")
     turfs, summary = small_turfs()
     pid = store.save_plan(engine, cid, "P", turfs, summary, bureaux=["75056_0001"])
-    token = store.issue_link(engine, int(store.plan_turfs(engine, pid)["id"][0]))
+    turf_id = int(store.plan_turfs(engine, pid)["id"][0])
+    store.update_turfs(engine, pid, [{"id": turf_id, "team": "Rouge", "status": "attribuee"}])
+    store.save_opposition(engine, cid, opposition.read_opposition_csv(b"adresse\n3 rue A\n", "o.csv"))
+    token = store.issue_link(engine, turf_id)
     store.record_tap(engine, token, 1, "ouvert", "t1")
     engine.dispose()
-    again = store.open_store(db_url)
+    again = store.open_store(db_url)  # a server restart: new engine, migrations and purge run again
     assert store.turf_sheet(again, token).addresses["status"].tolist()[0] == "ouvert"
     assert [c.name for c in store.list_campaigns(again)] == ["C"]
+    assert store.plan_turfs(again, pid)[["team", "status"]].values.tolist()[0] == ["Rouge", "attribuee"]
+    assert store.load_opposition(again, cid)["texte"].tolist() == ["3 rue A"]
     again.dispose()

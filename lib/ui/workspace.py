@@ -43,9 +43,20 @@ def store_engine(url: str) -> Engine:
                            "ou les droits du dossier data/_workspace (détail dans le journal).") from err
 
 
+def database_url() -> str:
+    """This server's workspace URL (``TERRAIN_DATABASE_URL`` or the default SQLite file)."""
+    return store.default_url(settings().data_dir)
+
+
 def engine() -> Engine:
     """The workspace engine of this server (SQLite file by default)."""
-    return store_engine(store.default_url(settings().data_dir))
+    return store_engine(database_url())
+
+
+@st.cache_data(ttl=20, show_spinner=False, max_entries=32)
+def covered_bureaux(url: str, campaign_id: int) -> frozenset[str]:
+    """Bureaux already covered, cached 20 s: the map asks at every slider move, returns arrive slowly."""
+    return store.covered_bureaux(store_engine(url), campaign_id)
 
 
 def organiser() -> str:
@@ -177,7 +188,7 @@ def dim_covered(fill: pd.DataFrame) -> pd.DataFrame:
     """Priority map colours with bureaux already covered in this campaign faded."""
     if not _skip_done():
         return fill
-    mask = fill.index.isin(list(store.covered_bureaux(engine(), current_campaign())))
+    mask = fill.index.isin(list(covered_bureaux(database_url(), current_campaign())))
     if not mask.any():
         return fill
     out = fill.copy()

@@ -235,3 +235,18 @@ def test_scenarios_are_renamed_duplicated_and_archived_on_the_suivi_page(engine)
     assert sorted(s.name for s in store.list_scenarios(engine, cid)) == ["Vue A", "Vue B"]
     at.button(key="w_scenario_archive").click().run()
     assert len(store.list_scenarios(engine, cid)) == 1
+
+
+def test_the_campaign_opposition_list_is_applied_without_uploading_it_again(engine):
+    from lib import opposition
+
+    cid = store.create_campaign(engine, "paris", "C")
+    data = load_territory(DATA_DIR, "paris")
+    first = data.addresses[data.addresses["bureau_id"] == "75056_0101"].iloc[0]
+    line = f"adresse\n{first['number']} {first['street']}\n".encode()
+    store.save_opposition(engine, cid, opposition.read_opposition_csv(line, "o.csv"))
+    at = open_page("pages/listes.py", cid, {"t": "paris"})
+    at.radio(key="w_walk_mode").set_value("manual").run()
+    at.multiselect(key="w_walk_ids").set_value(["75056_0101"]).run()
+    assert any("Liste d'opposition de la campagne : 1 ligne(s)" in c.value for c in at.caption)
+    assert any(s.value.startswith("1 ligne(s) sur 1 reconnue(s)") for s in at.success)

@@ -239,3 +239,14 @@ def test_a_campaign_survives_a_restart(db_url):
     assert store.plan_turfs(again, pid)[["team", "status"]].values.tolist()[0] == ["Rouge", "attribuee"]
     assert store.load_opposition(again, cid)["texte"].tolist() == ["3 rue A"]
     again.dispose()
+
+
+def test_an_address_opposed_after_the_plan_was_saved_leaves_the_phone_list(plan):
+    from lib import opposition
+
+    engine, cid, _, ids = plan
+    token = store.issue_link(engine, ids["T01"])
+    store.save_opposition(engine, cid, opposition.read_opposition_csv(b"adresse\n3 rue A\n", "o.csv"))
+    assert store.turf_sheet(engine, token).addresses["label"].tolist() == ["1 Rue A", "5 Rue A"]
+    store.purge(engine, cid, "opposition")
+    assert len(store.turf_sheet(engine, token).addresses) == 3

@@ -23,7 +23,8 @@ from lib import fr
 from lib.errors import TerrainError
 from lib.minint import read_table
 from lib.store.db import read, write
-from lib.store.models import DoorTap, Turf, TurfAddress, TurfReport, TurfToken, utcnow
+from lib.store.models import DoorTap, Turf, TurfAddress, TurfReport, TurfToken, WalkPlan, utcnow
+from lib.store.sensitive import opposed_in
 
 DOOR_STATUSES = {"absent": "Absent", "ouvert": "Ouvert", "refus": "Refus", "a_revoir": "À revoir"}
 OPENED = ("ouvert", "refus")  # somebody came to the door
@@ -101,15 +102,22 @@ class TurfSheet:
 
 
 def turf_sheet(engine: Engine, token: str) -> TurfSheet:
-    """The turf a link opens (nothing else: no campaign, no other turf, no opposition list)."""
+    """The turf a link opens (nothing else: no campaign, no other turf, no opposition list).
+
+    Addresses put on the campaign's opposition list after the plan was saved are left out.
+    """
     def work(s: Session) -> TurfSheet:
         turf_id = _turf_of(s, token)
-        code = s.scalar(select(Turf.code).where(Turf.id == turf_id))
-        rows = s.execute(select(TurfAddress.id, TurfAddress.stop, TurfAddress.label, TurfAddress.est_doors)
-                         .where(TurfAddress.turf_id == turf_id).order_by(TurfAddress.stop)).all()
+        code, campaign_id = s.execute(select(Turf.code, WalkPlan.campaign_id).join(WalkPlan, WalkPlan.id == Turf.plan_id)
+                                      .where(Turf.id == turf_id)).one()
+        rows = s.execute(select(TurfAddress.id, TurfAddress.stop, TurfAddress.label, TurfAddress.est_doors,
+                                TurfAddress.address_id).where(TurfAddress.turf_id == turf_id)
+                         .order_by(TurfAddress.stop)).all()
         status = _latest_status(s, [turf_id])
-        frame = pd.DataFrame([(r.stop, r.label, r.est_doors, status.get(r.id, "")) for r in rows],
-                             columns=["stop", "label", "est_doors", "status"])
+        frame = pd.DataFrame([(r.stop, r.label, r.est_doors, status.get(r.id, ""), r.address_id) for r in rows],
+                             columns=["stop", "label", "est_doors", "status", "address_id"])
+        gone = opposed_in(s, campaign_id, frame)
+        frame = frame[~frame["address_id"].isin(gone)].drop(columns="address_id").reset_index(drop=True)
         return TurfSheet(str(code), frame, _report_totals(s, [turf_id]).get(turf_id, _zero_totals()))
     return read(engine, work)
 

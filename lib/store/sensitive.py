@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
+from lib import opposition
 from lib.results_import import ImportedElection
 from lib.store.db import read, write
 from lib.store.models import (
@@ -49,6 +50,23 @@ def load_opposition(engine: Engine, campaign_id: int) -> pd.DataFrame:
              .where(OppositionLine.campaign_id == campaign_id).order_by(OppositionLine.line))
         return [tuple(r) for r in s.execute(q)]
     return pd.DataFrame(read(engine, work), columns=OPPOSITION_COLUMNS)
+
+
+def opposed_in(s: Session, campaign_id: int, stops: pd.DataFrame) -> set[str]:
+    """Address ids of saved stops (``address_id``, ``label``) now on the campaign's opposition list.
+
+    Why: a plan is frozen when saved, but a person may object afterwards; their door must leave
+    the volunteers' phones at once. Matched like at cutting time (``lib.opposition``), on the label.
+    """
+    q = (select(OppositionLine.line, OppositionLine.text, OppositionLine.key, OppositionLine.postcode)
+         .where(OppositionLine.campaign_id == campaign_id))
+    listed = pd.DataFrame([tuple(r) for r in s.execute(q)], columns=OPPOSITION_COLUMNS)
+    if listed.empty or stops.empty:
+        return set()
+    street = stops["label"].astype(str).str.split(",").str[0]
+    frame = pd.DataFrame({"address_id": stops["address_id"].astype(str), "number": "", "street": street,
+                          "postcode": stops["label"].astype(str).str.extract(r"\b(\d{5})\b")[0].fillna("")})
+    return set(opposition.match_opposition(frame, listed).opposed_ids)
 
 
 def save_import(engine: Engine, campaign_id: int, election: ImportedElection) -> None:

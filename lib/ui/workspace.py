@@ -23,7 +23,7 @@ from lib.dataset import TerritoryData
 from lib.errors import TerrainError
 from lib.results_import import ImportedElection
 from lib.ui.loaders import settings
-from lib.ui.state import set_view, view
+from lib.ui.state import seed, set_view, view
 from lib.viewstate import from_query, to_query
 
 LOG = logging.getLogger("terrain")
@@ -61,7 +61,7 @@ def covered_bureaux(url: str, campaign_id: int) -> frozenset[str]:
 
 def organiser() -> str:
     """The free-text name the user typed in the sidebar (stored with what they save)."""
-    return str(st.session_state.get("w_organiser", "")).strip()
+    return str(st.session_state.get("_organiser", "")).strip()
 
 
 def act(work: Callable[[], object], done: str = "") -> None:
@@ -130,9 +130,14 @@ def campaign_sidebar(data: TerritoryData) -> int | None:
     with st.sidebar:
         _create_campaign_form(data.id)
         if st.session_state[KEY] is not None:
-            st.text_input("Votre nom (facultatif)", key="w_organiser", placeholder="Organisateur")
-            st.toggle("Tenir compte du terrain déjà fait", value=True, key="w_skip_done",
-                      help="Carte : bureaux déjà couverts atténués. Listes : portes déjà faites retirées.")
+            # widget keys are dropped on pages without them: keep the values under plain keys too
+            seed("w_organiser", st.session_state.get("_organiser", ""))
+            st.session_state["_organiser"] = st.text_input("Votre nom (facultatif)", key="w_organiser",
+                                                           placeholder="Organisateur")
+            seed("w_skip_done", st.session_state.get("_skip_done", True))
+            st.session_state["_skip_done"] = st.toggle(
+                "Tenir compte du terrain déjà fait", key="w_skip_done",
+                help="Carte : bureaux déjà couverts atténués. Listes : portes déjà faites retirées.")
     _sync_imports(data.id, st.session_state[KEY])
     flash()
     return st.session_state[KEY]
@@ -176,7 +181,7 @@ def stored_opposition() -> pd.DataFrame | None:
 
 
 def _skip_done() -> bool:
-    return current_campaign() is not None and bool(st.session_state.get("w_skip_done", True))
+    return current_campaign() is not None and bool(st.session_state.get("_skip_done", True))
 
 
 def done_to_skip() -> frozenset[str]:

@@ -50,7 +50,8 @@ def progress(cov: pd.DataFrame, settings: dict) -> None:
 def turf_table(plan_id: int, cov: pd.DataFrame) -> None:
     """Editable status / team / date; every other column comes from the field."""
     links = store.active_links(engine, cov["id"].tolist())
-    shown = cov.assign(status=cov["status"].map(STATUS_LABELS), links=cov["id"].map(links).fillna(0).astype(int))
+    shown = cov.assign(status=cov["status"].map(STATUS_LABELS), links=cov["id"].map(links).fillna(0).astype(int),
+                       planned_date=pd.to_datetime(cov["planned_date"]), coverage=(100 * cov["coverage"]).round())
     shown = shown.set_index("id")[list(TABLE)]
     key = f"turfs-{plan_id}"
     st.data_editor(
@@ -58,8 +59,8 @@ def turf_table(plan_id: int, cov: pd.DataFrame) -> None:
         column_config={"status": st.column_config.SelectboxColumn("Statut", options=list(STATUS_LABELS.values()),
                                                                   required=True),
                        "planned_date": st.column_config.DateColumn("Date prévue", format="DD/MM/YYYY"),
-                       "coverage": st.column_config.ProgressColumn("Fait", min_value=0.0, max_value=1.0,
-                                                                   format="percent"),
+                       "coverage": st.column_config.ProgressColumn("Fait", min_value=0, max_value=100,
+                                                                   format="%d %%"),
                        **{k: v for k, v in TABLE.items() if k not in ("status", "planned_date", "coverage")}})
     by_label = {v: k for k, v in STATUS_LABELS.items()}
     # only what the user changed (the editor's own record), never a re-read of the whole table
@@ -74,7 +75,7 @@ def turf_table(plan_id: int, cov: pd.DataFrame) -> None:
 def coverage_fill(bureau_ids: pd.Series, cov: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """Bureaux coloured by the share of their planned addresses done (grey: not planned)."""
     part = cov["part"].reindex(bureau_ids).to_numpy()
-    green = [[int(230 - 180 * p), int(240 - 90 * p), int(200 - 150 * p), 220] for p in pd.Series(part).fillna(0)]
+    green = [[int(250 - 224 * p), int(205 - 85 * p), int(90 - 30 * p), 230] for p in pd.Series(part).fillna(0)]
     colour = [[225, 225, 225, 90] if pd.isna(p) else g for p, g in zip(part, green, strict=True)]
     text = ["non planifié" if pd.isna(p) else f"{fr.number(100 * p)} % fait" for p in part]
     counts = [("" if pd.isna(p) else f"{int(d)} / {int(a)} adresses") for p, d, a in
@@ -99,7 +100,7 @@ def coverage_map(plan_id: int) -> None:
     fill, tooltip = coverage_fill(data.bureaux["bureau_id"].astype(str), store.bureau_coverage(engine, campaign))
     st.pydeck_chart(deckmap.deck_spec(geom, fill, no_data=ui.settings().no_data_colour, tooltip=tooltip),
                     height=460, key="coverage-map")
-    st.caption("Vert foncé : bureau entièrement fait ; clair : à peine commencé ; gris : hors des plans.")
+    st.caption("Jaune : bureau planifié, pas encore fait ; vert foncé : entièrement fait ; gris : hors des plans.")
 
 
 def links_panel(cov: pd.DataFrame) -> None:

@@ -11,8 +11,16 @@ PAGES = [
     st.Page("pages/carte.py", title="Carte des priorités", icon=":material/map:", url_path="carte"),
     st.Page("pages/listes.py", title="Listes de porte-à-porte", icon=":material/door_front:", url_path="listes"),
     st.Page("pages/briefing.py", title="Mode briefing", icon=":material/co_present:", url_path="briefing"),
+    st.Page("pages/suivi.py", title="Suivi du terrain", icon=":material/fact_check:", url_path="suivi"),
     st.Page("pages/resultats.py", title="Importer des résultats", icon=":material/upload_file:", url_path="resultats"),
     st.Page("pages/nouveau_territoire.py", title="Nouveau territoire", icon=":material/add_location_alt:", url_path="nouveau"),
 ]
 
-st.navigation(PAGES).run()
+# A volunteer's phone link (/?jeton=…) opens its return page only: no sidebar, no other page
+# (the only page of that navigation is its default page, served at the root URL).
+RETURN_PAGE = st.Page("pages/retour.py", title="Retour de terrain", icon=":material/door_front:", url_path="retour")
+
+if st.query_params.get("jeton"):
+    st.navigation([RETURN_PAGE], position="hidden").run()
+else:
+    st.navigation(PAGES).run()

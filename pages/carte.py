@@ -11,6 +11,9 @@ data = ui.page_setup("Carte des priorités")
 if data is None:
     st.stop()
 conf = ui.settings()
+with ui.guard("la campagne"):
+    ui.campaign_sidebar(data)
+    ui.scenario_controls()
 st.markdown(f"### Carte des priorités — {fr.escape(data.name)}")
 
 controls = None
@@ -44,6 +47,7 @@ def _map(result: priority.PriorityResult, geom: deckmap.MapGeometry) -> None:
         st.caption(result.note)
     with ui.guard("la carte"):
         fill, tooltip = deckmap.priority_fill(result.table, result.rgba, conf.criteria)
+        fill = ui.dim_covered(fill)  # bureaux already covered in this campaign, faded
         deck = deckmap.deck_spec(geom, fill, no_data=conf.no_data_colour, stations=data.stations,
                                  selected=v.selected or None, borders=st.session_state["w_borders"],
                                  tooltip=tooltip)

@@ -12,6 +12,8 @@ data = ui.page_setup("Listes de porte-à-porte", icon=":material/door_front:")
 if data is None:
     st.stop()
 conf = ui.settings()
+with ui.guard("la campagne"):
+    ui.campaign_sidebar(data)
 st.title("Listes de porte-à-porte")
 st.caption("Des bureaux prioritaires aux parcours : adresses dans l'ordre de marche, par équipe, "
            "sur papier et sur téléphone. Aucune donnée personnelle : des adresses, sans noms.")
@@ -72,23 +74,30 @@ with st.expander("Mesure d'impact : bureaux témoins (plan de Pons 2012)"):
 # 2. Opposition list ------------------------------------------------------------------------
 st.subheader("2. Liste d'opposition (droit d'opposition)")
 st.caption("Adresses dont les habitants ont demandé à ne pas être visités : elles sont retirées de "
-           "tous les parcours et exports. Le fichier reste en mémoire le temps de la session.")
+           "tous les parcours et exports. Sans campagne ouverte, le fichier reste en mémoire le temps de la "
+           "session ; avec une campagne, il est gardé avec elle (jamais exporté, effaçable dans « Suivi du terrain »).")
 upload = st.file_uploader("Fichier CSV d'adresses à exclure (colonne « adresse », ou « numero » + « voie »)",
                           type=["csv", "txt"], key="w_opposition")
 opposed: frozenset[str] = frozenset()
-if upload is not None:
-    with ui.guard("la liste d'opposition"):
-        if upload.size > conf.max_upload_mb * 1_000_000:
-            st.error(f"Fichier trop volumineux ({upload.size / 1e6:.1f} Mo, limite {conf.max_upload_mb} Mo).")
-        else:
-            listed = opposition.read_opposition_csv(upload.getvalue(), upload.name)
-            match = opposition.match_opposition(data.addresses[data.addresses["bureau_id"].isin(chosen)], listed)
-            opposed = match.opposed_ids
-            st.success(f"{match.n_matched_lines} ligne(s) sur {match.n_lines} reconnue(s) : "
-                       f"{len(opposed)} adresse(s) retirée(s) des parcours.")
-            if len(match.unmatched):
-                with st.expander(f"{len(match.unmatched)} ligne(s) non reconnue(s)"):
-                    st.dataframe(match.unmatched, hide_index=True, width="stretch")
+listed = None
+with ui.guard("la liste d'opposition"):
+    if upload is not None and upload.size > conf.max_upload_mb * 1_000_000:
+        st.error(f"Fichier trop volumineux ({upload.size / 1e6:.1f} Mo, limite {conf.max_upload_mb} Mo).")
+    elif upload is not None:
+        listed = opposition.read_opposition_csv(upload.getvalue(), upload.name)
+        ui.keep_opposition(listed)
+    else:
+        listed = ui.stored_opposition()
+        if listed is not None:
+            st.caption(f"Liste d'opposition de la campagne : {len(listed)} ligne(s).")
+    if listed is not None:
+        match = opposition.match_opposition(data.addresses[data.addresses["bureau_id"].isin(chosen)], listed)
+        opposed = match.opposed_ids
+        st.success(f"{match.n_matched_lines} ligne(s) sur {match.n_lines} reconnue(s) : "
+                   f"{len(opposed)} adresse(s) retirée(s) des parcours.")
+        if len(match.unmatched):
+            with st.expander(f"{len(match.unmatched)} ligne(s) non reconnue(s)"):
+                st.dataframe(match.unmatched, hide_index=True, width="stretch")
 
 # 3. Capacity ----------------------------------------------------------------------------------
 st.subheader("3. Capacité de la campagne")
@@ -143,7 +152,11 @@ TURF_COLUMNS = {"turf_id": "Équipe", "bureaux": "Bureaux", "adresses": "Adresse
                 "minutes_estimees": "Durée binôme (min, est.)"}
 with ui.guard("les parcours"):
     turf_plan = walk.TurfPlan(int(target), float(per_door), float(dph_coll), float(dph_ind), start)
-    turfs, summary_table = ui.turfs_for(data.id, str(conf.data_dir), tuple(chosen), turf_plan, opposed)
+    done = ui.done_to_skip()  # doors already done in this campaign, unless the user asked for them
+    turfs, summary_table = ui.turfs_for(data.id, str(conf.data_dir), tuple(chosen), turf_plan, opposed | done)
+    if done:
+        st.caption(f"{len(done)} adresse(s) déjà faites dans cette campagne retirées des parcours "
+                   "(réglage « Tenir compte du terrain déjà fait » de la barre latérale).")
     if turfs.empty:
         st.warning("Aucune adresse à visiter dans ces bureaux.")
         st.stop()
@@ -161,5 +174,8 @@ with ui.guard("les parcours"):
                 "équipe, cases à cocher), GPX et GeoJSON pour les applications de navigation.")
     ui.download_buttons(exports.WALK_EXPORTS, 5, key_prefix="dl", turfs=turfs, summary=summary_table,
                         provenance=provenance, title=f"{conf.campaign_name} — {data.name}")
+    ui.save_plan_form(turfs, summary_table, bureaux=chosen, design=design,
+                      plan_settings={"target_doors": int(target), "volunteer_hours": available,
+                                     "capacity_doors": summary.doors, "capacity_bureaux": summary.bureaux_covered})
 
 ui.publish_view()

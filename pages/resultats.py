@@ -10,13 +10,16 @@ data = ui.page_setup("Importer des résultats", icon=":material/upload_file:")
 if data is None:
     st.stop()
 conf = ui.settings()
+with ui.guard("la campagne"):
+    ui.campaign_sidebar(data)
 st.title("Importer des résultats")
 st.markdown(
     "Ajoutez une élection absente des données : un fichier officiel du Ministère de l'Intérieur "
     "« résultats par bureau de vote » (séparateur « ; », UTF-8 ou Latin-1, virgule décimale) ou un "
     "CSV simple `bureau;candidat;voix;inscrits;votants` (bureau au format `75056_0327`). "
-    "L'élection importée sert au calcul des priorités **pendant cette session** ; rien n'est "
-    "enregistré sur le serveur, sauf si vous téléchargez le fichier normalisé.")
+    "L'élection importée sert au calcul des priorités **pendant cette session** ; si une campagne "
+    "est ouverte (barre latérale), elle est enregistrée avec la campagne, n'apparaît dans aucun export "
+    "et peut être retirée à tout moment.")
 
 with st.form("import-form", clear_on_submit=False):
     label = st.text_input("Nom de l'élection", placeholder="ex. Législatives 2022, 1er tour", key="w_import_label")
@@ -34,6 +37,8 @@ if submitted:
                 known_bureaux=set(data.bureaux["bureau_id"]), max_bytes=conf.max_upload_mb * 1_000_000)
             store = st.session_state.setdefault("imports", {}).setdefault(data.id, [])
             store[:] = [e for e in store if e.id != imported.id] + [imported]
+            if ui.keep_import(imported):
+                st.info("Élection enregistrée avec la campagne.")
             st.success(f"« {imported.label} » ajoutée : {imported.matched} bureau(x) reconnus sur "
                        f"{len(data.bureaux)}. Elle apparaît dans « Élection de référence » de la carte.")
             for warning in imported.warnings:
@@ -53,6 +58,7 @@ if imports:
                                 fr.csv_bytes(e.results),
                                 file_name=f"{e.id}.csv", mime="text/csv", key=f"dl-{e.id}")
         if cols[2].button("Retirer", key=f"rm-{e.id}"):
+            ui.forget_import(e.id)
             st.session_state["imports"][data.id] = [x for x in imports if x.id != e.id]
             st.rerun()
     with st.expander("Aperçu de la dernière élection importée"):

@@ -85,3 +85,43 @@ def _router_in_charge(monkeypatch):
         PagesManager.uses_pages_directory = False
 
     monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+# ---------------------------------------------------------------------------------------------
+# Workspace database: SQLite temp files and a throwaway PostgreSQL cluster (no mocks).
+# ---------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A throwaway PostgreSQL server on a Unix socket in a temp dir; yields a URL factory."""
+    from lib.store import throwaway
+
+    if throwaway.binaries() is None:
+        pytest.skip("PostgreSQL not installed (./test.sh installs Debian's postgresql)")
+    with throwaway.cluster() as new_database:
+        yield new_database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """An empty database URL on each backend (SQLite temp file, fresh PostgreSQL database)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'terrain.sqlite3'}"
+    return request.getfixturevalue("pg_cluster")()
+
+
+@pytest.fixture
+def store_engine(db_url):
+    """An upgraded workspace engine on each backend."""
+    from lib import store
+
+    engine = store.open_store(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _workspace_outside_the_repo(tmp_path_factory):
+    """Pages and servers started by the tests write to a temp SQLite file, never to data/_workspace."""
+    if "TERRAIN_DATABASE_URL" not in os.environ:
+        os.environ["TERRAIN_DATABASE_URL"] = f"sqlite:///{tmp_path_factory.mktemp('ws') / 'terrain.sqlite3'}"

@@ -4,7 +4,8 @@
 - :mod:`lib.ui.state` — the shared view (URL ↔ session ↔ widgets);
 - :mod:`lib.ui.shell` — page setup, access gate, error guard, timing;
 - :mod:`lib.ui.controls` — our side, options and weights (collect choices, then compute once);
-- :mod:`lib.ui.panels` — legend, bureau panel, ranking, download buttons.
+- :mod:`lib.ui.panels` — legend, bureau panel, ranking, download buttons;
+- :mod:`lib.ui.workspace` — the campaign workspace (database engine, current campaign, saving).
 
 Pages use ``from lib import ui`` and the names re-exported here.
 """
@@ -36,6 +37,17 @@ from lib.ui.panels import (
 )
 from lib.ui.shell import access_gate, guard, page_setup, sources_caption, timed
 from lib.ui.state import publish_view, seed, select_bureau, set_view, update_view, view
+from lib.ui.workspace import (
+    campaign_sidebar,
+    dim_covered,
+    done_to_skip,
+    forget_import,
+    keep_import,
+    keep_opposition,
+    save_plan_form,
+    scenario_controls,
+    stored_opposition,
+)
 
 __all__ = [
     "Controls", "access_gate", "available_territories", "bureau_label_map", "bureau_panel",
@@ -43,4 +55,8 @@ __all__ = [
     "priority_or_stop", "publish_view", "ranking_table", "seed", "select_bureau", "session_imports",
     "set_view", "settings", "side_controls", "sources_caption", "territory_data", "territory_geometry",
     "territory_name", "timed", "turfs_for", "update_view", "view", "weight_controls", "with_imports",
+]
+__all__ += [  # campaign workspace
+    "campaign_sidebar", "dim_covered", "done_to_skip", "forget_import", "keep_import", "keep_opposition",
+    "save_plan_form", "scenario_controls", "stored_opposition",
 ]

@@ -1,0 +1,86 @@
+"""The campaign workspace on a real database (SQLite by default, PostgreSQL for a team).
+
+Pure of Streamlit: pages reach it through :mod:`lib.ui.workspace`. Every function takes the
+engine first and runs its own short transaction (:func:`lib.store.db.write`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Engine
+
+from lib.store.backup import duplicate_campaign, export_campaign, import_campaign
+from lib.store.campaigns import (
+    archive,
+    create_campaign,
+    duplicate_scenario,
+    get_campaign,
+    list_campaigns,
+    list_scenarios,
+    rename,
+    save_scenario,
+    scenario_query,
+    set_retention,
+)
+from lib.store.coverage import (
+    bureau_coverage,
+    covered_bureaux,
+    done_addresses,
+    stop_statuses,
+    team_figures,
+    turf_coverage,
+)
+from lib.store.db import current_revision, default_url, make_engine, upgrade
+from lib.store.plans import (
+    TURF_STATUSES,
+    duplicate_plan,
+    get_plan,
+    holdout_design,
+    list_plans,
+    plan_addresses,
+    plan_turfs,
+    save_plan,
+    update_turfs,
+)
+from lib.store.returns import (
+    BAD_LINK,
+    DOOR_STATUSES,
+    active_links,
+    issue_link,
+    record_paper_returns,
+    record_report,
+    record_tap,
+    revoke_links,
+    turf_sheet,
+)
+from lib.store.sensitive import (
+    load_imports,
+    load_opposition,
+    purge,
+    purge_expired_returns,
+    remove_import,
+    save_import,
+    save_opposition,
+)
+
+
+def open_store(url: str, *, today: date | None = None) -> Engine:
+    """Engine for ``url`` with the schema upgraded in place and expired field returns purged."""
+    engine = make_engine(url)
+    upgrade(engine)
+    purge_expired_returns(engine, today)
+    return engine
+
+
+__all__ = [
+    "BAD_LINK", "DOOR_STATUSES", "TURF_STATUSES", "active_links", "archive", "bureau_coverage",
+    "covered_bureaux", "create_campaign", "current_revision", "default_url", "done_addresses",
+    "duplicate_campaign", "duplicate_plan", "duplicate_scenario", "export_campaign", "get_campaign",
+    "get_plan", "holdout_design", "import_campaign", "issue_link", "list_campaigns", "list_plans",
+    "list_scenarios", "load_imports", "load_opposition", "make_engine", "open_store", "plan_addresses",
+    "plan_turfs", "purge", "purge_expired_returns", "record_paper_returns", "record_report", "record_tap",
+    "remove_import", "rename", "revoke_links", "save_import", "save_opposition", "save_plan",
+    "save_scenario", "scenario_query", "set_retention", "stop_statuses", "team_figures", "turf_coverage", "turf_sheet",
+    "update_turfs", "upgrade",
+]

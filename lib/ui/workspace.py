@@ -1,0 +1,387 @@
+"""Streamlit glue of the campaign workspace (storage itself is :mod:`lib.store`, pure of Streamlit).
+
+The engine is a ``st.cache_resource`` keyed by the database URL; the current campaign lives in
+the session (seeded once from the ``campagne`` URL parameter). Pages call one helper per job.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import traceback
+import uuid
+from collections.abc import Callable
+from datetime import date
+from urllib.parse import urlsplit
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+
+from lib import deckmap, fr, store
+from lib.dataset import TerritoryData
+from lib.errors import TerrainError
+from lib.results_import import ImportedElection
+from lib.ui.loaders import settings
+from lib.ui.state import seed, set_view, view
+from lib.viewstate import from_query, to_query
+
+LOG = logging.getLogger("terrain")
+KEY = "campaign_id"
+KEEP_WIDGETS = ("w_campaign", "w_organiser", "w_territory", "w_skip_done")
+
+
+@st.cache_resource(show_spinner="Ouverture de la base des campagnes…")
+def store_engine(url: str) -> Engine:
+    """One engine per database URL, upgraded and purged of expired returns at start."""
+    try:
+        return store.open_store(url)
+    except TerrainError:
+        raise
+    except Exception as err:  # unreachable server, bad credentials, read-only disk…
+        raise TerrainError("base de données des campagnes injoignable : vérifiez TERRAIN_DATABASE_URL "
+                           "ou les droits du dossier data/_workspace (détail dans le journal).") from err
+
+
+def database_url() -> str:
+    """This server's workspace URL (``TERRAIN_DATABASE_URL`` or the default SQLite file)."""
+    return store.default_url(settings().data_dir)
+
+
+def engine() -> Engine:
+    """The workspace engine of this server (SQLite file by default)."""
+    return store_engine(database_url())
+
+
+@st.cache_data(ttl=20, show_spinner=False, max_entries=32)
+def covered_bureaux(url: str, campaign_id: int) -> frozenset[str]:
+    """Bureaux already covered, cached 20 s: the map asks at every slider move, returns arrive slowly."""
+    return store.covered_bureaux(store_engine(url), campaign_id)
+
+
+def organiser() -> str:
+    """The free-text name the user typed in the sidebar (stored with what they save)."""
+    return str(st.session_state.get("_organiser", "")).strip()
+
+
+def act(work: Callable[[], object], done: str = "") -> None:
+    """Run a button's work in its callback and keep its message for the page to show.
+
+    Why callbacks: they run before the page is drawn, so a click is never lost to a rerun, and
+    the page shows the new state at once. Errors become French messages, never tracebacks.
+    """
+    try:
+        work()
+        if done:
+            st.session_state["_flash"] = ("success", done)
+    except TerrainError as err:
+        st.session_state["_flash"] = ("error", str(err))
+    except Exception:
+        LOG.error("workspace action failed\n%s", traceback.format_exc())
+        st.session_state["_flash"] = ("error", "L'enregistrement a échoué ; réessayez. Le détail technique est "
+                                               "dans le journal du serveur.")
+
+
+def flash() -> None:
+    """Show the message of the last action, once."""
+    kind, text = st.session_state.pop("_flash", (None, None))
+    if kind:
+        getattr(st, kind)(text)
+
+
+def _set_campaign(campaign_id: int | None) -> None:
+    st.session_state[KEY] = campaign_id
+    st.session_state.pop("w_campaign", None)
+
+
+def current_campaign() -> int | None:
+    """The session's campaign id (None: nothing is saved)."""
+    if KEY not in st.session_state:
+        raw = st.query_params.get("campagne", "")
+        st.session_state[KEY] = int(raw) if str(raw).isdigit() else None
+    return st.session_state[KEY]
+
+
+def _create_campaign_form(territory: str) -> None:
+    with st.sidebar.popover("Nouvelle campagne", icon=":material/add:", width="stretch"), \
+            st.form("new-campaign", clear_on_submit=True, border=False):
+        st.text_input("Nom de la campagne", placeholder="ex. Municipales 2026", key="w_new_campaign")
+        st.date_input("Jour du scrutin", value=None, format="DD/MM/YYYY", key="w_new_campaign_day")
+        st.form_submit_button("Créer", type="primary", key="w_new_campaign_go", on_click=act, kwargs={
+            "work": lambda: _set_campaign(store.create_campaign(
+                engine(), territory, st.session_state["w_new_campaign"], organiser(),
+                election_date=st.session_state["w_new_campaign_day"])),
+            "done": "Campagne créée."})
+
+
+def campaign_sidebar(data: TerritoryData) -> int | None:
+    """Sidebar: pick or create the campaign of this territory; its imports come with it."""
+    items = store.list_campaigns(engine(), data.id)
+    names = {c.id: c.name for c in items}
+    if current_campaign() not in names:
+        st.session_state[KEY] = None
+    st.session_state.setdefault("w_campaign", st.session_state[KEY])
+    if st.session_state["w_campaign"] not in [None, *names]:
+        st.session_state["w_campaign"] = st.session_state[KEY]
+    st.sidebar.selectbox("Campagne", [None, *names], key="w_campaign",
+                         format_func=lambda i: "Aucune (rien n'est enregistré)" if i is None else names[i],
+                         help="Une campagne garde vos scénarios, plans, parcours et retours de terrain.")
+    st.session_state[KEY] = st.session_state["w_campaign"]
+    with st.sidebar:
+        _create_campaign_form(data.id)
+        if st.session_state[KEY] is not None:
+            # widget keys are dropped on pages without them: keep the values under plain keys too
+            seed("w_organiser", st.session_state.get("_organiser", ""))
+            st.session_state["_organiser"] = st.text_input("Votre nom (facultatif)", key="w_organiser",
+                                                           placeholder="Organisateur")
+            seed("w_skip_done", st.session_state.get("_skip_done", True))
+            st.session_state["_skip_done"] = st.toggle(
+                "Tenir compte du terrain déjà fait", key="w_skip_done",
+                help="Carte : bureaux déjà couverts atténués. Listes : portes déjà faites retirées.")
+    _sync_imports(data.id, st.session_state[KEY])
+    flash()
+    return st.session_state[KEY]
+
+
+def _sync_imports(territory: str, campaign_id: int | None) -> None:
+    """Load the campaign's imported elections into the session when the campaign changes."""
+    if campaign_id is None or st.session_state.get("_imports_of") == f"{territory}:{campaign_id}":
+        return
+    st.session_state.setdefault("imports", {})[territory] = store.load_imports(engine(), campaign_id)
+    st.session_state["_imports_of"] = f"{territory}:{campaign_id}"
+    st.rerun()  # the page's dataset was loaded before: draw it again with the campaign's elections
+
+
+def keep_import(election: ImportedElection) -> bool:
+    """Store an imported election with the current campaign (False when no campaign is open)."""
+    if current_campaign() is None:
+        return False
+    store.save_import(engine(), current_campaign(), election)
+    return True
+
+
+def forget_import(election_id: str) -> None:
+    """Remove an imported election from the current campaign, if any."""
+    if current_campaign() is not None:
+        store.remove_import(engine(), current_campaign(), election_id)
+
+
+def keep_opposition(listed: pd.DataFrame) -> None:
+    """Replace the current campaign's opposition list (kept in memory only without a campaign)."""
+    if current_campaign() is not None:
+        store.save_opposition(engine(), current_campaign(), listed)
+
+
+def stored_opposition() -> pd.DataFrame | None:
+    """The current campaign's opposition list, or None."""
+    if current_campaign() is None:
+        return None
+    listed = store.load_opposition(engine(), current_campaign())
+    return None if listed.empty else listed
+
+
+def _skip_done() -> bool:
+    return current_campaign() is not None and bool(st.session_state.get("_skip_done", True))
+
+
+def done_to_skip() -> frozenset[str]:
+    """Addresses already done in this campaign (empty when the user asked to include them)."""
+    return store.done_addresses(engine(), current_campaign()) if _skip_done() else frozenset()
+
+
+def dim_covered(fill: pd.DataFrame) -> pd.DataFrame:
+    """Priority map colours with bureaux already covered in this campaign faded."""
+    if not _skip_done():
+        return fill
+    mask = fill.index.isin(list(covered_bureaux(database_url(), current_campaign())))
+    if not mask.any():
+        return fill
+    out = fill.copy()
+    out.loc[mask, "colour"] = pd.Series([[*c[:3], 45] for c in out.loc[mask, "colour"]], index=out.index[mask])
+    return out
+
+
+def scenario_controls() -> None:
+    """Sidebar: save the current priority view as a named scenario, or reopen one."""
+    cid = current_campaign()
+    if cid is None:
+        return
+    with st.sidebar.expander("Scénarios de la campagne", icon=":material/bookmarks:"):
+        st.text_input("Nom du scénario", key="w_scenario_name", placeholder="ex. Mobilisation jeunes")
+        st.button("Enregistrer la vue actuelle", key="w_scenario_save", width="stretch", on_click=act, kwargs={
+            "work": lambda: store.save_scenario(engine(), cid, st.session_state["w_scenario_name"],
+                                                to_query(view(), settings()), organiser()),
+            "done": "Scénario enregistré."})
+        items = store.list_scenarios(engine(), cid)
+        if items:
+            labels = {s.id: f"{s.name} — {s.organiser or 'anonyme'}, {s.updated_at:%d/%m %H:%M}" for s in items}
+            st.selectbox("Scénarios enregistrés", list(labels), format_func=labels.get, key="w_scenario")
+            st.button("Ouvrir ce scénario", key="w_scenario_open", width="stretch", on_click=act, kwargs={
+                "work": lambda: open_scenario(store.scenario_query(engine(), st.session_state["w_scenario"]))})
+
+
+def open_scenario(query: dict[str, str]) -> None:
+    """Make a saved query the view (URL included) and redraw every widget from it."""
+    set_view(from_query(query, settings()))
+    for key in [k for k in st.session_state if str(k).startswith("w_") and k not in KEEP_WIDGETS]:
+        del st.session_state[key]
+    st.query_params.from_dict(query)
+
+
+def save_plan_form(turfs: pd.DataFrame, summary: pd.DataFrame, *, bureaux: list[str],
+                   design: pd.DataFrame | None, plan_settings: dict) -> None:
+    """Save the turfs as cut, the chosen bureaux and the holdout design in the current campaign."""
+    if current_campaign() is None:
+        st.info("Ouvrez ou créez une campagne (barre latérale) pour enregistrer ce plan et suivre le terrain.")
+        return
+    def work() -> None:
+        store.save_plan(engine(), current_campaign(), st.session_state["w_plan_name"], turfs, summary,
+                        bureaux=bureaux, holdout=design, settings=plan_settings, organiser=organiser())
+
+    with st.form("save-plan", clear_on_submit=True):
+        st.text_input("Nom du plan", placeholder=f"ex. Sorties du {date.today():%d/%m}", key="w_plan_name")
+        st.form_submit_button("Enregistrer le plan dans la campagne", type="primary", key="w_plan_save",
+                              on_click=act, kwargs={"work": work, "done": f"Plan enregistré : {turfs['turf_id'].nunique()} "
+                                                    "parcours. Suivez-le dans « Suivi du terrain »."})
+    flash()
+
+
+def link_for(token: str) -> str:
+    """The phone link of a token on this server."""
+    with contextlib.suppress(Exception):
+        parts = urlsplit(st.context.url)
+        if parts.scheme and parts.netloc:
+            return f"{parts.scheme}://{parts.netloc}/?jeton={token}"
+    return f"/?jeton={token}"
+
+
+def new_id() -> str:
+    """A client-side id for an idempotent submission (a tap, a totals form)."""
+    return uuid.uuid4().hex
+
+
+DUPLICATES = {"plan": store.duplicate_plan, "campaign": store.duplicate_campaign,
+              "scenario": store.duplicate_scenario}
+
+
+def item_manager(kind: str, item_id: int, name: str) -> None:
+    """Rename, duplicate or archive a plan or a campaign."""
+    c1, c2, c3 = st.columns(3)
+    c1.text_input("Nouveau nom", value=name, key=f"w_{kind}_rename")
+    c1.button("Renommer", key=f"w_{kind}_rename_go", on_click=act, kwargs={
+        "work": lambda: store.rename(engine(), kind, item_id, st.session_state[f"w_{kind}_rename"]),
+        "done": "Renommé."})
+    c2.text_input("Nom de la copie", value=f"{name} (copie)", key=f"w_{kind}_copy")
+
+    def duplicate() -> None:
+        new_id = DUPLICATES[kind](engine(), item_id, st.session_state[f"w_{kind}_copy"])
+        if kind == "campaign":
+            _set_campaign(new_id)
+    c2.button("Dupliquer", key=f"w_{kind}_copy_go", on_click=act, kwargs={"work": duplicate, "done": "Copie créée."})
+    c3.caption("Archiver masque l'élément des listes sans rien effacer.")
+
+    def archive() -> None:
+        store.archive(engine(), kind, item_id)
+        if kind == "campaign":
+            _set_campaign(None)
+    c3.button("Archiver", key=f"w_{kind}_archive", on_click=act, kwargs={"work": archive, "done": "Archivé."})
+
+
+PURGE_LABELS = {"opposition": "la liste d'opposition", "imports": "les résultats importés",
+                "returns": "les retours de terrain (statuts de portes, totaux, liens)"}
+
+
+def retention_form(campaign_id: int) -> None:
+    """Election day and retention: field returns are deleted N days after election day, at start."""
+    row = store.get_campaign(engine(), campaign_id)
+    with st.form("retention"):
+        c1, c2 = st.columns(2)
+        c1.date_input("Jour du scrutin", value=row.election_date, format="DD/MM/YYYY", key="w_ret_day")
+        c2.number_input("Conserver les retours (jours après le scrutin)", 0, 3650, int(row.retention_days),
+                        key="w_ret_days")
+        st.form_submit_button("Enregistrer", key="w_ret_save", on_click=act, kwargs={
+            "work": lambda: store.set_retention(engine(), campaign_id, st.session_state["w_ret_day"],
+                                                int(st.session_state["w_ret_days"])),
+            "done": "Durée de conservation enregistrée."})
+
+
+def purge_buttons(campaign_id: int) -> None:
+    """One button per kind of sensitive data, behind a confirmation box."""
+    sure = st.checkbox("Je confirme l'effacement définitif", key="w_purge_sure")
+    for col, (what, label) in zip(st.columns(len(PURGE_LABELS)), PURGE_LABELS.items(), strict=True):
+        col.button(f"Effacer {label}", key=f"w_purge_{what}", disabled=not sure, on_click=act,
+                   kwargs={"work": lambda what=what: _purge(campaign_id, what), "done": f"Effacé : {label}."})
+
+
+def _purge(campaign_id: int, what: str) -> None:
+    store.purge(engine(), campaign_id, what)
+    if what == "imports":
+        st.session_state.pop("_imports_of", None)
+        st.session_state.get("imports", {}).clear()
+
+
+def backup_panel(campaign_id: int) -> None:
+    """Download the campaign as one JSON file; restore one on this server."""
+    st.button("Préparer la sauvegarde", key="w_backup_make", on_click=act, kwargs={
+        "work": lambda: st.session_state.update(_backup=store.export_campaign(engine(), campaign_id))})
+    if st.session_state.get("_backup"):
+        st.download_button("Télécharger la sauvegarde (JSON)", st.session_state["_backup"],
+                           file_name=f"terrain_campagne_{campaign_id}.json", mime="application/json")
+    upload = st.file_uploader("Restaurer une sauvegarde sur ce serveur", type=["json"], key="w_backup_file")
+    if upload is not None:
+        st.button("Importer la sauvegarde", key="w_backup_import", on_click=act, kwargs={
+            "work": lambda: _set_campaign(store.import_campaign(engine(), upload.getvalue())),
+            "done": "Campagne importée."})
+
+
+def scenario_manager(campaign_id: int) -> None:
+    """The campaign's saved scenarios: who saved them and when; rename, duplicate, archive."""
+    items = store.list_scenarios(engine(), campaign_id)
+    if not items:
+        st.caption("Aucun scénario : enregistrez la vue de la « Carte des priorités » (barre latérale).")
+        return
+    st.dataframe(pd.DataFrame([{"Scénario": s.name, "Par": s.organiser, "Créé": s.created_at,
+                                "Modifié": s.updated_at} for s in items]), hide_index=True, width="stretch")
+    names = {s.id: s.name for s in items}
+    chosen = st.selectbox("Scénario", list(names), format_func=names.get, key="w_manage_scenario")
+    item_manager("scenario", chosen, names[chosen])
+
+
+def campaign_manager(campaign_id: int) -> None:
+    """Everything about the campaign itself, on the « Suivi du terrain » page."""
+    item_manager("campaign", campaign_id, store.get_campaign(engine(), campaign_id).name)
+    st.markdown("**Conservation des retours (CNIL)**")
+    retention_form(campaign_id)
+    st.markdown("**Effacer des données sensibles** — jamais présentes dans les exports ni la sauvegarde.")
+    purge_buttons(campaign_id)
+    st.markdown("**Sauvegarde et déménagement** — un fichier JSON : plans, parcours, retours. La liste "
+                "d'opposition et les résultats importés n'y sont pas ; les liens sont à recréer.")
+    backup_panel(campaign_id)
+
+
+STATUS_COLOURS = {"": [150, 150, 150, 190], "absent": [235, 150, 30, 235], "ouvert": [26, 140, 60, 235],
+                  "refus": [200, 40, 40, 235], "a_revoir": [40, 90, 200, 235]}
+
+
+def status_deck(stops: pd.DataFrame, outlines_json: str, origin: tuple[float, float] | None) -> deckmap.DeckSpec:
+    """A plan's addresses coloured by their latest door status (grey: not knocked yet).
+
+    Built from :mod:`lib.deckmap`'s own pieces (offline style, compact JSON) like ``turf_deck``.
+    """
+    labels = {"": "pas encore", **store.DOOR_STATUSES}
+    points = [{"x": [round(float(a), 6), round(float(b), 6)], "c": STATUS_COLOURS.get(s, STATUS_COLOURS[""]),
+               "n": fr.escape_text(f"{t} · {n}. {lab} — {labels.get(s, s)}")}
+              for a, b, s, t, n, lab in zip(stops["lon"], stops["lat"], stops["status"], stops["turf_id"],
+                                            stops["stop"], stops["label"], strict=True)]
+    layers = [
+        deckmap._layer("PolygonLayer", "outlines", outlines_json, getPolygon="@@=p", positionFormat="XY",
+                       filled=False, stroked=True, getLineColor=[60, 60, 60], lineWidthMinPixels=1.2,
+                       pickable=False, **(deckmap._offset_props(origin) if origin is not None else {})),
+        deckmap._layer("ScatterplotLayer", "door-status", deckmap._dumps(points), getPosition="@@=x",
+                       getFillColor="@@=c", getRadius=4, radiusUnits="pixels", pickable=True),
+    ]
+    bounds = (stops["lon"].min(), stops["lat"].min(), stops["lon"].max(), stops["lat"].max())
+    head = deckmap._dumps({"views": [{"@@type": "MapView", "controller": True}],
+                           "initialViewState": deckmap._view_for(bounds, 700, 450),
+                           "mapProvider": "mapbox", "mapStyle": deckmap.OFFLINE_MAP_STYLE_URL})
+    return deckmap.DeckSpec(head[:-1] + ',"layers":[' + ",".join(layers) + "]}", {"html": "{n}"})

@@ -1,0 +1,104 @@
+"""« Retour de terrain »: the volunteer's phone page, opened by a turf link (no login, no sidebar).
+
+The link's token opens one turf and nothing else. One tap per address records its door status;
+the totals of the outing (conversations, intéressés, procurations) are sent at the end. Taps carry
+an id made on this page, so a resent tap is never counted twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+import streamlit as st
+
+from lib import fr, store
+from lib.errors import TerrainError
+from lib.ui import workspace
+from lib.ui.shell import _hand_over_to_router
+
+_hand_over_to_router()
+st.set_page_config(page_title="Retour de terrain — Terrain", page_icon=":material/door_front:",
+                   layout="centered", initial_sidebar_state="collapsed")
+st.markdown("""<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none;}
+.stButton button, [data-testid="stButtonGroup"] button {min-height: 3rem; font-size: 1.05rem; flex: 1 1 0;}
+[data-testid="stButtonGroup"] > div {width: 100%;}
+.block-container {padding-top: 1.5rem;}
+</style>""", unsafe_allow_html=True)
+TOKEN = str(st.query_params.get("jeton", ""))
+TOTALS = {"conversations": "Conversations", "interested": "Personnes intéressées", "proxies": "Procurations demandées"}
+
+
+def stop_with(message: str) -> None:
+    """A French message and nothing else (no turf, no campaign, no navigation)."""
+    st.error(message, icon="⚠️")
+    st.stop()
+
+
+def on_tap(stop: int) -> None:
+    """Record the status just tapped; keep the tap id until the server confirms, then make a new one."""
+    status = st.session_state.get(f"door-{stop}")
+    if not status:
+        return
+    tap = st.session_state.setdefault(f"tap-{stop}", workspace.new_id())
+    try:
+        store.record_tap(workspace.engine(), TOKEN, stop, status, tap)
+    except TerrainError as err:
+        st.session_state["_tap_error"] = str(err)
+        return
+    st.session_state[f"tap-{stop}"] = workspace.new_id()
+
+
+def door_list(sheet: store.returns.TurfSheet) -> None:
+    """Addresses in walking order, one row of big buttons each."""
+    for stop, label, doors, status in sheet.addresses.itertuples(index=False):
+        st.session_state.setdefault(f"door-{stop}", status or None)
+        st.markdown(f"**{stop}.** {fr.escape(label)}  \n<small>{fr.number(doors)} porte(s) est.</small>",
+                    unsafe_allow_html=True)
+        st.segmented_control(f"Porte {stop}", list(store.DOOR_STATUSES), format_func=store.DOOR_STATUSES.get,
+                             key=f"door-{stop}", on_change=on_tap, args=(int(stop),), label_visibility="collapsed",
+                             width="stretch")
+
+
+def send_totals() -> None:
+    """Form callback: the id is kept until the server confirms, so a resent form is counted once."""
+    report = st.session_state.setdefault("_report_id", workspace.new_id())
+    counts = {key: int(st.session_state[f"w_total_{key}"]) for key in TOTALS}
+    try:
+        store.record_report(workspace.engine(), TOKEN, report, **counts)
+    except TerrainError as err:
+        st.session_state["_tap_error"] = str(err)
+        return
+    st.session_state["_report_id"] = workspace.new_id()
+    st.session_state["_sent"] = True
+
+
+def totals_form() -> None:
+    """End-of-outing counts for the whole turf (never per address or per person)."""
+    with st.form("totals", clear_on_submit=True):
+        st.markdown("**Fin de sortie : totaux du parcours**")
+        for key, label in TOTALS.items():
+            st.number_input(label, 0, 10_000, 0, step=1, key=f"w_total_{key}")
+        st.form_submit_button("Envoyer les totaux", type="primary", width="stretch", key="w_total_send",
+                              on_click=send_totals)
+    if st.session_state.pop("_sent", False):
+        st.success("Totaux envoyés. Merci pour cette sortie !")
+
+
+try:
+    sheet = store.turf_sheet(workspace.engine(), TOKEN)
+    st.title(f"Parcours {sheet.code}")
+    if st.session_state.get("_tap_error"):
+        st.warning(st.session_state.pop("_tap_error"))
+    done = int((sheet.addresses["status"] != "").sum())
+    st.progress(done / max(1, len(sheet.addresses)), text=f"{done} adresse(s) sur {len(sheet.addresses)} notées")
+    st.caption("Touchez le résultat de chaque adresse : Absent, Ouvert, Refus ou À revoir. "
+               "Aucun nom, aucune opinion par adresse : seulement l'état de la porte.")
+    door_list(sheet)
+    totals_form()
+except TerrainError as err:
+    stop_with(str(err))
+except Exception:
+    logging.getLogger("terrain").error("return page failed\n%s", traceback.format_exc())
+    stop_with("Le serveur n'a pas pu enregistrer ou afficher ce parcours. Réessayez dans un instant.")

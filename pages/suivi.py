@@ -1,0 +1,169 @@
+"""« Suivi du terrain »: turfs of a saved plan, their status and team, coverage map, team figures,
+volunteer links, paper returns, and the campaign's own settings (retention, purge, backup)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lib import deckmap, fr, store, ui
+from lib.ui import workspace
+
+data = ui.page_setup("Suivi du terrain", icon=":material/fact_check:")
+if data is None:
+    st.stop()
+st.title("Suivi du terrain")
+campaign = None
+with ui.guard("la campagne"):
+    campaign = ui.campaign_sidebar(data)
+if campaign is None:
+    st.info("Choisissez ou créez une campagne dans la barre latérale, puis enregistrez un plan depuis "
+            "« Listes de porte-à-porte ».")
+    ui.publish_view()
+    st.stop()
+engine = workspace.engine()
+STATUS_LABELS = store.TURF_STATUSES
+EDITABLE = ("status", "team", "planned_date")
+TABLE = {"code": "Parcours", "status": "Statut", "team": "Équipe", "planned_date": "Date prévue",
+         "adresses": "Adresses", "portes_estimees": "Portes (est.)", "coverage": "Fait", "knocked": "Adresses frappées",
+         "opened": "Portes ouvertes", "conversations": "Conversations", "interested": "Intéressés",
+         "proxies": "Procurations", "links": "Liens actifs"}
+
+
+def progress(cov: pd.DataFrame, settings: dict) -> None:
+    """Headline figures and progress against the capacity planner saved with the plan."""
+    doors_plan = float(cov["portes_estimees"].sum())
+    capacity = float(settings.get("capacity_doors") or doors_plan)
+    knocked = float(cov["doors_knocked"].sum())
+    m = st.columns(5)
+    m[0].metric("Parcours faits", f"{int((cov['status'] == 'faite').sum())} / {len(cov)}")
+    m[1].metric("Adresses frappées", f"{fr.number(cov['knocked'].sum())} / {fr.number(cov['adresses'].sum())}")
+    m[2].metric("Portes frappées (est.)", fr.number(knocked))
+    m[3].metric("Conversations", fr.number(cov["conversations"].sum()))
+    m[4].metric("Procurations demandées", fr.number(cov["proxies"].sum()))
+    goal = min(doors_plan, capacity) or 1.0
+    st.progress(min(1.0, knocked / goal),
+                text=f"{fr.number(100 * knocked / goal)} % des portes que la capacité prévue permet "
+                     f"({fr.number(goal)} portes est.).")
+
+
+def turf_table(plan_id: int, cov: pd.DataFrame) -> None:
+    """Editable status / team / date; every other column comes from the field."""
+    links = store.active_links(engine, cov["id"].tolist())
+    shown = cov.assign(status=cov["status"].map(STATUS_LABELS), links=cov["id"].map(links).fillna(0).astype(int),
+                       planned_date=pd.to_datetime(cov["planned_date"]), coverage=(100 * cov["coverage"]).round())
+    shown = shown.set_index("id")[list(TABLE)]
+    key = f"turfs-{plan_id}"
+    st.data_editor(
+        shown, key=key, hide_index=True, width="stretch", disabled=[c for c in TABLE if c not in EDITABLE],
+        column_config={"status": st.column_config.SelectboxColumn("Statut", options=list(STATUS_LABELS.values()),
+                                                                  required=True),
+                       "planned_date": st.column_config.DateColumn("Date prévue", format="DD/MM/YYYY"),
+                       "coverage": st.column_config.ProgressColumn("Fait", min_value=0, max_value=100,
+                                                                   format="%d %%"),
+                       **{k: v for k, v in TABLE.items() if k not in ("status", "planned_date", "coverage")}})
+    by_label = {v: k for k, v in STATUS_LABELS.items()}
+    # only what the user changed (the editor's own record), never a re-read of the whole table
+    edits = st.session_state.get(key, {}).get("edited_rows", {})
+    changes = [{"id": int(shown.index[int(pos)]),
+                **{c: by_label.get(v, v) if c == "status" else v for c, v in cols.items() if c in EDITABLE}}
+               for pos, cols in edits.items()]
+    if changes and store.update_turfs(engine, plan_id, changes):
+        st.rerun()
+
+
+def coverage_fill(bureau_ids: pd.Series, cov: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Bureaux coloured by the share of their planned addresses done (grey: not planned)."""
+    part = cov["part"].reindex(bureau_ids).to_numpy()
+    green = [[int(250 - 224 * p), int(205 - 85 * p), int(90 - 30 * p), 230] for p in pd.Series(part).fillna(0)]
+    colour = [[225, 225, 225, 90] if pd.isna(p) else g for p, g in zip(part, green, strict=True)]
+    text = ["non planifié" if pd.isna(p) else f"{fr.number(100 * p)} % fait" for p in part]
+    counts = [("" if pd.isna(p) else f"{int(d)} / {int(a)} adresses") for p, d, a in
+              zip(part, cov["faites"].reindex(bureau_ids), cov["adresses"].reindex(bureau_ids), strict=True)]
+    fill = pd.DataFrame({"colour": colour, "s": text, "r": counts, "t": "", "score": 100 * pd.Series(part).to_numpy(),
+                         "top": pd.Series(part).fillna(0).to_numpy() >= 0.8}, index=bureau_ids.to_numpy())
+    return fill, {"html": "<b>{n}</b><br/>{s}<br/>{r}", "style": {"fontSize": "14px"}}
+
+
+def coverage_map(plan_id: int) -> None:
+    """Campaign-wide coverage by bureau (every plan counts), or this plan's addresses by door status."""
+    geom = ui.territory_geometry(data)
+    ui.seed("w_suivi_map", "Bureaux")
+    if st.segmented_control("Carte", ["Bureaux", "Adresses"], key="w_suivi_map", label_visibility="collapsed") \
+            == "Adresses":
+        stops = store.plan_addresses(engine, plan_id)
+        stops["status"] = stops["stop_id"].map(store.stop_statuses(engine, plan_id)).astype(object).fillna("")
+        st.pydeck_chart(workspace.status_deck(stops, geom.outlines_json, geom.origin if geom.offsets else None),
+                        height=460, key="status-map")
+        st.caption("Gris : pas encore ; vert : ouvert ; orange : absent ; rouge : refus ; bleu : à revoir.")
+        return
+    fill, tooltip = coverage_fill(data.bureaux["bureau_id"].astype(str), store.bureau_coverage(engine, campaign))
+    st.pydeck_chart(deckmap.deck_spec(geom, fill, no_data=ui.settings().no_data_colour, tooltip=tooltip),
+                    height=460, key="coverage-map")
+    st.caption("Jaune : bureau planifié, pas encore fait ; vert foncé : entièrement fait ; gris : hors des plans.")
+
+
+def links_panel(cov: pd.DataFrame) -> None:
+    """A phone link per turf (shown once: only its fingerprint is stored), and revocation."""
+    codes = dict(zip(cov["code"], cov["id"], strict=True))
+    c1, c2, c3 = st.columns([1, 1, 1])
+    code = c1.selectbox("Parcours", list(codes), key="w_link_turf")
+    days = c2.number_input("Valable (jours)", 1, 120, 30, key="w_link_days")
+    c3.button("Créer un lien pour ce parcours", type="primary", width="stretch", key="w_link_new",
+              on_click=workspace.act, kwargs={"work": lambda: st.session_state.update(_new_link=(code, workspace.link_for(
+                  store.issue_link(engine, codes[code], days=int(days)))))})
+
+    def revoke() -> None:
+        st.session_state.pop("_new_link", None)
+        st.session_state["_revoked"] = store.revoke_links(engine, codes[code])
+    c3.button("Retirer les liens de ce parcours", width="stretch", key="w_link_revoke", on_click=workspace.act,
+              kwargs={"work": revoke, "done": "Liens retirés : ils n'ouvrent plus rien."})
+    if st.session_state.get("_new_link"):
+        shown_code, link = st.session_state["_new_link"]
+        st.markdown(f"Lien du parcours **{fr.escape(shown_code)}** (copiez-le maintenant : il ne sera plus affiché) :")
+        st.code(link, language=None)
+
+
+def paper_returns(plan_id: int) -> None:
+    """Filled-in exported lists (CSV or Excel) with a « Statut » column added by hand."""
+    upload = st.file_uploader("Liste exportée remplie à la main (CSV ou Excel, colonne « Statut » : Absent, "
+                              "Ouvert, Refus ou À revoir)", type=["csv", "xlsx"], key=f"w_paper_{plan_id}")
+    if upload is not None:
+        st.button("Enregistrer ces retours", key="w_paper_save", on_click=workspace.act, kwargs={
+            "work": lambda: store.record_paper_returns(engine, plan_id, upload.getvalue(), upload.name),
+            "done": "Retours papier enregistrés (les lignes déjà reçues sont ignorées)."})
+    workspace.flash()
+
+
+plans = store.list_plans(engine, campaign)
+if not plans:
+    st.info("Aucun plan dans cette campagne : enregistrez-en un depuis « Listes de porte-à-porte ».")
+else:
+    labels = {p.id: f"{p.name} — {p.organiser or 'anonyme'}, {p.created_at:%d/%m/%Y %H:%M}" for p in plans}
+    plan_id = st.selectbox("Plan de porte-à-porte", list(labels), format_func=labels.get, key="w_plan")
+    with ui.timed("suivi"), ui.guard("le suivi"):
+        cov = store.turf_coverage(engine, plan_id)
+        progress(cov, store.get_plan(engine, plan_id).settings)
+        turf_table(plan_id, cov)
+        map_col, team_col = st.columns([3, 2])
+        with map_col:
+            coverage_map(plan_id)
+        with team_col:
+            st.markdown("**Par équipe**")
+            teams = store.team_figures(cov)[["team", "turfs", "knocked", "opened", "conversations"]]
+            st.dataframe(teams.rename(columns={"team": "Équipe", "turfs": "Parcours", "knocked": "Portes frappées",
+                                               "opened": "Portes ouvertes", "conversations": "Conversations"}),
+                         hide_index=True, width="stretch")
+    with st.expander("Liens de retour pour les téléphones", icon=":material/smartphone:"), ui.guard("les liens"):
+        links_panel(cov)
+        workspace.flash()
+    with st.expander("Retours sur papier", icon=":material/description:"), ui.guard("les retours papier"):
+        paper_returns(plan_id)
+    with st.expander("Gérer ce plan", icon=":material/edit:"), ui.guard("le plan"):
+        workspace.item_manager("plan", plan_id, labels[plan_id].split(" — ")[0])
+with st.expander("Scénarios de la carte", icon=":material/bookmarks:"), ui.guard("les scénarios"):
+    workspace.scenario_manager(campaign)
+with st.expander("Gérer la campagne : conservation, effacement, sauvegarde", icon=":material/settings:"), \
+        ui.guard("la campagne"):
+    workspace.campaign_manager(campaign)
+ui.publish_view()

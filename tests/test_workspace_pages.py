@@ -1,0 +1,252 @@
+"""AppTest: the workspace in the pages — campaign, saved plan, re-targeting, scenarios, the
+« Suivi du terrain » page and the volunteer's phone page (each test has its own SQLite file)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lib import store, walk
+from lib.dataset import load_territory
+from lib.results_import import ImportedElection
+
+from .conftest import DATA_DIR, PROJECT, requires_dataset, synthetic_results
+
+pytestmark = requires_dataset("paris")
+TIMEOUT = 120
+BUREAUX = ["75056_0101", "75056_0102"]
+
+
+@pytest.fixture
+def engine(tmp_path, monkeypatch):
+    """This test's own workspace database, the one the pages open too."""
+    url = f"sqlite:///{tmp_path / 'terrain.sqlite3'}"
+    monkeypatch.setenv("TERRAIN_DATABASE_URL", url)
+    eng = store.open_store(url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def saved(engine):
+    """A campaign on Paris with a plan of real addresses; returns (campaign, plan, {code: turf id})."""
+    data = load_territory(DATA_DIR, "paris")
+    turfs, summary = walk.plan_turfs(data.addresses, data.bureaux.reset_index(drop=True), BUREAUX,
+                                     walk.TurfPlan(120, 1.8, 25.0, 12.0))
+    cid = store.create_campaign(engine, "paris", "Municipales")
+    pid = store.save_plan(engine, cid, "Samedi", turfs, summary, bureaux=BUREAUX)
+    ids = store.plan_turfs(engine, pid).set_index("code")["id"].to_dict()
+    return cid, pid, ids
+
+
+def open_page(page: str, campaign: int | None = None, query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=TIMEOUT)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    if campaign is not None:
+        at.session_state["campaign_id"] = campaign
+    if page:
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def phone(token: str) -> AppTest:
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=TIMEOUT)
+    at.query_params["jeton"] = token
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_the_phone_page_lists_the_turf_in_order_and_records_a_tap(engine, saved):
+    _, pid, ids = saved
+    token = store.issue_link(engine, ids["T01"])
+    at = phone(token)
+    assert [t.value for t in at.title] == ["Parcours T01"]
+    n = len(store.plan_addresses(engine, pid).query("turf_id == 'T01'"))
+    assert len(at.button_group) == n
+    at.button_group(key="door-2").set_value("ouvert").run()
+    assert store.turf_sheet(engine, token).addresses["status"].tolist()[:3] == ["", "ouvert", ""]
+    assert not at.sidebar.children or not any(at.sidebar.get("selectbox"))
+
+
+def test_the_phone_page_sends_turf_totals(engine, saved):
+    _, pid, ids = saved
+    at = phone(store.issue_link(engine, ids["T02"]))
+    at.number_input(key="w_total_conversations").set_value(5)
+    at.number_input(key="w_total_proxies").set_value(1)
+    at.button(key="w_total_send").click().run()
+    cov = store.turf_coverage(engine, pid).set_index("code")
+    assert (cov.loc["T02", "conversations"], cov.loc["T02", "proxies"]) == (5, 1)
+
+
+@pytest.mark.parametrize("token", ["", "mauvais-jeton", "revoked"])
+def test_a_wrong_or_revoked_link_shows_a_french_message_and_nothing_else(engine, saved, token):
+    _, _, ids = saved
+    if token == "revoked":
+        token = store.issue_link(engine, ids["T01"])
+        store.revoke_links(engine, ids["T01"])
+    at = phone(token) if token else phone("x")
+    assert [e.value for e in at.error] == [store.BAD_LINK]
+    assert not at.title and not at.button_group and not at.get("dataframe")
+
+
+def test_the_suivi_page_shows_turfs_teams_and_the_coverage_map(engine, saved):
+    cid, pid, ids = saved
+    store.update_turfs(engine, pid, [{"id": ids["T01"], "team": "Rouge", "status": "attribuee"}])
+    for n, turf in enumerate(("T01", "T02")):
+        token = store.issue_link(engine, ids[turf])
+        store.record_tap(engine, token, 1, "ouvert", f"t{n}")
+        store.record_report(engine, token, "r", conversations=3, interested=1, proxies=0)
+    at = open_page("pages/suivi.py", cid)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Conversations"] == "6"
+    assert metrics["Adresses frappées"].startswith("2 /")
+    assert at.get("deck_gl_json_chart")
+    teams = at.dataframe[-1].value.set_index("Équipe")
+    assert teams.loc["Rouge", "Portes ouvertes"] == 1
+
+
+def test_the_suivi_page_without_a_campaign_says_what_to_do(engine):
+    at = open_page("pages/suivi.py")
+    assert any("Choisissez ou créez une campagne" in i.value for i in at.info)
+
+
+def test_a_link_made_on_the_suivi_page_opens_the_phone_page(engine, saved):
+    cid, _, _ = saved
+    at = open_page("pages/suivi.py", cid)
+    at.selectbox(key="w_link_turf").select("T02").run()
+    next(b for b in at.button if b.label.startswith("Créer un lien")).click().run()
+    link = at.code[-1].value
+    assert "/?jeton=" in link
+    assert [t.value for t in phone(link.split("jeton=")[1]).title] == ["Parcours T02"]
+
+
+def test_the_purge_button_deletes_the_opposition_list(engine, saved):
+    cid, _, _ = saved
+    from lib import opposition
+
+    store.save_opposition(engine, cid, opposition.read_opposition_csv(b"adresse\n1 rue de Rivoli\n", "o.csv"))
+    at = open_page("pages/suivi.py", cid)
+    at.checkbox(key="w_purge_sure").check().run()
+    at.button(key="w_purge_opposition").click().run()
+    assert store.load_opposition(engine, cid).empty
+
+
+def test_a_walk_plan_saved_from_the_list_page_lands_in_the_campaign(engine):
+    cid = store.create_campaign(engine, "paris", "Législatives")
+    at = open_page("pages/listes.py", cid)
+    at.text_input(key="w_plan_name").input("Samedi matin")
+    at.button(key="w_plan_save").click().run()
+    assert not at.exception
+    plans = store.list_plans(engine, cid)
+    assert [p.name for p in plans] == ["Samedi matin"]
+    assert len(store.plan_turfs(engine, plans[0].id)) > 0
+
+
+def test_doors_already_done_are_skipped_in_new_lists_unless_asked(engine, saved):
+    cid, pid, ids = saved
+    store.update_turfs(engine, pid, [{"id": ids["T01"], "status": "faite"}])
+    at = open_page("pages/listes.py", cid, {"t": "paris"})
+    assert any("déjà faites" in c.value for c in at.caption)
+    at.toggle(key="w_skip_done").set_value(False).run()
+    assert not any("déjà faites" in c.value for c in at.caption)
+
+
+def test_a_scenario_saved_on_the_map_reopens_the_view(engine):
+    cid = store.create_campaign(engine, "paris", "C")
+    at = open_page("pages/carte.py", cid)
+    at.slider(key="w_w_abstention").set_value(17).run()
+    at.text_input(key="w_scenario_name").input("Abstention 17").run()
+    at.button(key="w_scenario_save").click().run()
+    assert [s.name for s in store.list_scenarios(engine, cid)] == ["Abstention 17"]
+    at.slider(key="w_w_abstention").set_value(80).run()
+    at.button(key="w_scenario_open").click().run()
+    assert at.slider(key="w_w_abstention").value == 17
+
+
+def test_imported_results_of_the_campaign_come_back_in_a_new_session(engine):
+    cid = store.create_campaign(engine, "paris", "C")
+    results = synthetic_results(BUREAUX, election="import_partielle")
+    store.save_import(engine, cid, ImportedElection("import_partielle", "Partielle", results, 2))
+    at = open_page("pages/carte.py", cid)
+    assert "import_partielle" in at.selectbox(key="w_election").options or \
+        any("Partielle" in str(o) for o in at.selectbox(key="w_election").options)
+    assert isinstance(at.session_state["imports"]["paris"][0].results, pd.DataFrame)
+
+
+def _bureau_alphas(at: AppTest) -> list[int]:
+    import json
+
+    spec = json.loads(at.get("deck_gl_json_chart")[-1].proto.json)
+    layer = next(lyr for lyr in spec["layers"] if lyr["id"].startswith("bureaux"))
+    return [row["c"][3] for row in layer["data"]]
+
+
+def test_the_map_fades_bureaux_already_covered_unless_asked(engine, saved):
+    cid, pid, ids = saved
+    store.update_turfs(engine, pid, [{"id": turf, "status": "faite"} for turf in ids.values()])
+    at = open_page("pages/carte.py", cid)
+    faded = sum(a == 45 for a in _bureau_alphas(at))
+    assert faded >= len(BUREAUX)  # one part per bureau at least
+    at.toggle(key="w_skip_done").set_value(False).run()
+    assert sum(a == 45 for a in _bureau_alphas(at)) == 0
+
+
+def test_the_suivi_address_map_colours_doors_by_status(engine, saved):
+    import json
+
+    cid, pid, ids = saved
+    store.record_tap(engine, store.issue_link(engine, ids["T01"]), 1, "ouvert", "t1")
+    at = open_page("pages/suivi.py", cid)
+    at.segmented_control(key="w_suivi_map").set_value("Adresses").run()
+    spec = json.loads(at.get("deck_gl_json_chart")[-1].proto.json)
+    points = next(lyr for lyr in spec["layers"] if lyr["id"] == "door-status")["data"]
+    assert len(points) == len(store.plan_addresses(engine, pid))
+    green = [p for p in points if p["c"] == [26, 140, 60, 235]]
+    assert len(green) == 1 and "T01 · 1." in green[0]["n"]
+
+
+def test_turf_edits_on_the_suivi_page_are_saved_once(engine, saved):
+    cid, pid, ids = saved
+    at = open_page("pages/suivi.py", cid)
+    editor_key = f"turfs-{pid}"
+    row = sorted(ids).index("T02")
+    at.session_state[editor_key] = {"edited_rows": {row: {"team": "Bleue", "status": "Attribuée",
+                                                          "planned_date": "2026-03-07"}},
+                                    "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    turf = store.plan_turfs(engine, pid).set_index("code").loc["T02"]
+    assert (turf["team"], turf["status"], str(turf["planned_date"])) == ("Bleue", "attribuee", "2026-03-07")
+    at.run()  # the same edit record again: nothing to save, no rerun loop (AppTest would time out)
+    assert not at.exception
+
+
+def test_scenarios_are_renamed_duplicated_and_archived_on_the_suivi_page(engine):
+    cid = store.create_campaign(engine, "paris", "C")
+    store.save_scenario(engine, cid, "Vue A", {"t": "paris"}, "Ana")
+    at = open_page("pages/suivi.py", cid)
+    at.text_input(key="w_scenario_copy").input("Vue B").run()
+    at.button(key="w_scenario_copy_go").click().run()
+    assert sorted(s.name for s in store.list_scenarios(engine, cid)) == ["Vue A", "Vue B"]
+    at.button(key="w_scenario_archive").click().run()
+    assert len(store.list_scenarios(engine, cid)) == 1
+
+
+def test_the_campaign_opposition_list_is_applied_without_uploading_it_again(engine):
+    from lib import opposition
+
+    cid = store.create_campaign(engine, "paris", "C")
+    data = load_territory(DATA_DIR, "paris")
+    first = data.addresses[data.addresses["bureau_id"] == "75056_0101"].iloc[0]
+    line = f"adresse\n{first['number']} {first['street']}\n".encode()
+    store.save_opposition(engine, cid, opposition.read_opposition_csv(line, "o.csv"))
+    at = open_page("pages/listes.py", cid, {"t": "paris"})
+    at.radio(key="w_walk_mode").set_value("manual").run()
+    at.multiselect(key="w_walk_ids").set_value(["75056_0101"]).run()
+    assert any("Liste d'opposition de la campagne : 1 ligne(s)" in c.value for c in at.caption)
+    assert any(s.value.startswith("1 ligne(s) sur 1 reconnue(s)") for s in at.success)

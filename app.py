@@ -12,6 +12,7 @@ PAGES = [
     st.Page("pages/listes.py", title="Listes de porte-à-porte", icon=":material/door_front:", url_path="listes"),
     st.Page("pages/briefing.py", title="Mode briefing", icon=":material/co_present:", url_path="briefing"),
     st.Page("pages/suivi.py", title="Suivi du terrain", icon=":material/fact_check:", url_path="suivi"),
+    st.Page("pages/impact.py", title="Mesure d'impact", icon=":material/science:", url_path="impact"),
     st.Page("pages/resultats.py", title="Importer des résultats", icon=":material/upload_file:", url_path="resultats"),
     st.Page("pages/nouveau_territoire.py", title="Nouveau territoire", icon=":material/add_location_alt:", url_path="nouveau"),
 ]

@@ -250,3 +250,30 @@ def test_the_campaign_opposition_list_is_applied_without_uploading_it_again(engi
     at.multiselect(key="w_walk_ids").set_value(["75056_0101"]).run()
     assert any("Liste d'opposition de la campagne : 1 ligne(s)" in c.value for c in at.caption)
     assert any(s.value.startswith("1 ligne(s) sur 1 reconnue(s)") for s in at.success)
+
+
+# « Mesure d'impact » ---------------------------------------------------------------------------------
+
+def test_the_impact_page_measures_a_saved_holdout_on_two_elections(engine):
+    """A plan with témoins over the 40 first Paris bureaux; municipales 2026 against présidentielle 2017."""
+    from lib import holdout
+
+    data = load_territory(DATA_DIR, "paris")
+    ids = sorted(data.bureaux["bureau_id"])[:40]
+    turfs, summary = walk.plan_turfs(data.addresses, data.bureaux.reset_index(drop=True), ids[:2],
+                                     walk.TurfPlan(120, 1.8, 25.0, 12.0))
+    cid = store.create_campaign(engine, "paris", "Municipales")
+    store.save_plan(engine, cid, "Avec témoins", turfs, summary, bureaux=ids, holdout=holdout.holdout(ids))
+    at = open_page("pages/impact.py", campaign=cid)
+    at.selectbox(key="w_imp_after").select("mun2026t1").run()
+    at.selectbox(key="w_imp_before").select("pres2017t1").run()
+    assert not at.error
+    assert [s.value for s in at.subheader][:2] == ["Participation", "Score de notre camp"]
+    effect = next(m.value for m in at.metric if m.label == "Effet estimé")
+    assert effect.endswith(" pt") and effect != "— pt"
+    assert any("8 strates" in e.label for e in at.expander)
+
+
+def test_the_impact_page_without_a_holdout_says_what_to_do(engine, saved):
+    at = open_page("pages/impact.py", campaign=saved[0])
+    assert any("Garder des bureaux témoins" in i.value for i in at.info)

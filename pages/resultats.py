@@ -51,13 +51,11 @@ imports = ui.session_imports(data.id)
 if imports:
     st.subheader("Élections importées pendant cette session")
     for e in imports:
-        cols = st.columns([3, 1, 1])
+        # No download: imported results are the campaign's sensitive data, never part of any export.
+        cols = st.columns([4, 1])
         cols[0].markdown(f"**{fr.escape(e.label)}** — {e.matched} bureaux, {e.results['candidate'].nunique()} "
                          "candidats ou listes")
-        cols[1].download_button("Télécharger (CSV normalisé)",
-                                fr.csv_bytes(e.results),
-                                file_name=f"{e.id}.csv", mime="text/csv", key=f"dl-{e.id}")
-        if cols[2].button("Retirer", key=f"rm-{e.id}"):
+        if cols[1].button("Retirer", key=f"rm-{e.id}"):
             ui.forget_import(e.id)
             st.session_state["imports"][data.id] = [x for x in imports if x.id != e.id]
             st.rerun()

@@ -6,6 +6,8 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
+from lib import mapwire
+
 from .conftest import PROJECT, requires_dataset
 
 pytestmark = requires_dataset("paris")
@@ -30,8 +32,11 @@ def deck(at: AppTest) -> dict:
 
 
 def bureau_colours(at: AppTest) -> list:
-    layer = next(lyr for lyr in deck(at)["layers"] if lyr["id"].startswith("bureaux"))
-    return [row["c"] for row in layer["data"]]
+    """Per-bureau colours the priority map element received in the last run."""
+    elements = at.get("bidi_component")
+    assert elements, "no priority map on the page"
+    meta, arrays = mapwire.unpack(elements[-1].proto.bytes)
+    return [meta["move"]["palette"][i] for i in arrays["m.colour"].tolist()]
 
 
 def test_home_page_shows_the_territory_and_its_map():

@@ -4,7 +4,8 @@
 - :mod:`lib.ui.state` — the shared view (URL ↔ session ↔ widgets);
 - :mod:`lib.ui.shell` — page setup, access gate, error guard, timing;
 - :mod:`lib.ui.controls` — our side, options and weights (collect choices, then compute once);
-- :mod:`lib.ui.panels` — legend, bureau panel, ranking, download buttons.
+- :mod:`lib.ui.panels` — legend, bureau panel, ranking, download buttons;
+- :mod:`lib.ui.mapelement` — the priority map element (geometry once, colours per move).
 
 Pages use ``from lib import ui`` and the names re-exported here.
 """
@@ -19,6 +20,7 @@ from lib.ui.controls import (
 from lib.ui.loaders import (
     available_territories,
     imports_key,
+    screen_geometry,
     session_imports,
     settings,
     territory_data,
@@ -27,6 +29,7 @@ from lib.ui.loaders import (
     turfs_for,
     with_imports,
 )
+from lib.ui.mapelement import priority_map
 from lib.ui.panels import (
     bureau_label_map,
     bureau_panel,
@@ -40,7 +43,8 @@ from lib.ui.state import publish_view, seed, select_bureau, set_view, update_vie
 __all__ = [
     "Controls", "access_gate", "available_territories", "bureau_label_map", "bureau_panel",
     "current_priority", "download_buttons", "guard", "imports_key", "legend_html", "page_setup",
-    "priority_or_stop", "publish_view", "ranking_table", "seed", "select_bureau", "session_imports",
-    "set_view", "settings", "side_controls", "sources_caption", "territory_data", "territory_geometry",
-    "territory_name", "timed", "turfs_for", "update_view", "view", "weight_controls", "with_imports",
+    "priority_map", "priority_or_stop", "publish_view", "ranking_table", "screen_geometry", "seed",
+    "select_bureau", "session_imports", "set_view", "settings", "side_controls", "sources_caption",
+    "territory_data", "territory_geometry", "territory_name", "timed", "turfs_for", "update_view", "view",
+    "weight_controls", "with_imports",
 ]

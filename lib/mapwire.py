@@ -272,6 +272,20 @@ def palette_index(rgba: np.ndarray) -> tuple[np.ndarray, list[list[int]]]:
     return index.reshape(-1).astype(smallest_uint(max(len(palette) - 1, 0))), palette.astype(int).tolist()
 
 
+def top_pairs(top_ids: list, criteria_ids: Sequence[str]) -> tuple[list[list[int]], np.ndarray]:
+    """The distinct (first, second) criteria that weigh most, and each bureau's index among them.
+
+    Why: a territory shows a few dozen distinct pairs; one index per bureau is a byte.
+    """
+    position = {c: i for i, c in enumerate(criteria_ids)}
+    codes = [tuple(position.get(c, NO_CRITERION) for c in list(ids)[:2]) for ids in top_ids]
+    codes = [(*c, NO_CRITERION, NO_CRITERION)[:2] for c in codes]
+    distinct = sorted(set(codes))
+    index = {pair: i for i, pair in enumerate(distinct)}
+    return [list(p) for p in distinct], np.array([index[c] for c in codes],
+                                                  dtype=smallest_uint(max(len(distinct) - 1, 0)))
+
+
 def encode_move(table: pd.DataFrame, rgba: np.ndarray, bureau_ids: np.ndarray,
                 criteria_ids: Sequence[str]) -> tuple[dict, dict[str, np.ndarray]]:
     """The per-move payload, in ``bureau_ids`` order.
@@ -287,18 +301,17 @@ def encode_move(table: pd.DataFrame, rgba: np.ndarray, bureau_ids: np.ndarray,
     score = t["score"].to_numpy(dtype=float, na_value=np.nan)
     rank = t["rank"].to_numpy(dtype=float, na_value=np.nan)
     max_rank = int(np.nanmax(rank)) if np.isfinite(rank).any() else 0
-    position = {c: i for i, c in enumerate(criteria_ids)}
-    top = np.full((len(t), 2), NO_CRITERION, dtype=np.uint8)
-    for row, ids in enumerate(t["top_ids"].tolist()):
-        for col, cid in enumerate(list(ids)[:2]):
-            top[row, col] = position.get(cid, NO_CRITERION)
-    missing_text = t["missing"].fillna("").astype(str)
-    texts, missing = np.unique(missing_text.to_numpy(), return_inverse=True)
+    pairs, top = top_pairs(t["top_ids"].tolist(), criteria_ids)
+    missing_text = t["missing"].fillna("").astype(str).to_numpy()
+    at = np.flatnonzero(missing_text != "")
+    texts, which = np.unique(missing_text[at], return_inverse=True)
     arrays = {"colour": colour,
               "score": np.where(np.isfinite(score), np.rint(np.nan_to_num(score)), NO_SCORE).astype(np.uint8),
-              "rank": np.nan_to_num(rank, nan=0).astype(smallest_uint(max_rank)),
-              "top": top, "missing": missing.astype(smallest_uint(max(len(texts) - 1, 0)))}
-    return {"palette": palette, "n_ranked": max_rank, "missing_texts": texts.tolist()}, arrays
+              "rank": np.nan_to_num(rank, nan=0).astype(smallest_uint(max_rank)), "top": top,
+              # sparse: most bureaux miss nothing
+              "missing_at": at.astype(np.uint32),
+              "missing": which.reshape(-1).astype(smallest_uint(max(len(texts) - 1, 0)))}
+    return {"palette": palette, "n_ranked": max_rank, "missing_texts": texts.tolist(), "top_pairs": pairs}, arrays
 
 
 def decode_move(meta: dict, arrays: dict[str, np.ndarray], bureau_ids: Sequence[str],
@@ -306,11 +319,19 @@ def decode_move(meta: dict, arrays: dict[str, np.ndarray], bureau_ids: Sequence[
     """Inverse of :func:`encode_move` (rounded scores): what the browser shows per bureau."""
     palette = np.asarray(meta["palette"], dtype=int)
     score = arrays["score"].astype(float)
-    tops = [tuple(criteria_ids[i] for i in pair if i != NO_CRITERION) for pair in arrays["top"].tolist()]
+    pairs = [tuple(criteria_ids[i] for i in pair if i != NO_CRITERION) for pair in meta["top_pairs"]]
+    tops = [pairs[i] for i in arrays["top"].tolist()]
     return pd.DataFrame({
         "colour": [tuple(c) for c in palette[arrays["colour"].astype(int)].tolist()],
         "score": np.where(arrays["score"] == NO_SCORE, np.nan, score),
         "rank": pd.array(np.where(arrays["rank"] == 0, None, arrays["rank"]), dtype="Int64"),
         "top_ids": tops,
-        "missing": [meta["missing_texts"][i] for i in arrays["missing"].tolist()],
+        "missing": _dense_missing(meta, arrays, len(bureau_ids)),
     }, index=pd.Index(list(bureau_ids)))
+
+
+def _dense_missing(meta: dict, arrays: dict[str, np.ndarray], n: int) -> list[str]:
+    out = [""] * n
+    for at, which in zip(arrays["missing_at"].tolist(), arrays["missing"].tolist(), strict=True):
+        out[at] = meta["missing_texts"][which]
+    return out

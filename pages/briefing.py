@@ -12,6 +12,7 @@ data = ui.page_setup("Mode briefing", icon=":material/co_present:", sidebar=Fals
 if data is None:
     st.stop()
 conf = ui.settings()
+ui.panel_styles()
 
 # Projector styling: no sidebar, large type, high contrast (the palette is colour-blind safe).
 st.markdown("""<style>

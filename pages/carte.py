@@ -13,6 +13,7 @@ if data is None:
 conf = ui.settings()
 # Less blank space above the title: on a 1366×768 laptop the map must be the largest thing.
 st.html("<style>.block-container {padding-top: 2.2rem;}</style>")
+ui.panel_styles()
 st.markdown(f"#### Carte des priorités — {fr.escape(data.name)}")
 
 controls = None
@@ -67,17 +68,21 @@ MAP_HEIGHT = "max(420px, calc(100vh - 190px))"  # the largest thing on a 1366×7
 
 
 def _legend(result: priority.PriorityResult, n_bureaux: int) -> None:
-    st.markdown(ui.legend_html(result.legend, result.classes_note), unsafe_allow_html=True)
+    """Legend, partial-data note and hint in one block (each element is re-sent at every move)."""
+    notes = []
     if result.n_partial:
         policy = ("notés sur les critères disponibles" if ui.view().missing == "renormalise"
                   else "exclus, en gris")
-        st.caption(f"⚠️ {result.n_partial} bureau(x) sans un ou plusieurs critères : {policy}.")
+        notes.append(f"⚠️ {result.n_partial} bureau(x) sans un ou plusieurs critères : {policy}.")
+    notes.append("Passez la souris sur un bureau pour son score ; cliquez pour le détail.")
+    st.markdown(ui.legend_html(result.legend, result.classes_note)
+                + "".join(f'<div class="tl-note">{fr.escape(n)}</div>'
+                          for n in notes), unsafe_allow_html=True)
     st.toggle("Contours", key="w_borders",
               help="Trace la limite de chaque bureau de vote. Plus lent à redessiner sur les grands territoires.")
     if n_bureaux > conf.map_point_threshold:
         st.toggle("Vue par département", key="w_departments",
                   help="Une forme par département, de la couleur de son bureau médian.")
-    st.caption("Passez la souris sur un bureau pour son score ; cliquez pour le détail.")
 
 
 def _panels(result: priority.PriorityResult) -> None:
@@ -95,10 +100,9 @@ def _panels(result: priority.PriorityResult) -> None:
 
 def _priority_view() -> None:
     side_col, map_col = st.columns([1.05, 3.6], gap="medium")
-    with side_col:
-        legend_box = st.container()
     with ui.guard("les pondérations"):
         ui.weight_controls(side_col, controls.unavailable)
+    legend_box = side_col.container()
     result = _compute(map_col)
     ui.publish_view()
     if result is None:
@@ -109,9 +113,8 @@ def _priority_view() -> None:
     with legend_box:
         _legend(result, n_bureaux)
     with map_col:
-        st.markdown(f"**{fr.escape(result.sentence)}**")
-        if result.note:
-            st.caption(result.note)
+        note = f'<br/><span style="font-size:.85rem;color:#555">{fr.escape(result.note)}</span>' if result.note else ""
+        st.markdown(f"<b>{fr.escape(result.sentence)}</b>{note}", unsafe_allow_html=True)
         with ui.guard("la carte"):
             _map(result)
     _panels(result)

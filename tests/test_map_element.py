@@ -62,3 +62,11 @@ def test_a_session_with_no_record_of_sending_the_geometry_sends_it_again():
     at.slider(key="w_w_abstention").set_value(5).run()
     meta, _, _ = payload(at)
     assert "geometry" in meta
+
+
+def test_bureau_search_lists_the_matching_bureaux_after_the_selected_one():
+    at = open_map({"sel": "75056_0327"})
+    at.text_input(key="w_find").input("Paris 5e").run()
+    options = at.selectbox(key="w_sel").options
+    assert options[0].startswith("Paris") and len(options) <= 21
+    assert all("Paris 5e" in label for label in options[1:]) and len(options) > 1

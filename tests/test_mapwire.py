@@ -115,7 +115,7 @@ def test_a_move_costs_a_few_bytes_per_bureau():
     rgba = np.array([[1, 2, 3, 255], [4, 5, 6, 255]], dtype=np.uint8)[rng.integers(0, 2, n)]
     meta, arrays = mapwire.encode_move(table, rgba, np.asarray(ids), ["a", "b"])
     size = len(mapwire.pack(meta, arrays))
-    assert size <= 9 * n + 1024  # 1 colour + 1 score + 4 rank + 2 top + 1 missing, and the header
+    assert size <= 8 * n + 1024  # 1 colour + 1 score + 4 rank + 1 top pair + 1 missing, and the header
     assert arrays["rank"].dtype == np.uint32 and arrays["colour"].dtype == np.uint8
 
 

@@ -35,6 +35,7 @@ from lib.ui.panels import (
     bureau_panel,
     download_buttons,
     legend_html,
+    panel_styles,
     ranking_table,
 )
 from lib.ui.shell import access_gate, guard, page_setup, sources_caption, timed
@@ -42,7 +43,7 @@ from lib.ui.state import publish_view, seed, select_bureau, set_view, update_vie
 
 __all__ = [
     "Controls", "access_gate", "available_territories", "bureau_label_map", "bureau_panel",
-    "current_priority", "download_buttons", "guard", "imports_key", "legend_html", "page_setup",
+    "current_priority", "download_buttons", "guard", "imports_key", "legend_html", "page_setup", "panel_styles",
     "priority_map", "priority_or_stop", "publish_view", "ranking_table", "screen_geometry", "seed",
     "select_bureau", "session_imports", "set_view", "settings", "side_controls", "sources_caption",
     "territory_data", "territory_geometry", "territory_name", "timed", "turfs_for", "update_view", "view",

@@ -179,30 +179,29 @@ def _direction_of(label: str | None, default: str) -> str:
     return next((d for d, text in DIRECTION_LABELS.items() if text == label), default)
 
 
-def _criterion_controls(box, cid: str, v: ViewState, conf: Settings) -> tuple[int, str]:
-    """One criterion's weight slider and direction toggle."""
+def _criterion_controls(box, cid: str, v: ViewState, conf: Settings, *, direction: bool = True) -> tuple[int, str]:
+    """One criterion's weight slider and (for a weighted one) its direction toggle."""
     criterion = conf.criteria[cid]
     seed(f"w_w_{cid}", int(v.weights.get(cid, 0)))
     seed(f"w_d_{cid}", DIRECTION_LABELS[v.direction(conf, cid)])
     weight = box.slider(criterion.label, 0, 100, key=f"w_w_{cid}", help=criterion.help, on_change=_to_custom)
+    if not direction:  # shown once weighted: every widget here is re-sent at each slider move
+        return weight, _direction_of(st.session_state.get(f"w_d_{cid}"), v.direction(conf, cid))
     chosen = box.segmented_control(
         f"Sens — {criterion.label}", list(DIRECTION_LABELS.values()), key=f"w_d_{cid}",
         label_visibility="collapsed", on_change=_to_custom, width="stretch")
     return weight, _direction_of(chosen, v.direction(conf, cid))
 
 
-def _unavailable_sliders(box, unavailable: dict[str, str], v: ViewState, conf: Settings) -> dict[str, int]:
-    """Unavailable criteria, shown disabled with the reason (their weight is kept in the view)."""
+def _unavailable_note(box, unavailable: dict[str, str], conf: Settings) -> None:
+    """Unavailable criteria in one folded note with their reasons (their weights stay in the view).
+
+    One element, not a disabled slider each: every widget here is re-sent at each slider move.
+    """
     missing = [cid for cid in conf.criteria if cid in unavailable]
-    weights = {}
     with box.expander(f"Indisponibles ici ({len(missing)})"):
-        for cid in missing:
-            criterion = conf.criteria[cid]
-            seed(f"w_w_{cid}", int(v.weights.get(cid, 0)))
-            weights[cid] = st.slider(criterion.label, 0, 100, key=f"w_w_{cid}", help=criterion.help,
-                                     disabled=True)
-            st.caption(f"Indisponible : {unavailable[cid]}")
-    return weights
+        st.markdown("\n".join(f"- **{fr.escape(conf.criteria[cid].label)}** : {fr.escape(unavailable[cid])}"
+                               for cid in missing))
 
 
 def weight_controls(box, unavailable: dict[str, str]) -> None:
@@ -225,9 +224,10 @@ def weight_controls(box, unavailable: dict[str, str]) -> None:
     if others:
         with box.expander(f"Autres critères ({len(others)})", expanded=not weighted):
             for cid in others:
-                weights[cid], directions[cid] = _criterion_controls(st, cid, v, conf)
+                weights[cid], directions[cid] = _criterion_controls(st, cid, v, conf, direction=False)
     if any(cid in unavailable for cid in conf.criteria):
-        weights.update(_unavailable_sliders(box, unavailable, v, conf))
+        _unavailable_note(box, unavailable, conf)
+        weights.update({cid: int(v.weights.get(cid, 0)) for cid in conf.criteria if cid in unavailable})
     update_view(preset=preset, weights=weights, directions={**view().directions, **directions})
 
 

@@ -10,6 +10,7 @@ A click on a bureau comes back as its id.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -21,28 +22,38 @@ from lib import mapwire
 from lib.config import Criterion
 
 HERE = Path(__file__).resolve().parent
-VENDOR = HERE.parent / "vendor"
+FOLDERS = {"vendor": HERE.parent / "vendor", "web": HERE / "web"}  # served as files by the app
 DECK_FILE = "deckgl/deckgl-9.4.0.min.js"
+MODULE_FILE = "mapelement.js"
 SENT = "_mapwire_sent"  # session key: geometry keys this browser session already received
 
-CSS = """
-.terrain-map {position: relative; width: 100%; min-height: 360px; background: #f3f1ec;
-  border-radius: 6px; overflow: hidden;}
-.terrain-map-canvas {position: absolute; inset: 0;}
-.terrain-map-note {position: absolute; left: 12px; top: 10px; font-size: 14px; color: #444;}
+
+def _served_url(folder: str, file: str) -> str:
+    """URL of a file of :data:`FOLDERS` on the app's own component file route (browser-cached).
+
+    A v1 component declaration is Streamlit's public way to serve a folder of static files; the
+    element's inline JavaScript, re-sent at every rerun, is then a three-line loader.
+    """
+    name = f"{__name__}.{folder}"
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return "/" + (base + "/" if base else "") + f"component/{name}/{file}"
+
+
+def _declare_folders() -> None:
+    for folder, path in FOLDERS.items():
+        components_v1.declare_component(folder, path=str(path))
+
+
+LOADER = """
+let module = null;
+export default function (component) {
+  (module = module || import(new URL(%s, document.baseURI).href)).then((m) => m.render(component));
+}
 """
 
 _element = st.components.v2.component(
-    "terrain.priority_map", js=(HERE / "mapelement.js").read_text(encoding="utf-8"), css=CSS,
+    "terrain.priority_map", js=LOADER % json.dumps(_served_url("web", MODULE_FILE)),
     isolate_styles=False)
-
-
-def _deck_url() -> str:
-    """Where the browser loads deck.gl: the app's own component file route (cached by the browser)."""
-    # A v1 component declaration is Streamlit's public way to serve a folder of static files.
-    name = components_v1.declare_component("vendor", path=str(VENDOR)).name
-    base = (st.get_option("server.baseUrlPath") or "").strip("/")
-    return "/" + (base + "/" if base else "") + f"component/{name}/{DECK_FILE}"
 
 
 def criteria_table(criteria: Mapping[str, Criterion]) -> tuple[list[str], list[str]]:
@@ -86,11 +97,12 @@ def priority_map(geom: mapwire.ScreenGeometry, move: tuple[dict, dict[str, np.nd
     The geometry is included only the first time this session shows this territory (or when
     the browser says it lost it: the ``need`` trigger, then one more run).
     """
+    _declare_folders()
     _, labels = criteria_table(criteria)
     once = _once_key(geom, labels)
     sent: set[str] = st.session_state.setdefault(SENT, set())
     data = payload(geom, move, criteria_labels=labels, with_geometry=once not in sent, selected=selected,
-                   borders=borders, height=height, deck_url=_deck_url())
+                   borders=borders, height=height, deck_url=_served_url("vendor", DECK_FILE))
     sent.add(once)
     result = _element(key=key, data=data, on_click_change=lambda: None, on_need_change=lambda: None)
     if getattr(result, "need", None) == once:

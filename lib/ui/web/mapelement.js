@@ -1,4 +1,5 @@
 // Terrain priority map element (st.components.v2): geometry once per territory, colours per move.
+// Served by the app as a file (the browser caches it); the element's inline JS only imports it.
 //
 // The Python side (lib/ui/mapelement.py) sends one binary container per rerun (lib/mapwire.py):
 // a JSON header and typed arrays. The territory's geometry ("g." arrays) comes only when this
@@ -87,10 +88,10 @@ function tooltip(st, f) {
   const g = st.geom, m = st.move;
   if (!m) return null;
   const label = `<b>${esc(g.labels[f])}</b>`;
-  const missing = m.meta.missing_texts[m.arrays["m.missing"][f]];
+  const missing = m.missing.get(f) || "";
   const score = m.arrays["m.score"][f];
   if (score === NO_SCORE) return `${label}<br/>Score —<br/>${esc("données manquantes : " + missing)}`;
-  const top = Array.from(m.arrays["m.top"].subarray(2 * f, 2 * f + 2)).filter((i) => i !== NO_CRITERION)
+  const top = m.meta.top_pairs[m.arrays["m.top"][f]].filter((i) => i !== NO_CRITERION)
     .map((i) => g.criteria[i]).join(", ");
   const why = missing ? `${top} (⚠️ sans ${missing})` : top;
   return `${label}<br/>Score ${score}/100 · rang ${m.arrays["m.rank"][f]} / ${m.meta.n_ranked}`
@@ -168,7 +169,18 @@ function draw(st) {
   st.deck.setProps(props);
 }
 
+const CSS = `
+.terrain-map {position: relative; width: 100%; min-height: 360px; background: #f3f1ec; border-radius: 6px; overflow: hidden;}
+.terrain-map-canvas {position: absolute; inset: 0;}
+.terrain-map-note {position: absolute; left: 12px; top: 10px; font-size: 14px; color: #444;}`;
+
 function setup(parentElement) {
+  if (!document.getElementById("terrain-map-css")) {
+    const style = document.createElement("style");
+    style.id = "terrain-map-css";
+    style.textContent = CSS;
+    document.head.appendChild(style);
+  }
   const root = document.createElement("div");
   root.className = "terrain-map";
   const mapEl = document.createElement("div");
@@ -181,7 +193,7 @@ function setup(parentElement) {
   return { root, mapEl, note, deck: null, geom: null, move: null, moveId: 0, selected: -1, options: {} };
 }
 
-export default function (component) {
+export function render(component) {
   const { parentElement, data, setTriggerValue } = component;
   const st = parentElement.__terrainMap || (parentElement.__terrainMap = setup(parentElement));
   st.setTriggerValue = setTriggerValue;
@@ -197,7 +209,9 @@ export default function (component) {
     return () => {};
   }
   st.geom = geom;
-  st.move = { meta: meta.move, arrays };
+  const missing = new Map();  // sparse: bureau index → text
+  arrays["m.missing_at"].forEach((f, i) => missing.set(f, meta.move.missing_texts[arrays["m.missing"][i]]));
+  st.move = { meta: meta.move, arrays, missing };
   st.moveId += 1;
   st.options = meta.options || {};
   st.selected = meta.selected;

@@ -62,6 +62,7 @@ def _map(result: priority.PriorityResult) -> None:
                               height=MAP_HEIGHT)
     if clicked and clicked != v.selected:
         ui.select_bureau(clicked)
+        st.rerun(scope="fragment")  # the selection outline, the panel and the URL follow the click
 
 
 MAP_HEIGHT = "max(420px, calc(100vh - 190px))"  # the largest thing on a 1366×768 laptop

@@ -157,7 +157,10 @@ function draw(st) {
         st.deck.setProps({ layers: layers(deck, st) });
         st.setTriggerValue("click", st.geom.ids[object.f]);
       },
-      onAfterRender: () => { st.root.dataset.painted = String(st.moveId); },
+      onAfterRender: () => {
+        if (!st.root.dataset.firstPaint) st.root.dataset.firstPaint = String(Math.round(performance.now()));
+        st.root.dataset.painted = String(st.moveId);
+      },
     });
     st.framed = st.geom.key;
     return;
@@ -216,6 +219,7 @@ export function render(component) {
   st.options = meta.options || {};
   st.selected = meta.selected;
   st.root.dataset.key = meta.key;
+  if (!st.root.dataset.firstData) st.root.dataset.firstData = String(Math.round(performance.now()));
   st.root.dataset.move = String(st.moveId);
   loadDeck(meta.deck_url).then(() => { st.note.style.display = "none"; draw(st); })
     .catch(() => { st.note.textContent = "La carte n'a pas pu être chargée (deck.gl). Rechargez la page."; });

@@ -48,6 +48,7 @@ LOADER = """
 let module = null;
 export default function (component) {
   (module = module || import(new URL(%s, document.baseURI).href)).then((m) => m.render(component));
+  return () => module.then((m) => m.unmount(component.parentElement));
 }
 """
 

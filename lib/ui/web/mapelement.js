@@ -196,12 +196,21 @@ function setup(parentElement) {
   return { root, mapEl, note, deck: null, geom: null, move: null, moveId: 0, selected: -1, options: {} };
 }
 
+// Streamlit calls this when the element leaves the page: stop deck.gl's render loop, free WebGL.
+export function unmount(parentElement) {
+  const st = parentElement.__terrainMap;
+  if (!st || parentElement.isConnected) return;
+  if (st.deck) st.deck.finalize();
+  st.deck = null;
+  delete parentElement.__terrainMap;
+}
+
 export function render(component) {
   const { parentElement, data, setTriggerValue } = component;
   const st = parentElement.__terrainMap || (parentElement.__terrainMap = setup(parentElement));
   st.setTriggerValue = setTriggerValue;
   const bytes = asBytes(data);
-  if (!bytes || bytes === st.lastBytes) return () => {};
+  if (!bytes || bytes === st.lastBytes) return;
   st.lastBytes = bytes;
   const { meta, arrays } = unpack(bytes);
   st.root.style.height = meta.height;
@@ -209,7 +218,7 @@ export function render(component) {
   const geom = G.geoms.get(meta.key);
   if (!geom) {
     setTriggerValue("need", meta.key); // this browser lost the geometry: ask for it once more
-    return () => {};
+    return;
   }
   st.geom = geom;
   const missing = new Map();  // sparse: bureau index → text
@@ -223,5 +232,4 @@ export function render(component) {
   st.root.dataset.move = String(st.moveId);
   loadDeck(meta.deck_url).then(() => { st.note.style.display = "none"; draw(st); })
     .catch(() => { st.note.textContent = "La carte n'a pas pu être chargée (deck.gl). Rechargez la page."; });
-  return () => {};
 }

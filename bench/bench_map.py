@@ -189,18 +189,21 @@ def browser_runs(territories: list[tuple[int, Path, str]], tmp: Path, baseline_r
     baseline = export_baseline(baseline_rev, tmp)
     print(f"\nslider → recoloured map in headless Chromium (shoot.py, median of {len(MOVES)} moves; "
           f"kB = websocket bytes of one move; load average {os.getloadavg()[0]:.1f}):")
-    print(f"{'bureaux':>8} {'route':<28} {'ms':>7} {'kB':>7} {'first paint ms':>15}  moves")
+    print(f"{'bureaux':>8} {'route':<30} {'ms':>7} {'kB':>7} {'first paint ms':>15}  moves")
     for size, data_dir, tid in territories:
         env = {"TERRAIN_DATA_DIR": str(data_dir), "BENCH_TERRITORY": tid}
-        routes = [("map element (this checkout)", ROOT, "app.py", "carte", f"t={tid}")]
+        routes = [("map element (this checkout)", ROOT, "app.py", "carte", f"t={tid}"),
+                  ("map element alone (bench app)", ROOT, "bench/element_app.py", "", "")]
         if baseline is not None:
             routes.append((f"pydeck ({baseline_rev})", baseline, "app.py", "carte", f"t={tid}"))
         if size <= 5000:
             routes.append(("straightforward GeoJsonLayer", ROOT, "bench/straight_app.py", "", ""))
+        routes_done: list[str] = []
         for name, project, app, page, query in routes:
-            r = shoot(project, app, page, query, env, tmp / f"shot_{tid}_{len(name)}")
+            r = shoot(project, app, page, query, env, tmp / f"shot_{tid}_{len(routes_done)}")
+            routes_done.append(name)
             fmt = lambda v, d=1000: f"{v / d:.0f}" if isinstance(v, (int, float)) else "—"  # noqa: E731
-            print(f"{size:>8} {name:<28} {fmt(r.get('render_ms'), 1):>7} {fmt(r.get('bytes')):>7} "
+            print(f"{size:>8} {name:<30} {fmt(r.get('render_ms'), 1):>7} {fmt(r.get('bytes')):>7} "
                   f"{fmt(r.get('first_ms'), 1):>15}  {r.get('all_ms')}" + (f"  ({r['error']})" if r.get("error") else ""))
     paris = next(((d, t) for s, d, t in territories if s == 903), None)
     if paris is not None:
@@ -219,7 +222,7 @@ def first_paints(paris: tuple[Path, str], baseline: Path | None, baseline_rev: s
         runs.append((f"pydeck ({baseline_rev})", baseline, PAINTED["pydeck"]))
     for name, project, selector in runs:
         times = paint_times(project, paris[0], selector)
-        print(f"  {name:<28} cold {times[0]:>6.0f} ms   warm {statistics.median(times[1:]):>6.0f} ms "
+        print(f"  {name:<30} cold {times[0]:>6.0f} ms   warm {statistics.median(times[1:]):>6.0f} ms "
               f"(warm runs: {[round(t) for t in times[1:]]})")
 
 

@@ -267,9 +267,11 @@ def cached_geometry(folder: Path, sources: Sequence[str], build) -> ScreenGeomet
 
 def palette_index(rgba: np.ndarray) -> tuple[np.ndarray, list[list[int]]]:
     """Per-bureau index into the distinct colours (a map has one colour per class, plus grey)."""
-    colours = np.asarray(rgba, dtype=np.uint8).reshape(-1, 4)
-    palette, index = np.unique(colours, axis=0, return_inverse=True)
-    return index.reshape(-1).astype(smallest_uint(max(len(palette) - 1, 0))), palette.astype(int).tolist()
+    colours = np.ascontiguousarray(np.asarray(rgba, dtype=np.uint8).reshape(-1, 4))
+    packed = colours.view(np.uint32).reshape(-1)  # one integer per RGBA: a 1-D unique is fast
+    codes, index = np.unique(packed, return_inverse=True)
+    palette = codes.view(np.uint8).reshape(-1, 4)
+    return index.reshape(-1).astype(smallest_uint(max(len(codes) - 1, 0))), palette.astype(int).tolist()
 
 
 def top_pairs(top_ids: list, criteria_ids: Sequence[str]) -> tuple[list[list[int]], np.ndarray]:
@@ -277,13 +279,10 @@ def top_pairs(top_ids: list, criteria_ids: Sequence[str]) -> tuple[list[list[int
 
     Why: a territory shows a few dozen distinct pairs; one index per bureau is a byte.
     """
+    codes, uniques = pd.factorize(pd.Series([tuple(ids)[:2] for ids in top_ids], dtype=object))
     position = {c: i for i, c in enumerate(criteria_ids)}
-    codes = [tuple(position.get(c, NO_CRITERION) for c in list(ids)[:2]) for ids in top_ids]
-    codes = [(*c, NO_CRITERION, NO_CRITERION)[:2] for c in codes]
-    distinct = sorted(set(codes))
-    index = {pair: i for i, pair in enumerate(distinct)}
-    return [list(p) for p in distinct], np.array([index[c] for c in codes],
-                                                  dtype=smallest_uint(max(len(distinct) - 1, 0)))
+    pairs = [[*(position.get(c, NO_CRITERION) for c in pair), NO_CRITERION, NO_CRITERION][:2] for pair in uniques]
+    return pairs, codes.astype(smallest_uint(max(len(pairs) - 1, 0)))
 
 
 def encode_move(table: pd.DataFrame, rgba: np.ndarray, bureau_ids: np.ndarray,

@@ -1,24 +1,31 @@
-"""Priority-map benchmark: what one slider move costs, against the straightforward route.
+"""Priority-map benchmark: what one slider move costs, against the previous and straightforward routes.
 
 Prints (never asserts):
 1. scoring 70,000 bureaux × 8 criteria (normalisation once, weighting per move);
-2. per territory size: server-side path per move (score + classes + deck spec), bytes of the
-   deck spec, and the same bytes for the straightforward route (GeoDataFrame → GeoJsonLayer);
+2. per territory size: server-side path per move — map element payload (:mod:`lib.mapwire`:
+   geometry once, then per-move arrays) beside the pydeck deck spec (previous route) and the
+   straightforward route (GeoDataFrame → GeoJsonLayer);
 3. with ``--browser``: slider → recoloured map in headless Chromium (../shared/tools/shoot.py,
-   Debian chromium) for Terrain and for the straightforward route, same territory, same run.
+   Debian chromium), median of 5 moves, for the map page of this checkout (map element), the
+   same page at ``--baseline`` (the pydeck route, exported with ``git archive``) and the
+   straightforward route, same territory, same run; then the cold and warm first paint of the
+   Paris map page for both checkouts.
 
-    python bench/bench_map.py [--browser] [--sizes 903,5000,70000]
+    python bench/bench_map.py [--browser] [--sizes 903,5000,70000] [--baseline bed39a5]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +36,7 @@ import pandas as pd  # noqa: E402
 
 from bench.synthetic import make_territory  # noqa: E402
 from lib import criteria as crit  # noqa: E402
-from lib import deckmap, priority, scoring  # noqa: E402
+from lib import deckmap, mapwire, priority, scoring  # noqa: E402
 from lib.config import load_settings  # noqa: E402
 from lib.dataset import load_territory  # noqa: E402
 from lib.viewstate import default_view  # noqa: E402
@@ -84,9 +91,18 @@ def per_move(data_dir: Path, tid: str) -> dict:
 
     ms = timed(move, 5)
     spec = move()
-    straight = straight_bytes(data)
+    t0 = time.perf_counter()
+    screen = mapwire.encode_geometry(data.bureaux, data.outlines, data.stations)
+    encode_s = time.perf_counter() - t0
+
+    def element_move():
+        result = priority.compute(normalised, view, conf, frame.unavailable)
+        return mapwire.pack(*mapwire.encode_move(result.table, result.rgba, screen.bureau_ids, list(conf.criteria)))
+
     return {"n": len(data.bureaux), "server_ms": ms, "spec_bytes": len(spec.encode()),
-            "straight_bytes": straight, "points": geom.groups is not None}
+            "straight_bytes": straight_bytes(data), "points": geom.groups is not None,
+            "element_ms": timed(element_move, 5), "move_bytes": len(element_move()),
+            "geometry_bytes": len(mapwire.geometry_blob(screen)), "encode_s": encode_s}
 
 
 def straight_bytes(data) -> int:
@@ -101,8 +117,8 @@ def straight_bytes(data) -> int:
 MOVES = ("80", "20", "70", "30", "60")  # five slider moves per run: the median is reported
 
 
-def shoot(app: str, page: str, query: str, env: dict[str, str], out: Path) -> dict:
-    cmd = [sys.executable, str(SHOOT), "--project", str(ROOT), "--venv", str(Path(sys.executable).parents[1]),
+def shoot(project: Path, app: str, page: str, query: str, env: dict[str, str], out: Path) -> dict:
+    cmd = [sys.executable, str(SHOOT), "--project", str(project), "--venv", str(Path(sys.executable).parents[1]),
            "--app", app, "--page", page, "--query", query, "--out", str(out), "--no-fullpage"]
     for value in MOVES:
         cmd += ["--slider", f"Abstention={value}"]
@@ -125,6 +141,8 @@ def main() -> None:
     parser.add_argument("--browser", action="store_true", help="also measure in headless Chromium")
     parser.add_argument("--sizes", default="903,5000,70000",
                         help="territory sizes: 903 = real Paris, others = real commune polygons")
+    parser.add_argument("--baseline", default="bed39a5",
+                        help="git revision of the previous (pydeck) map page, measured in the same run")
     args = parser.parse_args()
     bench_scoring()
     tmp = Path(tempfile.mkdtemp(prefix="terrain_bench_"))
@@ -137,33 +155,126 @@ def main() -> None:
             tid = make_territory(size, tmp)
             print(f"(synthetic territory of {size} real commune polygons written in {time.perf_counter() - t0:.1f} s)")
             territories.append((size, tmp, tid))
-    print("\nper slider move (server side, in-process):")
-    print(f"{'bureaux':>8} {'mode':>8} {'server ms':>10} {'Terrain kB':>11} {'straight kB':>12} {'ratio':>6}")
+    print("\nper slider move (server side, in-process): map element (per-move arrays; geometry once) "
+          "vs pydeck spec (previous route) vs straightforward GeoJsonLayer")
+    print(f"{'bureaux':>8} {'element ms':>10} {'move kB':>8} {'geometry kB (once)':>19} {'encode s':>9} "
+          f"{'pydeck ms':>9} {'pydeck kB':>10} {'straight kB':>12}")
     for _size, data_dir, tid in territories:
         r = per_move(data_dir, tid)
-        print(f"{r['n']:>8} {'départ.' if r['points'] else 'polygons':>8} {r['server_ms']:>10.1f} "
-              f"{r['spec_bytes'] / 1000:>11.0f} {r['straight_bytes'] / 1000:>12.0f} "
-              f"{r['straight_bytes'] / r['spec_bytes']:>6.1f}")
+        mode = " (départements)" if r["points"] else ""
+        print(f"{r['n']:>8} {r['element_ms']:>10.1f} {r['move_bytes'] / 1000:>8.1f} {r['geometry_bytes'] / 1000:>19.0f} "
+              f"{r['encode_s']:>9.2f} {r['server_ms']:>9.1f} {r['spec_bytes'] / 1000:>10.0f} "
+              f"{r['straight_bytes'] / 1000:>12.0f}{mode}")
     if not args.browser:
         return
+    browser_runs(territories, tmp, args.baseline)
+
+
+def export_baseline(rev: str, tmp: Path) -> Path | None:
+    """The project at ``rev`` (read-only export with ``git archive``): today's pydeck route."""
+    folder = tmp / f"baseline_{rev}"
+    folder.mkdir(exist_ok=True)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], capture_output=True, timeout=300)
+    if archive.returncode:
+        print(f"(baseline {rev} unavailable: {archive.stderr.decode()[-200:]})")
+        return None
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    return folder
+
+
+def browser_runs(territories: list[tuple[int, Path, str]], tmp: Path, baseline_rev: str) -> None:
     if not SHOOT.exists():
         print(f"\n--browser needs {SHOOT}")
         return
+    baseline = export_baseline(baseline_rev, tmp)
     print(f"\nslider → recoloured map in headless Chromium (shoot.py, median of {len(MOVES)} moves; "
-          "bytes = websocket bytes of one move):")
-    print(f"{'bureaux':>8} {'Terrain ms':>11} {'kB':>6} {'straight ms':>12} {'kB':>7} {'speed-up':>9}")
+          f"kB = websocket bytes of one move; load average {os.getloadavg()[0]:.1f}):")
+    print(f"{'bureaux':>8} {'route':<30} {'ms':>7} {'kB':>7} {'first paint ms':>15}  moves")
     for size, data_dir, tid in territories:
         env = {"TERRAIN_DATA_DIR": str(data_dir), "BENCH_TERRITORY": tid}
-        ours = shoot("app.py", "carte", f"t={tid}", env, tmp / f"shot_{tid}")
-        straight = (shoot("bench/straight_app.py", "", "", env, tmp / f"straight_{tid}")
-                    if size <= 5000 else {"render_ms": None, "bytes": None, "note": "never renders"})
-        speed = (f"{straight['render_ms'] / ours['render_ms']:.1f}×"
-                 if ours.get("render_ms") and straight.get("render_ms") else "—")
-        fmt = lambda v, d=1000: f"{v / d:.0f}" if isinstance(v, (int, float)) else "—"  # noqa: E731
-        print(f"{size:>8} {fmt(ours.get('render_ms'), 1):>11} {fmt(ours.get('bytes')):>6} "
-              f"{fmt(straight.get('render_ms'), 1):>12} {fmt(straight.get('bytes')):>7} {speed:>9}"
-              + (f"  ({ours.get('error')})" if ours.get("error") else "")
-              + f"  [moves: {ours.get('all_ms')} vs {straight.get('all_ms', '—')}]")
+        routes = [("map element (this checkout)", ROOT, "app.py", "carte", f"t={tid}"),
+                  ("map element alone (bench app)", ROOT, "bench/element_app.py", "", "")]
+        if baseline is not None:
+            routes.append((f"pydeck ({baseline_rev})", baseline, "app.py", "carte", f"t={tid}"))
+        if size <= 5000:
+            routes.append(("straightforward GeoJsonLayer", ROOT, "bench/straight_app.py", "", ""))
+        routes_done: list[str] = []
+        for name, project, app, page, query in routes:
+            r = shoot(project, app, page, query, env, tmp / f"shot_{tid}_{len(routes_done)}")
+            routes_done.append(name)
+            fmt = lambda v, d=1000: f"{v / d:.0f}" if isinstance(v, (int, float)) else "—"  # noqa: E731
+            print(f"{size:>8} {name:<30} {fmt(r.get('render_ms'), 1):>7} {fmt(r.get('bytes')):>7} "
+                  f"{fmt(r.get('first_ms'), 1):>15}  {r.get('all_ms')}" + (f"  ({r['error']})" if r.get("error") else ""))
+    paris = next(((d, t) for s, d, t in territories if s == 903), None)
+    if paris is not None:
+        first_paints(paris, baseline, baseline_rev)
+
+
+PAINTED = {"element": ".terrain-map[data-painted]", "pydeck": '[data-testid="stDeckGlJsonChart"] canvas'}
+
+
+def first_paints(paris: tuple[Path, str], baseline: Path | None, baseline_rev: str) -> None:
+    """Cold (fresh server, fresh browser) and warm (same server, new browser session) first paint."""
+    print(f"\nfirst paint of the Paris map page (navigation → map drawn and script idle; load average "
+          f"{os.getloadavg()[0]:.1f}):")
+    runs = [("map element (this checkout)", ROOT, PAINTED["element"])]
+    if baseline is not None:
+        runs.append((f"pydeck ({baseline_rev})", baseline, PAINTED["pydeck"]))
+    for name, project, selector in runs:
+        times = paint_times(project, paris[0], selector)
+        print(f"  {name:<30} cold {times[0]:>6.0f} ms   warm {statistics.median(times[1:]):>6.0f} ms "
+              f"(warm runs: {[round(t) for t in times[1:]]})")
+
+
+def paint_times(project: Path, data_dir: Path, selector: str, warm_runs: int = 3) -> list[float]:
+    """Milliseconds to a painted map: the first visit after the server starts, then warm visits."""
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    env = {**os.environ, "TERRAIN_DATA_DIR": str(data_dir), "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+                               "--server.port", str(port), "--server.address", "127.0.0.1"],
+                              cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_healthy(port)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                        args=["--headless", "--no-sandbox", "--disable-gpu"])
+            times = [visit(browser, f"http://127.0.0.1:{port}/carte", selector) for _ in range(1 + warm_runs)]
+            browser.close()
+        return times
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def visit(browser, url: str, selector: str) -> float:
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    context.route("**/*", lambda r: r.continue_() if "127.0.0.1" in r.request.url else r.abort())
+    page = context.new_page()
+    t0 = time.perf_counter()
+    page.goto(url)
+    page.wait_for_selector(selector, timeout=120_000, state="attached")
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=120_000)
+    elapsed = (time.perf_counter() - t0) * 1000
+    context.close()
+    return elapsed
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(port: int) -> None:
+    for _ in range(240):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.25)
+    raise RuntimeError("the Streamlit server did not start")
 
 
 if __name__ == "__main__":

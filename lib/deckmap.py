@@ -1,4 +1,6 @@
-"""The deck.gl map payload: screen geometry encoded once, colours and tooltips per rerun.
+"""The pydeck map payloads (home map, département view, walk-list turfs): geometry encoded once.
+
+The per-bureau priority map is the map element (:mod:`lib.mapwire`, :mod:`lib.ui.mapelement`).
 
 Why apart from :mod:`lib.geo`: geo is GIS (CRS guards, slimming, distances); this module is the
 wire format of the in-app map — what travels to the browser at every slider move — and owns the
@@ -54,11 +56,6 @@ class MapGeometry:
     def layer_id(self, name: str) -> str:
         """Layer id unique to this geometry (see :data:`SAME_DATA`)."""
         return f"{name}-{self.key}" if self.key else name
-
-    def part_rings(self, bureau_id: str) -> list[str]:
-        """JSON rings of one bureau's parts (for the selection outline)."""
-        return [p.rsplit(',"p":', 1)[1] for p, b in zip(self.prefixes, self.bureau_id, strict=True)
-                if b == bureau_id]
 
 
 def _flat_rings(polygon: shapely.Polygon, encode) -> list | dict:
@@ -383,9 +380,10 @@ BUREAU_TOOLTIP = {"html": "<b>{n}</b><br/>{s} · {r}<br/>{t}",
 
 
 def deck_spec(geom: MapGeometry, fill: pd.DataFrame, *, no_data: str, stations: pd.DataFrame | None = None,
-              selected: str | None = None, line_colour: tuple[int, int, int] = (255, 255, 255),
+              line_colour: tuple[int, int, int] = (255, 255, 255),
               borders: bool = False, tooltip: dict | None = BUREAU_TOOLTIP) -> DeckSpec:
-    """The priority map: bureaux, our own base layer (outlines, names, stations), selection.
+    """A pydeck map of bureaux with our own base layer (outlines, names, stations): the home map and
+    the département view of the priority map (the per-bureau priority map is :mod:`lib.ui.mapelement`).
 
     ``no_data`` (hex, from Settings) colours a département without any scored bureau.
     ``borders`` strokes every bureau. Off by default on large territories: measured in headless
@@ -416,14 +414,6 @@ def deck_spec(geom: MapGeometry, fill: pd.DataFrame, *, no_data: str, stations: 
         layers.append(_layer("ScatterplotLayer", stations_id, pts, getPosition="@@=-",
                              getRadius=18, radiusMinPixels=1.2, radiusMaxPixels=3.5,
                              getFillColor=[20, 60, 140, 200], pickable=False, **_static_geometry_props()))
-    if selected and geom.groups is None:
-        rings = geom.part_rings(selected)
-        if rings:
-            data = "[" + ",".join('{"p":' + r + "}" for r in rings) + "]"
-            layers.append(_layer("PolygonLayer", "selection", data, getPolygon="@@=p",
-                                 positionFormat="XY", filled=False,
-                                 stroked=True, getLineColor=[0, 90, 200], lineWidthMinPixels=3.5,
-                                 pickable=False, **offsets))
     layers.append(_layer("TextLayer", geom.layer_id("outline-labels"), geom.labels_json, getPosition="@@=x",
                          getText="@@=n", getSize=13, getColor=[20, 20, 20], fontWeight=700,
                          outlineWidth=3, outlineColor=[255, 255, 255], fontSettings={"sdf": True},
@@ -432,25 +422,6 @@ def deck_spec(geom: MapGeometry, fill: pd.DataFrame, *, no_data: str, stations: 
                    "initialViewState": geom.view, "mapProvider": "mapbox",
                    "mapStyle": OFFLINE_MAP_STYLE_URL})
     return DeckSpec(head[:-1] + ',"layers":[' + ",".join(layers) + "]}", tooltip)
-
-
-def selected_bureau(event: object) -> str | None:
-    """Bureau id clicked on the map, from ``st.pydeck_chart(on_select="rerun")``'s return value."""
-    try:
-        objects = event["selection"]["objects"]  # type: ignore[index]
-    except (KeyError, TypeError):
-        objects = getattr(getattr(event, "selection", None), "objects", None)
-    if not objects or not isinstance(objects, dict):
-        return None
-    picked = next((objs for layer, objs in objects.items()
-                   if layer == BUREAU_LAYER_ID or str(layer).startswith(BUREAU_LAYER_ID + "-")), None)
-    if not picked:
-        return None
-    first = picked[0]
-    picked_id = first.get("i") if isinstance(first, dict) else None
-    if picked_id is None or str(picked_id).startswith(GROUP_PREFIX):
-        return None  # a département shape: nothing to open in the bureau panel
-    return str(picked_id)
 
 
 TURF_COLOURS = [[0, 114, 178], [230, 159, 0], [0, 158, 115], [204, 121, 167], [86, 180, 233],

@@ -6,12 +6,13 @@ from datetime import date
 
 import streamlit as st
 
-from lib import capacity, deckmap, exports, fr, mapexport, priority, ui
+from lib import capacity, deckmap, exports, fr, mapexport, mapwire, priority, ui
 
 data = ui.page_setup("Mode briefing", icon=":material/co_present:", sidebar=False)
 if data is None:
     st.stop()
 conf = ui.settings()
+ui.panel_styles()
 
 # Projector styling: no sidebar, large type, high contrast (the palette is colour-blind safe).
 st.markdown("""<style>
@@ -45,13 +46,12 @@ st.markdown(f"""<div class="briefing"><h1>{fr.escape(conf.campaign_name)} — {f
 · notre camp : {fr.escape(ours)}</div>
 <div class="weights">{fr.escape(result.sentence)}</div></div>""", unsafe_allow_html=True)
 
-map_col, side_col = st.columns([2.2, 1], gap="large")
+map_col, side_col = st.columns([2.6, 1], gap="large")
 with map_col, ui.guard("la carte"):
-    geom = ui.territory_geometry(data)
-    fill, tooltip = deckmap.priority_fill(table, result.rgba, conf.criteria)
-    st.pydeck_chart(deckmap.deck_spec(geom, fill, no_data=conf.no_data_colour, stations=data.stations,
-                                      tooltip=tooltip, borders=geom.n_bureaux <= deckmap.BORDERS_MAX_BUREAUX),
-                    height=760, key="briefing-map")
+    geom = ui.screen_geometry(data)
+    ui.priority_map(geom, mapwire.encode_move(table, result.rgba, geom.bureau_ids, list(conf.criteria)),
+                    criteria=conf.criteria, key="briefing-map", borders=geom.n_bureaux <= deckmap.BORDERS_MAX_BUREAUX,
+                    height="max(480px, calc(100vh - 230px))")  # fills a 1920×1080 projector
 with side_col:
     st.markdown('<div class="briefing-legend">' + ui.legend_html(result.legend) + "</div>", unsafe_allow_html=True)
     mix = "" if effort.exact_mix else " (immeubles → pavillons)"

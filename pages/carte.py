@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import deckmap, fr, priority, ui
+from lib import deckmap, fr, mapwire, priority, ui
 from lib.scoring import NoWeightsError
 
 data = ui.page_setup("Carte des priorités")
@@ -14,7 +14,10 @@ conf = ui.settings()
 with ui.guard("la campagne"):
     ui.campaign_sidebar(data)
     ui.scenario_controls()
-st.markdown(f"### Carte des priorités — {fr.escape(data.name)}")
+# Less blank space above the title: on a 1366×768 laptop the map must be the largest thing.
+st.html("<style>.block-container {padding-top: 2.2rem;}</style>")
+ui.panel_styles()
+st.markdown(f"#### Carte des priorités — {fr.escape(data.name)}")
 
 controls = None
 with ui.guard("les réglages"):
@@ -40,57 +43,56 @@ def _compute(map_col) -> priority.PriorityResult | None:
     return None
 
 
-def _map(result: priority.PriorityResult, geom: deckmap.MapGeometry) -> None:
+def _department_map(result: priority.PriorityResult) -> None:
+    """The optional one-shape-per-département view of a large territory (pydeck, as before)."""
+    geom = ui.territory_geometry(data)
+    fill, tooltip = deckmap.priority_fill(result.table, result.rgba, conf.criteria)
+    st.pydeck_chart(deckmap.deck_spec(geom, fill, no_data=conf.no_data_colour, tooltip=tooltip),
+                    height=600, key="priority-map-departements")
+    st.caption("Chaque département prend la couleur de son bureau médian ; le classement et le détail "
+               "restent par bureau.")
+
+
+def _map(result: priority.PriorityResult) -> None:
+    """The priority map: every bureau, recoloured at each move (geometry sent once)."""
     v = ui.view()
-    st.markdown(f"**{fr.escape(result.sentence)}**")
-    if result.note:
-        st.caption(result.note)
-    with ui.guard("la carte"):
-        fill, tooltip = deckmap.priority_fill(result.table, result.rgba, conf.criteria)
-        fill = ui.dim_covered(fill)  # bureaux already covered in this campaign, faded
-        deck = deckmap.deck_spec(geom, fill, no_data=conf.no_data_colour, stations=data.stations,
-                                 selected=v.selected or None, borders=st.session_state["w_borders"],
-                                 tooltip=tooltip)
-        event = st.pydeck_chart(deck, height=600, key="priority-map", on_select="rerun",
-                                selection_mode="single-object")
-        if geom.groups is not None:
-            st.caption(f"{fr.number(geom.n_bureaux)} bureaux : trop pour les dessiner un à un à chaque réglage. "
-                       "La carte montre les départements, chacun de la couleur de son bureau médian ; "
-                       "le classement et le détail restent par bureau. Pour la carte par bureau, "
-                       "construisez le département comme territoire (page « Nouveau territoire »).")
-        clicked = deckmap.selected_bureau(event)
-        if clicked and clicked != v.selected:
-            ui.select_bureau(clicked)
-            st.rerun(scope="fragment")
+    if st.session_state.get("w_departments"):
+        _department_map(result)
+        return
+    geom = ui.screen_geometry(data)
+    rgba = ui.dim_covered(result.table.index, result.rgba)  # bureaux already covered in this campaign, faded
+    move = mapwire.encode_move(result.table, rgba, geom.bureau_ids, list(conf.criteria))
+    clicked = ui.priority_map(geom, move, criteria=conf.criteria, key="priority-map",
+                              selected=v.selected or None, borders=st.session_state["w_borders"],
+                              height=MAP_HEIGHT)
+    if clicked and clicked != v.selected:
+        ui.select_bureau(clicked)
+        st.rerun(scope="fragment")  # the selection outline, the panel and the URL follow the click
 
 
-def _legend(result: priority.PriorityResult, geom: deckmap.MapGeometry) -> None:
-    st.markdown(ui.legend_html(result.legend, result.classes_note), unsafe_allow_html=True)
+MAP_HEIGHT = "max(420px, calc(100vh - 190px))"  # the largest thing on a 1366×768 laptop
+
+
+def _legend(result: priority.PriorityResult, n_bureaux: int) -> None:
+    """Legend, partial-data note and hint in one block (each element is re-sent at every move)."""
+    notes = []
     if result.n_partial:
         policy = ("notés sur les critères disponibles" if ui.view().missing == "renormalise"
                   else "exclus, en gris")
-        st.caption(f"⚠️ {result.n_partial} bureau(x) sans un ou plusieurs critères : {policy}.")
-    if geom.groups is None:
-        st.toggle("Contours", key="w_borders",
-                  help="Trace la limite de chaque bureau de vote. Plus lent à redessiner sur les grands territoires.")
-    st.caption("Passez la souris sur un bureau pour son score ; cliquez pour le détail.")
+        notes.append(f"⚠️ {result.n_partial} bureau(x) sans un ou plusieurs critères : {policy}.")
+    notes.append("Passez la souris sur un bureau pour son score ; cliquez pour le détail.")
+    st.markdown(ui.legend_html(result.legend, result.classes_note)
+                + "".join(f'<div class="tl-note">{fr.escape(n)}</div>'
+                          for n in notes), unsafe_allow_html=True)
+    st.toggle("Contours", key="w_borders",
+              help="Trace la limite de chaque bureau de vote. Plus lent à redessiner sur les grands territoires.")
+    if n_bureaux > conf.map_point_threshold:
+        st.toggle("Vue par département", key="w_departments",
+                  help="Une forme par département, de la couleur de son bureau médian.")
 
 
-def _priority_view() -> None:
-    weights_col, map_col, legend_col = st.columns([1.15, 3.2, 1.05], gap="medium")
-    with ui.guard("les pondérations"):
-        ui.weight_controls(weights_col, controls.unavailable)
-    result = _compute(map_col)
-    ui.publish_view()
-    if result is None:
-        return
-    geom = ui.territory_geometry(data)
-    ui.seed("w_borders", geom.n_bureaux <= deckmap.BORDERS_MAX_BUREAUX)  # before the map reads it
-    with map_col:
-        _map(result, geom)
-    with legend_col:
-        _legend(result, geom)
-    # One panel at a time: st.tabs would build (and resend at every slider move) both.
+def _panels(result: priority.PriorityResult) -> None:
+    """One panel at a time: st.tabs would build (and resend at every slider move) both."""
     ui.seed("w_panel", "Bureau sélectionné")
     shown = st.segmented_control("Afficher", ["Bureau sélectionné", "Classement"], key="w_panel",
                                  label_visibility="collapsed")
@@ -100,6 +102,28 @@ def _priority_view() -> None:
     else:
         with ui.guard("le détail du bureau"):
             ui.bureau_panel(data, result, controls.values)
+
+
+def _priority_view() -> None:
+    side_col, map_col = st.columns([1.05, 3.6], gap="medium")
+    with ui.guard("les pondérations"):
+        ui.weight_controls(side_col, controls.unavailable)
+    legend_box = side_col.container()
+    result = _compute(map_col)
+    ui.publish_view()
+    if result is None:
+        return
+    n_bureaux = len(result.table)
+    ui.seed("w_borders", n_bureaux <= deckmap.BORDERS_MAX_BUREAUX)  # before the map reads it
+    ui.seed("w_departments", False)
+    with legend_box:
+        _legend(result, n_bureaux)
+    with map_col:
+        note = f'<br/><span style="font-size:.85rem;color:#555">{fr.escape(result.note)}</span>' if result.note else ""
+        st.markdown(f"<b>{fr.escape(result.sentence)}</b>{note}", unsafe_allow_html=True)
+        with ui.guard("la carte"):
+            _map(result)
+    _panels(result)
 
 
 priority_view()

@@ -88,7 +88,7 @@ def wait_idle(pg, timeout=60_000) -> None:
 
 
 def map_pixels(pg) -> bytes:
-    return pg.locator('[data-testid="stDeckGlJsonChart"]').first.screenshot()
+    return pg.locator(".terrain-map canvas").first.screenshot()
 
 
 def test_home_page_opens_without_exception(page, server):
@@ -101,10 +101,10 @@ def test_home_page_opens_without_exception(page, server):
 def test_slider_recolours_the_map_and_ranking_downloads(page, server):
     page.goto(f"{server}/carte")
     wait_idle(page)
-    page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', timeout=60_000)
+    page.wait_for_selector(".terrain-map canvas", timeout=60_000)
     page.wait_for_timeout(1500)
     before = map_pixels(page)
-    slider = page.locator('[data-testid="stSlider"]').filter(has_text="Nombre d'inscrits").first
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text="Abstention").first
     slider.locator('input[type="range"]').first.focus()
     page.keyboard.press("End")
     wait_idle(page)
@@ -138,6 +138,6 @@ def test_briefing_page_opens_full_screen(page, server):
     page.goto(f"{server}/briefing?p=custom&w=abstention:60,social_housing:40")
     wait_idle(page, timeout=120_000)
     page.wait_for_selector("text=Priorité = 60 % abstention + 40 % logement social", timeout=60_000)
-    page.wait_for_selector('[data-testid="stDeckGlJsonChart"] canvas', timeout=60_000)
+    page.wait_for_selector(".terrain-map canvas", timeout=60_000)
     assert not page.locator('[data-testid="stSidebar"]').is_visible()
     assert page.locator('[data-testid="stException"]').count() == 0

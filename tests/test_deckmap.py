@@ -55,11 +55,6 @@ def test_coordinates_are_integer_offsets_that_decode_back_to_lon_lat(map_geometr
     assert all(isinstance(v, int) for v in flat)
 
 
-def test_selection_outline_is_drawn_for_the_selected_bureau(map_geometry):
-    spec = json.loads(deckmap.deck_spec(map_geometry, fill_for(map_geometry), selected="99001_0002", no_data="#bdbdbd").to_json())
-    assert any(lyr["id"] == "selection" for lyr in spec["layers"])
-
-
 def bureau_layer(spec: dict) -> dict:
     return next(lyr for lyr in spec["layers"] if lyr["id"].startswith(deckmap.BUREAU_LAYER_ID))
 
@@ -76,11 +71,10 @@ def test_recolour_trigger_follows_the_colours_not_the_tooltips(map_geometry):
 
 
 def test_fixed_geometry_layers_tell_deck_their_data_is_unchanged(map_geometry):
-    spec = json.loads(deckmap.deck_spec(map_geometry, fill_for(map_geometry), selected="99001_0002", no_data="#bdbdbd").to_json())
+    spec = json.loads(deckmap.deck_spec(map_geometry, fill_for(map_geometry), no_data="#bdbdbd").to_json())
     fixed = {lyr["id"].split("-")[0]: lyr.get("dataComparator") for lyr in spec["layers"]}
     assert fixed["bureaux"] == fixed["outlines"] == deckmap.SAME_DATA
     assert bureau_layer(spec)["_subLayerProps"]["fill"]["dataComparator"] == deckmap.SAME_DATA
-    assert fixed["selection"] is None  # changes with every click: deck.gl must compare it
 
 
 def geometry_of(bureaux):
@@ -93,17 +87,6 @@ def test_layer_ids_are_stable_for_a_geometry_and_change_with_it(grid_bureaux):
     whole, again, part = geometry_of(grid_bureaux), geometry_of(grid_bureaux), geometry_of(grid_bureaux.iloc[:3])
     assert whole.layer_id("bureaux") == again.layer_id("bureaux")
     assert part.layer_id("bureaux") != whole.layer_id("bureaux")
-
-
-@pytest.mark.parametrize(("event", "expected"), [
-    ({"selection": {"objects": {"bureaux": [{"i": "75056_0327"}]}}}, "75056_0327"),
-    ({"selection": {"objects": {"bureaux-0a1b2c3d4e": [{"i": "75056_0327"}]}}}, "75056_0327"),
-    ({"selection": {"objects": {}}}, None),
-    ({"selection": {"objects": {"outlines": [{"p": []}]}}}, None),
-    (None, None),
-])
-def test_selected_bureau_parses_pydeck_events(event, expected):
-    assert deckmap.selected_bureau(event) == expected
 
 
 @pytest.fixture
@@ -143,9 +126,6 @@ def test_a_department_takes_the_colour_of_its_median_bureau(two_departments):
     assert out.at["dep:91", "r"].startswith("1 bureau")
     assert "Bureau C (90)" in out.at["dep:91", "t"]
 
-
-def test_clicking_a_department_selects_no_bureau():
-    assert deckmap.selected_bureau({"selection": {"objects": {"bureaux-x": [{"i": "dep:59"}]}}}) is None
 
 
 def test_department_view_frames_where_most_bureaux_are(two_departments):

@@ -6,6 +6,8 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
+from lib import mapwire
+
 from .conftest import PROJECT, requires_dataset
 
 pytestmark = requires_dataset("paris")
@@ -30,8 +32,11 @@ def deck(at: AppTest) -> dict:
 
 
 def bureau_colours(at: AppTest) -> list:
-    layer = next(lyr for lyr in deck(at)["layers"] if lyr["id"].startswith("bureaux"))
-    return [row["c"] for row in layer["data"]]
+    """Per-bureau colours the priority map element received in the last run."""
+    elements = at.get("bidi_component")
+    assert elements, "no priority map on the page"
+    meta, arrays = mapwire.unpack(elements[-1].proto.bytes)
+    return [meta["move"]["palette"][i] for i in arrays["m.colour"].tolist()]
 
 
 def test_home_page_shows_the_territory_and_its_map():
@@ -75,7 +80,7 @@ def test_query_parameters_restore_the_view():
 
 def test_choosing_a_bloc_ticks_its_candidates_and_enables_our_share():
     at = open_page("pages/carte.py", {"e": "pres2017t1"})
-    assert at.slider(key="w_w_our_share").disabled
+    assert not [s for s in at.slider if s.key == "w_w_our_share"]  # listed as unavailable, no slider
     at.multiselect(key="w_blocs").select("centre").run()
     ticked = [c.label for c in at.checkbox if c.value and c.key.startswith("w_ours_")]
     assert any("MACRON" in label for label in ticked)
@@ -173,7 +178,11 @@ def imported(rows: str, label: str = "Partielle 2025"):
 
 
 def score_metric(at: AppTest) -> str:
-    return next(m.value for m in at.metric if m.label == "Score")
+    """The « Score » figure of the bureau panel (one HTML row of figures)."""
+    import re
+
+    body = next(e.proto.body for e in at.get("html") if "tl-figs" in e.proto.body)
+    return re.search(r"<i>Score</i><b>(.*?)</b>", body).group(1)
 
 
 def test_a_corrected_import_under_the_same_name_is_not_served_from_a_stale_cache():

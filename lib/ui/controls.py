@@ -197,8 +197,34 @@ def _direction_of(label: str | None, default: str) -> str:
     return next((d for d, text in DIRECTION_LABELS.items() if text == label), default)
 
 
+def _criterion_controls(box, cid: str, v: ViewState, conf: Settings, *, direction: bool = True) -> tuple[int, str]:
+    """One criterion's weight slider and (for a weighted one) its direction toggle."""
+    criterion = conf.criteria[cid]
+    seed(f"w_w_{cid}", int(v.weights.get(cid, 0)))
+    seed(f"w_d_{cid}", DIRECTION_LABELS[v.direction(conf, cid)])
+    weight = box.slider(criterion.label, 0, 100, key=f"w_w_{cid}", help=criterion.help, on_change=_to_custom)
+    if not direction:  # shown once weighted: every widget here is re-sent at each slider move
+        return weight, _direction_of(st.session_state.get(f"w_d_{cid}"), v.direction(conf, cid))
+    chosen = box.segmented_control(
+        f"Sens — {criterion.label}", list(DIRECTION_LABELS.values()), key=f"w_d_{cid}",
+        label_visibility="collapsed", on_change=_to_custom, width="stretch")
+    return weight, _direction_of(chosen, v.direction(conf, cid))
+
+
+def _unavailable_note(box, unavailable: dict[str, str], conf: Settings) -> None:
+    """Unavailable criteria in one folded note with their reasons (their weights stay in the view).
+
+    One element, not a disabled slider each: every widget here is re-sent at each slider move.
+    """
+    missing = [cid for cid in conf.criteria if cid in unavailable]
+    with box.expander(f"Indisponibles ici ({len(missing)})"):
+        st.markdown("\n".join(f"- **{fr.escape(conf.criteria[cid].label)}** : {fr.escape(unavailable[cid])}"
+                               for cid in missing))
+
+
 def weight_controls(box, unavailable: dict[str, str]) -> None:
-    """Preset selector, then one slider (0–100) and a direction per criterion; updates the view."""
+    """Preset selector, then the weighted criteria (slider and direction each); the other
+    criteria one click away in an expander, so the bureau panel stays near the fold."""
     conf = settings()
     v = view()
     seed("w_preset", v.preset if v.preset in conf.presets else "custom")
@@ -206,27 +232,20 @@ def weight_controls(box, unavailable: dict[str, str]) -> None:
                            format_func=lambda p: conf.presets[p].label, on_change=_apply_preset,
                            help="Règle les curseurs en un clic ; bouger un curseur passe en « Personnalisé ».")
     box.caption(conf.presets[preset].help)
+    available = [c for c in conf.criteria if c not in unavailable]
+    weighted = [c for c in available if st.session_state.get(f"w_w_{c}", v.weights.get(c, 0))]
+    others = [c for c in available if c not in weighted]
     weights: dict[str, int] = {}
     directions: dict[str, str] = {}
-    for cid in (c for c in conf.criteria if c not in unavailable):
-        criterion = conf.criteria[cid]
-        seed(f"w_w_{cid}", int(v.weights.get(cid, 0)))
-        seed(f"w_d_{cid}", DIRECTION_LABELS[v.direction(conf, cid)])
-        weights[cid] = box.slider(criterion.label, 0, 100, key=f"w_w_{cid}", help=criterion.help,
-                                  on_change=_to_custom)
-        chosen = box.segmented_control(
-            f"Sens — {criterion.label}", list(DIRECTION_LABELS.values()), key=f"w_d_{cid}",
-            label_visibility="collapsed", on_change=_to_custom, width="stretch")
-        directions[cid] = _direction_of(chosen, v.direction(conf, cid))
-    missing = [cid for cid in conf.criteria if cid in unavailable]
-    if missing:
-        with box.expander(f"Indisponibles ici ({len(missing)})"):
-            for cid in missing:
-                criterion = conf.criteria[cid]
-                seed(f"w_w_{cid}", int(v.weights.get(cid, 0)))
-                weights[cid] = st.slider(criterion.label, 0, 100, key=f"w_w_{cid}", help=criterion.help,
-                                         disabled=True)
-                st.caption(f"Indisponible : {unavailable[cid]}")
+    for cid in weighted:
+        weights[cid], directions[cid] = _criterion_controls(box, cid, v, conf)
+    if others:
+        with box.expander(f"Autres critères ({len(others)})", expanded=not weighted):
+            for cid in others:
+                weights[cid], directions[cid] = _criterion_controls(st, cid, v, conf, direction=False)
+    if any(cid in unavailable for cid in conf.criteria):
+        _unavailable_note(box, unavailable, conf)
+        weights.update({cid: int(v.weights.get(cid, 0)) for cid in conf.criteria if cid in unavailable})
     update_view(preset=preset, weights=weights, directions={**view().directions, **directions})
 
 

@@ -11,18 +11,30 @@ from lib.htmltable import html_table
 from lib.ui.loaders import settings
 from lib.ui.state import seed, update_view, view
 
-PICKER_MAX = 2000  # bureaux offered in the panel's picker on large territories
+PICKER_HITS = 20  # bureaux offered in the panel's picker (matches of the search, else the top of the ranking)
+
+
+# Classes of the legend and the bureau figures: defined once per page (:func:`panel_styles`), because
+# these blocks are re-sent at every slider move and inline styles were most of their bytes.
+PANEL_CSS = (".tl-row{display:flex;align-items:center;gap:.5rem;margin:.25rem 0}"
+             ".tl-sw{display:inline-block;width:1.4rem;height:1.1rem;border:1px solid #555}"
+             ".tl-lab{font-size:.95rem}.tl-note{font-size:.8rem;color:#555;margin-top:.4rem}"
+             ".tl-figs{display:flex;gap:1rem;flex-wrap:wrap}.tl-fig{flex:1;min-width:6rem}"
+             ".tl-fig i{display:block;font-style:normal;font-size:.85rem;color:#555}"
+             ".tl-fig b{display:block;font-weight:400;font-size:1.6rem;line-height:1.3}")
+
+
+def panel_styles() -> None:
+    """The CSS of :func:`legend_html` and the bureau figures (call once per page, outside fragments)."""
+    st.html(f"<style>{PANEL_CSS}</style>")
 
 
 def legend_html(legend: pd.DataFrame, note: str = "") -> str:
     """Legend block: swatch, label and bureau count per class, highest priority on top."""
-    rows = []
-    for _, row in legend.sort_values("classe", ascending=False).iterrows():
-        rows.append(f'<div style="display:flex;align-items:center;gap:.5rem;margin:.25rem 0">'
-                    f'<span style="display:inline-block;width:1.4rem;height:1.1rem;border:1px solid #555;'
-                    f'background:{fr.escape(row["couleur"])}"></span>'
-                    f'<span style="font-size:.95rem">{fr.escape(row["libelle"])}</span></div>')
-    extra = f'<div style="font-size:.8rem;color:#555">{fr.escape(note)}</div>' if note else ""
+    rows = [f'<div class="tl-row"><span class="tl-sw" style="background:{fr.escape(row["couleur"])}"></span>'
+            f'<span class="tl-lab">{fr.escape(row["libelle"])}</span></div>'
+            for _, row in legend.sort_values("classe", ascending=False).iterrows()]
+    extra = f'<div class="tl-note">{fr.escape(note)}</div>' if note else ""
     return '<div><b>Priorité</b>' + "".join(rows) + extra + "</div>"
 
 
@@ -30,38 +42,56 @@ def _unit_map(data: TerritoryData) -> dict[str, str]:
     return {i["id"]: i.get("unit", "") for i in data.metadata["indicators"] if i["available"]}
 
 
-def _picker(data: TerritoryData, table: pd.DataFrame) -> str:
-    """The bureau selectbox: fixed order, fixed labels (the rank is shown beside, in the metrics).
+def _picker_options(labels: pd.Series, table: pd.DataFrame, current: str, query: str) -> list[str]:
+    """The selected bureau, then the bureaux matching ``query`` (or the first of the ranking)."""
+    if query:
+        folded = fr.fold(query)
+        hits = [b for b, lab in labels.items() if folded in fr.fold(f"{b} {lab}")][:PICKER_HITS]
+    else:
+        hits = table["rank"].nsmallest(PICKER_HITS).index.tolist()
+    return [current] + [b for b in hits if b != current]
 
-    Ranked labels change at every slider move, and the browser kept showing the previous ones.
+
+def _picker(data: TerritoryData, table: pd.DataFrame) -> str:
+    """Search box and a short list (fixed labels; the rank is shown beside, in the metrics).
+
+    Why not every bureau in one list: its labels travelled at every slider move (24 kB on Paris,
+    2 MB on France) though they never change; the map click is the main way to pick a bureau.
     """
     v = view()
     labels = data.bureaux["label"].reindex(table.index).fillna(pd.Series(table.index, index=table.index))
     best = table["rank"].idxmin() if table["rank"].notna().any() else table.index[0]
     current = v.selected if v.selected in table.index else best
+    query = st.text_input("Chercher un bureau", key="w_find", placeholder="nom ou numéro — ou cliquez sur la carte")
+    options = _picker_options(labels, table, current, query.strip())
     seed("w_sel", current)
-    if st.session_state["w_sel"] not in table.index:
+    if st.session_state["w_sel"] not in options:
         st.session_state["w_sel"] = current
-    title = "Bureau (ou cliquez sur la carte)"
-    if len(table) > PICKER_MAX:  # 70,000 labels would travel at every slider move (~2 MB)
-        kept = set(table["rank"].nsmallest(PICKER_MAX).index) | {st.session_state["w_sel"]}
-        labels = labels[labels.index.isin(kept)]
-        title = f"Bureau, parmi les {fr.number(PICKER_MAX)} premiers du classement"
-    chosen = st.selectbox(title, labels.sort_index().index.tolist(), key="w_sel",
-                          format_func=labels.to_dict().get)
+    chosen = st.selectbox("Bureau", options, key="w_sel", format_func=lambda b: labels.get(b, b),
+                          help=f"Le bureau sélectionné, puis les {PICKER_HITS} premiers du classement "
+                               "(ou ceux que la recherche trouve).")
     if chosen != v.selected:
         update_view(selected=chosen)
     return chosen
 
 
+def _figure(label: str, value: str) -> str:
+    return f'<div class="tl-fig"><i>{fr.escape(label)}</i><b>{fr.escape(value)}</b></div>'
+
+
 def _metrics(data: TerritoryData, table: pd.DataFrame, chosen: str) -> None:
+    """Score, rank, class and registered voters in one HTML row: one element, not nine, at each move."""
     row = table.loc[chosen]
-    cols = st.columns(4)
-    cols[0].metric("Score", "—" if pd.isna(row["score"]) else f"{fr.number(row['score'])} / 100")
-    cols[1].metric("Rang", "—" if pd.isna(row["rank"]) else f"{int(row['rank'])} / {int(table['rank'].max())}")
-    cols[2].metric("Classe", "—" if pd.isna(row["class_id"])
-                   else f"{int(row['class_id']) + 1} / {int(table['class_id'].max()) + 1}")
-    cols[3].metric("Inscrits", fr.number(data.bureaux.at[chosen, "registered"]))
+    figures = [
+        ("Score", "—" if pd.isna(row["score"]) else f"{fr.number(row['score'])} / 100"),
+        ("Rang", "—" if pd.isna(row["rank"]) else f"{int(row['rank'])} / {int(table['rank'].max())}"),
+        ("Classe", "—" if pd.isna(row["class_id"])
+         else f"{int(row['class_id']) + 1} / {int(table['class_id'].max()) + 1}"),
+        ("Inscrits", fr.number(data.bureaux.at[chosen, "registered"])),
+    ]
+    label = data.bureaux["label"].get(chosen, chosen)
+    st.html(f"<b>{fr.escape(label)}</b>"
+            '<div class="tl-figs">' + "".join(_figure(*f) for f in figures) + "</div>")
     if row["missing"]:
         st.warning(f"Données manquantes pour ce bureau : {fr.escape(row['missing'])}.")
     flags = data.anomalies[data.anomalies["bureau_id"] == chosen]

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import date
 from urllib.parse import urlsplit
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
@@ -189,15 +190,17 @@ def done_to_skip() -> frozenset[str]:
     return store.done_addresses(engine(), current_campaign()) if _skip_done() else frozenset()
 
 
-def dim_covered(fill: pd.DataFrame) -> pd.DataFrame:
-    """Priority map colours with bureaux already covered in this campaign faded."""
+def dim_covered(bureau_ids: pd.Index, rgba: np.ndarray) -> np.ndarray:
+    """Priority map colours (RGBA, in ``bureau_ids`` order) with bureaux already covered in this
+    campaign faded (alpha 45): the map element sends each distinct colour once, so faded classes
+    travel as a few more palette entries."""
     if not _skip_done():
-        return fill
-    mask = fill.index.isin(list(covered_bureaux(database_url(), current_campaign())))
+        return rgba
+    mask = bureau_ids.isin(list(covered_bureaux(database_url(), current_campaign())))
     if not mask.any():
-        return fill
-    out = fill.copy()
-    out.loc[mask, "colour"] = pd.Series([[*c[:3], 45] for c in out.loc[mask, "colour"]], index=out.index[mask])
+        return rgba
+    out = np.array(rgba, copy=True)
+    out[mask, 3] = 45
     return out
 
 

@@ -1,0 +1,134 @@
+"""The priority map element in headless Chromium, network cut: colours drawn, click → panel.
+
+The expected colours come from the Python side (AppTest on the same URL), the drawn ones from
+the canvas pixels at a few bureau centres, projected by the page's own deck.gl viewport.
+"""
+
+from __future__ import annotations
+
+import io
+import urllib.parse
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lib import mapwire
+from lib.dataset import load_territory
+
+from .conftest import DATA_DIR, PROJECT
+from .test_browser import CHROMIUM, browser, page, requires_dataset, server, wait_idle  # noqa: F401
+
+pytestmark = [pytest.mark.browser, requires_dataset("paris"),
+              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed (./test.sh installs it)")]
+BACKGROUND = np.array([0xF3, 0xF1, 0xEC])  # the element's background (mapelement.js)
+MAP = ".terrain-map"
+
+
+def open_map(pg, url: str) -> None:
+    pg.goto(url)
+    wait_idle(pg, timeout=120_000)
+    pg.wait_for_selector(f"{MAP}[data-painted]", timeout=60_000, state="attached")
+
+
+def wait_repainted(pg, before: str) -> None:
+    pg.wait_for_function(f"() => document.querySelector('{MAP}').dataset.painted !== '{before}'", timeout=60_000)
+    wait_idle(pg)
+    pg.wait_for_timeout(500)
+
+
+def project(pg, points: list[tuple[float, float]]) -> list[list[float]]:
+    """Canvas pixel of each lon/lat, from the element's deck.gl viewport."""
+    return pg.evaluate(f"""(pts) => {{
+        const st = document.querySelector('{MAP}').parentElement.__terrainMap;
+        const vp = st.deck.getViewports()[0];
+        return pts.map((p) => vp.project(p));
+    }}""", [list(p) for p in points])
+
+
+def canvas_pixels(pg) -> np.ndarray:
+    from PIL import Image
+
+    shot = pg.locator(f"{MAP} canvas").first.screenshot()
+    return np.asarray(Image.open(io.BytesIO(shot)).convert("RGB")).astype(int)
+
+
+def expected_colours(url: str) -> dict[str, tuple]:
+    """What Python sent for the view in ``url``: bureau id → RGBA."""
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=120)
+    for k, v in urllib.parse.parse_qsl(urllib.parse.urlparse(url).query):
+        at.query_params[k] = v
+    at.run()
+    at.switch_page("pages/carte.py").run()
+    element = next(e for e in at.get("bidi_component") if e.proto.component_name == "terrain.priority_map")
+    meta, arrays = mapwire.unpack(element.proto.bytes)
+    ids = meta["geometry"]["ids"]  # a new session: its first map run carries the geometry
+    return {b: tuple(meta["move"]["palette"][i]) for b, i in zip(ids, arrays["m.colour"].tolist(), strict=True)}
+
+
+def _km(points: np.ndarray, lon: float, lat: float) -> float:
+    """Distance to the nearest point (equirectangular, Paris latitude)."""
+    return float(np.hypot((points[:, 0] - lon) * 73.0, (points[:, 1] - lat) * 111.3).min())
+
+
+def sample_bureaux(n: int = 6) -> list[tuple[str, float, float]]:
+    """Large bureaux whose centre is far from outline names and stations (nothing drawn over it)."""
+    data = load_territory(DATA_DIR, "paris")
+    b = data.bureaux
+    area = b.to_crs(2154).area
+    names = np.column_stack([data.outlines["label_lon"], data.outlines["label_lat"]])
+    stations = np.column_stack([data.stations["lon"], data.stations["lat"]])
+    picked = []
+    for bid in area.sort_values(ascending=False).index:
+        lon, lat = float(b.at[bid, "centre_lon"]), float(b.at[bid, "centre_lat"])
+        if _km(names, lon, lat) > 0.6 and _km(stations, lon, lat) > 0.12:
+            picked.append((str(bid), lon, lat))
+        if len(picked) == n:
+            break
+    return picked
+
+
+def drawn_class(pixel: np.ndarray, palette: list[tuple]) -> tuple:
+    """The palette colour whose blend over the background is nearest the pixel."""
+    blends = [BACKGROUND + (np.array(c[:3]) - BACKGROUND) * c[3] / 255 for c in palette]
+    return palette[int(np.argmin([np.abs(pixel - b).sum() for b in blends]))]
+
+
+def test_after_a_move_bureau_centres_take_their_class_colours(page, server):  # noqa: F811
+    open_map(page, f"{server}/carte?p=custom&w=abstention:60,social_housing:40&k=4")
+    before = page.evaluate(f"() => document.querySelector('{MAP}').dataset.painted")
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text="Logement social").first
+    slider.locator('input[type="range"]').first.focus()
+    page.keyboard.press("Home")  # logement social 40 → 0: the classes change
+    wait_repainted(page, before)
+    assert "social_housing" not in urllib.parse.unquote(page.url)
+    expected = expected_colours(page.url)
+    palette = sorted(set(expected.values()))
+    bureaux = sample_bureaux()
+    pixels = canvas_pixels(page)
+    drawn = [drawn_class(pixels[round(y), round(x)], palette) for x, y in project(page, [(lo, la) for _, lo, la in bureaux])]
+    assert drawn == [expected[bid] for bid, _, _ in bureaux]
+    assert len({expected[bid] for bid, _, _ in bureaux}) > 1  # the sample spans several classes
+
+
+def test_clicking_a_bureau_shows_it_in_the_panel(page, server):  # noqa: F811
+    open_map(page, f"{server}/carte")
+    bid, lon, lat = sample_bureaux(1)[0]
+    label = load_territory(DATA_DIR, "paris").bureaux.at[bid, "label"]
+    (x, y), = project(page, [(lon, lat)])
+    box = page.locator(f"{MAP} canvas").first.bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y, delay=60)  # a press, not a zero-length tap
+    page.wait_for_function(f"() => location.search.includes('sel={bid}')", timeout=30_000)
+    wait_idle(page)
+    page.locator('[data-testid="stHtml"]').filter(has_text=label).first.wait_for(timeout=30_000)  # panel title
+
+
+def test_the_map_draws_with_the_network_cut(page, server):  # noqa: F811
+    local, external = [], []
+    page.on("requestfinished", lambda r: local.append(r.url) if "127.0.0.1" in r.url else None)
+    page.on("requestfailed", lambda r: external.append(r.url) if "127.0.0.1" not in r.url else None)
+    open_map(page, f"{server}/carte")  # the page fixture aborts every request but localhost
+    assert any("/component/" in u and "deckgl" in u for u in local)  # deck.gl served by the app itself
+    assert not any("deck" in u or "tile" in u or "unpkg" in u or "jsdelivr" in u for u in external)
+    pixels = canvas_pixels(page)
+    assert (np.abs(pixels - BACKGROUND).sum(axis=2) > 60).mean() > 0.2  # polygons drawn, not a blank frame

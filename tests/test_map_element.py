@@ -1,0 +1,72 @@
+"""AppTest: the priority map element gets the geometry once, then only the per-move arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+from lib import mapwire
+
+from .conftest import PROJECT, requires_dataset
+
+pytestmark = requires_dataset("paris")
+
+
+def open_map(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=120)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page("pages/carte.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def payload(at: AppTest) -> tuple[dict, dict[str, np.ndarray], int]:
+    """Header, arrays and size in bytes of what the map element received in the last run."""
+    element = next(e for e in at.get("bidi_component") if e.proto.component_name == "terrain.priority_map")
+    meta, arrays = mapwire.unpack(element.proto.bytes)
+    return meta, arrays, len(element.proto.bytes)
+
+
+def test_first_run_sends_geometry_labels_and_the_moves_arrays():
+    meta, arrays, _ = payload(open_map())
+    assert len(meta["geometry"]["ids"]) == 903 and len(meta["geometry"]["labels"]) == 903
+    assert {"g.bureaux.xy", "g.outlines.xy", "m.colour", "m.score", "m.rank"} <= set(arrays)
+    assert len(arrays["m.colour"]) == 903
+
+
+def test_a_slider_move_sends_only_the_per_move_arrays_and_keeps_the_geometry_key():
+    at = open_map()
+    before, before_arrays, _ = payload(at)
+    at.slider(key="w_w_abstention").set_value(5).run()
+    after, arrays, size = payload(at)
+    assert not at.exception
+    assert "geometry" not in after and not any(name.startswith("g.") for name in arrays)
+    assert after["key"] == before["key"]
+    assert not np.array_equal(arrays["m.score"], before_arrays["m.score"])
+    assert size < 20_000  # Paris: 903 bureaux, a few bytes each
+
+
+def test_the_selected_bureau_travels_as_its_index_in_the_geometry():
+    at = open_map({"sel": "75056_0327"})
+    meta, _, _ = payload(at)
+    first, _, _ = payload(open_map())
+    assert meta["selected"] >= 0
+    assert first["geometry"]["ids"][meta["selected"]] == "75056_0327"
+
+
+def test_a_session_with_no_record_of_sending_the_geometry_sends_it_again():
+    at = open_map()
+    at.session_state["_mapwire_sent"] = set()  # what the browser's "need" trigger clears
+    at.slider(key="w_w_abstention").set_value(5).run()
+    meta, _, _ = payload(at)
+    assert "geometry" in meta
+
+
+def test_bureau_search_lists_the_matching_bureaux_after_the_selected_one():
+    at = open_map({"sel": "75056_0327"})
+    at.text_input(key="w_find").input("Paris 5e").run()
+    options = at.selectbox(key="w_sel").options
+    assert options[0].startswith("Paris") and len(options) <= 21
+    assert all("Paris 5e" in label for label in options[1:]) and len(options) > 1

@@ -65,7 +65,7 @@ def _show(result: impact.ImpactResult, unit: str) -> None:
     m[1].metric("Intervalle à 95 %", f"{fr.number(low, 1)} à {fr.number(high, 1)} pt")
     m[2].metric("p (inférence par randomisation)", fr.number(result.p_value, 3))
     m[3].metric(unit, fr.number(result.votes))
-    st.markdown(result.reading)
+    st.markdown(result.reading.replace(" Limites. ", "\n\n**Limites.** "))  # the limits in their own paragraph
     with st.expander(f"Détail par strate ({result.n_strata} strates, {result.n_treated} bureaux visités, "
                      f"{result.n_control} témoins)"):
         st.dataframe(result.strata, hide_index=True, width="stretch")

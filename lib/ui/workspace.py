@@ -126,6 +126,7 @@ def campaign_sidebar(data: TerritoryData) -> int | None:
         st.session_state["w_campaign"] = st.session_state[KEY]
     st.sidebar.selectbox("Campagne", [None, *names], key="w_campaign",
                          format_func=lambda i: "Aucune (rien n'est enregistré)" if i is None else names[i],
+                         placeholder="Aucune (rien n'est enregistré)",  # None reads as "no choice" to Streamlit
                          help="Une campagne garde vos scénarios, plans, parcours et retours de terrain.")
     st.session_state[KEY] = st.session_state["w_campaign"]
     with st.sidebar:

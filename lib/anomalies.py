@@ -30,6 +30,7 @@ from functools import cached_property
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -147,8 +148,17 @@ def detached_contours(inputs: Inputs) -> list[dict[str, Any]]:
         return []
     geoms = inputs.bureaux.to_crs(LAMBERT93).geometry.to_numpy()
     tree = shapely.STRtree(geoms)
-    (src, _), dist = tree.query_nearest(geoms, exclusive=True, return_distance=True, all_matches=False)
-    nearest = pd.Series(dist, index=inputs.bureaux["bureau_id"].to_numpy()[src])
+    # Cheap first: bureaux tile their commune, so nearly all touch a neighbour (pairs from the
+    # index within 1 m, exact test with early exit). Only the rest pay for an exact nearest
+    # distance, which on a city of 10,000 many-vertex contours took 3.8 s for all bureaux.
+    left, right = tree.query(geoms, predicate="dwithin", distance=1.0)
+    near = np.zeros(len(geoms), dtype=bool)
+    near[left[left != right]] = True
+    lonely = np.flatnonzero(~near)
+    if not len(lonely):
+        return []
+    (src, _), dist = tree.query_nearest(geoms[lonely], exclusive=True, return_distance=True, all_matches=False)
+    nearest = pd.Series(dist, index=inputs.bureaux["bureau_id"].to_numpy()[lonely[src]])
     far = nearest[nearest > DETACHED_M]
     return [anomaly(bid, "detached_contour",
                     f"{_name(inputs, bid)} : contour isolé, à {fr.number(d)} m du bureau le plus "

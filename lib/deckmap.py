@@ -428,29 +428,54 @@ TURF_COLOURS = [[0, 114, 178], [230, 159, 0], [0, 158, 115], [204, 121, 167], [8
                 [213, 94, 0], [240, 228, 66], [0, 0, 0]]  # Okabe-Ito: colour-blind safe
 
 
+def _address_deck(layers: list[str], outlines_json: str, origin: tuple[float, float] | None,
+                  lon: pd.Series, lat: pd.Series) -> DeckSpec:
+    """Address-level map (walk-list turfs, door statuses): our outlines under ``layers``, framed on the points."""
+    outline = _layer("PolygonLayer", "outlines", outlines_json, getPolygon="@@=p", positionFormat="XY",
+                     filled=False, stroked=True, getLineColor=[60, 60, 60], lineWidthMinPixels=1.2,
+                     pickable=False, **(_offset_props(origin) if origin is not None else {}))
+    head = _dumps({"views": [{"@@type": "MapView", "controller": True}],
+                   "initialViewState": _view_for((lon.min(), lat.min(), lon.max(), lat.max()), 700, 450),
+                   "mapProvider": "mapbox", "mapStyle": OFFLINE_MAP_STYLE_URL})
+    return DeckSpec(head[:-1] + ',"layers":[' + ",".join([outline, *layers]) + "]}", {"html": "{n}"})
+
+
+def _xy(lon: object, lat: object) -> list[float]:
+    return [round(float(lon), 6), round(float(lat), 6)]
+
+
 def turf_deck(turfs: pd.DataFrame, outlines_json: str, origin: tuple[float, float] | None) -> DeckSpec:
     """Turfs on the map: stops coloured by turf, numbered, with each turf's walking route."""
     ordered = turfs.sort_values(["turf_id", "stop"])
     codes = pd.factorize(ordered["turf_id"])[0]
-    stops = [{"x": [round(float(a), 6), round(float(b), 6)], "c": TURF_COLOURS[k % len(TURF_COLOURS)],
-              "n": fr.escape_text(f"{t} · {s}. {lab}")}
+    stops = [{"x": _xy(a, b), "c": TURF_COLOURS[k % len(TURF_COLOURS)], "n": fr.escape_text(f"{t} · {s}. {lab}")}
              for a, b, k, t, s, lab in zip(ordered["lon"], ordered["lat"], codes, ordered["turf_id"],
                                            ordered["stop"], ordered["label"], strict=True)]
-    paths = [{"p": [[round(float(a), 6), round(float(b), 6)] for a, b in zip(g["lon"], g["lat"], strict=True)],
+    paths = [{"p": [_xy(a, b) for a, b in zip(g["lon"], g["lat"], strict=True)],
               "c": TURF_COLOURS[k % len(TURF_COLOURS)]}
              for k, (_, g) in enumerate(ordered.groupby("turf_id", sort=True))]
     layers = [
-        _layer("PolygonLayer", "outlines", outlines_json, getPolygon="@@=p", positionFormat="XY",
-               filled=False, stroked=True, getLineColor=[60, 60, 60], lineWidthMinPixels=1.2,
-               pickable=False, **(_offset_props(origin) if origin is not None else {})),
         _layer("PathLayer", "routes", _dumps(paths), getPath="@@=p", getColor="@@=c", widthMinPixels=2,
                pickable=False),
         _layer("ScatterplotLayer", "stops", _dumps(stops), getPosition="@@=x", getFillColor="@@=c",
                getRadius=4, radiusUnits="pixels", pickable=True, stroked=True, getLineColor=[255, 255, 255],
                lineWidthMinPixels=1),
     ]
-    xs, ys = ordered["lon"], ordered["lat"]
-    head = _dumps({"views": [{"@@type": "MapView", "controller": True}],
-                   "initialViewState": _view_for((xs.min(), ys.min(), xs.max(), ys.max()), 700, 450),
-                   "mapProvider": "mapbox", "mapStyle": OFFLINE_MAP_STYLE_URL})
-    return DeckSpec(head[:-1] + ',"layers":[' + ",".join(layers) + "]}", {"html": "{n}"})
+    return _address_deck(layers, outlines_json, origin, ordered["lon"], ordered["lat"])
+
+
+DOOR_STATUS_COLOURS = {"": [150, 150, 150, 190], "absent": [235, 150, 30, 235], "ouvert": [26, 140, 60, 235],
+                       "refus": [200, 40, 40, 235], "a_revoir": [40, 90, 200, 235]}
+
+
+def door_status_deck(stops: pd.DataFrame, outlines_json: str, origin: tuple[float, float] | None,
+                     labels: Mapping[str, str]) -> DeckSpec:
+    """A plan's addresses coloured by their latest door status (grey: not knocked yet)."""
+    grey = DOOR_STATUS_COLOURS[""]
+    points = [{"x": _xy(a, b), "c": DOOR_STATUS_COLOURS.get(s, grey),
+               "n": fr.escape_text(f"{t} · {n}. {lab} — {labels.get(s, s)}")}
+              for a, b, s, t, n, lab in zip(stops["lon"], stops["lat"], stops["status"], stops["turf_id"],
+                                            stops["stop"], stops["label"], strict=True)]
+    layer = _layer("ScatterplotLayer", "door-status", _dumps(points), getPosition="@@=x",
+                   getFillColor="@@=c", getRadius=4, radiusUnits="pixels", pickable=True)
+    return _address_deck([layer], outlines_json, origin, stops["lon"], stops["lat"])

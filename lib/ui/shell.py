@@ -64,7 +64,7 @@ def timed(what: str) -> Iterator[None]:
         print(f"TERRAIN_TIMING {what} {1000 * (time.perf_counter() - started):.1f}", flush=True)
 
 
-def _hand_over_to_router() -> None:
+def hand_over_to_router() -> None:
     """Leave Streamlit's legacy ``pages/`` mode for ``app.py``'s ``st.navigation`` router.
 
     Streamlit starts in legacy mode whenever a ``pages/`` folder exists, and stays there if the
@@ -127,7 +127,7 @@ def current_territory() -> TerritoryData | None:
 
 def page_setup(title: str, *, icon: str = ":material/map:", sidebar: bool = True) -> TerritoryData | None:
     """Page config, access gate, shared sidebar (territory selector) and the territory dataset."""
-    _hand_over_to_router()
+    hand_over_to_router()
     with contextlib.suppress(st.errors.StreamlitAPIException):
         st.set_page_config(page_title=f"{title} — Terrain", page_icon=icon, layout="wide",
                            initial_sidebar_state="expanded" if sidebar else "collapsed")

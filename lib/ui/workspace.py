@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from lib import deckmap, fr, store
+from lib import deckmap, store
 from lib.dataset import TerritoryData
 from lib.errors import TerrainError
 from lib.results_import import ImportedElection
@@ -363,29 +363,6 @@ def campaign_manager(campaign_id: int) -> None:
     backup_panel(campaign_id)
 
 
-STATUS_COLOURS = {"": [150, 150, 150, 190], "absent": [235, 150, 30, 235], "ouvert": [26, 140, 60, 235],
-                  "refus": [200, 40, 40, 235], "a_revoir": [40, 90, 200, 235]}
-
-
 def status_deck(stops: pd.DataFrame, outlines_json: str, origin: tuple[float, float] | None) -> deckmap.DeckSpec:
-    """A plan's addresses coloured by their latest door status (grey: not knocked yet).
-
-    Built from :mod:`lib.deckmap`'s own pieces (offline style, compact JSON) like ``turf_deck``.
-    """
-    labels = {"": "pas encore", **store.DOOR_STATUSES}
-    points = [{"x": [round(float(a), 6), round(float(b), 6)], "c": STATUS_COLOURS.get(s, STATUS_COLOURS[""]),
-               "n": fr.escape_text(f"{t} · {n}. {lab} — {labels.get(s, s)}")}
-              for a, b, s, t, n, lab in zip(stops["lon"], stops["lat"], stops["status"], stops["turf_id"],
-                                            stops["stop"], stops["label"], strict=True)]
-    layers = [
-        deckmap._layer("PolygonLayer", "outlines", outlines_json, getPolygon="@@=p", positionFormat="XY",
-                       filled=False, stroked=True, getLineColor=[60, 60, 60], lineWidthMinPixels=1.2,
-                       pickable=False, **(deckmap._offset_props(origin) if origin is not None else {})),
-        deckmap._layer("ScatterplotLayer", "door-status", deckmap._dumps(points), getPosition="@@=x",
-                       getFillColor="@@=c", getRadius=4, radiusUnits="pixels", pickable=True),
-    ]
-    bounds = (stops["lon"].min(), stops["lat"].min(), stops["lon"].max(), stops["lat"].max())
-    head = deckmap._dumps({"views": [{"@@type": "MapView", "controller": True}],
-                           "initialViewState": deckmap._view_for(bounds, 700, 450),
-                           "mapProvider": "mapbox", "mapStyle": deckmap.OFFLINE_MAP_STYLE_URL})
-    return deckmap.DeckSpec(head[:-1] + ',"layers":[' + ",".join(layers) + "]}", {"html": "{n}"})
+    """A plan's addresses coloured by their latest door status (grey: not knocked yet)."""
+    return deckmap.door_status_deck(stops, outlines_json, origin, {"": "pas encore", **store.DOOR_STATUSES})

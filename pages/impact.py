@@ -21,14 +21,9 @@ st.title("Mesure d'impact")
 st.caption("Comparez, strate par strate, les bureaux visités et les bureaux témoins tirés au sort dans votre plan, "
            "entre l'élection qui suit la campagne et la précédente élection comparable. Tout est calculé sur les "
            "résultats officiels par bureau : aucune donnée personnelle.")
-campaign = None
-with ui.guard("la campagne"):
-    campaign = ui.campaign_sidebar(data)
-if campaign is None:
-    st.info("Choisissez la campagne dans la barre latérale : la mesure part d'un plan enregistré avec des "
-            "bureaux témoins (« Listes de porte-à-porte » → Mesure d'impact).")
-    ui.publish_view()
-    st.stop()
+campaign = workspace.campaign_or_stop(
+    data, "Choisissez la campagne dans la barre latérale : la mesure part d'un plan enregistré avec des "
+          "bureaux témoins (« Listes de porte-à-porte » → Mesure d'impact).")
 
 engine = workspace.engine()
 designs = {p.id: (p.name, store.holdout_design(engine, p.id)) for p in store.list_plans(engine, campaign)}

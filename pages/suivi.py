@@ -13,14 +13,9 @@ data = ui.page_setup("Suivi du terrain", icon=":material/fact_check:")
 if data is None:
     st.stop()
 st.title("Suivi du terrain")
-campaign = None
-with ui.guard("la campagne"):
-    campaign = ui.campaign_sidebar(data)
-if campaign is None:
-    st.info("Choisissez ou créez une campagne dans la barre latérale, puis enregistrez un plan depuis "
-            "« Listes de porte-à-porte ».")
-    ui.publish_view()
-    st.stop()
+campaign = workspace.campaign_or_stop(
+    data, "Choisissez ou créez une campagne dans la barre latérale, puis enregistrez un plan depuis "
+          "« Listes de porte-à-porte ».")
 engine = workspace.engine()
 STATUS_LABELS = store.TURF_STATUSES
 EDITABLE = ("status", "team", "planned_date")

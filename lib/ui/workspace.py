@@ -24,7 +24,8 @@ from lib.dataset import TerritoryData
 from lib.errors import TerrainError
 from lib.results_import import ImportedElection
 from lib.ui.loaders import settings
-from lib.ui.state import seed, set_view, view
+from lib.ui.shell import guard
+from lib.ui.state import publish_view, seed, set_view, view
 from lib.viewstate import from_query, to_query
 
 LOG = logging.getLogger("terrain")
@@ -143,6 +144,19 @@ def campaign_sidebar(data: TerritoryData) -> int | None:
     _sync_imports(data.id, st.session_state[KEY])
     flash()
     return st.session_state[KEY]
+
+
+def campaign_or_stop(data: TerritoryData, hint: str) -> int:
+    """The open campaign (sidebar picker), or the page stops with ``hint`` — what to do — when
+    none is open (pages that only make sense inside a campaign)."""
+    campaign = None
+    with guard("la campagne"):
+        campaign = campaign_sidebar(data)
+    if campaign is None:
+        st.info(hint)
+        publish_view()
+        st.stop()
+    return campaign
 
 
 def _sync_imports(territory: str, campaign_id: int | None) -> None:

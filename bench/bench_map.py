@@ -182,6 +182,26 @@ def export_baseline(rev: str, tmp: Path) -> Path | None:
     return folder
 
 
+def baseline_data(data_dir: Path, tid: str, baseline: Path) -> Path:
+    """A copy of a dataset the baseline checkout accepts: same files, its contract version.
+
+    The baseline may predate a contract change (e.g. v2 added anomaly keys, which v1 ignores);
+    only the version number it checks is rewritten, no value changes.
+    """
+    import re
+    import shutil
+
+    version = int(re.search(r"CONTRACT_VERSION = (\d+)", (baseline / "lib" / "contract.py").read_text()).group(1))
+    target = baseline / "bench_data"
+    if not (target / tid).exists():
+        shutil.copytree(Path(data_dir) / tid, target / tid)
+        meta_path = target / tid / "metadata.json"
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        meta["contract_version"] = version
+        meta_path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    return target
+
+
 def browser_runs(territories: list[tuple[int, Path, str]], tmp: Path, baseline_rev: str) -> None:
     if not SHOOT.exists():
         print(f"\n--browser needs {SHOOT}")
@@ -200,7 +220,9 @@ def browser_runs(territories: list[tuple[int, Path, str]], tmp: Path, baseline_r
             routes.append(("straightforward GeoJsonLayer", ROOT, "bench/straight_app.py", "", ""))
         routes_done: list[str] = []
         for name, project, app, page, query in routes:
-            r = shoot(project, app, page, query, env, tmp / f"shot_{tid}_{len(routes_done)}")
+            route_env = env if project != baseline else {
+                **env, "TERRAIN_DATA_DIR": str(baseline_data(data_dir, tid, baseline))}
+            r = shoot(project, app, page, query, route_env, tmp / f"shot_{tid}_{len(routes_done)}")
             routes_done.append(name)
             fmt = lambda v, d=1000: f"{v / d:.0f}" if isinstance(v, (int, float)) else "—"  # noqa: E731
             print(f"{size:>8} {name:<30} {fmt(r.get('render_ms'), 1):>7} {fmt(r.get('bytes')):>7} "
@@ -221,7 +243,8 @@ def first_paints(paris: tuple[Path, str], baseline: Path | None, baseline_rev: s
     if baseline is not None:
         runs.append((f"pydeck ({baseline_rev})", baseline, PAINTED["pydeck"]))
     for name, project, selector in runs:
-        times = paint_times(project, paris[0], selector)
+        data_dir = paris[0] if project == ROOT else baseline_data(paris[0], paris[1], project)
+        times = paint_times(project, data_dir, selector)
         print(f"  {name:<30} cold {times[0]:>6.0f} ms   warm {statistics.median(times[1:]):>6.0f} ms "
               f"(warm runs: {[round(t) for t in times[1:]]})")
 

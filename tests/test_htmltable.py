@@ -40,4 +40,4 @@ def test_bar_width_is_the_share_of_a_full_bar_and_clipped():
 
 def test_a_missing_value_draws_no_bar():
     out = html_table(pd.DataFrame({"Points": [np.nan]}), decimals={"Points": 1}, bars={"Points": 100})
-    assert "background:#eee" not in out and MISSING in out
+    assert "tl-track" not in out and MISSING in out

@@ -7,7 +7,7 @@ import streamlit as st
 
 from lib import exports, fr, priority
 from lib.dataset import TerritoryData
-from lib.htmltable import html_table
+from lib.htmltable import TABLE_CSS, html_table
 from lib.ui.loaders import settings
 from lib.ui.state import seed, update_view, view
 
@@ -21,7 +21,7 @@ PANEL_CSS = (".tl-row{display:flex;align-items:center;gap:.5rem;margin:.25rem 0}
              ".tl-lab{font-size:.95rem}.tl-note{font-size:.8rem;color:#555;margin-top:.4rem}"
              ".tl-figs{display:flex;gap:1rem;flex-wrap:wrap}.tl-fig{flex:1;min-width:6rem}"
              ".tl-fig i{display:block;font-style:normal;font-size:.85rem;color:#555}"
-             ".tl-fig b{display:block;font-weight:400;font-size:1.6rem;line-height:1.3}")
+             ".tl-fig b{display:block;font-weight:400;font-size:1.6rem;line-height:1.3}" + TABLE_CSS)
 
 
 def panel_styles() -> None:

@@ -19,13 +19,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from bench.localserver import free_port, wait_healthy  # noqa: E402
 from bench.synthetic import make_territory  # noqa: E402
 from lib import criteria as crit  # noqa: E402
 from lib import deckmap, mapwire, priority, scoring  # noqa: E402
@@ -282,22 +281,6 @@ def visit(browser, url: str, selector: str) -> float:
     elapsed = (time.perf_counter() - t0) * 1000
     context.close()
     return elapsed
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_healthy(port: int) -> None:
-    for _ in range(240):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1)
-            return
-        except OSError:
-            time.sleep(0.25)
-    raise RuntimeError("the Streamlit server did not start")
 
 
 if __name__ == "__main__":

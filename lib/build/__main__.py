@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lib.build import BUILDERS, build
 from lib.build.common import RAW_DIR
-from lib.config import PROJECT_ROOT, load_settings
+from lib.config import PROJECT_ROOT, load_settings, load_sources
 from lib.errors import TerrainError
 
 
@@ -50,8 +50,8 @@ def _contour_map(args: argparse.Namespace):
                                page=args.contours_page)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Parse arguments, build, print a French report; exit 1 with a clear message on failure."""
+def _parser() -> argparse.ArgumentParser:
+    """The command line: shipped territories, or any territory from the national files."""
     parser = argparse.ArgumentParser(prog="python -m lib.build",
                                      description="Construit un territoire Terrain depuis les fichiers officiels.")
     parser.add_argument("territories", nargs="*", metavar="TERRITOIRE",
@@ -75,47 +75,60 @@ def main(argv: list[str] | None = None) -> int:
     city.add_argument("--contours-licence", metavar="LICENCE", help="licence des contours (ex. ODbL)")
     city.add_argument("--contours-page", metavar="URL", help="page de téléchargement des contours")
     parser.add_argument("--out", type=Path, default=None, help="dossier des jeux construits (défaut : data/)")
-    args = parser.parse_args(argv)
-    out = args.out or load_settings().data_dir
+    return parser
 
-    kind = next((k for k in ("commune", "circonscription", "departement") if getattr(args, k)), None)
-    if kind:
-        from lib.build import national
 
+def _national(args: argparse.Namespace, kind: str, out: Path, parser: argparse.ArgumentParser) -> int:
+    """Any territory from the national files (--from or --download); a French sentence on failure."""
+    from lib.build import national
+
+    try:
+        selector = national.Selector(kind, getattr(args, kind))
+        if args.download:
+            folder = national.fetch(load_sources(), args.cache, mirror=args.mirror,
+                                    departement=selector.departement, progress=_progress_bar)
+        elif args.source_dir:
+            folder = args.source_dir
+        else:
+            parser.error("indiquez --from DOSSIER ou --download")
+        print(f"Construction de « {selector.territory_id} » depuis {folder}")
+        meta = national.build(selector, folder=folder, out_dir=out, contour_map=_contour_map(args))
+    except TerrainError as err:
+        print(f"Échec : {err}", file=sys.stderr)
+        print("Les jeux de données existants n'ont pas été modifiés.", file=sys.stderr)
+        return 1
+    except Exception as err:  # a user sees a sentence, never a traceback
+        where = args.source_dir or args.cache
+        print(f"Échec inattendu ({type(err).__name__}) en lisant les fichiers de {where} : vérifiez qu'ils "
+              "sont les fichiers officiels complets. Les jeux de données existants n'ont pas été modifiés. "
+              "Signalez ce cas avec la commande lancée.", file=sys.stderr)
+        return 1
+    _report(selector.territory_id, meta)
+    return 0
+
+
+def _shipped(territories: list[str], raw: Path, out: Path) -> int:
+    """The shipped territories (paris, antony), from raw/."""
+    for territory in sorted(BUILDERS) if territories in ([], ["all"]) else territories:
         try:
-            selector = national.Selector(kind, getattr(args, kind))
-            if args.download:
-                folder = national.fetch(national.load_sources(), args.cache, mirror=args.mirror,
-                                        departement=selector.departement, progress=_progress_bar)
-            elif args.source_dir:
-                folder = args.source_dir
-            else:
-                parser.error("indiquez --from DOSSIER ou --download")
-            print(f"Construction de « {selector.territory_id} » depuis {folder}")
-            meta = national.build(selector, folder=folder, out_dir=out, contour_map=_contour_map(args))
-        except TerrainError as err:
-            print(f"Échec : {err}", file=sys.stderr)
-            print("Les jeux de données existants n'ont pas été modifiés.", file=sys.stderr)
-            return 1
-        except Exception as err:  # a user sees a sentence, never a traceback
-            where = args.source_dir or args.cache
-            print(f"Échec inattendu ({type(err).__name__}) en lisant les fichiers de {where} : vérifiez qu'ils "
-                  "sont les fichiers officiels complets. Les jeux de données existants n'ont pas été modifiés. "
-                  "Signalez ce cas avec la commande lancée.", file=sys.stderr)
-            return 1
-        _report(selector.territory_id, meta)
-        return 0
-
-    wanted = sorted(BUILDERS) if args.territories in ([], ["all"]) else args.territories
-    for territory in wanted:
-        try:
-            meta = build(territory, raw_dir=args.raw, out_dir=out)
+            meta = build(territory, raw_dir=raw, out_dir=out)
         except TerrainError as err:
             print(f"Échec de la construction de « {territory} » : {err}", file=sys.stderr)
             print("Le jeu de données précédent, s'il existe, n'a pas été modifié.", file=sys.stderr)
             return 1
         _report(territory, meta)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, build, print a French report; exit 1 with a clear message on failure."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    out = args.out or load_settings().data_dir
+    kind = next((k for k in ("commune", "circonscription", "departement") if getattr(args, k)), None)
+    if kind:
+        return _national(args, kind, out, parser)
+    return _shipped(args.territories, args.raw, out)
 
 
 if __name__ == "__main__":

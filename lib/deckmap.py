@@ -26,6 +26,7 @@ from lib import fr
 from lib.classify import hex_to_rgb
 from lib.config import Criterion
 from lib.geo import LAMBERT93, WGS84, department_of, require_crs
+from lib.priority import unscored_reasons
 
 BUREAU_LAYER_ID = "bureaux"
 BORDERS_MAX_BUREAUX = 300  # default: stroke bureaux only on small territories (see deck_spec)
@@ -315,18 +316,13 @@ def priority_fill(table: pd.DataFrame, rgba: np.ndarray,
     rounded = np.rint(table["score"].to_numpy(dtype=float, na_value=np.nan))
     ranks = table["rank"].to_numpy(dtype=float, na_value=np.nan)
     score_txt, rank_txt, why = [], [], []
-    atypical = table["atypical"].to_numpy() if "atypical" in table else np.zeros(len(table), dtype=bool)
-    for ok, sc, rk, ids, miss, odd in zip(scored, rounded, ranks, table["top_ids"].tolist(),
-                                          table["missing"].to_numpy(), atypical, strict=True):
-        if odd:
-            score_txt.append("—")
-            rank_txt.append("—")
-            why.append("bureau atypique, écarté (voir Accueil)")
-            continue
+    reasons = unscored_reasons(table)
+    for ok, sc, rk, ids, miss, reason in zip(scored, rounded, ranks, table["top_ids"].tolist(),
+                                             table["missing"].to_numpy(), reasons, strict=True):
         if not ok:
             score_txt.append("—")
             rank_txt.append("—")
-            why.append(fr.escape_text(f"données manquantes : {miss}"))
+            why.append(fr.escape_text(reason))
             continue
         score_txt.append(str(int(sc)))
         rank_txt.append(str(int(rk)))

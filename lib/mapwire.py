@@ -29,6 +29,7 @@ import pandas as pd
 import shapely
 
 from lib.geo import LAMBERT93, WGS84, require_crs
+from lib.priority import unscored_reasons
 
 MAGIC = b"TMW1"
 FORMAT_VERSION = 1  # bump when the encoding changes: on-disk caches are then rebuilt
@@ -315,13 +316,12 @@ def encode_move(table: pd.DataFrame, rgba: np.ndarray, bureau_ids: np.ndarray,
 
 def _missing_texts(table: pd.DataFrame) -> np.ndarray:
     """Per bureau, what the tooltip says of its missing data, written here so the browser shows it
-    as is: the missing criteria of a scored bureau (« ⚠️ sans … »), a full sentence for an unscored
-    one — missing data, or a « bureau atypique » the data checks set aside."""
+    as is: the missing criteria of a scored bureau (« ⚠️ sans … »), for an unscored one the
+    sentence of :func:`lib.priority.unscored_reasons`."""
     missing = table["missing"].fillna("").astype(str).to_numpy().astype(object)
-    unscored = table["score"].isna().to_numpy()
-    atypical = table["atypical"].to_numpy(dtype=bool) if "atypical" in table else np.zeros(len(table), bool)
-    missing[unscored] = ["données manquantes : " + m for m in missing[unscored]]
-    missing[atypical] = "bureau atypique, écarté (voir Accueil)"
+    reasons = unscored_reasons(table)
+    unscored = reasons != ""
+    missing[unscored] = reasons[unscored]
     return missing.astype(str)
 
 

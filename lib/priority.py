@@ -34,6 +34,18 @@ class PriorityResult:
     n_atypical: int = 0  # « bureaux atypiques » left out of this ranking
 
 
+def unscored_reasons(table: pd.DataFrame) -> np.ndarray:
+    """Per bureau of ``PriorityResult.table``, why it has no score ("" when it has one): a
+    « bureau atypique » set aside, or the missing criteria. One wording for every map."""
+    reasons = np.full(len(table), "", dtype=object)
+    unscored = table["score"].isna().to_numpy()
+    missing = table["missing"].fillna("").astype(str).to_numpy()
+    reasons[unscored] = ["données manquantes : " + m for m in missing[unscored]]
+    if "atypical" in table:
+        reasons[table["atypical"].to_numpy(dtype=bool)] = "bureau atypique, écarté (voir Accueil)"
+    return reasons
+
+
 ATYPICAL_COLOUR = "#f4f4f4"  # paler than the no-data grey: left out on purpose, not missing data
 
 

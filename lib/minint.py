@@ -442,9 +442,9 @@ def _check_values(long: pd.DataFrame, *, name: str) -> None:
     limit = min(REGISTERED_CAP, max(10_000, 20 * float(registered.median())))
     if (registered > limit).any():
         bid = registered[registered > limit].index[0]
-        raise TerrainError(f"bureau {bid} : {registered[bid]:,.0f} inscrits, invraisemblable (médiane du fichier : "
-                           f"{registered.median():,.0f} ; limite {limit:,.0f}). Vérifiez la colonne des inscrits."
-                           .replace(",", "\u202f"), source=name)
+        raise TerrainError(f"bureau {bid} : {fr.number(registered[bid])} inscrits, invraisemblable (médiane du "
+                           f"fichier : {fr.number(registered.median())} ; limite {fr.number(limit)}). Vérifiez la "
+                           "colonne des inscrits.", source=name)
 
 
 def _clean_text(value: object) -> str:

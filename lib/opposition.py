@@ -9,11 +9,11 @@ the list gives one.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 import pandas as pd
 
+from lib import fr
 from lib.errors import TerrainError
 from lib.minint import read_table
 
@@ -27,15 +27,9 @@ ABBREVIATIONS = {
 SUFFIXES = {"b": "bis", "bis": "bis", "t": "ter", "ter": "ter", "q": "quater", "quater": "quater"}
 
 
-def _fold(text: str) -> str:
-    norm = unicodedata.normalize("NFKD", str(text))
-    norm = "".join(c for c in norm if not unicodedata.combining(c)).lower()
-    return re.sub(r"[^a-z0-9]+", " ", norm).strip()
-
-
 def normalise_address(text: str) -> str:
     """« 12 bis, Bd de l'Hôpital » and « 12B boulevard de l hopital » give the same key."""
-    words = _fold(text).split()
+    words = fr.fold(text).split()
     out: list[str] = []
     for i, w in enumerate(words):
         m = re.fullmatch(r"(\d+)([a-z]*)", w)
@@ -64,8 +58,8 @@ def read_opposition_csv(data: bytes, filename: str) -> pd.DataFrame:
         if "une seule colonne" not in str(err):
             raise
         lines = [ln for ln in data.decode("utf-8-sig", errors="replace").splitlines() if ln.strip()]
-        table = pd.DataFrame({"adresse": lines[1:] if lines and "adresse" in _fold(lines[0]) else lines})
-    cols = {_fold(c): c for c in table.columns}
+        table = pd.DataFrame({"adresse": lines[1:] if lines and "adresse" in fr.fold(lines[0]) else lines})
+    cols = {fr.fold(c): c for c in table.columns}
     postcode_col = next((cols[c] for c in ("code postal", "cp", "postcode", "code_postal") if c in cols), None)
     if "adresse" in cols or "address" in cols:
         text = table[cols.get("adresse") or cols["address"]].astype(str)

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import re
 import time
-import unicodedata
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from lib import minint
+from lib import fr, minint
 from lib.errors import TerrainError
 
 
@@ -39,10 +38,7 @@ class ImportedElection:
 
 def election_id_for(label: str) -> str:
     """``import_<slug>`` from a free label (« Législatives 2022 T1 » → ``import_legislatives_2022_t1``)."""
-    folded = unicodedata.normalize("NFKD", label)
-    folded = "".join(c for c in folded if not unicodedata.combining(c)).lower()
-    slug = re.sub(r"[^a-z0-9]+", "_", folded).strip("_")[:40]
-    return f"import_{slug or 'election'}"
+    return f"import_{fr.slug(label) or 'election'}"
 
 
 def _layout(table: pd.DataFrame) -> str:

@@ -64,6 +64,16 @@ def timed(what: str) -> Iterator[None]:
         print(f"TERRAIN_TIMING {what} {1000 * (time.perf_counter() - started):.1f}", flush=True)
 
 
+def router_from_start() -> None:
+    """Start this process in ``st.navigation`` mode (what its first call does), at server start.
+
+    Saves the first visit the hand-over rerun of :func:`hand_over_to_router`.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+
+
 def hand_over_to_router() -> None:
     """Leave Streamlit's legacy ``pages/`` mode for ``app.py``'s ``st.navigation`` router.
 

@@ -132,3 +132,18 @@ def test_the_map_draws_with_the_network_cut(page, server):  # noqa: F811
     assert not any("deck" in u or "tile" in u or "unpkg" in u or "jsdelivr" in u for u in external)
     pixels = canvas_pixels(page)
     assert (np.abs(pixels - BACKGROUND).sum(axis=2) > 60).mean() > 0.2  # polygons drawn, not a blank frame
+
+
+def test_the_colours_come_first_then_outlines_stations_and_names(page, server):  # noqa: F811
+    """The first frame holds the bureaux alone (one shader program to compile); the context
+    layers are added once it is on screen, and both moments are stamped on the page clock."""
+    open_map(page, f"{server}/carte")
+    page.wait_for_function(f"() => /^[0-9]+$/.test(document.querySelector('{MAP}').dataset.complete || '')",
+                           timeout=60_000)
+    stamps = page.evaluate(f"() => {{ const d = document.querySelector('{MAP}').dataset;"
+                           " return [Number(d.coloured), Number(d.complete)]; }")
+    assert 0 < stamps[0] <= stamps[1]
+    layer_ids = page.evaluate(f"() => document.querySelector('{MAP}').parentElement.__terrainMap"
+                              ".deck.props.layers.map((l) => l.id.split('-')[0])")
+    assert layer_ids[0] == "bureaux"
+    assert {"outlines", "stations", "names"} <= set(layer_ids)

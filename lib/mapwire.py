@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from lib.dataset import FILES, TerritoryData
 from lib.geo import LAMBERT93, WGS84, require_crs
 from lib.priority import unscored_reasons
 
@@ -260,6 +261,16 @@ def cached_geometry(folder: Path, sources: Sequence[str], build) -> ScreenGeomet
     except OSError:
         pass  # read-only data folder: the geometry is simply recomputed at the next start
     return geom
+
+
+GEOMETRY_SOURCES = ("bureaux", "outlines", "stations")  # the dataset files the geometry is made from
+
+
+def territory_geometry(data: TerritoryData, data_dir: Path | str) -> ScreenGeometry:
+    """A loaded territory's screen geometry, through its ``mapwire.bin`` (written by the build,
+    rewritten here whenever the dataset's files changed since)."""
+    return cached_geometry(Path(data_dir) / data.id, [FILES[k] for k in GEOMETRY_SOURCES],
+                           lambda: encode_geometry(data.bureaux, data.outlines, data.stations))
 
 
 # ---------------------------------------------------------------------------------------------

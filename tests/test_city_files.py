@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from lib import mapwire
 from lib.build import citymap, national
 from lib.build.__main__ import main as build_cli
 from lib.build.citymap import ContourMap
@@ -158,6 +159,17 @@ def test_sidecar_mapping_builds_and_credits_the_city_not_etalab(brest_folder, tm
     assert (contours["publisher"], contours["licence"]) == ("Brest métropole", "ODbL")
     assert contours["files"] == [BREST_CONTOURS.name]
     assert not any("Etalab" in s["publisher"] for s in meta["sources"])
+
+
+def test_the_build_writes_the_map_geometry_the_first_visit_reads(brest_folder, tmp_path):
+    (brest_folder / citymap.SIDECAR).write_text(SIDECAR_TEXT, encoding="utf-8")
+    meta = national.build(national.Selector("commune", "29019"), folder=brest_folder, out_dir=tmp_path / "out",
+                          **QUIET)
+    folder = tmp_path / "out" / meta["territory_id"]
+    assert (folder / mapwire.CACHE_NAME).is_file()
+    sources = [mapwire.FILES[k] for k in mapwire.GEOMETRY_SOURCES]
+    geom = mapwire.cached_geometry(folder, sources, lambda: pytest.fail("encoded again at the first visit"))
+    assert len(geom.bureau_ids) == 104
 
 
 def test_flags_complete_and_override_the_sidecar(brest_folder, tmp_path):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -18,7 +17,7 @@ import streamlit as st
 from lib import criteria as crit
 from lib import deckmap, mapwire, scoring, walk
 from lib.config import Settings, load_settings
-from lib.dataset import FILES, TerritoryData, list_territories, load_territory
+from lib.dataset import TerritoryData, list_territories, load_territory
 from lib.errors import TerrainError
 from lib.results_import import ImportedElection
 
@@ -46,10 +45,7 @@ def map_geometry(territory_id: str, data_dir: str, point_threshold: int) -> deck
 def screen_geometry_of(territory_id: str, data_dir: str) -> mapwire.ScreenGeometry:
     """The priority map's binary geometry, read from ``mapwire.bin`` beside the dataset when that
     file matches the dataset (else encoded and written there for the next cold start)."""
-    data = territory_data(territory_id, data_dir)
-    sources = [FILES["bureaux"], FILES["outlines"], FILES["stations"]]
-    return mapwire.cached_geometry(Path(data_dir) / territory_id, sources,
-                                   lambda: mapwire.encode_geometry(data.bureaux, data.outlines, data.stations))
+    return mapwire.territory_geometry(territory_data(territory_id, data_dir), data_dir)
 
 
 def screen_geometry(data: TerritoryData) -> mapwire.ScreenGeometry:

@@ -132,7 +132,7 @@ def shoot(project: Path, app: str, page: str, query: str, env: dict[str, str], o
     times = [m["render_ms"] for m in moves if m.get("render_ms")]
     return {"render_ms": statistics.median(times) if times else None, "all_ms": times,
             "bytes": moves[0].get("ws_bytes_in"), "timeout": any(m.get("timeout") for m in moves),
-            "first_ms": summary.get("first_render_ms")}
+            "first_ms": summary.get("first_render_ms"), "ready_s": summary.get("server_start_s")}
 
 
 def main() -> None:
@@ -213,10 +213,10 @@ def browser_runs(territories: list[tuple[int, Path, str]], tmp: Path, baseline_r
     baseline = export_baseline(baseline_rev, tmp)
     print(f"\nslider → recoloured map in headless Chromium (shoot.py, median of {len(MOVES)} moves; "
           f"kB = websocket bytes of one move; load average {os.getloadavg()[0]:.1f}):")
-    print(f"{'bureaux':>8} {'route':<30} {'ms':>7} {'kB':>7} {'first paint ms':>15}  moves")
+    print(f"{'bureaux':>8} {'route':<30} {'ms':>7} {'kB':>7} {'server ready s':>15} {'first paint ms':>15}  moves")
     for size, data_dir, tid in territories:
         env = {"TERRAIN_DATA_DIR": str(data_dir), "BENCH_TERRITORY": tid}
-        routes = [("map element (this checkout)", ROOT, "app.py", "carte", f"t={tid}"),
+        routes = [("map element (this checkout)", ROOT, "serve.py", "carte", f"t={tid}"),
                   ("map element alone (bench app)", ROOT, "bench/element_app.py", "", "")]
         if baseline is not None:
             routes.append((f"pydeck ({baseline_rev})", baseline, "app.py", "carte", f"t={tid}"))
@@ -229,7 +229,8 @@ def browser_runs(territories: list[tuple[int, Path, str]], tmp: Path, baseline_r
             r = shoot(project, app, page, query, route_env, tmp / f"shot_{tid}_{len(routes_done)}")
             routes_done.append(name)
             fmt = lambda v, d=1000: f"{v / d:.0f}" if isinstance(v, (int, float)) else "—"  # noqa: E731
-            print(f"{size:>8} {name:<30} {fmt(r.get('render_ms'), 1):>7} {fmt(r.get('bytes')):>7} "
+            ready = f"{r['ready_s']:.1f}" if isinstance(r.get("ready_s"), (int, float)) else "—"
+            print(f"{size:>8} {name:<30} {fmt(r.get('render_ms'), 1):>7} {fmt(r.get('bytes')):>7} {ready:>15} "
                   f"{fmt(r.get('first_ms'), 1):>15}  {r.get('all_ms')}" + (f"  ({r['error']})" if r.get("error") else ""))
     paris = next(((d, t) for s, d, t in territories if s == 903), None)
     if paris is not None:

@@ -10,10 +10,12 @@ import json
 import shutil
 import tempfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from lib import anomalies, contract
@@ -68,10 +70,22 @@ class TerritoryData:
                 return ind
         return None
 
-    @property
+    @cached_property
     def anomalies(self) -> pd.DataFrame:
-        """Flagged bureaux (``lib.anomalies.of``): bureau_id, kind, kind_label, message, exclude."""
+        """Flagged bureaux (``lib.anomalies.of``): bureau_id, kind, kind_label, message, exclude.
+
+        Built once per dataset (the bureau panel reads it at every slider move); read-only.
+        """
         return anomalies.of(self.metadata)
+
+    def bureau_results(self, bureau_id: str) -> pd.DataFrame:
+        """Result rows of one bureau, without scanning the whole results table at every move."""
+        rows = self._results_rows.get(bureau_id)
+        return self.results.iloc[rows] if rows is not None else self.results.iloc[:0]
+
+    @cached_property
+    def _results_rows(self) -> dict[str, np.ndarray]:
+        return self.results.groupby("bureau_id", sort=False).indices
 
     @property
     def excluded_ids(self) -> set[str]:

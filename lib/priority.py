@@ -109,7 +109,8 @@ def compute(normalised: scoring.NormalisedCriteria, view: ViewState, settings: S
     table["class_id"] = classes.class_of
     hexes = np.array([settings.no_data_colour, *palette], dtype=object)
     table["colour"] = hexes[(classes.class_of.fillna(-1).astype(int) + 1).to_numpy()]
-    table["top"] = [", ".join(crit_labels.get(c, c) for c in ids) for ids in top.tolist()]
+    codes, pairs = pd.factorize(top)  # a few dozen distinct pairs, whatever the number of bureaux
+    table["top"] = np.array([", ".join(crit_labels.get(c, c) for c in ids) for ids in pairs], dtype=object)[codes]
     table["top_ids"] = top
     legend = _leave_out(table, colours, legend, table.index.to_series().isin(set(atypical)))
 
@@ -146,24 +147,29 @@ def breakdown(result: PriorityResult, values: pd.DataFrame, bureau_id: str, sett
 def results_history(results: pd.DataFrame, bureau_id: str, ours: tuple[str, ...],
                     elections: list[dict], reference: str) -> pd.DataFrame:
     """One row per election for a bureau: abstention, top two, our share (reference election
-    only: "ours" names candidates of that election), carried flag."""
+    only: "ours" names candidates of that election), carried flag.
+
+    Plain Python over the bureau's few rows: the panel asks at every slider move.
+    """
+    by_election: dict[str, list[dict]] = {}
+    for row in results[results["bureau_id"] == bureau_id].to_dict("records"):
+        by_election.setdefault(row["election"], []).append(row)
     rows = []
-    mine = results[results["bureau_id"] == bureau_id]
     for e in reversed(elections):
-        part = mine[mine["election"] == e["id"]]
-        if part.empty:
+        part = by_election.get(e["id"])
+        if not part:
             continue
-        first = part.iloc[0]
-        top = part.sort_values("share", ascending=False)
-        leaders = [f"{c} {fr.percent(s)}" for c, s in zip(top["candidate"].head(2), top["share"].head(2), strict=True)]
-        our = part[part["candidate"].isin(list(ours))]["share"].sum() if ours else np.nan
+        first = part[0]
+        top = sorted(part, key=lambda r: -r["share"] if pd.notna(r["share"]) else np.inf)[:2]
+        leaders = [f"{r['candidate']} {fr.percent(r['share'])}" for r in top]
+        our = sum(r["share"] for r in part if r["candidate"] in ours) if ours else np.nan
         rows.append({
             "Élection": e["label"],
             "Abstention (%)": 100 * (1 - first["voters"] / first["registered"]) if first["registered"] else np.nan,
             "En tête": leaders[0] if leaders else "",
             "Deuxième": leaders[1] if len(leaders) > 1 else "",
             "Notre camp (%)": our if e["id"] == reference and ours else np.nan,
-            "Série": "reportée (découpage 2017)" if bool(part["carried"].any()) else "officielle",
+            "Série": "reportée (découpage 2017)" if any(bool(r["carried"]) for r in part) else "officielle",
         })
     return pd.DataFrame(rows)
 

@@ -111,3 +111,25 @@ def test_the_ranking_names_the_flags_of_each_bureau(conf, normalised):
     flags = pd.DataFrame({"bureau_id": ["75056_0002", "75056_0002"], "kind_label": ["contour détaché"] * 2})
     table = priority.ranking(result, pd.Series(dtype=str), result.table[[]], conf, flags)
     assert table.set_index("Bureau").at["75056_0002", "Signalements"] == "contour détaché"
+
+
+def _history_rows() -> pd.DataFrame:
+    rows = []
+    for election, carried, shares in (("e2017", True, {"A": 40.0, "B": 60.0}),
+                                      ("e2024", False, {"A": 55.0, "B": 30.0, "C": 15.0})):
+        for cand, share in shares.items():
+            rows.append({"bureau_id": "75101_0001", "election": election, "registered": 1000.0, "voters": 600.0,
+                         "candidate": cand, "share": share, "carried": carried})
+    rows.append({**rows[0], "bureau_id": "75101_0002", "share": 99.0})  # another bureau: not read
+    return pd.DataFrame(rows)
+
+
+def test_results_history_lists_newest_first_with_the_two_leaders_and_our_share_on_the_reference():
+    elections = [{"id": "e2017", "label": "Présidentielle 2017"}, {"id": "e2024", "label": "Législatives 2024"}]
+    history = priority.results_history(_history_rows(), "75101_0001", ("A", "C"), elections, "e2024")
+    assert list(history["Élection"]) == ["Législatives 2024", "Présidentielle 2017"]
+    assert history["En tête"].str.startswith(("A ", "B ")).tolist() == [True, True]
+    assert history.loc[0, "En tête"].startswith("A ") and history.loc[0, "Deuxième"].startswith("B ")
+    assert history.loc[0, "Notre camp (%)"] == pytest.approx(70.0) and np.isnan(history.loc[1, "Notre camp (%)"])
+    assert list(history["Série"]) == ["officielle", "reportée (découpage 2017)"]
+    assert history["Abstention (%)"].tolist() == pytest.approx([40.0, 40.0])

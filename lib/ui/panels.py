@@ -114,7 +114,7 @@ def bureau_panel(data: TerritoryData, result: priority.PriorityResult, values: p
                        bars={"Points": 100.0}))
     st.markdown("**Résultats dans ce bureau**")
     v = view()
-    history = priority.results_history(data.results, chosen, v.ours, data.elections, v.election)
+    history = priority.results_history(data.bureau_results(chosen), chosen, v.ours, data.elections, v.election)
     st.html(html_table(history, decimals={"Abstention (%)": 1, "Notre camp (%)": 1}))
     if (history["Série"] != "officielle").any():
         st.caption("Séries « reportées » : résultats 2017 transférés des anciens bureaux vers les bureaux "

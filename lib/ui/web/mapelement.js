@@ -148,6 +148,7 @@ function contextLayers(deck, g) {
   const above = [new deck.TextLayer({
     id: `names-${g.key}`, data: g.names, getPosition: (d) => d.x, getText: (d) => d.n, getSize: 13,
     getColor: [20, 20, 20], fontWeight: 700, outlineWidth: 3, outlineColor: [255, 255, 255],
+    fontFamily: '"Source Sans", "Source Sans Pro", sans-serif',  // the app's own font, not Monaco
     fontSettings: { sdf: true }, characterSet: "auto", pickable: false,
   })];
   return { below, above };

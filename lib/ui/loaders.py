@@ -150,6 +150,13 @@ def available_territories() -> list[str]:
     return ordered + [t for t in built if t not in ordered]
 
 
+def landing_territory() -> str | None:
+    """The territory a visit without a (known) territory shows: the default one, else the first built."""
+    built = available_territories()
+    default = settings().default_territory
+    return default if default in built else (built[0] if built else None)
+
+
 def territory_name(territory_id: str) -> str:
     """Display name of a territory id."""
     conf = settings()

@@ -18,6 +18,7 @@ from lib.dataset import TerritoryData
 from lib.errors import TerrainError
 from lib.ui.loaders import (
     available_territories,
+    landing_territory,
     settings,
     territory_data,
     territory_name,
@@ -123,7 +124,7 @@ def current_territory() -> TerritoryData | None:
         return None
     v = view()
     if v.territory not in built:
-        fallback = conf.default_territory if conf.default_territory in built else built[0]
+        fallback = landing_territory()
         if v.territory and v.territory != conf.default_territory:
             st.warning(f"Territoire « {fr.escape(v.territory)} » inconnu : affichage de "
                        f"{fr.escape(territory_name(fallback))}.")

@@ -53,12 +53,11 @@ def warm_up() -> float:
 
         shell.router_from_start()
         try:
-            conf = loaders.settings()
-            built = loaders.available_territories()
-            first = conf.default_territory if conf.default_territory in built else (built or [None])[0]
-            if first:  # the territory a first visit shows (shell.current_territory)
-                loaders.territory_data(first, str(conf.data_dir))
-                loaders.screen_geometry_of(first, str(conf.data_dir))
+            data_dir = str(loaders.settings().data_dir)
+            first = loaders.landing_territory()
+            if first:
+                loaders.territory_data(first, data_dir)
+                loaders.screen_geometry_of(first, data_dir)
             workspace.engine()
         except Exception:  # whatever it is, the visit reports it in French
             LOG.warning("warm-up incomplete", exc_info=True)

@@ -134,16 +134,48 @@ def test_the_map_draws_with_the_network_cut(page, server):  # noqa: F811
     assert (np.abs(pixels - BACKGROUND).sum(axis=2) > 60).mean() > 0.2  # polygons drawn, not a blank frame
 
 
-def test_the_colours_come_first_then_outlines_stations_and_names(page, server):  # noqa: F811
-    """The first frame holds the bureaux alone (one shader program to compile); the context
-    layers are added once it is on screen, and both moments are stamped on the page clock."""
+def test_the_colours_come_first_then_outlines_stations_and_names_on_a_canvas_a_move_never_redraws(page, server):  # noqa: F811
+    """The first frame holds the bureaux alone (one shader program to compile); outlines, stations
+    and names come once it is on screen, on a second canvas that a slider move leaves alone."""
     open_map(page, f"{server}/carte")
     page.wait_for_function(f"() => /^[0-9]+$/.test(document.querySelector('{MAP}').dataset.complete || '')",
                            timeout=60_000)
     stamps = page.evaluate(f"() => {{ const d = document.querySelector('{MAP}').dataset;"
                            " return [Number(d.coloured), Number(d.complete)]; }")
     assert 0 < stamps[0] <= stamps[1]
-    layer_ids = page.evaluate(f"() => document.querySelector('{MAP}').parentElement.__terrainMap"
-                              ".deck.props.layers.map((l) => l.id.split('-')[0])")
-    assert layer_ids[0] == "bureaux"
-    assert {"outlines", "stations", "names"} <= set(layer_ids)
+    layer_ids = page.evaluate(f"""() => {{ const s = document.querySelector('{MAP}').parentElement.__terrainMap;
+        return [s.deck, s.overlay].map((d) => d.props.layers.map((l) => l.id.split('-')[0])); }}""")
+    assert layer_ids[0] == ["bureaux"]
+    assert layer_ids[1] == ["outlines", "stations", "names"]
+
+
+def test_a_slider_move_redraws_the_colours_not_the_outlines(page, server):  # noqa: F811
+    open_map(page, f"{server}/carte?p=custom&w=abstention:60,social_housing:40&k=4")
+    page.wait_for_function(f"() => /^[0-9]+$/.test(document.querySelector('{MAP}').dataset.complete || '')",
+                           timeout=60_000)
+    page.wait_for_timeout(500)
+    frames = f"() => document.querySelector('{MAP}').dataset.contextFrames"
+    before, context_before = page.evaluate(f"() => document.querySelector('{MAP}').dataset.painted"), page.evaluate(frames)
+    assert int(context_before) >= 1  # the context canvas was drawn…
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text="Logement social").first
+    slider.locator('input[type="range"]').first.focus()
+    page.keyboard.press("Home")
+    wait_repainted(page, before)
+    assert page.evaluate(frames) == context_before  # …and the move did not redraw it
+
+
+def test_zooming_moves_the_outlines_with_the_bureaux(page, server):  # noqa: F811
+    open_map(page, f"{server}/carte")
+    page.wait_for_function(f"() => /^[0-9]+$/.test(document.querySelector('{MAP}').dataset.complete || '')",
+                           timeout=60_000)
+    views = (f"() => {{ const s = document.querySelector('{MAP}').parentElement.__terrainMap;"
+             " return [s.deck, s.overlay].map((d) => { const v = d.getViewports()[0];"
+             " return [v.zoom, v.longitude, v.latitude]; }); }")
+    start = page.evaluate(views)[0]
+    box = page.locator(f"{MAP} canvas").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.4)
+    page.mouse.wheel(0, -400)
+    page.wait_for_function(f"(z) => ({views})()[0][0] > z + 0.2", arg=start[0], timeout=30_000)
+    page.wait_for_timeout(800)  # the zoom transition ends
+    bureaux, context = page.evaluate(views)
+    assert context == pytest.approx(bureaux, abs=1e-6)

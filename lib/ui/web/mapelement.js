@@ -119,8 +119,6 @@ function layers(deck, st) {
       updateTriggers: { getFillColor: st.moveId },
     }),
   ];
-  const context = st.complete ? contextLayers(deck, g) : { below: [], above: [] };
-  out.push(...context.below);
   if (st.selected >= 0) {
     out.push(new deck.PolygonLayer({
       id: `selection-${g.key}-${st.selected}`, data: g.bureaux.filter((d) => d.f === st.selected),
@@ -128,14 +126,14 @@ function layers(deck, st) {
       getLineColor: [0, 90, 200], lineWidthMinPixels: 3.5, pickable: false,
     }));
   }
-  return out.concat(context.above);
+  return out;
 }
 
-// Outlines, stations and names: drawn from the second frame on. Each layer type is one more
-// shader program to compile before its first frame (~0.2–0.4 s each in software WebGL): the
-// priority colours come first, the context right after.
+// Outlines, stations and names: a second deck.gl canvas on top of the bureaux, which a slider move
+// never redraws (only the colours change). Added once the colours are on screen: each layer type
+// is one more shader program to compile before its first frame (~0.2–0.4 s each in software WebGL).
 function contextLayers(deck, g) {
-  const below = [
+  return [
     new deck.PolygonLayer({
       id: `outlines-${g.key}`, data: g.outlines, getPolygon: (d) => d, positionFormat: "XY",
       filled: false, stroked: true, getLineColor: [40, 40, 40], lineWidthMinPixels: 1.6, pickable: false,
@@ -144,59 +142,79 @@ function contextLayers(deck, g) {
       id: `stations-${g.key}`, data: g.stations, getRadius: 18, radiusMinPixels: 1.2, radiusMaxPixels: 3.5,
       getFillColor: [20, 60, 140, 200], pickable: false,
     }),
+    new deck.TextLayer({
+      id: `names-${g.key}`, data: g.names, getPosition: (d) => d.x, getText: (d) => d.n, getSize: 13,
+      getColor: [20, 20, 20], fontWeight: 700, outlineWidth: 3, outlineColor: [255, 255, 255],
+      fontFamily: '"Source Sans", "Source Sans Pro", sans-serif',  // the app's own font, not Monaco
+      fontSettings: { sdf: true }, characterSet: "auto", pickable: false,
+    }),
   ];
-  const above = [new deck.TextLayer({
-    id: `names-${g.key}`, data: g.names, getPosition: (d) => d.x, getText: (d) => d.n, getSize: 13,
-    getColor: [20, 20, 20], fontWeight: 700, outlineWidth: 3, outlineColor: [255, 255, 255],
-    fontFamily: '"Source Sans", "Source Sans Pro", sans-serif',  // the app's own font, not Monaco
-    fontSettings: { sdf: true }, characterSet: "auto", pickable: false,
-  })];
-  return { below, above };
 }
 
 function afterShown(callback) {
   requestAnimationFrame(() => requestAnimationFrame(callback));
 }
 
+const CANVAS_STYLE = { position: "absolute", left: "0", top: "0" };
+
+// Page-clock stamps (ms since navigation) once a frame is on screen (two frames later: the browser
+// may read a WebGL canvas back during the next frame): data-coloured, then data-complete.
+function stamp(st, name) {
+  afterShown(() => { st.root.dataset[name] = String(Math.round(performance.now())); });
+}
+
+function addContext(deck, st) {
+  st.overlay = new deck.Deck({
+    parent: st.mapEl, viewState: st.view, controller: false, useDevicePixels: 1,
+    style: { ...CANVAS_STYLE, pointerEvents: "none" }, layers: contextLayers(deck, st.geom),
+    onAfterRender: () => {
+      st.root.dataset.contextFrames = String(Number(st.root.dataset.contextFrames || 0) + 1);
+      if (!st.root.dataset.complete) { st.root.dataset.complete = "pending"; stamp(st, "complete"); }
+    },
+  });
+}
+
+function createDeck(deck, st) {
+  st.view = fitView(deck, st.geom, st.mapEl);
+  st.deck = new deck.Deck({
+    parent: st.mapEl, initialViewState: st.view, controller: true, useDevicePixels: 1,
+    style: CANVAS_STYLE, layers: layers(deck, st),
+    onViewStateChange: ({ viewState }) => {
+      st.view = viewState;
+      if (st.overlay) st.overlay.setProps({ viewState });
+    },
+    getTooltip: ({ object }) => object && { html: tooltip(st, object.f), style: { fontSize: "14px", maxWidth: "340px" } },
+    onClick: ({ object }) => {
+      if (!object) return;
+      st.selected = object.f;
+      st.deck.setProps({ layers: layers(deck, st) });
+      st.setTriggerValue("click", st.geom.ids[object.f]);
+    },
+    onAfterRender: () => {
+      if (!st.root.dataset.firstPaint) st.root.dataset.firstPaint = String(Math.round(performance.now()));
+      st.root.dataset.painted = String(st.moveId);
+      if (!st.overlay && !st.root.dataset.coloured) {
+        st.root.dataset.coloured = "pending";
+        afterShown(() => {
+          st.root.dataset.coloured = String(Math.round(performance.now()));
+          if (st.deck) addContext(deck, st);
+        });
+      }
+    },
+  });
+  st.framed = st.geom.key;
+}
+
 function draw(st) {
   const deck = window.deck;
   if (!st.geom || !deck) return;
+  if (!st.deck) return createDeck(deck, st);
   const props = { layers: layers(deck, st) };
-  if (!st.deck) {
-    st.deck = new deck.Deck({
-      parent: st.mapEl, initialViewState: fitView(deck, st.geom, st.mapEl), controller: true,
-      useDevicePixels: 1, ...props,
-      getTooltip: ({ object }) => object && { html: tooltip(st, object.f), style: { fontSize: "14px", maxWidth: "340px" } },
-      onClick: ({ object }) => {
-        if (!object) return;
-        st.selected = object.f;
-        st.deck.setProps({ layers: layers(deck, st) });
-        st.setTriggerValue("click", st.geom.ids[object.f]);
-      },
-      onAfterRender: () => {
-        if (!st.root.dataset.firstPaint) st.root.dataset.firstPaint = String(Math.round(performance.now()));
-        st.root.dataset.painted = String(st.moveId);
-        // Page-clock stamps (ms since navigation) once a drawn frame is on screen (two frames
-        // later: the browser may read a WebGL canvas back during the next frame): data-coloured
-        // (bureaux), then data-complete (with the context layers, added only then).
-        if (!st.complete) {
-          st.complete = true;
-          afterShown(() => {
-            st.root.dataset.coloured = String(Math.round(performance.now()));
-            if (st.deck) st.deck.setProps({ layers: layers(deck, st) });
-          });
-        } else if (!st.root.dataset.complete) {
-          st.root.dataset.complete = "pending";
-          afterShown(() => { st.root.dataset.complete = String(Math.round(performance.now())); });
-        }
-      },
-    });
+  if (st.framed !== st.geom.key) {  // another territory: frame it, and its context layers
+    st.view = fitView(deck, st.geom, st.mapEl);
+    props.initialViewState = st.view;
     st.framed = st.geom.key;
-    return;
-  }
-  if (st.framed !== st.geom.key) {
-    props.initialViewState = fitView(deck, st.geom, st.mapEl);
-    st.framed = st.geom.key;
+    if (st.overlay) st.overlay.setProps({ viewState: st.view, layers: contextLayers(deck, st.geom) });
   }
   st.deck.setProps(props);
 }
@@ -222,7 +240,7 @@ function setup(parentElement) {
   note.textContent = "Chargement de la carte…";
   root.append(mapEl, note);
   parentElement.appendChild(root);
-  return { root, mapEl, note, deck: null, geom: null, move: null, moveId: 0, selected: -1, options: {} };
+  return { root, mapEl, note, deck: null, overlay: null, geom: null, move: null, moveId: 0, selected: -1, options: {} };
 }
 
 // Streamlit calls this when the element leaves the page: stop deck.gl's render loop, free WebGL.
@@ -230,7 +248,9 @@ export function unmount(parentElement) {
   const st = parentElement.__terrainMap;
   if (!st || parentElement.isConnected) return;
   if (st.deck) st.deck.finalize();
+  if (st.overlay) st.overlay.finalize();
   st.deck = null;
+  st.overlay = null;
   delete parentElement.__terrainMap;
 }
 

@@ -8,17 +8,28 @@ territory load (see :mod:`lib.ui.warmup`).
 
 from __future__ import annotations
 
+import logging
+import time
 from contextlib import asynccontextmanager
 
 import streamlit as st
 
-from lib.ui.warmup import LOG, warm_up
+STARTED = time.perf_counter()
+# Importing the pages' modules before Streamlit's runtime exists makes each @st.cache_data warn
+# « No runtime found »: expected here (their caches are created later, inside the runtime).
+_cache_log = logging.getLogger("streamlit.runtime.caching.cache_data_api")
+_cache_log_level = _cache_log.level
+_cache_log.setLevel(logging.ERROR)
+from lib.ui.warmup import LOG, warm_up  # noqa: E402 — most of the warm-up: lib.ui imports every page's module
+
+_cache_log.setLevel(_cache_log_level)
 
 
 @asynccontextmanager
 async def lifespan(_app):
     """Warm up, then serve: the first visit finds the modules imported and the territory loaded."""
-    LOG.info("Terrain: warm-up done in %.1f s", warm_up())
+    warm_up()
+    LOG.info("Terrain: warmed up, %.1f s after start (imports included)", time.perf_counter() - STARTED)
     yield
 
 

@@ -239,7 +239,8 @@ def browser_runs(territories: list[tuple[int, Path, str]], tmp: Path, baseline_r
 
 # (map coloured, map complete): the element draws the bureaux first, then outlines, stations and
 # names (each layer type is a shader program to compile before its first frame).
-PAINTED = {"element": (".terrain-map[data-coloured]", ".terrain-map[data-complete]"),
+PAINTED = {"element": (".terrain-map[data-coloured]:not([data-coloured=pending])",
+                       ".terrain-map[data-complete]:not([data-complete=pending])"),
            "pydeck": ('[data-testid="stDeckGlJsonChart"] canvas',) * 2}
 
 

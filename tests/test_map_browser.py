@@ -31,6 +31,12 @@ def open_map(pg, url: str) -> None:
     pg.wait_for_selector(f"{MAP}[data-painted]", timeout=60_000, state="attached")
 
 
+def wait_complete(pg) -> None:
+    """Until the context canvas (outlines, stations, names) is on screen."""
+    pg.wait_for_function(f"() => /^[0-9]+$/.test(document.querySelector('{MAP}').dataset.complete || '')",
+                         timeout=60_000)
+
+
 def wait_repainted(pg, before: str) -> None:
     pg.wait_for_function(f"() => document.querySelector('{MAP}').dataset.painted !== '{before}'", timeout=60_000)
     wait_idle(pg)
@@ -138,8 +144,7 @@ def test_the_colours_come_first_then_outlines_stations_and_names_on_a_canvas_a_m
     """The first frame holds the bureaux alone (one shader program to compile); outlines, stations
     and names come once it is on screen, on a second canvas that a slider move leaves alone."""
     open_map(page, f"{server}/carte")
-    page.wait_for_function(f"() => /^[0-9]+$/.test(document.querySelector('{MAP}').dataset.complete || '')",
-                           timeout=60_000)
+    wait_complete(page)
     stamps = page.evaluate(f"() => {{ const d = document.querySelector('{MAP}').dataset;"
                            " return [Number(d.coloured), Number(d.complete)]; }")
     assert 0 < stamps[0] <= stamps[1]
@@ -151,8 +156,7 @@ def test_the_colours_come_first_then_outlines_stations_and_names_on_a_canvas_a_m
 
 def test_a_slider_move_redraws_the_colours_not_the_outlines(page, server):  # noqa: F811
     open_map(page, f"{server}/carte?p=custom&w=abstention:60,social_housing:40&k=4")
-    page.wait_for_function(f"() => /^[0-9]+$/.test(document.querySelector('{MAP}').dataset.complete || '')",
-                           timeout=60_000)
+    wait_complete(page)
     page.wait_for_timeout(500)
     frames = f"() => document.querySelector('{MAP}').dataset.contextFrames"
     before, context_before = page.evaluate(f"() => document.querySelector('{MAP}').dataset.painted"), page.evaluate(frames)
@@ -166,8 +170,7 @@ def test_a_slider_move_redraws_the_colours_not_the_outlines(page, server):  # no
 
 def test_zooming_moves_the_outlines_with_the_bureaux(page, server):  # noqa: F811
     open_map(page, f"{server}/carte")
-    page.wait_for_function(f"() => /^[0-9]+$/.test(document.querySelector('{MAP}').dataset.complete || '')",
-                           timeout=60_000)
+    wait_complete(page)
     views = (f"() => {{ const s = document.querySelector('{MAP}').parentElement.__terrainMap;"
              " return [s.deck, s.overlay].map((d) => { const v = d.getViewports()[0];"
              " return [v.zoom, v.longitude, v.latitude]; }); }")

@@ -159,8 +159,9 @@ const CANVAS_STYLE = { position: "absolute", left: "0", top: "0" };
 
 // Page-clock stamps (ms since navigation) once a frame is on screen (two frames later: the browser
 // may read a WebGL canvas back during the next frame): data-coloured, then data-complete.
-function stamp(st, name) {
-  afterShown(() => { st.root.dataset[name] = String(Math.round(performance.now())); });
+function stamp(st, name, then = () => {}) {
+  st.root.dataset[name] = "pending";
+  afterShown(() => { st.root.dataset[name] = String(Math.round(performance.now())); then(); });
 }
 
 function addContext(deck, st) {
@@ -169,7 +170,7 @@ function addContext(deck, st) {
     style: { ...CANVAS_STYLE, pointerEvents: "none" }, layers: contextLayers(deck, st.geom),
     onAfterRender: () => {
       st.root.dataset.contextFrames = String(Number(st.root.dataset.contextFrames || 0) + 1);
-      if (!st.root.dataset.complete) { st.root.dataset.complete = "pending"; stamp(st, "complete"); }
+      if (!st.root.dataset.complete) stamp(st, "complete");
     },
   });
 }
@@ -193,13 +194,7 @@ function createDeck(deck, st) {
     onAfterRender: () => {
       if (!st.root.dataset.firstPaint) st.root.dataset.firstPaint = String(Math.round(performance.now()));
       st.root.dataset.painted = String(st.moveId);
-      if (!st.overlay && !st.root.dataset.coloured) {
-        st.root.dataset.coloured = "pending";
-        afterShown(() => {
-          st.root.dataset.coloured = String(Math.round(performance.now()));
-          if (st.deck) addContext(deck, st);
-        });
-      }
+      if (!st.overlay && !st.root.dataset.coloured) stamp(st, "coloured", () => st.deck && addContext(deck, st));
     },
   });
   st.framed = st.geom.key;

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-st.set_page_config(page_title="Terrain", page_icon=":material/map:", layout="wide")
+from lib.ui.shell import FAVICON
+
+st.set_page_config(page_title="Terrain", page_icon=FAVICON, layout="wide")
 
 PAGES = [
     st.Page("pages/accueil.py", title="Accueil", icon=":material/home:", default=True),

@@ -7,7 +7,7 @@ import streamlit as st
 
 from lib import deckmap, fr, ui
 
-data = ui.page_setup("Accueil", icon=":material/home:")
+data = ui.page_setup("Accueil")
 st.title("Terrain — où envoyer les équipes en premier ?")
 st.markdown(
     "Terrain croise les **résultats passés par bureau de vote**, l'**abstention** et son évolution, "

@@ -8,7 +8,7 @@ import streamlit as st
 
 from lib import capacity, deckmap, exports, fr, mapexport, mapwire, priority, ui
 
-data = ui.page_setup("Mode briefing", icon=":material/co_present:", sidebar=False)
+data = ui.page_setup("Mode briefing", sidebar=False)
 if data is None:
     st.stop()
 conf = ui.settings()

@@ -13,7 +13,7 @@ from lib import criteria as crit
 from lib import fr, impact, store, ui
 from lib.ui import workspace
 
-data = ui.page_setup("Mesure d'impact", icon=":material/science:")
+data = ui.page_setup("Mesure d'impact")
 if data is None:
     st.stop()
 conf = ui.settings()

@@ -8,7 +8,7 @@ import streamlit as st
 
 from lib import capacity, deckmap, exports, fr, geo, holdout, opposition, ui, walk
 
-data = ui.page_setup("Listes de porte-à-porte", icon=":material/door_front:")
+data = ui.page_setup("Listes de porte-à-porte")
 if data is None:
     st.stop()
 conf = ui.settings()

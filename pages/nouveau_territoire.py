@@ -14,7 +14,7 @@ from lib.build.citymap import ContourMap
 from lib.config import load_sources
 from lib.errors import TerrainError
 
-ui.page_setup("Nouveau territoire", icon=":material/add_location_alt:")
+ui.page_setup("Nouveau territoire")
 conf = ui.settings()
 st.title("Nouveau territoire")
 st.markdown(

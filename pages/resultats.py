@@ -6,7 +6,7 @@ import streamlit as st
 
 from lib import fr, results_import, ui
 
-data = ui.page_setup("Importer des résultats", icon=":material/upload_file:")
+data = ui.page_setup("Importer des résultats")
 if data is None:
     st.stop()
 conf = ui.settings()

@@ -15,10 +15,10 @@ import streamlit as st
 from lib import fr, store
 from lib.errors import TerrainError
 from lib.ui import workspace
-from lib.ui.shell import hand_over_to_router
+from lib.ui.shell import FAVICON, hand_over_to_router
 
 hand_over_to_router()
-st.set_page_config(page_title="Retour de terrain — Terrain", page_icon=":material/door_front:",
+st.set_page_config(page_title="Retour de terrain — Terrain", page_icon=FAVICON,
                    layout="centered", initial_sidebar_state="collapsed")
 st.markdown("""<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none;}

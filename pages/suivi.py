@@ -9,7 +9,7 @@ import streamlit as st
 from lib import deckmap, fr, store, ui
 from lib.ui import workspace
 
-data = ui.page_setup("Suivi du terrain", icon=":material/fact_check:")
+data = ui.page_setup("Suivi du terrain")
 if data is None:
     st.stop()
 st.title("Suivi du terrain")

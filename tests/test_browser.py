@@ -68,9 +68,11 @@ def browser():
 @pytest.fixture
 def page(browser, request):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    # Offline by design: anything but localhost is refused, like a meeting room without internet.
+    # Offline by design: anything but localhost is refused, like a meeting room without internet,
+    # and no page may even try (a request to a third party leaks a campaign's IP address).
+    outside: list[str] = []
     context.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url
-                  else route.abort())
+                  else (outside.append(route.request.url), route.abort()))
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
@@ -80,6 +82,7 @@ def page(browser, request):
         pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
     assert not errors, errors
+    assert not outside, outside
 
 
 def wait_idle(pg, timeout=60_000) -> None:

@@ -47,7 +47,9 @@ def setup(workspace_url, server):  # noqa: F811
 
 def open_context(browser, url: str, viewport: dict | None = None):  # noqa: F811
     context = browser.new_context(viewport=viewport or PHONE, is_mobile=viewport is None, has_touch=True)
-    context.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url else route.abort())
+    context.outside = []  # requests to anything but this server (a phone's IP given to a third party)
+    context.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url
+                  else (context.outside.append(route.request.url), route.abort()))
     page = context.new_page()
     page.goto(url)
     wait_idle(page, timeout=120_000)
@@ -110,3 +112,13 @@ def test_a_wrong_or_revoked_link_shows_a_french_message_and_nothing_else(browser
     assert page.get_by_text("Parcours T01").count() == 0
     assert page.locator('[data-testid="stException"]').count() == 0
     ctx.close()
+
+
+def test_the_volunteers_page_asks_nothing_of_a_third_party(browser, setup):  # noqa: F811
+    context, page = open_context(browser, f"{setup['base']}/?jeton={setup['token']}")
+    try:
+        tap(page, 1, "Ouvert")
+        wait_idle(page)
+        assert not context.outside, context.outside
+    finally:
+        context.close()

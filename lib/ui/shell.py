@@ -136,11 +136,17 @@ def current_territory() -> TerritoryData | None:
         return None
 
 
-def page_setup(title: str, *, icon: str = ":material/map:", sidebar: bool = True) -> TerritoryData | None:
+# The tab's icon. An emoji is drawn by the browser itself; a « :material/…: » page icon makes
+# Streamlit's frontend fetch it from fonts.gstatic.com at every page load: a request to Google from
+# a campaign's browser, and a failed one offline.
+FAVICON = "🗺️"
+
+
+def page_setup(title: str, *, sidebar: bool = True) -> TerritoryData | None:
     """Page config, access gate, shared sidebar (territory selector) and the territory dataset."""
     hand_over_to_router()
     with contextlib.suppress(st.errors.StreamlitAPIException):
-        st.set_page_config(page_title=f"{title} — Terrain", page_icon=icon, layout="wide",
+        st.set_page_config(page_title=f"{title} — Terrain", page_icon=FAVICON, layout="wide",
                            initial_sidebar_state="expanded" if sidebar else "collapsed")
     access_gate()
     v = view()

@@ -13,6 +13,9 @@ import time
 from contextlib import asynccontextmanager
 
 import streamlit as st
+from starlette.middleware import Middleware
+
+from lib.webcache import ImmutableAssets
 
 STARTED = time.perf_counter()
 # Importing the pages' modules before Streamlit's runtime exists makes each @st.cache_data warn
@@ -33,4 +36,4 @@ async def lifespan(_app):
     yield
 
 
-app = st.App("app.py", lifespan=lifespan)
+app = st.App("app.py", lifespan=lifespan, middleware=[Middleware(ImmutableAssets)])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
@@ -70,3 +72,10 @@ def test_bureau_search_lists_the_matching_bureaux_after_the_selected_one():
     options = at.selectbox(key="w_sel").options
     assert options[0].startswith("Paris") and len(options) <= 21
     assert all("Paris 5e" in label for label in options[1:]) and len(options) > 1
+
+
+def test_the_map_asks_for_deck_gl_by_content_hash_so_the_browser_may_keep_it():
+    from lib.ui.mapelement import DECK_FILE, FOLDERS
+    meta, _, _ = payload(open_map())
+    digest = hashlib.sha256((FOLDERS["vendor"] / DECK_FILE).read_bytes()).hexdigest()[:12]
+    assert meta["deck_url"].endswith(f"/{DECK_FILE}?v={digest}")

@@ -10,8 +10,10 @@ A click on a bureau comes back as its id.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -29,14 +31,21 @@ SENT = "_mapwire_sent"  # session key: geometry keys this browser session alread
 
 
 def _served_url(folder: str, file: str) -> str:
-    """URL of a file of :data:`FOLDERS` on the app's own component file route (browser-cached).
+    """URL of a file of :data:`FOLDERS` on the app's own component file route.
 
     A v1 component declaration is Streamlit's public way to serve a folder of static files; the
-    element's inline JavaScript, re-sent at every rerun, is then a three-line loader.
+    element's inline JavaScript, re-sent at every rerun, is then a short loader. The URL carries
+    the file's content hash (``?v=``): ``serve.py`` lets the browser keep such a file for good
+    (:mod:`lib.webcache`), and a changed file gets a new URL.
     """
     name = f"{__name__}.{folder}"
     base = (st.get_option("server.baseUrlPath") or "").strip("/")
-    return "/" + (base + "/" if base else "") + f"component/{name}/{file}"
+    return "/" + (base + "/" if base else "") + f"component/{name}/{file}?v={_content_hash(folder, file)}"
+
+
+@cache
+def _content_hash(folder: str, file: str) -> str:
+    return hashlib.sha256((FOLDERS[folder] / file).read_bytes()).hexdigest()[:12]
 
 
 def _declare_folders() -> None:
@@ -44,16 +53,23 @@ def _declare_folders() -> None:
         components_v1.declare_component(folder, path=str(path))
 
 
+# deck.gl is fetched as soon as the element mounts, alongside the module (not after it).
 LOADER = """
 let module = null;
 export default function (component) {
-  (module = module || import(new URL(%s, document.baseURI).href)).then((m) => m.render(component));
+  if (!module) {
+    const hint = Object.assign(document.createElement("link"), {rel: "preload", as: "script", href: %s});
+    document.head.appendChild(hint);
+    module = import(new URL(%s, document.baseURI).href);
+  }
+  module.then((m) => m.render(component));
   return () => module.then((m) => m.unmount(component.parentElement));
 }
 """
 
 _element = st.components.v2.component(
-    "terrain.priority_map", js=LOADER % json.dumps(_served_url("web", MODULE_FILE)),
+    "terrain.priority_map", js=LOADER % (json.dumps(_served_url("vendor", DECK_FILE)),
+                                         json.dumps(_served_url("web", MODULE_FILE))),
     isolate_styles=False)
 
 

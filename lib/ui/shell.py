@@ -89,7 +89,7 @@ def hand_over_to_router() -> None:
         st.rerun()
 
 
-def _configured_password() -> str | None:
+def configured_password() -> str | None:
     """The access password from Streamlit secrets (``[terrain] password = "…"``), if any."""
     try:
         return st.secrets.get("terrain", {}).get("password")
@@ -102,7 +102,7 @@ def access_gate() -> None:
 
     For single sign-on, deploy behind ``st.login`` with an OIDC provider instead (README).
     """
-    password = _configured_password()
+    password = configured_password()
     if not password or st.session_state.get("_authenticated"):
         return
     st.title("Terrain — accès réservé")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import logging
 import time
 from collections.abc import Iterator
@@ -49,9 +50,14 @@ def warm_up() -> float:
     with _quiet():
         for name in MODULES:
             importlib.import_module(name)
+        # Streamlit's first element in a process calls inspect.stack() (its « not run with
+        # streamlit run? » check): inspect then maps every imported module to its file, ~0.2 s
+        # with scipy & co. loaded. Done here, that map is ready before the first visit.
+        inspect.stack(0)
         from lib.ui import loaders, shell, workspace
 
         shell.router_from_start()
+        shell.configured_password()  # parses the secrets file once, not during the first visit
         try:
             data_dir = str(loaders.settings().data_dir)
             first = loaders.landing_territory()

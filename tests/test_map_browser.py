@@ -185,16 +185,15 @@ def test_zooming_moves_the_outlines_with_the_bureaux(page, server):  # noqa: F81
     assert context == pytest.approx(bureaux, abs=1e-6)
 
 
-def test_a_second_visit_takes_deck_gl_from_the_browser_cache(server):  # noqa: F811
+def test_a_second_visit_takes_deck_gl_from_the_browser_cache(browser, server):  # noqa: F811
     """serve.py marks the versioned map scripts immutable: a reload neither fetches nor recompiles
     deck.gl's 2 MB. A browser of its own: Playwright's request routing turns the HTTP cache off, so
     here every host but this one resolves to nothing instead."""
-    from playwright.sync_api import sync_playwright
     deck = ("() => performance.getEntriesByType('resource').filter((r) => r.name.includes('deckgl'))"
             ".map((r) => r.transferSize)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[*CHROME_ARGS, OFFLINE_HOSTS])
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    offline = browser.browser_type.launch(executable_path=str(CHROMIUM), args=[*CHROME_ARGS, OFFLINE_HOSTS])
+    try:
+        context = offline.new_context(viewport={"width": 1400, "height": 1000})
         external: list[str] = []
         context.on("request", lambda r: external.append(r.url) if "127.0.0.1" not in r.url else None)
         pg = context.new_page()
@@ -202,7 +201,8 @@ def test_a_second_visit_takes_deck_gl_from_the_browser_cache(server):  # noqa: F
         first = pg.evaluate(deck)
         open_map(pg, f"{server}/carte")
         second = pg.evaluate(deck)
-        browser.close()
+    finally:
+        offline.close()
     assert first[0] > 100_000  # first visit: fetched
     assert second == [0]  # second: from the cache, no request at all
     assert not external

@@ -33,7 +33,7 @@ from lib.geo import LAMBERT93, WGS84, require_crs
 from lib.priority import unscored_reasons
 
 MAGIC = b"TMW1"
-FORMAT_VERSION = 1  # bump when the encoding changes: on-disk caches are then rebuilt
+FORMAT_VERSION = 2  # bump when the encoding changes: on-disk caches are then rebuilt
 NO_SCORE = 255  # uint8 score of an unscored bureau
 NO_CRITERION = 255  # uint8 "no criterion" in the top-criteria pairs
 ALIGN = 8
@@ -164,10 +164,18 @@ def near_median(lon: pd.Series, lat: pd.Series, radius_km: float = 1500) -> np.n
     return (km <= radius_km).to_numpy()
 
 
-def _frame(bureaux: gpd.GeoDataFrame) -> list[float]:
-    """Bounds the map fits on first display: every bureau's full extent (rounded outwards), so the
-    edge communes are never cut off (the browser fits them to the element's real size)."""
-    bounds = bureaux.geometry.bounds.dropna()
+def _frame(bureaux: gpd.GeoDataFrame, metric: gpd.GeoSeries, tolerance_m: float) -> list[float]:
+    """Bounds the map fits on first display: every visible bureau's full extent (rounded outwards),
+    so the edge communes are never cut off (the browser fits them to the element's real size).
+
+    A contour narrower than the simplification tolerance both ways is under a pixel at that view:
+    it is drawn but does not frame it. Paris's phantom ``75056_1599`` (1 m², 4 km outside the
+    city, flagged in the anomalies) otherwise pushed the whole city off-centre.
+    """
+    extent = metric.bounds
+    visible = ((extent["maxx"] - extent["minx"] > tolerance_m)
+               | (extent["maxy"] - extent["miny"] > tolerance_m)).to_numpy()
+    bounds = bureaux.geometry.bounds[visible if visible.any() else slice(None)].dropna()
     keep = near_median((bounds["minx"] + bounds["maxx"]) / 2, (bounds["miny"] + bounds["maxy"]) / 2)
     kept = bounds[keep]
     lows = np.floor(np.array([kept["minx"].min(), kept["miny"].min()]) * 1e5) / 1e5
@@ -205,7 +213,7 @@ def encode_geometry(bureaux: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame,
               "names.xy": np.column_stack([outlines["label_lon"].to_numpy(float),
                                            outlines["label_lat"].to_numpy(float)]).astype(np.float32),
               "stations.xy": _station_points(stations)}
-    meta = {"version": FORMAT_VERSION, "frame": _frame(bureaux),
+    meta = {"version": FORMAT_VERSION, "frame": _frame(bureaux, metric, tolerance),
             "ids": bureaux["bureau_id"].astype(str).tolist(),
             "labels": labels.astype(str).tolist(), "names": outlines["name"].astype(str).tolist()}
     return ScreenGeometry(key=fingerprint(meta, arrays), bureau_ids=np.asarray(meta["ids"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -60,6 +61,26 @@ def test_geometry_keeps_bureau_order_labels_and_frames_the_whole_territory(label
     minx, miny, maxx, maxy = labelled.total_bounds
     assert x0 <= minx + 1e-5 and y0 <= miny + 1e-5 and x1 >= maxx - 1e-5 and y1 >= maxy - 1e-5
     assert geom.meta["names"] == list(outlines["name"])
+
+
+def test_a_sub_pixel_phantom_far_away_is_drawn_but_does_not_frame_the_view(labelled, outlines):
+    """Like Paris's 75056_1599: 1 m², 4 km outside the city; the city stays centred."""
+    phantom_box = shapely.box(656000, 6862000, 656001, 6862001)  # Lambert-93, 4 km east of the grid
+    phantom = gpd.GeoDataFrame({"bureau_id": ["99002_0099"], "commune_code": ["99002"], "label": ["Fantôme"]},
+                               geometry=[phantom_box], crs="EPSG:2154").to_crs("EPSG:4326")
+    with_phantom = pd.concat([labelled, phantom], ignore_index=True)
+    geom = mapwire.encode_geometry(with_phantom, outlines)
+    assert "99002_0099" in list(geom.bureau_ids)  # still drawn (and flagged by lib.anomalies)
+    assert geom.meta["frame"] == mapwire.encode_geometry(labelled, outlines).meta["frame"]
+
+
+def test_a_small_but_visible_bureau_far_away_still_frames_the_view(labelled, outlines):
+    """An island bureau is real: 50 m wide is visible, so the frame reaches it."""
+    island = gpd.GeoDataFrame({"bureau_id": ["99002_0099"], "commune_code": ["99002"], "label": ["Île"]},
+                              geometry=[shapely.box(656000, 6862000, 656050, 6862050)],
+                              crs="EPSG:2154").to_crs("EPSG:4326")
+    geom = mapwire.encode_geometry(pd.concat([labelled, island], ignore_index=True), outlines)
+    assert geom.meta["frame"][2] >= island.total_bounds[2] - 1e-5
 
 
 def test_geometry_blob_round_trip_keeps_key_meta_and_arrays(labelled, outlines):

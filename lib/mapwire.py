@@ -165,17 +165,19 @@ def near_median(lon: pd.Series, lat: pd.Series, radius_km: float = 1500) -> np.n
 
 
 def _frame(bureaux: gpd.GeoDataFrame, metric: gpd.GeoSeries, tolerance_m: float) -> list[float]:
-    """Bounds the map fits on first display: every visible bureau's full extent (rounded outwards),
+    """Bounds the map fits on first display: every visible polygon's full extent (rounded outwards),
     so the edge communes are never cut off (the browser fits them to the element's real size).
 
-    A contour narrower than the simplification tolerance both ways is under a pixel at that view:
+    A polygon narrower than the simplification tolerance both ways is under a pixel at that view:
     it is drawn but does not frame it. Paris's phantom ``75056_1599`` (1 m², 4 km outside the
-    city, flagged in the anomalies) otherwise pushed the whole city off-centre.
+    city, flagged in the anomalies) otherwise pushed the whole city off-centre; a stray sliver of
+    a real bureau would do the same.
     """
-    extent = metric.bounds
-    visible = ((extent["maxx"] - extent["minx"] > tolerance_m)
-               | (extent["maxy"] - extent["miny"] > tolerance_m)).to_numpy()
-    bounds = bureaux.geometry.bounds[visible if visible.any() else slice(None)].dropna()
+    parts = metric.explode(index_parts=False)
+    extent = parts.bounds
+    visible = ((extent["maxx"] - extent["minx"] > tolerance_m) | (extent["maxy"] - extent["miny"] > tolerance_m))
+    shown = parts[visible.to_numpy()] if visible.any() else parts
+    bounds = gpd.GeoSeries(shown.to_numpy(), crs=metric.crs).to_crs(WGS84).bounds.dropna()
     keep = near_median((bounds["minx"] + bounds["maxx"]) / 2, (bounds["miny"] + bounds["maxy"]) / 2)
     kept = bounds[keep]
     lows = np.floor(np.array([kept["minx"].min(), kept["miny"].min()]) * 1e5) / 1e5

@@ -74,6 +74,14 @@ def test_a_sub_pixel_phantom_far_away_is_drawn_but_does_not_frame_the_view(label
     assert geom.meta["frame"] == mapwire.encode_geometry(labelled, outlines).meta["frame"]
 
 
+def test_a_sub_pixel_sliver_of_a_real_bureau_does_not_frame_the_view(labelled, outlines):
+    sliver = shapely.box(656000, 6862000, 656001, 6862001)
+    metric = labelled.to_crs("EPSG:2154")
+    metric.loc[0, "geometry"] = shapely.MultiPolygon([metric.geometry[0], sliver])
+    geom = mapwire.encode_geometry(metric.to_crs("EPSG:4326"), outlines)
+    assert geom.meta["frame"] == mapwire.encode_geometry(labelled, outlines).meta["frame"]
+
+
 def test_a_small_but_visible_bureau_far_away_still_frames_the_view(labelled, outlines):
     """An island bureau is real: 50 m wide is visible, so the frame reaches it."""
     island = gpd.GeoDataFrame({"bureau_id": ["99002_0099"], "commune_code": ["99002"], "label": ["Île"]},

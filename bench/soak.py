@@ -88,7 +88,7 @@ async def session(browser, url: str, stop_at: float, stats: dict, k: int) -> Non
                     await page.get_by_text("Bureau sélectionné", exact=True).click(timeout=120_000)
                     await page.wait_for_selector(IDLE, timeout=180_000)
             except Exception as err:
-                stats["client_timeouts"].append(f"session {k}: {type(err).__name__}")
+                stats["client_timeouts"].append(f"session {k}: {type(err).__name__}: {str(err)[:300]}")
                 await page.reload(timeout=300_000)
                 await page.wait_for_selector(IDLE, timeout=300_000)
     except Exception as err:

@@ -28,6 +28,10 @@ from lib.ui.state import on_territory_change, reset_to_default, view
 
 LOG = logging.getLogger("terrain")
 
+# The tab's icon. An emoji is drawn by the browser itself; a « :material/…: » page icon makes
+# Streamlit's frontend fetch it from fonts.gstatic.com at every page load: a request to Google from
+# a campaign's browser, and a failed one offline.
+FAVICON = "🗺️"
 
 TEMP_FOLDER = re.compile(r"(?:[A-Za-z]:)?[^\s«»:;,()]*[/\\](?:terrain_upload_|terrain_export_|tmp)[^/\\\s]*[/\\]")
 
@@ -134,12 +138,6 @@ def current_territory() -> TerritoryData | None:
     except TerrainError as err:
         st.error(str(err))
         return None
-
-
-# The tab's icon. An emoji is drawn by the browser itself; a « :material/…: » page icon makes
-# Streamlit's frontend fetch it from fonts.gstatic.com at every page load: a request to Google from
-# a campaign's browser, and a failed one offline.
-FAVICON = "🗺️"
 
 
 def page_setup(title: str, *, sidebar: bool = True) -> TerritoryData | None:

@@ -65,14 +65,20 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser, request):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    # Offline by design: anything but localhost is refused, like a meeting room without internet,
-    # and no page may even try (a request to a third party leaks a campaign's IP address).
+def cut_network(context) -> list[str]:
+    """Offline by design: anything but localhost is refused, like a meeting room without internet.
+    Returns the list of refused URLs: no page may even try (a request to a third party leaks a
+    campaign's, or a volunteer's, IP address)."""
     outside: list[str] = []
     context.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url
                   else (outside.append(route.request.url), route.abort()))
+    return outside
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    outside = cut_network(context)
     pg = context.new_page()
     errors: list[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))

@@ -12,7 +12,7 @@ from lib import store, walk
 from lib.dataset import load_territory
 
 from .conftest import DATA_DIR
-from .test_browser import ARTIFACTS, browser, server, wait_idle  # noqa: F401  (fixtures, reused)
+from .test_browser import ARTIFACTS, browser, cut_network, server, wait_idle  # noqa: F401  (fixtures, reused)
 from .test_browser import pytestmark as browser_marks
 
 pytestmark = browser_marks
@@ -47,9 +47,7 @@ def setup(workspace_url, server):  # noqa: F811
 
 def open_context(browser, url: str, viewport: dict | None = None):  # noqa: F811
     context = browser.new_context(viewport=viewport or PHONE, is_mobile=viewport is None, has_touch=True)
-    context.outside = []  # requests to anything but this server (a phone's IP given to a third party)
-    context.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url
-                  else (context.outside.append(route.request.url), route.abort()))
+    context.outside = cut_network(context)
     page = context.new_page()
     page.goto(url)
     wait_idle(page, timeout=120_000)

@@ -49,7 +49,7 @@ CHILD = """
 import json, resource, sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
-from lib.build import national
+from lib.datasets import national
 t = time.perf_counter()
 meta = national.build(national.Selector({kind!r}, {code!r}), folder=Path({folder!r}), out_dir=Path({out!r}),
                       log=lambda *_: None)

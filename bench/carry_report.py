@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from lib import geo
-from lib.build import paris
-from lib.build.common import (
+from lib.datasets import paris
+from lib.datasets.common import (
     RAW_DIR,
     calibrate_weights,
     carry_groups,
@@ -26,7 +26,7 @@ from lib.build.common import (
     registered_by_bureau,
     transfer_weights,
 )
-from lib.build.sources import read_vector
+from lib.datasets.sources import read_vector
 
 BANDS = [0, 0.75, 0.9, 1.1, 1.15, np.inf]
 LABELS = ["< 0,75", "0,75–0,9", "0,9–1,1", "1,1–1,15", "> 1,15"]

@@ -75,5 +75,5 @@ def make_territory(n: int, data_dir: Path, territory_id: str | None = None, seed
     stations = pd.DataFrame(columns=["station_id", "name", "modes", "source", "lon", "lat"])
     write_territory(data_dir, tid, metadata=meta, bureaux=bureaux, results=results, indicators=indicators,
                     stations=stations, outlines=outlines, addresses=None)
-    mapwire.territory_geometry(load_territory(data_dir, tid), data_dir)  # as lib.build does
+    mapwire.territory_geometry(load_territory(data_dir, tid), data_dir)  # as lib.datasets does
     return tid

@@ -149,7 +149,7 @@ def check_metadata(metadata: dict) -> list[str]:
         return [f"clés manquantes : {', '.join(missing)}"]
     if metadata["contract_version"] != CONTRACT_VERSION:
         return [f"version du contrat {metadata['contract_version']} au lieu de {CONTRACT_VERSION} : "
-                "reconstruisez le territoire (python -m lib.build …)"]
+                "reconstruisez le territoire (python -m lib.datasets …)"]
     problems = []
     for ind in metadata["indicators"]:
         if "id" not in ind or "available" not in ind:
@@ -190,6 +190,6 @@ def require(problems: list[str], *, file: str) -> None:
     if problems:
         raise DataContractError(
             "; ".join(problems) + ". Ce fichier ne respecte pas le contrat de données "
-            "(docs/data.md) : reconstruisez le territoire avec « python -m lib.build ».",
+            "(docs/data.md) : reconstruisez le territoire avec « python -m lib.datasets ».",
             source=file,
         )

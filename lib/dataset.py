@@ -107,10 +107,10 @@ def _read(path: Path, reader):
         return reader(path)
     except FileNotFoundError as err:
         raise DataContractError("fichier absent : reconstruisez le territoire avec "
-                                "« python -m lib.build ».", source=str(path)) from err
+                                "« python -m lib.datasets ».", source=str(path)) from err
     except Exception as err:  # a truncated/corrupt parquet raises many different types
         raise DataContractError(f"fichier illisible ({type(err).__name__}) : reconstruisez "
-                                "le territoire avec « python -m lib.build ».",
+                                "le territoire avec « python -m lib.datasets ».",
                                 source=str(path)) from err
 
 
@@ -119,7 +119,7 @@ def load_territory(data_dir: Path, territory_id: str) -> TerritoryData:
     folder = Path(data_dir) / territory_id
     if not folder.is_dir():
         raise DataContractError("territoire introuvable : construisez-le avec "
-                                f"« python -m lib.build {territory_id} ».", source=str(folder))
+                                f"« python -m lib.datasets {territory_id} ».", source=str(folder))
     meta_path = _path(folder, "metadata")
     metadata = _read(meta_path, lambda p: json.loads(p.read_text(encoding="utf-8")))
     contract.require(contract.check_metadata(metadata), file=str(meta_path))

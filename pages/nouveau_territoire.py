@@ -9,9 +9,9 @@ from pathlib import Path
 import streamlit as st
 
 from lib import fr, ui
-from lib.build import citymap, national
-from lib.build.citymap import ContourMap
 from lib.config import load_sources
+from lib.datasets import citymap, national
+from lib.datasets.citymap import ContourMap
 from lib.errors import TerrainError
 
 ui.page_setup("Nouveau territoire")

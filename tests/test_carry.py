@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from lib.build import paris as paris_build
-from lib.build.common import (
+from lib.datasets import paris as paris_build
+from lib.datasets.common import (
     calibrate_weights,
     carry_groups,
     carry_losses,

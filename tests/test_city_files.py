@@ -11,10 +11,10 @@ import pytest
 import shapely
 
 from lib import mapwire
-from lib.build import citymap, national
-from lib.build.__main__ import main as build_cli
-from lib.build.citymap import ContourMap
-from lib.build.sources import Crop, read_contours
+from lib.datasets import citymap, national
+from lib.datasets.__main__ import main as build_cli
+from lib.datasets.citymap import ContourMap
+from lib.datasets.sources import Crop, read_contours
 from lib.errors import BuildError
 
 from .conftest import RAW_DIR

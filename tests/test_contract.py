@@ -63,7 +63,7 @@ def test_loading_a_dataset_with_a_missing_column_is_refused(tmp_path):
 
 
 def test_unknown_territory_folder_says_how_to_build_it(tmp_path):
-    with pytest.raises(DataContractError, match=r"python -m lib\.build nowhere"):
+    with pytest.raises(DataContractError, match=r"python -m lib\.datasets nowhere"):
         load_territory(tmp_path, "nowhere")
 
 
@@ -107,4 +107,4 @@ def test_a_version_1_dataset_without_anomalies_is_refused_with_the_rebuild_comma
 
     old = {k: v for k, v in _metadata(contract_version=1).items() if k not in ("anomalies", "dropped")}
     assert "clés manquantes : anomalies, dropped" in check_metadata(old)[0]
-    assert "python -m lib.build" in check_metadata({**_metadata(), "contract_version": 1})[0]
+    assert "python -m lib.datasets" in check_metadata({**_metadata(), "contract_version": 1})[0]

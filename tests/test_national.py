@@ -17,10 +17,10 @@ import py7zr
 import pytest
 
 from lib import download
-from lib.build import national
-from lib.build.__main__ import main as build_cli
 from lib.config import load_sources
 from lib.dataset import load_territory
+from lib.datasets import national
+from lib.datasets.__main__ import main as build_cli
 from lib.errors import BuildError
 
 from .conftest import RAW_DIR

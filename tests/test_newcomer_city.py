@@ -11,9 +11,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from lib.build.__main__ import main as build_cli
 from lib.config import load_settings
 from lib.dataset import load_territory
+from lib.datasets.__main__ import main as build_cli
 
 from .conftest import PROJECT, RAW_DIR
 from .test_pages import bureau_colours
@@ -29,7 +29,7 @@ def readme_command(territory: str) -> list[str]:
              if "--contours-bureau" in ln and f"--commune {territory}" in ln]
     assert lines, "the README gives no command for a city's own files"
     argv = shlex.split(lines[0])
-    assert argv[:3] == [".venv/bin/python", "-m", "lib.build"]
+    assert argv[:3] == [".venv/bin/python", "-m", "lib.datasets"]
     return argv[3:]
 
 

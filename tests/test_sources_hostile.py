@@ -15,9 +15,9 @@ import geopandas as gpd
 import pytest
 
 from lib import minint
-from lib.build import sources
-from lib.build.__main__ import main as build_cli
-from lib.build.sources import Crop
+from lib.datasets import sources
+from lib.datasets.__main__ import main as build_cli
+from lib.datasets.sources import Crop
 from lib.errors import TerrainError
 
 from .conftest import PROJECT

@@ -1,4 +1,4 @@
-"""Official layouts read by the national build's readers (lib.build.sources), one defect each.
+"""Official layouts read by the national build's readers (lib.datasets.sources), one defect each.
 
 Real extracts from shared/data/raw where they exist; otherwise fixtures written from the exact
 published header given in issue 12 (and, for municipales 2020, the column list of the published
@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from lib import minint
-from lib.build import sources
-from lib.build.sources import Crop
+from lib.datasets import sources
+from lib.datasets.sources import Crop
 
 from .conftest import PROJECT
 

@@ -13,11 +13,11 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from lib.build import national
-from lib.build.__main__ import main as build_cli
-from lib.build.sources import Crop, read_vector
 from lib.config import load_sources
 from lib.dataset import load_territory
+from lib.datasets import national
+from lib.datasets.__main__ import main as build_cli
+from lib.datasets.sources import Crop, read_vector
 
 from .conftest import PROJECT
 from .test_national import filosofi_archive

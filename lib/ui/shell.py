@@ -124,7 +124,7 @@ def current_territory() -> TerritoryData | None:
     conf = settings()
     built = available_territories()
     if not built:
-        st.error("Aucun territoire construit. Lancez « python -m lib.build paris » puis rechargez la page.")
+        st.error("Aucun territoire construit. Lancez « python -m lib.datasets paris » puis rechargez la page.")
         return None
     v = view()
     if v.territory not in built:

@@ -1,8 +1,8 @@
 """Command line.
 
-    python -m lib.build paris antony                  # shipped territories, from raw/
-    python -m lib.build --commune 92002 --from DIR    # any territory, from the national files in DIR
-    python -m lib.build --departement 92 --download   # … downloaded (resumable, cached, checksummed)
+    python -m lib.datasets paris antony                  # shipped territories, from raw/
+    python -m lib.datasets --commune 92002 --from DIR    # any territory, from the national files in DIR
+    python -m lib.datasets --departement 92 --download   # … downloaded (resumable, cached, checksummed)
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from lib.build import BUILDERS, build
-from lib.build.common import RAW_DIR
 from lib.config import PROJECT_ROOT, load_settings, load_sources
+from lib.datasets import BUILDERS, build
+from lib.datasets.common import RAW_DIR
 from lib.errors import TerrainError
 
 
@@ -42,7 +42,7 @@ def _report(territory: str, meta: dict) -> None:
 
 def _contour_map(args: argparse.Namespace):
     """The contour mapping the flags give (completes the folder's terrain_contours.toml)."""
-    from lib.build.citymap import ContourMap
+    from lib.datasets.citymap import ContourMap
 
     return ContourMap().merged(commune=args.contours_commune, bureau=args.contours_bureau,
                                commune_code=args.commune_code, commune_name=args.commune_name,
@@ -52,7 +52,7 @@ def _contour_map(args: argparse.Namespace):
 
 def _parser() -> argparse.ArgumentParser:
     """The command line: shipped territories, or any territory from the national files."""
-    parser = argparse.ArgumentParser(prog="python -m lib.build",
+    parser = argparse.ArgumentParser(prog="python -m lib.datasets",
                                      description="Construit un territoire Terrain depuis les fichiers officiels.")
     parser.add_argument("territories", nargs="*", metavar="TERRITOIRE",
                         help=f"territoire(s) livrés : {', '.join(sorted(BUILDERS))} ; « all » pour tous")
@@ -80,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _national(args: argparse.Namespace, kind: str, out: Path, parser: argparse.ArgumentParser) -> int:
     """Any territory from the national files (--from or --download); a French sentence on failure."""
-    from lib.build import national
+    from lib.datasets import national
 
     try:
         selector = national.Selector(kind, getattr(args, kind))

@@ -1,6 +1,6 @@
 """Territory builds: raw official files → ``data/<territory>/`` (see ``docs/data.md``).
 
-Run ``python -m lib.build paris`` or ``python -m lib.build antony``.
+Run ``python -m lib.datasets paris`` or ``python -m lib.datasets antony``.
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ import importlib
 import time
 from pathlib import Path
 
-from lib.build.common import RAW_DIR, assemble
+from lib.datasets.common import RAW_DIR, assemble
 from lib.errors import BuildError
 
-BUILDERS: dict[str, str] = {"paris": "lib.build.paris", "antony": "lib.build.antony"}
+BUILDERS: dict[str, str] = {"paris": "lib.datasets.paris", "antony": "lib.datasets.antony"}
 
 
 def build(territory_id: str, *, raw_dir: Path = RAW_DIR, out_dir: Path, log=print) -> dict:

@@ -16,7 +16,8 @@ import geopandas as gpd
 import pandas as pd
 
 from lib import geo
-from lib.build.common import (
+from lib.contract import RESULTS_COLUMNS
+from lib.datasets.common import (
     Indicator,
     RawTerritory,
     Source,
@@ -29,7 +30,7 @@ from lib.build.common import (
     require_columns,
     transfer_weights,
 )
-from lib.build.sources import (
+from lib.datasets.sources import (
     IDFM_SOURCE,
     SNCF_SOURCE,
     read_ban,
@@ -37,7 +38,6 @@ from lib.build.sources import (
     read_vector,
     shipped_stations,
 )
-from lib.contract import RESULTS_COLUMNS
 
 COMMUNE = "75056"
 MUN2026_LISTS = {  # column of the source → list head as printed in the source's column names

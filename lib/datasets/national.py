@@ -4,7 +4,7 @@ The files (``config.toml`` → ``[sources]``) come from a local folder (``--from
 downloaded into a cache (``--download``, resumable, checksummed: :mod:`lib.download`). Each is
 cropped to the territory while it is read (attribute filter on the contours, chunked CSV reading
 of the results and the BAN), so a national file never sits in memory whole, then the territory
-goes through the same :func:`lib.build.common.assemble` as Paris and Antony.
+goes through the same :func:`lib.datasets.common.assemble` as Paris and Antony.
 
 A folder may hold a ``terrain_sources.json`` manifest mapping source ids to file names (a mirror
 whose files are named differently, e.g. the 92-13 extracts used by the tests).
@@ -24,10 +24,12 @@ import geopandas as gpd
 import pandas as pd
 
 from lib import download, geo
-from lib.build import citymap
-from lib.build.citymap import SIDECAR, ContourMap
-from lib.build.common import Indicator, RawTerritory, Source, assemble, merge_stations
-from lib.build.sources import (
+from lib.config import load_sources
+from lib.contract import RESULTS_COLUMNS
+from lib.datasets import citymap
+from lib.datasets.citymap import SIDECAR, ContourMap
+from lib.datasets.common import Indicator, RawTerritory, Source, assemble, merge_stations
+from lib.datasets.sources import (
     FILOSOFI_COUNTS,
     PLM,
     RESULT_LAYOUTS,
@@ -41,8 +43,6 @@ from lib.build.sources import (
     sql_filter,
     vector_fields,
 )
-from lib.config import load_sources
-from lib.contract import RESULTS_COLUMNS
 from lib.errors import BuildError, TerrainError
 
 Sources = Mapping[str, Mapping[str, str]]
@@ -110,7 +110,7 @@ def locate(folder: Path, sources: Sources) -> dict[str, Located]:
 
     In order: a sub-folder named after the source id (``leg2024t1/…``), the ``terrain_sources.json``
     manifest, a published name no other source shares, then the content of the remaining files
-    (header signature, :func:`lib.build.sources.recognise`): both 2024 rounds are published as
+    (header signature, :func:`lib.datasets.sources.recognise`): both 2024 rounds are published as
     ``resultats-definitifs-par-bureau-de-vote.csv``.
     """
     folder = Path(folder)
@@ -246,7 +246,7 @@ class Context:
     log: Log
 
     def read(self, sid: str) -> object:
-        """Read one source with the reader its layout names (``lib.build.sources.LAYOUTS``)."""
+        """Read one source with the reader its layout names (``lib.datasets.sources.LAYOUTS``)."""
         located = self.files[sid]
         layout = self.sources[sid]["layout"]
         self.log(f"  {sid} : {located.path.name} (reconnu par {located.how}, lecteur {layout})")
@@ -395,7 +395,7 @@ def read(selector: Selector, folder: Path, *, sources: Sources | None = None, lo
     """Crop every national file present in ``folder`` to the territory; report what is missing.
 
     ``contour_map`` (flags or page) completes the folder's ``terrain_contours.toml``: a city's own
-    contours are then read through it (:mod:`lib.build.citymap`).
+    contours are then read through it (:mod:`lib.datasets.citymap`).
     """
     sources = sources or load_sources()
     mapping = citymap.load_sidecar(folder).merged(**vars(contour_map or ContourMap()))

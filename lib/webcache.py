@@ -2,7 +2,7 @@
 
 Why: Streamlit serves component files with ``Cache-Control: public`` and no validator, so the
 browser fetched and compiled deck.gl (2 MB) again at every page load. Our URLs to those files
-carry their content hash (``?v=…``, see :mod:`lib.ui.mapelement`): such a response can be kept
+carry their content hash (``?v=…``, see :mod:`lib.ui.maps`): such a response can be kept
 for good, and a changed file comes under a new URL. Nothing else is touched.
 """
 
@@ -18,6 +18,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 IMMUTABLE = b"public, max-age=31536000, immutable"
+MAP_ASSETS = "lib.ui.maps."  # lib.ui.maps.ASSET_PREFIX (that module imports Streamlit; a test checks they agree)
 
 
 def is_versioned_asset(path: str, query: bytes, prefixes: tuple[str, ...]) -> bool:
@@ -29,7 +30,7 @@ def is_versioned_asset(path: str, query: bytes, prefixes: tuple[str, ...]) -> bo
 class ImmutableAssets:
     """Marks versioned component files as cacheable for a year; passes everything else through."""
 
-    def __init__(self, app: ASGIApp, prefixes: tuple[str, ...] = ("lib.ui.mapelement.",)) -> None:
+    def __init__(self, app: ASGIApp, prefixes: tuple[str, ...] = (MAP_ASSETS,)) -> None:
         self.app = app
         self.prefixes = prefixes
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import deckmap, fr, ui
+from lib import fr, ui
 
 data = ui.page_setup("Accueil")
 st.title("Terrain — où envoyer les équipes en premier ?")
@@ -34,11 +34,7 @@ if data is not None:
                    "(bois, cimetières, limites) et ne sont pas utilisées.")
 
     with ui.guard("la carte des bureaux"):
-        fill, tooltip = deckmap.territory_fill(data.bureaux)
-        deck = deckmap.deck_spec(ui.territory_geometry(data), fill, no_data=conf.no_data_colour,
-                                 stations=data.stations, line_colour=(120, 120, 120), borders=True,
-                                 tooltip=tooltip)
-        st.pydeck_chart(deck, height=560, key="home-map")
+        ui.territory_map(data, key="home-map", height="560px")
         st.caption("Fond de carte dessiné par Terrain (contours, noms, gares) : lisible sans connexion.")
 
     st.subheader("Élections disponibles")

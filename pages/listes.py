@@ -6,7 +6,7 @@ from datetime import date
 
 import streamlit as st
 
-from lib import capacity, deckmap, exports, fr, geo, holdout, opposition, ui, walk
+from lib import capacity, exports, fr, geo, holdout, opposition, ui, walk
 
 data = ui.page_setup("Listes de porte-à-porte")
 if data is None:
@@ -160,9 +160,8 @@ with ui.guard("les parcours"):
     if turfs.empty:
         st.warning("Aucune adresse à visiter dans ces bureaux.")
         st.stop()
-    geom = ui.territory_geometry(data)
-    st.pydeck_chart(deckmap.turf_deck(turfs, geom.outlines_json, geom.origin if geom.offsets else None),
-                    height=460, key="turf-map")
+    colours = ui.turf_map(data, turfs, chosen, key="turf-map")
+    st.html(ui.swatch_legend(colours))
     st.dataframe(summary_table.rename(columns=TURF_COLUMNS), hide_index=True, width="stretch")
 
     provenance = fr.provenance(territory=data.name, date=date.today().isoformat(), sentence=result.sentence,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import deckmap, fr, store, ui
+from lib import fr, store, ui
 from lib.ui import workspace
 
 data = ui.page_setup("Suivi du terrain")
@@ -67,34 +67,20 @@ def turf_table(plan_id: int, cov: pd.DataFrame) -> None:
         st.rerun()
 
 
-def coverage_fill(bureau_ids: pd.Series, cov: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    """Bureaux coloured by the share of their planned addresses done (grey: not planned)."""
-    part = cov["part"].reindex(bureau_ids).to_numpy()
-    green = [[int(250 - 224 * p), int(205 - 85 * p), int(90 - 30 * p), 230] for p in pd.Series(part).fillna(0)]
-    colour = [[225, 225, 225, 90] if pd.isna(p) else g for p, g in zip(part, green, strict=True)]
-    text = ["non planifié" if pd.isna(p) else f"{fr.number(100 * p)} % fait" for p in part]
-    counts = [("" if pd.isna(p) else f"{int(d)} / {int(a)} adresses") for p, d, a in
-              zip(part, cov["faites"].reindex(bureau_ids), cov["adresses"].reindex(bureau_ids), strict=True)]
-    fill = pd.DataFrame({"colour": colour, "s": text, "r": counts, "t": "", "score": 100 * pd.Series(part).to_numpy(),
-                         "top": pd.Series(part).fillna(0).to_numpy() >= 0.8}, index=bureau_ids.to_numpy())
-    return fill, {"html": "<b>{n}</b><br/>{s}<br/>{r}", "style": {"fontSize": "14px"}}
-
-
 def coverage_map(plan_id: int) -> None:
-    """Campaign-wide coverage by bureau (every plan counts), or this plan's addresses by door status."""
-    geom = ui.territory_geometry(data)
+    """Campaign-wide coverage by bureau (every plan counts), or this plan's addresses by door
+    status; both framed on this plan."""
     ui.seed("w_suivi_map", "Bureaux")
     if st.segmented_control("Carte", ["Bureaux", "Adresses"], key="w_suivi_map", label_visibility="collapsed") \
             == "Adresses":
         stops = store.plan_addresses(engine, plan_id)
         stops["status"] = stops["stop_id"].map(store.stop_statuses(engine, plan_id)).astype(object).fillna("")
-        st.pydeck_chart(workspace.status_deck(stops, geom.outlines_json, geom.origin if geom.offsets else None),
-                        height=460, key="status-map")
-        st.caption("Gris : pas encore ; vert : ouvert ; orange : absent ; rouge : refus ; bleu : à revoir.")
+        ui.door_status_map(data, stops, {"": "pas encore", **store.DOOR_STATUSES}, key="status-map")
+        st.caption("Gris : pas encore ; vert : ouvert ; orange : absent ; rouge : refus ; bleu : à revoir "
+                   "(le statut est aussi écrit au survol de chaque adresse).")
         return
-    fill, tooltip = coverage_fill(data.bureaux["bureau_id"].astype(str), store.bureau_coverage(engine, campaign))
-    st.pydeck_chart(deckmap.deck_spec(geom, fill, no_data=ui.settings().no_data_colour, tooltip=tooltip),
-                    height=460, key="coverage-map")
+    ui.coverage_map(data, store.bureau_coverage(engine, campaign), frame_on=list(store.get_plan(engine, plan_id).bureaux),
+                    key="coverage-map")
     st.caption("Jaune : bureau planifié, pas encore fait ; vert foncé : entièrement fait ; gris : hors des plans.")
 
 

@@ -10,12 +10,13 @@ import pandas as pd
 import pytest
 import shapely
 
-from lib import mapwire
+from lib.dataset import FILES
 from lib.datasets import citymap, national
 from lib.datasets.__main__ import main as build_cli
 from lib.datasets.citymap import ContourMap
 from lib.datasets.sources import Crop, read_contours
 from lib.errors import BuildError
+from lib.maps import geometry
 
 from .conftest import RAW_DIR
 
@@ -166,9 +167,9 @@ def test_the_build_writes_the_map_geometry_the_first_visit_reads(brest_folder, t
     meta = national.build(national.Selector("commune", "29019"), folder=brest_folder, out_dir=tmp_path / "out",
                           **QUIET)
     folder = tmp_path / "out" / meta["territory_id"]
-    assert (folder / mapwire.CACHE_NAME).is_file()
-    sources = [mapwire.FILES[k] for k in mapwire.GEOMETRY_SOURCES]
-    geom = mapwire.cached_geometry(folder, sources, lambda: pytest.fail("encoded again at the first visit"))
+    assert (folder / geometry.CACHE_NAME).is_file()
+    sources = [FILES[k] for k in geometry.GEOMETRY_SOURCES]
+    geom = geometry.cached_geometry(folder, sources, lambda: pytest.fail("encoded again at the first visit"))
     assert len(geom.bureau_ids) == 104
 
 

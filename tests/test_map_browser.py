@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import mapwire
 from lib.dataset import load_territory
 
 from .conftest import DATA_DIR, PROJECT
+from .helpers import map_payload
 from .test_browser import CHROME_ARGS, CHROMIUM, browser, page, requires_dataset, server, wait_idle  # noqa: F401
 
 pytestmark = [pytest.mark.browser, requires_dataset("paris"),
@@ -66,11 +66,10 @@ def expected_colours(url: str) -> dict[str, tuple]:
     for k, v in urllib.parse.parse_qsl(urllib.parse.urlparse(url).query):
         at.query_params[k] = v
     at.run()
+    ids = map_payload(at, "territoire")[0]["geometry"]["ids"]  # a new session: its first map carries the geometry
     at.switch_page("pages/carte.py").run()
-    element = next(e for e in at.get("bidi_component") if e.proto.component_name == "terrain.priority_map")
-    meta, arrays = mapwire.unpack(element.proto.bytes)
-    ids = meta["geometry"]["ids"]  # a new session: its first map run carries the geometry
-    return {b: tuple(meta["move"]["palette"][i]) for b, i in zip(ids, arrays["m.colour"].tolist(), strict=True)}
+    meta, arrays, _ = map_payload(at, "priority")
+    return {b: tuple(meta["view"]["palette"][i]) for b, i in zip(ids, arrays["m.colour"].tolist(), strict=True)}
 
 
 def _km(points: np.ndarray, lon: float, lat: float) -> float:

@@ -1,4 +1,4 @@
-"""AppTest: the priority map element gets the geometry once, then only the per-move arrays."""
+"""AppTest: the map element gets a territory's geometry once, then only each rerun's view arrays."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import hashlib
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from lib import mapwire
-
 from .conftest import PROJECT, requires_dataset
+from .helpers import map_payload
 
 pytestmark = requires_dataset("paris")
 
@@ -25,17 +24,22 @@ def open_map(query: dict[str, str] | None = None) -> AppTest:
 
 
 def payload(at: AppTest) -> tuple[dict, dict[str, np.ndarray], int]:
-    """Header, arrays and size in bytes of what the map element received in the last run."""
-    element = next(e for e in at.get("bidi_component") if e.proto.component_name == "terrain.priority_map")
-    meta, arrays = mapwire.unpack(element.proto.bytes)
-    return meta, arrays, len(element.proto.bytes)
+    """Header, arrays and size in bytes of what the priority map received in the last run."""
+    return map_payload(at, "priority")
 
 
-def test_first_run_sends_geometry_labels_and_the_moves_arrays():
-    meta, arrays, _ = payload(open_map())
-    assert len(meta["geometry"]["ids"]) == 903 and len(meta["geometry"]["labels"]) == 903
-    assert {"g.bureaux.xy", "g.outlines.xy", "m.colour", "m.score", "m.rank"} <= set(arrays)
-    assert len(arrays["m.colour"]) == 903
+def test_the_first_map_of_a_session_sends_the_geometry_and_the_next_maps_reuse_it():
+    """Accueil's map brings the territory's geometry; the priority map (same territory) sends only
+    its view: one engine, one geometry per browser session whatever the map."""
+    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=120)
+    at.run()
+    home, home_arrays, _ = map_payload(at, "territoire")
+    assert len(home["geometry"]["ids"]) == 903 and len(home["geometry"]["labels"]) == 903
+    assert {"g.bureaux.xy", "g.outlines.xy", "g.bureaux.anchor"} <= set(home_arrays)
+    at.switch_page("pages/carte.py").run()
+    meta, arrays, _ = payload(at)
+    assert "geometry" not in meta and meta["key"] == home["key"]
+    assert {"m.colour", "m.score", "m.rank"} <= set(arrays) and len(arrays["m.colour"]) == 903
 
 
 def test_a_slider_move_sends_only_the_per_move_arrays_and_keeps_the_geometry_key():
@@ -53,14 +57,14 @@ def test_a_slider_move_sends_only_the_per_move_arrays_and_keeps_the_geometry_key
 def test_the_selected_bureau_travels_as_its_index_in_the_geometry():
     at = open_map({"sel": "75056_0327"})
     meta, _, _ = payload(at)
-    first, _, _ = payload(open_map())
+    home, _, _ = map_payload(AppTest.from_file(str(PROJECT / "app.py"), default_timeout=120).run(), "territoire")
     assert meta["selected"] >= 0
-    assert first["geometry"]["ids"][meta["selected"]] == "75056_0327"
+    assert home["geometry"]["ids"][meta["selected"]] == "75056_0327"
 
 
 def test_a_session_with_no_record_of_sending_the_geometry_sends_it_again():
     at = open_map()
-    at.session_state["_mapwire_sent"] = set()  # what the browser's "need" trigger clears
+    at.session_state["_map_geometry_sent"] = set()  # what the browser's "need" trigger clears
     at.slider(key="w_w_abstention").set_value(5).run()
     meta, _, _ = payload(at)
     assert "geometry" in meta
@@ -75,7 +79,7 @@ def test_bureau_search_lists_the_matching_bureaux_after_the_selected_one():
 
 
 def test_the_map_asks_for_deck_gl_by_content_hash_so_the_browser_may_keep_it():
-    from lib.ui.mapelement import DECK_FILE, FOLDERS
+    from lib.ui.maps import DECK_FILE, FOLDERS
     meta, _, _ = payload(open_map())
     digest = hashlib.sha256((FOLDERS["vendor"] / DECK_FILE).read_bytes()).hexdigest()[:12]
     assert meta["deck_url"].endswith(f"/{DECK_FILE}?v={digest}")

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from streamlit.testing.v1 import AppTest
 
-from lib import mapwire
-
 from .conftest import PROJECT, requires_dataset
+from .helpers import bureau_colours, map_payload
 
 pytestmark = requires_dataset("paris")
 TIMEOUT = 120
@@ -25,24 +22,11 @@ def open_page(page: str, query: dict[str, str] | None = None) -> AppTest:
     return at
 
 
-def deck(at: AppTest) -> dict:
-    charts = at.get("deck_gl_json_chart")
-    assert charts, "no map on the page"
-    return json.loads(charts[-1].proto.json)
-
-
-def bureau_colours(at: AppTest) -> list:
-    """Per-bureau colours the priority map element received in the last run."""
-    elements = at.get("bidi_component")
-    assert elements, "no priority map on the page"
-    meta, arrays = mapwire.unpack(elements[-1].proto.bytes)
-    return [meta["move"]["palette"][i] for i in arrays["m.colour"].tolist()]
-
-
 def test_home_page_shows_the_territory_and_its_map():
     at = open_page("pages/accueil.py")
     assert any("Paris" in h.value for h in at.header)
-    assert len(next(lyr for lyr in deck(at)["layers"] if lyr["id"].startswith("bureaux"))["data"]) == 903
+    assert len(bureau_colours(at, "territoire")) == 903
+    assert not at.get("deck_gl_json_chart")  # one map engine: never Streamlit's own deck.gl beside ours
 
 
 def test_priority_map_renders_903_bureaux_without_error():
@@ -117,7 +101,8 @@ def test_walk_list_page_cuts_turfs_on_paris():
     at = open_page("pages/listes.py")
     assert not at.error
     assert any(m.label == "Bureaux couverts" for m in at.metric)
-    assert at.get("deck_gl_json_chart")
+    meta, arrays, _ = map_payload(at, "parcours")
+    assert len(arrays["m.points.xy"]) > 0 and meta["view"]["frame"]
 
 
 def test_walk_list_page_on_a_territory_without_addresses_says_so():
@@ -135,11 +120,11 @@ def test_password_gate_blocks_until_the_right_password():
     at.secrets["terrain"] = {"password": "s3cret"}
     at.run()
     assert any("accès réservé" in t.value for t in at.title)
-    assert not at.get("deck_gl_json_chart")
+    assert not at.get("bidi_component")
     at.text_input(key="w_password").input("wrong").run()
     assert any("incorrect" in e.value for e in at.error)
     at.text_input(key="w_password").input("s3cret").run()
-    assert at.get("deck_gl_json_chart")
+    assert map_payload(at, "territoire")
 
 
 def test_an_imported_election_becomes_a_reference_election():

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import deckmap, priority
+from lib import priority
 from lib.config import load_settings
+from lib.maps import views
 from lib.scoring import NoWeightsError, normalise_criteria
 from lib.viewstate import default_view
 
@@ -75,12 +76,13 @@ def test_all_weights_at_zero_raise_a_french_message(conf, normalised):
         priority.compute(normalised, view_with(conf, {}), conf, {})
 
 
-def test_tooltip_fields_name_the_criteria_that_weigh_most(conf, normalised):
+def test_the_map_tooltip_names_the_criteria_that_weigh_most_and_what_is_missing(conf, normalised):
     result = priority.compute(normalised, view_with(conf, {"abstention": 80, "social_housing": 20}), conf, {})
-    fill, tooltip = deckmap.priority_fill(result.table, result.rgba, conf.criteria)
-    assert fill.loc["75056_0006", "t"].startswith("abstention")
-    assert "⚠️ sans social_housing" in fill.loc["75056_0006", "t"]
-    assert "rang {r} / 6" in tooltip["html"]
+    ids = list(conf.criteria)
+    screen = type("Six", (), {"bureau_ids": np.asarray(result.table.index), "n_bureaux": 6})
+    shown = views.decode_priority(views.priority_view(screen, result.table, result.rgba, ids), screen, ids)
+    assert shown.loc["75056_0006", "top_ids"][0] == "abstention"
+    assert shown.loc["75056_0006", "missing"] == "social_housing"
 
 
 # « Bureaux atypiques »: set aside, shown as such, never silently ranked ----------------------------

@@ -6,7 +6,7 @@ import asyncio
 
 from lib.webcache import IMMUTABLE, ImmutableAssets, is_versioned_asset
 
-DECK = "/component/lib.ui.mapelement.vendor/deckgl/deckgl-9.4.0.min.js"
+DECK = "/component/lib.ui.maps.vendor/deckgl/deckgl-9.4.0.min.js"
 
 
 def respond(path: str, query: bytes = b"", status: int = 200) -> dict[bytes, bytes]:
@@ -46,5 +46,12 @@ def test_other_routes_and_errors_are_left_alone():
 
 
 def test_the_version_may_sit_among_other_query_parameters():
-    assert is_versioned_asset(DECK, b"x=1&v=abc", ("lib.ui.mapelement.",))
-    assert not is_versioned_asset(DECK, b"vv=abc", ("lib.ui.mapelement.",))
+    assert is_versioned_asset(DECK, b"x=1&v=abc", ("lib.ui.maps.",))
+    assert not is_versioned_asset(DECK, b"vv=abc", ("lib.ui.maps.",))
+
+
+def test_the_middleware_marks_the_map_element_s_own_folders():
+    from lib.ui.maps import ASSET_PREFIX
+    from lib.webcache import MAP_ASSETS
+
+    assert MAP_ASSETS == ASSET_PREFIX

@@ -22,7 +22,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from lib import anomalies, fr, geo, mapwire
+from lib import anomalies, fr, geo
 from lib.contract import (
     BUREAUX_COLUMNS,
     CONTRACT_VERSION,
@@ -32,6 +32,7 @@ from lib.contract import (
 )
 from lib.dataset import load_territory, write_territory
 from lib.errors import BuildError
+from lib.maps.geometry import load_screen_geometry
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 RAW_DIR = PROJECT_ROOT / "raw"
@@ -432,7 +433,7 @@ def assemble(raw: RawTerritory, *, out_dir: Path, log=print) -> dict[str, Any]:
     folder = write_territory(out_dir, raw.territory_id, metadata=metadata, bureaux=slim,
                              results=results, indicators=ind, stations=stations,
                              outlines=outlines, addresses=addresses)
-    mapwire.territory_geometry(load_territory(out_dir, raw.territory_id), out_dir)  # the map's first load
+    load_screen_geometry(load_territory(out_dir, raw.territory_id), out_dir)  # the map's first load
     metadata["build_seconds"] = round(time.perf_counter() - t0, 1)
     log(f"  écrit dans {folder} en {metadata['build_seconds']} s")
     return metadata

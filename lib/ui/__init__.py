@@ -6,7 +6,7 @@
 - :mod:`lib.ui.controls` — our side, options and weights (collect choices, then compute once);
 - :mod:`lib.ui.panels` — legend, bureau panel, ranking, download buttons;
 - :mod:`lib.ui.workspace` — the campaign workspace (database engine, current campaign, saving).
-- :mod:`lib.ui.mapelement` — the priority map element (geometry once, colours per move).
+- :mod:`lib.ui.maps` — every map, one call per kind, all drawn by one deck.gl element.
 
 Pages use ``from lib import ui`` and the names re-exported here.
 """
@@ -21,16 +21,22 @@ from lib.ui.controls import (
 from lib.ui.loaders import (
     available_territories,
     imports_key,
-    screen_geometry,
     session_imports,
     settings,
     territory_data,
-    territory_geometry,
     territory_name,
     turfs_for,
     with_imports,
 )
-from lib.ui.mapelement import priority_map
+from lib.ui.maps import (
+    coverage_map,
+    department_map,
+    door_status_map,
+    priority_map,
+    swatch_legend,
+    territory_map,
+    turf_map,
+)
 from lib.ui.panels import (
     bureau_label_map,
     bureau_panel,
@@ -56,10 +62,13 @@ from lib.ui.workspace import (
 __all__ = [
     "Controls", "access_gate", "available_territories", "bureau_label_map", "bureau_panel",
     "current_priority", "download_buttons", "guard", "imports_key", "legend_html", "page_setup", "panel_styles",
-    "priority_map", "priority_or_stop", "publish_view", "ranking_table", "screen_geometry", "seed",
+    "priority_map", "priority_or_stop", "publish_view", "ranking_table", "seed",
     "select_bureau", "session_imports", "set_view", "settings", "side_controls", "sources_caption",
-    "territory_data", "territory_geometry", "territory_name", "timed", "turfs_for", "update_view", "view",
+    "territory_data", "territory_name", "timed", "turfs_for", "update_view", "view",
     "weight_controls", "with_imports",
+]
+__all__ += [  # maps
+    "coverage_map", "department_map", "door_status_map", "swatch_legend", "territory_map", "turf_map",
 ]
 __all__ += [  # campaign workspace
     "campaign_sidebar", "dim_covered", "done_to_skip", "forget_import", "keep_import", "keep_opposition",

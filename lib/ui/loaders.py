@@ -15,10 +15,11 @@ import pandas as pd
 import streamlit as st
 
 from lib import criteria as crit
-from lib import deckmap, mapwire, scoring, walk
+from lib import scoring, walk
 from lib.config import Settings, load_settings
 from lib.dataset import TerritoryData, list_territories, load_territory
 from lib.errors import TerrainError
+from lib.maps.geometry import ScreenGeometry, encode_departments, load_screen_geometry
 from lib.results_import import ImportedElection
 
 
@@ -35,28 +36,26 @@ def territory_data(territory_id: str, data_dir: str) -> TerritoryData:
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def map_geometry(territory_id: str, data_dir: str, point_threshold: int) -> deckmap.MapGeometry:
-    """Screen geometry of a territory, encoded once."""
-    data = territory_data(territory_id, data_dir)
-    return deckmap.prepare_map_geometry(data.bureaux, data.outlines, point_threshold=point_threshold)
+def screen_geometry_of(territory_id: str, data_dir: str) -> ScreenGeometry:
+    """A territory's map geometry, read from ``mapwire.bin`` beside the dataset when that file
+    matches the dataset (else encoded and written there for the next cold start)."""
+    return load_screen_geometry(territory_data(territory_id, data_dir), data_dir)
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def screen_geometry_of(territory_id: str, data_dir: str) -> mapwire.ScreenGeometry:
-    """The priority map's binary geometry, read from ``mapwire.bin`` beside the dataset when that
-    file matches the dataset (else encoded and written there for the next cold start)."""
-    return mapwire.territory_geometry(territory_data(territory_id, data_dir), data_dir)
-
-
-def screen_geometry(data: TerritoryData) -> mapwire.ScreenGeometry:
-    """The map element's geometry of a loaded territory (cached per territory)."""
+def screen_geometry(data: TerritoryData) -> ScreenGeometry:
+    """The map geometry of a loaded territory (cached per territory, shared by every map kind)."""
     return screen_geometry_of(data.id, str(settings().data_dir))
 
 
-def territory_geometry(data: TerritoryData) -> deckmap.MapGeometry:
-    """The screen geometry of a loaded territory (cached per territory)."""
-    conf = settings()
-    return map_geometry(data.id, str(conf.data_dir), conf.map_point_threshold)
+@st.cache_resource(show_spinner="Préparation de la carte par département…", max_entries=4)
+def department_geometry_of(territory_id: str, data_dir: str) -> ScreenGeometry:
+    """One shape per département of a large territory (dissolving 70,000 bureaux takes seconds)."""
+    return encode_departments(territory_data(territory_id, data_dir).bureaux)
+
+
+def department_geometry(data: TerritoryData) -> ScreenGeometry:
+    """The département map geometry of a loaded territory (cached per territory)."""
+    return department_geometry_of(data.id, str(settings().data_dir))
 
 
 @st.cache_data(show_spinner="Découpage des parcours…", max_entries=16)

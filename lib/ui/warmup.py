@@ -20,9 +20,8 @@ from streamlit.logger import get_logger
 LOG = get_logger("terrain.warmup")
 
 # What the pages import at their top (a page added later only costs its own first visit).
-MODULES = ("lib.ui", "lib.ui.mapelement", "lib.ui.workspace", "lib.deckmap", "lib.mapwire", "lib.priority",
-           "lib.exports", "lib.mapexport", "lib.walk", "lib.impact", "lib.results_import", "pydeck",
-           "streamlit.emojis")
+MODULES = ("lib.ui", "lib.ui.maps", "lib.ui.workspace", "lib.maps.views", "lib.priority",
+           "lib.exports", "lib.mapexport", "lib.walk", "lib.impact", "lib.results_import", "streamlit.emojis")
 # Streamlit warns when a cached function runs outside a script run: expected here.
 QUIET = ("streamlit.runtime.caching.cache_data_api", "streamlit.runtime.scriptrunner_utils.script_run_context")
 

@@ -1,17 +1,18 @@
-// Terrain priority map element (st.components.v2): geometry once per territory, colours per move.
+// Terrain's map element (st.components.v2): every in-app map, drawn by one vendored deck.gl.
 // Served by the app as a file (the browser caches it); the element's inline JS only imports it.
 //
-// The Python side (lib/ui/mapelement.py) sends one binary container per rerun (lib/mapwire.py):
-// a JSON header and typed arrays. The territory's geometry ("g." arrays) comes only when this
-// browser has not got it yet; it is kept in window.__terrainMap across reruns and pages. Each
-// move brings per-bureau arrays ("m." arrays): colour index, score, rank, top criteria, missing.
-// deck.gl (vendored, served by the app: no CDN) keeps its polygon tessellation and only
-// refreshes the fill colours. Tooltips are written here from those arrays and the label table.
+// The Python side (lib/ui/maps.py) sends one binary container per rerun (lib/maps/wire.py): a
+// JSON header and typed arrays. A territory's geometry ("g." arrays, with the STYLE of every
+// layer: lib/maps/styles.py) comes only when this browser has not got it yet; it is kept in
+// window.__terrainMap across reruns and pages. Each rerun brings the view ("m." arrays,
+// lib/maps/views.py): fill colour indices, tooltip data, and optionally outlined bureaux, rank
+// numbers, address points and walking routes. This file defines no colour or size of its own.
 
 const G = (window.__terrainMap = window.__terrainMap || { geoms: new Map(), deck: null });
 const TYPES = { u1: Uint8Array, u2: Uint16Array, u4: Uint32Array, i4: Int32Array, f4: Float32Array, f8: Float64Array };
 const NO_SCORE = 255;
 const NO_CRITERION = 255;
+const FAILED = "La carte n'a pas pu être dessinée sur cet appareil. Rechargez la page ; le classement et les exports restent disponibles.";
 
 function loadDeck(url) {
   if (!G.deck) {
@@ -34,8 +35,8 @@ function asBytes(data) {
   return null;
 }
 
-// Inverse of mapwire.pack: one aligned copy, then zero-copy views.
-function unpack(bytes) {
+// Inverse of lib/maps/wire.py pack(): one aligned copy, then zero-copy views.
+export function unpack(bytes) {
   const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
   const u8 = new Uint8Array(buf);
   if (String.fromCharCode(u8[0], u8[1], u8[2], u8[3]) !== "TMW1") throw new Error("payload");
@@ -47,6 +48,7 @@ function unpack(bytes) {
     const count = shape.reduce((a, b) => a * b, 1);
     arrays[name] = new TYPES[dtype](buf, start + offset, count);
   }
+  delete meta.arrays;
   return { meta, arrays };
 }
 
@@ -72,10 +74,11 @@ function parts(arrays, prefix) {
 function geometryFrom(meta, arrays) {
   const g = {};
   for (const [k, v] of Object.entries(arrays)) if (k.startsWith("g.")) g[k.slice(2)] = v;
-  const names = meta.geometry.names.map((n, i) => ({ n, x: [g["names.xy"][2 * i], g["names.xy"][2 * i + 1]] }));
+  const gm = meta.geometry;
+  const names = gm.names.map((n, i) => ({ n, x: [g["names.xy"][2 * i], g["names.xy"][2 * i + 1]] }));
   return {
-    key: meta.key, ids: meta.geometry.ids, labels: meta.geometry.labels, criteria: meta.geometry.criteria,
-    frame: meta.geometry.frame, bureaux: parts(g, "bureaux"), outlines: parts(g, "outlines"), names,
+    key: meta.key, ids: gm.ids, labels: gm.labels, criteria: gm.criteria || [], frame: gm.frame, style: gm.style,
+    bureaux: parts(g, "bureaux"), outlines: parts(g, "outlines"), names, anchor: g["bureaux.anchor"],
     stations: { length: g["stations.xy"].length / 2, attributes: { getPosition: { value: g["stations.xy"], size: 2 } } },
   };
 }
@@ -84,69 +87,134 @@ function esc(s) {
   return String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 }
 
-function tooltip(st, f) {
-  const g = st.geom, m = st.move;
-  if (!m) return null;
+function lines(text) {
+  return esc(text).replace(/\n/g, "<br/>");
+}
+
+function priorityTip(st, f) {
+  const g = st.geom, v = st.view;
   const label = `<b>${esc(g.labels[f])}</b>`;
-  const missing = m.missing.get(f) || "";
-  const score = m.arrays["m.score"][f];
+  const missing = v.missing.get(f) || "";
+  const score = v.arrays["m.score"][f];
   if (score === NO_SCORE) return `${label}<br/>Score —<br/>${esc(missing)}`;  // sentence written by the server
-  const top = m.meta.top_pairs[m.arrays["m.top"][f]].filter((i) => i !== NO_CRITERION)
+  const top = v.meta.top_pairs[v.arrays["m.top"][f]].filter((i) => i !== NO_CRITERION)
     .map((i) => g.criteria[i]).join(", ");
   const why = missing ? `${top} (⚠️ sans ${missing})` : top;
-  return `${label}<br/>Score ${score}/100 · rang ${m.arrays["m.rank"][f]} / ${m.meta.n_ranked}`
+  return `${label}<br/>Score ${score}/100 · rang ${v.arrays["m.rank"][f]} / ${v.meta.n_ranked}`
     + `<br/>Pèsent le plus : ${esc(why)}`;
 }
 
-function fitView(deck, geom, el) {
-  const [x0, y0, x1, y1] = geom.frame;
+function bureauTip(st, f) {
+  if (st.view.meta.tip === "priority") return priorityTip(st, f);
+  const text = st.view.meta.texts[st.view.arrays["m.tip"][f]] || "";
+  return `<b>${esc(st.geom.labels[f])}</b>` + (text ? `<br/>${lines(text)}` : "");
+}
+
+function tooltip(st, info) {
+  if (!st.view || info.index < 0) return null;
+  const id = info.layer ? info.layer.id : "";
+  let html = null;
+  if (id.startsWith("points")) {
+    const p = st.view.meta.points;
+    html = lines(p.texts[st.view.arrays["m.points.tip"][info.index]]);
+  } else if (id.startsWith("bureaux") && info.object) {
+    html = bureauTip(st, info.object.f);
+  }
+  return html && { html, style: st.geom.style.tooltip };
+}
+
+function frameOf(st) {
+  return (st.view && st.view.meta.frame) || st.geom.frame;
+}
+
+function fitView(deck, st) {
+  const [x0, y0, x1, y1] = frameOf(st);
+  const el = st.mapEl;
   const width = Math.max(el.clientWidth, 200), height = Math.max(el.clientHeight, 200);
   const vp = new deck.WebMercatorViewport({ width, height });
   const { longitude, latitude, zoom } = vp.fitBounds([[x0, y0], [x1, y1]], { padding: Math.min(24, width / 10) });
-  return { longitude, latitude, zoom: Math.min(zoom, 16), pitch: 0, bearing: 0 };
+  return { longitude, latitude, zoom: Math.min(zoom, 17), pitch: 0, bearing: 0 };
 }
 
-function layers(deck, st) {
-  const g = st.geom, m = st.move, o = st.options;
-  const palette = m ? m.meta.palette : [[200, 200, 200, 200]];
-  const colour = m ? m.arrays["m.colour"] : null;
-  const out = [
-    new deck.PolygonLayer({
-      id: `bureaux-${g.key}`, data: g.bureaux, getPolygon: (d) => d, positionFormat: "XY",
-      getFillColor: (d) => palette[colour ? colour[d.f] : 0], filled: true,
-      stroked: !!o.borders, getLineColor: [255, 255, 255], lineWidthMinPixels: 0.5,
-      pickable: true, autoHighlight: true, highlightColor: [0, 90, 200, 120],
-      updateTriggers: { getFillColor: st.moveId },
-    }),
-  ];
-  if (st.selected >= 0) {
-    out.push(new deck.PolygonLayer({
-      id: `selection-${g.key}-${st.selected}`, data: g.bureaux.filter((d) => d.f === st.selected),
-      getPolygon: (d) => d, positionFormat: "XY", filled: false, stroked: true,
-      getLineColor: [0, 90, 200], lineWidthMinPixels: 3.5, pickable: false,
+function outlineLayer(deck, id, data, style) {
+  return new deck.PolygonLayer({
+    id, data, getPolygon: (d) => d, positionFormat: "XY", filled: false, stroked: true,
+    getLineColor: style.colour, lineWidthMinPixels: style.width_px, pickable: false,
+  });
+}
+
+function pointLayers(deck, st) {
+  const g = st.geom, v = st.view, a = v.arrays, s = g.style, out = [];
+  if (a["m.paths.xy"]) {
+    const starts = a["m.paths.start"], xy = a["m.paths.xy"], n = xy.length / 2, pal = v.meta.paths.palette;
+    const data = Array.from(starts, (s0, i) => ({ s0, s1: i + 1 < starts.length ? starts[i + 1] : n, i }));
+    out.push(new deck.PathLayer({
+      id: `paths-${g.key}-${st.moveId}`, data, positionFormat: "XY", pickable: false,
+      getPath: (d) => xy.subarray(2 * d.s0, 2 * d.s1), getColor: (d) => pal[a["m.paths.colour"][d.i]],
+      widthMinPixels: s.routes.width_px, widthUnits: "pixels", getWidth: s.routes.width_px,
+    }));
+  }
+  if (a["m.points.xy"]) {
+    const pal = v.meta.points.palette, colour = a["m.points.colour"];
+    out.push(new deck.ScatterplotLayer({
+      id: `points-${g.key}-${st.moveId}`, pickable: true, radiusUnits: "pixels",
+      data: { length: a["m.points.xy"].length / 2, attributes: { getPosition: { value: a["m.points.xy"], size: 2 } } },
+      getFillColor: (_, { index }) => pal[colour[index]], getRadius: s.points.radius_px,
+      stroked: true, getLineColor: s.points.line, lineWidthMinPixels: s.points.line_px,
     }));
   }
   return out;
 }
 
-// Outlines, stations and names: a second deck.gl canvas on top of the bureaux, which a slider move
-// never redraws (only the colours change). Added once the colours are on screen: each layer type
-// is one more shader program to compile before its first frame (~0.2–0.4 s each in software WebGL).
+function numberLayer(deck, st) {
+  const g = st.geom, a = st.view.arrays, s = g.style.numbers;
+  if (!a["m.numbers.at"] || !st.root.dataset.coloured) return [];
+  const data = Array.from(a["m.numbers.at"], (f, i) => ({ f, n: String(a["m.numbers.value"][i]) }));
+  return [new deck.TextLayer({
+    id: `numbers-${g.key}`, data, getPosition: (d) => [g.anchor[2 * d.f], g.anchor[2 * d.f + 1]],
+    getText: (d) => d.n, getSize: s.size_px, getColor: s.colour, fontWeight: s.weight,
+    outlineWidth: s.halo_px, outlineColor: s.halo, fontFamily: g.style.names.font,
+    fontSettings: { sdf: true }, characterSet: "0123456789", pickable: false,
+    updateTriggers: { getPosition: st.moveId, getText: st.moveId },
+  })];
+}
+
+function layers(deck, st) {
+  const g = st.geom, v = st.view, s = g.style, o = st.options;
+  const palette = v.meta.palette, colour = v.arrays["m.colour"];
+  const out = [new deck.PolygonLayer({
+    id: `bureaux-${g.key}`, data: g.bureaux, getPolygon: (d) => d, positionFormat: "XY",
+    getFillColor: (d) => palette[colour[d.f]], filled: true,
+    stroked: !!o.borders, getLineColor: s.bureau_border.colour, lineWidthMinPixels: s.bureau_border.width_px,
+    pickable: true, autoHighlight: true, highlightColor: s.hover,
+    updateTriggers: { getFillColor: st.moveId },
+  })];
+  if (v.arrays["m.focus"]) {
+    const focus = new Set(v.arrays["m.focus"]);
+    out.push(outlineLayer(deck, `focus-${g.key}-${st.moveId}`, g.bureaux.filter((d) => focus.has(d.f)), s.focus));
+  }
+  if (st.selected >= 0) {
+    out.push(outlineLayer(deck, `selection-${g.key}-${st.selected}`, g.bureaux.filter((d) => d.f === st.selected),
+      s.selection));
+  }
+  return [...out, ...pointLayers(deck, st), ...numberLayer(deck, st)];
+}
+
+// Outlines, stations and names: a second deck.gl canvas on top of the bureaux, which a rerun
+// never redraws (only the colours change). Added once the colours are on screen: each layer
+// type is one more shader program to compile before its first frame (~0.2–0.4 s in software GL).
 function contextLayers(deck, g) {
+  const s = g.style, n = s.names, st = s.stations;
   return [
-    new deck.PolygonLayer({
-      id: `outlines-${g.key}`, data: g.outlines, getPolygon: (d) => d, positionFormat: "XY",
-      filled: false, stroked: true, getLineColor: [40, 40, 40], lineWidthMinPixels: 1.6, pickable: false,
-    }),
+    outlineLayer(deck, `outlines-${g.key}`, g.outlines, s.outlines),
     new deck.ScatterplotLayer({
-      id: `stations-${g.key}`, data: g.stations, getRadius: 18, radiusMinPixels: 1.2, radiusMaxPixels: 3.5,
-      getFillColor: [20, 60, 140, 200], pickable: false,
+      id: `stations-${g.key}`, data: g.stations, getRadius: st.radius_m, radiusMinPixels: st.min_px,
+      radiusMaxPixels: st.max_px, getFillColor: st.colour, pickable: false,
     }),
     new deck.TextLayer({
-      id: `names-${g.key}`, data: g.names, getPosition: (d) => d.x, getText: (d) => d.n, getSize: 13,
-      getColor: [20, 20, 20], fontWeight: 700, outlineWidth: 3, outlineColor: [255, 255, 255],
-      fontFamily: '"Source Sans", "Source Sans Pro", sans-serif',  // the app's own font, not Monaco
-      fontSettings: { sdf: true }, characterSet: "auto", pickable: false,
+      id: `names-${g.key}`, data: g.names, getPosition: (d) => d.x, getText: (d) => d.n, getSize: n.size_px,
+      getColor: n.colour, fontWeight: n.weight, outlineWidth: n.halo_px, outlineColor: n.halo,
+      fontFamily: n.font, fontSettings: { sdf: true }, characterSet: "auto", pickable: false,
     }),
   ];
 }
@@ -157,6 +225,12 @@ function afterShown(callback) {
 
 const CANVAS_STYLE = { position: "absolute", left: "0", top: "0" };
 
+function fail(st, error) {
+  st.note.textContent = FAILED;
+  st.note.style.display = "block";
+  st.root.dataset.error = String((error && error.message) || error || "deck.gl");
+}
+
 // Page-clock stamps (ms since navigation) once a frame is on screen (two frames later: the browser
 // may read a WebGL canvas back during the next frame): data-coloured, then data-complete.
 function stamp(st, name, then = () => {}) {
@@ -166,27 +240,30 @@ function stamp(st, name, then = () => {}) {
 
 function addContext(deck, st) {
   st.overlay = new deck.Deck({
-    parent: st.mapEl, viewState: st.view, controller: false, useDevicePixels: 1,
+    parent: st.mapEl, viewState: st.viewState, controller: false, useDevicePixels: 1,
     style: { ...CANVAS_STYLE, pointerEvents: "none" }, layers: contextLayers(deck, st.geom),
+    onError: (e) => fail(st, e),
     onAfterRender: () => {
       st.root.dataset.contextFrames = String(Number(st.root.dataset.contextFrames || 0) + 1);
       if (!st.root.dataset.complete) stamp(st, "complete");
     },
   });
+  if (st.view.arrays["m.numbers.at"]) st.deck.setProps({ layers: layers(deck, st) });
 }
 
 function createDeck(deck, st) {
-  st.view = fitView(deck, st.geom, st.mapEl);
+  st.viewState = fitView(deck, st);
   st.deck = new deck.Deck({
-    parent: st.mapEl, initialViewState: st.view, controller: true, useDevicePixels: 1,
+    parent: st.mapEl, initialViewState: st.viewState, controller: true, useDevicePixels: 1,
     style: CANVAS_STYLE, layers: layers(deck, st),
+    onError: (e) => fail(st, e),
     onViewStateChange: ({ viewState }) => {
-      st.view = viewState;
+      st.viewState = viewState;
       if (st.overlay) st.overlay.setProps({ viewState });
     },
-    getTooltip: ({ object }) => object && { html: tooltip(st, object.f), style: { fontSize: "14px", maxWidth: "340px" } },
-    onClick: ({ object }) => {
-      if (!object) return;
+    getTooltip: (info) => tooltip(st, info),
+    onClick: ({ object, layer }) => {
+      if (!object || !st.options.clickable || !layer || !layer.id.startsWith("bureaux")) return;
       st.selected = object.f;
       st.deck.setProps({ layers: layers(deck, st) });
       st.setTriggerValue("click", st.geom.ids[object.f]);
@@ -197,7 +274,11 @@ function createDeck(deck, st) {
       if (!st.overlay && !st.root.dataset.coloured) stamp(st, "coloured", () => st.deck && addContext(deck, st));
     },
   });
-  st.framed = st.geom.key;
+  st.framed = frameKey(st);
+}
+
+function frameKey(st) {
+  return st.geom.key + JSON.stringify(frameOf(st));
 }
 
 function draw(st) {
@@ -205,37 +286,32 @@ function draw(st) {
   if (!st.geom || !deck) return;
   if (!st.deck) return createDeck(deck, st);
   const props = { layers: layers(deck, st) };
-  if (st.framed !== st.geom.key) {  // another territory: frame it, and its context layers
-    st.view = fitView(deck, st.geom, st.mapEl);
-    props.initialViewState = st.view;
-    st.framed = st.geom.key;
-    if (st.overlay) st.overlay.setProps({ viewState: st.view, layers: contextLayers(deck, st.geom) });
+  if (st.framed !== frameKey(st)) {  // another territory or another frame: fit it
+    const newTerritory = !st.framed.startsWith(st.geom.key);
+    st.viewState = fitView(deck, st);
+    props.initialViewState = st.viewState;
+    st.framed = frameKey(st);
+    if (st.overlay) st.overlay.setProps({ viewState: st.viewState, ...(newTerritory ? { layers: contextLayers(deck, st.geom) } : {}) });
   }
   st.deck.setProps(props);
 }
 
-const CSS = `
-.terrain-map {position: relative; width: 100%; min-height: 360px; background: #f3f1ec; border-radius: 6px; overflow: hidden;}
-.terrain-map-canvas {position: absolute; inset: 0;}
-.terrain-map-note {position: absolute; left: 12px; top: 10px; font-size: 14px; color: #444;}`;
-
-function setup(parentElement) {
-  if (!document.getElementById("terrain-map-css")) {
-    const style = document.createElement("style");
-    style.id = "terrain-map-css";
-    style.textContent = CSS;
-    document.head.appendChild(style);
-  }
+function setup(parentElement, style) {
   const root = document.createElement("div");
   root.className = "terrain-map";
+  Object.assign(root.style, { position: "relative", width: "100%", minHeight: "300px", borderRadius: "6px",
+    overflow: "hidden", background: style });
   const mapEl = document.createElement("div");
+  Object.assign(mapEl.style, { position: "absolute", inset: "0" });
   mapEl.className = "terrain-map-canvas";
   const note = document.createElement("div");
   note.className = "terrain-map-note";
+  note.setAttribute("role", "status");
+  Object.assign(note.style, { position: "absolute", left: "12px", top: "10px", right: "12px", fontSize: "14px", color: "#333" });
   note.textContent = "Chargement de la carte…";
   root.append(mapEl, note);
   parentElement.appendChild(root);
-  return { root, mapEl, note, deck: null, overlay: null, geom: null, move: null, moveId: 0, selected: -1, options: {} };
+  return { root, mapEl, note, deck: null, overlay: null, geom: null, view: null, moveId: 0, selected: -1, options: {} };
 }
 
 // Streamlit calls this when the element leaves the page: stop deck.gl's render loop, free WebGL.
@@ -249,31 +325,46 @@ export function unmount(parentElement) {
   delete parentElement.__terrainMap;
 }
 
+function receive(st, meta, arrays) {
+  const view = { meta: meta.view, arrays, missing: new Map() };
+  if (arrays["m.missing_at"]) {  // sparse: bureau index → text
+    arrays["m.missing_at"].forEach((f, i) => view.missing.set(f, meta.view.missing_texts[arrays["m.missing"][i]]));
+  }
+  st.view = view;
+  st.moveId += 1;
+  st.options = meta.options || {};
+  st.selected = meta.selected;
+  st.root.dataset.key = meta.key;
+  st.root.dataset.kind = meta.kind || "";
+  if (!st.root.dataset.firstData) st.root.dataset.firstData = String(Math.round(performance.now()));
+  st.root.dataset.move = String(st.moveId);
+}
+
 export function render(component) {
   const { parentElement, data, setTriggerValue } = component;
-  const st = parentElement.__terrainMap || (parentElement.__terrainMap = setup(parentElement));
-  st.setTriggerValue = setTriggerValue;
   const bytes = asBytes(data);
-  if (!bytes || bytes === st.lastBytes) return;
-  st.lastBytes = bytes;
+  let st = parentElement.__terrainMap;
+  if (!bytes || (st && bytes === st.lastBytes)) return;
   const { meta, arrays } = unpack(bytes);
-  st.root.style.height = meta.height;
   if (meta.geometry) G.geoms.set(meta.key, geometryFrom(meta, arrays));
   const geom = G.geoms.get(meta.key);
+  if (!st) st = parentElement.__terrainMap = setup(parentElement, geom ? `rgb(${geom.style.background.join(",")})` : "#f3f1ec");
+  st.setTriggerValue = setTriggerValue;
+  st.lastBytes = bytes;
+  st.root.style.height = meta.height;
+  st.root.setAttribute("aria-label", meta.label || "Carte");
   if (!geom) {
     setTriggerValue("need", meta.key); // this browser lost the geometry: ask for it once more
     return;
   }
   st.geom = geom;
-  const missing = new Map();  // sparse: bureau index → text
-  arrays["m.missing_at"].forEach((f, i) => missing.set(f, meta.move.missing_texts[arrays["m.missing"][i]]));
-  st.move = { meta: meta.move, arrays, missing };
-  st.moveId += 1;
-  st.options = meta.options || {};
-  st.selected = meta.selected;
-  st.root.dataset.key = meta.key;
-  if (!st.root.dataset.firstData) st.root.dataset.firstData = String(Math.round(performance.now()));
-  st.root.dataset.move = String(st.moveId);
-  loadDeck(meta.deck_url).then(() => { st.note.style.display = "none"; draw(st); })
-    .catch(() => { st.note.textContent = "La carte n'a pas pu être chargée (deck.gl). Rechargez la page."; });
+  receive(st, meta, arrays);
+  loadDeck(meta.deck_url).then(() => {
+    try {
+      draw(st);
+      if (!st.root.dataset.error) st.note.style.display = "none";
+    } catch (e) {
+      fail(st, e);
+    }
+  }).catch((e) => fail(st, e));
 }

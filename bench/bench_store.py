@@ -76,8 +76,8 @@ def suivi_server_time(url: str, cid: int) -> float:
 
     os.environ["TERRAIN_DATABASE_URL"] = url
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    at.query_params["campagne"] = str(cid)  # the campaign is opened by its id in the link
     at.run()
-    at.session_state["campaign_id"] = cid
     at.switch_page("pages/suivi.py").run()
     assert not at.exception, at.exception
     times = []

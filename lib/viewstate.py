@@ -34,6 +34,7 @@ class ViewState:
     high: str = ""
     low: str = ""
     atypical: bool = False  # include the « bureaux atypiques » the dataset flags (left out by default)
+    campaign: int | None = None  # the open campaign, by id (never by its name: two may share one)
 
     def with_preset(self, settings: Settings, preset_id: str) -> ViewState:
         """Weights and directions of a preset (``custom`` keeps the current sliders)."""
@@ -83,6 +84,8 @@ def to_query(view: ViewState, settings: Settings) -> dict[str, str]:
         q["lo"] = view.low
     if view.atypical:
         q["aty"] = "1"
+    if view.campaign is not None:
+        q["campagne"] = str(view.campaign)
     return q
 
 
@@ -121,5 +124,11 @@ def from_query(params: Mapping[str, str], settings: Settings) -> ViewState:
         scheme=params.get("cl") if params.get("cl") in SCHEMES else view.scheme,
         k=int(k) if k.isdigit() and settings.min_k <= int(k) <= settings.max_k else view.k,
         selected=params.get("sel", ""), high=params.get("hi", ""), low=params.get("lo", ""),
-        atypical=params.get("aty") == "1",
+        atypical=params.get("aty") == "1", campaign=_campaign_id(params.get("campagne", "")),
     )
+
+
+def _campaign_id(text: str) -> int | None:
+    """A campaign id from a link (digits only; anything else opens no campaign)."""
+    text = str(text).strip()
+    return int(text) if text.isdigit() and len(text) < 10 else None

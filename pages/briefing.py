@@ -6,7 +6,7 @@ from datetime import date
 
 import streamlit as st
 
-from lib import capacity, deckmap, exports, fr, mapexport, mapwire, priority, ui
+from lib import capacity, exports, fr, mapexport, priority, ui
 
 data = ui.page_setup("Mode briefing", sidebar=False)
 if data is None:
@@ -16,7 +16,7 @@ ui.panel_styles()
 
 # Projector styling: no sidebar, large type, high contrast (the palette is colour-blind safe).
 st.markdown("""<style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none;}
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"] {display: none;}
 .block-container {padding-top: 1.2rem; max-width: 100%;}
 .briefing h1 {font-size: 44px; margin: 0 0 .2rem 0; color: #111;}
 .briefing .sub {font-size: 22px; color: #333;}
@@ -26,7 +26,8 @@ st.markdown("""<style>
 .top10 {font-size: 20px;} .top10 td {padding: 2px 8px;}
 </style>""", unsafe_allow_html=True)
 
-controls, result = ui.priority_or_stop(data)
+st.page_link("pages/carte.py", label="← Retour à la carte")  # the sidebar is hidden on a projector
+controls, result = ui.priority_or_stop(data, widgets=False)  # the map's scenario, from the view alone
 v = ui.view()
 table = result.table
 targeted = table[table["class_id"] == table["class_id"].max()].index.astype(str).tolist()
@@ -48,9 +49,7 @@ st.markdown(f"""<div class="briefing"><h1>{fr.escape(conf.campaign_name)} — {f
 
 map_col, side_col = st.columns([2.6, 1], gap="large")
 with map_col, ui.guard("la carte"):
-    geom = ui.screen_geometry(data)
-    ui.priority_map(geom, mapwire.encode_move(table, result.rgba, geom.bureau_ids, list(conf.criteria)),
-                    criteria=conf.criteria, key="briefing-map", borders=geom.n_bureaux <= deckmap.BORDERS_MAX_BUREAUX,
+    ui.priority_map(data, result, key="briefing-map", numbered=10,
                     height="max(480px, calc(100vh - 230px))")  # fills a 1920×1080 projector
 with side_col:
     st.markdown('<div class="briefing-legend">' + ui.legend_html(result.legend) + "</div>", unsafe_allow_html=True)

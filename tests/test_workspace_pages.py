@@ -12,6 +12,7 @@ from lib.dataset import load_territory
 from lib.results_import import ImportedElection
 
 from .conftest import DATA_DIR, PROJECT, requires_dataset, synthetic_results
+from .helpers import bureau_colours, map_payload
 
 pytestmark = requires_dataset("paris")
 TIMEOUT = 120
@@ -41,12 +42,11 @@ def saved(engine):
 
 
 def open_page(page: str, campaign: int | None = None, query: dict | None = None) -> AppTest:
+    """``page`` reached from Accueil, with ``campaign`` open (by its id, in the link, as users share it)."""
     at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=TIMEOUT)
-    for k, v in (query or {}).items():
+    for k, v in {**(query or {}), **({"campagne": str(campaign)} if campaign is not None else {})}.items():
         at.query_params[k] = v
     at.run()
-    if campaign is not None:
-        at.session_state["campaign_id"] = campaign
     if page:
         at.switch_page(page).run()
     assert not at.exception, at.exception
@@ -105,7 +105,7 @@ def test_the_suivi_page_shows_turfs_teams_and_the_coverage_map(engine, saved):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Conversations"] == "6"
     assert metrics["Adresses frappées"].startswith("2 /")
-    assert at.get("deck_gl_json_chart")
+    assert map_payload(at, "couverture")
     teams = at.dataframe[-1].value.set_index("Équipe")
     assert teams.loc["Rouge", "Portes ouvertes"] == 1
 
@@ -179,13 +179,8 @@ def test_imported_results_of_the_campaign_come_back_in_a_new_session(engine):
 
 
 def _bureau_alphas(at: AppTest) -> list[int]:
-    """Alpha of each bureau's colour in the map element's last per-move payload."""
-    from lib import mapwire
-
-    element = next(e for e in at.get("bidi_component") if e.proto.component_name == "terrain.priority_map")
-    meta, arrays = mapwire.unpack(element.proto.bytes)
-    palette = meta["move"]["palette"] if "move" in meta else meta["palette"]
-    return [palette[i][3] for i in arrays["m.colour"].tolist()]
+    """Alpha of each bureau's colour in the priority map's last payload."""
+    return [colour[3] for colour in bureau_colours(at, "priority")]
 
 
 def test_the_map_fades_bureaux_already_covered_unless_asked(engine, saved):
@@ -199,17 +194,17 @@ def test_the_map_fades_bureaux_already_covered_unless_asked(engine, saved):
 
 
 def test_the_suivi_address_map_colours_doors_by_status(engine, saved):
-    import json
-
     cid, pid, ids = saved
     store.record_tap(engine, store.issue_link(engine, ids["T01"]), 1, "ouvert", "t1")
     at = open_page("pages/suivi.py", cid)
     at.segmented_control(key="w_suivi_map").set_value("Adresses").run()
-    spec = json.loads(at.get("deck_gl_json_chart")[-1].proto.json)
-    points = next(lyr for lyr in spec["layers"] if lyr["id"] == "door-status")["data"]
-    assert len(points) == len(store.plan_addresses(engine, pid))
-    green = [p for p in points if p["c"] == [26, 140, 60, 235]]
-    assert len(green) == 1 and "T01 · 1." in green[0]["n"]
+    meta, arrays, _ = map_payload(at, "portes")
+    points = meta["view"]["points"]
+    assert len(arrays["m.points.xy"]) == len(store.plan_addresses(engine, pid))
+    colours = [points["palette"][i] for i in arrays["m.points.colour"].tolist()]
+    tips = [points["texts"][i] for i in arrays["m.points.tip"].tolist()]
+    green = [t for c, t in zip(colours, tips, strict=True) if c == [26, 140, 60, 235]]
+    assert len(green) == 1 and green[0].startswith("T01 · 1.") and green[0].endswith("Ouvert")
 
 
 def test_turf_edits_on_the_suivi_page_are_saved_once(engine, saved):

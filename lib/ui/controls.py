@@ -137,11 +137,11 @@ def _options(sb, v: ViewState, conf: Settings) -> dict[str, object]:
     return {"normalisation": norm, "missing": missing, "scheme": scheme, "k": int(k)}
 
 
-def _atypical(sb, data: TerritoryData, v: ViewState) -> tuple[bool, frozenset[str]]:
+def _atypical(sb, data: TerritoryData, v: ViewState) -> bool:
     """The « bureaux atypiques » toggle: anomalies of the dataset are left out unless asked."""
     flagged = data.excluded_ids
     if not flagged:
-        return v.atypical, frozenset()
+        return v.atypical
     seed("w_atypical", v.atypical)
     include = sb.toggle(f"Inclure les bureaux atypiques ({len(flagged)})", key="w_atypical",
                         help="Bureaux que les contrôles de la construction signalent (contour minuscule, "
@@ -149,7 +149,7 @@ def _atypical(sb, data: TerritoryData, v: ViewState) -> tuple[bool, frozenset[st
                              "sur la page d'accueil. Écartés par défaut de la carte, du classement et des listes.")
     if not include:
         sb.caption(f"{len(flagged)} bureau(x) atypique(s) écarté(s) : voir la page d'accueil.")
-    return include, frozenset() if include else frozenset(flagged)
+    return include
 
 
 def side_controls(data: TerritoryData, *, container=None) -> Controls:
@@ -161,17 +161,36 @@ def side_controls(data: TerritoryData, *, container=None) -> Controls:
     conf = settings()
     v = view()
     sb = container or st.sidebar
-    elections = crit.elections_with_results(data)
-    if not elections:
-        raise TerrainError("ce territoire n'a aucun résultat électoral : impossible de calculer une priorité.")
+    elections = _elections(data)
     labels = {e["id"]: e["label"] + (" — reporté" if e.get("carried") else "") for e in data.elections}
     src = _Source(data, str(conf.data_dir), imports_key(data.id))
     election, blocs, ours = _our_side(sb, src, v, conf, elections, labels)
     high, low = _reserve_pair(sb, src, v, elections, labels)
     options = _options(sb, v, conf)
-    include, left_out = _atypical(sb, data, v)
-    v = update_view(election=election, ours=tuple(ours), blocs=tuple(blocs), high=high, low=low,
-                    atypical=include, **options)
+    include = _atypical(sb, data, v)
+    update_view(election=election, ours=tuple(ours), blocs=tuple(blocs), high=high, low=low,
+                atypical=include, **options)
+    return view_controls(data, view())
+
+
+def _elections(data: TerritoryData) -> list[str]:
+    elections = crit.elections_with_results(data)
+    if not elections:
+        raise TerrainError("ce territoire n'a aucun résultat électoral : impossible de calculer une priorité.")
+    return elections
+
+
+def view_controls(data: TerritoryData, v: ViewState) -> Controls:
+    """The criteria of a view, without any widget: what the briefing and the walk lists read, so
+    they show exactly the map's scenario whichever page came before."""
+    conf = settings()
+    elections = _elections(data)
+    src = _Source(data, str(conf.data_dir), imports_key(data.id))
+    high_default, low_default = reserve_pair(data.id, src.data_dir, src.key, src.extra)
+    election = v.election if v.election in elections else elections[0]
+    high = v.high if v.high in elections else high_default
+    low = v.low if v.low in elections else low_default
+    left_out = frozenset() if v.atypical else frozenset(data.excluded_ids)
     choices = crit.Choices(election=election, ours=v.ours, high=high or None, low=low or None, blocs=v.blocs)
     values, unavailable, normalised = normalised_criteria(
         data.id, src.data_dir, choices, v.normalisation, left_out, src.key, src.extra)
@@ -249,12 +268,14 @@ def weight_controls(box, unavailable: dict[str, str]) -> None:
     update_view(preset=preset, weights=weights, directions={**view().directions, **directions})
 
 
-def current_priority(data: TerritoryData) -> tuple[Controls, priority.PriorityResult | None]:
-    """Sidebar controls and the priority result of the current view (pages other than the map).
+def current_priority(data: TerritoryData, *, widgets: bool = True
+                     ) -> tuple[Controls, priority.PriorityResult | None]:
+    """Controls and the priority result of the current view (pages other than the map).
 
-    ``result`` is None (with a French message shown) when every weight is at zero.
+    ``widgets``: draw the sidebar's our-side and options widgets (walk lists), or read the view
+    alone (briefing). ``result`` is None (with a French message shown) when every weight is at zero.
     """
-    controls = side_controls(data)
+    controls = side_controls(data) if widgets else view_controls(data, view())
     try:
         result = priority.compute(controls.normalised, view(), settings(), controls.unavailable,
                                   atypical=controls.left_out)
@@ -264,11 +285,11 @@ def current_priority(data: TerritoryData) -> tuple[Controls, priority.PriorityRe
     return controls, result
 
 
-def priority_or_stop(data: TerritoryData) -> tuple[Controls, priority.PriorityResult]:
+def priority_or_stop(data: TerritoryData, *, widgets: bool = True) -> tuple[Controls, priority.PriorityResult]:
     """:func:`current_priority`, or stop the page (message shown, URL kept) when there is none."""
     controls, result = None, None
     with guard("les réglages"):
-        controls, result = current_priority(data)
+        controls, result = current_priority(data, widgets=widgets)
     if result is None or controls is None:
         publish_view()
         st.stop()

@@ -24,7 +24,7 @@ from lib.ui.loaders import (
     territory_name,
     with_imports,
 )
-from lib.ui.state import on_territory_change, reset_to_default, view
+from lib.ui.state import enter_page, on_territory_change, reset_to_default, view
 
 LOG = logging.getLogger("terrain")
 
@@ -147,6 +147,7 @@ def page_setup(title: str, *, sidebar: bool = True) -> TerritoryData | None:
         st.set_page_config(page_title=f"{title} — Terrain", page_icon=FAVICON, layout="wide",
                            initial_sidebar_state="expanded" if sidebar else "collapsed")
     access_gate()
+    enter_page(title)
     v = view()
     territories = available_territories()
     if sidebar and territories:

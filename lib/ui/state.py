@@ -1,9 +1,14 @@
 """State that users share: the view (URL ↔ session ↔ widgets).
 
 The canonical view (:class:`lib.viewstate.ViewState`) lives in ``st.session_state["view"]``;
-widgets have their own keys, seeded from the view when missing (so values survive page changes,
-which clean up widget keys), and the view is written back to ``st.query_params`` at the end of
-each run so the URL always reproduces the screen.
+widgets have their own keys (``w_…``), seeded from the view, and the view is written back to
+``st.query_params`` at the end of each run so the URL always reproduces the screen.
+
+Why :func:`enter_page`: Streamlit keeps a widget's value only while the page that drew it runs.
+Reached through the sidebar, a page found the previous page's stale keys and its widgets fell
+back to their defaults (5 classes became 3, the vote reserve pair became the first election,
+the open campaign « Aucune »). On a page's first run, every widget key is dropped and seeded
+again from the view: the view, not the widgets, carries the scenario from page to page.
 """
 
 from __future__ import annotations
@@ -16,7 +21,22 @@ from lib.ui.loaders import settings
 from lib.viewstate import ViewState, default_view, from_query, to_query
 
 # Widget keys that belong to one territory's choices: dropped when the territory changes.
-TERRITORY_WIDGETS = ("w_ours_", "w_election", "w_blocs", "w_high", "w_low", "w_sel")
+TERRITORY_WIDGETS = ("w_ours_", "w_election", "w_blocs", "w_high", "w_low", "w_sel", "w_campaign")
+WIDGET_PREFIX = "w_"  # every widget key starts with it (the rest of the session state is ours)
+PAGE_KEY = "_page"  # the page this session ran last
+
+
+def drop_widgets(keep: tuple[str, ...] = ()) -> None:
+    """Forget every widget value but ``keep``: the widgets are then drawn from the view."""
+    for key in [k for k in st.session_state if str(k).startswith(WIDGET_PREFIX) and k not in keep]:
+        del st.session_state[key]
+
+
+def enter_page(page: str) -> None:
+    """On a page's first run in this session (sidebar, Back, a link), seed its widgets from the view."""
+    if st.session_state.get(PAGE_KEY) != page:
+        st.session_state[PAGE_KEY] = page
+        drop_widgets()
 
 
 def view() -> ViewState:
@@ -65,7 +85,7 @@ def on_territory_change() -> None:
     set_view(replace(fresh, weights=old.weights, directions=old.directions, preset=old.preset,
                      normalisation=old.normalisation, scheme=old.scheme, k=old.k, missing=old.missing))
     for key in [k for k in st.session_state if str(k).startswith(TERRITORY_WIDGETS)]:
-        del st.session_state[key]
+        del st.session_state[key]  # a campaign belongs to one territory: none is open on the new one
 
 
 def select_bureau(bureau_id: str) -> None:

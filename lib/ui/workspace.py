@@ -11,6 +11,7 @@ import logging
 import traceback
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -19,18 +20,17 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from lib import deckmap, store
+from lib import fr, store
 from lib.dataset import TerritoryData
 from lib.errors import TerrainError
 from lib.results_import import ImportedElection
 from lib.ui.loaders import settings
 from lib.ui.shell import guard
-from lib.ui.state import publish_view, seed, set_view, view
+from lib.ui.state import drop_widgets, publish_view, seed, set_view, update_view, view
 from lib.viewstate import from_query, to_query
 
 LOG = logging.getLogger("terrain")
-KEY = "campaign_id"
-KEEP_WIDGETS = ("w_campaign", "w_organiser", "w_territory", "w_skip_done")
+KEEP_WIDGETS = ("w_organiser", "w_territory", "w_skip_done")  # not part of a scenario
 
 
 @st.cache_resource(show_spinner="Ouverture de la base des campagnes…")
@@ -92,16 +92,18 @@ def flash() -> None:
 
 
 def _set_campaign(campaign_id: int | None) -> None:
-    st.session_state[KEY] = campaign_id
+    """Open a campaign (by id) in the view; the sidebar picker follows."""
+    update_view(campaign=campaign_id)
     st.session_state.pop("w_campaign", None)
 
 
 def current_campaign() -> int | None:
-    """The session's campaign id (None: nothing is saved)."""
-    if KEY not in st.session_state:
-        raw = st.query_params.get("campagne", "")
-        st.session_state[KEY] = int(raw) if str(raw).isdigit() else None
-    return st.session_state[KEY]
+    """The open campaign's id (None: nothing is saved). It lives in the view, hence in the URL."""
+    return view().campaign
+
+
+def _campaign_chosen() -> None:
+    update_view(campaign=st.session_state["w_campaign"])
 
 
 def _create_campaign_form(territory: str) -> None:
@@ -116,24 +118,33 @@ def _create_campaign_form(territory: str) -> None:
             "done": "Campagne créée."})
 
 
+def _open_campaign(names: dict[int, str]) -> int | None:
+    """The view's campaign if it is one of this territory's, else none (said in the sidebar)."""
+    wanted = current_campaign()
+    if wanted is not None and wanted not in names:
+        st.sidebar.warning(f"La campagne n° {wanted} n'est pas (ou plus) ouverte sur ce territoire : "
+                           "aucune campagne n'est ouverte. Choisissez-en une ci-dessous.")
+        _set_campaign(None)
+    return current_campaign()
+
+
 def campaign_sidebar(data: TerritoryData) -> int | None:
-    """Sidebar: pick or create the campaign of this territory; its imports come with it."""
-    items = store.list_campaigns(engine(), data.id)
-    names = {c.id: c.name for c in items}
-    if current_campaign() not in names:
-        st.session_state[KEY] = None
-    st.session_state.setdefault("w_campaign", st.session_state[KEY])
-    if st.session_state["w_campaign"] not in [None, *names]:
-        st.session_state["w_campaign"] = st.session_state[KEY]
-    st.sidebar.selectbox("Campagne", [None, *names], key="w_campaign",
+    """Sidebar: pick or create the campaign of this territory; its imports come with it.
+
+    Options are campaign ids, labelled by a name made unique (two campaigns may share a name:
+    Streamlit maps a choice back through its label).
+    """
+    names = fr.distinct_labels({c.id: c.name for c in store.list_campaigns(engine(), data.id)})
+    campaign = _open_campaign(names)
+    seed("w_campaign", campaign)
+    st.sidebar.selectbox("Campagne", [None, *names], key="w_campaign", on_change=_campaign_chosen,
                          format_func=lambda i: "Aucune (rien n'est enregistré)" if i is None else names[i],
                          placeholder="Aucune (rien n'est enregistré)",  # None reads as "no choice" to Streamlit
                          help="Une campagne garde vos scénarios, plans, parcours et retours de terrain.")
-    st.session_state[KEY] = st.session_state["w_campaign"]
     with st.sidebar:
         _create_campaign_form(data.id)
-        if st.session_state[KEY] is not None:
-            # widget keys are dropped on pages without them: keep the values under plain keys too
+        if campaign is not None:
+            # widget keys are dropped on page changes: the values live under plain keys
             seed("w_organiser", st.session_state.get("_organiser", ""))
             st.session_state["_organiser"] = st.text_input("Votre nom (facultatif)", key="w_organiser",
                                                            placeholder="Organisateur")
@@ -141,9 +152,9 @@ def campaign_sidebar(data: TerritoryData) -> int | None:
             st.session_state["_skip_done"] = st.toggle(
                 "Tenir compte du terrain déjà fait", key="w_skip_done",
                 help="Carte : bureaux déjà couverts atténués. Listes : portes déjà faites retirées.")
-    _sync_imports(data.id, st.session_state[KEY])
+    _sync_imports(data.id, campaign)
     flash()
-    return st.session_state[KEY]
+    return campaign
 
 
 def campaign_or_stop(data: TerritoryData, hint: str) -> int:
@@ -182,16 +193,25 @@ def forget_import(election_id: str) -> None:
         store.remove_import(engine(), current_campaign(), election_id)
 
 
+SESSION_OPPOSITION = "_opposition"  # the list uploaded with no campaign open: kept for the session
+
+
 def keep_opposition(listed: pd.DataFrame) -> None:
-    """Replace the current campaign's opposition list (kept in memory only without a campaign)."""
-    if current_campaign() is not None:
-        store.save_opposition(engine(), current_campaign(), listed)
+    """Replace the current campaign's opposition list (the session's, without a campaign).
+
+    Why the session key: the upload widget forgets its file when the page is left, and the next
+    walk list would then hold the opposed addresses again.
+    """
+    if current_campaign() is None:
+        st.session_state[SESSION_OPPOSITION] = listed
+        return
+    store.save_opposition(engine(), current_campaign(), listed)
 
 
 def stored_opposition() -> pd.DataFrame | None:
-    """The current campaign's opposition list, or None."""
+    """The current campaign's opposition list (the session's without a campaign), or None."""
     if current_campaign() is None:
-        return None
+        return st.session_state.get(SESSION_OPPOSITION)
     listed = store.load_opposition(engine(), current_campaign())
     return None if listed.empty else listed
 
@@ -239,11 +259,11 @@ def scenario_controls() -> None:
 
 
 def open_scenario(query: dict[str, str]) -> None:
-    """Make a saved query the view (URL included) and redraw every widget from it."""
-    set_view(from_query(query, settings()))
-    for key in [k for k in st.session_state if str(k).startswith("w_") and k not in KEEP_WIDGETS]:
-        del st.session_state[key]
-    st.query_params.from_dict(query)
+    """Make a saved query the view (URL included) and redraw every widget from it; the open
+    campaign stays (a scenario is saved inside it)."""
+    set_view(replace(from_query(query, settings()), campaign=current_campaign()))
+    drop_widgets(keep=KEEP_WIDGETS)
+    st.query_params.from_dict(to_query(view(), settings()))
 
 
 def save_plan_form(turfs: pd.DataFrame, summary: pd.DataFrame, *, bureaux: list[str],
@@ -375,8 +395,3 @@ def campaign_manager(campaign_id: int) -> None:
     st.markdown("**Sauvegarde et déménagement** — un fichier JSON : plans, parcours, retours. La liste "
                 "d'opposition et les résultats importés n'y sont pas ; les liens sont à recréer.")
     backup_panel(campaign_id)
-
-
-def status_deck(stops: pd.DataFrame, outlines_json: str, origin: tuple[float, float] | None) -> deckmap.DeckSpec:
-    """A plan's addresses coloured by their latest door status (grey: not knocked yet)."""
-    return deckmap.door_status_deck(stops, outlines_json, origin, {"": "pas encore", **store.DOOR_STATUSES})

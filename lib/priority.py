@@ -32,6 +32,13 @@ class PriorityResult:
     weights: Mapping[str, int]
     directions: Mapping[str, str]
     n_atypical: int = 0  # « bureaux atypiques » left out of this ranking
+    dropped: tuple[str, ...] = ()  # weighted criteria unavailable here (ignored), e.g. before our side is chosen
+
+    def waiting_for_our_side(self, view: ViewState) -> tuple[list[str], float]:
+        """Weighted criteria ignored until our side is chosen, and their share of the weights (0–1)."""
+        waiting = [c for c in self.dropped if c in criteria.needs_our_side()] if not view.ours else []
+        total = sum(int(w) for w in view.weights.values() if w)
+        return waiting, (sum(int(view.weights.get(c, 0)) for c in waiting) / total if total else 0.0)
 
 
 def unscored_reasons(table: pd.DataFrame) -> np.ndarray:
@@ -115,15 +122,16 @@ def compute(normalised: scoring.NormalisedCriteria, view: ViewState, settings: S
     legend = _leave_out(table, colours, legend, table.index.to_series().isin(set(atypical)))
 
     note = ""
-    if dropped:
-        reasons = "; ".join(f"{crit_labels.get(c, c)} : {unavailable.get(c, 'indisponible')}" for c in dropped)
+    unexplained = [c for c in dropped if view.ours or c not in criteria.needs_our_side()]  # the rest wait for our side
+    if unexplained:
+        reasons = "; ".join(f"{crit_labels.get(c, c)} : {unavailable.get(c, 'indisponible')}" for c in unexplained)
         note = f"Critères pondérés mais indisponibles ici, donc ignorés — {reasons}."
     sentence = scoring.describe_weights(weights, directions, crit_labels)
     return PriorityResult(
         table=table, contributions=result.contributions, rgba=colours, legend=legend,
         sentence=sentence, note=note, classes_note=classes.note or "",
         n_partial=int((table["n_missing"] > 0).sum()), weights=weights, directions=directions,
-        n_atypical=int(table["atypical"].sum()))
+        n_atypical=int(table["atypical"].sum()), dropped=tuple(dropped))
 
 
 def breakdown(result: PriorityResult, values: pd.DataFrame, bureau_id: str, settings: Settings,

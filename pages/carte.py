@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import deckmap, fr, mapwire, priority, ui
+from lib import fr, priority, ui
+from lib.maps.styles import BORDERS_MAX_BUREAUX
 from lib.scoring import NoWeightsError
 
 data = ui.page_setup("Carte des priorités")
@@ -44,11 +45,8 @@ def _compute(map_col) -> priority.PriorityResult | None:
 
 
 def _department_map(result: priority.PriorityResult) -> None:
-    """The optional one-shape-per-département view of a large territory (pydeck, as before)."""
-    geom = ui.territory_geometry(data)
-    fill, tooltip = deckmap.priority_fill(result.table, result.rgba, conf.criteria)
-    st.pydeck_chart(deckmap.deck_spec(geom, fill, no_data=conf.no_data_colour, tooltip=tooltip),
-                    height=600, key="priority-map-departements")
+    """The optional one-shape-per-département view of a large territory."""
+    ui.department_map(data, result, key="priority-map-departements", height=MAP_HEIGHT)
     st.caption("Chaque département prend la couleur de son bureau médian ; le classement et le détail "
                "restent par bureau.")
 
@@ -59,12 +57,9 @@ def _map(result: priority.PriorityResult) -> None:
     if st.session_state.get("w_departments"):
         _department_map(result)
         return
-    geom = ui.screen_geometry(data)
     rgba = ui.dim_covered(result.table.index, result.rgba)  # bureaux already covered in this campaign, faded
-    move = mapwire.encode_move(result.table, rgba, geom.bureau_ids, list(conf.criteria))
-    clicked = ui.priority_map(geom, move, criteria=conf.criteria, key="priority-map",
-                              selected=v.selected or None, borders=st.session_state["w_borders"],
-                              height=MAP_HEIGHT)
+    clicked = ui.priority_map(data, result, key="priority-map", selected=v.selected or None,
+                              borders=st.session_state["w_borders"], rgba=rgba, height=MAP_HEIGHT)
     if clicked and clicked != v.selected:
         ui.select_bureau(clicked)
         st.rerun(scope="fragment")  # the selection outline, the panel and the URL follow the click
@@ -94,6 +89,8 @@ def _legend(result: priority.PriorityResult, n_bureaux: int) -> None:
 def _panels(result: priority.PriorityResult) -> None:
     """One panel at a time: st.tabs would build (and resend at every slider move) both."""
     ui.seed("w_panel", "Bureau sélectionné")
+    if st.session_state.pop("_show_panel", False):  # a ranking row was clicked: show that bureau
+        st.session_state["w_panel"] = "Bureau sélectionné"
     shown = st.segmented_control("Afficher", ["Bureau sélectionné", "Classement"], key="w_panel",
                                  label_visibility="collapsed")
     if shown == "Classement":
@@ -102,6 +99,16 @@ def _panels(result: priority.PriorityResult) -> None:
     else:
         with ui.guard("le détail du bureau"):
             ui.bureau_panel(data, result, controls.values)
+
+
+def _our_side_hint(result: priority.PriorityResult) -> None:
+    """Where the eye is (above the map): what this scenario waits for before it is complete."""
+    waiting, share = result.waiting_for_our_side(ui.view())
+    if waiting:
+        names = " et ".join(f"« {conf.criteria[c].label} »" for c in waiting)
+        st.warning(f"Ce réglage compte {names} pour {fr.number(100 * share)} % des poids : choisissez **notre "
+                   "camp** dans la barre latérale (« Blocs de notre camp »). En attendant, la carte ne pèse que "
+                   "les autres critères.", icon="👈")
 
 
 def _priority_view() -> None:
@@ -114,11 +121,12 @@ def _priority_view() -> None:
     if result is None:
         return
     n_bureaux = len(result.table)
-    ui.seed("w_borders", n_bureaux <= deckmap.BORDERS_MAX_BUREAUX)  # before the map reads it
+    ui.seed("w_borders", n_bureaux <= BORDERS_MAX_BUREAUX)  # before the map reads it
     ui.seed("w_departments", False)
     with legend_box:
         _legend(result, n_bureaux)
     with map_col:
+        _our_side_hint(result)
         note = f'<br/><span style="font-size:.85rem;color:#555">{fr.escape(result.note)}</span>' if result.note else ""
         st.markdown(f"<b>{fr.escape(result.sentence)}</b>{note}", unsafe_allow_html=True)
         with ui.guard("la carte"):

@@ -9,7 +9,7 @@ from lib import exports, fr, priority
 from lib.dataset import TerritoryData
 from lib.htmltable import TABLE_CSS, html_table
 from lib.ui.loaders import settings
-from lib.ui.state import seed, update_view, view
+from lib.ui.state import seed, select_bureau, update_view, view
 
 PICKER_HITS = 20  # bureaux offered in the panel's picker (matches of the search, else the top of the ranking)
 
@@ -122,12 +122,22 @@ def bureau_panel(data: TerritoryData, result: priority.PriorityResult, values: p
 
 
 def ranking_table(data: TerritoryData, result: priority.PriorityResult, values: pd.DataFrame) -> None:
-    """Sortable ranking with a top-N filter and a CSV download."""
+    """Sortable ranking with a top-N filter and a CSV download; a row click selects its bureau."""
     table = priority.ranking(result, data.bureaux["label"], values, settings(), data.anomalies)
     n_max = len(table)
     seed("w_topn", min(50, n_max))
     top_n = st.slider("Afficher les N premiers", 1, max(n_max, 2), key="w_topn") if n_max > 1 else 1
-    st.dataframe(table.head(top_n), hide_index=True, width="stretch", height=420)
+    shown = table.head(top_n)
+    event = st.dataframe(shown, hide_index=True, width="stretch", height=420, key="w_rank_rows",
+                         on_select="rerun", selection_mode="single-row",
+                         column_config={"Bureau": None})  # the label says it; the id stays in the CSV
+    rows = event.selection.rows if event is not None else []
+    if rows and str(shown["Bureau"].iloc[rows[0]]) != view().selected:
+        select_bureau(str(shown["Bureau"].iloc[rows[0]]))
+        st.session_state["_show_panel"] = True
+        st.session_state.pop("w_rank_rows", None)  # a stale row selection would re-select it later
+        st.rerun(scope="fragment")
+    st.caption("Cliquez une ligne pour voir le détail de ce bureau.")
     export = exports.EXPORTS["ranking_csv"]
     st.download_button("Télécharger le classement (CSV)", lambda: export.build(ranking=table),
                        file_name=export.file_name.format(territory=data.id), mime=export.mime,

@@ -14,10 +14,16 @@ from contextlib import asynccontextmanager
 
 import streamlit as st
 from starlette.middleware import Middleware
+from streamlit import net_util
 
 from lib.webcache import ImmutableAssets
+from lib.webshell import ShellScripts
 
 STARTED = time.perf_counter()
+# Streamlit asks checkip.amazonaws.com for this machine's public address (start-up banner, origin
+# checks of a browser on another host): a campaign's server calls no third party, ever. Name the
+# server's address in .streamlit/config.toml (browser.serverAddress) for a team deployment.
+net_util.get_external_ip = lambda: None
 # Importing the pages' modules before Streamlit's runtime exists makes each @st.cache_data warn
 # « No runtime found »: expected here (their caches are created later, inside the runtime).
 _cache_log = logging.getLogger("streamlit.runtime.caching.cache_data_api")
@@ -36,4 +42,6 @@ async def lifespan(_app):
     yield
 
 
-app = st.App("app.py", lifespan=lifespan, middleware=[Middleware(ImmutableAssets)])
+app = st.App("app.py", lifespan=lifespan,
+             middleware=[Middleware(ImmutableAssets),
+                         Middleware(ShellScripts, base_path=st.get_option("server.baseUrlPath") or "")])

@@ -11,13 +11,8 @@ import pytest
 from lib.dataset import load_territory
 from lib.datasets import build
 from lib.datasets import paris as paris_build
-from lib.datasets.common import (
-    carry_results,
-    distinct_stations,
-    merge_stations,
-    same_station_name,
-    transfer_weights,
-)
+from lib.datasets.carryover import carry_results, transfer_weights
+from lib.datasets.stations import distinct_stations, merge_stations, same_station_name
 from lib.errors import BuildError
 
 from .conftest import DATA_DIR, RAW_DIR, requires_dataset, synthetic_results

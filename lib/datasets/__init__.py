@@ -9,7 +9,8 @@ import importlib
 import time
 from pathlib import Path
 
-from lib.datasets.common import RAW_DIR, assemble
+from lib.datasets.assembly import assemble
+from lib.datasets.raw import RAW_DIR
 from lib.errors import BuildError
 
 BUILDERS: dict[str, str] = {"paris": "lib.datasets.paris", "antony": "lib.datasets.antony"}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lib.config import PROJECT_ROOT, load_settings, load_sources
 from lib.datasets import BUILDERS, build
-from lib.datasets.common import RAW_DIR
+from lib.datasets.raw import RAW_DIR
 from lib.errors import TerrainError
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from lib import geo, minint
 from lib.contract import RESULTS_COLUMNS
-from lib.datasets.common import (
+from lib.datasets.raw import (
     Indicator,
     RawTerritory,
     Source,

@@ -4,7 +4,7 @@ The files (``config.toml`` → ``[sources]``) come from a local folder (``--from
 downloaded into a cache (``--download``, resumable, checksummed: :mod:`lib.download`). Each is
 cropped to the territory while it is read (attribute filter on the contours, chunked CSV reading
 of the results and the BAN), so a national file never sits in memory whole, then the territory
-goes through the same :func:`lib.datasets.common.assemble` as Paris and Antony.
+goes through the same :func:`lib.datasets.assembly.assemble` as Paris and Antony.
 
 A folder may hold a ``terrain_sources.json`` manifest mapping source ids to file names (a mirror
 whose files are named differently, e.g. the 92-13 extracts used by the tests).
@@ -27,8 +27,9 @@ from lib import download, geo
 from lib.config import load_sources
 from lib.contract import RESULTS_COLUMNS
 from lib.datasets import citymap
+from lib.datasets.assembly import assemble
 from lib.datasets.citymap import SIDECAR, ContourMap
-from lib.datasets.common import Indicator, RawTerritory, Source, assemble, merge_stations
+from lib.datasets.raw import Indicator, RawTerritory, Source
 from lib.datasets.sources import (
     FILOSOFI_COUNTS,
     PLM,
@@ -43,6 +44,7 @@ from lib.datasets.sources import (
     sql_filter,
     vector_fields,
 )
+from lib.datasets.stations import merge_stations
 from lib.errors import BuildError, TerrainError
 
 Sources = Mapping[str, Mapping[str, str]]

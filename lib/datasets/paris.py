@@ -17,18 +17,20 @@ import pandas as pd
 
 from lib import geo
 from lib.contract import RESULTS_COLUMNS
-from lib.datasets.common import (
-    Indicator,
-    RawTerritory,
-    Source,
+from lib.datasets.carryover import (
     calibrate_weights,
     carry_losses,
     carry_results,
-    raw_path,
     registered_by_bureau,
+    transfer_weights,
+)
+from lib.datasets.raw import (
+    Indicator,
+    RawTerritory,
+    Source,
+    raw_path,
     require_bureau_ids,
     require_columns,
-    transfer_weights,
 )
 from lib.datasets.sources import (
     IDFM_SOURCE,

@@ -27,7 +27,8 @@ import shapely
 from lib import geo, minint
 from lib.contract import RESULTS_COLUMNS
 from lib.datasets import citymap
-from lib.datasets.common import Indicator, Source, merge_stations, raw_path, require_columns
+from lib.datasets.raw import Indicator, Source, raw_path, require_columns
+from lib.datasets.stations import merge_stations
 from lib.errors import BuildError, TerrainError
 
 # ---------------------------------------------------------------------------------------------

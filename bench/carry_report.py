@@ -18,6 +18,7 @@ import pandas as pd
 
 from lib import geo
 from lib.datasets import paris
+from lib.datasets.archives import read_vector
 from lib.datasets.carryover import (
     calibrate_weights,
     carry_groups,
@@ -26,7 +27,6 @@ from lib.datasets.carryover import (
     transfer_weights,
 )
 from lib.datasets.raw import RAW_DIR
-from lib.datasets.sources import read_vector
 
 BANDS = [0, 0.75, 0.9, 1.1, 1.15, np.inf]
 LABELS = ["< 0,75", "0,75–0,9", "0,9–1,1", "1,1–1,15", "> 1,15"]

@@ -213,7 +213,7 @@ def test_a_train_station_is_the_same_as_a_close_station_of_the_same_name_only():
 def test_paris_distances_use_both_points_of_a_station_listed_twice(paris):
     """Gare de Lyon is listed by IDFM and SNCF: the distance is to the nearer of the two points."""
     from lib import geo
-    from lib.datasets.sources import read_idfm_stations, read_sncf_stations
+    from lib.datasets.stations import read_idfm_stations, read_sncf_stations
 
     every = pd.concat([read_idfm_stations(RAW_DIR / "idfm_gares" / "emplacement-des-gares-idf.csv.gz"),
                        read_sncf_stations(RAW_DIR / "sncf_gares" / "liste-des-gares.csv.gz")])

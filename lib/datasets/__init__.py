@@ -1,6 +1,15 @@
 """Territory builds: raw official files → ``data/<territory>/`` (see ``docs/data.md``).
 
 Run ``python -m lib.datasets paris`` or ``python -m lib.datasets antony``.
+
+A territory module (``paris``, ``antony``, ``national``) reads its files into a
+:class:`~lib.datasets.raw.RawTerritory`; :func:`~lib.datasets.assembly.assemble` does the rest
+(``stations``, ``carryover``, ``indicators``, ``metadata``). The territory modules are siblings:
+none imports another. What they share are the readers: ``archives`` (opening files, bomb caps),
+``stations``, ``addresses`` (BAN), ``filosofi``, ``results`` (Ministère de l'Intérieur),
+``contours`` (and ``citymap`` for a city's own columns), each told what to keep by a
+:class:`~lib.datasets.crop.Crop`; ``recognition`` tells a file by its content and ``layouts``
+maps a ``config.toml`` layout to its reader.
 """
 
 from __future__ import annotations

@@ -27,23 +27,20 @@ from lib import download, geo
 from lib.config import load_sources
 from lib.contract import RESULTS_COLUMNS
 from lib.datasets import citymap
+from lib.datasets.addresses import PLM, plm_codes
 from lib.datasets.assembly import assemble
 from lib.datasets.citymap import SIDECAR, ContourMap
-from lib.datasets.raw import Indicator, RawTerritory, Source
-from lib.datasets.sources import (
+from lib.datasets.contours import sql_filter, vector_fields
+from lib.datasets.crop import Crop
+from lib.datasets.filosofi import (
     FILOSOFI_COUNTS,
-    PLM,
-    RESULT_LAYOUTS,
-    Crop,
     areal_filosofi,
     filosofi_indicators,
     filosofi_weight_points,
-    plm_codes,
-    reader_for,
-    recognise,
-    sql_filter,
-    vector_fields,
 )
+from lib.datasets.layouts import RESULT_LAYOUTS, reader_for
+from lib.datasets.raw import Indicator, RawTerritory, Source
+from lib.datasets.recognition import recognise
 from lib.datasets.stations import merge_stations
 from lib.errors import BuildError, TerrainError
 
@@ -112,7 +109,7 @@ def locate(folder: Path, sources: Sources) -> dict[str, Located]:
 
     In order: a sub-folder named after the source id (``leg2024t1/…``), the ``terrain_sources.json``
     manifest, a published name no other source shares, then the content of the remaining files
-    (header signature, :func:`lib.datasets.sources.recognise`): both 2024 rounds are published as
+    (header signature, :func:`lib.datasets.recognition.recognise`): both 2024 rounds are published as
     ``resultats-definitifs-par-bureau-de-vote.csv``.
     """
     folder = Path(folder)
@@ -248,7 +245,7 @@ class Context:
     log: Log
 
     def read(self, sid: str) -> object:
-        """Read one source with the reader its layout names (``lib.datasets.sources.LAYOUTS``)."""
+        """Read one source with the reader its layout names (``lib.datasets.layouts.LAYOUTS``)."""
         located = self.files[sid]
         layout = self.sources[sid]["layout"]
         self.log(f"  {sid} : {located.path.name} (reconnu par {located.how}, lecteur {layout})")

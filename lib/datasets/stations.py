@@ -1,7 +1,9 @@
-"""Railway, metro and tram stations: lists merged (one station listed by IDFM and SNCF is marked,
-not counted twice) and cropped to a territory."""
+"""Railway, metro and tram stations: the IDFM and SNCF lists read, merged (one station listed by
+both is marked, not counted twice) and cropped to a territory."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -11,6 +13,9 @@ from scipy.spatial import cKDTree
 
 from lib import fr, geo
 from lib.contract import STATIONS_COLUMNS
+from lib.datasets.archives import read_text_table
+from lib.datasets.raw import Source, raw_path, require_columns
+from lib.errors import BuildError
 
 STATION_NAME_NOISE = frozenset({"gare", "paris", "de", "du", "des", "la", "le", "les", "sur", "en", "tt", "psl",
                                 "souterrain"})
@@ -87,3 +92,49 @@ def crop_stations(stations: pd.DataFrame, bureaux: gpd.GeoDataFrame, *, margin_m
     x, y = geo.lonlat_to_l93(stations["lon"].to_numpy(), stations["lat"].to_numpy())
     inside = shapely.contains_xy(area, x, y)
     return stations[inside].reset_index(drop=True)
+
+
+IDFM_SOURCE = Source("idfm_gares", "Emplacement des gares IDF", "Île-de-France Mobilités", "ODbL",
+                     "https://data.iledefrance-mobilites.fr/explore/dataset/emplacement-des-gares-idf/",
+                     ["idfm_gares/emplacement-des-gares-idf.csv.gz"])
+SNCF_SOURCE = Source("sncf_gares", "Liste des gares", "SNCF Réseau", "ODbL (à confirmer)",
+                     "https://data.sncf.com/explore/dataset/liste-des-gares/", ["sncf_gares/liste-des-gares.csv.gz"])
+
+
+def read_idfm_stations(path: Path) -> pd.DataFrame:
+    """IDFM stations, one row per zone de correspondance (a physical station), modes merged."""
+    raw = read_text_table(path, encoding="utf-8-sig")
+    require_columns(raw, ["id_ref_zdc", "nom_zdc", "mode", "x", "y"], source=str(path))
+    raw = raw.assign(x=pd.to_numeric(raw["x"]), y=pd.to_numeric(raw["y"]))
+    grouped = raw.groupby("id_ref_zdc").agg(
+        name=("nom_zdc", "first"), x=("x", "mean"), y=("y", "mean"),
+        modes=("mode", lambda m: ", ".join(sorted(set(m.str.replace("TRAMWAY", "TRAM"))))))
+    if grouped.empty:
+        raise BuildError("aucune gare lue dans ce fichier.", source=str(path))
+    pts = gpd.GeoSeries(gpd.points_from_xy(grouped["x"], grouped["y"]), crs=geo.LAMBERT93)
+    pts = pts.to_crs(geo.WGS84)
+    return pd.DataFrame({
+        "station_id": "IDFM:" + grouped.index.astype(str),
+        "name": grouped["name"].to_numpy(), "modes": grouped["modes"].to_numpy(),
+        "source": "IDFM", "lon": pts.x.round(6).to_numpy(), "lat": pts.y.round(6).to_numpy(),
+    })
+
+
+def read_sncf_stations(path: Path) -> pd.DataFrame:
+    """SNCF passenger stations, deduplicated on ``code_uic``."""
+    raw = read_text_table(path, encoding="utf-8-sig")
+    require_columns(raw, ["code_uic", "libelle", "voyageurs", "x_wgs84", "y_wgs84"], source=str(path))
+    raw = raw[raw["voyageurs"] == "O"].drop_duplicates("code_uic")
+    if raw.empty:
+        raise BuildError("aucune gare de voyageurs lue dans ce fichier.", source=str(path))
+    return pd.DataFrame({
+        "station_id": "SNCF:" + raw["code_uic"].astype(str), "name": raw["libelle"],
+        "modes": "TRAIN", "source": "SNCF",
+        "lon": pd.to_numeric(raw["x_wgs84"]).round(6), "lat": pd.to_numeric(raw["y_wgs84"]).round(6),
+    }).dropna(subset=["lon", "lat"]).reset_index(drop=True)
+
+
+def shipped_stations(raw_dir: Path) -> pd.DataFrame:
+    """IDFM then SNCF stations from the project's ``raw/`` copies (Paris and Antony builds)."""
+    return merge_stations(read_idfm_stations(raw_path(raw_dir, "idfm_gares", "emplacement-des-gares-idf.csv.gz")),
+                          read_sncf_stations(raw_path(raw_dir, "sncf_gares", "liste-des-gares.csv.gz")))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
 import pandas as pd
@@ -175,6 +176,23 @@ def test_same_pipeline_builds_both_territories_from_a_fresh_copy(tmp_path):
     meta = build("antony", out_dir=tmp_path)
     assert meta["coverage"]["bureaux"] == 91
     assert load_territory(tmp_path, "antony").name.startswith("Antony")
+
+
+def test_a_build_reports_one_duration_reading_included(tmp_path, monkeypatch):
+    """``build_seconds`` counts reading the raw files too, and the log says the same figure."""
+    from lib.datasets import antony
+
+    read = antony.read
+
+    def slow_read(*args, **kwargs):
+        time.sleep(0.5)
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(antony, "read", slow_read)
+    logs: list[str] = []
+    meta = build("antony", out_dir=tmp_path, log=logs.append)
+    assert meta["build_seconds"] >= 0.5
+    assert logs[-1].endswith(f" en {meta['build_seconds']} s")
 
 
 @pytest.mark.parametrize(("sncf", "idfm"), [

@@ -15,6 +15,7 @@ import geopandas as gpd
 import pytest
 
 from lib import minint
+from lib.config import BYTES_PER_MB
 from lib.datasets import archives
 from lib.datasets.__main__ import main as build_cli
 from lib.datasets.addresses import read_ban
@@ -106,7 +107,7 @@ def gzip_bomb(path, header: bytes, size: int = 200 << 20):
 
 def test_a_gzip_bomb_posing_as_a_stations_file_stops_early(tmp_path):
     path = gzip_bomb(tmp_path / "liste-des-gares.csv.gz", b"code_uic;libelle;voyageurs;x_wgs84;y_wgs84\n")
-    assert path.stat().st_size < 1_000_000
+    assert path.stat().st_size < BYTES_PER_MB
     with pytest.raises(TerrainError, match="se décompresse au-delà"):
         read_sncf_stations(path)
 

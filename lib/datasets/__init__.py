@@ -33,6 +33,4 @@ def build(territory_id: str, *, raw_dir: Path = RAW_DIR, out_dir: Path, log=prin
     log(f"Construction de « {territory_id} » depuis {raw_dir}")
     started = time.perf_counter()
     raw = importlib.import_module(BUILDERS[territory_id]).read(Path(raw_dir), log=log)
-    meta = assemble(raw, out_dir=Path(out_dir), log=log)
-    meta["build_seconds"] = round(time.perf_counter() - started, 1)
-    return meta
+    return assemble(raw, out_dir=Path(out_dir), log=log, started=started)

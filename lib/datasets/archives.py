@@ -13,6 +13,7 @@ from typing import Any, BinaryIO
 import geopandas as gpd
 import pandas as pd
 
+from lib.config import BYTES_PER_MB
 from lib.errors import BuildError
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -27,7 +28,8 @@ def magic(path: Path) -> bytes:
 
 
 MAX_RATIO = 100  # real gzip/zip/7z sources expand 5–15×; a bomb expands 1,000×
-MIN_CAP = 64 << 20  # small files may expand more, up to this many bytes
+MIN_CAP = 64 * BYTES_PER_MB  # small files may expand more, up to this many bytes
+READ1_BYTES = 1 << 16  # what read1() returns when the caller leaves the amount open
 
 
 def expansion_cap(compressed: int) -> int:
@@ -36,7 +38,7 @@ def expansion_cap(compressed: int) -> int:
 
 
 def bomb_error(path: Path, compressed: int) -> BuildError:
-    return BuildError(f"archive qui se décompresse au-delà de {expansion_cap(compressed) >> 20} Mo (plus de "
+    return BuildError(f"archive qui se décompresse au-delà de {expansion_cap(compressed) // BYTES_PER_MB} Mo (plus de "
                       f"{MAX_RATIO} fois sa taille) : fichier piégé ou corrompu, lecture arrêtée. Re-téléchargez-le "
                       "depuis la page officielle.", source=str(path))
 
@@ -59,7 +61,7 @@ class CappedReader(io.BufferedIOBase):
         return data
 
     def read1(self, size: int = -1) -> bytes:
-        return self.read(size if size and size > 0 else 1 << 16)
+        return self.read(size if size and size > 0 else READ1_BYTES)
 
     def readinto(self, buffer: bytearray | memoryview) -> int:
         data = self.read(len(buffer))

@@ -14,7 +14,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from lib import anomalies, geo, mapwire
+from lib import anomalies, fr, geo, mapwire
 from lib.contract import BUREAUX_COLUMNS, STATIONS_COLUMNS
 from lib.dataset import load_territory, write_territory
 from lib.datasets.indicators import bureau_totals, indicator_table
@@ -55,12 +55,15 @@ def _centres(bureaux: gpd.GeoDataFrame, addresses: pd.DataFrame | None,
     return out
 
 
-def assemble(raw: RawTerritory, *, out_dir: Path, log=print) -> dict[str, Any]:
+def assemble(raw: RawTerritory, *, out_dir: Path, log=print,
+             started: float | None = None) -> dict[str, Any]:
     """Turn a :class:`RawTerritory` into a validated dataset under ``out_dir / id``.
 
     Each step below is one named function so a reader sees the pipeline at a glance.
+    ``started`` (``time.perf_counter()`` when the build began reading) makes ``build_seconds``
+    count the reading too; without it, the assembly alone is timed.
     """
-    t0 = time.perf_counter()
+    started = time.perf_counter() if started is None else started
     bureaux = _checked_bureaux(raw.bureaux)
     addresses, unassigned = _assign_addresses(raw.addresses, bureaux, log)
     centres = _centres(bureaux, addresses, raw.weight_points)
@@ -82,7 +85,7 @@ def assemble(raw: RawTerritory, *, out_dir: Path, log=print) -> dict[str, Any]:
                              results=results, indicators=ind, stations=stations,
                              outlines=outlines, addresses=addresses)
     mapwire.territory_geometry(load_territory(out_dir, raw.territory_id), out_dir)  # the map's first load
-    metadata["build_seconds"] = round(time.perf_counter() - t0, 1)
+    metadata["build_seconds"] = round(time.perf_counter() - started, 1)
     log(f"  écrit dans {folder} en {metadata['build_seconds']} s")
     return metadata
 
@@ -170,5 +173,4 @@ def _assembly_drops(unassigned: int | None, off_map: pd.DataFrame) -> list[dict[
     return [*anomalies.dropped_rows("Base Adresse Nationale", unassigned or 0,
                                     "adresses hors de tout contour de bureau"),
             *anomalies.dropped_rows("résultats", len(off_map),
-                                    f"bureau(x) sans contour sur la carte de référence : "
-                                    f"{', '.join(off_ids[:10])}{' …' if len(off_ids) > 10 else ''}")]
+                                    "bureau(x) sans contour sur la carte de référence : " + fr.first_items(off_ids))]

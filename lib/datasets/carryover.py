@@ -14,7 +14,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from lib import anomalies, geo
+from lib import anomalies, fr, geo
 from lib.contract import RESULTS_COLUMNS
 
 
@@ -138,7 +138,7 @@ def carry_losses(results: pd.DataFrame, weights: pd.DataFrame, *, source: str) -
     ids = sorted(results.loc[lost, "bureau_id"].astype(str).unique())
     return anomalies.dropped_rows(source, int(lost.sum()),
                                   "bureaux d'origine sans intersection avec la carte de référence : "
-                                  + ", ".join(ids[:10]) + (" …" if len(ids) > 10 else ""))
+                                  + fr.first_items(ids))
 
 
 COUNT_COLUMNS = ["registered", "voters", "expressed", "blank", "null"]

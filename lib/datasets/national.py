@@ -25,7 +25,7 @@ import pandas as pd
 
 from lib import download, geo
 from lib.config import load_sources
-from lib.contract import RESULTS_COLUMNS
+from lib.contract import COMMUNE_CODE_PATTERN, RESULTS_COLUMNS
 from lib.datasets import citymap
 from lib.datasets.addresses import PLM, plm_codes
 from lib.datasets.assembly import assemble
@@ -58,7 +58,7 @@ class Selector:
     code: str
 
     def __post_init__(self) -> None:
-        patterns = {"commune": r"(\d{5}|2[AB]\d{3})", "circonscription": r"(\d{2,3}|2[AB])-\d{1,2}",
+        patterns = {"commune": rf"({COMMUNE_CODE_PATTERN.pattern})", "circonscription": r"(\d{2,3}|2[AB])-\d{1,2}",
                     "departement": r"(\d{2,3}|2[AB])", "france": r"fr"}
         if self.kind not in patterns:
             raise BuildError(f"type de territoire inconnu « {self.kind} ».")
@@ -474,9 +474,7 @@ def build(selector: Selector, *, folder: Path, out_dir: Path, log: Log = print,
     """Crop and build one territory; the previous dataset stays if anything fails."""
     started = time.perf_counter()
     raw = read(selector, folder, log=log, contour_map=contour_map)
-    meta = assemble(raw, out_dir=out_dir, log=log)
-    meta["build_seconds"] = round(time.perf_counter() - started, 1)
-    return meta
+    return assemble(raw, out_dir=out_dir, log=log, started=started)
 
 
 def from_uploads(files: dict[str, bytes], tmp: Path) -> Path:

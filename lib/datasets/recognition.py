@@ -11,8 +11,10 @@ from lib import minint
 from lib.datasets.archives import SEVEN_ZIP_MAGIC, ZIP_MAGIC, magic, open_binary
 from lib.errors import TerrainError
 
+HEAD_BYTES = 65_536  # the header and a few rows: enough to tell a file by its content
 
-def _head_text(path: Path, size: int = 65_536) -> str:
+
+def _head_text(path: Path, size: int = HEAD_BYTES) -> str:
     """The first bytes as text: UTF-8 (a character cut at the end is fine), else Latin-1."""
     with open_binary(path) as fh:
         head = fh.read(size)

@@ -26,6 +26,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from bench.synthetic import communes  # noqa: E402
+from lib.config import BYTES_PER_MB  # noqa: E402
 
 
 def make_inputs(folder: Path, n_bureaux: int = 70_000) -> None:
@@ -73,7 +74,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="terrain_national_"))
     t0 = time.perf_counter()
     make_inputs(folder)
-    size = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
+    size = sum(p.stat().st_size for p in folder.iterdir()) / BYTES_PER_MB
     print(f"national-size inputs: {json.loads((folder / 'manifest.json').read_text())['bureaux']:,} bureaux, "
           f"{size:.0f} MB, made in {time.perf_counter() - t0:.0f} s")
     targets = [("departement", "59")] + ([("france", "fr")] if a.france else [])

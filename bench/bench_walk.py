@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lib import walk, walk_exports  # noqa: E402
+from lib.config import BYTES_PER_MB  # noqa: E402
 from lib.dataset import load_territory  # noqa: E402
 
 
@@ -43,7 +44,7 @@ def main() -> None:
     pdf = walk_exports.field_packet_pdf(turfs[turfs["turf_id"].isin(first50)], summary, title="Banc d'essai",
                                         provenance={"Territoire": "Paris", "Date": "banc d'essai"})
     pdf_s = time.perf_counter() - t0
-    print(f"50-turf PDF field packet: {pdf_s:.2f} s, {len(pdf) / 1e6:.2f} MB [target ≤ 10 s]")
+    print(f"50-turf PDF field packet: {pdf_s:.2f} s, {len(pdf) / BYTES_PER_MB:.2f} MB [target ≤ 10 s]")
 
 
 if __name__ == "__main__":

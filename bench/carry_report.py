@@ -18,15 +18,15 @@ import pandas as pd
 
 from lib import geo
 from lib.datasets import paris
-from lib.datasets.common import (
-    RAW_DIR,
+from lib.datasets.archives import read_vector
+from lib.datasets.carryover import (
     calibrate_weights,
     carry_groups,
     carry_ratio,
     registered_by_bureau,
     transfer_weights,
 )
-from lib.datasets.sources import read_vector
+from lib.datasets.raw import RAW_DIR
 
 BANDS = [0, 0.75, 0.9, 1.1, 1.15, np.inf]
 LABELS = ["< 0,75", "0,75–0,9", "0,9–1,1", "1,1–1,15", "> 1,15"]

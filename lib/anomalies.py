@@ -35,8 +35,7 @@ import pandas as pd
 import shapely
 
 from lib import fr
-
-LAMBERT93 = "EPSG:2154"
+from lib.geo import LAMBERT93
 
 TINY_CONTOUR_M2 = 1_000.0
 DETACHED_M = 500.0

@@ -19,6 +19,7 @@ from lib.errors import TerrainError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_PATH = PROJECT_ROOT / "config.toml"
+BYTES_PER_MB = 1_000_000  # « Mo » in messages and limits: decimal, as browsers and file managers count
 
 Direction = Literal["favours", "penalises"]
 DIRECTIONS: tuple[Direction, ...] = ("favours", "penalises")

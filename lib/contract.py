@@ -16,9 +16,12 @@ import pandas as pd
 
 from lib.anomalies import KIND_LABELS
 from lib.errors import DataContractError
+from lib.geo import WGS84
 
 CONTRACT_VERSION = 2  # 2: metadata gained « anomalies » and « dropped »
-BUREAU_ID_PATTERN = re.compile(r"^(\d{5}|2[AB]\d{3})_[0-9A-Z]{4}$")
+COMMUNE_CODE_PATTERN = re.compile(r"\d{5}|2[AB]\d{3}")  # INSEE commune code (Corsica: 2A, 2B)
+BUREAU_CODE_PATTERN = re.compile(r"[0-9A-Z]{4}")  # bureau code, 4 characters (0076, 069A)
+BUREAU_ID_PATTERN = re.compile(rf"^({COMMUNE_CODE_PATTERN.pattern})_{BUREAU_CODE_PATTERN.pattern}$")
 ELECTION_PATTERN = re.compile(r"^(pres|leg|mun|euro|reg|dep|import_)[a-z0-9_]*$")
 
 BUREAUX_COLUMNS = ["bureau_id", "commune_code", "commune_name", "bureau_code", "area_code", "label",
@@ -69,8 +72,8 @@ def check_bureaux(bureaux: gpd.GeoDataFrame) -> list[str]:
     if len(bureaux) == 0:
         return ["aucun bureau"]
     problems += _check_ids(bureaux["bureau_id"], unique=True)
-    if bureaux.crs is None or not bureaux.crs.equals("EPSG:4326"):
-        problems.append(f"système de coordonnées {bureaux.crs} au lieu d'EPSG:4326")
+    if bureaux.crs is None or not bureaux.crs.equals(WGS84):
+        problems.append(f"système de coordonnées {bureaux.crs} au lieu d'{WGS84}")
     geom = bureaux.geometry
     if geom.isna().any() or geom.is_empty.any():
         problems.append(f"{int((geom.isna() | geom.is_empty).sum())} bureau(x) sans géométrie")

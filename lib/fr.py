@@ -94,6 +94,11 @@ def fold_upper(text: object) -> str:
     return strip_accents(text).upper().strip()
 
 
+def first_items(items: list[str], limit: int = 10) -> str:
+    """« a, b, c … »: the first ``limit`` items, an ellipsis when there are more (a message stays short)."""
+    return ", ".join(items[:limit]) + (" …" if len(items) > limit else "")
+
+
 def slug(text: object, *, max_length: int = 40) -> str:
     """``Législatives 2022 T1`` → ``legislatives_2022_t1``."""
     return fold(text).replace(" ", "_")[:max_length].strip("_")

@@ -25,7 +25,7 @@ from matplotlib.patches import Patch
 from openpyxl import Workbook
 
 from lib import fr
-from lib.geo import LAMBERT93
+from lib.geo import LAMBERT93, WGS84
 
 VENDOR = Path(__file__).resolve().parent / "vendor" / "leaflet"
 A4_INCHES = (11.69, 8.27)  # landscape
@@ -57,12 +57,12 @@ def _draw(fig: Figure, scored: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, leg
     lines = outlines.to_crs(LAMBERT93)
     lines.boundary.plot(ax=ax, color="#222222", linewidth=1.2 * scale)
     halo = [patheffects.withStroke(linewidth=3 * scale, foreground="white")]
-    pts = gpd.GeoSeries(gpd.points_from_xy(outlines["label_lon"], outlines["label_lat"]), crs="EPSG:4326").to_crs(LAMBERT93)
+    pts = gpd.GeoSeries(gpd.points_from_xy(outlines["label_lon"], outlines["label_lat"]), crs=WGS84).to_crs(LAMBERT93)
     for name, p in zip(outlines["name"], pts, strict=True):
         ax.text(p.x, p.y, str(name), ha="center", va="center", fontsize=9 * scale, weight="bold",
                 color="#111111", path_effects=halo)
     if stations is not None and len(stations):
-        st_pts = gpd.GeoSeries(gpd.points_from_xy(stations["lon"], stations["lat"]), crs="EPSG:4326").to_crs(LAMBERT93)
+        st_pts = gpd.GeoSeries(gpd.points_from_xy(stations["lon"], stations["lat"]), crs=WGS84).to_crs(LAMBERT93)
         x0, y0, x1, y1 = metric.total_bounds
         inside = (st_pts.x.between(x0, x1)) & (st_pts.y.between(y0, y1))
         ax.scatter(st_pts.x[inside], st_pts.y[inside], s=4 * scale, color="#1f3c88", zorder=3, linewidths=0)
@@ -163,7 +163,7 @@ def interactive_html(scored: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, legen
         "<style>" + (VENDOR / "leaflet.css").read_text(encoding="utf-8") + "</style>"
         "<script>" + (VENDOR / "leaflet.js").read_text(encoding="utf-8").replace("</script", "<\\/script") + "</script>"))
     slim = scored.assign(
-        geometry=scored.geometry.to_crs(LAMBERT93).simplify(2).to_crs("EPSG:4326").set_precision(1e-5),
+        geometry=scored.geometry.to_crs(LAMBERT93).simplify(2).to_crs(WGS84).set_precision(1e-5),
         libelle=scored["label"].map(lambda s: fr.escape(str(s))),
         score_txt=scored["score"].map(lambda s: "données manquantes" if pd.isna(s) else f"{s:.0f}/100"),
         rang=scored["rank"].astype("string").fillna("—"), classe_txt=scored["classe"].astype("string").fillna("—"),

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from lib import fr
-from lib.contract import RESULTS_COLUMNS
+from lib.contract import BUREAU_ID_PATTERN, RESULTS_COLUMNS
 from lib.errors import TerrainError
 
 ENCODINGS = ("utf-8-sig", "cp1252")
@@ -36,6 +36,8 @@ def fold_header(text: str) -> str:
 
 MAX_COLUMNS = 5_000  # 38 lists × 8 columns (européennes) is ~330; far beyond is not a results file
 SEPARATORS = (";", ",", "\t")
+OFFICIAL_SEPARATORS = 4  # a header with this many « ; » (or tabulations) is an official file's: never « , »
+LAYOUT_SAMPLE_ROWS = 2_000  # rows looked at to tell a long export (a bureau on several rows) from a wide file
 
 
 def decode(raw: bytes) -> str:
@@ -58,7 +60,7 @@ def sniff_separator(header_line: str, *, name: str) -> str:
     Why not simply the most present: a column name may hold commas (« tableur, numéro 1 »).
     """
     counts = {sep: header_line.count(sep) for sep in SEPARATORS}
-    preferred = next((sep for sep in (";", "\t") if counts[sep] >= 4), None)
+    preferred = next((sep for sep in (";", "\t") if counts[sep] >= OFFICIAL_SEPARATORS), None)
     sep = preferred or max(counts, key=counts.get)
     if counts[sep] == 0:
         raise TerrainError("une seule colonne lue : le séparateur n'est ni « ; » ni « , » ni une "
@@ -142,8 +144,9 @@ def _numbered(header: list[str]) -> bool:
 
 def _one_row_per_candidate(header: list[str], body: list[list[str]], start: int) -> bool:
     """Long exports (OpenDataSoft) repeat a bureau on one row per candidate; wide files never do."""
-    keys = [tuple(r[:start]) for r in body[:2000]]
-    return len(set(keys)) < len(keys) and all(len(r) <= len(header) for r in body[:2000])
+    sample = body[:LAYOUT_SAMPLE_ROWS]
+    keys = [tuple(r[:start]) for r in sample]
+    return len(set(keys)) < len(keys) and all(len(r) <= len(header) for r in sample)
 
 
 BLOCK_RENAMES = {"n panneau": "Numéro de panneau", "n pan": "Numéro de panneau", "nom": "Nom candidat",
@@ -210,7 +213,8 @@ OVERSEAS = {  # MinInt letter codes of overseas départements and collectivities
     "ZA": "971", "ZB": "972", "ZC": "973", "ZD": "974", "ZM": "976", "ZN": "988", "ZP": "987",
     "ZS": "975", "ZW": "986", "ZX": "97",  # ZX: Saint-Martin (978) and Saint-Barthélemy (977)
 }
-ABROAD = "ZZ"  # Français de l'étranger: no commune in France, left out (and counted) by the builds
+# The MinInt département code of Français de l'étranger: no commune in France, left out (and counted) by the builds
+ABROAD_DEPARTEMENT = "ZZ"
 
 
 def insee_commune(dep: str, com: str) -> str | None:
@@ -222,7 +226,7 @@ def insee_commune(dep: str, com: str) -> str | None:
     dep, com = dep.strip(), com.strip()
     if len(com) == 5:
         return com
-    if dep.upper() == ABROAD:
+    if dep.upper() == ABROAD_DEPARTEMENT:
         return None
     if dep.upper() in OVERSEAS:
         return OVERSEAS[dep.upper()][:2] + com.zfill(3)
@@ -391,13 +395,19 @@ def _simple_totals(frame: pd.DataFrame, *, name: str) -> pd.DataFrame:
     return out
 
 
+REGISTERED_CAP = 50_000  # the largest French bureaux have a few thousand registered voters
+REGISTERED_FLOOR = 10_000  # a bureau below this many registered voters is never implausible…
+REGISTERED_MEDIAN_FACTOR = 20  # … nor one below 20 × the file's median
+VOTES_ROUNDING = 0.5  # votes summed from rounded counts may pass the expressed by less than one
+
+
 def _finish(long: pd.DataFrame, *, election: str, name: str) -> pd.DataFrame:
     """Validate values and return the contract columns."""
     abroad = long["bureau_id"].isna()
     long = long[~abroad]
     if long.empty:
         raise TerrainError("aucune ligne de résultat exploitable.", source=name)
-    bad_ids = ~long["bureau_id"].astype("string").str.fullmatch(r"(\d{5}|2[AB]\d{3})_[0-9A-Z]{4}").fillna(False)
+    bad_ids = ~long["bureau_id"].astype("string").str.fullmatch(BUREAU_ID_PATTERN.pattern).fillna(False)
     if bad_ids.any():
         raise TerrainError(f"{int(bad_ids.sum())} ligne(s) au code de bureau hors format, par exemple "
                            f"« {long.loc[bad_ids, 'bureau_id'].iloc[0]} ». Attendu : code commune INSEE (5 caractères) "
@@ -409,7 +419,7 @@ def _finish(long: pd.DataFrame, *, election: str, name: str) -> pd.DataFrame:
         raise TerrainError(f"ligne en double : bureau {dup['bureau_id']}, {dup['candidate']}.", source=name)
     per_bureau = long.groupby("bureau_id").agg(votes=("votes", "sum"), expressed=("expressed", "first"),
                                                voters=("voters", "first"), registered=("registered", "first"))
-    over = per_bureau[per_bureau["votes"] > per_bureau["expressed"] + 0.5]
+    over = per_bureau[per_bureau["votes"] > per_bureau["expressed"] + VOTES_ROUNDING]
     if len(over):
         raise TerrainError(f"bureau {over.index[0]} : la somme des voix dépasse les exprimés.", source=name)
     over = per_bureau[per_bureau["voters"] > per_bureau["registered"]]
@@ -421,9 +431,6 @@ def _finish(long: pd.DataFrame, *, election: str, name: str) -> pd.DataFrame:
     out = long[RESULTS_COLUMNS].reset_index(drop=True)
     out.attrs["left_out"] = int(abroad.sum())  # rows of Français de l'étranger (ZZ): no bureau map
     return out
-
-
-REGISTERED_CAP = 50_000  # the largest French bureaux have a few thousand registered voters
 
 
 def _check_values(long: pd.DataFrame, *, name: str) -> None:
@@ -439,7 +446,7 @@ def _check_values(long: pd.DataFrame, *, name: str) -> None:
         if (long[col] < 0).any():
             raise TerrainError(f"valeur négative dans « {col} ».", source=name)
     registered = long.drop_duplicates("bureau_id").set_index("bureau_id")["registered"]
-    limit = min(REGISTERED_CAP, max(10_000, 20 * float(registered.median())))
+    limit = min(REGISTERED_CAP, max(REGISTERED_FLOOR, REGISTERED_MEDIAN_FACTOR * float(registered.median())))
     if (registered > limit).any():
         bid = registered[registered > limit].index[0]
         raise TerrainError(f"bureau {bid} : {fr.number(registered[bid])} inscrits, invraisemblable (médiane du "

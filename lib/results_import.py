@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from lib import fr, minint
+from lib.config import BYTES_PER_MB
 from lib.errors import TerrainError
 
 
@@ -91,8 +92,8 @@ def import_results(data: bytes, filename: str, *, election_label: str, known_bur
     """Validate an uploaded results file and keep the rows of the territory's bureaux."""
     budget = Budget(budget_s, filename)
     if len(data) > max_bytes:
-        raise TerrainError(f"fichier trop volumineux ({len(data) / 1e6:.1f} Mo, limite "
-                           f"{max_bytes / 1e6:.0f} Mo). Coupez-le à votre territoire et réessayez.", source=filename)
+        raise TerrainError(f"fichier trop volumineux ({len(data) / BYTES_PER_MB:.1f} Mo, limite "
+                           f"{max_bytes / BYTES_PER_MB:.0f} Mo). Coupez-le à votre territoire et réessayez.", source=filename)
     label = (election_label or "").strip()
     if not label:
         raise TerrainError("donnez un nom à cette élection (ex. « Législatives 2022, 1er tour »).", source=filename)

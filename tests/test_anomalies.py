@@ -9,10 +9,9 @@ import shapely
 
 from lib import anomalies
 from lib.anomalies import Inputs
+from lib.geo import LAMBERT93, WGS84
 
 from .conftest import DATA_DIR, requires_dataset, synthetic_results
-
-L93 = "EPSG:2154"
 
 
 def _territory(n: int = 12) -> gpd.GeoDataFrame:
@@ -21,8 +20,8 @@ def _territory(n: int = 12) -> gpd.GeoDataFrame:
     boxes = [shapely.box(x0 + 200 * i, y0, x0 + 200 * (i + 1), y0 + 200) for i in range(n)]
     ids = [f"99001_{i + 1:04d}" for i in range(n)]
     gdf = gpd.GeoDataFrame({"bureau_id": ids, "label": [f"Ville — bureau {i + 1}" for i in range(n)],
-                            "registered": 1000.0, "n_addresses": 50}, geometry=boxes, crs=L93)
-    return gdf.to_crs("EPSG:4326")
+                            "registered": 1000.0, "n_addresses": 50}, geometry=boxes, crs=LAMBERT93)
+    return gdf.to_crs(WGS84)
 
 
 def _inputs(bureaux: gpd.GeoDataFrame | None = None, **overrides) -> Inputs:
@@ -47,7 +46,7 @@ def test_an_ordinary_territory_has_no_anomaly():
 def test_a_1_m2_contour_far_away_is_tiny_detached_and_excluded():
     bureaux = _territory()
     far = shapely.box(662000, 6862000, 662001, 6862001)  # 1 m², 8 km east, in Lambert-93
-    bureaux.loc[0, "geometry"] = gpd.GeoSeries([far], crs=L93).to_crs("EPSG:4326").iloc[0]
+    bureaux.loc[0, "geometry"] = gpd.GeoSeries([far], crs=LAMBERT93).to_crs(WGS84).iloc[0]
     found = anomalies.detect(_inputs(bureaux))
     assert ("tiny_contour", "99001_0001") in _kinds(found)
     assert ("detached_contour", "99001_0001") in _kinds(found)

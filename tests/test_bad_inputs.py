@@ -11,6 +11,7 @@ import pytest
 
 from lib import opposition, scoring
 from lib.classify import classify_scores
+from lib.config import BYTES_PER_MB
 from lib.errors import TerrainError
 from lib.results_import import import_results
 
@@ -24,7 +25,7 @@ def run(name: str):
     data = (CORPUS / name).read_bytes()
     if case["kind"] == "opposition":
         return opposition.read_opposition_csv(data, name)
-    return import_results(data, name, election_label=case["label"], known_bureaux=KNOWN, max_bytes=5_000_000)
+    return import_results(data, name, election_label=case["label"], known_bureaux=KNOWN, max_bytes=5 * BYTES_PER_MB)
 
 
 @pytest.mark.parametrize("name", [n for n, c in CASES.items() if c["expect"] != "ok"])
@@ -50,7 +51,7 @@ def test_html_in_names_is_kept_as_plain_text():
 def test_file_over_the_upload_limit_is_refused_before_parsing():
     huge = b"bureau;candidat;voix;inscrits;votants\n" + b"75056_0101;A;10;100;50\n" * 300_000
     with pytest.raises(TerrainError, match="trop volumineux"):
-        import_results(huge, "huge.csv", election_label="x", known_bureaux=KNOWN, max_bytes=1_000_000)
+        import_results(huge, "huge.csv", election_label="x", known_bureaux=KNOWN, max_bytes=BYTES_PER_MB)
 
 
 def test_corpus_has_at_least_thirty_cases():

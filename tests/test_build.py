@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
 import pandas as pd
@@ -11,13 +12,8 @@ import pytest
 from lib.dataset import load_territory
 from lib.datasets import build
 from lib.datasets import paris as paris_build
-from lib.datasets.common import (
-    carry_results,
-    distinct_stations,
-    merge_stations,
-    same_station_name,
-    transfer_weights,
-)
+from lib.datasets.carryover import carry_results, transfer_weights
+from lib.datasets.stations import distinct_stations, merge_stations, same_station_name
 from lib.errors import BuildError
 
 from .conftest import DATA_DIR, RAW_DIR, requires_dataset, synthetic_results
@@ -182,6 +178,23 @@ def test_same_pipeline_builds_both_territories_from_a_fresh_copy(tmp_path):
     assert load_territory(tmp_path, "antony").name.startswith("Antony")
 
 
+def test_a_build_reports_one_duration_reading_included(tmp_path, monkeypatch):
+    """``build_seconds`` counts reading the raw files too, and the log says the same figure."""
+    from lib.datasets import antony
+
+    read = antony.read
+
+    def slow_read(*args, **kwargs):
+        time.sleep(0.5)
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(antony, "read", slow_read)
+    logs: list[str] = []
+    meta = build("antony", out_dir=tmp_path, log=logs.append)
+    assert meta["build_seconds"] >= 0.5
+    assert logs[-1].endswith(f" en {meta['build_seconds']} s")
+
+
 @pytest.mark.parametrize(("sncf", "idfm"), [
     ("Paris-St-Lazare", "Gare Saint-Lazare"), ("Paris-Nord", "Gare du Nord"),
     ("Paris Gare du Nord", "Gare du Nord"), ("La Défense", "La Défense (Grande Arche)"),
@@ -218,7 +231,7 @@ def test_a_train_station_is_the_same_as_a_close_station_of_the_same_name_only():
 def test_paris_distances_use_both_points_of_a_station_listed_twice(paris):
     """Gare de Lyon is listed by IDFM and SNCF: the distance is to the nearer of the two points."""
     from lib import geo
-    from lib.datasets.sources import read_idfm_stations, read_sncf_stations
+    from lib.datasets.stations import read_idfm_stations, read_sncf_stations
 
     every = pd.concat([read_idfm_stations(RAW_DIR / "idfm_gares" / "emplacement-des-gares-idf.csv.gz"),
                        read_sncf_stations(RAW_DIR / "sncf_gares" / "liste-des-gares.csv.gz")])

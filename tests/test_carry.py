@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from lib.datasets import paris as paris_build
-from lib.datasets.common import (
+from lib.datasets.carryover import (
     calibrate_weights,
     carry_groups,
     carry_losses,

@@ -14,7 +14,8 @@ from lib.dataset import FILES
 from lib.datasets import citymap, national
 from lib.datasets.__main__ import main as build_cli
 from lib.datasets.citymap import ContourMap
-from lib.datasets.sources import Crop, read_contours
+from lib.datasets.contours import read_contours
+from lib.datasets.crop import Crop
 from lib.errors import BuildError
 from lib.maps import geometry
 

@@ -42,6 +42,12 @@ def test_fold_removes_accents_case_and_punctuation():
     assert fr.slug("Législatives 2022, 1er tour") == "legislatives_2022_1er_tour"
 
 
+def test_first_items_names_ten_then_marks_the_rest():
+    assert fr.first_items(["a", "b"]) == "a, b"
+    assert fr.first_items([str(i) for i in range(12)]) == "0, 1, 2, 3, 4, 5, 6, 7, 8, 9 …"
+    assert fr.first_items(["a", "b", "c"], limit=2) == "a, b …"
+
+
 def test_escape_neutralises_markup():
     assert fr.escape('<b>"x"</b>') == "&lt;b&gt;&quot;x&quot;&lt;/b&gt;"
     assert fr.escape_text('"x" & <y>') == '"x" &amp; &lt;y&gt;'

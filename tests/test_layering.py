@@ -1,4 +1,5 @@
-"""Pure core, thin UI: only app.py, pages/ and the lib/ui package may import Streamlit."""
+"""The shape of the code: pure core and thin UI (only app.py, pages/ and the lib/ui package may
+import Streamlit), modules named for their jobs, one home per shared constant."""
 
 from __future__ import annotations
 
@@ -8,6 +9,17 @@ from pathlib import Path
 from .conftest import PROJECT
 
 ALLOWED = ("app.py", "pages/", "lib/ui/")
+LIB = PROJECT / "lib"
+# Python's standard .gitignore, Black and pytest skip these: a package there drops out of commits
+BUILD_OUTPUT_NAMES = frozenset({"build", "dist", "out", "output", "_build", "target"})
+VAGUE_NAMES = frozenset({"common", "utils", "util", "misc", "helpers", "stuff"})
+MAX_MODULE_LINES = 600  # past this, a module holds several jobs behind section banners
+ONE_HOME = {  # literal of a shared constant → the one module of lib/ that writes it
+    r"2[AB]\d{3}": "lib/contract.py",  # INSEE commune code, in BUREAU_ID_PATTERN
+    '"EPSG:2154"': "lib/geo.py",  # LAMBERT93
+    '"EPSG:4326"': "lib/geo.py",  # WGS84
+    '"ZZ"': "lib/minint.py",  # ABROAD_DEPARTEMENT, Français de l'étranger
+}
 
 
 def _imports_streamlit(path: Path) -> bool:
@@ -19,6 +31,33 @@ def _imports_streamlit(path: Path) -> bool:
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in ("streamlit", "streamlit_folium"):
             return True
     return False
+
+
+def _modules(lib: Path) -> list[Path]:
+    """Our Python modules under ``lib`` (vendored code is not ours)."""
+    return [p for p in sorted(lib.rglob("*.py")) if "vendor" not in p.relative_to(lib).parts]
+
+
+def _build_output_folders(lib: Path) -> list[str]:
+    return sorted(p.relative_to(lib).as_posix() for p in lib.rglob("*")
+                  if p.is_dir() and p.name.lower() in BUILD_OUTPUT_NAMES)
+
+
+def _vaguely_named(lib: Path) -> list[str]:
+    return [p.relative_to(lib).as_posix() for p in _modules(lib) if p.stem.lower() in VAGUE_NAMES]
+
+
+def _oversized(lib: Path) -> dict[str, int]:
+    sizes = {p.relative_to(lib).as_posix(): len(p.read_text(encoding="utf-8").splitlines()) for p in _modules(lib)}
+    return {name: n for name, n in sizes.items() if n > MAX_MODULE_LINES}
+
+
+def _written_outside_home(lib: Path) -> list[str]:
+    """``literal in module`` for each shared constant's literal written outside its one home."""
+    root = lib.parent
+    return [f"{literal} in {p.relative_to(root).as_posix()}" for p in _modules(lib)
+            for literal, home in ONE_HOME.items()
+            if p.relative_to(root).as_posix() != home and literal in p.read_text(encoding="utf-8")]
 
 
 def test_only_the_ui_layer_imports_streamlit():
@@ -35,3 +74,30 @@ def test_the_check_sees_a_streamlit_import(tmp_path):
     sample = tmp_path / "x.py"
     sample.write_text("from streamlit.runtime import x\n", encoding="utf-8")
     assert _imports_streamlit(sample)
+
+
+def test_no_folder_of_lib_is_named_like_build_output():
+    assert _build_output_folders(LIB) == []
+
+
+def test_every_module_of_lib_is_named_for_its_job_and_holds_one():
+    assert _vaguely_named(LIB) == []
+    assert _oversized(LIB) == {}
+
+
+def test_each_shared_constant_is_written_in_its_one_home():
+    assert _written_outside_home(LIB) == []
+
+
+def test_the_layout_checks_see_the_old_layout(tmp_path):
+    """The detectors fire on the tree issue 21 started from (else the tests above could never fail):
+    a ``lib/build`` package, a 684-line ``common.py``, the INSEE pattern and Lambert-93 written twice."""
+    lib = tmp_path / "lib"
+    (lib / "build").mkdir(parents=True)
+    (lib / "build" / "common.py").write_text("x = 1\n" * 684, encoding="utf-8")
+    (lib / "anomalies.py").write_text('LAMBERT93 = "EPSG:2154"\n', encoding="utf-8")
+    (lib / "minint.py").write_text('ID = r"(\\d{5}|2[AB]\\d{3})_[0-9A-Z]{4}"\n', encoding="utf-8")
+    assert _build_output_folders(lib) == ["build"]
+    assert _vaguely_named(lib) == ["build/common.py"]
+    assert _oversized(lib) == {"build/common.py": 684}
+    assert _written_outside_home(lib) == ['"EPSG:2154" in lib/anomalies.py', r"2[AB]\d{3} in lib/minint.py"]

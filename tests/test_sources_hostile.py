@@ -15,9 +15,14 @@ import geopandas as gpd
 import pytest
 
 from lib import minint
-from lib.datasets import sources
+from lib.config import BYTES_PER_MB
+from lib.datasets import archives
 from lib.datasets.__main__ import main as build_cli
-from lib.datasets.sources import Crop
+from lib.datasets.addresses import read_ban
+from lib.datasets.crop import Crop
+from lib.datasets.filosofi import read_filosofi_squares
+from lib.datasets.results import read_wide
+from lib.datasets.stations import read_sncf_stations
 from lib.errors import TerrainError
 
 from .conftest import PROJECT
@@ -56,7 +61,7 @@ def test_a_header_longer_than_any_sniff_window_is_read(tmp_path):
     path = tmp_path / "t1.csv"
     path.write_text("\n".join([lines[0] + extra, *(r + ";" * 3000 for r in lines[1:])]) + "\n", encoding="utf-8")
     assert len((lines[0] + extra).encode()) > 200_000  # beyond the old 200,000-byte sniff
-    got = sources.read_wide(path, Crop({"92002"}, election="leg2024t1"))
+    got = read_wide(path, Crop({"92002"}, election="leg2024t1"))
     assert got["bureau_id"].nunique() == 44
 
 
@@ -102,9 +107,9 @@ def gzip_bomb(path, header: bytes, size: int = 200 << 20):
 
 def test_a_gzip_bomb_posing_as_a_stations_file_stops_early(tmp_path):
     path = gzip_bomb(tmp_path / "liste-des-gares.csv.gz", b"code_uic;libelle;voyageurs;x_wgs84;y_wgs84\n")
-    assert path.stat().st_size < 1_000_000
+    assert path.stat().st_size < BYTES_PER_MB
     with pytest.raises(TerrainError, match="se décompresse au-delà"):
-        sources.read_sncf_stations(path)
+        read_sncf_stations(path)
 
 
 def test_a_zip_bomb_posing_as_the_filosofi_archive_is_refused(tmp_path):
@@ -113,14 +118,14 @@ def test_a_zip_bomb_posing_as_the_filosofi_archive_is_refused(tmp_path):
         for _ in range(200):
             fh.write(b"\0" * (1 << 20))
     with pytest.raises(TerrainError, match="se décompresse au-delà"):
-        sources.read_filosofi_squares(path, Crop(set()))
+        read_filosofi_squares(path, Crop(set()))
 
 
 def test_a_stations_file_that_yields_nothing_is_an_error(tmp_path):
     path = tmp_path / "liste-des-gares.csv"
     path.write_text("code_uic;libelle;voyageurs;x_wgs84;y_wgs84\n87000000;Fret;N;2.3;48.8\n", encoding="utf-8")
     with pytest.raises(TerrainError, match="aucune gare"):
-        sources.read_sncf_stations(path)
+        read_sncf_stations(path)
 
 
 # --------------------------------------------------------------------------- CLI: no traceback
@@ -159,9 +164,9 @@ def test_a_7z_that_expands_past_the_cap_is_refused_before_extraction(tmp_path, m
     archive = tmp_path / "Filosofi2019_carreaux_200m_gpkg.7z"
     with py7zr.SevenZipFile(archive, "w") as z:
         z.write(tmp_path / "carreaux.gpkg", "carreaux.gpkg")
-    monkeypatch.setattr(sources, "MIN_CAP", 1 << 20)  # a 4 MB expansion stands for a real bomb
+    monkeypatch.setattr(archives, "MIN_CAP", 1 << 20)  # a 4 MB expansion stands for a real bomb
     with pytest.raises(TerrainError, match="se décompresse au-delà"):
-        sources.read_filosofi_squares(archive, Crop(set()))
+        read_filosofi_squares(archive, Crop(set()))
 
 
 def test_an_empty_ban_file_is_an_error(tmp_path):
@@ -169,4 +174,4 @@ def test_an_empty_ban_file_is_an_error(tmp_path):
     with gzip.open(path, "wt", encoding="utf-8") as fh:
         fh.write("id;id_fantoir;numero;rep;nom_voie;code_postal;code_insee;nom_commune;lon;lat\n")
     with pytest.raises(TerrainError, match="aucune adresse"):
-        sources.read_ban(path, {"92002"})
+        read_ban(path, {"92002"})

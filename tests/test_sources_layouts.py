@@ -1,4 +1,4 @@
-"""Official layouts read by the national build's readers (lib.datasets.sources), one defect each.
+"""Official layouts read by the national build's readers (lib.datasets.results, recognition, layouts), one defect each.
 
 Real extracts from shared/data/raw where they exist; otherwise fixtures written from the exact
 published header given in issue 12 (and, for municipales 2020, the column list of the published
@@ -14,8 +14,12 @@ import pandas as pd
 import pytest
 
 from lib import minint
-from lib.datasets import sources
-from lib.datasets.sources import Crop
+from lib.datasets.archives import detect_encoding
+from lib.datasets.crop import Crop
+from lib.datasets.layouts import LAYOUTS
+from lib.datasets.recognition import recognise
+from lib.datasets.results import read_wide
+from lib.datasets.stations import read_idfm_stations, read_sncf_stations
 
 from .conftest import PROJECT
 
@@ -26,7 +30,7 @@ pytestmark = pytest.mark.skipif(not SHARED.exists(), reason="shared raw files no
 
 def read(path, election="x", communes=("92002",)) -> tuple[pd.DataFrame, Crop]:
     crop = Crop(set(communes), election=election)
-    return sources.read_wide(path, crop), crop
+    return read_wide(path, crop), crop
 
 
 # --------------------------------------------------------------------------- encoding
@@ -54,8 +58,8 @@ def utf8_file_cut_inside_e_acute(tmp_path):
 
 def test_a_cut_inside_e_acute_keeps_a_utf8_file_utf8(tmp_path):
     path = utf8_file_cut_inside_e_acute(tmp_path)
-    assert sources.detect_encoding(path) == "utf-8-sig"
-    assert sources.detect_encoding(path, chunk=200_000) == "utf-8-sig"  # a chunk boundary there too
+    assert detect_encoding(path) == "utf-8-sig"
+    assert detect_encoding(path, chunk=200_000) == "utf-8-sig"  # a chunk boundary there too
     expected = minint.parse_wide(minint.read_table(HDS / "legislatives2024_t1_9213.csv", name="t1"),
                                  election="x", name="t1")
     got, _ = read(path)
@@ -67,7 +71,7 @@ def test_a_latin1_file_is_read_as_latin1(tmp_path):
     text = (HDS / "legislatives2024_t1_9213.csv").read_text(encoding="utf-8")
     path = tmp_path / "t1_latin1.csv"
     path.write_bytes(text.encode("cp1252", errors="replace"))
-    assert sources.detect_encoding(path) == "cp1252"
+    assert detect_encoding(path) == "cp1252"
     got, _ = read(path)
     assert got["bureau_id"].nunique() == 44
 
@@ -165,7 +169,7 @@ def test_municipales_2020_repeated_header_keeps_every_list(tmp_path):
 
 
 def test_municipales_2020_is_recognised_by_its_header(tmp_path):
-    assert sources.recognise(mun2020(tmp_path, 1)) == "mun2020t1"
+    assert recognise(mun2020(tmp_path, 1)) == "mun2020t1"
 
 
 # --------------------------------------------------------------------------- municipales 2026
@@ -192,7 +196,7 @@ def test_municipales_2026_13_column_blocks(tmp_path):
               "190", "19,00", "32,20", "", "9", "2"]
     path = tmp_path / "municipales-2026-resultats-bv-par-communes-2026-03-20.csv"
     path.write_text(";".join(header) + "\n" + ";".join(fixed + blocks) + "\n", encoding="utf-8")
-    assert len(MUN2026_BLOCK) == 13 and sources.recognise(path) == "mun2026t1"
+    assert len(MUN2026_BLOCK) == 13 and recognise(path) == "mun2026t1"
     got, _ = read(path, "mun2026t1")
     assert got["candidate"].tolist() == ["ANTONY AVENIR", "ANTONY GAUCHE"]
     assert got["votes"].tolist() == [400, 190] and got["nuance"].tolist() == ["LDVD", "LUG"]
@@ -216,7 +220,7 @@ def test_legislatives_2024_t2_quoted_header_real_brest_file():
 def test_europeennes_2024_code_localisation_first_38_blocks():
     got, _ = read(HDS / "europeennes2024_9213.csv", "euro2024")
     assert got["bureau_id"].nunique() == 44
-    assert sources.recognise(HDS / "europeennes2024_9213.csv") == "euro2024"
+    assert recognise(HDS / "europeennes2024_9213.csv") == "euro2024"
 
 
 @pytest.mark.parametrize(("path", "sid"), [
@@ -233,14 +237,14 @@ def test_europeennes_2024_code_localisation_first_38_blocks():
     (SHARED / "sncf_gares" / "liste-des-gares.csv.gz", "sncf_gares"),
 ])
 def test_every_real_extract_is_recognised_by_its_content(path, sid):
-    assert sources.recognise(path) == sid
+    assert recognise(path) == sid
 
 
 # --------------------------------------------------------------------------- stations
 
 @pytest.mark.parametrize(("folder", "reader", "count"), [
-    ("idfm_gares/emplacement-des-gares-idf.csv.gz", sources.read_idfm_stations, 400),
-    ("sncf_gares/liste-des-gares.csv.gz", sources.read_sncf_stations, 2800),
+    ("idfm_gares/emplacement-des-gares-idf.csv.gz", read_idfm_stations, 400),
+    ("sncf_gares/liste-des-gares.csv.gz", read_sncf_stations, 2800),
 ])
 def test_plain_csv_saved_as_csv_gz_is_read(tmp_path, folder, reader, count):
     plain = tmp_path / folder.split("/")[1]  # same published name, content not compressed
@@ -257,8 +261,8 @@ def test_every_configured_layout_is_a_reader_and_documented():
 
     doc = (PROJECT / "docs" / "national_build.md").read_text(encoding="utf-8")
     layouts = {src["layout"] for src in load_sources().values()}
-    assert layouts <= set(sources.LAYOUTS)
-    assert all(f"`{name}`" in doc for name in sources.LAYOUTS)
+    assert layouts <= set(LAYOUTS)
+    assert all(f"`{name}`" in doc for name in LAYOUTS)
 
 
 def test_data_gouv_urls_are_resource_urls():

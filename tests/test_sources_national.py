@@ -17,7 +17,8 @@ from lib.config import load_sources
 from lib.dataset import load_territory
 from lib.datasets import national
 from lib.datasets.__main__ import main as build_cli
-from lib.datasets.sources import Crop, read_vector
+from lib.datasets.archives import read_vector
+from lib.datasets.crop import Crop
 
 from .conftest import PROJECT
 from .test_national import filosofi_archive

@@ -1,6 +1,15 @@
 """Territory builds: raw official files → ``data/<territory>/`` (see ``docs/data.md``).
 
 Run ``python -m lib.datasets paris`` or ``python -m lib.datasets antony``.
+
+A territory module (``paris``, ``antony``, ``national``) reads its files into a
+:class:`~lib.datasets.raw.RawTerritory`; :func:`~lib.datasets.assembly.assemble` does the rest
+(``stations``, ``carryover``, ``indicators``, ``metadata``). The territory modules are siblings:
+none imports another. What they share are the readers: ``archives`` (opening files, bomb caps),
+``stations``, ``addresses`` (BAN), ``filosofi``, ``results`` (Ministère de l'Intérieur),
+``contours`` (and ``citymap`` for a city's own columns), each told what to keep by a
+:class:`~lib.datasets.crop.Crop`; ``recognition`` tells a file by its content and ``layouts``
+maps a ``config.toml`` layout to its reader.
 """
 
 from __future__ import annotations
@@ -9,7 +18,8 @@ import importlib
 import time
 from pathlib import Path
 
-from lib.datasets.common import RAW_DIR, assemble
+from lib.datasets.assembly import assemble
+from lib.datasets.raw import RAW_DIR
 from lib.errors import BuildError
 
 BUILDERS: dict[str, str] = {"paris": "lib.datasets.paris", "antony": "lib.datasets.antony"}
@@ -23,6 +33,4 @@ def build(territory_id: str, *, raw_dir: Path = RAW_DIR, out_dir: Path, log=prin
     log(f"Construction de « {territory_id} » depuis {raw_dir}")
     started = time.perf_counter()
     raw = importlib.import_module(BUILDERS[territory_id]).read(Path(raw_dir), log=log)
-    meta = assemble(raw, out_dir=Path(out_dir), log=log)
-    meta["build_seconds"] = round(time.perf_counter() - started, 1)
-    return meta
+    return assemble(raw, out_dir=Path(out_dir), log=log, started=started)

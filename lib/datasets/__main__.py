@@ -13,13 +13,15 @@ from pathlib import Path
 
 from lib.config import PROJECT_ROOT, load_settings, load_sources
 from lib.datasets import BUILDERS, build
-from lib.datasets.common import RAW_DIR
+from lib.datasets.raw import RAW_DIR
 from lib.errors import TerrainError
+
+PROGRESS_WIDTH = 30  # characters of the download progress bar
 
 
 def _progress_bar(sid: str, fraction: float) -> None:
-    filled = int(fraction * 30)
-    print(f"\r  {sid:<14} [{'#' * filled}{'.' * (30 - filled)}] {fraction:5.0%}", end="", file=sys.stderr)
+    filled = int(fraction * PROGRESS_WIDTH)
+    print(f"\r  {sid:<14} [{'#' * filled}{'.' * (PROGRESS_WIDTH - filled)}] {fraction:5.0%}", end="", file=sys.stderr)
     if fraction >= 1:
         print(file=sys.stderr)
 

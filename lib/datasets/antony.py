@@ -16,7 +16,14 @@ import pandas as pd
 
 from lib import geo, minint
 from lib.contract import RESULTS_COLUMNS
-from lib.datasets.common import (
+from lib.datasets.archives import read_vector
+from lib.datasets.filosofi import (
+    FILOSOFI_COUNTS,
+    areal_filosofi,
+    filosofi_indicators,
+    filosofi_weight_points,
+)
+from lib.datasets.raw import (
     Indicator,
     RawTerritory,
     Source,
@@ -24,16 +31,7 @@ from lib.datasets.common import (
     require_bureau_ids,
     require_columns,
 )
-from lib.datasets.sources import (
-    FILOSOFI_COUNTS,
-    IDFM_SOURCE,
-    SNCF_SOURCE,
-    areal_filosofi,
-    filosofi_indicators,
-    filosofi_weight_points,
-    read_vector,
-    shipped_stations,
-)
+from lib.datasets.stations import IDFM_SOURCE, SNCF_SOURCE, shipped_stations
 
 FOLDER = "hds_9213_viz"
 RESULT_FILES = {  # election id → (file, layout)

@@ -14,20 +14,18 @@ The mapping comes from command-line flags (``--contours-commune DEPCO --contours
 from __future__ import annotations
 
 import dataclasses
-import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from lib import minint
+from lib import geo, minint
+from lib.contract import BUREAU_CODE_PATTERN, COMMUNE_CODE_PATTERN
 from lib.errors import BuildError
 
 SIDECAR = "terrain_contours.toml"
 ETALAB = ("codeCommune", "codeBureauVote", "nomCommune")
-COMMUNE_CODE = re.compile(r"\d{5}|2[AB]\d{3}")
-BUREAU_CODE = re.compile(r"[0-9A-Z]{4}")
 
 
 @dataclass(frozen=True)
@@ -107,7 +105,7 @@ def to_etalab(frame: pd.DataFrame, mapping: ContourMap, *, source: str) -> pd.Da
     return frame.assign(
         codeCommune=commune.to_numpy(), codeBureauVote=(commune + "_" + bureau).to_numpy(),
         nomCommune=[name or f"Commune {c}" for c in commune],
-        codeDepartement=[c[:3] if c.startswith("97") else c[:2] for c in commune])
+        codeDepartement=geo.department_of(commune).to_numpy())
 
 
 def _commune_codes(frame: pd.DataFrame, mapping: ContourMap, *, source: str) -> pd.Series:
@@ -119,7 +117,7 @@ def _commune_codes(frame: pd.DataFrame, mapping: ContourMap, *, source: str) -> 
     else:
         codes = pd.Series(mapping.commune_code.strip(), index=frame.index, dtype="string")
         where = "--commune-code"
-    bad = codes[~codes.fillna("").str.fullmatch(COMMUNE_CODE.pattern)]
+    bad = codes[~codes.fillna("").str.fullmatch(COMMUNE_CODE_PATTERN.pattern)]
     if len(bad):
         raise BuildError(f"code INSEE de commune invalide ({where}) : « {bad.iloc[0]} » ; attendu 5 caractères, "
                          "ex. 29019.", source=source)
@@ -130,7 +128,7 @@ def _bureau_codes(values: pd.Series, *, column: str, source: str) -> pd.Series:
     """Bureau numbers to the official 4 characters (76 → 0076, 0069A → 069A), or a French error
     with the expected form and an example from the file."""
     codes = minint.bureau_code(_text(values))
-    bad = codes[~codes.fillna("").str.fullmatch(BUREAU_CODE.pattern)]
+    bad = codes[~codes.fillna("").str.fullmatch(BUREAU_CODE_PATTERN.pattern)]
     if len(bad):
         example = values.loc[bad.index[0]]
         raise BuildError(f"{len(bad)} numéro(s) de bureau de la colonne {column} hors format : « {example} » ; "

@@ -4,7 +4,7 @@ The files (``config.toml`` → ``[sources]``) come from a local folder (``--from
 downloaded into a cache (``--download``, resumable, checksummed: :mod:`lib.download`). Each is
 cropped to the territory while it is read (attribute filter on the contours, chunked CSV reading
 of the results and the BAN), so a national file never sits in memory whole, then the territory
-goes through the same :func:`lib.datasets.common.assemble` as Paris and Antony.
+goes through the same :func:`lib.datasets.assembly.assemble` as Paris and Antony.
 
 A folder may hold a ``terrain_sources.json`` manifest mapping source ids to file names (a mirror
 whose files are named differently, e.g. the 92-13 extracts used by the tests).
@@ -25,24 +25,23 @@ import pandas as pd
 
 from lib import download, geo
 from lib.config import load_sources
-from lib.contract import RESULTS_COLUMNS
+from lib.contract import COMMUNE_CODE_PATTERN, RESULTS_COLUMNS
 from lib.datasets import citymap
+from lib.datasets.addresses import PLM, plm_codes
+from lib.datasets.assembly import assemble
 from lib.datasets.citymap import SIDECAR, ContourMap
-from lib.datasets.common import Indicator, RawTerritory, Source, assemble, merge_stations
-from lib.datasets.sources import (
+from lib.datasets.contours import sql_filter, vector_fields
+from lib.datasets.crop import Crop
+from lib.datasets.filosofi import (
     FILOSOFI_COUNTS,
-    PLM,
-    RESULT_LAYOUTS,
-    Crop,
     areal_filosofi,
     filosofi_indicators,
     filosofi_weight_points,
-    plm_codes,
-    reader_for,
-    recognise,
-    sql_filter,
-    vector_fields,
 )
+from lib.datasets.layouts import RESULT_LAYOUTS, reader_for
+from lib.datasets.raw import Indicator, RawTerritory, Source
+from lib.datasets.recognition import recognise
+from lib.datasets.stations import merge_stations
 from lib.errors import BuildError, TerrainError
 
 Sources = Mapping[str, Mapping[str, str]]
@@ -59,7 +58,7 @@ class Selector:
     code: str
 
     def __post_init__(self) -> None:
-        patterns = {"commune": r"(\d{5}|2[AB]\d{3})", "circonscription": r"(\d{2,3}|2[AB])-\d{1,2}",
+        patterns = {"commune": rf"({COMMUNE_CODE_PATTERN.pattern})", "circonscription": r"(\d{2,3}|2[AB])-\d{1,2}",
                     "departement": r"(\d{2,3}|2[AB])", "france": r"fr"}
         if self.kind not in patterns:
             raise BuildError(f"type de territoire inconnu « {self.kind} ».")
@@ -110,7 +109,7 @@ def locate(folder: Path, sources: Sources) -> dict[str, Located]:
 
     In order: a sub-folder named after the source id (``leg2024t1/…``), the ``terrain_sources.json``
     manifest, a published name no other source shares, then the content of the remaining files
-    (header signature, :func:`lib.datasets.sources.recognise`): both 2024 rounds are published as
+    (header signature, :func:`lib.datasets.recognition.recognise`): both 2024 rounds are published as
     ``resultats-definitifs-par-bureau-de-vote.csv``.
     """
     folder = Path(folder)
@@ -246,7 +245,7 @@ class Context:
     log: Log
 
     def read(self, sid: str) -> object:
-        """Read one source with the reader its layout names (``lib.datasets.sources.LAYOUTS``)."""
+        """Read one source with the reader its layout names (``lib.datasets.layouts.LAYOUTS``)."""
         located = self.files[sid]
         layout = self.sources[sid]["layout"]
         self.log(f"  {sid} : {located.path.name} (reconnu par {located.how}, lecteur {layout})")
@@ -475,9 +474,7 @@ def build(selector: Selector, *, folder: Path, out_dir: Path, log: Log = print,
     """Crop and build one territory; the previous dataset stays if anything fails."""
     started = time.perf_counter()
     raw = read(selector, folder, log=log, contour_map=contour_map)
-    meta = assemble(raw, out_dir=out_dir, log=log)
-    meta["build_seconds"] = round(time.perf_counter() - started, 1)
-    return meta
+    return assemble(raw, out_dir=out_dir, log=log, started=started)
 
 
 def from_uploads(files: dict[str, bytes], tmp: Path) -> Path:

@@ -17,27 +17,24 @@ import pandas as pd
 
 from lib import geo
 from lib.contract import RESULTS_COLUMNS
-from lib.datasets.common import (
-    Indicator,
-    RawTerritory,
-    Source,
+from lib.datasets.addresses import read_ban
+from lib.datasets.archives import read_text_table, read_vector
+from lib.datasets.carryover import (
     calibrate_weights,
     carry_losses,
     carry_results,
-    raw_path,
     registered_by_bureau,
-    require_bureau_ids,
-    require_columns,
     transfer_weights,
 )
-from lib.datasets.sources import (
-    IDFM_SOURCE,
-    SNCF_SOURCE,
-    read_ban,
-    read_text_table,
-    read_vector,
-    shipped_stations,
+from lib.datasets.raw import (
+    Indicator,
+    RawTerritory,
+    Source,
+    raw_path,
+    require_bureau_ids,
+    require_columns,
 )
+from lib.datasets.stations import IDFM_SOURCE, SNCF_SOURCE, shipped_stations
 
 COMMUNE = "75056"
 MUN2026_LISTS = {  # column of the source → list head as printed in the source's column names

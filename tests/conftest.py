@@ -94,13 +94,13 @@ def _router_in_charge(monkeypatch):
 @pytest.fixture(scope="session")
 def pg_cluster():
     """A throwaway PostgreSQL server on a Unix socket in a temp dir; yields a URL factory."""
-    from lib.store import throwaway
+    from testing import pgcluster
 
-    if throwaway.binaries() is None:
+    if pgcluster.binaries() is None:
         if os.environ.get("CI"):  # CI must test both backends: a missing server is a failure there
             pytest.fail("PostgreSQL is not installed: ./test.sh installs Debian's postgresql")
         pytest.skip("PostgreSQL not installed (./test.sh installs Debian's postgresql)")
-    with throwaway.cluster() as new_database:
+    with pgcluster.cluster() as new_database:
         yield new_database
 
 

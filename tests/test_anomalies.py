@@ -10,7 +10,7 @@ import shapely
 from lib import anomalies
 from lib.anomalies import Inputs
 
-from .conftest import DATA_DIR, requires_dataset, synthetic_results
+from .helpers import DATA_DIR, requires_dataset, synthetic_results
 
 L93 = "EPSG:2154"
 

@@ -20,7 +20,7 @@ from lib.datasets.common import (
 )
 from lib.errors import BuildError
 
-from .conftest import DATA_DIR, RAW_DIR, requires_dataset, synthetic_results
+from .helpers import DATA_DIR, RAW_DIR, requires_dataset, synthetic_results
 
 pytestmark = requires_dataset("paris")
 

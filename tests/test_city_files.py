@@ -17,7 +17,7 @@ from lib.datasets.citymap import ContourMap
 from lib.datasets.sources import Crop, read_contours
 from lib.errors import BuildError
 
-from .conftest import RAW_DIR
+from .helpers import RAW_DIR
 
 BREST = RAW_DIR / "brest_lfi"
 BREST_CONTOURS = BREST / "Legislatives2024_BureauxVoteBrest.geojson"

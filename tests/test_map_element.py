@@ -9,19 +9,14 @@ from streamlit.testing.v1 import AppTest
 
 from lib import mapwire
 
-from .conftest import PROJECT, requires_dataset
+from .helpers import open_page, requires_dataset
 
 pytestmark = requires_dataset("paris")
 
 
 def open_map(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=120)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page("pages/carte.py").run()
-    assert not at.exception, at.exception
-    return at
+    """The priority map page opened with ``query`` in the URL."""
+    return open_page("pages/carte.py", query)
 
 
 def payload(at: AppTest) -> tuple[dict, dict[str, np.ndarray], int]:

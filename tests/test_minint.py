@@ -7,7 +7,7 @@ import pytest
 from lib import minint
 from lib.errors import TerrainError
 
-from .conftest import PROJECT
+from .helpers import PROJECT
 
 RAW = PROJECT / "raw" / "hds_9213_viz"
 BREST = PROJECT.parent / "shared" / "data" / "raw" / "brest_lfi"

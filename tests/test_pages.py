@@ -6,37 +6,15 @@ import json
 
 from streamlit.testing.v1 import AppTest
 
-from lib import mapwire
-
-from .conftest import PROJECT, requires_dataset
+from .helpers import PROJECT, TIMEOUT, bureau_colours, open_page, requires_dataset
 
 pytestmark = requires_dataset("paris")
-TIMEOUT = 120
-
-
-def open_page(page: str, query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=TIMEOUT)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    if page != "pages/accueil.py":
-        at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def deck(at: AppTest) -> dict:
     charts = at.get("deck_gl_json_chart")
     assert charts, "no map on the page"
     return json.loads(charts[-1].proto.json)
-
-
-def bureau_colours(at: AppTest) -> list:
-    """Per-bureau colours the priority map element received in the last run."""
-    elements = at.get("bidi_component")
-    assert elements, "no priority map on the page"
-    meta, arrays = mapwire.unpack(elements[-1].proto.bytes)
-    return [meta["move"]["palette"][i] for i in arrays["m.colour"].tolist()]
 
 
 def test_home_page_shows_the_territory_and_its_map():

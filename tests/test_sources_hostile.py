@@ -20,7 +20,7 @@ from lib.datasets.__main__ import main as build_cli
 from lib.datasets.sources import Crop
 from lib.errors import TerrainError
 
-from .conftest import PROJECT
+from .helpers import PROJECT
 
 HDS = PROJECT / "raw" / "hds_9213_viz"
 HEADER = "Code département;Code commune;Code BV;Inscrits;Votants;Exprimés"

@@ -17,7 +17,7 @@ from lib import minint
 from lib.datasets import sources
 from lib.datasets.sources import Crop
 
-from .conftest import PROJECT
+from .helpers import PROJECT
 
 SHARED = PROJECT.parent / "shared" / "data" / "raw"
 HDS = PROJECT / "raw" / "hds_9213_viz"

@@ -19,8 +19,7 @@ from lib.datasets import national
 from lib.datasets.__main__ import main as build_cli
 from lib.datasets.sources import Crop, read_vector
 
-from .conftest import PROJECT
-from .test_national import filosofi_archive
+from .helpers import PROJECT, filosofi_archive
 
 SHARED = PROJECT.parent / "shared" / "data" / "raw"
 HDS = SHARED / "hds_9213_viz"

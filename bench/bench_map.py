@@ -32,13 +32,13 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from bench.localserver import free_port, wait_healthy  # noqa: E402
 from bench.synthetic import make_territory  # noqa: E402
 from lib import criteria as crit  # noqa: E402
 from lib import deckmap, mapwire, priority, scoring  # noqa: E402
 from lib.config import load_settings  # noqa: E402
 from lib.dataset import load_territory  # noqa: E402
 from lib.viewstate import default_view  # noqa: E402
+from testing.localserver import free_port, wait_healthy  # noqa: E402
 
 SHOOT = ROOT.parent / "shared" / "tools" / "shoot.py"
 

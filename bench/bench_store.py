@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from lib import store, walk  # noqa: E402
 from lib.dataset import load_territory  # noqa: E402
-from lib.store import throwaway  # noqa: E402
+from testing import pgcluster  # noqa: E402
 
 WRITERS = 20
 TAPS_EACH = 250
@@ -103,10 +103,10 @@ def main() -> None:
     plan = plan_of_300_turfs()
     with tempfile.TemporaryDirectory() as tmp:
         bench("SQLite", f"sqlite:///{tmp}/bench.sqlite3", plan)
-    if throwaway.binaries() is None:
+    if pgcluster.binaries() is None:
         print("PostgreSQL      not installed: skipped")
         return
-    with throwaway.cluster() as new_database:
+    with pgcluster.cluster() as new_database:
         bench("PostgreSQL", new_database(), plan)
 
 

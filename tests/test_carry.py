@@ -15,7 +15,7 @@ from lib.datasets.carryover import (
     registered_by_bureau,
 )
 
-from .conftest import DATA_DIR, RAW_DIR, requires_dataset, synthetic_results
+from .helpers import DATA_DIR, RAW_DIR, requires_dataset, synthetic_results
 
 
 def _seed() -> pd.DataFrame:

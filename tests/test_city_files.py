@@ -19,7 +19,7 @@ from lib.datasets.crop import Crop
 from lib.errors import BuildError
 from lib.maps import geometry
 
-from .conftest import RAW_DIR
+from .helpers import RAW_DIR
 
 BREST = RAW_DIR / "brest_lfi"
 BREST_CONTOURS = BREST / "Legislatives2024_BureauxVoteBrest.geojson"

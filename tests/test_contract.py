@@ -12,7 +12,7 @@ from lib.contract import check_bureaux, check_results, malformed_ids
 from lib.dataset import load_territory
 from lib.errors import DataContractError
 
-from .conftest import DATA_DIR, requires_dataset, synthetic_results
+from .helpers import DATA_DIR, requires_dataset, synthetic_results
 
 
 def test_malformed_ids_are_detected():

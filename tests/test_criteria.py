@@ -8,7 +8,7 @@ import pytest
 from lib import criteria as crit
 from lib.config import Bloc
 
-from .conftest import synthetic_results
+from .helpers import synthetic_results
 
 IDS = ["99001_0001", "99001_0002", "99001_0003"]
 

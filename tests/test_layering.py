@@ -1,12 +1,15 @@
 """The shape of the code: pure core and thin UI (only app.py, pages/ and the lib/ui package may
-import Streamlit), modules named for their jobs, one home per shared constant."""
+import Streamlit), modules named for their jobs, one home per shared constant; the product never
+imports the test tooling; test modules stand alone (fixtures in conftest.py, helpers in helpers.py)."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
-from .conftest import PROJECT
+import pytest
+
+from .helpers import PROJECT
 
 ALLOWED = ("app.py", "pages/", "lib/ui/")
 LIB = PROJECT / "lib"
@@ -20,6 +23,19 @@ ONE_HOME = {  # literal of a shared constant → the one module of lib/ that wri
     '"EPSG:4326"': "lib/geo.py",  # WGS84
     '"ZZ"': "lib/minint.py",  # ABROAD_DEPARTEMENT, Français de l'étranger
 }
+PRODUCT = ("app.py", "serve.py", "pages/*.py", "lib/**/*.py")
+TEST_TOOLING = {"testing", "tests", "bench"}
+
+
+def _top_level_imports(path: Path) -> set[str]:
+    """First component of every absolute import of a file (``from lib.x import y`` → ``lib``)."""
+    tops = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            tops |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            tops.add((node.module or "").split(".")[0])
+    return tops
 
 
 def _imports_streamlit(path: Path) -> bool:
@@ -58,6 +74,24 @@ def _written_outside_home(lib: Path) -> list[str]:
     return [f"{literal} in {p.relative_to(root).as_posix()}" for p in _modules(lib)
             for literal, home in ONE_HOME.items()
             if p.relative_to(root).as_posix() != home and literal in p.read_text(encoding="utf-8")]
+def _is_test_module(name: str) -> bool:
+    return name.startswith("test_") or name == "conftest"
+
+
+def _test_modules_imported(path: Path) -> list[str]:
+    """The test modules (``test_*``, ``conftest``) of the tests package that a file imports."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names
+                      if a.name.startswith("tests.") and _is_test_module(a.name.split(".")[-1])]
+        elif isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").split(".")[0] == "tests"):
+            module = node.module or ""
+            if module in ("", "tests"):  # from . import test_x: the names are modules
+                found += [a.name for a in node.names if _is_test_module(a.name)]
+            elif _is_test_module(module.split(".")[-1]):
+                found.append(module)
+    return found
 
 
 def test_only_the_ui_layer_imports_streamlit():
@@ -101,3 +135,39 @@ def test_the_layout_checks_see_the_old_layout(tmp_path):
     assert _vaguely_named(lib) == ["build/common.py"]
     assert _oversized(lib) == {"build/common.py": 684}
     assert _written_outside_home(lib) == ['"EPSG:2154" in lib/anomalies.py', r"2[AB]\d{3} in lib/minint.py"]
+def test_the_product_never_imports_the_test_tooling():
+    offenders = {}
+    for pattern in PRODUCT:
+        for path in sorted(PROJECT.glob(pattern)):
+            if used := _top_level_imports(path) & TEST_TOOLING:
+                offenders[path.relative_to(PROJECT).as_posix()] = sorted(used)
+    assert offenders == {}
+
+
+def test_no_test_module_imports_another_test_module():
+    """Shared fixtures live in conftest.py (found by name), shared helpers in helpers.py."""
+    offenders = {path.name: found for path in sorted((PROJECT / "tests").glob("*.py"))
+                 if (found := _test_modules_imported(path))}
+    assert offenders == {}
+
+
+@pytest.mark.parametrize("line", ["from .test_browser import server", "from .conftest import PROJECT",
+                                  "from . import test_store", "import tests.test_store",
+                                  "from tests.conftest import plan", "from tests import test_pages"])
+def test_the_check_sees_an_import_of_a_test_module(tmp_path, line):
+    """The detector fires on every spelling (else the test above could never fail)."""
+    sample = tmp_path / "test_x.py"
+    sample.write_text(line + "\n", encoding="utf-8")
+    assert _test_modules_imported(sample)
+
+
+def test_the_check_lets_the_helpers_module_through(tmp_path):
+    sample = tmp_path / "test_x.py"
+    sample.write_text("from .helpers import open_page\nfrom tests.helpers import PROJECT\n", encoding="utf-8")
+    assert _test_modules_imported(sample) == []
+
+
+def test_the_tooling_check_sees_an_import_of_the_testing_package(tmp_path):
+    sample = tmp_path / "x.py"
+    sample.write_text("from testing import pgcluster\n", encoding="utf-8")
+    assert _top_level_imports(sample) & TEST_TOOLING == {"testing"}

@@ -11,16 +11,21 @@ import urllib.parse
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from lib.dataset import load_territory
 
-from .conftest import DATA_DIR, PROJECT
-from .helpers import map_payload
-from .test_browser import CHROME_ARGS, CHROMIUM, browser, page, requires_dataset, server, wait_idle  # noqa: F401
+from .helpers import (
+    BROWSER_MARKS,
+    CHROME_ARGS,
+    CHROMIUM,
+    DATA_DIR,
+    LANDING,
+    map_payload,
+    open_page,
+    wait_idle,
+)
 
-pytestmark = [pytest.mark.browser, requires_dataset("paris"),
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed (./test.sh installs it)")]
+pytestmark = BROWSER_MARKS
 BACKGROUND = np.array([0xF3, 0xF1, 0xEC])  # the element's background (mapelement.js)
 MAP = ".terrain-map"
 OFFLINE_HOSTS = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
@@ -62,10 +67,7 @@ def canvas_pixels(pg) -> np.ndarray:
 
 def expected_colours(url: str) -> dict[str, tuple]:
     """What Python sent for the view in ``url``: bureau id → RGBA."""
-    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=120)
-    for k, v in urllib.parse.parse_qsl(urllib.parse.urlparse(url).query):
-        at.query_params[k] = v
-    at.run()
+    at = open_page(LANDING, dict(urllib.parse.parse_qsl(urllib.parse.urlparse(url).query)))
     ids = map_payload(at, "territoire")[0]["geometry"]["ids"]  # a new session: its first map carries the geometry
     at.switch_page("pages/carte.py").run()
     meta, arrays, _ = map_payload(at, "priority")
@@ -100,7 +102,7 @@ def drawn_class(pixel: np.ndarray, palette: list[tuple]) -> tuple:
     return palette[int(np.argmin([np.abs(pixel - b).sum() for b in blends]))]
 
 
-def test_after_a_move_bureau_centres_take_their_class_colours(page, server):  # noqa: F811
+def test_after_a_move_bureau_centres_take_their_class_colours(page, server):
     open_map(page, f"{server}/carte?p=custom&w=abstention:60,social_housing:40&k=4")
     before = page.evaluate(f"() => document.querySelector('{MAP}').dataset.painted")
     slider = page.locator('[data-testid="stSlider"]').filter(has_text="Logement social").first
@@ -117,7 +119,7 @@ def test_after_a_move_bureau_centres_take_their_class_colours(page, server):  # 
     assert len({expected[bid] for bid, _, _ in bureaux}) > 1  # the sample spans several classes
 
 
-def test_clicking_a_bureau_shows_it_in_the_panel(page, server):  # noqa: F811
+def test_clicking_a_bureau_shows_it_in_the_panel(page, server):
     open_map(page, f"{server}/carte")
     bid, lon, lat = sample_bureaux(1)[0]
     label = load_territory(DATA_DIR, "paris").bureaux.at[bid, "label"]
@@ -129,7 +131,7 @@ def test_clicking_a_bureau_shows_it_in_the_panel(page, server):  # noqa: F811
     page.locator('[data-testid="stHtml"]').filter(has_text=label).first.wait_for(timeout=30_000)  # panel title
 
 
-def test_the_map_draws_with_the_network_cut(page, server):  # noqa: F811
+def test_the_map_draws_with_the_network_cut(page, server):
     local, external = [], []
     page.on("requestfinished", lambda r: local.append(r.url) if "127.0.0.1" in r.url else None)
     page.on("requestfailed", lambda r: external.append(r.url) if "127.0.0.1" not in r.url else None)
@@ -140,7 +142,7 @@ def test_the_map_draws_with_the_network_cut(page, server):  # noqa: F811
     assert (np.abs(pixels - BACKGROUND).sum(axis=2) > 60).mean() > 0.2  # polygons drawn, not a blank frame
 
 
-def test_the_colours_come_first_then_outlines_stations_and_names_on_a_canvas_a_move_never_redraws(page, server):  # noqa: F811
+def test_the_colours_come_first_then_outlines_stations_and_names_on_a_canvas_a_move_never_redraws(page, server):
     """The first frame holds the bureaux alone (one shader program to compile); outlines, stations
     and names come once it is on screen, on a second canvas that a slider move leaves alone."""
     open_map(page, f"{server}/carte")
@@ -154,7 +156,7 @@ def test_the_colours_come_first_then_outlines_stations_and_names_on_a_canvas_a_m
     assert layer_ids[1] == ["outlines", "stations", "names"]
 
 
-def test_a_slider_move_redraws_the_colours_not_the_outlines(page, server):  # noqa: F811
+def test_a_slider_move_redraws_the_colours_not_the_outlines(page, server):
     open_map(page, f"{server}/carte?p=custom&w=abstention:60,social_housing:40&k=4")
     wait_complete(page)
     page.wait_for_timeout(500)
@@ -168,7 +170,7 @@ def test_a_slider_move_redraws_the_colours_not_the_outlines(page, server):  # no
     assert page.evaluate(frames) == context_before  # …and the move did not redraw it
 
 
-def test_zooming_moves_the_outlines_with_the_bureaux(page, server):  # noqa: F811
+def test_zooming_moves_the_outlines_with_the_bureaux(page, server):
     open_map(page, f"{server}/carte")
     wait_complete(page)
     views = (f"() => {{ const s = document.querySelector('{MAP}').parentElement.__terrainMap;"
@@ -184,7 +186,7 @@ def test_zooming_moves_the_outlines_with_the_bureaux(page, server):  # noqa: F81
     assert context == pytest.approx(bureaux, abs=1e-6)
 
 
-def test_a_second_visit_takes_deck_gl_from_the_browser_cache(browser, server):  # noqa: F811
+def test_a_second_visit_takes_deck_gl_from_the_browser_cache(browser, server):
     """serve.py marks the versioned map scripts immutable: a reload neither fetches nor recompiles
     deck.gl's 2 MB. A browser of its own: Playwright's request routing turns the HTTP cache off, so
     here every host but this one resolves to nothing instead."""

@@ -7,20 +7,14 @@ import hashlib
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
-from .conftest import PROJECT, requires_dataset
-from .helpers import map_payload
+from .helpers import LANDING, map_payload, open_page, requires_dataset
 
 pytestmark = requires_dataset("paris")
 
 
 def open_map(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=120)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page("pages/carte.py").run()
-    assert not at.exception, at.exception
-    return at
+    """The priority map page opened with ``query`` in the URL."""
+    return open_page("pages/carte.py", query)
 
 
 def payload(at: AppTest) -> tuple[dict, dict[str, np.ndarray], int]:
@@ -31,8 +25,7 @@ def payload(at: AppTest) -> tuple[dict, dict[str, np.ndarray], int]:
 def test_the_first_map_of_a_session_sends_the_geometry_and_the_next_maps_reuse_it():
     """Accueil's map brings the territory's geometry; the priority map (same territory) sends only
     its view: one engine, one geometry per browser session whatever the map."""
-    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=120)
-    at.run()
+    at = open_page(LANDING)
     home, home_arrays, _ = map_payload(at, "territoire")
     assert len(home["geometry"]["ids"]) == 903 and len(home["geometry"]["labels"]) == 903
     assert {"g.bureaux.xy", "g.outlines.xy", "g.bureaux.anchor"} <= set(home_arrays)
@@ -57,7 +50,7 @@ def test_a_slider_move_sends_only_the_per_move_arrays_and_keeps_the_geometry_key
 def test_the_selected_bureau_travels_as_its_index_in_the_geometry():
     at = open_map({"sel": "75056_0327"})
     meta, _, _ = payload(at)
-    home, _, _ = map_payload(AppTest.from_file(str(PROJECT / "app.py"), default_timeout=120).run(), "territoire")
+    home, _, _ = map_payload(open_page(LANDING), "territoire")
     assert meta["selected"] >= 0
     assert home["geometry"]["ids"][meta["selected"]] == "75056_0327"
 

@@ -7,10 +7,10 @@ import pytest
 from lib import minint
 from lib.errors import TerrainError
 
-from .conftest import PROJECT
+from .helpers import PROJECT, RAW_DIR
 
 RAW = PROJECT / "raw" / "hds_9213_viz"
-BREST = PROJECT.parent / "shared" / "data" / "raw" / "brest_lfi"
+BREST = RAW_DIR / "brest_lfi"
 
 
 def parse(path, election="x2024", layout="wide"):
@@ -39,7 +39,6 @@ def test_legislatives_2022_long_layout_pads_bureau_codes():
     assert len(r) == 182 and r["bureau_id"].str.fullmatch(r"\d{5}_\d{4}").all()
 
 
-@pytest.mark.skipif(not BREST.exists(), reason="shared raw files not beside the project")
 @pytest.mark.parametrize("name", ["Legislatives2024_circos23-tour1.csv", "Legislatives2024_circos23-tour2.csv"])
 def test_brest_files_quoted_or_not_parse(name):
     r = parse(BREST / name)

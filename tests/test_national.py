@@ -7,13 +7,10 @@ import http.server
 import json
 import shutil
 import threading
-import zipfile
 from pathlib import Path
 from typing import ClassVar
 from urllib.parse import urlsplit
 
-import geopandas as gpd
-import py7zr
 import pytest
 
 from lib import download
@@ -23,7 +20,7 @@ from lib.datasets import national
 from lib.datasets.__main__ import main as build_cli
 from lib.errors import BuildError
 
-from .conftest import RAW_DIR
+from .helpers import RAW_DIR, filosofi_archive
 
 SOURCES = load_sources()
 RESOURCE_FILES = {  # source id → real 92-13 extract (row crops of the national files) served for it
@@ -34,20 +31,6 @@ RESOURCE_FILES = {  # source id → real 92-13 extract (row crops of the nationa
     "leg2022t2": "hds_9213_viz/legislatives2022_t2_9213.csv",
     "idfm_gares": "idfm_gares/emplacement-des-gares-idf.csv.gz",
 }
-
-
-def filosofi_archive(dest: Path) -> Path:
-    """INSEE's layout rebuilt from the real 92-13 squares: a zip holding a .7z holding the GeoPackage."""
-    squares = gpd.read_file(RAW_DIR / "hds_9213_viz/filosofi2019_carreaux_200m_9213.geojson").to_crs("EPSG:2154")
-    work = dest.parent / "filosofi_work"
-    work.mkdir(parents=True, exist_ok=True)
-    squares.to_file(work / "carreaux_200m_met.gpkg", driver="GPKG")
-    with py7zr.SevenZipFile(work / "Filosofi2019_carreaux_200m_gpkg.7z", "w") as archive:
-        archive.write(work / "carreaux_200m_met.gpkg", "carreaux_200m_met.gpkg")
-    with zipfile.ZipFile(dest, "w") as zf:
-        zf.write(work / "Filosofi2019_carreaux_200m_gpkg.7z", "Filosofi2019_carreaux_200m_gpkg.7z")
-    shutil.rmtree(work)
-    return dest
 
 
 def mirror_path(root: Path, sid: str) -> Path:

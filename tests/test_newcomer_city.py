@@ -15,8 +15,7 @@ from lib.config import load_settings
 from lib.dataset import load_territory
 from lib.datasets.__main__ import main as build_cli
 
-from .conftest import PROJECT, RAW_DIR
-from .test_pages import bureau_colours
+from .helpers import PROJECT, RAW_DIR, bureau_colours, open_page
 
 BREST = RAW_DIR / "brest_lfi"
 FILES = ("Legislatives2024_BureauxVoteBrest.geojson", "Legislatives2024_circos23-tour1.csv",
@@ -76,9 +75,7 @@ def page_errors(at: AppTest) -> list[str]:
 
 def page_on_folder(folder, code: str) -> AppTest:
     """« Nouveau territoire » with a commune code and a server folder given, as a user fills it."""
-    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=120)
-    at.run()
-    at.switch_page("pages/nouveau_territoire.py").run()
+    at = open_page("pages/nouveau_territoire.py")
     at.text_input(key="w_new_code").input(code).run()
     at.radio(key="w_new_origin").set_value("folder").run()
     at.text_input(key="w_new_folder").input(str(folder)).run()

@@ -4,22 +4,9 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from .conftest import PROJECT, requires_dataset
-from .helpers import bureau_colours, map_payload
+from .helpers import PROJECT, TIMEOUT, bureau_colours, map_payload, open_page, requires_dataset
 
 pytestmark = requires_dataset("paris")
-TIMEOUT = 120
-
-
-def open_page(page: str, query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=TIMEOUT)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    if page != "pages/accueil.py":
-        at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def test_home_page_shows_the_territory_and_its_map():

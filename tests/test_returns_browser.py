@@ -11,11 +11,9 @@ import pytest
 from lib import store, walk
 from lib.dataset import load_territory
 
-from .conftest import DATA_DIR
-from .test_browser import ARTIFACTS, browser, cut_network, server, wait_idle  # noqa: F401  (fixtures, reused)
-from .test_browser import pytestmark as browser_marks
+from .helpers import ARTIFACTS, BROWSER_MARKS, DATA_DIR, cut_network, wait_idle
 
-pytestmark = browser_marks
+pytestmark = BROWSER_MARKS
 PHONE = {"width": 390, "height": 844}
 
 
@@ -29,7 +27,7 @@ def workspace_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def setup(workspace_url, server):  # noqa: F811
+def setup(workspace_url, server):
     """A workspace with one saved Paris plan, a live link and a revoked one, served by ``server``."""
     engine = store.open_store(workspace_url)
     data = load_territory(DATA_DIR, "paris")
@@ -45,7 +43,7 @@ def setup(workspace_url, server):  # noqa: F811
     engine.dispose()
 
 
-def open_context(browser, url: str, viewport: dict | None = None):  # noqa: F811
+def open_context(browser, url: str, viewport: dict | None = None):
     context = browser.new_context(viewport=viewport or PHONE, is_mobile=viewport is None, has_touch=True)
     context.outside = cut_network(context)
     page = context.new_page()
@@ -66,7 +64,7 @@ def send_totals(page, conversations: int, interested: int) -> None:
     page.get_by_role("button", name="Envoyer les totaux").click()
 
 
-def test_two_phones_at_once_then_the_suivi_page_shows_the_sum(browser, setup):  # noqa: F811
+def test_two_phones_at_once_then_the_suivi_page_shows_the_sum(browser, setup):
     link = f"{setup['base']}/?jeton={setup['token']}"
     (ctx_a, a), (ctx_b, b) = open_context(browser, link), open_context(browser, link)
     for stop in (1, 2, 3):  # interleaved: both sessions write while the other is running
@@ -101,7 +99,7 @@ def test_two_phones_at_once_then_the_suivi_page_shows_the_sum(browser, setup):  
 
 
 @pytest.mark.parametrize("which", ["wrong", "revoked"])
-def test_a_wrong_or_revoked_link_shows_a_french_message_and_nothing_else(browser, setup, which):  # noqa: F811
+def test_a_wrong_or_revoked_link_shows_a_french_message_and_nothing_else(browser, setup, which):
     token = setup["revoked"] if which == "revoked" else setup["token"][:-4] + "AAAA"
     ctx, page = open_context(browser, f"{setup['base']}/?jeton={token}")
     page.wait_for_selector("text=Ce lien de retour n'est pas valable", timeout=60_000)
@@ -112,7 +110,7 @@ def test_a_wrong_or_revoked_link_shows_a_french_message_and_nothing_else(browser
     ctx.close()
 
 
-def test_the_volunteers_page_asks_nothing_of_a_third_party(browser, setup):  # noqa: F811
+def test_the_volunteers_page_asks_nothing_of_a_third_party(browser, setup):
     context, page = open_context(browser, f"{setup['base']}/?jeton={setup['token']}")
     try:
         tap(page, 1, "Ouvert")

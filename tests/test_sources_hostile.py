@@ -25,7 +25,7 @@ from lib.datasets.results import read_wide
 from lib.datasets.stations import read_sncf_stations
 from lib.errors import TerrainError
 
-from .conftest import PROJECT
+from .helpers import PROJECT
 
 HDS = PROJECT / "raw" / "hds_9213_viz"
 HEADER = "Code département;Code commune;Code BV;Inscrits;Votants;Exprimés"

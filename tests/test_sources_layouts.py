@@ -1,6 +1,6 @@
 """Official layouts read by the national build's readers (lib.datasets.results, recognition, layouts), one defect each.
 
-Real extracts from shared/data/raw where they exist; otherwise fixtures written from the exact
+Real extracts (raw/, and tests/data/ for those only the tests read) where they exist; otherwise fixtures written from the exact
 published header given in issue 12 (and, for municipales 2020, the column list of the published
 file as read by public code), said at each fixture. Fixture values are test values, never data.
 """
@@ -21,11 +21,9 @@ from lib.datasets.recognition import recognise
 from lib.datasets.results import read_wide
 from lib.datasets.stations import read_idfm_stations, read_sncf_stations
 
-from .conftest import PROJECT
+from .helpers import PROJECT, RAW_DIR, TEST_DATA
 
-SHARED = PROJECT.parent / "shared" / "data" / "raw"
-HDS = PROJECT / "raw" / "hds_9213_viz"
-pytestmark = pytest.mark.skipif(not SHARED.exists(), reason="shared raw files not beside the project")
+HDS = RAW_DIR / "hds_9213_viz"
 
 
 def read(path, election="x", communes=("92002",)) -> tuple[pd.DataFrame, Crop]:
@@ -204,7 +202,7 @@ def test_municipales_2026_13_column_blocks(tmp_path):
 
 # --------------------------------------------------------------------------- 2024 (real extracts)
 
-BREST = SHARED / "brest_lfi"
+BREST = RAW_DIR / "brest_lfi"
 
 
 def test_legislatives_2024_t1_unpadded_code_bv_real_brest_file():
@@ -230,11 +228,11 @@ def test_europeennes_2024_code_localisation_first_38_blocks():
     (BREST / "Legislatives2024_circos23-tour2.csv", "leg2024t2"),
     (HDS / "legislatives2022_t2_9213.csv", "leg2022t2"),
     (HDS / "bv_contours_etalab_9213.geojson", "contours"),
-    (SHARED / "national_heads" / "contours-france-entiere-latest-v2_head_dep01.geojson", "contours"),
+    (TEST_DATA / "national_heads" / "contours-france-entiere-latest-v2_head_dep01.geojson", "contours"),
     (HDS / "filosofi2019_carreaux_200m_9213.geojson", "filosofi_200m"),
-    (SHARED / "ban_paris" / "adresses-75.csv.gz", "ban"),
-    (SHARED / "idfm_gares" / "emplacement-des-gares-idf.csv.gz", "idfm_gares"),
-    (SHARED / "sncf_gares" / "liste-des-gares.csv.gz", "sncf_gares"),
+    (RAW_DIR / "ban_paris" / "adresses-75.csv.gz", "ban"),
+    (RAW_DIR / "idfm_gares" / "emplacement-des-gares-idf.csv.gz", "idfm_gares"),
+    (RAW_DIR / "sncf_gares" / "liste-des-gares.csv.gz", "sncf_gares"),
 ])
 def test_every_real_extract_is_recognised_by_its_content(path, sid):
     assert recognise(path) == sid
@@ -248,7 +246,7 @@ def test_every_real_extract_is_recognised_by_its_content(path, sid):
 ])
 def test_plain_csv_saved_as_csv_gz_is_read(tmp_path, folder, reader, count):
     plain = tmp_path / folder.split("/")[1]  # same published name, content not compressed
-    with gzip.open(SHARED / folder, "rb") as src, open(plain, "wb") as dst:
+    with gzip.open(RAW_DIR / folder, "rb") as src, open(plain, "wb") as dst:
         shutil.copyfileobj(src, dst)
     assert plain.read_bytes()[:2] != b"\x1f\x8b"
     assert len(reader(plain)) > count
@@ -271,3 +269,11 @@ def test_data_gouv_urls_are_resource_urls():
     for src in load_sources().values():
         if src["url"].startswith("https://www.data.gouv.fr/"):
             assert src["url"] == f"https://www.data.gouv.fr/fr/datasets/r/{src['resource_id']}"
+
+
+def test_every_test_extract_has_its_origin_in_sources_md():
+    """A file under tests/data/ is a real extract: raw/SOURCES.md records its origin and licence."""
+    listed = (RAW_DIR / "SOURCES.md").read_text(encoding="utf-8")
+    extracts = [p.relative_to(PROJECT).as_posix() for p in sorted(TEST_DATA.rglob("*")) if p.is_file()]
+    assert extracts  # the check sees the files (else it could never fail)
+    assert [e for e in extracts if f"`{e}`" not in listed] == []

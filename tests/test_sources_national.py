@@ -1,4 +1,5 @@
-"""The real extracts of shared/data/raw through the national build, under their published names.
+"""Real extracts (raw/, and tests/data/ for those only the tests read) through the national build,
+under their published names.
 
 No renaming: a folder as a user fills it by hand from data.gouv.fr (a browser adds « (1) » to the
 second file of the same name), recognised by content, or one sub-folder per source id.
@@ -20,12 +21,9 @@ from lib.datasets.__main__ import main as build_cli
 from lib.datasets.archives import read_vector
 from lib.datasets.crop import Crop
 
-from .conftest import PROJECT
-from .test_national import filosofi_archive
+from .helpers import PROJECT, RAW_DIR, TEST_DATA, filosofi_archive
 
-SHARED = PROJECT.parent / "shared" / "data" / "raw"
-HDS = SHARED / "hds_9213_viz"
-pytestmark = pytest.mark.skipif(not SHARED.exists(), reason="shared raw files not beside the project")
+HDS = RAW_DIR / "hds_9213_viz"
 QUIET = {"log": lambda *_: None}
 PUBLISHED = "resultats-definitifs-par-bureau-de-vote"
 
@@ -47,8 +45,8 @@ def hand_filled(tmp_path):
     shutil.copy(HDS / "legislatives2022_t2_9213.csv",  # the OpenDataSoft export's own name
                 folder / "elections-france-legislatives-2022-2nd-tour-par-bureau-de-vote.csv")
     filosofi_archive(folder / "Filosofi2019_carreaux_200m_gpkg.zip")
-    gunzip(SHARED / "idfm_gares" / "emplacement-des-gares-idf.csv.gz", folder / "emplacement-des-gares-idf.csv.gz")
-    shutil.copy(SHARED / "sncf_gares" / "liste-des-gares.csv.gz", folder / "liste-des-gares.csv")
+    gunzip(RAW_DIR / "idfm_gares" / "emplacement-des-gares-idf.csv.gz", folder / "emplacement-des-gares-idf.csv.gz")
+    shutil.copy(RAW_DIR / "sncf_gares" / "liste-des-gares.csv.gz", folder / "liste-des-gares.csv")
     return folder
 
 
@@ -70,7 +68,7 @@ def test_commune_built_from_a_hand_filled_folder(hand_filled, tmp_path):
 
 
 def test_a_broken_station_file_is_reported_and_the_build_goes_on(hand_filled, tmp_path):
-    data = (SHARED / "sncf_gares" / "liste-des-gares.csv.gz").read_bytes()
+    data = (RAW_DIR / "sncf_gares" / "liste-des-gares.csv.gz").read_bytes()
     (hand_filled / "liste-des-gares.csv").write_bytes(data[: len(data) // 2])  # truncated download
     meta = national.build(national.Selector("commune", "92002"), folder=hand_filled, out_dir=tmp_path / "out", **QUIET)
     assert any("Liste des gares" in n and "illisible" in n for n in meta["notes"])
@@ -90,19 +88,19 @@ def test_one_sub_folder_per_source_id_is_accepted(tmp_path):
 def test_brest_real_2024_files_through_the_national_build(tmp_path):
     """Brest métropole contours (real shapes, given the Etalab property names they lack) and the two
     real 2024 rounds under the published name: T1 with unpadded « Code BV », T2 with a quoted header."""
-    shapes = gpd.read_file(SHARED / "brest_lfi" / "Legislatives2024_brest_contours.geojson")
+    shapes = read_vector(TEST_DATA / "brest_lfi" / "Legislatives2024_brest_contours.geojson.gz")
     shapes = shapes[shapes["codeBureauVote"].str.startswith("29019_")]
     shapes = shapes.assign(codeCommune="29019", nomCommune="Brest", codeDepartement="29")
     shapes.to_file(tmp_path / "contours-france-entiere-latest-v2.geojson", driver="GeoJSON")
-    shutil.copy(SHARED / "brest_lfi" / "Legislatives2024_circos23-tour1.csv", tmp_path / f"{PUBLISHED}.csv")
-    shutil.copy(SHARED / "brest_lfi" / "Legislatives2024_circos23-tour2.csv", tmp_path / f"{PUBLISHED} (1).csv")
+    shutil.copy(RAW_DIR / "brest_lfi" / "Legislatives2024_circos23-tour1.csv", tmp_path / f"{PUBLISHED}.csv")
+    shutil.copy(RAW_DIR / "brest_lfi" / "Legislatives2024_circos23-tour2.csv", tmp_path / f"{PUBLISHED} (1).csv")
     meta = national.build(national.Selector("commune", "29019"), folder=tmp_path, out_dir=tmp_path / "out", **QUIET)
     assert meta["coverage"]["bureaux"] == 104
     assert {e["id"] for e in meta["elections"]} == {"leg2024t1", "leg2024t2"}
 
 
 def test_real_head_of_the_national_contours_is_read_with_a_commune_filter(tmp_path):
-    shutil.copy(SHARED / "national_heads" / "contours-france-entiere-latest-v2_head_dep01.geojson",
+    shutil.copy(TEST_DATA / "national_heads" / "contours-france-entiere-latest-v2_head_dep01.geojson",
                 tmp_path / "contours-france-entiere-latest-v2.geojson")
     sources = load_sources()
     selector = national.Selector("commune", "01004")
@@ -150,7 +148,7 @@ def test_paris_commune_75056_finds_the_ban_arrondissement_addresses(tmp_path, ca
     folder.mkdir()
     paris_contours(folder / "contours-france-entiere-latest-v2.geojson")
     pres2017_paris(folder / "pres2017t1" / "PR17_BVot_T1_FE.txt")
-    shutil.copy(SHARED / "ban_paris" / "adresses-75.csv.gz", folder / "adresses-75.csv.gz")
+    shutil.copy(RAW_DIR / "ban_paris" / "adresses-75.csv.gz", folder / "adresses-75.csv.gz")
     code = build_cli(["--commune", "75056", "--from", str(folder), "--out", str(tmp_path / "out")])
     assert code == 0, capsys.readouterr().err
     data = load_territory(tmp_path / "out", "commune-75056")

@@ -14,34 +14,7 @@ from lib import store, walk_exports
 from lib.errors import TerrainError
 from lib.store.models import utcnow
 
-
-def small_turfs() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Two turfs (T01: 3 addresses in bureau A, T02: 2 addresses in bureau B) as lib.walk cuts them."""
-    rows = [("T01", 1, "a1", "75056_0001", "1 Rue A", 2.1, 12.0, 4.0, "collectif"),
-            ("T01", 2, "a2", "75056_0001", "3 Rue A", 2.1, 3.0, 1.0, "individuel"),
-            ("T01", 3, "a3", "75056_0001", "5 Rue A", 2.1, 3.0, 1.0, "individuel"),
-            ("T02", 1, "b1", "75056_0002", "2 Rue B", 2.2, 6.0, 2.0, "individuel"),
-            ("T02", 2, "b2", "75056_0002", "4 Rue B", 2.2, 6.0, 2.0, "individuel")]
-    turfs = pd.DataFrame(rows, columns=["turf_id", "stop", "address_id", "bureau_id", "label", "lon",
-                                        "est_voters", "est_doors", "housing"]).assign(lat=48.8)
-    summary = pd.DataFrame({"turf_id": ["T01", "T02"], "bureaux": ["75056_0001", "75056_0002"],
-                            "adresses": [3, 2], "portes_estimees": [6, 4], "inscrits_estimes": [18, 12],
-                            "parcours_m": [120, 80], "minutes_estimees": [30, 20]})
-    return turfs, summary
-
-
-@pytest.fixture
-def plan(store_engine):
-    """A campaign with one saved plan; returns (engine, campaign id, plan id, {code: turf id})."""
-    cid = store.create_campaign(store_engine, "paris", "Municipales 2026", "Ana")
-    turfs, summary = small_turfs()
-    design = pd.DataFrame({"bureau_id": ["75056_0001", "75056_0002"], "strate": [1, 1],
-                           "groupe": ["visiter", "témoin"]})
-    pid = store.save_plan(store_engine, cid, "Samedi", turfs, summary, bureaux=["75056_0001", "75056_0002"],
-                          holdout=design, settings={"target": 120}, organiser="Ana")
-    ids = dict(zip(store.plan_turfs(store_engine, pid)["code"], store.plan_turfs(store_engine, pid)["id"],
-                   strict=True))
-    return store_engine, cid, pid, ids
+from .helpers import small_turfs
 
 
 def test_campaigns_are_listed_renamed_and_archived(store_engine):

@@ -11,8 +11,6 @@ from lib import store
 from lib.store.db import read
 from lib.store.models import DoorTap, TurfReport
 
-from .test_store import plan  # noqa: F401  (fixture)
-
 WRITERS = 20
 TAPS_EACH = 15
 
@@ -32,7 +30,7 @@ def _volunteer(engine, tokens: dict[str, str], n: int) -> list[bool]:
     return seen
 
 
-def test_twenty_writers_lose_nothing_and_count_nothing_twice(plan):  # noqa: F811
+def test_twenty_writers_lose_nothing_and_count_nothing_twice(plan):
     engine, _, pid, ids = plan
     tokens = {code: store.issue_link(engine, turf_id) for code, turf_id in ids.items()}
     with ThreadPoolExecutor(WRITERS) as pool:
@@ -46,7 +44,7 @@ def test_twenty_writers_lose_nothing_and_count_nothing_twice(plan):  # noqa: F81
     assert cov["interested"].sum() == sum(n % 3 for n in range(WRITERS))
 
 
-def test_twenty_organisers_editing_turfs_at_once_keep_every_edit(plan):  # noqa: F811
+def test_twenty_organisers_editing_turfs_at_once_keep_every_edit(plan):
     engine, _, pid, ids = plan
 
     def edit(n: int) -> None:

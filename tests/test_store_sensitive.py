@@ -13,8 +13,7 @@ from lib import opposition, store
 from lib.errors import TerrainError
 from lib.results_import import ImportedElection
 
-from .conftest import synthetic_results
-from .test_store import plan, small_turfs  # noqa: F401  (fixture)
+from .helpers import small_turfs, synthetic_results
 
 OPPOSITION_CSV = b"adresse\n3 rue A 75001\n12 bd Voltaire\n"
 
@@ -47,7 +46,7 @@ def test_imported_results_are_kept_and_removed(store_engine):
 
 
 @pytest.mark.parametrize("what", ["opposition", "imports", "returns"])
-def test_purge_deletes_one_kind_of_sensitive_data(plan, what):  # noqa: F811
+def test_purge_deletes_one_kind_of_sensitive_data(plan, what):
     engine, cid, pid, ids = plan
     store.save_opposition(engine, cid, opposition.read_opposition_csv(OPPOSITION_CSV, "o.csv"))
     store.save_import(engine, cid, ImportedElection("import_x", "X", synthetic_results(["75056_0001"], "import_x"), 1))
@@ -59,7 +58,7 @@ def test_purge_deletes_one_kind_of_sensitive_data(plan, what):  # noqa: F811
     assert all(n > 0 for k, n in left.items() if k != what)
 
 
-def test_returns_are_purged_after_election_day_plus_retention(plan):  # noqa: F811
+def test_returns_are_purged_after_election_day_plus_retention(plan):
     engine, cid, pid, ids = plan
     _returns(engine, ids)
     store.set_retention(engine, cid, date(2026, 3, 15), 30)
@@ -83,7 +82,7 @@ def test_purge_at_start_runs_the_retention(db_url):
     again.dispose()
 
 
-def test_backup_round_trip_gives_the_same_numbers_without_sensitive_data(plan):  # noqa: F811
+def test_backup_round_trip_gives_the_same_numbers_without_sensitive_data(plan):
     engine, cid, pid, ids = plan
     store.update_turfs(engine, pid, [{"id": ids["T01"], "team": "Rouge", "status": "attribuee",
                                       "planned_date": date(2026, 3, 7)}])
@@ -102,7 +101,7 @@ def test_backup_round_trip_gives_the_same_numbers_without_sensitive_data(plan): 
     assert store.load_opposition(engine, new).empty
 
 
-def test_duplicate_campaign_copies_plans_under_a_new_name(plan):  # noqa: F811
+def test_duplicate_campaign_copies_plans_under_a_new_name(plan):
     engine, cid, _, _ = plan
     copy = store.duplicate_campaign(engine, cid, "Copie")
     assert store.get_campaign(engine, copy).name == "Copie"

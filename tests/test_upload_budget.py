@@ -8,7 +8,7 @@ import pytest
 from lib import results_import
 from lib.errors import TerrainError
 
-from .conftest import RAW_DIR
+from .helpers import RAW_DIR
 
 DATA = (RAW_DIR / "brest_lfi" / "Legislatives2024_circos23-tour1.csv").read_bytes()
 KNOWN = {f"29019_{i:04d}" for i in range(1, 105)}

@@ -8,7 +8,7 @@ from lib import dataset
 from lib.errors import TerrainError
 from lib.ui import loaders, warmup
 
-from .conftest import requires_dataset
+from .helpers import requires_dataset
 
 pytestmark = requires_dataset("paris")
 

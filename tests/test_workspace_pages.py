@@ -11,11 +11,16 @@ from lib import store, walk
 from lib.dataset import load_territory
 from lib.results_import import ImportedElection
 
-from .conftest import DATA_DIR, PROJECT, requires_dataset, synthetic_results
-from .helpers import bureau_colours, map_payload
+from .helpers import (
+    DATA_DIR,
+    bureau_colours,
+    map_payload,
+    open_page,
+    requires_dataset,
+    synthetic_results,
+)
 
 pytestmark = requires_dataset("paris")
-TIMEOUT = 120
 BUREAUX = ["75056_0101", "75056_0102"]
 
 
@@ -41,24 +46,9 @@ def saved(engine):
     return cid, pid, ids
 
 
-def open_page(page: str, campaign: int | None = None, query: dict | None = None) -> AppTest:
-    """``page`` reached from Accueil, with ``campaign`` open (by its id, in the link, as users share it)."""
-    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=TIMEOUT)
-    for k, v in {**(query or {}), **({"campagne": str(campaign)} if campaign is not None else {})}.items():
-        at.query_params[k] = v
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
-
-
 def phone(token: str) -> AppTest:
-    at = AppTest.from_file(str(PROJECT / "app.py"), default_timeout=TIMEOUT)
-    at.query_params["jeton"] = token
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    """The app opened by a volunteer's turf link."""
+    return open_page(query={"jeton": token})
 
 
 def test_the_phone_page_lists_the_turf_in_order_and_records_a_tap(engine, saved):
@@ -101,7 +91,7 @@ def test_the_suivi_page_shows_turfs_teams_and_the_coverage_map(engine, saved):
         token = store.issue_link(engine, ids[turf])
         store.record_tap(engine, token, 1, "ouvert", f"t{n}")
         store.record_report(engine, token, "r", conversations=3, interested=1, proxies=0)
-    at = open_page("pages/suivi.py", cid)
+    at = open_page("pages/suivi.py", campaign=cid)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Conversations"] == "6"
     assert metrics["Adresses frappées"].startswith("2 /")
@@ -117,7 +107,7 @@ def test_the_suivi_page_without_a_campaign_says_what_to_do(engine):
 
 def test_a_link_made_on_the_suivi_page_opens_the_phone_page(engine, saved):
     cid, _, _ = saved
-    at = open_page("pages/suivi.py", cid)
+    at = open_page("pages/suivi.py", campaign=cid)
     at.selectbox(key="w_link_turf").select("T02").run()
     next(b for b in at.button if b.label.startswith("Créer un lien")).click().run()
     link = at.code[-1].value
@@ -130,7 +120,7 @@ def test_the_purge_button_deletes_the_opposition_list(engine, saved):
     from lib import opposition
 
     store.save_opposition(engine, cid, opposition.read_opposition_csv(b"adresse\n1 rue de Rivoli\n", "o.csv"))
-    at = open_page("pages/suivi.py", cid)
+    at = open_page("pages/suivi.py", campaign=cid)
     at.checkbox(key="w_purge_sure").check().run()
     at.button(key="w_purge_opposition").click().run()
     assert store.load_opposition(engine, cid).empty
@@ -138,7 +128,7 @@ def test_the_purge_button_deletes_the_opposition_list(engine, saved):
 
 def test_a_walk_plan_saved_from_the_list_page_lands_in_the_campaign(engine):
     cid = store.create_campaign(engine, "paris", "Législatives")
-    at = open_page("pages/listes.py", cid)
+    at = open_page("pages/listes.py", campaign=cid)
     at.text_input(key="w_plan_name").input("Samedi matin")
     at.button(key="w_plan_save").click().run()
     assert not at.exception
@@ -150,7 +140,7 @@ def test_a_walk_plan_saved_from_the_list_page_lands_in_the_campaign(engine):
 def test_doors_already_done_are_skipped_in_new_lists_unless_asked(engine, saved):
     cid, pid, ids = saved
     store.update_turfs(engine, pid, [{"id": ids["T01"], "status": "faite"}])
-    at = open_page("pages/listes.py", cid, {"t": "paris"})
+    at = open_page("pages/listes.py", {"t": "paris"}, campaign=cid)
     assert any("déjà faites" in c.value for c in at.caption)
     at.toggle(key="w_skip_done").set_value(False).run()
     assert not any("déjà faites" in c.value for c in at.caption)
@@ -158,7 +148,7 @@ def test_doors_already_done_are_skipped_in_new_lists_unless_asked(engine, saved)
 
 def test_a_scenario_saved_on_the_map_reopens_the_view(engine):
     cid = store.create_campaign(engine, "paris", "C")
-    at = open_page("pages/carte.py", cid)
+    at = open_page("pages/carte.py", campaign=cid)
     at.slider(key="w_w_abstention").set_value(17).run()
     at.text_input(key="w_scenario_name").input("Abstention 17").run()
     at.button(key="w_scenario_save").click().run()
@@ -172,7 +162,7 @@ def test_imported_results_of_the_campaign_come_back_in_a_new_session(engine):
     cid = store.create_campaign(engine, "paris", "C")
     results = synthetic_results(BUREAUX, election="import_partielle")
     store.save_import(engine, cid, ImportedElection("import_partielle", "Partielle", results, 2))
-    at = open_page("pages/carte.py", cid)
+    at = open_page("pages/carte.py", campaign=cid)
     assert "import_partielle" in at.selectbox(key="w_election").options or \
         any("Partielle" in str(o) for o in at.selectbox(key="w_election").options)
     assert isinstance(at.session_state["imports"]["paris"][0].results, pd.DataFrame)
@@ -186,7 +176,7 @@ def _bureau_alphas(at: AppTest) -> list[int]:
 def test_the_map_fades_bureaux_already_covered_unless_asked(engine, saved):
     cid, pid, ids = saved
     store.update_turfs(engine, pid, [{"id": turf, "status": "faite"} for turf in ids.values()])
-    at = open_page("pages/carte.py", cid)
+    at = open_page("pages/carte.py", campaign=cid)
     faded = sum(a == 45 for a in _bureau_alphas(at))
     assert faded >= len(BUREAUX)
     at.toggle(key="w_skip_done").set_value(False).run()
@@ -196,7 +186,7 @@ def test_the_map_fades_bureaux_already_covered_unless_asked(engine, saved):
 def test_the_suivi_address_map_colours_doors_by_status(engine, saved):
     cid, pid, ids = saved
     store.record_tap(engine, store.issue_link(engine, ids["T01"]), 1, "ouvert", "t1")
-    at = open_page("pages/suivi.py", cid)
+    at = open_page("pages/suivi.py", campaign=cid)
     at.segmented_control(key="w_suivi_map").set_value("Adresses").run()
     meta, arrays, _ = map_payload(at, "portes")
     points = meta["view"]["points"]
@@ -209,7 +199,7 @@ def test_the_suivi_address_map_colours_doors_by_status(engine, saved):
 
 def test_turf_edits_on_the_suivi_page_are_saved_once(engine, saved):
     cid, pid, ids = saved
-    at = open_page("pages/suivi.py", cid)
+    at = open_page("pages/suivi.py", campaign=cid)
     editor_key = f"turfs-{pid}"
     row = sorted(ids).index("T02")
     at.session_state[editor_key] = {"edited_rows": {row: {"team": "Bleue", "status": "Attribuée",
@@ -226,7 +216,7 @@ def test_turf_edits_on_the_suivi_page_are_saved_once(engine, saved):
 def test_scenarios_are_renamed_duplicated_and_archived_on_the_suivi_page(engine):
     cid = store.create_campaign(engine, "paris", "C")
     store.save_scenario(engine, cid, "Vue A", {"t": "paris"}, "Ana")
-    at = open_page("pages/suivi.py", cid)
+    at = open_page("pages/suivi.py", campaign=cid)
     at.text_input(key="w_scenario_copy").input("Vue B").run()
     at.button(key="w_scenario_copy_go").click().run()
     assert sorted(s.name for s in store.list_scenarios(engine, cid)) == ["Vue A", "Vue B"]
@@ -242,7 +232,7 @@ def test_the_campaign_opposition_list_is_applied_without_uploading_it_again(engi
     first = data.addresses[data.addresses["bureau_id"] == "75056_0101"].iloc[0]
     line = f"adresse\n{first['number']} {first['street']}\n".encode()
     store.save_opposition(engine, cid, opposition.read_opposition_csv(line, "o.csv"))
-    at = open_page("pages/listes.py", cid, {"t": "paris"})
+    at = open_page("pages/listes.py", {"t": "paris"}, campaign=cid)
     at.radio(key="w_walk_mode").set_value("manual").run()
     at.multiselect(key="w_walk_ids").set_value(["75056_0101"]).run()
     assert any("Liste d'opposition de la campagne : 1 ligne(s)" in c.value for c in at.caption)

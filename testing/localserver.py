@@ -1,4 +1,4 @@
-"""A Streamlit server on loopback for the browser benches: a free port, and wait until it answers."""
+"""A Streamlit server on loopback for the browser tests and benches: a free port, and wait until it answers."""
 
 from __future__ import annotations
 

@@ -2,9 +2,9 @@
 
 Prints (never asserts):
 1. scoring 70,000 bureaux × 8 criteria (normalisation once, weighting per move);
-2. per territory size: server-side path per move — map element payload (:mod:`lib.mapwire`:
-   geometry once, then per-move arrays) beside the pydeck deck spec (previous route) and the
-   straightforward route (GeoDataFrame → GeoJsonLayer);
+2. per territory size: server-side path per move — map element payload (:mod:`lib.maps`:
+   geometry once, then each move's view arrays) beside the straightforward route
+   (GeoDataFrame → pydeck GeoJsonLayer);
 3. with ``--browser``: slider → recoloured map in headless Chromium (../shared/tools/shoot.py,
    Debian chromium), median of 5 moves, for the map page of this checkout (map element), the
    same page at ``--baseline`` (the pydeck route, exported with ``git archive``) and the
@@ -34,9 +34,10 @@ import pandas as pd  # noqa: E402
 
 from bench.synthetic import make_territory  # noqa: E402
 from lib import criteria as crit  # noqa: E402
-from lib import deckmap, mapwire, priority, scoring  # noqa: E402
+from lib import priority, scoring  # noqa: E402
 from lib.config import load_settings  # noqa: E402
 from lib.dataset import load_territory  # noqa: E402
+from lib.maps import geometry, views, wire  # noqa: E402
 from lib.viewstate import default_view  # noqa: E402
 from testing.localserver import free_port, wait_healthy  # noqa: E402
 
@@ -76,32 +77,22 @@ def bench_scoring() -> None:
 def per_move(data_dir: Path, tid: str) -> dict:
     conf = load_settings()
     data = load_territory(data_dir, tid)
-    geom = deckmap.prepare_map_geometry(data.bureaux, data.outlines, point_threshold=conf.map_point_threshold)
     election = crit.elections_with_results(data)[0]
     frame = crit.build_criteria(data, crit.Choices(election, ()), conf.criteria, conf.blocs)
     normalised = scoring.normalise_criteria(frame.values)
     view = default_view(conf, tid)
-
-    def move():
-        result = priority.compute(normalised, view, conf, frame.unavailable)
-        fill, tooltip = deckmap.priority_fill(result.table, result.rgba, conf.criteria)
-        return deckmap.deck_spec(geom, fill, no_data=conf.no_data_colour, stations=data.stations,
-                                 tooltip=tooltip).to_json()
-
-    ms = timed(move, 5)
-    spec = move()
     t0 = time.perf_counter()
-    screen = mapwire.encode_geometry(data.bureaux, data.outlines, data.stations)
+    screen = geometry.encode_geometry(data.bureaux, data.outlines, data.stations)
     encode_s = time.perf_counter() - t0
 
     def element_move():
         result = priority.compute(normalised, view, conf, frame.unavailable)
-        return mapwire.pack(*mapwire.encode_move(result.table, result.rgba, screen.bureau_ids, list(conf.criteria)))
+        shown = views.priority_view(screen, result.table, result.rgba, list(conf.criteria))
+        return wire.pack(shown.meta, shown.arrays)
 
-    return {"n": len(data.bureaux), "server_ms": ms, "spec_bytes": len(spec.encode()),
-            "straight_bytes": straight_bytes(data), "points": geom.groups is not None,
+    return {"n": len(data.bureaux), "straight_bytes": straight_bytes(data),
             "element_ms": timed(element_move, 5), "move_bytes": len(element_move()),
-            "geometry_bytes": len(mapwire.geometry_blob(screen)), "encode_s": encode_s}
+            "geometry_bytes": len(geometry.geometry_blob(screen)), "encode_s": encode_s}
 
 
 def straight_bytes(data) -> int:
@@ -157,15 +148,13 @@ def main() -> None:
             print(f"(synthetic territory of {size} real commune polygons written in {time.perf_counter() - t0:.1f} s)")
             territories.append((size, tmp, tid))
     print("\nper slider move (server side, in-process): map element (per-move arrays; geometry once) "
-          "vs pydeck spec (previous route) vs straightforward GeoJsonLayer")
+          "vs straightforward GeoJsonLayer")
     print(f"{'bureaux':>8} {'element ms':>10} {'move kB':>8} {'geometry kB (once)':>19} {'encode s':>9} "
-          f"{'pydeck ms':>9} {'pydeck kB':>10} {'straight kB':>12}")
+          f"{'straight kB':>12}")
     for _size, data_dir, tid in territories:
         r = per_move(data_dir, tid)
-        mode = " (départements)" if r["points"] else ""
         print(f"{r['n']:>8} {r['element_ms']:>10.1f} {r['move_bytes'] / 1000:>8.1f} {r['geometry_bytes'] / 1000:>19.0f} "
-              f"{r['encode_s']:>9.2f} {r['server_ms']:>9.1f} {r['spec_bytes'] / 1000:>10.0f} "
-              f"{r['straight_bytes'] / 1000:>12.0f}{mode}")
+              f"{r['encode_s']:>9.2f} {r['straight_bytes'] / 1000:>12.0f}")
     if not args.browser:
         return
     if args.first_paint_only:

@@ -1,6 +1,6 @@
 """The map element alone, for comparison with the full map page: one slider, the priority map.
 
-Same per-move path as the page (priority.compute → mapwire.encode_move → ui.priority_map) on the
+Same per-move path as the page (priority.compute → ui.priority_map) on the
 territory ``BENCH_TERRITORY`` of ``TERRAIN_DATA_DIR``; what the rest of the page costs per move
 is the difference with the page's figure.
 """
@@ -11,7 +11,7 @@ from dataclasses import replace
 import streamlit as st
 
 from lib import criteria as crit
-from lib import mapwire, priority, scoring, ui
+from lib import priority, scoring, ui
 from lib.config import load_settings
 from lib.dataset import load_territory
 from lib.viewstate import default_view
@@ -24,11 +24,10 @@ def prepared(tid: str):
     conf = load_settings()
     data = load_territory(conf.data_dir, tid)
     frame = crit.build_criteria(data, crit.Choices(crit.elections_with_results(data)[0], ()), conf.criteria, conf.blocs)
-    return conf, frame, scoring.normalise_criteria(frame.values), mapwire.encode_geometry(
-        data.bureaux, data.outlines, data.stations)
+    return conf, data, frame, scoring.normalise_criteria(frame.values)
 
 
-conf, frame, normalised, geom = prepared(territory)
+conf, data, frame, normalised = prepared(territory)
 
 
 @st.fragment
@@ -37,8 +36,7 @@ def view() -> None:
     v = default_view(conf, territory)
     v = replace(v, weights={**v.weights, "abstention": w})
     result = priority.compute(normalised, v, conf, frame.unavailable)
-    move = mapwire.encode_move(result.table, result.rgba, geom.bureau_ids, list(conf.criteria))
-    ui.priority_map(geom, move, criteria=conf.criteria, key="bench-map", height="600px")
+    ui.priority_map(data, result, key="bench-map", height="600px")
 
 
 view()

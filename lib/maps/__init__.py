@@ -8,7 +8,7 @@ One package, one job per module (lonboard's serialisation apart from its layers 
 - :mod:`lib.maps.styles` — colours, widths and sizes of every layer, defined once and sent to the
   browser with the geometry (the JavaScript reads them; it defines none).
 - :mod:`lib.maps.geometry` — a territory's screen geometry (simplified to what a screen shows,
-  framed, labelled), encoded once and cached beside the dataset (``mapwire.bin``).
+  framed, labelled), encoded once and cached beside the dataset (``map_geometry.bin``).
 - :mod:`lib.maps.views` — what one map shows on that geometry, one function per map kind
   (priority, territory, coverage, turfs, door statuses, départements).
 

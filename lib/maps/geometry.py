@@ -27,7 +27,7 @@ from lib.geo import LAMBERT93, WGS84, department_of, require_crs
 from lib.maps.styles import STYLE
 from lib.maps.wire import fingerprint, pack, unpack
 
-FORMAT_VERSION = 3  # bump when the encoding changes: mapwire.bin caches are then rebuilt
+FORMAT_VERSION = 3  # bump when the encoding changes: map_geometry.bin caches are then rebuilt
 SCREEN_PIXELS = 3000  # detail finer than extent / 3000 is invisible at the full view (~1,500 px wide screens)
 FRAME_RADIUS_KM = 1500  # farther than this from the median bureau (overseas) does not frame the view
 GROUP_PREFIX = "dep:"  # ids of département shapes; never a bureau id (those hold an underscore)
@@ -199,7 +199,7 @@ def geometry_from_blob(blob: bytes) -> ScreenGeometry:
     return ScreenGeometry(key=key, bureau_ids=np.asarray(meta["ids"]), meta=meta, arrays=arrays)
 
 
-CACHE_NAME = "mapwire.bin"  # beside the dataset; rebuilt when its sources change
+CACHE_NAME = "map_geometry.bin"  # beside the dataset; rebuilt when its sources change
 GEOMETRY_SOURCES = ("bureaux", "outlines", "stations")  # the dataset files the geometry is made from
 
 
@@ -213,7 +213,7 @@ def _files_digest(paths: Sequence[Path]) -> str:
 
 
 def cached_geometry(folder: Path, sources: Sequence[str], build: Callable[[], ScreenGeometry]) -> ScreenGeometry:
-    """The geometry from ``folder/mapwire.bin`` when it was made from the current ``sources``
+    """The geometry from ``folder/map_geometry.bin`` when it was made from the current ``sources``
     files; otherwise ``build()``, written there for the next cold start (best effort).
 
     Why: simplifying and encoding Paris costs about a second at every server start.
@@ -239,7 +239,7 @@ def cached_geometry(folder: Path, sources: Sequence[str], build: Callable[[], Sc
 
 
 def load_screen_geometry(data: TerritoryData, data_dir: Path | str) -> ScreenGeometry:
-    """A loaded territory's screen geometry, through its ``mapwire.bin`` (written by the build,
+    """A loaded territory's screen geometry, through its ``map_geometry.bin`` (written by the build,
     rewritten whenever the dataset's files changed since)."""
     return cached_geometry(Path(data_dir) / data.id, [FILES[k] for k in GEOMETRY_SOURCES],
                            lambda: encode_geometry(data.bureaux, data.outlines, data.stations))

@@ -37,7 +37,7 @@ def territory_data(territory_id: str, data_dir: str) -> TerritoryData:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def screen_geometry_of(territory_id: str, data_dir: str) -> ScreenGeometry:
-    """A territory's map geometry, read from ``mapwire.bin`` beside the dataset when that file
+    """A territory's map geometry, read from ``map_geometry.bin`` beside the dataset when that file
     matches the dataset (else encoded and written there for the next cold start)."""
     return load_screen_geometry(territory_data(territory_id, data_dir), data_dir)
 

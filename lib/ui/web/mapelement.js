@@ -53,7 +53,7 @@ export function unpack(bytes) {
 }
 
 // One object per polygon part: {positions (flat lon/lat view), holeIndices, f: feature index}.
-function parts(arrays, prefix) {
+export function parts(arrays, prefix) {
   const xy = arrays[prefix + ".xy"], vertex = arrays[prefix + ".vertex"];
   const ring = arrays[prefix + ".ring"], poly = arrays[prefix + ".poly"];
   const out = [];

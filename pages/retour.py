@@ -7,13 +7,10 @@ an id made on this page, so a resent tap is never counted twice.
 
 from __future__ import annotations
 
-import logging
-import traceback
-
 import streamlit as st
 
 from lib import fr, store
-from lib.errors import TerrainError
+from lib.errors import TerrainError, user_message
 from lib.ui import workspace
 from lib.ui.shell import FAVICON, hand_over_to_router
 
@@ -97,8 +94,5 @@ try:
                "Aucun nom, aucune opinion par adresse : seulement l'état de la porte.")
     door_list(sheet)
     totals_form()
-except TerrainError as err:
-    stop_with(str(err))
-except Exception:
-    logging.getLogger("terrain").error("return page failed\n%s", traceback.format_exc())
-    stop_with("Le serveur n'a pas pu enregistrer ou afficher ce parcours. Réessayez dans un instant.")
+except Exception as err:
+    stop_with(user_message(err, "d'afficher ce parcours"))

@@ -237,14 +237,6 @@ def test_home_page_lists_the_data_checks():
     assert any("1 bureau(x) atypique(s)" in m.value for m in at.markdown)
 
 
-def test_a_build_error_names_the_uploaded_file_not_the_server_folder():
-    from lib.errors import BuildError
-    from lib.ui.shell import user_message
-
-    err = BuildError("colonnes manquantes : codeCommune.", source="/tmp/terrain_upload_x1y2/contours.geojson")
-    assert user_message(err) == "contours.geojson : colonnes manquantes : codeCommune."
-
-
 def test_new_territory_asks_before_replacing_an_existing_one():
     existing = PROJECT / "data" / "commune-99999"
     existing.mkdir()

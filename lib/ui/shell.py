@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import hmac
-import logging
 import os
-import re
 import time
-import traceback
 from collections.abc import Iterator
 
 import streamlit as st
 
 from lib import fr
 from lib.dataset import TerritoryData
-from lib.errors import TerrainError
+from lib.errors import TerrainError, user_message
 from lib.ui.loaders import (
     available_territories,
     landing_territory,
@@ -26,34 +23,18 @@ from lib.ui.loaders import (
 )
 from lib.ui.state import enter_page, on_territory_change, reset_to_default, view
 
-LOG = logging.getLogger("terrain")
-
 # The tab's icon. An emoji is drawn by the browser itself; a « :material/…: » page icon makes
 # Streamlit's frontend fetch it from fonts.gstatic.com at every page load: a request to Google from
 # a campaign's browser, and a failed one offline.
 FAVICON = "🗺️"
-
-TEMP_FOLDER = re.compile(r"(?:[A-Za-z]:)?[^\s«»:;,()]*[/\\](?:terrain_upload_|terrain_export_|tmp)[^/\\\s]*[/\\]")
-
-
-def user_message(err: TerrainError) -> str:
-    """The French message of ``err`` without server internals: a file in a temporary upload
-    folder is named by its file name only."""
-    return TEMP_FOLDER.sub("", str(err))
-
 
 @contextlib.contextmanager
 def guard(what: str = "cette section") -> Iterator[None]:
     """Show a French message instead of a traceback; the rest of the page keeps running."""
     try:
         yield
-    except TerrainError as err:
-        st.error(user_message(err), icon="⚠️")
-    except Exception:
-        LOG.error("unexpected error in %s\n%s", what, traceback.format_exc())
-        st.error(f"Une erreur inattendue a empêché d'afficher {what}. Vos réglages sont conservés ; "
-                 "réessayez ou changez un paramètre. Le détail technique est dans le journal du serveur.",
-                 icon="⚠️")
+    except Exception as err:
+        st.error(user_message(err, f"d'afficher {what}"), icon="⚠️")
 
 
 @contextlib.contextmanager
@@ -136,7 +117,7 @@ def current_territory() -> TerritoryData | None:
     try:
         return with_imports(territory_data(v.territory, str(conf.data_dir)))
     except TerrainError as err:
-        st.error(str(err))
+        st.error(user_message(err, "de charger ce territoire"))
         return None
 
 

@@ -7,8 +7,6 @@ the session (seeded once from the ``campagne`` URL parameter). Pages call one he
 from __future__ import annotations
 
 import contextlib
-import logging
-import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
@@ -22,14 +20,13 @@ from sqlalchemy import Engine
 
 from lib import fr, store
 from lib.dataset import TerritoryData
-from lib.errors import TerrainError
+from lib.errors import TerrainError, user_message
 from lib.results_import import ImportedElection
 from lib.ui.loaders import settings
 from lib.ui.shell import guard
 from lib.ui.state import drop_widgets, publish_view, seed, set_view, update_view, view
 from lib.viewstate import from_query, to_query
 
-LOG = logging.getLogger("terrain")
 KEEP_WIDGETS = ("w_organiser", "w_territory", "w_skip_done")  # not part of a scenario
 
 
@@ -76,12 +73,8 @@ def act(work: Callable[[], object], done: str = "") -> None:
         work()
         if done:
             st.session_state["_flash"] = ("success", done)
-    except TerrainError as err:
-        st.session_state["_flash"] = ("error", str(err))
-    except Exception:
-        LOG.error("workspace action failed\n%s", traceback.format_exc())
-        st.session_state["_flash"] = ("error", "L'enregistrement a échoué ; réessayez. Le détail technique est "
-                                               "dans le journal du serveur.")
+    except Exception as err:
+        st.session_state["_flash"] = ("error", user_message(err, "d'enregistrer cette action"))
 
 
 def flash() -> None:

@@ -128,7 +128,10 @@ def _priority_view() -> None:
     with map_col:
         _our_side_hint(result)
         note = f'<br/><span style="font-size:.85rem;color:#555">{fr.escape(result.note)}</span>' if result.note else ""
-        st.markdown(f"<b>{fr.escape(result.sentence)}</b>{note}", unsafe_allow_html=True)
+        head, share = st.columns([5, 1], vertical_alignment="center")
+        head.markdown(f"<b>{fr.escape(result.sentence)}</b>{note}", unsafe_allow_html=True)
+        with share:
+            ui.copy_link_button()
         with ui.guard("la carte"):
             _map(result)
     _panels(result)

@@ -45,6 +45,7 @@ from lib.ui.panels import (
     panel_styles,
     ranking_table,
 )
+from lib.ui.share import copy_link_button
 from lib.ui.shell import access_gate, guard, page_setup, sources_caption, timed
 from lib.ui.state import publish_view, seed, select_bureau, set_view, update_view, view
 from lib.ui.workspace import (
@@ -67,6 +68,7 @@ __all__ = [
     "territory_data", "territory_name", "timed", "turfs_for", "update_view", "view",
     "weight_controls", "with_imports",
 ]
+__all__ += ["copy_link_button"]
 __all__ += [  # maps
     "coverage_map", "department_map", "door_status_map", "swatch_legend", "territory_map", "turf_map",
 ]

@@ -13,6 +13,7 @@ import traceback
 import streamlit as st
 
 from lib import fr, store
+from lib.doors import TURF_TOTALS, status_hint
 from lib.errors import TerrainError
 from lib.ui import workspace
 from lib.ui.shell import FAVICON, hand_over_to_router
@@ -27,7 +28,6 @@ st.markdown("""<style>
 .block-container {padding-top: 1.5rem;}
 </style>""", unsafe_allow_html=True)
 TOKEN = str(st.query_params.get("jeton", ""))
-TOTALS = {"conversations": "Conversations", "interested": "Personnes intéressées", "proxies": "Procurations demandées"}
 
 
 def stop_with(message: str) -> None:
@@ -64,7 +64,7 @@ def door_list(sheet: store.returns.TurfSheet) -> None:
 def send_totals() -> None:
     """Form callback: the id is kept until the server confirms, so a resent form is counted once."""
     report = st.session_state.setdefault("_report_id", workspace.new_id())
-    counts = {key: int(st.session_state[f"w_total_{key}"]) for key in TOTALS}
+    counts = {key: int(st.session_state[f"w_total_{key}"]) for key in TURF_TOTALS}
     try:
         store.record_report(workspace.engine(), TOKEN, report, **counts)
     except TerrainError as err:
@@ -78,7 +78,7 @@ def totals_form() -> None:
     """End-of-outing counts for the whole turf (never per address or per person)."""
     with st.form("totals", clear_on_submit=True):
         st.markdown("**Fin de sortie : totaux du parcours**")
-        for key, label in TOTALS.items():
+        for key, label in TURF_TOTALS.items():
             st.number_input(label, 0, 10_000, 0, step=1, key=f"w_total_{key}")
         st.form_submit_button("Envoyer les totaux", type="primary", width="stretch", key="w_total_send",
                               on_click=send_totals)
@@ -93,7 +93,7 @@ try:
         st.warning(st.session_state.pop("_tap_error"))
     done = int((sheet.addresses["status"] != "").sum())
     st.progress(done / max(1, len(sheet.addresses)), text=f"{done} adresse(s) sur {len(sheet.addresses)} notées")
-    st.caption("Touchez le résultat de chaque adresse : Absent, Ouvert, Refus ou À revoir. "
+    st.caption(f"Touchez le résultat de chaque adresse : {status_hint()}. "
                "Aucun nom, aucune opinion par adresse : seulement l'état de la porte.")
     door_list(sheet)
     totals_form()

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import deckmap, fr, store, ui
+from lib.doors import status_hint
 from lib.ui import workspace
 
 data = ui.page_setup("Suivi du terrain")
@@ -121,8 +122,8 @@ def links_panel(cov: pd.DataFrame) -> None:
 
 def paper_returns(plan_id: int) -> None:
     """Filled-in exported lists (CSV or Excel) with a « Statut » column added by hand."""
-    upload = st.file_uploader("Liste exportée remplie à la main (CSV ou Excel, colonne « Statut » : Absent, "
-                              "Ouvert, Refus ou À revoir)", type=["csv", "xlsx"], key=f"w_paper_{plan_id}")
+    upload = st.file_uploader(f"Liste exportée remplie à la main (CSV ou Excel, colonne « Statut » : "
+                              f"{status_hint()})", type=["csv", "xlsx"], key=f"w_paper_{plan_id}")
     if upload is not None:
         st.button("Enregistrer ces retours", key="w_paper_save", on_click=workspace.act, kwargs={
             "work": lambda: store.record_paper_returns(engine, plan_id, upload.getvalue(), upload.name),

@@ -10,6 +10,7 @@ from datetime import date
 
 from sqlalchemy import Engine
 
+from lib.doors import DOOR_STATUSES
 from lib.store.backup import duplicate_campaign, export_campaign, import_campaign
 from lib.store.campaigns import (
     archive,
@@ -45,7 +46,6 @@ from lib.store.plans import (
 )
 from lib.store.returns import (
     BAD_LINK,
-    DOOR_STATUSES,
     active_links,
     issue_link,
     record_paper_returns,

@@ -11,12 +11,12 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from lib.doors import DONE, OPENED
 from lib.store.db import read
 from lib.store.models import Turf, TurfAddress, WalkPlan
 from lib.store.plans import plan_turfs
-from lib.store.returns import OPENED, _latest_status, _report_totals
+from lib.store.returns import _latest_status, _report_totals
 
-DONE = ("absent", "ouvert", "refus")
 TURF_FIGURES = ["knocked", "opened", "doors_knocked", "conversations", "interested", "proxies"]
 
 

@@ -20,14 +20,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from lib import fr
+from lib.doors import DOOR_STATUSES, STATUS_COLUMN, status_hint
 from lib.errors import TerrainError
 from lib.minint import read_table
 from lib.store.db import read, write
 from lib.store.models import DoorTap, Turf, TurfAddress, TurfReport, TurfToken, WalkPlan, utcnow
 from lib.store.sensitive import opposed_in
 
-DOOR_STATUSES = {"absent": "Absent", "ouvert": "Ouvert", "refus": "Refus", "a_revoir": "À revoir"}
-OPENED = ("ouvert", "refus")  # somebody came to the door
 BAD_LINK = ("Ce lien de retour n'est pas valable : il a été retiré, il a expiré ou il est incomplet. "
             "Demandez un nouveau lien à la personne qui organise votre sortie.")
 INSERTS: dict[str, Callable] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
@@ -199,15 +198,16 @@ def paper_statuses(data: bytes, filename: str) -> pd.DataFrame:
     """(Équipe, Ordre, statut) from an exported list where a « Statut » column was filled by hand."""
     table = _read_paper(data, filename)
     cols = {fr.fold(c).strip(): c for c in table.columns}
-    missing = [c for c in ("equipe", "ordre", "statut") if c not in cols]
-    if missing:
-        raise TerrainError("colonnes « Équipe », « Ordre » et « Statut » attendues (ajoutez une colonne "
-                           "« Statut » à la liste exportée).", source=filename)
-    by_label = {fr.fold(label): key for key, label in DOOR_STATUSES.items()}
-    status = table[cols["statut"]].fillna("").astype(str).map(lambda v: by_label.get(fr.fold(v).strip(), ""))
-    typed = table[cols["statut"]].fillna("").astype(str).str.strip() != ""
+    key = fr.fold(STATUS_COLUMN)
+    if any(c not in cols for c in ("equipe", "ordre", key)):
+        raise TerrainError(f"colonnes « Équipe », « Ordre » et « {STATUS_COLUMN} » attendues (la liste exportée "
+                           f"a une colonne « {STATUS_COLUMN} » à remplir).", source=filename)
+    by_label = {fr.fold(label): code for code, label in DOOR_STATUSES.items()}
+    written = table[cols[key]].fillna("").astype(str)
+    status = written.map(lambda v: by_label.get(fr.fold(v).strip(), ""))
+    typed = written.str.strip() != ""
     if (typed & (status == "")).any():
-        raise TerrainError("statut non reconnu : écrivez Absent, Ouvert, Refus ou À revoir.", source=filename)
+        raise TerrainError(f"statut non reconnu : écrivez {status_hint()}.", source=filename)
     out = pd.DataFrame({"code": table[cols["equipe"]].astype(str).str.strip(),
                         "stop": pd.to_numeric(table[cols["ordre"]], errors="coerce"), "status": status})
     return out[typed & out["stop"].notna()].astype({"stop": int})

@@ -114,3 +114,63 @@ def test_duplicate_campaign_copies_plans_under_a_new_name(plan):  # noqa: F811
 def test_a_bad_backup_file_gets_a_french_message(store_engine, data):
     with pytest.raises(TerrainError, match="sauvegarde"):
         store.import_campaign(store_engine, data)
+
+
+# Erased data leaves the disk --------------------------------------------------------------------
+
+MARK = "qwxzyvkept"  # a word found nowhere else in the database
+
+
+def _sensitive_with_mark(engine, what: str) -> tuple[int, object]:
+    """A campaign holding ``what`` with MARK inside; returns (campaign id, how to erase it)."""
+    cid = store.create_campaign(engine, "paris", "C", election_date=date(2027, 3, 15), retention_days=30)
+    if what == "opposition":
+        store.save_opposition(engine, cid, opposition.read_opposition_csv(f"adresse\n7 rue {MARK}\n".encode(), "o.csv"))
+    elif what == "imports":
+        results = synthetic_results(["75056_0001"], "import_x").assign(candidate=f"{MARK} Ana")
+        store.save_import(engine, cid, ImportedElection("import_x", "X", results, 1))
+    else:
+        turfs, summary = small_turfs()
+        pid = store.save_plan(engine, cid, "P", turfs, summary, bureaux=["75056_0001"])
+        token = store.issue_link(engine, int(store.plan_turfs(engine, pid)["id"][0]))
+        store.record_tap(engine, token, 1, "ouvert", f"tap-{MARK}")
+        store.record_report(engine, token, f"rep-{MARK}", conversations=1, interested=0, proxies=0)
+    if what == "expired":
+        return cid, lambda: store.purge_expired_returns(engine, today=date(2027, 4, 14))
+    return cid, lambda: store.purge(engine, cid, what)
+
+
+def _on_disk(path) -> bytes:
+    wal = path.with_name(path.name + "-wal")
+    return (path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")).lower()
+
+
+@pytest.mark.parametrize("what", ["opposition", "imports", "returns", "expired"])
+def test_erased_data_leaves_the_sqlite_file_and_its_wal(tmp_path, what):
+    path = tmp_path / "terrain.sqlite3"
+    engine = store.open_store(f"sqlite:///{path}", today=date(2026, 12, 1))
+    _, erase_it = _sensitive_with_mark(engine, what)
+    raw = engine.raw_connection()  # part of it in the main file, part still in the WAL
+    raw.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)")
+    raw.close()
+    store.create_campaign(engine, "paris", "D")
+    assert MARK.encode() in _on_disk(path)
+    assert erase_it() > 0
+    assert MARK.encode() not in _on_disk(path)
+    engine.dispose()
+
+
+def test_an_erasure_rewrites_the_tables_on_postgresql(pg_cluster):
+    engine = store.open_store(pg_cluster())
+    cid, erase_it = _sensitive_with_mark(engine, "opposition")
+    node = "SELECT pg_relation_filenode('opposition_line')"
+    with engine.connect() as conn:
+        before = conn.exec_driver_sql(node).scalar()
+    erase_it()
+    with engine.connect() as conn:
+        after = conn.exec_driver_sql(node).scalar()
+        dead = conn.exec_driver_sql("SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'opposition_line'")
+    assert after != before  # VACUUM FULL ran: the table was rewritten without the deleted rows
+    assert (dead.scalar() or 0) == 0
+    assert store.load_opposition(engine, cid).empty
+    engine.dispose()

@@ -2,6 +2,7 @@
 
 None of this is ever written to an export (the backup file leaves it out too). Field returns
 are deleted ``retention_days`` after election day by :func:`purge_expired_returns`, run at start.
+Every deletion goes through :func:`lib.store.db.erase`: the bytes leave the database files too.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from lib import opposition
 from lib.results_import import ImportedElection
-from lib.store.db import read, write
+from lib.store.db import erase, read, reclaim, write
 from lib.store.models import (
     Campaign,
     DoorTap,
@@ -27,6 +28,8 @@ from lib.store.models import (
 )
 
 OPPOSITION_COLUMNS = ["ligne", "texte", "cle", "code_postal"]
+RETURNS = (DoorTap, TurfReport, TurfToken)
+RETURN_TABLES = [m.__tablename__ for m in RETURNS]
 
 
 def save_opposition(engine: Engine, campaign_id: int, listed: pd.DataFrame) -> int:
@@ -40,7 +43,7 @@ def save_opposition(engine: Engine, campaign_id: int, listed: pd.DataFrame) -> i
         if rows:
             s.execute(OppositionLine.__table__.insert(), rows)
         return len(rows)
-    return write(engine, work)
+    return erase(engine, work, [OppositionLine.__tablename__])
 
 
 def load_opposition(engine: Engine, campaign_id: int) -> pd.DataFrame:
@@ -78,7 +81,7 @@ def save_import(engine: Engine, campaign_id: int, election: ImportedElection) ->
                                                 ImportedResults.election_id == election.id))
         s.add(ImportedResults(campaign_id=campaign_id, election_id=election.id, label=election.label,
                               matched=election.matched, results=records))
-    write(engine, work)
+    erase(engine, work, [ImportedResults.__tablename__])
 
 
 def load_imports(engine: Engine, campaign_id: int) -> list[ImportedElection]:
@@ -91,8 +94,9 @@ def load_imports(engine: Engine, campaign_id: int) -> list[ImportedElection]:
 
 def remove_import(engine: Engine, campaign_id: int, election_id: str) -> None:
     """Forget one imported election."""
-    write(engine, lambda s: s.execute(delete(ImportedResults).where(
-        ImportedResults.campaign_id == campaign_id, ImportedResults.election_id == election_id)))
+    erase(engine, lambda s: s.execute(delete(ImportedResults).where(
+        ImportedResults.campaign_id == campaign_id, ImportedResults.election_id == election_id)),
+        [ImportedResults.__tablename__])
 
 
 def _turfs_of(campaign_ids) -> object:
@@ -101,22 +105,22 @@ def _turfs_of(campaign_ids) -> object:
 
 def _delete_returns(s: Session, campaign_ids: list[int]) -> int:
     turfs = _turfs_of(campaign_ids)
-    n = 0
-    for model in (DoorTap, TurfReport, TurfToken):
-        n += s.execute(delete(model).where(model.turf_id.in_(turfs))).rowcount
-    return n
+    return sum(s.execute(delete(model).where(model.turf_id.in_(turfs))).rowcount for model in RETURNS)
 
 
 PURGES = {
-    "opposition": lambda s, cid: s.execute(delete(OppositionLine).where(OppositionLine.campaign_id == cid)).rowcount,
-    "imports": lambda s, cid: s.execute(delete(ImportedResults).where(ImportedResults.campaign_id == cid)).rowcount,
-    "returns": lambda s, cid: _delete_returns(s, [cid]),
+    "opposition": (lambda s, cid: s.execute(delete(OppositionLine).where(OppositionLine.campaign_id == cid)).rowcount,
+                   [OppositionLine.__tablename__]),
+    "imports": (lambda s, cid: s.execute(delete(ImportedResults).where(ImportedResults.campaign_id == cid)).rowcount,
+                [ImportedResults.__tablename__]),
+    "returns": (lambda s, cid: _delete_returns(s, [cid]), RETURN_TABLES),
 }
 
 
 def purge(engine: Engine, campaign_id: int, what: str) -> int:
     """Delete the campaign's opposition list, imported results or field returns; rows deleted."""
-    return write(engine, lambda s: PURGES[what](s, campaign_id))
+    work, tables = PURGES[what]
+    return erase(engine, lambda s: work(s, campaign_id), tables)
 
 
 def purge_expired_returns(engine: Engine, today: date | None = None) -> int:
@@ -128,4 +132,7 @@ def purge_expired_returns(engine: Engine, today: date | None = None) -> int:
                          .where(Campaign.election_date.is_not(None))).all()
         expired = [cid for cid, day, keep in rows if day + timedelta(days=int(keep)) <= today]
         return _delete_returns(s, expired) if expired else 0
-    return write(engine, work)
+    deleted = write(engine, work)
+    if deleted:
+        reclaim(engine, RETURN_TABLES)
+    return deleted

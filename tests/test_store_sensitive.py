@@ -116,6 +116,96 @@ def test_a_bad_backup_file_gets_a_french_message(store_engine, data):
         store.import_campaign(store_engine, data)
 
 
+# An opposed address keeps no door history ------------------------------------------------------
+
+OPPOSED_LABEL = "3 Rue A"  # stop 2 of T01 in small_turfs
+
+
+def _taps_at(engine, label: str) -> int:
+    from sqlalchemy import func, select
+
+    from lib.store.db import read
+    from lib.store.models import DoorTap, TurfAddress
+
+    return read(engine, lambda s: s.scalar(select(func.count()).select_from(DoorTap)
+                                           .join(TurfAddress, TurfAddress.id == DoorTap.stop_id)
+                                           .where(TurfAddress.label == label)))
+
+
+def test_an_opposition_list_erases_the_door_history_of_its_addresses(plan):  # noqa: F811
+    engine, cid, _, ids = plan
+    _returns(engine, ids)  # T01: stop 1 ouvert, stop 2 (3 Rue A) absent
+    assert _taps_at(engine, OPPOSED_LABEL) == 1
+    store.save_opposition(engine, cid, opposition.read_opposition_csv(b"adresse\n3 rue A\n", "o.csv"))
+    assert _taps_at(engine, OPPOSED_LABEL) == 0
+    assert _taps_at(engine, "1 Rue A") == 1  # the other doors keep theirs
+
+
+def test_an_opposed_address_leaves_the_backup_the_status_map_and_the_coverage(plan):  # noqa: F811
+    engine, cid, pid, ids = plan
+    _returns(engine, ids)
+    store.save_opposition(engine, cid, opposition.read_opposition_csv(b"adresse\n3 rue A\n", "o.csv"))
+    backup = json.loads(store.export_campaign(engine, cid))
+    t01 = backup["plans"][0]["turfs"][0]
+    assert OPPOSED_LABEL not in json.dumps(backup, ensure_ascii=False)
+    assert [t["stop"] for t in t01["taps"]] == [1]
+    assert OPPOSED_LABEL not in store.plan_addresses(engine, pid)["label"].tolist()  # the Suivi status map
+    cov = store.turf_coverage(engine, pid).set_index("code")
+    assert (cov.loc["T01", "adresses"], cov.loc["T01", "knocked"]) == (2, 1)
+    assert store.bureau_coverage(engine, cid).loc["75056_0001", "adresses"] == 2
+
+
+def test_a_restored_backup_does_not_bring_an_opposed_door_back(plan):  # noqa: F811
+    engine, cid, _, _ = plan
+    store.save_opposition(engine, cid, opposition.read_opposition_csv(b"adresse\n3 rue A\n", "o.csv"))
+    copy = store.import_campaign(engine, store.export_campaign(engine, cid))
+    copy_plan = store.list_plans(engine, copy)[0].id
+    assert OPPOSED_LABEL not in store.plan_addresses(engine, copy_plan)["label"].tolist()
+
+
+def test_an_opposed_door_cannot_be_tapped_even_by_a_phone_opened_before(plan):  # noqa: F811
+    engine, cid, _, ids = plan
+    token = store.issue_link(engine, ids["T01"])
+    store.save_opposition(engine, cid, opposition.read_opposition_csv(b"adresse\n3 rue A\n", "o.csv"))
+    with pytest.raises(TerrainError, match="liste d'opposition"):
+        store.record_tap(engine, token, 2, "ouvert", "late")
+    assert _taps_at(engine, OPPOSED_LABEL) == 0
+
+
+def test_a_plan_saved_after_the_list_never_holds_the_opposed_door(store_engine):
+    cid = store.create_campaign(store_engine, "paris", "C")
+    store.save_opposition(store_engine, cid, opposition.read_opposition_csv(b"adresse\n3 rue A\n", "o.csv"))
+    turfs, summary = small_turfs()  # cut without the list (e.g. in another session): holds 3 Rue A
+    pid = store.save_plan(store_engine, cid, "P", turfs, summary, bureaux=["75056_0001"])
+    assert OPPOSED_LABEL not in store.plan_addresses(store_engine, pid)["label"].tolist()
+    assert OPPOSED_LABEL not in store.export_campaign(store_engine, cid).decode()
+
+
+def test_door_history_kept_at_an_opposed_address_by_an_older_version_is_erased_at_start(db_url):
+    from sqlalchemy import insert, select
+
+    from lib.store.db import write
+    from lib.store.models import DoorTap, TurfAddress, utcnow
+
+    engine = store.open_store(db_url)
+    cid = store.create_campaign(engine, "paris", "C")
+    turfs, summary = small_turfs()
+    store.save_plan(engine, cid, "P", turfs, summary, bureaux=["75056_0001"])
+    store.save_opposition(engine, cid, opposition.read_opposition_csv(b"adresse\n3 rue A\n", "o.csv"))
+
+    def old_tap(s) -> None:  # what Terrain before this rule could keep: a tap at a door opposed later
+        turf_id, stop_id = s.execute(select(TurfAddress.turf_id, TurfAddress.id)
+                                     .where(TurfAddress.label == OPPOSED_LABEL)).one()
+        s.execute(insert(DoorTap).values(turf_id=turf_id, stop_id=stop_id, tap_id="old", status="ouvert",
+                                         recorded_at=utcnow()))
+    write(engine, old_tap)
+    assert _taps_at(engine, OPPOSED_LABEL) == 1
+    engine.dispose()
+    again = store.open_store(db_url)
+    assert _taps_at(again, OPPOSED_LABEL) == 0
+    again.dispose()
+
+
 # Erased data leaves the disk --------------------------------------------------------------------
 
 MARK = "qwxzyvkept"  # a word found nowhere else in the database

@@ -55,6 +55,7 @@ from lib.store.returns import (
     turf_sheet,
 )
 from lib.store.sensitive import (
+    erase_all_opposed_taps,
     load_imports,
     load_opposition,
     purge,
@@ -66,10 +67,12 @@ from lib.store.sensitive import (
 
 
 def open_store(url: str, *, today: date | None = None) -> Engine:
-    """Engine for ``url`` with the schema upgraded in place and expired field returns purged."""
+    """Engine for ``url`` with the schema upgraded in place, expired field returns purged and no
+    door status left at an address of an opposition list."""
     engine = make_engine(url)
     upgrade(engine)
     purge_expired_returns(engine, today)
+    erase_all_opposed_taps(engine)
     return engine
 
 

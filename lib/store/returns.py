@@ -25,10 +25,12 @@ from lib.errors import TerrainError
 from lib.minint import read_table
 from lib.store.db import read, write
 from lib.store.models import DoorTap, Turf, TurfAddress, TurfReport, TurfToken, WalkPlan, utcnow
-from lib.store.sensitive import opposed_in
+from lib.store.sensitive import opposed_in, opposed_stops
 
 BAD_LINK = ("Ce lien de retour n'est pas valable : il a été retiré, il a expiré ou il est incomplet. "
             "Demandez un nouveau lien à la personne qui organise votre sortie.")
+OPPOSED = ("Cette adresse est sur la liste d'opposition de la campagne : ne frappez pas à cette porte. "
+           "Rien n'a été enregistré ; rechargez la page.")
 INSERTS: dict[str, Callable] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
@@ -136,6 +138,8 @@ def record_tap(engine: Engine, token: str, stop: int, status: str, tap_id: str, 
         stop_id = s.scalar(select(TurfAddress.id).where(TurfAddress.turf_id == turf_id, TurfAddress.stop == int(stop)))
         if stop_id is None:
             raise TerrainError("adresse inconnue dans ce parcours : rechargez la page.")
+        if opposed_stops(s, TurfAddress.id == stop_id):
+            raise TerrainError(OPPOSED)
         return _insert_ignore(s, DoorTap, ["turf_id", "tap_id"],
                               {"turf_id": turf_id, "stop_id": stop_id, "tap_id": tap_id, "status": status,
                                "source": source, "recorded_at": utcnow()})
@@ -225,8 +229,11 @@ def record_paper_returns(engine: Engine, plan_id: int, data: bytes, filename: st
         if unknown:
             raise TerrainError(f"adresses absentes de ce plan : {', '.join(unknown[:5])}.", source=filename)
         new = 0
+        gone = opposed_stops(s, Turf.plan_id == plan_id)
         for code, stop, status in rows.itertuples(index=False):
             turf_id, stop_id = stops[(code, stop)]
+            if stop_id in gone:
+                continue
             new += _insert_ignore(s, DoorTap, ["turf_id", "tap_id"],
                                   {"turf_id": turf_id, "stop_id": stop_id, "tap_id": f"papier:{stop}:{status}",
                                    "status": status, "source": "papier", "recorded_at": utcnow()})

@@ -15,13 +15,14 @@ from sqlalchemy.orm import Session
 
 from lib import opposition
 from lib.results_import import ImportedElection
-from lib.store.db import erase, read, reclaim, write
+from lib.store.db import LOG, erase, read, reclaim, write
 from lib.store.models import (
     Campaign,
     DoorTap,
     ImportedResults,
     OppositionLine,
     Turf,
+    TurfAddress,
     TurfReport,
     TurfToken,
     WalkPlan,
@@ -42,8 +43,9 @@ def save_opposition(engine: Engine, campaign_id: int, listed: pd.DataFrame) -> i
         s.execute(delete(OppositionLine).where(OppositionLine.campaign_id == campaign_id))
         if rows:
             s.execute(OppositionLine.__table__.insert(), rows)
+            erase_opposed_taps(s, campaign_id)
         return len(rows)
-    return erase(engine, work, [OppositionLine.__tablename__])
+    return erase(engine, work, [OppositionLine.__tablename__, DoorTap.__tablename__])
 
 
 def load_opposition(engine: Engine, campaign_id: int) -> pd.DataFrame:
@@ -70,6 +72,41 @@ def opposed_in(s: Session, campaign_id: int, stops: pd.DataFrame) -> set[str]:
     frame = pd.DataFrame({"address_id": stops["address_id"].astype(str), "number": "", "street": street,
                           "postcode": stops["label"].astype(str).str.extract(r"\b(\d{5})\b")[0].fillna("")})
     return set(opposition.match_opposition(frame, listed).opposed_ids)
+
+
+def opposed_stops(s: Session, where) -> set[int]:
+    """Ids of saved stops (``TurfAddress``, filtered by ``where``) on their campaign's opposition list.
+
+    Why: whatever leaves the store — backup, status map, coverage — must hold no trace of a door
+    whose residents objected, whichever came first, the plan or the objection.
+    """
+    q = (select(TurfAddress.id, TurfAddress.address_id, TurfAddress.label, WalkPlan.campaign_id)
+         .join(Turf, Turf.id == TurfAddress.turf_id).join(WalkPlan, WalkPlan.id == Turf.plan_id)
+         .where(where, WalkPlan.campaign_id.in_(select(OppositionLine.campaign_id))))
+    frame = pd.DataFrame(s.execute(q).all(), columns=["id", "address_id", "label", "campaign_id"])
+    out: set[int] = set()
+    for cid, part in frame.groupby("campaign_id"):
+        gone = opposed_in(s, int(cid), part)
+        out |= {int(i) for i in part.loc[part["address_id"].isin(gone), "id"]}
+    return out
+
+
+def erase_opposed_taps(s: Session, campaign_id: int) -> int:
+    """Delete every door status recorded at an address of the campaign's opposition list."""
+    stops = opposed_stops(s, WalkPlan.campaign_id == campaign_id)
+    return s.execute(delete(DoorTap).where(DoorTap.stop_id.in_(stops))).rowcount if stops else 0
+
+
+def erase_all_opposed_taps(engine: Engine) -> int:
+    """At start: door statuses kept at opposed addresses by an older Terrain (before this rule) go."""
+    def work(s: Session) -> int:
+        campaigns = s.scalars(select(OppositionLine.campaign_id).distinct()).all()
+        return sum(erase_opposed_taps(s, int(cid)) for cid in campaigns)
+    deleted = write(engine, work)
+    if deleted:
+        LOG.warning("erased %d door status(es) recorded at addresses of an opposition list", deleted)
+        reclaim(engine, [DoorTap.__tablename__])
+    return deleted
 
 
 def save_import(engine: Engine, campaign_id: int, election: ImportedElection) -> None:

@@ -18,6 +18,8 @@ campaign = workspace.campaign_or_stop(
     data, "Choisissez ou créez une campagne dans la barre latérale, puis enregistrez un plan depuis "
           "« Listes de porte-à-porte ».")
 engine = workspace.engine()
+with ui.guard("la conservation des retours"):
+    workspace.retention_notice(campaign)
 STATUS_LABELS = store.TURF_STATUSES
 EDITABLE = ("status", "team", "planned_date")
 TABLE = {"code": "Parcours", "status": "Statut", "team": "Équipe", "planned_date": "Date prévue",

@@ -14,7 +14,7 @@ from lib.errors import TerrainError
 from lib.results_import import ImportedElection
 
 from .conftest import synthetic_results
-from .test_store import plan, small_turfs  # noqa: F401  (fixture)
+from .test_store import _filled_csv, plan, small_turfs  # noqa: F401  (fixture)
 
 OPPOSITION_CSV = b"adresse\n3 rue A 75001\n12 bd Voltaire\n"
 
@@ -62,7 +62,7 @@ def test_purge_deletes_one_kind_of_sensitive_data(plan, what):  # noqa: F811
 def test_returns_are_purged_after_election_day_plus_retention(plan):  # noqa: F811
     engine, cid, pid, ids = plan
     _returns(engine, ids)
-    store.set_retention(engine, cid, date(2026, 3, 15), 30)
+    store.set_retention(engine, cid, date(2026, 3, 15), 30, today=date(2026, 3, 1))
     assert store.purge_expired_returns(engine, today=date(2026, 4, 13)) == 0
     assert store.turf_coverage(engine, pid)["knocked"].sum() == 2
     assert store.purge_expired_returns(engine, today=date(2026, 4, 14)) > 0
@@ -71,16 +71,81 @@ def test_returns_are_purged_after_election_day_plus_retention(plan):  # noqa: F8
     assert len(store.plan_addresses(engine, pid)) == 5  # the plan itself stays
 
 
-def test_purge_at_start_runs_the_retention(db_url):
+def test_purge_at_start_runs_the_retention_and_logs_it(db_url, caplog):
     engine = store.open_store(db_url)
-    cid = store.create_campaign(engine, "paris", "C", election_date=date(2020, 1, 1), retention_days=10)
+    cid = store.create_campaign(engine, "paris", "Municipales")
     turfs, summary = small_turfs()
     pid = store.save_plan(engine, cid, "P", turfs, summary, bureaux=["75056_0001"])
     _returns(engine, dict(zip(store.plan_turfs(engine, pid)["code"], store.plan_turfs(engine, pid)["id"], strict=True)))
+    store.set_retention(engine, cid, date(2020, 1, 1), 10, today=date(2019, 12, 1))  # long past by now
     engine.dispose()
-    again = store.open_store(db_url)
+    with caplog.at_level("WARNING", logger="terrain"):
+        again = store.open_store(db_url)
     assert store.turf_coverage(again, pid)["knocked"].sum() == 0
+    assert any(f"campaign {cid} « Municipales »" in r.getMessage() and "2020-01-01" in r.getMessage()
+               for r in caplog.records)
     again.dispose()
+
+
+# Returns are never wiped silently ------------------------------------------------------------------
+
+def test_an_election_day_whose_retention_is_over_is_refused_at_creation(store_engine):
+    with pytest.raises(TerrainError, match="durée de conservation des retours est déjà écoulée"):
+        store.create_campaign(store_engine, "paris", "C", election_date=date(2026, 3, 15), retention_days=90,
+                              today=date(2026, 12, 3))
+    assert store.list_campaigns(store_engine) == []
+
+
+def test_a_past_election_day_still_within_retention_is_accepted_with_a_warning(store_engine):
+    day, today = date(2026, 11, 15), date(2026, 12, 3)
+    store.create_campaign(store_engine, "paris", "C", election_date=day, retention_days=90, today=today)
+    said = store.retention.on_creation(day, 90, today)
+    assert said.level == "warning" and "effacés le 13/02/2027" in said.text
+
+
+def test_a_retention_change_that_would_erase_the_returns_at_once_is_refused(plan):  # noqa: F811
+    engine, cid, _, _ = plan
+    with pytest.raises(TerrainError, match="déjà écoulée"):
+        store.set_retention(engine, cid, date(2025, 3, 15), 90, today=date(2026, 12, 3))  # a typo in the year
+    assert store.get_campaign(engine, cid).election_date is None
+
+
+def _closed(engine, cid) -> None:
+    """Make the campaign's retention over today (allowed when it was set, long ago)."""
+    store.set_retention(engine, cid, date(2020, 1, 1), 10, today=date(2019, 12, 1))
+
+
+def test_a_closed_campaign_records_nothing_from_the_phones_and_says_why(plan):  # noqa: F811
+    engine, cid, pid, ids = plan
+    token = store.issue_link(engine, ids["T01"])
+    store.record_tap(engine, token, 1, "ouvert", "before")
+    _closed(engine, cid)
+    for attempt in (lambda: store.record_tap(engine, token, 2, "absent", "after"),
+                    lambda: store.record_report(engine, token, "r", conversations=2, interested=0, proxies=0),
+                    lambda: store.turf_sheet(engine, token)):
+        with pytest.raises(TerrainError, match="campagne est close"):
+            attempt()
+    cov = store.turf_coverage(engine, pid)
+    assert (cov["knocked"].sum(), cov["conversations"].sum()) == (1, 0)
+
+
+def test_a_closed_campaign_refuses_paper_returns_as_a_whole(plan):  # noqa: F811
+    engine, cid, pid, _ = plan
+    _closed(engine, cid)
+    with pytest.raises(TerrainError, match="campagne close"):
+        store.record_paper_returns(engine, pid, _filled_csv({("T01", 1): "Ouvert"}), "retours.csv")
+    assert store.turf_coverage(engine, pid)["knocked"].sum() == 0
+
+
+@pytest.mark.parametrize(("day", "level", "words"), [
+    (None, "info", "Aucun jour de scrutin"),
+    (date(2027, 3, 15), "info", "effacés le 13/06/2027"),
+    (date(2026, 9, 10), "warning", "Dans 7 jours"),
+    (date(2026, 9, 1), "error", "seront effacés au prochain démarrage"),
+])
+def test_the_suivi_page_announces_the_erasure_date_louder_when_close(day, level, words):
+    said = store.retention.notice(day, 90, today=date(2026, 12, 2))
+    assert said.level == level and words in said.text
 
 
 def test_backup_round_trip_gives_the_same_numbers_without_sensitive_data(plan):  # noqa: F811

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -252,6 +254,43 @@ def test_the_campaign_opposition_list_is_applied_without_uploading_it_again(engi
     at.multiselect(key="w_walk_ids").set_value(["75056_0101"]).run()
     assert any("Liste d'opposition de la campagne : 1 ligne(s)" in c.value for c in at.caption)
     assert any(s.value.startswith("1 ligne(s) sur 1 reconnue(s)") for s in at.success)
+
+
+# Returns are never wiped silently ----------------------------------------------------------------
+
+def test_a_campaign_whose_retention_is_already_over_is_not_created(engine):
+    at = open_page("pages/suivi.py")
+    at.text_input(key="w_new_campaign").input("Municipales 2026")
+    at.date_input(key="w_new_campaign_day").set_value(date(2026, 3, 15))  # + 90 days: over long ago
+    at.button(key="w_new_campaign_go").click().run()
+    assert store.list_campaigns(engine) == []
+    assert any("déjà écoulée" in e.value for e in at.error)
+
+
+def test_the_suivi_page_says_when_the_returns_will_be_erased(engine, saved):
+    cid, _, _ = saved
+    store.set_retention(engine, cid, date.today() + timedelta(days=30), 90)
+    erased = date.today() + timedelta(days=120)
+    at = open_page("pages/suivi.py", cid)
+    assert any(f"effacés le {erased:%d/%m/%Y}" in c.value for c in at.caption)
+
+
+def test_the_suivi_page_warns_when_the_retention_is_over(engine, saved):
+    cid, _, _ = saved
+    store.set_retention(engine, cid, date(2020, 1, 1), 10, today=date(2019, 12, 1))
+    at = open_page("pages/suivi.py", cid)
+    assert any("effacés au prochain démarrage" in e.value for e in at.error)
+
+
+def test_a_phone_open_when_the_retention_ends_records_nothing_more_and_says_why(engine, saved):
+    cid, _, ids = saved
+    token = store.issue_link(engine, ids["T01"])
+    at = phone(token)
+    store.set_retention(engine, cid, date(2020, 1, 1), 10, today=date(2019, 12, 1))  # the server runs on
+    at.button_group(key="door-2").set_value("ouvert").run()
+    assert store.retention.CLOSED in [e.value for e in at.error]
+    assert not at.button_group
+    assert store.turf_coverage(engine, saved[1])["knocked"].sum() == 0
 
 
 # « Mesure d'impact » ---------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy import Engine
 
 from lib.doors import DOOR_STATUSES
+from lib.store import retention
 from lib.store.backup import duplicate_campaign, export_campaign, import_campaign
 from lib.store.campaigns import (
     archive,
@@ -83,7 +84,7 @@ __all__ = [
     "get_plan", "holdout_design", "import_campaign", "issue_link", "list_campaigns", "list_plans",
     "list_scenarios", "load_imports", "load_opposition", "make_engine", "open_store", "plan_addresses",
     "plan_turfs", "purge", "purge_expired_returns", "record_paper_returns", "record_report", "record_tap",
-    "remove_import", "rename", "revoke_links", "save_import", "save_opposition", "save_plan",
+    "remove_import", "rename", "retention", "revoke_links", "save_import", "save_opposition", "save_plan",
     "save_scenario", "scenario_query", "set_retention", "stop_statuses", "team_figures", "turf_coverage", "turf_sheet",
     "update_turfs", "upgrade",
 ]

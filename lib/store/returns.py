@@ -23,14 +23,25 @@ from lib import fr
 from lib.doors import DOOR_STATUSES, STATUS_COLUMN, status_hint
 from lib.errors import TerrainError
 from lib.minint import read_table
+from lib.store import retention
 from lib.store.db import read, write
-from lib.store.models import DoorTap, Turf, TurfAddress, TurfReport, TurfToken, WalkPlan, utcnow
+from lib.store.models import (
+    Campaign,
+    DoorTap,
+    Turf,
+    TurfAddress,
+    TurfReport,
+    TurfToken,
+    WalkPlan,
+    utcnow,
+)
 from lib.store.sensitive import opposed_in, opposed_stops
 
 BAD_LINK = ("Ce lien de retour n'est pas valable : il a été retiré, il a expiré ou il est incomplet. "
             "Demandez un nouveau lien à la personne qui organise votre sortie.")
 OPPOSED = ("Cette adresse est sur la liste d'opposition de la campagne : ne frappez pas à cette porte. "
            "Rien n'a été enregistré ; rechargez la page.")
+RETENTION = (Campaign.election_date, Campaign.retention_days)
 INSERTS: dict[str, Callable] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
@@ -81,14 +92,29 @@ def active_links(engine: Engine, turf_ids: list[int]) -> dict[int, int]:
 
 
 def _turf_of(s: Session, token: str, now: datetime | None = None) -> int:
-    """The turf a token opens, or the same French message for wrong, revoked and expired links."""
+    """The turf a token opens, or the same French message for wrong, revoked and expired links
+    (and another one once the campaign's retention is over: nothing is recorded any more)."""
     if not token or len(token) > 200:
         raise TerrainError(BAD_LINK)
-    row = s.execute(select(TurfToken.turf_id, TurfToken.expires_at, TurfToken.revoked_at)
+    row = s.execute(select(TurfToken.turf_id, TurfToken.expires_at, TurfToken.revoked_at, *RETENTION)
+                    .join(Turf, Turf.id == TurfToken.turf_id).join(WalkPlan, WalkPlan.id == Turf.plan_id)
+                    .join(Campaign, Campaign.id == WalkPlan.campaign_id)
                     .where(TurfToken.token_hash == _hash(token))).first()
     if row is None or row.revoked_at is not None or row.expires_at <= (now or utcnow()):
         raise TerrainError(BAD_LINK)
+    if retention.is_expired(row.election_date, row.retention_days):
+        raise TerrainError(retention.CLOSED)
     return int(row.turf_id)
+
+
+def _refuse_closed_plan(s: Session, plan_id: int) -> None:
+    """Paper returns for a campaign whose retention is over are refused as a whole (nothing recorded)."""
+    row = s.execute(select(*RETENTION).join(WalkPlan, WalkPlan.campaign_id == Campaign.id)
+                    .where(WalkPlan.id == plan_id)).first()
+    if row is None:
+        raise TerrainError("ce plan de porte-à-porte n'existe plus.")
+    if retention.is_expired(row.election_date, row.retention_days):
+        raise TerrainError(retention.PAPER_CLOSED)
 
 
 # --- the phone page ---------------------------------------------------------------------------
@@ -222,6 +248,7 @@ def record_paper_returns(engine: Engine, plan_id: int, data: bytes, filename: st
     rows = paper_statuses(data, filename)
 
     def work(s: Session) -> int:
+        _refuse_closed_plan(s, plan_id)
         stops = {(c, int(n)): (t, a) for c, n, t, a in s.execute(
             select(Turf.code, TurfAddress.stop, Turf.id, TurfAddress.id)
             .join(TurfAddress, TurfAddress.turf_id == Turf.id).where(Turf.plan_id == plan_id))}

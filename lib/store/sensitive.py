@@ -7,7 +7,7 @@ Every deletion goes through :func:`lib.store.db.erase`: the bytes leave the data
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 from sqlalchemy import Engine, delete, select
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from lib import opposition
 from lib.results_import import ImportedElection
+from lib.store import retention
 from lib.store.db import LOG, erase, read, reclaim, write
 from lib.store.models import (
     Campaign,
@@ -161,15 +162,20 @@ def purge(engine: Engine, campaign_id: int, what: str) -> int:
 
 
 def purge_expired_returns(engine: Engine, today: date | None = None) -> int:
-    """Delete field returns (taps, totals, links) of campaigns past election day + retention."""
-    today = today or date.today()
+    """Delete field returns (taps, totals, links) of campaigns past election day + retention.
 
-    def work(s: Session) -> int:
-        rows = s.execute(select(Campaign.id, Campaign.election_date, Campaign.retention_days)
+    Run at start. Each campaign purged is logged; « Suivi du terrain » announced the date
+    beforehand (:func:`lib.store.retention.notice`) and the phones stopped recording on that day.
+    """
+    def work(s: Session) -> list[tuple[int, str, date, int, int]]:
+        rows = s.execute(select(Campaign.id, Campaign.name, Campaign.election_date, Campaign.retention_days)
                          .where(Campaign.election_date.is_not(None))).all()
-        expired = [cid for cid, day, keep in rows if day + timedelta(days=int(keep)) <= today]
-        return _delete_returns(s, expired) if expired else 0
-    deleted = write(engine, work)
-    if deleted:
+        return [(cid, name, day, keep, _delete_returns(s, [cid])) for cid, name, day, keep in rows
+                if retention.is_expired(day, keep, today)]
+    purged = [p for p in write(engine, work) if p[-1]]
+    for cid, name, day, keep, n in purged:
+        LOG.warning("retention: erased %d field-return row(s) of campaign %d « %s » (election day %s + %d days "
+                    "of retention)", n, cid, name, day, keep)
+    if purged:
         reclaim(engine, RETURN_TABLES)
-    return deleted
+    return sum(p[-1] for p in purged)

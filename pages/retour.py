@@ -37,7 +37,10 @@ def stop_with(message: str) -> None:
 
 
 def on_tap(stop: int) -> None:
-    """Record the status just tapped; keep the tap id until the server confirms, then make a new one."""
+    """Record the status just tapped; keep the tap id until the server confirms, then make a new one.
+
+    A tap on the status already selected records nothing: the button stays selected, as the
+    database keeps that status (:func:`door_list` redraws every button from the database)."""
     status = st.session_state.get(f"door-{stop}")
     if not status:
         return
@@ -51,9 +54,10 @@ def on_tap(stop: int) -> None:
 
 
 def door_list(sheet: store.returns.TurfSheet) -> None:
-    """Addresses in walking order, one row of big buttons each."""
+    """Addresses in walking order, one row of big buttons each, showing the latest status recorded
+    by any phone of the turf (not only this one's taps)."""
     for stop, label, doors, status in sheet.addresses.itertuples(index=False):
-        st.session_state.setdefault(f"door-{stop}", status or None)
+        st.session_state[f"door-{stop}"] = status or None  # before the widget: the database decides
         st.markdown(f"**{stop}.** {fr.escape(label)}  \n<small>{fr.number(doors)} porte(s) est.</small>",
                     unsafe_allow_html=True)
         st.segmented_control(f"Porte {stop}", list(store.DOOR_STATUSES), format_func=store.DOOR_STATUSES.get,
@@ -89,12 +93,16 @@ def totals_form() -> None:
 try:
     sheet = store.turf_sheet(workspace.engine(), TOKEN)
     st.title(f"Parcours {sheet.code}")
+    st.caption(f"Votre lien : {fr.escape(sheet.link)}. Si ce téléphone est perdu, ce repère permet à la personne "
+               "qui organise de retirer ce lien seul.")
     if st.session_state.get("_tap_error"):
         st.warning(st.session_state.pop("_tap_error"))
     done = int((sheet.addresses["status"] != "").sum())
     st.progress(done / max(1, len(sheet.addresses)), text=f"{done} adresse(s) sur {len(sheet.addresses)} notées")
     st.caption(f"Touchez le résultat de chaque adresse : {status_hint()}. "
-               "Aucun nom, aucune opinion par adresse : seulement l'état de la porte.")
+               "Aucun nom, aucune opinion par adresse : seulement l'état de la porte. Une erreur ? Touchez le "
+               "bon statut (« À revoir » pour une porte pas encore faite) : le dernier noté compte.")
+    st.button("Actualiser (statuts notés par les autres téléphones)", key="w_refresh", width="stretch")
     door_list(sheet)
     totals_form()
 except TerrainError as err:

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib import store, walk
 from lib.dataset import load_territory
+from lib.errors import TerrainError
 from lib.results_import import ImportedElection
 
 from .conftest import DATA_DIR, PROJECT, requires_dataset, synthetic_results
@@ -75,6 +76,27 @@ def test_the_phone_page_lists_the_turf_in_order_and_records_a_tap(engine, saved)
     assert not at.sidebar.children or not any(at.sidebar.get("selectbox"))
 
 
+def test_the_phone_shows_the_taps_of_another_phone_of_the_turf_after_a_refresh(engine, saved):
+    _, _, ids = saved
+    mine, theirs = store.issue_link(engine, ids["T01"]), store.issue_link(engine, ids["T01"])
+    at = phone(mine)
+    assert at.button_group(key="door-3").value is None
+    store.record_tap(engine, theirs, 3, "refus", "other-phone")
+    at.button(key="w_refresh").click().run()
+    assert at.button_group(key="door-3").value == "refus"
+    assert any("lien 1" in c.value for c in at.caption)  # which link this phone holds
+
+
+def test_a_second_tap_on_the_selected_status_keeps_it_selected_like_the_database(engine, saved):
+    _, _, ids = saved
+    token = store.issue_link(engine, ids["T01"])
+    at = phone(token)
+    at.button_group(key="door-2").set_value("ouvert").run()
+    at.button_group(key="door-2").set_value(None).run()  # what a tap on the selected segment sends
+    assert at.button_group(key="door-2").value == "ouvert"
+    assert store.turf_sheet(engine, token).addresses["status"].tolist()[1] == "ouvert"
+
+
 def test_the_phone_page_sends_turf_totals(engine, saved):
     _, pid, ids = saved
     at = phone(store.issue_link(engine, ids["T02"]))
@@ -108,7 +130,7 @@ def test_the_suivi_page_shows_turfs_teams_and_the_coverage_map(engine, saved):
     assert metrics["Conversations"] == "6"
     assert metrics["Adresses frappées"].startswith("2 /")
     assert at.get("deck_gl_json_chart")
-    teams = at.dataframe[-1].value.set_index("Équipe")
+    teams = next(d.value for d in at.dataframe if "Équipe" in d.value.columns).set_index("Équipe")
     assert teams.loc["Rouge", "Portes ouvertes"] == 1
 
 
@@ -125,6 +147,21 @@ def test_a_link_made_on_the_suivi_page_opens_the_phone_page(engine, saved):
     link = at.code[-1].value
     assert "/?jeton=" in link
     assert [t.value for t in phone(link.split("jeton=")[1]).title] == ["Parcours T02"]
+
+
+def test_one_lost_phone_link_is_revoked_on_the_suivi_page_and_the_team_goes_on(engine, saved):
+    cid, _, ids = saved
+    lost, kept = store.issue_link(engine, ids["T01"]), store.issue_link(engine, ids["T01"])
+    at = open_page("pages/suivi.py", cid)
+    shown = next(d.value for d in at.dataframe if "Lien" in d.value.columns)
+    assert shown["Lien"].tolist() == ["T01 · lien 2", "T01 · lien 1"]
+    links = store.list_links(engine, saved[1])
+    at.selectbox(key="w_link_one").select(int(links.loc[links["number"] == 1, "id"].iloc[0])).run()
+    at.button(key="w_link_revoke_one").click().run()
+    assert any("lien 1 retiré" in s.value for s in at.success)
+    with pytest.raises(TerrainError):
+        store.turf_sheet(engine, lost)
+    assert store.turf_sheet(engine, kept).code == "T01"
 
 
 def test_the_purge_button_deletes_the_opposition_list(engine, saved):

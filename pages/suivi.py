@@ -22,10 +22,13 @@ with ui.guard("la conservation des retours"):
     workspace.retention_notice(campaign)
 STATUS_LABELS = store.TURF_STATUSES
 EDITABLE = ("status", "team", "planned_date")
+# One set of names for the headline, the turf table and the team table: an address may hold
+# several doors, so what is counted per address and what is estimated in doors are named apart.
 TABLE = {"code": "Parcours", "status": "Statut", "team": "Équipe", "planned_date": "Date prévue",
          "adresses": "Adresses", "portes_estimees": "Portes (est.)", "coverage": "Fait", "knocked": "Adresses frappées",
-         "opened": "Portes ouvertes", "conversations": "Conversations", "interested": "Intéressés",
-         "proxies": "Procurations", "links": "Liens actifs"}
+         "doors_knocked": "Portes frappées (est.)", "opened": "Portes ouvertes", "conversations": "Conversations",
+         "interested": "Intéressés", "proxies": "Procurations", "links": "Liens actifs"}
+TEAM_COLUMNS = ["team", "turfs", "knocked", "doors_knocked", "opened", "conversations"]
 
 
 def progress(cov: pd.DataFrame, settings: dict) -> None:
@@ -35,8 +38,8 @@ def progress(cov: pd.DataFrame, settings: dict) -> None:
     knocked = float(cov["doors_knocked"].sum())
     m = st.columns(5)
     m[0].metric("Parcours faits", f"{int((cov['status'] == 'faite').sum())} / {len(cov)}")
-    m[1].metric("Adresses frappées", f"{fr.number(cov['knocked'].sum())} / {fr.number(cov['adresses'].sum())}")
-    m[2].metric("Portes frappées (est.)", fr.number(knocked))
+    m[1].metric(TABLE["knocked"], f"{fr.number(cov['knocked'].sum())} / {fr.number(cov['adresses'].sum())}")
+    m[2].metric(TABLE["doors_knocked"], fr.number(knocked))
     m[3].metric("Conversations", fr.number(cov["conversations"].sum()))
     m[4].metric("Procurations demandées", fr.number(cov["proxies"].sum()))
     goal = min(doors_plan, capacity) or 1.0
@@ -49,7 +52,8 @@ def turf_table(plan_id: int, cov: pd.DataFrame) -> None:
     """Editable status / team / date; every other column comes from the field."""
     links = store.active_links(engine, cov["id"].tolist())
     shown = cov.assign(status=cov["status"].map(STATUS_LABELS), links=cov["id"].map(links).fillna(0).astype(int),
-                       planned_date=pd.to_datetime(cov["planned_date"]), coverage=(100 * cov["coverage"]).round())
+                       planned_date=pd.to_datetime(cov["planned_date"]), coverage=(100 * cov["coverage"]).round(),
+                       doors_knocked=cov["doors_knocked"].round().astype(int))
     shown = shown.set_index("id")[list(TABLE)]
     key = f"turfs-{plan_id}"
     st.data_editor(
@@ -192,10 +196,9 @@ else:
             coverage_map(plan_id)
         with team_col:
             st.markdown("**Par équipe**")
-            teams = store.team_figures(cov)[["team", "turfs", "knocked", "opened", "conversations"]]
-            st.dataframe(teams.rename(columns={"team": "Équipe", "turfs": "Parcours", "knocked": "Portes frappées",
-                                               "opened": "Portes ouvertes", "conversations": "Conversations"}),
-                         hide_index=True, width="stretch")
+            teams = store.team_figures(cov)[TEAM_COLUMNS].assign(
+                doors_knocked=lambda t: t["doors_knocked"].round().astype(int))
+            st.dataframe(teams.rename(columns={**TABLE, "turfs": "Parcours"}), hide_index=True, width="stretch")
     with st.expander("Liens de retour pour les téléphones", icon=":material/smartphone:"), ui.guard("les liens"):
         links_panel(plan_id, cov)
         workspace.flash()

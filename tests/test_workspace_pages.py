@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import store, walk
+from lib import fr, store, walk
 from lib.dataset import load_territory
 from lib.errors import TerrainError
 from lib.results_import import ImportedElection
@@ -132,6 +132,22 @@ def test_the_suivi_page_shows_turfs_teams_and_the_coverage_map(engine, saved):
     assert at.get("deck_gl_json_chart")
     teams = next(d.value for d in at.dataframe if "Équipe" in d.value.columns).set_index("Équipe")
     assert teams.loc["Rouge", "Portes ouvertes"] == 1
+
+
+def test_the_team_table_counts_addresses_and_doors_under_their_own_names(engine, saved):
+    cid, pid, ids = saved
+    store.update_turfs(engine, pid, [{"id": ids["T01"], "team": "Rouge"}])
+    token = store.issue_link(engine, ids["T01"])
+    for stop in (1, 2):
+        store.record_tap(engine, token, stop, "absent", f"t{stop}")
+    doors = store.plan_addresses(engine, pid).query("turf_id == 'T01' and stop <= 2")["est_doors"].sum()
+    at = open_page("pages/suivi.py", cid)
+    teams = next(d.value for d in at.dataframe if "Équipe" in d.value.columns).set_index("Équipe")
+    assert "Portes frappées" not in teams.columns  # the old name counted addresses
+    assert teams.loc["Rouge", ["Adresses frappées", "Portes frappées (est.)"]].tolist() == [2, round(doors)]
+    headline = {m.label: m.value for m in at.metric}
+    assert headline["Portes frappées (est.)"] == fr.number(doors)
+    assert headline["Adresses frappées"].startswith("2 /")
 
 
 def test_the_suivi_page_without_a_campaign_says_what_to_do(engine):

@@ -32,6 +32,7 @@ class PriorityResult:
     weights: Mapping[str, int]
     directions: Mapping[str, str]
     n_atypical: int = 0  # « bureaux atypiques » left out of this ranking
+    withheld: tuple[str, ...] = ()  # weighted criteria read from an imported election: never exported per bureau
 
 
 def unscored_reasons(table: pd.DataFrame) -> np.ndarray:
@@ -123,7 +124,8 @@ def compute(normalised: scoring.NormalisedCriteria, view: ViewState, settings: S
         table=table, contributions=result.contributions, rgba=colours, legend=legend,
         sentence=sentence, note=note, classes_note=classes.note or "",
         n_partial=int((table["n_missing"] > 0).sum()), weights=weights, directions=directions,
-        n_atypical=int(table["atypical"].sum()))
+        n_atypical=int(table["atypical"].sum()),
+        withheld=tuple(criteria.read_from_imports(weights, view.election, view.high, view.low)))
 
 
 def breakdown(result: PriorityResult, values: pd.DataFrame, bureau_id: str, settings: Settings,
@@ -179,7 +181,9 @@ def ranking(result: PriorityResult, labels: pd.Series, values: pd.DataFrame,
     """The ranking table (French headers), best first; criteria raw values alongside.
 
     ``anomalies`` (:func:`lib.anomalies.of`) adds a « Signalements » column: a flagged bureau
-    is shown as such wherever it appears, ranked or set aside.
+    is shown as such wherever it appears, ranked or set aside. A criterion read from an imported
+    election keeps its column, empty, under a header that says why (``result.withheld``): the
+    table shown is the table downloaded.
     """
     t = result.table
     out = pd.DataFrame({
@@ -191,6 +195,20 @@ def ranking(result: PriorityResult, labels: pd.Series, values: pd.DataFrame,
         flags = anomalies.groupby("bureau_id")["kind_label"].agg(lambda k: "; ".join(dict.fromkeys(k)))
         out["Signalements"] = flags.reindex(t.index).fillna("").to_numpy()
     for cid in result.weights:
-        if cid in values.columns:
+        if cid in result.withheld:  # the campaign's own file: named, never copied into the table
+            out[f"{settings.criteria[cid].label} ({WITHHELD})"] = pd.NA
+        elif cid in values.columns:
             out[settings.criteria[cid].label] = values[cid].reindex(t.index).round(2)
     return out.sort_values(["Rang", "Bureau"], na_position="last").reset_index(drop=True)
+
+
+WITHHELD = "élection importée : non exporté"
+
+
+def export_note(result: PriorityResult, settings: Settings) -> str:
+    """What the exports leave out of an imported election, said in their provenance ("" when nothing)."""
+    if not result.withheld:
+        return ""
+    names = ", ".join(f"« {settings.criteria[cid].label} »" for cid in result.withheld)
+    return (f"{names} : valeurs lues dans une élection importée par la campagne, jamais exportées bureau par "
+            "bureau (colonnes vides) ; le score et le rang, calculés avec elles, sont exportés.")

@@ -16,6 +16,7 @@ import pandas as pd
 from lib import fr
 from lib.config import Bloc, Criterion
 from lib.dataset import TerritoryData
+from lib.results_import import is_imported
 
 
 @dataclass(frozen=True)
@@ -145,13 +146,19 @@ class Derivation:
         return list(self.choices.ours)
 
 
+def _reference(election: str, high: str | None, low: str | None) -> tuple[str | None, ...]:
+    return (election,)
+
+
 @dataclass(frozen=True)
 class Derived:
-    """A criterion computed from results: its function, its unit, whether it needs our side."""
+    """A criterion computed from results: its function, its unit, whether it needs our side, and
+    which elections it reads per bureau (reference, high, low → the ones it reads)."""
 
     compute: Callable[[Derivation], pd.Series]
     unit: str
     needs_ours: bool = True
+    reads: Callable[[str, str | None, str | None], tuple[str | None, ...]] = _reference
 
 
 def _vote_reserve(d: Derivation) -> pd.Series:
@@ -178,8 +185,16 @@ DERIVED: dict[str, Derived] = {
     "lmp_potential": Derived(lambda d: abstention(d.results, d.choices.election) / 100
                              * our_share(d.results, d.choices.election, d.ours), "% des inscrits"),
     "closeness": Derived(lambda d: closeness(d.results, d.choices.election, d.ours), "100 − écart en points"),
-    "vote_reserve": Derived(_vote_reserve, "voix"),
+    "vote_reserve": Derived(_vote_reserve, "voix", reads=lambda election, high, low: (election, high, low)),
 }
+
+
+def read_from_imports(criterion_ids: Iterable[str], election: str, high: str | None = None,
+                      low: str | None = None) -> list[str]:
+    """The criteria (among ``criterion_ids``) whose per-bureau values are read from an imported
+    election: a campaign's own results file, never exported value by value."""
+    return [cid for cid in criterion_ids if cid in DERIVED
+            and any(is_imported(e) for e in DERIVED[cid].reads(election, high, low))]
 
 
 def needs_our_side() -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import json
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -31,8 +31,13 @@ VENDOR = Path(__file__).resolve().parent / "vendor" / "leaflet"
 A4_INCHES = (11.69, 8.27)  # landscape
 
 
-def scored_frame(bureaux: gpd.GeoDataFrame, table: pd.DataFrame, contributions: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Bureaux with score, rank, class (1 = lowest), colour and ``contrib_<criterion>`` columns."""
+def scored_frame(bureaux: gpd.GeoDataFrame, table: pd.DataFrame, contributions: pd.DataFrame,
+                 withheld: Collection[str] = ()) -> gpd.GeoDataFrame:
+    """Bureaux with score, rank, class (1 = lowest), colour and ``contrib_<criterion>`` columns.
+
+    ``withheld`` criteria (read from an imported election, ``PriorityResult.withheld``) keep an
+    empty column: one criterion's points per bureau would give its imported values back.
+    """
     out = bureaux[["bureau_id", "label", "geometry"]].copy()
     t = table.reindex(out["bureau_id"])
     out["score"] = t["score"].to_numpy(dtype=float, na_value=np.nan).round(2)
@@ -40,7 +45,8 @@ def scored_frame(bureaux: gpd.GeoDataFrame, table: pd.DataFrame, contributions: 
     out["classe"] = (t["class_id"] + 1).to_numpy()
     out["couleur"] = t["colour"].to_numpy()
     for cid in contributions.columns:
-        out[f"contrib_{cid}"] = contributions[cid].reindex(out["bureau_id"]).to_numpy().round(2)
+        points = contributions[cid].reindex(out["bureau_id"]).to_numpy().round(2)
+        out[f"contrib_{cid}"] = np.nan if cid in withheld else points
     return out.reset_index(drop=True)
 
 

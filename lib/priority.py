@@ -39,6 +39,7 @@ class PriorityResult:
         waiting = [c for c in self.dropped if c in criteria.needs_our_side()] if not view.ours else []
         total = sum(int(w) for w in view.weights.values() if w)
         return waiting, (sum(int(view.weights.get(c, 0)) for c in waiting) / total if total else 0.0)
+    withheld: tuple[str, ...] = ()  # weighted criteria read from an imported election: never exported per bureau
 
 
 def unscored_reasons(table: pd.DataFrame) -> np.ndarray:
@@ -131,7 +132,8 @@ def compute(normalised: scoring.NormalisedCriteria, view: ViewState, settings: S
         table=table, contributions=result.contributions, rgba=colours, legend=legend,
         sentence=sentence, note=note, classes_note=classes.note or "",
         n_partial=int((table["n_missing"] > 0).sum()), weights=weights, directions=directions,
-        n_atypical=int(table["atypical"].sum()), dropped=tuple(dropped))
+        n_atypical=int(table["atypical"].sum()), dropped=tuple(dropped),
+        withheld=tuple(criteria.read_from_imports(weights, view.election, view.high, view.low)))
 
 
 def breakdown(result: PriorityResult, values: pd.DataFrame, bureau_id: str, settings: Settings,
@@ -187,7 +189,9 @@ def ranking(result: PriorityResult, labels: pd.Series, values: pd.DataFrame,
     """The ranking table (French headers), best first; criteria raw values alongside.
 
     ``anomalies`` (:func:`lib.anomalies.of`) adds a « Signalements » column: a flagged bureau
-    is shown as such wherever it appears, ranked or set aside.
+    is shown as such wherever it appears, ranked or set aside. A criterion read from an imported
+    election keeps its column, empty, under a header that says why (``result.withheld``): the
+    table shown is the table downloaded.
     """
     t = result.table
     out = pd.DataFrame({
@@ -199,6 +203,20 @@ def ranking(result: PriorityResult, labels: pd.Series, values: pd.DataFrame,
         flags = anomalies.groupby("bureau_id")["kind_label"].agg(lambda k: "; ".join(dict.fromkeys(k)))
         out["Signalements"] = flags.reindex(t.index).fillna("").to_numpy()
     for cid in result.weights:
-        if cid in values.columns:
+        if cid in result.withheld:  # the campaign's own file: named, never copied into the table
+            out[f"{settings.criteria[cid].label} ({WITHHELD})"] = pd.NA
+        elif cid in values.columns:
             out[settings.criteria[cid].label] = values[cid].reindex(t.index).round(2)
     return out.sort_values(["Rang", "Bureau"], na_position="last").reset_index(drop=True)
+
+
+WITHHELD = "élection importée : non exporté"
+
+
+def export_note(result: PriorityResult, settings: Settings) -> str:
+    """What the exports leave out of an imported election, said in their provenance ("" when nothing)."""
+    if not result.withheld:
+        return ""
+    names = ", ".join(f"« {settings.criteria[cid].label} »" for cid in result.withheld)
+    return (f"{names} : valeurs lues dans une élection importée par la campagne, jamais exportées bureau par "
+            "bureau (colonnes vides) ; le score et le rang, calculés avec elles, sont exportés.")

@@ -37,9 +37,17 @@ class ImportedElection:
                 "bureaux": self.matched, "has_results": True}
 
 
+IMPORT_PREFIX = "import_"  # reserved for imported elections (lib.contract.ELECTION_PATTERN)
+
+
 def election_id_for(label: str) -> str:
     """``import_<slug>`` from a free label (« Législatives 2022 T1 » → ``import_legislatives_2022_t1``)."""
-    return f"import_{fr.slug(label) or 'election'}"
+    return f"{IMPORT_PREFIX}{fr.slug(label) or 'election'}"
+
+
+def is_imported(election_id: str | None) -> bool:
+    """True for an election a campaign imported (its per-bureau values never leave in an export)."""
+    return bool(election_id) and str(election_id).startswith(IMPORT_PREFIX)
 
 
 def _layout(table: pd.DataFrame) -> str:

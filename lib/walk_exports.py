@@ -3,7 +3,9 @@
 Each export says how it was made (``provenance``: territory, weights, date…): in the PDF
 metadata and footer, the XLSX « À propos » sheet, the GPX ``<metadata><desc>`` and the GeoJSON
 top-level ``terrain`` member. The CSV stays a plain table so French Excel opens it as columns.
-No names anywhere: addresses only.
+No names anywhere: addresses only. The lists carry the door statuses of :mod:`lib.doors` (a
+« Statut » column to fill in by hand, read back by the paper import; one tick box per status in
+the packet) and never an opinion per address: opinions are only turf totals, at the end of a turf.
 """
 
 from __future__ import annotations
@@ -19,24 +21,27 @@ import pandas as pd
 from fpdf import FPDF
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from lib import fr
+from lib.doors import DOOR_STATUSES, STATUS_COLUMN, TURF_TOTALS, status_hint
 
 EXPORT_COLUMNS = {"turf_id": "Équipe", "stop": "Ordre", "label": "Adresse", "bureau_id": "Bureau",
                   "est_voters": "Inscrits estimés", "est_doors": "Portes estimées", "housing": "Habitat",
                   "lon": "Longitude", "lat": "Latitude"}
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-STATUSES = ("Absent", "Ouvert", "Intéressé", "À revoir")
 ROWS_FIRST_PAGE = 30
 ROWS_NEXT_PAGE = 48
 
 
 def _table(turfs: pd.DataFrame) -> pd.DataFrame:
+    """The list as exported: one row per address in walking order, and an empty « Statut » to fill in."""
     cols = [c for c in EXPORT_COLUMNS if c in turfs.columns]
     out = turfs.sort_values(["turf_id", "stop"])[cols].rename(columns=EXPORT_COLUMNS)
     for col in ("Inscrits estimés", "Portes estimées"):
         if col in out:
             out[col] = out[col].round(1)
+    out[STATUS_COLUMN] = ""
     return out
 
 
@@ -53,7 +58,9 @@ def turfs_xlsx(turfs: pd.DataFrame, summary: pd.DataFrame, provenance: Mapping[s
     _write(ws, summary)
     table = _table(turfs)
     for turf_id, rows in table.groupby("Équipe", sort=True):
-        _write(wb.create_sheet(str(turf_id)[:31]), rows)
+        sheet = wb.create_sheet(str(turf_id)[:31])
+        _write(sheet, rows)
+        _status_choices(sheet, list(rows.columns).index(STATUS_COLUMN) + 1, len(rows))
     about = wb.create_sheet("À propos")
     fr.xlsx_rows(about, provenance.items())
     about.column_dimensions["A"].width = 28
@@ -71,6 +78,16 @@ def _write(ws, frame: pd.DataFrame) -> None:
     for i, col in enumerate(frame.columns, start=1):
         width = max([len(str(col))] + [len(str(v)) for v in frame[col].head(200)])
         ws.column_dimensions[get_column_letter(i)].width = min(60, width + 2)
+
+
+def _status_choices(ws, column: int, n_rows: int) -> None:
+    """A drop-down of the door statuses in the « Statut » column (typing stays possible)."""
+    letter = get_column_letter(column)
+    check = DataValidation(type="list", formula1='"' + ",".join(DOOR_STATUSES.values()) + '"', allow_blank=True,
+                           showErrorMessage=True, errorTitle="Statut", error=f"Écrivez {status_hint()}.")
+    check.add(f"{letter}2:{letter}{n_rows + 1}")
+    ws.add_data_validation(check)
+    ws.column_dimensions[letter].width = 12
 
 
 def turfs_gpx(turfs: pd.DataFrame, provenance: Mapping[str, str]) -> bytes:
@@ -190,8 +207,10 @@ def _nice_length(metres: float) -> float:
 
 
 def _address_table(pdf: FPDF, rows: pd.DataFrame) -> None:
-    widths = (9, 96, 14) + (17,) * len(STATUSES)
-    header = ("N°", "Adresse", "Portes", *STATUSES)
+    """The addresses to tick (one box per door status), then the turf's totals and notes."""
+    statuses = tuple(DOOR_STATUSES.values())
+    widths = (9, 96, 14) + (17,) * len(statuses)
+    header = ("N°", "Adresse", "Portes", *statuses)
 
     def draw_header() -> None:
         pdf.set_font("DejaVu", "B", 8)
@@ -219,6 +238,21 @@ def _address_table(pdf: FPDF, rows: pd.DataFrame) -> None:
     pdf.cell(widths[2], 6, f"{rows['est_doors'].sum():.0f}", border=1, align="C")
     for wdt in widths[3:]:
         pdf.cell(wdt, 6, "", border=1)
-    pdf.ln(8)
+    pdf.ln(7)
+    _turf_totals(pdf)
+
+
+def _turf_totals(pdf: FPDF) -> None:
+    """Boxes for the turf's totals: what people said is counted per turf, never per address."""
+    if pdf.get_y() + 17 > pdf.h - 13:  # keep clear of the footer
+        pdf.add_page()
+    pdf.set_font("DejaVu", "B", 8)
+    pdf.cell(0, 4.5, "Fin de sortie : totaux du parcours (jamais par adresse ni par personne)",
+             new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", size=8)
+    for label in TURF_TOTALS.values():
+        pdf.cell(42, 6, f"{label} :", border="LTB")
+        pdf.cell(20, 6, "", border="RTB")
+        pdf.cell(1.3, 6, "")
+    pdf.ln(7)
     pdf.cell(0, 5, "Notes (accès, digicode, gardien, ascenseur) : ______________________________________________")

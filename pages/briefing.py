@@ -74,13 +74,15 @@ with st.expander("Exporter la carte et les données", expanded=False), ui.guard(
                                sources=ui.sources_caption(data),
                                details={"Notre camp": ours, "Élection de référence": election,
                                         "Classes": f"{v.scheme}, {v.k} classes, normalisation {v.normalisation}",
-                                        "Lien": link})
+                                        "Lien": link,
+                                        "Élection importée": priority.export_note(result, conf) or None})
     ui.download_buttons(exports.MAP_EXPORTS, 4, key_prefix="dl", territory=data.id,
-                        scored=mapexport.scored_frame(data.bureaux, table, result.contributions),
+                        scored=mapexport.scored_frame(data.bureaux, table, result.contributions, result.withheld),
                         outlines=data.outlines, legend=result.legend, provenance=provenance,
                         title=f"{conf.campaign_name} — priorités", stations=data.stations,
                         ranking=priority.ranking(result, data.bureaux["label"], controls.values, conf,
                                                  data.anomalies))
-    st.caption("Chaque fichier porte les réglages qui l'ont produit (titre, métadonnées).")
+    st.caption("Chaque fichier porte les réglages qui l'ont produit (titre, métadonnées). "
+               + priority.export_note(result, conf))
 
 ui.publish_view()

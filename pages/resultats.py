@@ -18,8 +18,10 @@ st.markdown(
     "« résultats par bureau de vote » (séparateur « ; », UTF-8 ou Latin-1, virgule décimale) ou un "
     "CSV simple `bureau;candidat;voix;inscrits;votants` (bureau au format `75056_0327`). "
     "L'élection importée sert au calcul des priorités **pendant cette session** ; si une campagne "
-    "est ouverte (barre latérale), elle est enregistrée avec la campagne, n'apparaît dans aucun export "
-    "et peut être retirée à tout moment.")
+    "est ouverte (barre latérale), elle est enregistrée avec la campagne et peut être retirée à tout moment. "
+    "**Ce que les exports en gardent** : le score et le rang des bureaux calculés avec elle ; jamais une valeur "
+    "par bureau lue dans le fichier (score de notre camp, abstention…) : ces colonnes restent vides dans le "
+    "classement, les cartes et les fichiers de données, qui le disent.")
 
 with st.form("import-form", clear_on_submit=False):
     label = st.text_input("Nom de l'élection", placeholder="ex. Législatives 2022, 1er tour", key="w_import_label")

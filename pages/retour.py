@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lib import fr, store
+from lib.doors import TURF_TOTALS, status_hint
 from lib.errors import TerrainError, user_message
 from lib.ui import workspace
 from lib.ui.shell import FAVICON, hand_over_to_router
@@ -24,7 +25,6 @@ st.markdown("""<style>
 .block-container {padding-top: 1.5rem;}
 </style>""", unsafe_allow_html=True)
 TOKEN = str(st.query_params.get("jeton", ""))
-TOTALS = {"conversations": "Conversations", "interested": "Personnes intéressées", "proxies": "Procurations demandées"}
 
 
 def stop_with(message: str) -> None:
@@ -34,7 +34,10 @@ def stop_with(message: str) -> None:
 
 
 def on_tap(stop: int) -> None:
-    """Record the status just tapped; keep the tap id until the server confirms, then make a new one."""
+    """Record the status just tapped; keep the tap id until the server confirms, then make a new one.
+
+    A tap on the status already selected records nothing: the button stays selected, as the
+    database keeps that status (:func:`door_list` redraws every button from the database)."""
     status = st.session_state.get(f"door-{stop}")
     if not status:
         return
@@ -48,9 +51,10 @@ def on_tap(stop: int) -> None:
 
 
 def door_list(sheet: store.returns.TurfSheet) -> None:
-    """Addresses in walking order, one row of big buttons each."""
+    """Addresses in walking order, one row of big buttons each, showing the latest status recorded
+    by any phone of the turf (not only this one's taps)."""
     for stop, label, doors, status in sheet.addresses.itertuples(index=False):
-        st.session_state.setdefault(f"door-{stop}", status or None)
+        st.session_state[f"door-{stop}"] = status or None  # before the widget: the database decides
         st.markdown(f"**{stop}.** {fr.escape(label)}  \n<small>{fr.number(doors)} porte(s) est.</small>",
                     unsafe_allow_html=True)
         st.segmented_control(f"Porte {stop}", list(store.DOOR_STATUSES), format_func=store.DOOR_STATUSES.get,
@@ -61,7 +65,7 @@ def door_list(sheet: store.returns.TurfSheet) -> None:
 def send_totals() -> None:
     """Form callback: the id is kept until the server confirms, so a resent form is counted once."""
     report = st.session_state.setdefault("_report_id", workspace.new_id())
-    counts = {key: int(st.session_state[f"w_total_{key}"]) for key in TOTALS}
+    counts = {key: int(st.session_state[f"w_total_{key}"]) for key in TURF_TOTALS}
     try:
         store.record_report(workspace.engine(), TOKEN, report, **counts)
     except TerrainError as err:
@@ -75,7 +79,7 @@ def totals_form() -> None:
     """End-of-outing counts for the whole turf (never per address or per person)."""
     with st.form("totals", clear_on_submit=True):
         st.markdown("**Fin de sortie : totaux du parcours**")
-        for key, label in TOTALS.items():
+        for key, label in TURF_TOTALS.items():
             st.number_input(label, 0, 10_000, 0, step=1, key=f"w_total_{key}")
         st.form_submit_button("Envoyer les totaux", type="primary", width="stretch", key="w_total_send",
                               on_click=send_totals)
@@ -86,12 +90,16 @@ def totals_form() -> None:
 try:
     sheet = store.turf_sheet(workspace.engine(), TOKEN)
     st.title(f"Parcours {sheet.code}")
+    st.caption(f"Votre lien : {fr.escape(sheet.link)}. Si ce téléphone est perdu, ce repère permet à la personne "
+               "qui organise de retirer ce lien seul.")
     if st.session_state.get("_tap_error"):
         st.warning(st.session_state.pop("_tap_error"))
     done = int((sheet.addresses["status"] != "").sum())
     st.progress(done / max(1, len(sheet.addresses)), text=f"{done} adresse(s) sur {len(sheet.addresses)} notées")
-    st.caption("Touchez le résultat de chaque adresse : Absent, Ouvert, Refus ou À revoir. "
-               "Aucun nom, aucune opinion par adresse : seulement l'état de la porte.")
+    st.caption(f"Touchez le résultat de chaque adresse : {status_hint()}. "
+               "Aucun nom, aucune opinion par adresse : seulement l'état de la porte. Une erreur ? Touchez le "
+               "bon statut (« À revoir » pour une porte pas encore faite) : le dernier noté compte.")
+    st.button("Actualiser (statuts notés par les autres téléphones)", key="w_refresh", width="stretch")
     door_list(sheet)
     totals_form()
 except Exception as err:

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import fr, store, ui
+from lib.doors import status_hint
 from lib.ui import workspace
 
 data = ui.page_setup("Suivi du terrain")
@@ -17,12 +18,17 @@ campaign = workspace.campaign_or_stop(
     data, "Choisissez ou créez une campagne dans la barre latérale, puis enregistrez un plan depuis "
           "« Listes de porte-à-porte ».")
 engine = workspace.engine()
+with ui.guard("la conservation des retours"):
+    workspace.retention_notice(campaign)
 STATUS_LABELS = store.TURF_STATUSES
 EDITABLE = ("status", "team", "planned_date")
+# One set of names for the headline, the turf table and the team table: an address may hold
+# several doors, so what is counted per address and what is estimated in doors are named apart.
 TABLE = {"code": "Parcours", "status": "Statut", "team": "Équipe", "planned_date": "Date prévue",
          "adresses": "Adresses", "portes_estimees": "Portes (est.)", "coverage": "Fait", "knocked": "Adresses frappées",
-         "opened": "Portes ouvertes", "conversations": "Conversations", "interested": "Intéressés",
-         "proxies": "Procurations", "links": "Liens actifs"}
+         "doors_knocked": "Portes frappées (est.)", "opened": "Portes ouvertes", "conversations": "Conversations",
+         "interested": "Intéressés", "proxies": "Procurations", "links": "Liens actifs"}
+TEAM_COLUMNS = ["team", "turfs", "knocked", "doors_knocked", "opened", "conversations"]
 
 
 def progress(cov: pd.DataFrame, settings: dict) -> None:
@@ -32,8 +38,8 @@ def progress(cov: pd.DataFrame, settings: dict) -> None:
     knocked = float(cov["doors_knocked"].sum())
     m = st.columns(5)
     m[0].metric("Parcours faits", f"{int((cov['status'] == 'faite').sum())} / {len(cov)}")
-    m[1].metric("Adresses frappées", f"{fr.number(cov['knocked'].sum())} / {fr.number(cov['adresses'].sum())}")
-    m[2].metric("Portes frappées (est.)", fr.number(knocked))
+    m[1].metric(TABLE["knocked"], f"{fr.number(cov['knocked'].sum())} / {fr.number(cov['adresses'].sum())}")
+    m[2].metric(TABLE["doors_knocked"], fr.number(knocked))
     m[3].metric("Conversations", fr.number(cov["conversations"].sum()))
     m[4].metric("Procurations demandées", fr.number(cov["proxies"].sum()))
     goal = min(doors_plan, capacity) or 1.0
@@ -46,7 +52,8 @@ def turf_table(plan_id: int, cov: pd.DataFrame) -> None:
     """Editable status / team / date; every other column comes from the field."""
     links = store.active_links(engine, cov["id"].tolist())
     shown = cov.assign(status=cov["status"].map(STATUS_LABELS), links=cov["id"].map(links).fillna(0).astype(int),
-                       planned_date=pd.to_datetime(cov["planned_date"]), coverage=(100 * cov["coverage"]).round())
+                       planned_date=pd.to_datetime(cov["planned_date"]), coverage=(100 * cov["coverage"]).round(),
+                       doors_knocked=cov["doors_knocked"].round().astype(int))
     shown = shown.set_index("id")[list(TABLE)]
     key = f"turfs-{plan_id}"
     st.data_editor(
@@ -84,36 +91,80 @@ def coverage_map(plan_id: int) -> None:
     st.caption("Jaune : bureau planifié, pas encore fait ; vert foncé : entièrement fait ; gris : hors des plans.")
 
 
-def links_panel(cov: pd.DataFrame) -> None:
-    """A phone link per turf (shown once: only its fingerprint is stored), and revocation."""
+def links_panel(plan_id: int, cov: pd.DataFrame) -> None:
+    """One link per phone: numbered, shown once (only its fingerprint is stored), revocable alone."""
     codes = dict(zip(cov["code"], cov["id"], strict=True))
     c1, c2, c3 = st.columns([1, 1, 1])
     code = c1.selectbox("Parcours", list(codes), key="w_link_turf")
     days = c2.number_input("Valable (jours)", 1, 120, 30, key="w_link_days")
-    c3.button("Créer un lien pour ce parcours", type="primary", width="stretch", key="w_link_new",
-              on_click=workspace.act, kwargs={"work": lambda: st.session_state.update(_new_link=(code, workspace.link_for(
-                  store.issue_link(engine, codes[code], days=int(days)))))})
+    c3.text_input("Repère (facultatif)", max_chars=store.links.NOTE_MAX, key="w_link_note",
+                  placeholder="ex. binôme Nord", help="Pour reconnaître ce lien dans la liste (pas de nom d'électeur).")
 
-    def revoke() -> None:
+    def issue() -> None:
+        token = store.issue_link(engine, codes[code], days=int(days), note=st.session_state["w_link_note"])
+        newest = store.list_links(engine, plan_id).query("turf_id == @codes[@code]").iloc[0]
+        st.session_state["_new_link"] = (store.link_label(code, newest["number"], newest["note"]),
+                                         workspace.link_for(token))
+    def revoke_all() -> None:
         st.session_state.pop("_new_link", None)
-        st.session_state["_revoked"] = store.revoke_links(engine, codes[code])
-    c3.button("Retirer les liens de ce parcours", width="stretch", key="w_link_revoke", on_click=workspace.act,
-              kwargs={"work": revoke, "done": "Liens retirés : ils n'ouvrent plus rien."})
+        store.revoke_links(engine, codes[code])
+    b1, b2 = st.columns(2)
+    b1.button("Créer un lien pour ce parcours", type="primary", width="stretch", key="w_link_new",
+              on_click=workspace.act, kwargs={"work": issue})
+    b2.button("Retirer tous les liens de ce parcours", width="stretch", key="w_link_revoke", on_click=workspace.act,
+              kwargs={"work": revoke_all, "done": f"Liens du parcours {code} retirés : ils n'ouvrent plus rien."})
     if st.session_state.get("_new_link"):
-        shown_code, link = st.session_state["_new_link"]
-        st.markdown(f"Lien du parcours **{fr.escape(shown_code)}** (copiez-le maintenant : il ne sera plus affiché) :")
+        label, link = st.session_state["_new_link"]
+        st.markdown(f"Lien **{fr.escape(label)}** (copiez-le maintenant : il ne sera plus affiché) :")
         st.code(link, language=None)
+    links_list(plan_id)
+
+
+def links_list(plan_id: int) -> None:
+    """The plan's links (never a token): which one, made and expiring when, still active; revoke one."""
+    links = store.list_links(engine, plan_id)
+    if links.empty:
+        return
+    labels = {int(r.id): store.link_label(r.code, r.number, r.note) for r in links.itertuples()}
+    st.dataframe(pd.DataFrame({"Lien": links["id"].map(labels), "Créé le": links["created_at"],
+                               "Expire le": links["expires_at"], "État": links["state"]}),
+                 hide_index=True, width="stretch",
+                 column_config={c: st.column_config.DatetimeColumn(c, format="DD/MM/YYYY HH:mm")
+                                for c in ("Créé le", "Expire le")})
+    active = [i for i, state in zip(links["id"], links["state"], strict=True) if state == "actif"]
+    if not active:
+        return
+    c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
+    chosen = c1.selectbox("Lien à retirer (téléphone perdu…)", active, format_func=labels.get, key="w_link_one")
+    c2.button("Retirer ce lien seulement", width="stretch", key="w_link_revoke_one", on_click=workspace.act,
+              kwargs={"work": lambda: store.revoke_link(engine, int(chosen)),
+                      "done": f"Lien {labels[chosen]} retiré ; les autres liens restent valables."})
 
 
 def paper_returns(plan_id: int) -> None:
-    """Filled-in exported lists (CSV or Excel) with a « Statut » column added by hand."""
-    upload = st.file_uploader("Liste exportée remplie à la main (CSV ou Excel, colonne « Statut » : Absent, "
-                              "Ouvert, Refus ou À revoir)", type=["csv", "xlsx"], key=f"w_paper_{plan_id}")
-    if upload is not None:
-        st.button("Enregistrer ces retours", key="w_paper_save", on_click=workspace.act, kwargs={
-            "work": lambda: store.record_paper_returns(engine, plan_id, upload.getvalue(), upload.name),
-            "done": "Retours papier enregistrés (les lignes déjà reçues sont ignorées)."})
+    """Filled-in exported lists (CSV or Excel) with their « Statut » column; conflicts with a phone shown."""
+    upload = st.file_uploader(f"Liste exportée remplie à la main (CSV ou Excel, colonne « Statut » : "
+                              f"{status_hint()})", type=["csv", "xlsx"], key=f"w_paper_{plan_id}")
+    if upload is None:
+        workspace.flash()
+        return
+    which = (plan_id, upload.file_id)
+
+    def save(replace_phone: bool = False) -> None:
+        done = store.record_paper_returns(engine, plan_id, upload.getvalue(), upload.name, replace_phone=replace_phone)
+        st.session_state["_paper"] = (which, done)
+    st.button("Enregistrer ces retours", key="w_paper_save", on_click=workspace.act, kwargs={"work": save})
     workspace.flash()
+    shown, done = st.session_state.get("_paper", (None, None))
+    if shown != which:
+        return
+    (st.warning if len(done.conflicts) else st.success)(done.summary())
+    if len(done.conflicts):
+        st.caption("Pour ces adresses, un téléphone a déjà noté un autre statut, à la porte et à l'heure indiquée : "
+                   "il est gardé. Vérifiez avec l'équipe ; si la feuille papier est juste, remplacez-le.")
+        st.dataframe(done.conflicts, hide_index=True, width="stretch")
+        st.button(f"Remplacer par les statuts papier ({len(done.conflicts)} adresse(s))", key="w_paper_replace",
+                  on_click=workspace.act, kwargs={"work": lambda: save(replace_phone=True)})
 
 
 plans = store.list_plans(engine, campaign)
@@ -131,12 +182,11 @@ else:
             coverage_map(plan_id)
         with team_col:
             st.markdown("**Par équipe**")
-            teams = store.team_figures(cov)[["team", "turfs", "knocked", "opened", "conversations"]]
-            st.dataframe(teams.rename(columns={"team": "Équipe", "turfs": "Parcours", "knocked": "Portes frappées",
-                                               "opened": "Portes ouvertes", "conversations": "Conversations"}),
-                         hide_index=True, width="stretch")
+            teams = store.team_figures(cov)[TEAM_COLUMNS].assign(
+                doors_knocked=lambda t: t["doors_knocked"].round().astype(int))
+            st.dataframe(teams.rename(columns={**TABLE, "turfs": "Parcours"}), hide_index=True, width="stretch")
     with st.expander("Liens de retour pour les téléphones", icon=":material/smartphone:"), ui.guard("les liens"):
-        links_panel(cov)
+        links_panel(plan_id, cov)
         workspace.flash()
     with st.expander("Retours sur papier", icon=":material/description:"), ui.guard("les retours papier"):
         paper_returns(plan_id)

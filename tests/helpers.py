@@ -17,6 +17,7 @@ Marks
 Data
     synthetic_results(ids)       two candidates per bureau with round numbers
     small_turfs()                two turfs of five addresses, as lib.walk cuts them
+    filled_csv(statuses)         their CSV list with a « Statut » filled by hand
     filosofi_archive(dest)       INSEE's Filosofi zip > 7z > GeoPackage, from the real 92-13 squares
 AppTest
     open_page(page, query)       the app opened at a page as a visitor arrives (``campaign=`` opens one)
@@ -103,6 +104,16 @@ def small_turfs() -> tuple[pd.DataFrame, pd.DataFrame]:
                             "adresses": [3, 2], "portes_estimees": [6, 4], "inscrits_estimes": [18, 12],
                             "parcours_m": [120, 80], "minutes_estimees": [30, 20]})
     return turfs, summary
+
+
+def filled_csv(statuses: dict[tuple[str, int], str]) -> bytes:
+    """The CSV walk list of :func:`small_turfs` with a « Statut » filled by hand ((turf, stop) → status)."""
+    from lib import walk_exports
+
+    turfs, _ = small_turfs()
+    table = pd.read_csv(pd.io.common.BytesIO(walk_exports.turfs_csv(turfs)), sep=";", encoding="utf-8-sig", dtype=str)
+    table["Statut"] = [statuses.get((e, int(o)), "") for e, o in zip(table["Équipe"], table["Ordre"], strict=True)]
+    return table.to_csv(sep=";", index=False).encode("utf-8-sig")
 
 
 def filosofi_archive(dest: Path) -> Path:

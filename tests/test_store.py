@@ -14,7 +14,7 @@ from lib import store, walk_exports
 from lib.errors import TerrainError
 from lib.store.models import utcnow
 
-from .helpers import small_turfs
+from .helpers import filled_csv, small_turfs
 
 
 def test_campaigns_are_listed_renamed_and_archived(store_engine):
@@ -98,6 +98,22 @@ def test_a_bad_link_gets_one_french_message(plan, spoil):
         store.record_tap(engine, token, 1, "ouvert", "tap-1")
 
 
+def test_each_link_is_numbered_listed_and_revoked_alone(plan):
+    engine, _, pid, ids = plan
+    lost = store.issue_link(engine, ids["T01"])
+    kept = store.issue_link(engine, ids["T01"], note="binôme Nord")
+    store.issue_link(engine, ids["T02"])
+    links = store.list_links(engine, pid)
+    t01 = links[links["code"] == "T01"]
+    assert t01[["number", "note", "state"]].values.tolist() == [[2, "binôme Nord", "actif"], [1, "", "actif"]]
+    assert store.revoke_link(engine, int(t01.loc[t01["number"] == 1, "id"].iloc[0]))
+    with pytest.raises(TerrainError, match="pas valable"):
+        store.turf_sheet(engine, lost)
+    assert store.turf_sheet(engine, kept).link == "T01 · lien 2 (binôme Nord)"  # the rest of the team goes on
+    assert store.active_links(engine, list(ids.values())) == {ids["T01"]: 1, ids["T02"]: 1}
+    assert store.list_links(engine, pid).set_index(["code", "number"]).loc[("T01", 1), "state"] == "retiré"
+
+
 def test_taps_are_idempotent_and_the_latest_status_wins(plan):
     engine, _, pid, ids = plan
     token = store.issue_link(engine, ids["T01"])
@@ -142,18 +158,12 @@ def test_team_figures_sum_the_turfs_of_each_team(plan):
     assert teams.loc["Rouge", "doors_knocked"] == 4 + 1 + 2
 
 
-def _filled_csv(statuses: dict[tuple[str, int], str]) -> bytes:
-    turfs, _ = small_turfs()
-    table = pd.read_csv(pd.io.common.BytesIO(walk_exports.turfs_csv(turfs)), sep=";", encoding="utf-8-sig", dtype=str)
-    table["Statut"] = [statuses.get((e, int(o)), "") for e, o in zip(table["Équipe"], table["Ordre"], strict=True)]
-    return table.to_csv(sep=";", index=False).encode("utf-8-sig")
-
-
 def test_paper_returns_are_read_from_the_exported_list_once(plan):
     engine, _, pid, _ = plan
-    data = _filled_csv({("T01", 1): "Ouvert", ("T02", 2): "à revoir"})
-    assert store.record_paper_returns(engine, pid, data, "retours.csv") == 2
-    assert store.record_paper_returns(engine, pid, data, "retours.csv") == 0
+    data = filled_csv({("T01", 1): "Ouvert", ("T02", 2): "à revoir"})
+    assert store.record_paper_returns(engine, pid, data, "retours.csv").recorded == 2
+    again = store.record_paper_returns(engine, pid, data, "retours.csv")
+    assert (again.recorded, again.unchanged) == (0, 2)
     cov = store.turf_coverage(engine, pid).set_index("code")
     assert cov["knocked"].tolist() == [1, 1]
     assert cov["done"].tolist() == [1, 0]  # « à revoir » stays to do
@@ -170,13 +180,56 @@ def test_paper_returns_from_the_exported_workbook(plan, tmp_path):
             if name == "T02":
                 sheet["Statut"] = ["Absent", "Refus"]
             sheet.to_excel(out, sheet_name=name, index=False)
-    assert store.record_paper_returns(engine, pid, path.read_bytes(), "rempli.xlsx") == 2
+    assert store.record_paper_returns(engine, pid, path.read_bytes(), "rempli.xlsx").recorded == 2
     assert store.turf_coverage(engine, pid).set_index("code").loc["T02", "opened"] == 1
+
+
+def test_a_paper_status_contradicting_a_phone_is_reported_with_the_phone_kept(plan):
+    engine, _, pid, ids = plan
+    token = store.issue_link(engine, ids["T01"])
+    store.record_tap(engine, token, 1, "absent", "phone-1")
+    store.record_tap(engine, token, 2, "ouvert", "phone-2")
+    data = filled_csv({("T01", 1): "Ouvert", ("T01", 2): "Ouvert", ("T01", 3): "Refus"})
+    done = store.record_paper_returns(engine, pid, data, "retours.csv")
+    assert (done.recorded, done.unchanged) == (1, 1)  # stop 3 new, stop 2 already « ouvert »
+    assert done.conflicts[["Parcours", "N°", "Adresse", "Statut du téléphone", "Statut papier"]].values.tolist() == [
+        ["T01", 1, "1 Rue A", "Absent", "Ouvert"]]
+    assert "1 en conflit avec un téléphone" in done.summary()
+    assert store.turf_sheet(engine, token).addresses["status"].tolist() == ["absent", "ouvert", "refus"]
+
+
+def test_the_organiser_can_replace_the_phone_status_by_the_paper_one(plan):
+    engine, _, pid, ids = plan
+    token = store.issue_link(engine, ids["T01"])
+    store.record_tap(engine, token, 1, "absent", "phone-1")
+    data = filled_csv({("T01", 1): "Ouvert"})
+    store.record_paper_returns(engine, pid, data, "retours.csv")
+    done = store.record_paper_returns(engine, pid, data, "retours.csv", replace_phone=True)
+    assert (done.recorded, len(done.conflicts)) == (1, 0)
+    assert store.turf_sheet(engine, token).addresses["status"].tolist()[0] == "ouvert"
+
+
+def test_a_corrected_paper_sheet_replaces_the_earlier_paper_status(plan):
+    engine, _, pid, _ = plan
+    store.record_paper_returns(engine, pid, filled_csv({("T02", 1): "Absent"}), "samedi.csv")
+    done = store.record_paper_returns(engine, pid, filled_csv({("T02", 1): "Ouvert"}), "samedi-corrige.csv")
+    assert (done.recorded, len(done.conflicts)) == (1, 0)
+    assert store.turf_coverage(engine, pid).set_index("code").loc["T02", "opened"] == 1
+
+
+def test_paper_lines_at_an_opposed_address_are_counted_not_recorded(plan):
+    from lib import opposition
+
+    engine, cid, pid, _ = plan
+    store.save_opposition(engine, cid, opposition.read_opposition_csv(b"adresse\n3 rue A\n", "o.csv"))
+    done = store.record_paper_returns(engine, pid, filled_csv({("T01", 2): "Ouvert"}), "retours.csv")
+    assert (done.recorded, done.opposed) == (0, 1)
+    assert "liste d'opposition" in done.summary()
 
 
 def test_paper_returns_with_an_unknown_status_are_refused_and_nothing_is_recorded(plan):
     engine, _, pid, _ = plan
-    data = _filled_csv({("T01", 1): "Ouvert", ("T01", 2): "pour nous"})
+    data = filled_csv({("T01", 1): "Ouvert", ("T01", 2): "pour nous"})
     with pytest.raises(TerrainError, match="statut non reconnu"):
         store.record_paper_returns(engine, pid, data, "retours.csv")
     assert store.turf_coverage(engine, pid)["knocked"].sum() == 0

@@ -35,7 +35,7 @@ def test_the_first_schema_with_data_upgrades_to_head(db_url):
     assert store.current_revision(engine) == "0001"
     engine.dispose()
     engine = store.open_store(db_url)  # what a server start does
-    assert store.current_revision(engine) == "0002"
+    assert store.current_revision(engine) == "0003"
     campaign = store.get_campaign(engine, 1)
     assert (campaign.name, campaign.retention_days, campaign.election_date) == ("Ancienne", 90, None)
     turfs = store.plan_turfs(engine, 1)
@@ -46,9 +46,25 @@ def test_the_first_schema_with_data_upgrades_to_head(db_url):
     engine.dispose()
 
 
+def test_links_issued_before_revision_0003_are_numbered_per_turf(db_url):
+    engine = store.make_engine(db_url)
+    _first_schema_with_data(engine)
+    store.upgrade(engine, "0002")
+    with engine.begin() as conn:
+        for n in (1, 2):
+            conn.execute(text(f"INSERT INTO turf_token (turf_id, token_hash, created_at, expires_at) "
+                              f"VALUES (1, 'h{n}', '2025-01-01 10:00:00', '2099-01-01 10:00:00')"))
+    store.upgrade(engine)
+    links = store.list_links(engine, 1)
+    assert sorted(links["number"]) == [1, 2] and set(links["note"]) == {""}
+    assert store.revoke_link(engine, int(links.loc[links["number"] == 1, "id"].iloc[0]))
+    assert store.active_links(engine, [1]) == {1: 1}
+    engine.dispose()
+
+
 def test_an_up_to_date_database_is_left_alone(store_engine):
     store.upgrade(store_engine)
-    assert store.current_revision(store_engine) == "0002"
+    assert store.current_revision(store_engine) == "0003"
 
 
 def test_models_and_migrations_describe_the_same_schema(store_engine):

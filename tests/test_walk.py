@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from lib import capacity, holdout, opposition, walk, walk_exports
+from lib.doors import DOOR_STATUSES, STATUS_COLUMN, TURF_TOTALS
 from lib.errors import TerrainError
 
 PROVENANCE = {"Territoire": "Test", "Date": "2026-11-22", "Pondération": "Priorité = 100 % abstention"}
@@ -183,8 +184,27 @@ def test_pdf_has_one_page_per_turf_and_parses_back(turfs, summary):
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) == turfs["turf_id"].nunique()
     text = reader.pages[0].extract_text()
-    assert "T01" in text and "Rue" in text and "Intéressé" in text
+    assert "T01" in text and "Rue" in text
     assert "abstention" in reader.metadata.subject
+
+
+def test_the_packet_ticks_the_door_statuses_of_the_phone_and_never_an_opinion_per_address(turfs, summary):
+    pdf = walk_exports.field_packet_pdf(turfs, summary, title="Campagne test", provenance=PROVENANCE)
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    header = text.split("Portes", 1)[1].split("\n", 1)[0]
+    assert header.split() == " ".join(DOOR_STATUSES.values()).split()
+    assert "Intéressé" not in text  # no « interested » box per address
+    assert all(label in text for label in TURF_TOTALS.values())  # opinions only as turf totals
+
+
+def test_the_spreadsheet_lists_have_a_status_column_to_fill_with_the_door_statuses(turfs, summary):
+    header = walk_exports.turfs_csv(turfs).decode("utf-8-sig").splitlines()[0].split(";")
+    assert header[-1] == STATUS_COLUMN
+    wb = load_workbook(io.BytesIO(walk_exports.turfs_xlsx(turfs, summary, PROVENANCE)))
+    sheet = wb[wb.sheetnames[1]]
+    assert sheet.cell(1, sheet.max_column).value == STATUS_COLUMN
+    (choices,) = sheet.data_validations.dataValidation
+    assert choices.formula1 == '"' + ",".join(DOOR_STATUSES.values()) + '"'
 
 
 def test_gpx_is_valid_with_one_route_per_turf(turfs):

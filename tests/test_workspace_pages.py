@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import store, walk
+from lib import fr, store, walk
 from lib.dataset import load_territory
+from lib.errors import TerrainError
 from lib.results_import import ImportedElection
 
 from .helpers import (
@@ -63,6 +66,27 @@ def test_the_phone_page_lists_the_turf_in_order_and_records_a_tap(engine, saved)
     assert not at.sidebar.children or not any(at.sidebar.get("selectbox"))
 
 
+def test_the_phone_shows_the_taps_of_another_phone_of_the_turf_after_a_refresh(engine, saved):
+    _, _, ids = saved
+    mine, theirs = store.issue_link(engine, ids["T01"]), store.issue_link(engine, ids["T01"])
+    at = phone(mine)
+    assert at.button_group(key="door-3").value is None
+    store.record_tap(engine, theirs, 3, "refus", "other-phone")
+    at.button(key="w_refresh").click().run()
+    assert at.button_group(key="door-3").value == "refus"
+    assert any("lien 1" in c.value for c in at.caption)  # which link this phone holds
+
+
+def test_a_second_tap_on_the_selected_status_keeps_it_selected_like_the_database(engine, saved):
+    _, _, ids = saved
+    token = store.issue_link(engine, ids["T01"])
+    at = phone(token)
+    at.button_group(key="door-2").set_value("ouvert").run()
+    at.button_group(key="door-2").set_value(None).run()  # what a tap on the selected segment sends
+    assert at.button_group(key="door-2").value == "ouvert"
+    assert store.turf_sheet(engine, token).addresses["status"].tolist()[1] == "ouvert"
+
+
 def test_the_phone_page_sends_turf_totals(engine, saved):
     _, pid, ids = saved
     at = phone(store.issue_link(engine, ids["T02"]))
@@ -96,8 +120,24 @@ def test_the_suivi_page_shows_turfs_teams_and_the_coverage_map(engine, saved):
     assert metrics["Conversations"] == "6"
     assert metrics["Adresses frappées"].startswith("2 /")
     assert map_payload(at, "couverture")
-    teams = at.dataframe[-1].value.set_index("Équipe")
+    teams = next(d.value for d in at.dataframe if "Équipe" in d.value.columns).set_index("Équipe")
     assert teams.loc["Rouge", "Portes ouvertes"] == 1
+
+
+def test_the_team_table_counts_addresses_and_doors_under_their_own_names(engine, saved):
+    cid, pid, ids = saved
+    store.update_turfs(engine, pid, [{"id": ids["T01"], "team": "Rouge"}])
+    token = store.issue_link(engine, ids["T01"])
+    for stop in (1, 2):
+        store.record_tap(engine, token, stop, "absent", f"t{stop}")
+    doors = store.plan_addresses(engine, pid).query("turf_id == 'T01' and stop <= 2")["est_doors"].sum()
+    at = open_page("pages/suivi.py", campaign=cid)
+    teams = next(d.value for d in at.dataframe if "Équipe" in d.value.columns).set_index("Équipe")
+    assert "Portes frappées" not in teams.columns  # the old name counted addresses
+    assert teams.loc["Rouge", ["Adresses frappées", "Portes frappées (est.)"]].tolist() == [2, round(doors)]
+    headline = {m.label: m.value for m in at.metric}
+    assert headline["Portes frappées (est.)"] == fr.number(doors)
+    assert headline["Adresses frappées"].startswith("2 /")
 
 
 def test_the_suivi_page_without_a_campaign_says_what_to_do(engine):
@@ -113,6 +153,21 @@ def test_a_link_made_on_the_suivi_page_opens_the_phone_page(engine, saved):
     link = at.code[-1].value
     assert "/?jeton=" in link
     assert [t.value for t in phone(link.split("jeton=")[1]).title] == ["Parcours T02"]
+
+
+def test_one_lost_phone_link_is_revoked_on_the_suivi_page_and_the_team_goes_on(engine, saved):
+    cid, _, ids = saved
+    lost, kept = store.issue_link(engine, ids["T01"]), store.issue_link(engine, ids["T01"])
+    at = open_page("pages/suivi.py", campaign=cid)
+    shown = next(d.value for d in at.dataframe if "Lien" in d.value.columns)
+    assert shown["Lien"].tolist() == ["T01 · lien 2", "T01 · lien 1"]
+    links = store.list_links(engine, saved[1])
+    at.selectbox(key="w_link_one").select(int(links.loc[links["number"] == 1, "id"].iloc[0])).run()
+    at.button(key="w_link_revoke_one").click().run()
+    assert any("lien 1 retiré" in s.value for s in at.success)
+    with pytest.raises(TerrainError):
+        store.turf_sheet(engine, lost)
+    assert store.turf_sheet(engine, kept).code == "T01"
 
 
 def test_the_purge_button_deletes_the_opposition_list(engine, saved):
@@ -237,6 +292,43 @@ def test_the_campaign_opposition_list_is_applied_without_uploading_it_again(engi
     at.multiselect(key="w_walk_ids").set_value(["75056_0101"]).run()
     assert any("Liste d'opposition de la campagne : 1 ligne(s)" in c.value for c in at.caption)
     assert any(s.value.startswith("1 ligne(s) sur 1 reconnue(s)") for s in at.success)
+
+
+# Returns are never wiped silently ----------------------------------------------------------------
+
+def test_a_campaign_whose_retention_is_already_over_is_not_created(engine):
+    at = open_page("pages/suivi.py")
+    at.text_input(key="w_new_campaign").input("Municipales 2026")
+    at.date_input(key="w_new_campaign_day").set_value(date(2026, 3, 15))  # + 90 days: over long ago
+    at.button(key="w_new_campaign_go").click().run()
+    assert store.list_campaigns(engine) == []
+    assert any("déjà écoulée" in e.value for e in at.error)
+
+
+def test_the_suivi_page_says_when_the_returns_will_be_erased(engine, saved):
+    cid, _, _ = saved
+    store.set_retention(engine, cid, date.today() + timedelta(days=30), 90)
+    erased = date.today() + timedelta(days=120)
+    at = open_page("pages/suivi.py", campaign=cid)
+    assert any(f"effacés le {erased:%d/%m/%Y}" in c.value for c in at.caption)
+
+
+def test_the_suivi_page_warns_when_the_retention_is_over(engine, saved):
+    cid, _, _ = saved
+    store.set_retention(engine, cid, date(2020, 1, 1), 10, today=date(2019, 12, 1))
+    at = open_page("pages/suivi.py", campaign=cid)
+    assert any("effacés au prochain démarrage" in e.value for e in at.error)
+
+
+def test_a_phone_open_when_the_retention_ends_records_nothing_more_and_says_why(engine, saved):
+    cid, _, ids = saved
+    token = store.issue_link(engine, ids["T01"])
+    at = phone(token)
+    store.set_retention(engine, cid, date(2020, 1, 1), 10, today=date(2019, 12, 1))  # the server runs on
+    at.button_group(key="door-2").set_value("ouvert").run()
+    assert store.retention.CLOSED in [e.value for e in at.error]
+    assert not at.button_group
+    assert store.turf_coverage(engine, saved[1])["knocked"].sum() == 0
 
 
 # « Mesure d'impact » ---------------------------------------------------------------------------------

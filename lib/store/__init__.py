@@ -10,6 +10,8 @@ from datetime import date
 
 from sqlalchemy import Engine
 
+from lib.doors import DOOR_STATUSES
+from lib.store import retention
 from lib.store.backup import duplicate_campaign, export_campaign, import_campaign
 from lib.store.campaigns import (
     archive,
@@ -32,6 +34,16 @@ from lib.store.coverage import (
     turf_coverage,
 )
 from lib.store.db import current_revision, default_url, make_engine, upgrade
+from lib.store.links import (
+    BAD_LINK,
+    active_links,
+    issue_link,
+    link_label,
+    list_links,
+    revoke_link,
+    revoke_links,
+)
+from lib.store.paper import PaperReturns, record_paper_returns
 from lib.store.plans import (
     TURF_STATUSES,
     duplicate_plan,
@@ -44,17 +56,12 @@ from lib.store.plans import (
     update_turfs,
 )
 from lib.store.returns import (
-    BAD_LINK,
-    DOOR_STATUSES,
-    active_links,
-    issue_link,
-    record_paper_returns,
     record_report,
     record_tap,
-    revoke_links,
     turf_sheet,
 )
 from lib.store.sensitive import (
+    erase_all_opposed_taps,
     load_imports,
     load_opposition,
     purge,
@@ -66,21 +73,68 @@ from lib.store.sensitive import (
 
 
 def open_store(url: str, *, today: date | None = None) -> Engine:
-    """Engine for ``url`` with the schema upgraded in place and expired field returns purged."""
+    """Engine for ``url`` with the schema upgraded in place, expired field returns purged and no
+    door status left at an address of an opposition list."""
     engine = make_engine(url)
     upgrade(engine)
     purge_expired_returns(engine, today)
+    erase_all_opposed_taps(engine)
     return engine
 
 
 __all__ = [
-    "BAD_LINK", "DOOR_STATUSES", "TURF_STATUSES", "active_links", "archive", "bureau_coverage",
-    "covered_bureaux", "create_campaign", "current_revision", "default_url", "done_addresses",
-    "duplicate_campaign", "duplicate_plan", "duplicate_scenario", "export_campaign", "get_campaign",
-    "get_plan", "holdout_design", "import_campaign", "issue_link", "list_campaigns", "list_plans",
-    "list_scenarios", "load_imports", "load_opposition", "make_engine", "open_store", "plan_addresses",
-    "plan_turfs", "purge", "purge_expired_returns", "record_paper_returns", "record_report", "record_tap",
-    "remove_import", "rename", "revoke_links", "save_import", "save_opposition", "save_plan",
-    "save_scenario", "scenario_query", "set_retention", "stop_statuses", "team_figures", "turf_coverage", "turf_sheet",
-    "update_turfs", "upgrade",
+    "BAD_LINK",
+    "DOOR_STATUSES",
+    "TURF_STATUSES",
+    "PaperReturns",
+    "active_links",
+    "archive",
+    "bureau_coverage",
+    "covered_bureaux",
+    "create_campaign",
+    "current_revision",
+    "default_url",
+    "done_addresses",
+    "duplicate_campaign",
+    "duplicate_plan",
+    "duplicate_scenario",
+    "export_campaign",
+    "get_campaign",
+    "get_plan",
+    "holdout_design",
+    "import_campaign",
+    "issue_link",
+    "link_label",
+    "list_campaigns",
+    "list_links",
+    "list_plans",
+    "list_scenarios",
+    "load_imports",
+    "load_opposition",
+    "make_engine",
+    "open_store",
+    "plan_addresses",
+    "plan_turfs",
+    "purge",
+    "purge_expired_returns",
+    "record_paper_returns",
+    "record_report",
+    "record_tap",
+    "remove_import",
+    "rename",
+    "retention",
+    "revoke_link",
+    "revoke_links",
+    "save_import",
+    "save_opposition",
+    "save_plan",
+    "save_scenario",
+    "scenario_query",
+    "set_retention",
+    "stop_statuses",
+    "team_figures",
+    "turf_coverage",
+    "turf_sheet",
+    "update_turfs",
+    "upgrade",
 ]

@@ -1,7 +1,7 @@
 """Backup and move: one campaign to one versioned JSON file, and back on any server.
 
-Left out on purpose: the opposition list and imported results (never in any export), and the
-volunteer links (a token is a secret of the server that issued it: issue new links after a move).
+Left out on purpose: the opposition list and imported results (never in any export), the
+addresses of the opposition list (and so their door history), and the volunteer links (a token is a secret of the server that issued it: issue new links after a move).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from lib.errors import TerrainError
 from lib.store.db import read, write
 from lib.store.models import Campaign, DoorTap, Scenario, Turf, TurfAddress, TurfReport, WalkPlan
+from lib.store.sensitive import opposed_stops
 
 FORMAT = "terrain-campagne"
 VERSION = 1
@@ -34,10 +35,14 @@ def _json_default(value: object) -> str:
     raise TypeError(type(value).__name__)
 
 
-def _turf_dump(s: Session, turf: Turf) -> dict:
-    stops = s.scalars(select(TurfAddress).where(TurfAddress.turf_id == turf.id).order_by(TurfAddress.stop)).all()
+def _turf_dump(s: Session, turf: Turf, opposed: set[int]) -> dict:
+    """A turf without the addresses of the opposition list: the backup does not carry the list, so
+    a restored campaign must not hold those doors either."""
+    stops = [a for a in s.scalars(select(TurfAddress).where(TurfAddress.turf_id == turf.id)
+                                  .order_by(TurfAddress.stop)) if a.id not in opposed]
     stop_no = {a.id: a.stop for a in stops}
-    taps = s.scalars(select(DoorTap).where(DoorTap.turf_id == turf.id).order_by(DoorTap.id))
+    taps = [t for t in s.scalars(select(DoorTap).where(DoorTap.turf_id == turf.id).order_by(DoorTap.id))
+            if t.stop_id in stop_no]
     reports = s.scalars(select(TurfReport).where(TurfReport.turf_id == turf.id).order_by(TurfReport.id))
     return {**_cols(turf, ("code", "status", "team", "planned_date", "summary")),
             "addresses": [_cols(a, ADDRESS) for a in stops],
@@ -53,11 +58,12 @@ def export_campaign(engine: Engine, campaign_id: int) -> bytes:
             raise TerrainError("cette campagne n'existe plus.")
         scenarios = s.scalars(select(Scenario).where(Scenario.campaign_id == campaign_id).order_by(Scenario.id))
         plans = s.scalars(select(WalkPlan).where(WalkPlan.campaign_id == campaign_id).order_by(WalkPlan.id)).all()
+        opposed = opposed_stops(s, WalkPlan.campaign_id == campaign_id)
         return {"format": FORMAT, "version": VERSION,
                 "campaign": _cols(c, ("territory", *STAMPS, "election_date", "retention_days")),
                 "scenarios": [_cols(x, (*STAMPS, "query")) for x in scenarios],
                 "plans": [{**_cols(p, (*STAMPS, "bureaux", "holdout", "settings")),
-                           "turfs": [_turf_dump(s, t) for t in s.scalars(
+                           "turfs": [_turf_dump(s, t, opposed) for t in s.scalars(
                                select(Turf).where(Turf.plan_id == p.id).order_by(Turf.code))]} for p in plans]}
     return json.dumps(read(engine, work), ensure_ascii=False, default=_json_default).encode()
 

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from lib.errors import TerrainError
+from lib.store import retention
 from lib.store.db import read, write
 from lib.store.models import Campaign, Scenario, Stamped, utcnow
 
@@ -42,8 +43,10 @@ def _clean(name: str) -> str:
 
 
 def create_campaign(engine: Engine, territory: str, name: str, organiser: str = "", *,
-                    election_date: date | None = None, retention_days: int = 90) -> int:
-    """A new campaign on ``territory``; returns its id."""
+                    election_date: date | None = None, retention_days: int = 90, today: date | None = None) -> int:
+    """A new campaign on ``territory``; returns its id. An election day whose retention is already
+    over is refused (:func:`lib.store.retention.check`): its returns would be erased at once."""
+    retention.check(election_date, retention_days, today)
     return add_row(engine, Campaign, territory=territory, name=_clean(name), organiser=organiser.strip(),
                    election_date=election_date, retention_days=int(retention_days))
 
@@ -119,10 +122,11 @@ def _update(engine: Engine, kind: str, item_id: int, **values: object) -> None:
     write(engine, work)
 
 
-def set_retention(engine: Engine, campaign_id: int, election_date: date | None, retention_days: int) -> None:
-    """Election day and how many days after it the field returns are kept."""
-    if retention_days < 0:
-        raise TerrainError("la durée de conservation doit être positive ou nulle.")
+def set_retention(engine: Engine, campaign_id: int, election_date: date | None, retention_days: int, *,
+                  today: date | None = None) -> None:
+    """Election day and how many days after it the field returns are kept (refused when already over:
+    a typo in the year must not erase a running campaign's returns at the next start)."""
+    retention.check(election_date, retention_days, today)
     _update(engine, "campaign", campaign_id, election_date=election_date, retention_days=int(retention_days))
 
 

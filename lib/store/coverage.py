@@ -11,21 +11,25 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from lib.doors import DONE, OPENED
 from lib.store.db import read
 from lib.store.models import Turf, TurfAddress, WalkPlan
 from lib.store.plans import plan_turfs
-from lib.store.returns import OPENED, _latest_status, _report_totals
+from lib.store.returns import _latest_status, _report_totals
+from lib.store.sensitive import opposed_stops
 
-DONE = ("absent", "ouvert", "refus")
 TURF_FIGURES = ["knocked", "opened", "doors_knocked", "conversations", "interested", "proxies"]
 
 
 def _stops(s: Session, where) -> pd.DataFrame:
+    """Saved stops (minus those on the opposition list) with their latest status and whether done."""
+    gone = opposed_stops(s, where)
     q = (select(TurfAddress.id, TurfAddress.turf_id, TurfAddress.address_id, TurfAddress.bureau_id,
                 TurfAddress.est_doors, Turf.status.label("turf_status"))
          .join(Turf, Turf.id == TurfAddress.turf_id).join(WalkPlan, WalkPlan.id == Turf.plan_id).where(where))
     frame = pd.DataFrame(s.execute(q).all(), columns=["id", "turf_id", "address_id", "bureau_id", "est_doors",
                                                       "turf_status"])
+    frame = frame[~frame["id"].isin(gone)].reset_index(drop=True)
     status = _latest_status(s, frame["turf_id"].unique().tolist()) if len(frame) else {}
     frame["status"] = [status.get(int(i), "") for i in frame["id"]]
     frame["done"] = frame["status"].isin(DONE) | (frame["turf_status"] == "faite")
@@ -48,6 +52,7 @@ def turf_coverage(engine: Engine, plan_id: int) -> pd.DataFrame:
     })
     reports = pd.DataFrame.from_dict(totals, orient="index", columns=["conversations", "interested", "proxies"])
     out = turfs.join(per, on="id").join(reports, on="id")
+    out["adresses"] = out["id"].map(stops.groupby("turf_id").size()).fillna(0).astype(int)  # still to visit
     for col in [*TURF_FIGURES, "done"]:
         out[col] = out[col].fillna(0)
     out["coverage"] = (out["done"] / out["adresses"].where(out["adresses"] > 0)).fillna(0.0)

@@ -11,14 +11,14 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from lib.errors import TerrainError
@@ -44,8 +44,9 @@ def default_url(data_dir: Path | str) -> str:
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see _sqlite_begin)
     cur = dbapi_connection.cursor()
+    # secure_delete: a deleted row is overwritten with zeros, not left in the page's free space
     for pragma in ("journal_mode=WAL", f"busy_timeout={BUSY_TIMEOUT_MS}", "foreign_keys=ON",
-                   "synchronous=NORMAL"):
+                   "synchronous=NORMAL", "secure_delete=ON"):
         cur.execute(f"PRAGMA {pragma}")
     cur.close()
 
@@ -129,3 +130,50 @@ def write(engine: Engine, work: Callable[[Session], T]) -> T:
 def read(engine: Engine, work: Callable[[Session], T]) -> T:
     """Run ``work`` in a read transaction (same retry policy as :func:`write`)."""
     return write(engine, work)
+
+
+def erase(engine: Engine, work: Callable[[Session], T], tables: Iterable[str]) -> T:
+    """Delete sensitive rows (``work``), then make their bytes leave the database files.
+
+    Why: a deleted row stays on disk until its page is reused — in SQLite's WAL file, in the
+    page's free space, in PostgreSQL's dead tuples — and a purge the CNIL asks for must not
+    leave the opposition list readable in ``terrain.sqlite3-wal``.
+    """
+    result = write(engine, work)
+    reclaim(engine, tables)
+    return result
+
+
+def reclaim(engine: Engine, tables: Iterable[str]) -> None:
+    """After an erasure: SQLite copies the zeroed pages home and empties its WAL (checkpoint
+    TRUNCATE); PostgreSQL rewrites the tables without their dead rows (VACUUM FULL, outside any
+    transaction). A busy database is logged, never an error: the rows are deleted either way."""
+    if engine.dialect.name == "sqlite":
+        _checkpoint(engine)
+    else:
+        _vacuum(engine, sorted(set(tables)))
+
+
+def _checkpoint(engine: Engine) -> None:
+    raw = engine.raw_connection()  # no SQLAlchemy transaction: a checkpoint cannot run inside one
+    try:
+        for attempt in range(RETRIES):
+            cur = raw.cursor()
+            busy = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            cur.close()
+            if not busy:
+                return
+            time.sleep(0.05 * (attempt + 1))
+        LOG.warning("erasure: WAL checkpoint still busy (readers); it completes at the next checkpoint")
+    finally:
+        raw.close()
+
+
+def _vacuum(engine: Engine, tables: list[str]) -> None:
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("SET lock_timeout = '5s'")  # never hold the phones' taps for long
+        for table in tables:
+            try:
+                conn.exec_driver_sql(f'VACUUM (FULL) "{table}"')
+            except DBAPIError as err:
+                LOG.warning("erasure: VACUUM FULL %s not done (%s); autovacuum will reclaim it", table, err)

@@ -117,13 +117,19 @@ class TurfAddress(OfTurf, Base):
 # --- revision 0002: field returns and what is sensitive -------------------------------------
 
 class TurfToken(OfTurf, Base):
-    """A volunteer link: only the SHA-256 of the token is stored; revocable and expiring."""
+    """A volunteer link: only the SHA-256 of the token is stored; revocable and expiring.
+
+    ``number`` (1, 2, … per turf, revision 0003) and the optional ``note`` tell one link from
+    another, so a lost phone's link is revoked alone.
+    """
 
     __tablename__ = "turf_token"
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    number: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str] = mapped_column(String(60), default="")
 
 
 class DoorTap(OfTurf, Base):

@@ -17,6 +17,7 @@ from lib.errors import TerrainError
 from lib.store.campaigns import KINDS, Item, _clean, get_row, list_items
 from lib.store.db import read, write
 from lib.store.models import Turf, TurfAddress, WalkPlan
+from lib.store.sensitive import opposed_stops
 
 TURF_STATUSES = {"a_faire": "À faire", "attribuee": "Attribuée", "faite": "Faite"}
 ADDRESS_COLUMNS = ("stop", "address_id", "bureau_id", "label", "lon", "lat", "est_voters", "est_doors", "housing")
@@ -93,12 +94,14 @@ def plan_turfs(engine: Engine, plan_id: int) -> pd.DataFrame:
 
 
 def plan_addresses(engine: Engine, plan_id: int) -> pd.DataFrame:
-    """The saved addresses in walking order, in the columns of ``lib.walk`` (``turf_id`` = code)."""
+    """The saved addresses in walking order, in the columns of ``lib.walk`` (``turf_id`` = code),
+    without those now on the campaign's opposition list (they are not to be visited any more)."""
     def work(s: Session) -> list:
+        gone = opposed_stops(s, Turf.plan_id == plan_id)
         q = (select(Turf.code, *(getattr(TurfAddress, c) for c in ADDRESS_COLUMNS), TurfAddress.id)
              .join(TurfAddress, TurfAddress.turf_id == Turf.id).where(Turf.plan_id == plan_id)
              .order_by(Turf.code, TurfAddress.stop))
-        return [tuple(r) for r in s.execute(q)]
+        return [tuple(r) for r in s.execute(q) if r.id not in gone]
     return pd.DataFrame(read(engine, work), columns=["turf_id", *ADDRESS_COLUMNS, "stop_id"])
 
 

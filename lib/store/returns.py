@@ -1,4 +1,5 @@
-"""Field returns: volunteer links (hashed tokens), idempotent door taps, turf totals, paper returns.
+"""Field returns from the phones: idempotent door taps and turf totals (links: :mod:`lib.store.links`,
+paper returns: :mod:`lib.store.paper`).
 
 Privacy: a tap is a door status for an address (absent / ouvert / refus / à revoir); what people
 said is only ever counted per turf (conversations, personnes intéressées, procurations).
@@ -7,34 +8,31 @@ A token resolves to exactly one turf and every query below is filtered by that t
 
 from __future__ import annotations
 
-import hashlib
-import io
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, Insert, func, select, update
+from sqlalchemy import Engine, Insert, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from lib import fr
+from lib.doors import DOOR_STATUSES
 from lib.errors import TerrainError
-from lib.minint import read_table
 from lib.store.db import read, write
-from lib.store.models import DoorTap, Turf, TurfAddress, TurfReport, TurfToken, WalkPlan, utcnow
-from lib.store.sensitive import opposed_in
+from lib.store.links import link_label, link_of
+from lib.store.models import (
+    DoorTap,
+    Turf,
+    TurfAddress,
+    TurfReport,
+    WalkPlan,
+    utcnow,
+)
+from lib.store.sensitive import opposed_in, opposed_stops
 
-DOOR_STATUSES = {"absent": "Absent", "ouvert": "Ouvert", "refus": "Refus", "a_revoir": "À revoir"}
-OPENED = ("ouvert", "refus")  # somebody came to the door
-BAD_LINK = ("Ce lien de retour n'est pas valable : il a été retiré, il a expiré ou il est incomplet. "
-            "Demandez un nouveau lien à la personne qui organise votre sortie.")
+OPPOSED = ("Cette adresse est sur la liste d'opposition de la campagne : ne frappez pas à cette porte. "
+           "Rien n'a été enregistré ; rechargez la page.")
 INSERTS: dict[str, Callable] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _insert_ignore(s: Session, model: type, keys: list[str], values: dict) -> bool:
@@ -42,52 +40,6 @@ def _insert_ignore(s: Session, model: type, keys: list[str], values: dict) -> bo
     stmt: Insert = INSERTS[s.get_bind().dialect.name](model).values(**values)
     new = s.execute(stmt.on_conflict_do_nothing(index_elements=keys).returning(model.id)).first()
     return new is not None
-
-
-# --- links -------------------------------------------------------------------------------------
-
-def issue_link(engine: Engine, turf_id: int, *, days: int = 30, now: datetime | None = None) -> str:
-    """A new secret token for one turf (only its hash is stored: show it once, in the link)."""
-    token = secrets.token_urlsafe(32)
-    start = now or utcnow()
-
-    def work(s: Session) -> None:
-        if s.get(Turf, turf_id) is None:
-            raise TerrainError("parcours introuvable.")
-        s.add(TurfToken(turf_id=turf_id, token_hash=_hash(token), created_at=start,
-                        expires_at=start + timedelta(days=days)))
-    write(engine, work)
-    return token
-
-
-def revoke_links(engine: Engine, turf_id: int) -> int:
-    """Revoke every active link of a turf; returns how many."""
-    def work(s: Session) -> int:
-        q = (update(TurfToken).where(TurfToken.turf_id == turf_id, TurfToken.revoked_at.is_(None))
-             .values(revoked_at=utcnow()))
-        return s.execute(q).rowcount
-    return write(engine, work)
-
-
-def active_links(engine: Engine, turf_ids: list[int]) -> dict[int, int]:
-    """Number of valid links per turf."""
-    def work(s: Session) -> dict[int, int]:
-        q = (select(TurfToken.turf_id, func.count()).where(
-            TurfToken.turf_id.in_(turf_ids), TurfToken.revoked_at.is_(None), TurfToken.expires_at > utcnow())
-            .group_by(TurfToken.turf_id))
-        return {int(t): int(n) for t, n in s.execute(q)}
-    return read(engine, work)
-
-
-def _turf_of(s: Session, token: str, now: datetime | None = None) -> int:
-    """The turf a token opens, or the same French message for wrong, revoked and expired links."""
-    if not token or len(token) > 200:
-        raise TerrainError(BAD_LINK)
-    row = s.execute(select(TurfToken.turf_id, TurfToken.expires_at, TurfToken.revoked_at)
-                    .where(TurfToken.token_hash == _hash(token))).first()
-    if row is None or row.revoked_at is not None or row.expires_at <= (now or utcnow()):
-        raise TerrainError(BAD_LINK)
-    return int(row.turf_id)
 
 
 # --- the phone page ---------------------------------------------------------------------------
@@ -99,6 +51,7 @@ class TurfSheet:
     code: str
     addresses: pd.DataFrame  # stop, label, est_doors, status ("" when not knocked)
     totals: dict[str, int]
+    link: str = ""  # « T03 · lien 2 »: which link this phone holds, to tell the organiser
 
 
 def turf_sheet(engine: Engine, token: str) -> TurfSheet:
@@ -107,7 +60,8 @@ def turf_sheet(engine: Engine, token: str) -> TurfSheet:
     Addresses put on the campaign's opposition list after the plan was saved are left out.
     """
     def work(s: Session) -> TurfSheet:
-        turf_id = _turf_of(s, token)
+        link = link_of(s, token)
+        turf_id = link.turf_id
         code, campaign_id = s.execute(select(Turf.code, WalkPlan.campaign_id).join(WalkPlan, WalkPlan.id == Turf.plan_id)
                                       .where(Turf.id == turf_id)).one()
         rows = s.execute(select(TurfAddress.id, TurfAddress.stop, TurfAddress.label, TurfAddress.est_doors,
@@ -118,7 +72,8 @@ def turf_sheet(engine: Engine, token: str) -> TurfSheet:
                              columns=["stop", "label", "est_doors", "status", "address_id"])
         gone = opposed_in(s, campaign_id, frame)
         frame = frame[~frame["address_id"].isin(gone)].drop(columns="address_id").reset_index(drop=True)
-        return TurfSheet(str(code), frame, _report_totals(s, [turf_id]).get(turf_id, _zero_totals()))
+        return TurfSheet(str(code), frame, _report_totals(s, [turf_id]).get(turf_id, _zero_totals()),
+                         link_label(str(code), link.number, link.note))
     return read(engine, work)
 
 
@@ -133,10 +88,12 @@ def record_tap(engine: Engine, token: str, stop: int, status: str, tap_id: str, 
         raise TerrainError("identifiant de saisie invalide : rechargez la page.")
 
     def work(s: Session) -> bool:
-        turf_id = _turf_of(s, token)
+        turf_id = link_of(s, token).turf_id
         stop_id = s.scalar(select(TurfAddress.id).where(TurfAddress.turf_id == turf_id, TurfAddress.stop == int(stop)))
         if stop_id is None:
             raise TerrainError("adresse inconnue dans ce parcours : rechargez la page.")
+        if opposed_stops(s, TurfAddress.id == stop_id):
+            raise TerrainError(OPPOSED)
         return _insert_ignore(s, DoorTap, ["turf_id", "tap_id"],
                               {"turf_id": turf_id, "stop_id": stop_id, "tap_id": tap_id, "status": status,
                                "source": source, "recorded_at": utcnow()})
@@ -151,7 +108,7 @@ def record_report(engine: Engine, token: str, report_id: str, *, conversations: 
         raise TerrainError("les totaux doivent être des nombres entre 0 et 10 000.")
 
     def work(s: Session) -> bool:
-        turf_id = _turf_of(s, token)
+        turf_id = link_of(s, token).turf_id
         return _insert_ignore(s, TurfReport, ["turf_id", "report_id"],
                               {"turf_id": turf_id, "report_id": report_id, "recorded_at": utcnow(),
                                **{k: int(v) for k, v in counts.items()}})
@@ -177,58 +134,3 @@ def _report_totals(s: Session, turf_ids: list[int]) -> dict[int, dict[str, int]]
                 func.sum(TurfReport.proxies)).where(TurfReport.turf_id.in_(turf_ids)).group_by(TurfReport.turf_id))
     return {int(t): {"conversations": int(c or 0), "interested": int(i or 0), "proxies": int(p or 0)}
             for t, c, i, p in s.execute(q)}
-
-
-def _read_paper(data: bytes, filename: str) -> pd.DataFrame:
-    """Every row of a filled-in walk list (CSV, or XLSX with one sheet per turf)."""
-    if data[:4] == b"PK\x03\x04":
-        try:
-            sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, dtype=str)
-        except Exception as err:
-            raise TerrainError("fichier Excel illisible : enregistrez-le à nouveau et réessayez.",
-                               source=filename) from err
-        frames = [f for f in sheets.values() if {"Équipe", "Ordre"} <= set(f.columns)]
-        if not frames:
-            raise TerrainError("aucun onglet de parcours (colonnes « Équipe » et « Ordre ») dans ce classeur.",
-                               source=filename)
-        return pd.concat(frames, ignore_index=True)
-    return read_table(data, name=filename)
-
-
-def paper_statuses(data: bytes, filename: str) -> pd.DataFrame:
-    """(Équipe, Ordre, statut) from an exported list where a « Statut » column was filled by hand."""
-    table = _read_paper(data, filename)
-    cols = {fr.fold(c).strip(): c for c in table.columns}
-    missing = [c for c in ("equipe", "ordre", "statut") if c not in cols]
-    if missing:
-        raise TerrainError("colonnes « Équipe », « Ordre » et « Statut » attendues (ajoutez une colonne "
-                           "« Statut » à la liste exportée).", source=filename)
-    by_label = {fr.fold(label): key for key, label in DOOR_STATUSES.items()}
-    status = table[cols["statut"]].fillna("").astype(str).map(lambda v: by_label.get(fr.fold(v).strip(), ""))
-    typed = table[cols["statut"]].fillna("").astype(str).str.strip() != ""
-    if (typed & (status == "")).any():
-        raise TerrainError("statut non reconnu : écrivez Absent, Ouvert, Refus ou À revoir.", source=filename)
-    out = pd.DataFrame({"code": table[cols["equipe"]].astype(str).str.strip(),
-                        "stop": pd.to_numeric(table[cols["ordre"]], errors="coerce"), "status": status})
-    return out[typed & out["stop"].notna()].astype({"stop": int})
-
-
-def record_paper_returns(engine: Engine, plan_id: int, data: bytes, filename: str) -> int:
-    """Record the statuses of a filled-in paper list for a plan; re-uploading the same file adds nothing."""
-    rows = paper_statuses(data, filename)
-
-    def work(s: Session) -> int:
-        stops = {(c, int(n)): (t, a) for c, n, t, a in s.execute(
-            select(Turf.code, TurfAddress.stop, Turf.id, TurfAddress.id)
-            .join(TurfAddress, TurfAddress.turf_id == Turf.id).where(Turf.plan_id == plan_id))}
-        unknown = [f"{c} n° {n}" for c, n in zip(rows["code"], rows["stop"], strict=True) if (c, n) not in stops]
-        if unknown:
-            raise TerrainError(f"adresses absentes de ce plan : {', '.join(unknown[:5])}.", source=filename)
-        new = 0
-        for code, stop, status in rows.itertuples(index=False):
-            turf_id, stop_id = stops[(code, stop)]
-            new += _insert_ignore(s, DoorTap, ["turf_id", "tap_id"],
-                                  {"turf_id": turf_id, "stop_id": stop_id, "tap_id": f"papier:{stop}:{status}",
-                                   "status": status, "source": "papier", "recorded_at": utcnow()})
-        return new
-    return write(engine, work)

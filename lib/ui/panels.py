@@ -142,6 +142,8 @@ def ranking_table(data: TerritoryData, result: priority.PriorityResult, values: 
     st.download_button("Télécharger le classement (CSV)", lambda: export.build(ranking=table),
                        file_name=export.file_name.format(territory=data.id), mime=export.mime,
                        key="dl-ranking", icon="⬇️")
+    if result.withheld:
+        st.caption(priority.export_note(result, settings()))
 
 
 def bureau_label_map(data: TerritoryData, result: priority.PriorityResult) -> dict[str, str]:

@@ -104,11 +104,19 @@ def _create_campaign_form(territory: str) -> None:
             st.form("new-campaign", clear_on_submit=True, border=False):
         st.text_input("Nom de la campagne", placeholder="ex. Municipales 2026", key="w_new_campaign")
         st.date_input("Jour du scrutin", value=None, format="DD/MM/YYYY", key="w_new_campaign_day")
-        st.form_submit_button("Créer", type="primary", key="w_new_campaign_go", on_click=act, kwargs={
-            "work": lambda: _set_campaign(store.create_campaign(
-                engine(), territory, st.session_state["w_new_campaign"], organiser(),
-                election_date=st.session_state["w_new_campaign_day"])),
-            "done": "Campagne créée."})
+        st.form_submit_button("Créer", type="primary", key="w_new_campaign_go", on_click=act,
+                              kwargs={"work": lambda: _create_campaign(territory)})
+
+
+def _create_campaign(territory: str) -> None:
+    """Create and open the campaign; say when its field returns will be erased (warn for a past day)."""
+    cid = store.create_campaign(engine(), territory, st.session_state["w_new_campaign"], organiser(),
+                                election_date=st.session_state["w_new_campaign_day"])
+    _set_campaign(cid)
+    row = store.get_campaign(engine(), cid)
+    said = store.retention.on_creation(row.election_date, row.retention_days)
+    level = "warning" if said.level != "info" else "success"
+    st.session_state["_flash"] = (level, f"Campagne créée. {said.text}")
 
 
 def _open_campaign(names: dict[int, str]) -> int | None:
@@ -334,6 +342,13 @@ def retention_form(campaign_id: int) -> None:
             "work": lambda: store.set_retention(engine(), campaign_id, st.session_state["w_ret_day"],
                                                 int(st.session_state["w_ret_days"])),
             "done": "Durée de conservation enregistrée."})
+
+
+def retention_notice(campaign_id: int) -> None:
+    """When the campaign's field returns will be erased, said before it happens (louder when close)."""
+    row = store.get_campaign(engine(), campaign_id)
+    said = store.retention.notice(row.election_date, row.retention_days)
+    {"info": st.caption, "warning": st.warning, "error": st.error}[said.level](said.text)
 
 
 def purge_buttons(campaign_id: int) -> None:

@@ -1,0 +1,22 @@
+"""The field vocabulary, one home for every page, export and the store: door statuses and turf totals.
+
+Why one home: the phone, the paper packet, the CSV/XLSX lists and the paper import must speak
+the same four door statuses, so a sheet filled by hand reads back exactly. A door status says
+what happened at the door, never what the people think: opinions are only counted per turf
+(``TURF_TOTALS``), never per address or per person (CNIL).
+"""
+
+from __future__ import annotations
+
+DOOR_STATUSES = {"absent": "Absent", "ouvert": "Ouvert", "refus": "Refus", "a_revoir": "À revoir"}
+OPENED = ("ouvert", "refus")  # somebody came to the door
+DONE = ("absent", "ouvert", "refus")  # somebody knocked; « à revoir » stays to do
+STATUS_COLUMN = "Statut"  # the column of the exported lists filled in by hand, read back by the paper import
+TURF_TOTALS = {"conversations": "Conversations", "interested": "Personnes intéressées",
+               "proxies": "Procurations demandées"}
+
+
+def status_hint() -> str:
+    """« Absent, Ouvert, Refus ou À revoir »: the statuses as a French enumeration."""
+    labels = list(DOOR_STATUSES.values())
+    return ", ".join(labels[:-1]) + " ou " + labels[-1]

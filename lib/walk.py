@@ -17,7 +17,7 @@ addresses (the REU address table is not public). Columns say so: ``est_voters``,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,12 +71,12 @@ def _number_key(number: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return values, values % 2
 
 
-def _blocks(frame: pd.DataFrame, sizes: np.ndarray, block_size: float) -> tuple[np.ndarray, np.ndarray]:
+def _blocks(frame: pd.DataFrame, sizes: np.ndarray, block_size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Block number and number-order rank per address.
 
     A block is a run of one street side of one bureau (odd or even numbers) in number order, cut when its
-    size reaches ``block_size`` or BLOCK_ADDRESSES addresses: small enough for turfs to balance,
-    large enough that a street's numbers stay together.
+    size reaches ``block_size`` (per address: a quarter of its bureau's turf size) or BLOCK_ADDRESSES
+    addresses: small enough for turfs to balance, large enough that a street's numbers stay together.
     """
     num, parity = _number_key(frame["number"])
     street = (frame["bureau_id"].astype(str) + "|" + frame["street"].astype(str).str.lower()).to_numpy()
@@ -86,7 +86,7 @@ def _blocks(frame: pd.DataFrame, sizes: np.ndarray, block_size: float) -> tuple[
     size_sorted = sizes[order]
     within = pd.Series(size_sorted).groupby(side_code).cumsum().to_numpy() - size_sorted
     count = pd.Series(np.ones(len(order))).groupby(side_code).cumcount().to_numpy()
-    chunk = np.maximum(within // max(block_size, 1e-9), count // BLOCK_ADDRESSES).astype(np.int64)
+    chunk = np.maximum(within // np.maximum(block_size[order], 1e-9), count // BLOCK_ADDRESSES).astype(np.int64)
     key = side_code.astype(np.int64) * 1_000_000 + chunk
     block_sorted = pd.factorize(key)[0]
     block = np.empty(len(order), dtype=np.int64)
@@ -151,11 +151,13 @@ def route_order(xy: np.ndarray, start: np.ndarray | None = None, *, max_passes: 
 
 
 def cut_turfs(addresses: pd.DataFrame, *, target: float, size_col: str = "est_doors",
-              start: tuple[float, float] | None = None) -> pd.DataFrame:
+              start: tuple[float, float] | None = None, counts: Mapping[str, int] | None = None) -> pd.DataFrame:
     """Split addresses into turfs of about ``target`` (sum of ``size_col``), ordered for walking.
 
-    Returns the addresses with ``turf_id`` (``T01``…), ``stop`` (1…n within the turf) and
-    ``x``/``y`` (Lambert-93 metres). Every address lands in exactly one turf.
+    ``counts`` sets how many turfs a bureau is cut into (default: its size ÷ ``target``, rounded).
+    Returns the addresses with ``turf_id`` (``T01``…, as wide as the count so that text order is
+    numeric order), ``stop`` (1…n within the turf) and ``x``/``y`` (Lambert-93 metres). Every
+    address lands in exactly one turf.
     """
     if target <= 0:
         raise TerrainError("la taille cible d'une équipe doit être positive.")
@@ -164,7 +166,11 @@ def cut_turfs(addresses: pd.DataFrame, *, target: float, size_col: str = "est_do
                                 x=pd.Series(dtype=float), y=pd.Series(dtype=float))
     x, y = lonlat_to_l93(addresses["lon"].to_numpy(), addresses["lat"].to_numpy())
     sizes = addresses[size_col].to_numpy(dtype=float)
-    block, rank = _blocks(addresses, sizes, target / 4)
+    bureau = addresses["bureau_id"].astype(str).to_numpy()
+    total = pd.Series(sizes).groupby(bureau).sum()
+    k = {b: max(1, int((counts or {}).get(b, round(s / target)))) for b, s in total.items()}
+    per_turf = total.to_numpy() / np.array([k[b] for b in total.index])
+    block, rank = _blocks(addresses, sizes, per_turf[total.index.get_indexer(bureau)] / 4)
     frame = addresses.reset_index(drop=True).assign(x=x, y=y, _block=block, _rank=rank)
     start_xy = np.array(lonlat_to_l93(np.array([start[0]]), np.array([start[1]]))).ravel() if start else None
     blocks = frame.groupby("_block").agg(size=(size_col, "sum"), x=("x", "mean"), y=("y", "mean"),
@@ -172,10 +178,10 @@ def cut_turfs(addresses: pd.DataFrame, *, target: float, size_col: str = "est_do
     turf_of_block = np.empty(len(blocks), dtype=np.int64)
     block_order = np.empty(len(blocks), dtype=np.int64)
     turf_no = 0
-    for _, group in blocks.groupby("bureau", sort=False):
-        k = max(1, round(float(group["size"].sum()) / target))
+    for bureau_id, group in blocks.groupby("bureau", sort=False):
         pos = group.index.to_numpy()
-        for members in _split(group["size"].to_numpy(), group["x"].to_numpy(), group["y"].to_numpy(), k):
+        for members in _split(group["size"].to_numpy(), group["x"].to_numpy(), group["y"].to_numpy(),
+                              k[str(bureau_id)]):
             ids = pos[members]
             route = route_order(blocks.loc[ids, ["x", "y"]].to_numpy(), start_xy)
             turf_of_block[ids] = turf_no
@@ -186,7 +192,8 @@ def cut_turfs(addresses: pd.DataFrame, *, target: float, size_col: str = "est_do
     frame = frame.sort_values(["_turf", "_border", "_rank"], kind="stable")
     frame["_rank"] = _orient_blocks(frame, start_xy)
     frame = frame.sort_values(["_turf", "_border", "_rank"], kind="stable")
-    frame["turf_id"] = [f"T{t + 1:02d}" for t in frame["_turf"]]
+    width = max(2, len(str(turf_no)))
+    frame["turf_id"] = [f"T{t + 1:0{width}d}" for t in frame["_turf"]]
     frame["stop"] = frame.groupby("_turf").cumcount() + 1
     return frame.drop(columns=["_block", "_rank", "_turf", "_border"]).reset_index(drop=True)
 
@@ -217,23 +224,60 @@ def route_length_m(turf: pd.DataFrame) -> float:
     return _tour_length(xy, np.arange(len(xy)))
 
 
+def knock_minutes(frame: pd.DataFrame, *, doors_per_hour_collective: float, doors_per_hour_individual: float,
+                  team_size: int) -> np.ndarray:
+    """Minutes a team spends at each address: its doors at the rate of its housing (apartment
+    buildings or houses), the team's volunteers knocking in parallel. Walking between addresses
+    is counted apart, from the route (:func:`turf_minutes`)."""
+    if min(doors_per_hour_collective, doors_per_hour_individual) <= 0:
+        raise TerrainError("les portes par heure doivent être positives.")
+    if team_size < 1:
+        raise TerrainError("une équipe compte au moins un bénévole.")
+    collective = (frame["housing"] == "collectif").to_numpy() if "housing" in frame else np.zeros(len(frame), bool)
+    rate = np.where(collective, doors_per_hour_collective, doors_per_hour_individual)
+    return 60.0 * frame["est_doors"].to_numpy(dtype=float) / rate / team_size
+
+
+def turf_minutes(turfs: pd.DataFrame, *, doors_per_hour_collective: float, doors_per_hour_individual: float,
+                 team_size: int) -> pd.DataFrame:
+    """Per turf (index ``turf_id``): knocking minutes, route metres (straight lines between stops,
+    in stop order) and ``minutes``, knocking plus walking at WALK_SPEED_M_PER_MIN.
+
+    The one time model of a turf: the cut checks its turfs against an outing with it, and the
+    summary, packet and capacity planner show it.
+    """
+    t = turfs.sort_values(["turf_id", "stop"])
+    ids = t["turf_id"].to_numpy()
+    step = np.r_[0.0, np.hypot(*np.diff(t[["x", "y"]].to_numpy(dtype=float), axis=0).T)]
+    step[np.r_[True, ids[1:] != ids[:-1]]] = 0.0  # no walk from one turf's last stop to the next turf
+    knock = knock_minutes(t, doors_per_hour_collective=doors_per_hour_collective,
+                          doors_per_hour_individual=doors_per_hour_individual, team_size=team_size)
+    out = pd.DataFrame({"knock": knock, "metres": step}).groupby(ids, sort=True).sum()
+    out["minutes"] = out["knock"] + out["metres"] / WALK_SPEED_M_PER_MIN
+    return out.rename_axis("turf_id")
+
+
+SUMMARY_COLUMNS = ["turf_id", "bureaux", "adresses", "portes_estimees", "inscrits_estimes", "parcours_m",
+                   "minutes_estimees"]
+
+
 def turf_summary(turfs: pd.DataFrame, *, doors_per_hour_collective: float = 25.0,
                  doors_per_hour_individual: float = 12.0, team_size: int = 2) -> pd.DataFrame:
     """One row per turf: bureaux, addresses, estimated doors and voters, route and time.
 
     Time is for a team of ``team_size`` volunteers knocking in parallel and walking together.
     """
-    rows = []
-    for turf_id, t in turfs.groupby("turf_id", sort=True):
-        length = route_length_m(t)
-        doors = float(t["est_doors"].sum())
-        collective = float(t.loc[t["housing"] == "collectif", "est_doors"].sum()) if "housing" in t else 0.0
-        knock_min = 60 * (collective / doors_per_hour_collective
-                          + (doors - collective) / doors_per_hour_individual) / max(team_size, 1)
-        rows.append({"turf_id": turf_id, "bureaux": ", ".join(sorted(t["bureau_id"].astype(str).unique())),
-                     "adresses": len(t), "portes_estimees": round(doors), "inscrits_estimes": round(float(t["est_voters"].sum())),
-                     "parcours_m": round(length), "minutes_estimees": round(knock_min + length / WALK_SPEED_M_PER_MIN)})
-    return pd.DataFrame(rows)
+    if turfs.empty:
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    times = turf_minutes(turfs, doors_per_hour_collective=doors_per_hour_collective,
+                         doors_per_hour_individual=doors_per_hour_individual, team_size=team_size)
+    by = turfs.groupby("turf_id", sort=True)
+    out = pd.DataFrame({"bureaux": by["bureau_id"].agg(lambda b: ", ".join(sorted(b.astype(str).unique()))),
+                        "adresses": by.size(), "portes_estimees": by["est_doors"].sum().round().astype(int),
+                        "inscrits_estimes": by["est_voters"].sum().round().astype(int),
+                        "parcours_m": times["metres"].round().astype(int),
+                        "minutes_estimees": times["minutes"].round().astype(int)})
+    return out.rename_axis("turf_id").reset_index()[SUMMARY_COLUMNS]
 
 
 def addresses_for(addresses: pd.DataFrame, bureaux: pd.DataFrame, bureau_ids: Sequence[str], *,

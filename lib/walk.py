@@ -1,4 +1,4 @@
-"""Walk lists: from priority bureaux to compact, ordered turfs of about a target size.
+"""Walk lists: from priority bureaux to compact, ordered turfs that each fit one outing of a team.
 
 Units of work, in metres (Lambert-93):
 
@@ -7,7 +7,8 @@ Units of work, in metres (Lambert-93):
    walks one pavement at a time.
 2. *Turfs*: each bureau's blocks are split by recursive bisection along the longer axis, at the
    cumulative size that gives each half its share of turfs. Turfs never span bureaux: results are
-   read per bureau, and the holdout design needs whole bureaux.
+   read per bureau, and the holdout design needs whole bureaux. :func:`fit_turfs` sizes them in
+   minutes (knocking at the housing's rate + walking the route) so each fits one outing.
 3. *Route*: nearest neighbour then 2-opt over block centres, starting near ``start`` (a station,
    a meeting point); each block is walked in number order, reversed when that is shorter.
 
@@ -17,6 +18,7 @@ addresses (the REU address table is not public). Columns say so: ``est_voters``,
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -27,6 +29,7 @@ from lib.errors import TerrainError
 from lib.geo import lonlat_to_l93
 
 BLOCK_ADDRESSES = 12
+BLOCKS_PER_TURF = 4
 WALK_SPEED_M_PER_MIN = 70.0  # ~4.2 km/h including crossings
 
 
@@ -151,7 +154,8 @@ def route_order(xy: np.ndarray, start: np.ndarray | None = None, *, max_passes: 
 
 
 def cut_turfs(addresses: pd.DataFrame, *, target: float, size_col: str = "est_doors",
-              start: tuple[float, float] | None = None, counts: Mapping[str, int] | None = None) -> pd.DataFrame:
+              start: tuple[float, float] | None = None, counts: Mapping[str, int] | None = None,
+              grain: Mapping[str, int] | None = None) -> pd.DataFrame:
     """Split addresses into turfs of about ``target`` (sum of ``size_col``), ordered for walking.
 
     ``counts`` sets how many turfs a bureau is cut into (default: its size ÷ ``target``, rounded).
@@ -169,8 +173,8 @@ def cut_turfs(addresses: pd.DataFrame, *, target: float, size_col: str = "est_do
     bureau = addresses["bureau_id"].astype(str).to_numpy()
     total = pd.Series(sizes).groupby(bureau).sum()
     k = {b: max(1, int((counts or {}).get(b, round(s / target)))) for b, s in total.items()}
-    per_turf = total.to_numpy() / np.array([k[b] for b in total.index])
-    block, rank = _blocks(addresses, sizes, per_turf[total.index.get_indexer(bureau)] / 4)
+    per_block = total.to_numpy() / np.array([k[b] * (grain or {}).get(b, BLOCKS_PER_TURF) for b in total.index])
+    block, rank = _blocks(addresses, sizes, per_block[total.index.get_indexer(bureau)])
     frame = addresses.reset_index(drop=True).assign(x=x, y=y, _block=block, _rank=rank)
     start_xy = np.array(lonlat_to_l93(np.array([start[0]]), np.array([start[1]]))).ravel() if start else None
     blocks = frame.groupby("_block").agg(size=(size_col, "sum"), x=("x", "mean"), y=("y", "mean"),
@@ -294,21 +298,105 @@ def addresses_for(addresses: pd.DataFrame, bureaux: pd.DataFrame, bureau_ids: Se
 
 @dataclass(frozen=True)
 class TurfPlan:
-    """Everything a cut depends on besides the bureaux and the opposition list."""
+    """Everything a cut depends on besides the bureaux and the addresses left out."""
 
-    target_doors: int
+    outing_minutes: float  # every turf fits one outing of a team
     registered_per_door: float
     doors_per_hour_collective: float
     doors_per_hour_individual: float
     start: tuple[float, float] | None = None  # lon, lat of the meeting point
+    team_size: int = 2  # a binôme, as config.toml [capacity] team_size
+
+    @property
+    def pace(self) -> dict[str, float]:
+        """The time model's keywords (:func:`turf_minutes`)."""
+        return {"doors_per_hour_collective": self.doors_per_hour_collective,
+                "doors_per_hour_individual": self.doors_per_hour_individual, "team_size": self.team_size}
+
+
+FIRST_FILL = 0.85  # first guess of the share of an outing spent knocking, the rest walking
+FIT_SLACK = 1e-6
+FINE_GRAIN = 8  # blocks per turf at the finest, before one more turf (shorter runs of a street side)  # minutes: float noise, not a longer outing
+
+
+def fit_turfs(addresses: pd.DataFrame, plan: TurfPlan, bureau_order: Sequence[str] = ()) -> pd.DataFrame:
+    """Turfs that each fit one outing of a team, numbered in priority order.
+
+    Each bureau is cut into as few turfs as its knocking time needs at ~85 % of an outing each;
+    a bureau with a turf still too long once walked (knocking + walking) is cut again, with finer
+    blocks first (turfs balance better), then into more turfs. A turf still too long after that
+    is halved along its route. Only an address longer than an outing by itself stays longer: an
+    address is never split.
+
+    Turfs are numbered ``T01``… bureau by bureau in ``bureau_order`` (bureaux not in it last), each
+    bureau's turfs in walking order: a capacity plan is then the first turfs.
+    """
+    if plan.outing_minutes <= 0:
+        raise TerrainError("la durée d'une sortie doit être positive.")
+    if addresses.empty:
+        return cut_turfs(addresses, target=1.0)
+    frame = addresses.assign(_minutes=knock_minutes(addresses, **plan.pace))
+    need = frame.groupby("bureau_id")["_minutes"].sum()
+    size = frame.groupby("bureau_id").size()
+    counts = {b: max(1, math.ceil(m / (plan.outing_minutes * FIRST_FILL))) for b, m in need.items()}
+    grain = dict.fromkeys(need.index, BLOCKS_PER_TURF)
+    parts, pending = [], list(need.index)
+    while pending:
+        cut = cut_turfs(frame[frame["bureau_id"].isin(pending)], target=plan.outing_minutes, size_col="_minutes",
+                        start=plan.start, counts=counts, grain=grain)
+        times = turf_minutes(cut, **plan.pace).join(cut.groupby("turf_id")["bureau_id"].first())
+        long = times[times["minutes"] > plan.outing_minutes + FIT_SLACK]["bureau_id"].value_counts()
+        walked = times.groupby("bureau_id")["minutes"].sum()
+        retry = [b for b in long.index if counts[b] < size[b]]
+        for b in retry:  # finer blocks balance better; then one more turf per long turf
+            if grain[b] < FINE_GRAIN:
+                grain[b] *= 2
+                continue
+            grain[b] = BLOCKS_PER_TURF
+            counts[b] = min(int(size[b]), max(counts[b] + int(long[b]),
+                                              math.ceil(walked[b] / (plan.outing_minutes * FIRST_FILL))))
+        parts.append(cut[~cut["bureau_id"].isin(retry)].assign(_part=len(parts)))
+        pending = retry
+    turfs = pd.concat(parts, ignore_index=True).sort_values(["_part", "turf_id", "stop"], kind="stable")
+    turfs = turfs.assign(_key=turfs["_part"].astype(str) + ":" + turfs["turf_id"], _seq=np.arange(len(turfs)))
+    return _number_by_priority(_halve_long(turfs, plan), bureau_order)
+
+
+def _halve_long(turfs: pd.DataFrame, plan: TurfPlan) -> pd.DataFrame:
+    """Cut every turf still longer than an outing in two along its route, until each fits or is one
+    address. The halves keep the stop order: street sides stay in number order."""
+    turfs = turfs.reset_index(drop=True)
+    while True:
+        times = turf_minutes(turfs.assign(turf_id=turfs["_key"]), **plan.pace)
+        many = turfs.groupby("_key").size().reindex(times.index) > 1
+        long = times.index[(times["minutes"] > plan.outing_minutes + FIT_SLACK) & many]
+        if not len(long):
+            return turfs
+        for key in long:
+            rows = turfs.index[turfs["_key"] == key]
+            knock = turfs.loc[rows, "_minutes"].cumsum().to_numpy()
+            cut = min(max(int(np.searchsorted(knock, knock[-1] / 2)) + 1, 1), len(rows) - 1)
+            turfs.loc[rows[cut:], "_key"] = f"{key}/{cut}"
+
+
+def _number_by_priority(turfs: pd.DataFrame, bureau_order: Sequence[str]) -> pd.DataFrame:
+    """Name turfs ``T01``… by bureau priority, then walking order, and number their stops 1…n."""
+    rank = {str(b): i for i, b in enumerate(bureau_order)}
+    first = turfs.groupby("_key").agg(bureau=("bureau_id", "first"), seq=("_seq", "min"))
+    first["rank"] = [rank.get(str(b), len(rank)) for b in first["bureau"]]
+    keys = first.sort_values(["rank", "bureau", "seq"]).index
+    width = max(2, len(str(len(keys))))
+    names = pd.Series([f"T{i + 1:0{width}d}" for i in range(len(keys))], index=keys)
+    out = turfs.assign(turf_id=turfs["_key"].map(names)).sort_values(["turf_id", "_seq"], kind="stable")
+    out["stop"] = out.groupby("turf_id").cumcount() + 1
+    return out.drop(columns=["_key", "_seq", "_part", "_minutes"]).reset_index(drop=True)
 
 
 def plan_turfs(addresses: pd.DataFrame, bureaux: pd.DataFrame, bureau_ids: Sequence[str], plan: TurfPlan, *,
                opposed: frozenset[str] = frozenset()) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Addresses of the chosen bureaux cut into routed turfs, and one summary row per turf."""
+    """Addresses of the chosen bureaux (in priority order) cut into routed turfs that each fit one
+    outing, numbered in that order, and one summary row per turf."""
     chosen = addresses_for(addresses, bureaux, bureau_ids, registered_per_door=plan.registered_per_door,
                            opposed=opposed)
-    turfs = cut_turfs(chosen, target=plan.target_doors, start=plan.start)
-    summary = turf_summary(turfs, doors_per_hour_collective=plan.doors_per_hour_collective,
-                           doors_per_hour_individual=plan.doors_per_hour_individual)
-    return turfs, summary
+    turfs = fit_turfs(chosen, plan, bureau_ids)
+    return turfs, turf_summary(turfs, **plan.pace)

@@ -67,11 +67,12 @@ class Territory:
 
 @dataclass(frozen=True)
 class Capacity:
-    """Defaults of the capacity planner (all editable in the UI)."""
+    """Defaults of the capacity planner (editable in the UI; the team size is shown)."""
 
     volunteers: int
     outings_per_volunteer: int
     hours_per_outing: float
+    team_size: int  # volunteers per team; turfs are cut to fit one outing of a team
     doors_per_hour_collective: float
     doors_per_hour_individual: float
     registered_per_door: float
@@ -97,7 +98,6 @@ class Settings:
     no_data_colour: str
     palettes: Mapping[int, tuple[str, ...]]
     capacity: Capacity
-    target_doors: int
 
     def palette(self, k: int) -> tuple[str, ...]:
         """The sequential palette for ``k`` classes (clipped to the configured range)."""
@@ -180,7 +180,6 @@ def parse_settings(raw: Mapping, *, root: Path = PROJECT_ROOT) -> Settings:
         no_data_colour=classes["no_data_colour"],
         palettes=MappingProxyType(palettes),
         capacity=capacity,
-        target_doors=int(raw.get("walk", {}).get("target_doors", 120)),
     )
 
 

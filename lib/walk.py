@@ -9,8 +9,9 @@ Units of work, in metres (Lambert-93):
    cumulative size that gives each half its share of turfs. Turfs never span bureaux: results are
    read per bureau, and the holdout design needs whole bureaux. :func:`fit_turfs` sizes them in
    minutes (knocking at the housing's rate + walking the route) so each fits one outing.
-3. *Route*: nearest neighbour then 2-opt over block centres, starting near ``start`` (a station,
-   a meeting point); each block is walked in number order, reversed when that is shorter.
+3. *Route*: a turf's addresses on one side of a street form one stretch; nearest neighbour then
+   2-opt over stretch centres, starting near ``start`` (a station, a meeting point); each stretch
+   is walked in number order, reversed when that is shorter.
 
 Voters per address are an *estimate*: the bureau's registered voters spread evenly over its
 addresses (the REU address table is not public). Columns say so: ``est_voters``, ``est_doors``.
@@ -74,8 +75,8 @@ def _number_key(number: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return values, values % 2
 
 
-def _blocks(frame: pd.DataFrame, sizes: np.ndarray, block_size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Block number and number-order rank per address.
+def _blocks(frame: pd.DataFrame, sizes: np.ndarray, block_size: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Block number, number-order rank and street side per address.
 
     A block is a run of one street side of one bureau (odd or even numbers) in number order, cut when its
     size reaches ``block_size`` (per address: a quarter of its bureau's turf size) or BLOCK_ADDRESSES
@@ -96,7 +97,9 @@ def _blocks(frame: pd.DataFrame, sizes: np.ndarray, block_size: np.ndarray) -> t
     block[order] = block_sorted
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
-    return block, rank
+    side_of = np.empty(len(order), dtype=np.int64)
+    side_of[order] = side_code
+    return block, rank, side_of
 
 
 def _split(sizes: np.ndarray, x: np.ndarray, y: np.ndarray, k: int) -> list[np.ndarray]:
@@ -174,36 +177,47 @@ def cut_turfs(addresses: pd.DataFrame, *, target: float, size_col: str = "est_do
     total = pd.Series(sizes).groupby(bureau).sum()
     k = {b: max(1, int((counts or {}).get(b, round(s / target)))) for b, s in total.items()}
     per_block = total.to_numpy() / np.array([k[b] * (grain or {}).get(b, BLOCKS_PER_TURF) for b in total.index])
-    block, rank = _blocks(addresses, sizes, per_block[total.index.get_indexer(bureau)])
-    frame = addresses.reset_index(drop=True).assign(x=x, y=y, _block=block, _rank=rank)
+    block, rank, side = _blocks(addresses, sizes, per_block[total.index.get_indexer(bureau)])
+    frame = addresses.reset_index(drop=True).assign(x=x, y=y, _block=block, _rank=rank, _side=side)
     start_xy = np.array(lonlat_to_l93(np.array([start[0]]), np.array([start[1]]))).ravel() if start else None
     blocks = frame.groupby("_block").agg(size=(size_col, "sum"), x=("x", "mean"), y=("y", "mean"),
                                          bureau=("bureau_id", "first"))
     turf_of_block = np.empty(len(blocks), dtype=np.int64)
-    block_order = np.empty(len(blocks), dtype=np.int64)
     turf_no = 0
     for bureau_id, group in blocks.groupby("bureau", sort=False):
         pos = group.index.to_numpy()
         for members in _split(group["size"].to_numpy(), group["x"].to_numpy(), group["y"].to_numpy(),
                               k[str(bureau_id)]):
-            ids = pos[members]
-            route = route_order(blocks.loc[ids, ["x", "y"]].to_numpy(), start_xy)
-            turf_of_block[ids] = turf_no
-            block_order[ids[route]] = np.arange(len(ids))
+            turf_of_block[pos[members]] = turf_no
             turf_no += 1
     frame["_turf"] = turf_of_block[frame["_block"].to_numpy()]
-    frame["_border"] = block_order[frame["_block"].to_numpy()]
+    frame["_border"] = _route_stretches(frame, start_xy)
     frame = frame.sort_values(["_turf", "_border", "_rank"], kind="stable")
-    frame["_rank"] = _orient_blocks(frame, start_xy)
+    frame["_rank"] = _orient_stretches(frame, start_xy)
     frame = frame.sort_values(["_turf", "_border", "_rank"], kind="stable")
     width = max(2, len(str(turf_no)))
     frame["turf_id"] = [f"T{t + 1:0{width}d}" for t in frame["_turf"]]
     frame["stop"] = frame.groupby("_turf").cumcount() + 1
-    return frame.drop(columns=["_block", "_rank", "_turf", "_border"]).reset_index(drop=True)
+    return frame.drop(columns=["_block", "_rank", "_side", "_turf", "_border"]).reset_index(drop=True)
 
 
-def _orient_blocks(frame: pd.DataFrame, start_xy: np.ndarray | None) -> np.ndarray:
-    """Walk each block in number order, or reversed when its far end is nearer the previous stop."""
+def _route_stretches(frame: pd.DataFrame, start_xy: np.ndarray | None) -> np.ndarray:
+    """Per address, the walking order of its stretch in its turf. A stretch is every address of the
+    turf on one side of a street, walked at once (up one pavement, down the other): the route
+    (nearest neighbour + 2-opt over stretch centres) never zigzags across a street."""
+    units = frame.groupby(["_turf", "_side"], sort=True).agg(x=("x", "mean"), y=("y", "mean")).reset_index()
+    order = np.empty(len(units), dtype=np.int64)
+    for _, unit in units.groupby("_turf", sort=False):
+        route = route_order(unit[["x", "y"]].to_numpy(), start_xy)
+        order[unit.index.to_numpy()[route]] = np.arange(len(unit))
+    where = pd.MultiIndex.from_frame(units[["_turf", "_side"]]).get_indexer(
+        pd.MultiIndex.from_frame(frame[["_turf", "_side"]]))
+    return order[where]
+
+
+def _orient_stretches(frame: pd.DataFrame, start_xy: np.ndarray | None) -> np.ndarray:
+    """Walk each stretch of a street side in number order, or reversed when its far end is nearer
+    the previous stop."""
     rank = frame["_rank"].to_numpy().copy()
     xy = frame[["x", "y"]].to_numpy()
     keys = (frame["_turf"].to_numpy(), frame["_border"].to_numpy())

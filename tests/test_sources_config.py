@@ -39,3 +39,5 @@ def test_dead_keys_are_gone_from_config_and_code():
     assert all(set(t) == {"name"} for t in raw["territories"].values())
     assert "open_rate" not in raw["capacity"]
     assert not hasattr(config.load_settings().capacity, "open_rate")
+    assert "walk" not in raw  # turfs are sized by the outing ([capacity]), not by a door target
+    assert not hasattr(config.load_settings(), "target_doors")

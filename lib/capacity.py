@@ -52,6 +52,11 @@ class Crew:
         return 60.0 * self.hours_per_outing
 
     @property
+    def team_name(self) -> str:
+        """« binôme », or « équipe de 3 »: how the page and the sentences name a team."""
+        return "binôme" if self.team_size == 2 else f"équipe de {self.team_size}"
+
+    @property
     def volunteer_hours(self) -> float:
         """Volunteer-hours of the campaign, idle volunteers included."""
         return float(self.volunteers * self.outings_per_volunteer * self.hours_per_outing)
@@ -146,18 +151,14 @@ def _ordinal(position: int) -> str:
     return "1er" if position == 1 else f"{position}e"
 
 
-def _team(crew: Crew) -> str:
-    return "binôme" if crew.team_size == 2 else f"équipe de {crew.team_size}"
-
-
 def _teams(crew: Crew, count: int) -> str:
     """« 6 binômes », « 4 équipes de 3 »."""
-    return _n(count, _team(crew), "binômes" if crew.team_size == 2 else f"équipes de {crew.team_size}")
+    return _n(count, crew.team_name, "binômes" if crew.team_size == 2 else f"équipes de {crew.team_size}")
 
 
 def _outings(crew: Crew, count: int) -> str:
     """« 6 sorties de binôme »."""
-    return _n(count, f"sortie de {_team(crew)}", f"sorties de {_team(crew)}")
+    return _n(count, f"sortie de {crew.team_name}", f"sorties de {crew.team_name}")
 
 
 def crew_text(crew: Crew) -> str:
@@ -165,10 +166,10 @@ def crew_text(crew: Crew) -> str:
     hours = fr.number(crew.hours_per_outing, 0 if float(crew.hours_per_outing).is_integer() else 1)
     text = (f"{_n(crew.volunteers, 'bénévole', 'bénévoles')} → {_teams(crew, crew.teams)} × "
             f"{_n(crew.outings_per_volunteer, 'sortie', 'sorties')} = {_outings(crew, crew.team_outings)} "
-            f"de {hours} h ({fr.number(crew.volunteer_hours)} heures-bénévoles).")
+            f"de {hours} h ({_n(crew.volunteer_hours, 'heure-bénévole', 'heures-bénévoles')}).")
     idle = crew.volunteers % crew.team_size
     if idle:
-        text += f" {_n(idle, 'bénévole', 'bénévoles')} sans {_team(crew)} " + (
+        text += f" {_n(idle, 'bénévole', 'bénévoles')} sans {crew.team_name} " + (
             "n'est pas compté." if idle < 2 else "ne sont pas comptés.")
     return text
 
@@ -177,7 +178,7 @@ def crew_problem(crew: Crew) -> str | None:
     """Why this crew can walk no turf at all, in French; None when it can."""
     if crew.team_outings:
         return None
-    return (f"Aucune sortie de {_team(crew)} : il faut au moins {crew.team_size} bénévoles et une sortie "
+    return (f"Aucune sortie de {crew.team_name} : il faut au moins {crew.team_size} bénévoles et une sortie "
             "chacun pour préparer des parcours. Le détail par bureau dit ce qu'il faudrait.")
 
 
@@ -222,7 +223,7 @@ def long_turfs_text(cov: TurfCoverage) -> str | None:
         return None
     return (f"{_n(len(long), 'parcours', 'parcours')} d'une seule adresse "
             f"({', '.join(long.index)}) {'dure' if len(long) < 2 else 'durent'} plus qu'une sortie : "
-            f"{'il compte' if len(long) < 2 else 'chacun compte'} pour plusieurs sorties de {_team(cov.crew)} "
+            f"{'il compte' if len(long) < 2 else 'chacun compte'} pour plusieurs sorties de {cov.crew.team_name} "
             "(plusieurs équipes dans le même immeuble).")
 
 

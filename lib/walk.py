@@ -19,6 +19,7 @@ addresses (the REU address table is not public). Columns say so: ``est_voters``,
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from lib.errors import TerrainError
 from lib.geo import lonlat_to_l93
 
 BLOCK_ADDRESSES = 12
-BLOCKS_PER_TURF = 4
+BLOCKS_PER_TURF = 8  # blocks per turf: the finer, the better turfs balance (a stretch is routed whole anyway)
 WALK_SPEED_M_PER_MIN = 70.0  # ~4.2 km/h including crossings
 
 
@@ -79,7 +80,7 @@ def _blocks(frame: pd.DataFrame, sizes: np.ndarray, block_size: np.ndarray) -> t
     """Block number, number-order rank and street side per address.
 
     A block is a run of one street side of one bureau (odd or even numbers) in number order, cut when its
-    size reaches ``block_size`` (per address: a quarter of its bureau's turf size) or BLOCK_ADDRESSES
+    size reaches ``block_size`` (per address: its bureau's turf size ÷ BLOCKS_PER_TURF) or BLOCK_ADDRESSES
     addresses: small enough for turfs to balance, large enough that a street's numbers stay together.
     """
     num, parity = _number_key(frame["number"])
@@ -206,10 +207,11 @@ def _route_stretches(frame: pd.DataFrame, start_xy: np.ndarray | None) -> np.nda
     turf on one side of a street, walked at once (up one pavement, down the other): the route
     (nearest neighbour + 2-opt over stretch centres) never zigzags across a street."""
     units = frame.groupby(["_turf", "_side"], sort=True).agg(x=("x", "mean"), y=("y", "mean")).reset_index()
+    xy, turf = units[["x", "y"]].to_numpy(), units["_turf"].to_numpy()
+    bounds = np.flatnonzero(np.r_[True, turf[1:] != turf[:-1], True])
     order = np.empty(len(units), dtype=np.int64)
-    for _, unit in units.groupby("_turf", sort=False):
-        route = route_order(unit[["x", "y"]].to_numpy(), start_xy)
-        order[unit.index.to_numpy()[route]] = np.arange(len(unit))
+    for s0, e0 in itertools.pairwise(bounds):
+        order[s0 + route_order(xy[s0:e0], start_xy)] = np.arange(e0 - s0)
     where = pd.MultiIndex.from_frame(units[["_turf", "_side"]]).get_indexer(
         pd.MultiIndex.from_frame(frame[["_turf", "_side"]]))
     return order[where]
@@ -329,14 +331,14 @@ class TurfPlan:
 
 
 FIRST_FILL = 0.85  # first guess of the share of an outing spent knocking, the rest walking
-FIT_SLACK = 1e-6
-FINE_GRAIN = 8  # blocks per turf at the finest, before one more turf (shorter runs of a street side)  # minutes: float noise, not a longer outing
+FIT_SLACK = 1e-6  # minutes: float noise, not a longer outing
+FINE_GRAIN = 16  # blocks per turf at the finest, tried before one more turf
 
 
 def fit_turfs(addresses: pd.DataFrame, plan: TurfPlan, bureau_order: Sequence[str] = ()) -> pd.DataFrame:
     """Turfs that each fit one outing of a team, numbered in priority order.
 
-    Each bureau is cut into as few turfs as its knocking time needs at ~85 % of an outing each;
+    Each bureau is cut into as few turfs as its knocking time needs at FIRST_FILL of an outing each;
     a bureau with a turf still too long once walked (knocking + walking) is cut again, with finer
     blocks first (turfs balance better), then into more turfs. A turf still too long after that
     is halved along its route. Only an address longer than an outing by itself stays longer: an

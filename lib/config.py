@@ -157,6 +157,8 @@ def parse_settings(raw: Mapping, *, root: Path = PROJECT_ROOT) -> Settings:
         raise _fail(f"valeur inattendue ({err})") from err
 
     _validate(criteria, presets, classes, palettes)
+    if not isinstance(capacity.team_size, int) or capacity.team_size < 1:
+        raise _fail("[capacity] team_size doit être un nombre entier de bénévoles, au moins 1 (un binôme : 2)")
     if app["default_territory"] not in territories:
         raise _fail(f"territoire par défaut inconnu : {app['default_territory']}")
 

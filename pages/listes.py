@@ -140,8 +140,8 @@ def show_capacity(cov: capacity.TurfCoverage) -> None:
     if problem:
         st.warning(problem)
     st.markdown(f"**{capacity.coverage_text(cov)}** {capacity.shortfall_text(cov)}")
-    for note in filter(None, [capacity.long_turfs_text(cov)]):
-        st.info(note)
+    if long_turfs := capacity.long_turfs_text(cov):
+        st.info(long_turfs)
     if design is not None and cov.count(capacity.FULL) < len(chosen):
         st.caption("Bureaux témoins : les bureaux « à visiter » hors capacité comptent quand même comme visités "
                    "dans la mesure d'impact (effet dilué) ; pour une mesure nette, choisissez les bureaux que la "
@@ -184,7 +184,8 @@ with ui.guard("les parcours"):
         st.warning("Aucune adresse à visiter dans ces bureaux.")
         st.stop()
     if turfs.empty:
-        st.warning("Aucun parcours dans le plan : " + (capacity.crew_problem(crew) or capacity.shortfall_text(cov)))
+        st.info("Aucun parcours ne tient dans la capacité (voir « 3. Capacité de la campagne ») : "
+                "pas de carte, de dossier ni d'export.")
         ui.publish_view()
         st.stop()
     geom = ui.territory_geometry(data)

@@ -93,3 +93,14 @@ def test_no_volunteers_says_so_in_french_and_offers_no_packet(downloads):
     assert any("Aucune sortie de binôme" in w.value for w in at.warning)
     assert metric(at, "Bureaux couverts") == "0 / 10"
     assert not downloads and not any("Équipe" in d.value.columns for d in at.dataframe)
+
+
+def test_control_bureaux_get_no_turf_and_a_large_crew_covers_every_other_one(downloads):
+    at = open_page("pages/listes.py")
+    at.toggle(key="w_holdout").set_value(True)
+    at.number_input(key="w_cap_vol").set_value(2_000).run()
+    design = next(d.value for d in at.dataframe if "groupe" in d.value.columns)
+    controls = set(design.loc[design["groupe"] == "témoin", "bureau_id"])
+    plan, reserve = turf_tables(at)
+    assert len(controls) == 2 and not controls & set(plan["Bureaux"]) and reserve.empty
+    assert metric(at, "Bureaux couverts") == "8 / 8"

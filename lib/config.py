@@ -68,11 +68,12 @@ class Territory:
 
 @dataclass(frozen=True)
 class Capacity:
-    """Defaults of the capacity planner (all editable in the UI)."""
+    """Defaults of the capacity planner (editable in the UI; the team size is shown)."""
 
     volunteers: int
     outings_per_volunteer: int
     hours_per_outing: float
+    team_size: int  # volunteers per team; turfs are cut to fit one outing of a team
     doors_per_hour_collective: float
     doors_per_hour_individual: float
     registered_per_door: float
@@ -98,7 +99,6 @@ class Settings:
     no_data_colour: str
     palettes: Mapping[int, tuple[str, ...]]
     capacity: Capacity
-    target_doors: int
 
     def palette(self, k: int) -> tuple[str, ...]:
         """The sequential palette for ``k`` classes (clipped to the configured range)."""
@@ -158,6 +158,8 @@ def parse_settings(raw: Mapping, *, root: Path = PROJECT_ROOT) -> Settings:
         raise _fail(f"valeur inattendue ({err})") from err
 
     _validate(criteria, presets, classes, palettes)
+    if not isinstance(capacity.team_size, int) or capacity.team_size < 1:
+        raise _fail("[capacity] team_size doit être un nombre entier de bénévoles, au moins 1 (un binôme : 2)")
     if app["default_territory"] not in territories:
         raise _fail(f"territoire par défaut inconnu : {app['default_territory']}")
 
@@ -181,7 +183,6 @@ def parse_settings(raw: Mapping, *, root: Path = PROJECT_ROOT) -> Settings:
         no_data_colour=classes["no_data_colour"],
         palettes=MappingProxyType(palettes),
         capacity=capacity,
-        target_doors=int(raw.get("walk", {}).get("target_doors", 120)),
     )
 
 

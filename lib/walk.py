@@ -1,4 +1,4 @@
-"""Walk lists: from priority bureaux to compact, ordered turfs of about a target size.
+"""Walk lists: from priority bureaux to compact, ordered turfs that each fit one outing of a team.
 
 Units of work, in metres (Lambert-93):
 
@@ -7,9 +7,11 @@ Units of work, in metres (Lambert-93):
    walks one pavement at a time.
 2. *Turfs*: each bureau's blocks are split by recursive bisection along the longer axis, at the
    cumulative size that gives each half its share of turfs. Turfs never span bureaux: results are
-   read per bureau, and the holdout design needs whole bureaux.
-3. *Route*: nearest neighbour then 2-opt over block centres, starting near ``start`` (a station,
-   a meeting point); each block is walked in number order, reversed when that is shorter.
+   read per bureau, and the holdout design needs whole bureaux. :func:`fit_turfs` sizes them in
+   minutes (knocking at the housing's rate + walking the route) so each fits one outing.
+3. *Route*: a turf's addresses on one side of a street form one stretch; nearest neighbour then
+   2-opt over stretch centres, starting near ``start`` (a station, a meeting point); each stretch
+   is walked in number order, reversed when that is shorter.
 
 Voters per address are an *estimate*: the bureau's registered voters spread evenly over its
 addresses (the REU address table is not public). Columns say so: ``est_voters``, ``est_doors``.
@@ -17,7 +19,9 @@ addresses (the REU address table is not public). Columns say so: ``est_voters``,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +31,7 @@ from lib.errors import TerrainError
 from lib.geo import lonlat_to_l93
 
 BLOCK_ADDRESSES = 12
+BLOCKS_PER_TURF = 8  # blocks per turf: the finer, the better turfs balance (a stretch is routed whole anyway)
 WALK_SPEED_M_PER_MIN = 70.0  # ~4.2 km/h including crossings
 
 
@@ -71,12 +76,12 @@ def _number_key(number: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return values, values % 2
 
 
-def _blocks(frame: pd.DataFrame, sizes: np.ndarray, block_size: float) -> tuple[np.ndarray, np.ndarray]:
-    """Block number and number-order rank per address.
+def _blocks(frame: pd.DataFrame, sizes: np.ndarray, block_size: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Block number, number-order rank and street side per address.
 
     A block is a run of one street side of one bureau (odd or even numbers) in number order, cut when its
-    size reaches ``block_size`` or BLOCK_ADDRESSES addresses: small enough for turfs to balance,
-    large enough that a street's numbers stay together.
+    size reaches ``block_size`` (per address: its bureau's turf size ÷ BLOCKS_PER_TURF) or BLOCK_ADDRESSES
+    addresses: small enough for turfs to balance, large enough that a street's numbers stay together.
     """
     num, parity = _number_key(frame["number"])
     street = (frame["bureau_id"].astype(str) + "|" + frame["street"].astype(str).str.lower()).to_numpy()
@@ -86,14 +91,16 @@ def _blocks(frame: pd.DataFrame, sizes: np.ndarray, block_size: float) -> tuple[
     size_sorted = sizes[order]
     within = pd.Series(size_sorted).groupby(side_code).cumsum().to_numpy() - size_sorted
     count = pd.Series(np.ones(len(order))).groupby(side_code).cumcount().to_numpy()
-    chunk = np.maximum(within // max(block_size, 1e-9), count // BLOCK_ADDRESSES).astype(np.int64)
+    chunk = np.maximum(within // np.maximum(block_size[order], 1e-9), count // BLOCK_ADDRESSES).astype(np.int64)
     key = side_code.astype(np.int64) * 1_000_000 + chunk
     block_sorted = pd.factorize(key)[0]
     block = np.empty(len(order), dtype=np.int64)
     block[order] = block_sorted
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
-    return block, rank
+    side_of = np.empty(len(order), dtype=np.int64)
+    side_of[order] = side_code
+    return block, rank, side_of
 
 
 def _split(sizes: np.ndarray, x: np.ndarray, y: np.ndarray, k: int) -> list[np.ndarray]:
@@ -151,11 +158,14 @@ def route_order(xy: np.ndarray, start: np.ndarray | None = None, *, max_passes: 
 
 
 def cut_turfs(addresses: pd.DataFrame, *, target: float, size_col: str = "est_doors",
-              start: tuple[float, float] | None = None) -> pd.DataFrame:
+              start: tuple[float, float] | None = None, counts: Mapping[str, int] | None = None,
+              grain: Mapping[str, int] | None = None) -> pd.DataFrame:
     """Split addresses into turfs of about ``target`` (sum of ``size_col``), ordered for walking.
 
-    Returns the addresses with ``turf_id`` (``T01``…), ``stop`` (1…n within the turf) and
-    ``x``/``y`` (Lambert-93 metres). Every address lands in exactly one turf.
+    ``counts`` sets how many turfs a bureau is cut into (default: its size ÷ ``target``, rounded).
+    Returns the addresses with ``turf_id`` (``T01``…, as wide as the count so that text order is
+    numeric order), ``stop`` (1…n within the turf) and ``x``/``y`` (Lambert-93 metres). Every
+    address lands in exactly one turf.
     """
     if target <= 0:
         raise TerrainError("la taille cible d'une équipe doit être positive.")
@@ -164,35 +174,52 @@ def cut_turfs(addresses: pd.DataFrame, *, target: float, size_col: str = "est_do
                                 x=pd.Series(dtype=float), y=pd.Series(dtype=float))
     x, y = lonlat_to_l93(addresses["lon"].to_numpy(), addresses["lat"].to_numpy())
     sizes = addresses[size_col].to_numpy(dtype=float)
-    block, rank = _blocks(addresses, sizes, target / 4)
-    frame = addresses.reset_index(drop=True).assign(x=x, y=y, _block=block, _rank=rank)
+    bureau = addresses["bureau_id"].astype(str).to_numpy()
+    total = pd.Series(sizes).groupby(bureau).sum()
+    k = {b: max(1, int((counts or {}).get(b, round(s / target)))) for b, s in total.items()}
+    per_block = total.to_numpy() / np.array([k[b] * (grain or {}).get(b, BLOCKS_PER_TURF) for b in total.index])
+    block, rank, side = _blocks(addresses, sizes, per_block[total.index.get_indexer(bureau)])
+    frame = addresses.reset_index(drop=True).assign(x=x, y=y, _block=block, _rank=rank, _side=side)
     start_xy = np.array(lonlat_to_l93(np.array([start[0]]), np.array([start[1]]))).ravel() if start else None
     blocks = frame.groupby("_block").agg(size=(size_col, "sum"), x=("x", "mean"), y=("y", "mean"),
                                          bureau=("bureau_id", "first"))
     turf_of_block = np.empty(len(blocks), dtype=np.int64)
-    block_order = np.empty(len(blocks), dtype=np.int64)
     turf_no = 0
-    for _, group in blocks.groupby("bureau", sort=False):
-        k = max(1, round(float(group["size"].sum()) / target))
+    for bureau_id, group in blocks.groupby("bureau", sort=False):
         pos = group.index.to_numpy()
-        for members in _split(group["size"].to_numpy(), group["x"].to_numpy(), group["y"].to_numpy(), k):
-            ids = pos[members]
-            route = route_order(blocks.loc[ids, ["x", "y"]].to_numpy(), start_xy)
-            turf_of_block[ids] = turf_no
-            block_order[ids[route]] = np.arange(len(ids))
+        for members in _split(group["size"].to_numpy(), group["x"].to_numpy(), group["y"].to_numpy(),
+                              k[str(bureau_id)]):
+            turf_of_block[pos[members]] = turf_no
             turf_no += 1
     frame["_turf"] = turf_of_block[frame["_block"].to_numpy()]
-    frame["_border"] = block_order[frame["_block"].to_numpy()]
+    frame["_border"] = _route_stretches(frame, start_xy)
     frame = frame.sort_values(["_turf", "_border", "_rank"], kind="stable")
-    frame["_rank"] = _orient_blocks(frame, start_xy)
+    frame["_rank"] = _orient_stretches(frame, start_xy)
     frame = frame.sort_values(["_turf", "_border", "_rank"], kind="stable")
-    frame["turf_id"] = [f"T{t + 1:02d}" for t in frame["_turf"]]
+    width = max(2, len(str(turf_no)))
+    frame["turf_id"] = [f"T{t + 1:0{width}d}" for t in frame["_turf"]]
     frame["stop"] = frame.groupby("_turf").cumcount() + 1
-    return frame.drop(columns=["_block", "_rank", "_turf", "_border"]).reset_index(drop=True)
+    return frame.drop(columns=["_block", "_rank", "_side", "_turf", "_border"]).reset_index(drop=True)
 
 
-def _orient_blocks(frame: pd.DataFrame, start_xy: np.ndarray | None) -> np.ndarray:
-    """Walk each block in number order, or reversed when its far end is nearer the previous stop."""
+def _route_stretches(frame: pd.DataFrame, start_xy: np.ndarray | None) -> np.ndarray:
+    """Per address, the walking order of its stretch in its turf. A stretch is every address of the
+    turf on one side of a street, walked at once (up one pavement, down the other): the route
+    (nearest neighbour + 2-opt over stretch centres) never zigzags across a street."""
+    units = frame.groupby(["_turf", "_side"], sort=True).agg(x=("x", "mean"), y=("y", "mean")).reset_index()
+    xy, turf = units[["x", "y"]].to_numpy(), units["_turf"].to_numpy()
+    bounds = np.flatnonzero(np.r_[True, turf[1:] != turf[:-1], True])
+    order = np.empty(len(units), dtype=np.int64)
+    for s0, e0 in itertools.pairwise(bounds):
+        order[s0 + route_order(xy[s0:e0], start_xy)] = np.arange(e0 - s0)
+    where = pd.MultiIndex.from_frame(units[["_turf", "_side"]]).get_indexer(
+        pd.MultiIndex.from_frame(frame[["_turf", "_side"]]))
+    return order[where]
+
+
+def _orient_stretches(frame: pd.DataFrame, start_xy: np.ndarray | None) -> np.ndarray:
+    """Walk each stretch of a street side in number order, or reversed when its far end is nearer
+    the previous stop."""
     rank = frame["_rank"].to_numpy().copy()
     xy = frame[["x", "y"]].to_numpy()
     keys = (frame["_turf"].to_numpy(), frame["_border"].to_numpy())
@@ -217,23 +244,60 @@ def route_length_m(turf: pd.DataFrame) -> float:
     return _tour_length(xy, np.arange(len(xy)))
 
 
+def knock_minutes(frame: pd.DataFrame, *, doors_per_hour_collective: float, doors_per_hour_individual: float,
+                  team_size: int) -> np.ndarray:
+    """Minutes a team spends at each address: its doors at the rate of its housing (apartment
+    buildings or houses), the team's volunteers knocking in parallel. Walking between addresses
+    is counted apart, from the route (:func:`turf_minutes`)."""
+    if min(doors_per_hour_collective, doors_per_hour_individual) <= 0:
+        raise TerrainError("les portes par heure doivent être positives.")
+    if team_size < 1:
+        raise TerrainError("une équipe compte au moins un bénévole.")
+    collective = (frame["housing"] == "collectif").to_numpy() if "housing" in frame else np.zeros(len(frame), bool)
+    rate = np.where(collective, doors_per_hour_collective, doors_per_hour_individual)
+    return 60.0 * frame["est_doors"].to_numpy(dtype=float) / rate / team_size
+
+
+def turf_minutes(turfs: pd.DataFrame, *, doors_per_hour_collective: float, doors_per_hour_individual: float,
+                 team_size: int) -> pd.DataFrame:
+    """Per turf (index ``turf_id``): knocking minutes, route metres (straight lines between stops,
+    in stop order) and ``minutes``, knocking plus walking at WALK_SPEED_M_PER_MIN.
+
+    The one time model of a turf: the cut checks its turfs against an outing with it, and the
+    summary, packet and capacity planner show it.
+    """
+    t = turfs.sort_values(["turf_id", "stop"])
+    ids = t["turf_id"].to_numpy()
+    step = np.r_[0.0, np.hypot(*np.diff(t[["x", "y"]].to_numpy(dtype=float), axis=0).T)]
+    step[np.r_[True, ids[1:] != ids[:-1]]] = 0.0  # no walk from one turf's last stop to the next turf
+    knock = knock_minutes(t, doors_per_hour_collective=doors_per_hour_collective,
+                          doors_per_hour_individual=doors_per_hour_individual, team_size=team_size)
+    out = pd.DataFrame({"knock": knock, "metres": step}).groupby(ids, sort=True).sum()
+    out["minutes"] = out["knock"] + out["metres"] / WALK_SPEED_M_PER_MIN
+    return out.rename_axis("turf_id")
+
+
+SUMMARY_COLUMNS = ["turf_id", "bureaux", "adresses", "portes_estimees", "inscrits_estimes", "parcours_m",
+                   "minutes_estimees"]
+
+
 def turf_summary(turfs: pd.DataFrame, *, doors_per_hour_collective: float = 25.0,
                  doors_per_hour_individual: float = 12.0, team_size: int = 2) -> pd.DataFrame:
     """One row per turf: bureaux, addresses, estimated doors and voters, route and time.
 
     Time is for a team of ``team_size`` volunteers knocking in parallel and walking together.
     """
-    rows = []
-    for turf_id, t in turfs.groupby("turf_id", sort=True):
-        length = route_length_m(t)
-        doors = float(t["est_doors"].sum())
-        collective = float(t.loc[t["housing"] == "collectif", "est_doors"].sum()) if "housing" in t else 0.0
-        knock_min = 60 * (collective / doors_per_hour_collective
-                          + (doors - collective) / doors_per_hour_individual) / max(team_size, 1)
-        rows.append({"turf_id": turf_id, "bureaux": ", ".join(sorted(t["bureau_id"].astype(str).unique())),
-                     "adresses": len(t), "portes_estimees": round(doors), "inscrits_estimes": round(float(t["est_voters"].sum())),
-                     "parcours_m": round(length), "minutes_estimees": round(knock_min + length / WALK_SPEED_M_PER_MIN)})
-    return pd.DataFrame(rows)
+    if turfs.empty:
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    times = turf_minutes(turfs, doors_per_hour_collective=doors_per_hour_collective,
+                         doors_per_hour_individual=doors_per_hour_individual, team_size=team_size)
+    by = turfs.groupby("turf_id", sort=True)
+    out = pd.DataFrame({"bureaux": by["bureau_id"].agg(lambda b: ", ".join(sorted(b.astype(str).unique()))),
+                        "adresses": by.size(), "portes_estimees": by["est_doors"].sum().round().astype(int),
+                        "inscrits_estimes": by["est_voters"].sum().round().astype(int),
+                        "parcours_m": times["metres"].round().astype(int),
+                        "minutes_estimees": times["minutes"].round().astype(int)})
+    return out.rename_axis("turf_id").reset_index()[SUMMARY_COLUMNS]
 
 
 def addresses_for(addresses: pd.DataFrame, bureaux: pd.DataFrame, bureau_ids: Sequence[str], *,
@@ -250,21 +314,105 @@ def addresses_for(addresses: pd.DataFrame, bureaux: pd.DataFrame, bureau_ids: Se
 
 @dataclass(frozen=True)
 class TurfPlan:
-    """Everything a cut depends on besides the bureaux and the opposition list."""
+    """Everything a cut depends on besides the bureaux and the addresses left out."""
 
-    target_doors: int
+    outing_minutes: float  # every turf fits one outing of a team
     registered_per_door: float
     doors_per_hour_collective: float
     doors_per_hour_individual: float
     start: tuple[float, float] | None = None  # lon, lat of the meeting point
+    team_size: int = 2  # a binôme, as config.toml [capacity] team_size
+
+    @property
+    def pace(self) -> dict[str, float]:
+        """The time model's keywords (:func:`turf_minutes`)."""
+        return {"doors_per_hour_collective": self.doors_per_hour_collective,
+                "doors_per_hour_individual": self.doors_per_hour_individual, "team_size": self.team_size}
+
+
+FIRST_FILL = 0.85  # first guess of the share of an outing spent knocking, the rest walking
+FIT_SLACK = 1e-6  # minutes: float noise, not a longer outing
+FINE_GRAIN = 16  # blocks per turf at the finest, tried before one more turf
+
+
+def fit_turfs(addresses: pd.DataFrame, plan: TurfPlan, bureau_order: Sequence[str] = ()) -> pd.DataFrame:
+    """Turfs that each fit one outing of a team, numbered in priority order.
+
+    Each bureau is cut into as few turfs as its knocking time needs at FIRST_FILL of an outing each;
+    a bureau with a turf still too long once walked (knocking + walking) is cut again, with finer
+    blocks first (turfs balance better), then into more turfs. A turf still too long after that
+    is halved along its route. Only an address longer than an outing by itself stays longer: an
+    address is never split.
+
+    Turfs are numbered ``T01``… bureau by bureau in ``bureau_order`` (bureaux not in it last), each
+    bureau's turfs in walking order: a capacity plan is then the first turfs.
+    """
+    if plan.outing_minutes <= 0:
+        raise TerrainError("la durée d'une sortie doit être positive.")
+    if addresses.empty:
+        return cut_turfs(addresses, target=1.0)
+    frame = addresses.assign(_minutes=knock_minutes(addresses, **plan.pace))
+    need = frame.groupby("bureau_id")["_minutes"].sum()
+    size = frame.groupby("bureau_id").size()
+    counts = {b: max(1, math.ceil(m / (plan.outing_minutes * FIRST_FILL))) for b, m in need.items()}
+    grain = dict.fromkeys(need.index, BLOCKS_PER_TURF)
+    parts, pending = [], list(need.index)
+    while pending:
+        cut = cut_turfs(frame[frame["bureau_id"].isin(pending)], target=plan.outing_minutes, size_col="_minutes",
+                        start=plan.start, counts=counts, grain=grain)
+        times = turf_minutes(cut, **plan.pace).join(cut.groupby("turf_id")["bureau_id"].first())
+        long = times[times["minutes"] > plan.outing_minutes + FIT_SLACK]["bureau_id"].value_counts()
+        walked = times.groupby("bureau_id")["minutes"].sum()
+        retry = [b for b in long.index if counts[b] < size[b]]
+        for b in retry:  # finer blocks balance better; then one more turf per long turf
+            if grain[b] < FINE_GRAIN:
+                grain[b] *= 2
+                continue
+            grain[b] = BLOCKS_PER_TURF
+            counts[b] = min(int(size[b]), max(counts[b] + int(long[b]),
+                                              math.ceil(walked[b] / (plan.outing_minutes * FIRST_FILL))))
+        parts.append(cut[~cut["bureau_id"].isin(retry)].assign(_part=len(parts)))
+        pending = retry
+    turfs = pd.concat(parts, ignore_index=True).sort_values(["_part", "turf_id", "stop"], kind="stable")
+    turfs = turfs.assign(_key=turfs["_part"].astype(str) + ":" + turfs["turf_id"], _seq=np.arange(len(turfs)))
+    return _number_by_priority(_halve_long(turfs, plan), bureau_order)
+
+
+def _halve_long(turfs: pd.DataFrame, plan: TurfPlan) -> pd.DataFrame:
+    """Cut every turf still longer than an outing in two along its route, until each fits or is one
+    address. The halves keep the stop order: street sides stay in number order."""
+    turfs = turfs.reset_index(drop=True)
+    while True:
+        times = turf_minutes(turfs.assign(turf_id=turfs["_key"]), **plan.pace)
+        many = turfs.groupby("_key").size().reindex(times.index) > 1
+        long = times.index[(times["minutes"] > plan.outing_minutes + FIT_SLACK) & many]
+        if not len(long):
+            return turfs
+        for key in long:
+            rows = turfs.index[turfs["_key"] == key]
+            knock = turfs.loc[rows, "_minutes"].cumsum().to_numpy()
+            cut = min(max(int(np.searchsorted(knock, knock[-1] / 2)) + 1, 1), len(rows) - 1)
+            turfs.loc[rows[cut:], "_key"] = f"{key}/{cut}"
+
+
+def _number_by_priority(turfs: pd.DataFrame, bureau_order: Sequence[str]) -> pd.DataFrame:
+    """Name turfs ``T01``… by bureau priority, then walking order, and number their stops 1…n."""
+    rank = {str(b): i for i, b in enumerate(bureau_order)}
+    first = turfs.groupby("_key").agg(bureau=("bureau_id", "first"), seq=("_seq", "min"))
+    first["rank"] = [rank.get(str(b), len(rank)) for b in first["bureau"]]
+    keys = first.sort_values(["rank", "bureau", "seq"]).index
+    width = max(2, len(str(len(keys))))
+    names = pd.Series([f"T{i + 1:0{width}d}" for i in range(len(keys))], index=keys)
+    out = turfs.assign(turf_id=turfs["_key"].map(names)).sort_values(["turf_id", "_seq"], kind="stable")
+    out["stop"] = out.groupby("turf_id").cumcount() + 1
+    return out.drop(columns=["_key", "_seq", "_part", "_minutes"]).reset_index(drop=True)
 
 
 def plan_turfs(addresses: pd.DataFrame, bureaux: pd.DataFrame, bureau_ids: Sequence[str], plan: TurfPlan, *,
                opposed: frozenset[str] = frozenset()) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Addresses of the chosen bureaux cut into routed turfs, and one summary row per turf."""
+    """Addresses of the chosen bureaux (in priority order) cut into routed turfs that each fit one
+    outing, numbered in that order, and one summary row per turf."""
     chosen = addresses_for(addresses, bureaux, bureau_ids, registered_per_door=plan.registered_per_door,
                            opposed=opposed)
-    turfs = cut_turfs(chosen, target=plan.target_doors, start=plan.start)
-    summary = turf_summary(turfs, doors_per_hour_collective=plan.doors_per_hour_collective,
-                           doors_per_hour_individual=plan.doors_per_hour_individual)
-    return turfs, summary
+    turfs = fit_turfs(chosen, plan, bureau_ids)
+    return turfs, turf_summary(turfs, **plan.pace)

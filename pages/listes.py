@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from lib import capacity, exports, fr, geo, holdout, opposition, ui, walk
@@ -115,33 +116,50 @@ ui.seed("w_cap_ind", cap.doors_per_hour_individual)
 dph_ind = cols[4].number_input("Portes/h en pavillon", 1.0, 120.0, key="w_cap_ind")
 ui.seed("w_cap_rpd", cap.registered_per_door)
 per_door = cols[5].number_input("Inscrits par porte", 0.5, 5.0, step=0.1, key="w_cap_rpd")
+crew = capacity.Crew(int(volunteers), int(outings), float(hours), cap.team_size)
+st.caption(f"{capacity.crew_text(crew)} Chaque parcours tient en une sortie d'un {crew.team_name} "
+           f"(équipes de {cap.team_size}, réglage de config.toml) : portes frappées au rythme de l'habitat "
+           "(portes/h par bénévole, à plusieurs en parallèle) plus la marche d'une adresse à l'autre. "
+           "Les parcours sont pris dans l'ordre de priorité des bureaux tant qu'il reste des sorties.")
+capacity_box = st.container()
 
-with ui.guard("le plan de capacité"):
-    work_addresses = walk.addresses_for(data.addresses, data.bureaux.reset_index(drop=True), ranked,
-                                        registered_per_door=per_door)
-    workload = capacity.bureau_workload(work_addresses, doors_per_hour_collective=dph_coll,
-                                        doors_per_hour_individual=dph_ind)
-    available = capacity.volunteer_hours(volunteers, outings, hours)
-    plan, summary = capacity.coverage_plan(chosen, workload, available)
+
+def show_capacity(cov: capacity.TurfCoverage) -> None:
+    """Headline figures of the plan, coverage said plainly, and the per-bureau detail."""
     m = st.columns(4)
-    m[0].metric("Heures-bénévoles", fr.number(available))
-    m[1].metric("Bureaux couverts", f"{summary.bureaux_covered} / {len(chosen)}")
-    m[2].metric("Portes couvertes (est.)", fr.number(summary.doors))
-    m[3].metric("Heures pour tout couvrir", fr.number(summary.hours_needed_all))
-    st.caption("Estimations : inscrits du bureau répartis sur ses adresses ; portes = inscrits ÷ inscrits "
-               "par porte ; le temps de marche entre adresses est compris dans les portes/heure.")
+    m[0].metric(f"Sorties de {crew.team_name}", f"{cov.outings_used} / {crew.team_outings}",
+                help="Parcours du plan / sorties possibles (équipes × sorties de chacun).")
+    partial = cov.count(capacity.PARTIAL)
+    m[1].metric("Bureaux couverts", f"{cov.count(capacity.FULL)} / {len(chosen)}",
+                f"et {partial} en partie" if partial else None, "off", delta_arrow="off",
+                help="Bureaux dont tous les parcours sont dans le plan.")
+    m[2].metric("Portes couvertes (est.)", fr.number(cov.doors))
+    m[3].metric("Heures-bénévoles", fr.number(cov.volunteer_hours),
+                help=f"Celles des parcours du plan, sur {fr.number(crew.volunteer_hours)} disponibles.")
+    problem = capacity.crew_problem(crew)
+    if problem:
+        st.warning(problem)
+    st.markdown(f"**{capacity.coverage_text(cov)}** {capacity.shortfall_text(cov)}")
+    if long_turfs := capacity.long_turfs_text(cov):
+        st.info(long_turfs)
+    if design is not None and cov.count(capacity.FULL) < len(chosen):
+        st.caption("Bureaux témoins : les bureaux « à visiter » hors capacité comptent quand même comme visités "
+                   "dans la mesure d'impact (effet dilué) ; pour une mesure nette, choisissez les bureaux que la "
+                   "capacité couvre en entier.")
     with st.expander("Détail par bureau, dans l'ordre de priorité"):
-        st.dataframe(plan.assign(bureau=plan["bureau_id"].map(labels)), hide_index=True, width="stretch")
+        detail = cov.bureaux.reset_index()
+        st.dataframe(pd.DataFrame({"Bureau": detail["bureau_id"].map(labels).fillna(detail["bureau_id"]),
+                                   "Parcours": detail["parcours"], "Dans le plan": detail["planifies"],
+                                   "Portes (est.)": detail["portes"], "Couverture": detail["statut"]}),
+                     hide_index=True, width="stretch")
+
 
 # 4. Turfs ---------------------------------------------------------------------------------------
 st.subheader("4. Parcours par équipe")
-c1, c2 = st.columns([1, 2])
-ui.seed("w_target", conf.target_doors)
-target = c1.slider("Portes par équipe et par sortie (cible)", 30, 400, step=10, key="w_target")
 centre = data.bureaux.loc[data.bureaux.index.isin(chosen)]
 near = geo.nearest_rows(data.stations, centre["centre_lon"].mean(), centre["centre_lat"].mean(), 12)
 start_options = ["Aucun (au plus près du premier bloc)", *near["name"].astype(str).tolist()]
-start_name = c2.selectbox("Point de départ (gare, lieu de rendez-vous)", start_options, key="w_start")
+start_name = st.selectbox("Point de départ (gare, lieu de rendez-vous)", start_options, key="w_start")
 start = None
 if start_name != start_options[0]:
     row = near[near["name"] == start_name].iloc[0]
@@ -151,30 +169,52 @@ TURF_COLUMNS = {"turf_id": "Équipe", "bureaux": "Bureaux", "adresses": "Adresse
                 "inscrits_estimes": "Inscrits (est.)", "parcours_m": "Parcours (m)",
                 "minutes_estimees": "Durée binôme (min, est.)"}
 with ui.guard("les parcours"):
-    turf_plan = walk.TurfPlan(int(target), float(per_door), float(dph_coll), float(dph_ind), start)
+    turf_plan = walk.TurfPlan(crew.outing_minutes, float(per_door), float(dph_coll), float(dph_ind), start,
+                              crew.team_size)
     done = ui.done_to_skip()  # doors already done in this campaign, unless the user asked for them
-    turfs, summary_table = ui.turfs_for(data.id, str(conf.data_dir), tuple(chosen), turf_plan, opposed | done)
+    cut, cut_summary = ui.turfs_for(data.id, str(conf.data_dir), tuple(chosen), turf_plan, opposed | done)
+    cov = capacity.fill_outings(cut, cut_summary, chosen, crew)
+    turfs, summary_table = cov.keep(cut, cut_summary)  # the packet, the exports and the saved plan: these only
+    with capacity_box:
+        show_capacity(cov)
     if done:
         st.caption(f"{len(done)} adresse(s) déjà faites dans cette campagne retirées des parcours "
                    "(réglage « Tenir compte du terrain déjà fait » de la barre latérale).")
-    if turfs.empty:
+    if cut.empty:
         st.warning("Aucune adresse à visiter dans ces bureaux.")
         st.stop()
-    colours = ui.turf_map(data, turfs, chosen, key="turf-map")
+    if turfs.empty:
+        st.info("Aucun parcours ne tient dans la capacité (voir « 3. Capacité de la campagne ») : "
+                "pas de carte, de dossier ni d'export.")
+        ui.publish_view()
+        st.stop()
+    planned = [b for b in chosen if b in set(turfs["bureau_id"])]
+    colours = ui.turf_map(data, turfs, planned, key="turf-map")  # framed on the plan's bureaux
     st.html(ui.swatch_legend(colours))
     st.dataframe(summary_table.rename(columns=TURF_COLUMNS), hide_index=True, width="stretch")
+    reserve = cut_summary[cut_summary["turf_id"].isin(cov.reserve)]
+    if len(reserve):
+        with st.expander(f"Parcours hors capacité (réserve) : {len(reserve)}"):
+            st.caption("Ni dans le dossier ni dans les exports. Avec plus de bénévoles ou de sorties, ils "
+                       "s'ajoutent au plan dans cet ordre, sans changer les parcours ci-dessus.")
+            st.dataframe(reserve.rename(columns=TURF_COLUMNS), hide_index=True, width="stretch")
 
     provenance = fr.provenance(territory=data.name, date=date.today().isoformat(), sentence=result.sentence,
                                sources="BAN (Licence Ouverte 2.0) ; " + ui.sources_caption(data),
                                details={"Bureaux": ", ".join(chosen[:30]) + ("…" if len(chosen) > 30 else ""),
-                                        "Cible": f"{target} portes par équipe",
+                                        "Capacité": capacity.crew_text(crew),
+                                        "Couverture": capacity.coverage_text(cov),
                                         "Adresses exclues (opposition)": len(opposed)})
     st.markdown("**Exports** — CSV et Excel (un onglet par équipe), dossier PDF à imprimer (une page par "
-                "équipe, cases à cocher), GPX et GeoJSON pour les applications de navigation.")
+                "équipe, cases à cocher), GPX et GeoJSON pour les applications de navigation : les parcours "
+                "du plan seulement.")
     ui.download_buttons(exports.WALK_EXPORTS, 5, key_prefix="dl", turfs=turfs, summary=summary_table,
                         provenance=provenance, title=f"{conf.campaign_name} — {data.name}")
-    ui.save_plan_form(turfs, summary_table, bureaux=chosen, design=design,
-                      plan_settings={"target_doors": int(target), "volunteer_hours": available,
-                                     "capacity_doors": summary.doors, "capacity_bureaux": summary.bureaux_covered})
+    ui.save_plan_form(turfs, summary_table, bureaux=planned,
+                      design=design,
+                      plan_settings={"outing_minutes": crew.outing_minutes, "team_size": crew.team_size,
+                                     "volunteers": crew.volunteers, "outings_per_volunteer": crew.outings_per_volunteer,
+                                     "volunteer_hours": cov.volunteer_hours, "capacity_doors": cov.doors,
+                                     "capacity_bureaux": cov.count(capacity.FULL)})
 
 ui.publish_view()

@@ -39,3 +39,12 @@ def test_dead_keys_are_gone_from_config_and_code():
     assert all(set(t) == {"name"} for t in raw["territories"].values())
     assert "open_rate" not in raw["capacity"]
     assert not hasattr(config.load_settings().capacity, "open_rate")
+    assert "walk" not in raw  # turfs are sized by the outing ([capacity]), not by a door target
+    assert not hasattr(config.load_settings(), "target_doors")
+
+
+def test_a_team_of_nobody_is_refused_in_french():
+    raw = raw_config()
+    raw["capacity"]["team_size"] = 0
+    with pytest.raises(TerrainError, match="team_size"):
+        config.parse_settings(raw)

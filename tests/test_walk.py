@@ -9,12 +9,17 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from lib import capacity, holdout, opposition, walk, walk_exports
+from lib.dataset import load_territory
 from lib.doors import DOOR_STATUSES, STATUS_COLUMN, TURF_TOTALS
 from lib.errors import TerrainError
+
+from .helpers import DATA_DIR, requires_dataset
 
 PROVENANCE = {"Territoire": "Test", "Date": "2026-11-22", "Pondération": "Priorité = 100 % abstention"}
 
@@ -103,15 +108,155 @@ def test_empty_target_is_refused(streets):
 
 # ------------------------------------------------------------------------------ capacity
 
-def test_capacity_arithmetic_is_hand_computed():
-    assert capacity.volunteer_hours(10, 3, 2.0) == 60.0
+def test_teams_and_team_outings_are_hand_computed():
+    crew = capacity.Crew(volunteers=13, outings_per_volunteer=2, hours_per_outing=3.0, team_size=2)
+    assert (crew.teams, crew.team_outings, crew.outing_minutes, crew.volunteer_hours) == (6, 12, 180.0, 78.0)
+    assert "1 bénévole sans binôme n'est pas compté" in capacity.crew_text(crew)
+
+
+def test_bureau_workload_is_hand_computed():
     work = pd.DataFrame({"bureau_id": ["a", "a", "b"], "est_doors": [50.0, 50.0, 24.0],
                          "est_voters": [80.0, 80.0, 40.0], "housing": ["collectif", "collectif", "individuel"]})
     load = capacity.bureau_workload(work, doors_per_hour_collective=25, doors_per_hour_individual=12)
     assert load.loc["a", "heures"] == pytest.approx(4.0) and load.loc["b", "heures"] == pytest.approx(2.0)
-    plan, summary = capacity.coverage_plan(["a", "b"], load, hours_available=5.0)
-    assert plan["statut"].tolist() == ["couvert", "hors capacité"]
-    assert summary.bureaux_covered == 1 and summary.doors == 100
+
+
+def cut_of(turfs_per_bureau: dict[str, int], minutes: float = 150.0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A cut as plan_turfs returns it: ``n`` turfs of ``minutes`` per bureau, numbered T01… in dict order."""
+    bureaux = [b for b, n in turfs_per_bureau.items() for _ in range(n)]
+    ids = [f"T{i + 1:02d}" for i in range(len(bureaux))]
+    turfs = pd.DataFrame({"turf_id": ids, "bureau_id": bureaux, "stop": 1})
+    summary = pd.DataFrame({"turf_id": ids, "bureaux": bureaux, "portes_estimees": 100, "inscrits_estimes": 160,
+                            "minutes_estimees": minutes})
+    return turfs, summary
+
+
+def test_turfs_are_taken_in_bureau_priority_order_until_the_team_outings_run_out():
+    turfs, summary = cut_of({"a": 2, "b": 3})
+    crew = capacity.Crew(4, 1, 3.0, 2)  # 2 binômes × 1 outing
+    cov = capacity.fill_outings(turfs, summary, ["b", "a"], crew)
+    assert cov.plan == ["T03", "T04"] and cov.reserve == ["T05", "T01", "T02"]
+    assert cov.bureaux["statut"].tolist() == ["en partie", "hors capacité"]
+    assert capacity.coverage_text(cov) == "Le 1er bureau en partie (2 parcours sur 3) ; 1 bureau hors capacité."
+    assert capacity.shortfall_text(cov) == ("Pour tout couvrir, il faudrait 3 sorties de binôme de plus : "
+                                            "6 bénévoles de plus (1 sortie chacun) ou 2 sorties de plus pour chacun.")
+
+
+def test_partial_coverage_is_said_plainly():
+    turfs, summary = cut_of({f"b{i}": 5 if i == 8 else 1 for i in range(1, 11)})
+    cov = capacity.fill_outings(turfs, summary, [f"b{i}" for i in range(1, 11)], capacity.Crew(20, 1, 3.0, 2))
+    assert capacity.coverage_text(cov) == ("7 bureaux couverts en entier, le 8e en partie (3 parcours sur 5) ; "
+                                           "2 bureaux hors capacité.")
+    assert cov.outings_missing == 4 and cov.doors == 1000 and cov.volunteer_hours == 60.0
+    assert capacity.shortfall_text(cov).startswith("Pour tout couvrir, il faudrait 4 sorties de binôme de plus")
+
+
+def test_spare_team_outings_are_said_when_everything_is_covered():
+    turfs, summary = cut_of({"a": 2})
+    cov = capacity.fill_outings(turfs, summary, ["a"], capacity.Crew(6, 1, 3.0, 2))
+    assert capacity.coverage_text(cov) == "1 bureau couvert en entier."
+    assert capacity.shortfall_text(cov) == ("Tous les parcours sont dans le plan. Il reste 1 sortie de binôme "
+                                            "sans parcours : ajoutez des bureaux.")
+
+
+def test_an_address_longer_than_an_outing_takes_several_team_outings():
+    turfs, summary = cut_of({"a": 1, "b": 1}, minutes=200.0)
+    cov = capacity.fill_outings(turfs, summary, ["a", "b"], capacity.Crew(6, 1, 3.0, 2))
+    assert cov.turfs["sorties"].tolist() == [2, 2] and cov.plan == ["T01"]
+    assert "T01, T02" in capacity.long_turfs_text(cov)
+
+
+@pytest.mark.parametrize(("volunteers", "outings"), [(0, 2), (1, 3), (8, 0)])
+def test_no_team_outing_gives_a_french_message_and_no_turf(volunteers, outings):
+    turfs, summary = cut_of({"a": 2})
+    crew = capacity.Crew(volunteers, outings, 3.0, 2)
+    assert "il faut au moins 2 bénévoles et une sortie" in capacity.crew_problem(crew)
+    cov = capacity.fill_outings(turfs, summary, ["a"], crew)
+    assert cov.plan == [] and capacity.coverage_text(cov) == "Aucun bureau couvert ; 1 bureau hors capacité."
+
+
+def test_a_negative_crew_is_refused_in_french():
+    with pytest.raises(TerrainError, match="positifs"):
+        capacity.Crew(-1, 1, 3.0, 2)
+
+
+# Turfs cut to fit one outing ----------------------------------------------------------------------
+
+def test_every_turf_fits_the_outing_and_keeps_street_sides_in_number_order(streets, bureaux):
+    plan = walk.TurfPlan(outing_minutes=180, registered_per_door=1.0, doors_per_hour_collective=25.0,
+                         doors_per_hour_individual=12.0)
+    turfs, summary = walk.plan_turfs(streets, bureaux, ["75056_0102", "75056_0101"], plan)
+    assert sorted(turfs["address_id"]) == sorted(streets["address_id"])
+    assert (summary["minutes_estimees"] <= 180).all() and summary["minutes_estimees"].mean() >= 0.7 * 180
+    firsts = turfs.groupby("turf_id")["bureau_id"].first()
+    assert firsts.iloc[0] == "75056_0102" and firsts.is_monotonic_decreasing  # the first bureau given first
+    test_each_stretch_of_a_street_side_is_walked_in_number_order(turfs)
+
+
+def test_the_turf_time_is_the_knocking_and_the_walk(turfs):
+    times = walk.turf_minutes(turfs, doors_per_hour_collective=25.0, doors_per_hour_individual=12.0, team_size=2)
+    t01 = turfs[turfs["turf_id"] == "T01"]
+    assert times.loc["T01", "metres"] == pytest.approx(walk.route_length_m(t01))
+    knock = 60 * t01["est_doors"].sum() / 25.0 / 2  # all « collectif » here, two volunteers in parallel
+    assert times.loc["T01", "minutes"] == pytest.approx(knock + walk.route_length_m(t01) / 70.0)
+
+
+@st.composite
+def territories(draw) -> tuple[pd.DataFrame, list[str]]:
+    """1–3 bureaux of a few streets with random numbers, spacing and doors per address."""
+    rows, order = [], []
+    for b in range(draw(st.integers(1, 3))):
+        bureau = f"99001_{b + 1:04d}"
+        order.append(bureau)
+        for s in range(draw(st.integers(1, 3))):
+            numbers = draw(st.lists(st.integers(1, 120), min_size=1, max_size=25, unique=True))
+            gap = draw(st.floats(3.0, 80.0))
+            for n in numbers:
+                rows.append({"address_id": f"{bureau}_{s}_{n}", "bureau_id": bureau, "number": str(n),
+                             "street": f"Rue {s}", "label": f"{n} Rue {s}", "est_voters": 1.0,
+                             "est_doors": draw(st.sampled_from([1.0, 2.5, 6.0, 20.0])),
+                             "lon": 2.30 + b * 0.02 + n * gap / 73_000, "lat": 48.85 + s * 0.001 + (n % 2) * 1e-4})
+    frame = pd.DataFrame(rows)
+    frame["housing"] = np.where(frame["est_doors"] >= 3, "collectif", "individuel")
+    return frame, draw(st.permutations(order))
+
+
+@settings(max_examples=30, deadline=None)
+@given(territories(), st.sampled_from([30.0, 60.0, 90.0, 180.0]), st.integers(0, 12), st.integers(0, 3))
+def test_no_plan_exceeds_its_team_outings_and_every_turf_fits_one_outing(territory, outing, volunteers, outings):
+    addresses, order = territory
+    plan = walk.TurfPlan(outing, 1.0, 25.0, 12.0, team_size=2)
+    turfs = walk.fit_turfs(addresses, plan, order)
+    summary = walk.turf_summary(turfs, **plan.pace)
+    assert sorted(turfs["address_id"]) == sorted(addresses["address_id"])
+    assert (turfs.groupby("turf_id")["bureau_id"].nunique() == 1).all()
+    times = walk.turf_minutes(turfs, **plan.pace)
+    alone = turfs.groupby("turf_id").size() == 1  # an address longer than an outing is never split
+    assert ((times["minutes"] <= outing + 1e-6) | (alone & (times["knock"] > outing))).all()
+    crew = capacity.Crew(volunteers, outings, outing / 60, 2)
+    cov = capacity.fill_outings(turfs, summary, order, crew)
+    assert len(cov.plan) <= cov.outings_used <= crew.team_outings
+    assert cov.plan == summary["turf_id"].tolist()[:len(cov.plan)]  # the first turfs, bureaux in priority order
+    assert turfs.groupby("turf_id")["bureau_id"].first().map(order.index).is_monotonic_increasing
+    more = capacity.fill_outings(turfs, summary, order, capacity.Crew(volunteers + 2, outings, outing / 60, 2))
+    assert more.plan[:len(cov.plan)] == cov.plan  # more volunteers add turfs, never reshuffle the first
+
+
+@requires_dataset("paris")
+def test_twelve_volunteers_for_one_three_hour_outing_walk_six_turfs_of_the_top_bureaux():
+    data = load_territory(DATA_DIR, "paris")
+    bureaux = data.bureaux.reset_index(drop=True)
+    order = bureaux.sort_values("registered", ascending=False)["bureau_id"].head(10).tolist()  # any priority
+    crew = capacity.Crew(volunteers=12, outings_per_volunteer=1, hours_per_outing=3.0, team_size=2)
+    plan = walk.TurfPlan(crew.outing_minutes, 1.6, 25.0, 12.0, team_size=crew.team_size)
+    turfs, summary = walk.plan_turfs(data.addresses, bureaux, order, plan)
+    cov = capacity.fill_outings(turfs, summary, order, crew)
+    kept, kept_summary = cov.keep(turfs, summary)
+    assert len(cov.plan) == 6 and kept["turf_id"].nunique() == 6 and kept_summary["turf_id"].tolist() == cov.plan
+    assert (summary["minutes_estimees"] <= 180).all()
+    assert set(kept["bureau_id"]) == {order[0]}  # the top bureau needs more than 6 outings of 3 h
+    assert cov.bureaux.loc[order[0], "statut"] == "en partie" and cov.count("hors capacité") == 9
+    assert kept_summary["portes_estimees"].sum() == cov.doors
 
 
 # ------------------------------------------------------------------------------ holdout

@@ -61,10 +61,12 @@ def department_geometry(data: TerritoryData) -> ScreenGeometry:
 @st.cache_data(show_spinner="Découpage des parcours…", max_entries=16)
 def turfs_for(territory_id: str, data_dir: str, bureau_ids: tuple[str, ...], plan: walk.TurfPlan,
               opposed_ids: frozenset[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Turfs and their summary for these bureaux and this plan (cutting 10,000 addresses ≈ 1 s).
+    """Every turf of these bureaux (in their priority order), each fitting one outing, and their
+    summary (cutting 10,000 addresses ≈ 1–2 s). The capacity plan takes the first of them
+    (:func:`lib.capacity.fill_outings`, cheap, not cached): more volunteers never re-cut.
 
-    Every input of the cut — the capacity rates included — is an argument, so a change of any
-    of them gives new turfs.
+    Every input of the cut — outing length, team size and door rates included — is an argument
+    (``plan``), so a change of any of them gives new turfs.
     """
     data = territory_data(territory_id, data_dir)
     return walk.plan_turfs(data.addresses, data.bureaux.reset_index(drop=True), bureau_ids, plan,

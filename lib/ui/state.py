@@ -8,7 +8,9 @@ each run so the URL always reproduces the screen.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -17,6 +19,21 @@ from lib.viewstate import ViewState, default_view, from_query, to_query
 
 # Widget keys that belong to one territory's choices: dropped when the territory changes.
 TERRITORY_WIDGETS = ("w_ours_", "w_election", "w_blocs", "w_high", "w_low", "w_sel")
+
+
+def app_base_url(page: str = "") -> str | None:
+    """The app's address in the user's browser (scheme, host, base path) without ``page``; None if unknown.
+
+    Exports carry absolute links (:func:`lib.fr.view_link`): a file has no server to be relative to.
+    """
+    with contextlib.suppress(Exception):  # no browser context (AppTest, warm-up): unknown
+        parts = urlsplit(st.context.url or "")
+        if parts.scheme in ("http", "https") and parts.netloc:
+            path = parts.path.rstrip("/")
+            if page and path.endswith("/" + page):
+                path = path[: -len(page) - 1]
+            return f"{parts.scheme}://{parts.netloc}{path}"
+    return None
 
 
 def view() -> ViewState:

@@ -187,7 +187,7 @@ def view_link(base_url: str | None, page: str, params: Mapping[str, object]) -> 
     Why absolute: a file opened weeks later from a mail or a USB key has no server to be relative
     to; a relative « ?t=paris… » leads nowhere.
     """
-    query = urlencode({k: str(v) for k, v in params.items()}, safe=":,")
+    query = urlencode({k: str(v) for k, v in params.items()}, safe=":,|")
     target = f"/{page}" + (f"?{query}" if query else "")
     parts = urlsplit(base_url or "")
     if parts.scheme in ("http", "https") and parts.netloc:

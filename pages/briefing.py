@@ -7,6 +7,7 @@ from datetime import date
 import streamlit as st
 
 from lib import briefing, deckmap, exports, fr, mapexport, mapwire, priority, ui
+from lib.viewstate import to_query
 
 data = ui.page_setup("Mode briefing", sidebar=False)
 if data is None:
@@ -63,7 +64,7 @@ with side_col:
 st.caption(ui.sources_caption(data))
 
 with st.expander("Exporter la carte et les données", expanded=False), ui.guard("les exports"):
-    link = fr.view_link(ui.app_base_url("briefing"), "briefing", st.query_params.to_dict())
+    link = fr.view_link(ui.app_base_url("briefing"), "briefing", to_query(v, conf))  # the view, even before the URL has it
     provenance = fr.provenance(territory=data.name, date=date.today().isoformat(), sentence=result.sentence,
                                sources=ui.sources_caption(data),
                                details={"Notre camp": ours, "Élection de référence": election,

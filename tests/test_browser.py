@@ -7,6 +7,7 @@ Screenshots are kept in tests/browser_artifacts/ when a step fails.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -173,13 +174,21 @@ def test_briefing_shows_the_whole_numbered_top_ten_on_a_projector(browser, serve
     assert not outside, outside
 
 
+def _html_export(pg, url: str) -> str:
+    """The offline HTML map downloaded from the briefing at ``url``."""
+    pg.goto(url)
+    wait_idle(pg, timeout=120_000)
+    pg.get_by_text("Exporter la carte et les données").click()
+    wait_idle(pg)
+    with pg.expect_download(timeout=120_000) as download:
+        pg.get_by_role("button", name="Carte interactive HTML (hors ligne)").click()
+    return Path(download.value.path()).read_text(encoding="utf-8")
+
+
 def test_briefing_html_export_links_back_to_the_view_with_an_absolute_address(page, server):
-    page.goto(f"{server}/briefing?p=custom&w=abstention:60,social_housing:40")
-    wait_idle(page, timeout=120_000)
-    page.get_by_text("Exporter la carte et les données").click()
-    wait_idle(page)
-    with page.expect_download(timeout=120_000) as download:
-        page.get_by_role("button", name="Carte interactive HTML (hors ligne)").click()
-    html = Path(download.value.path()).read_text(encoding="utf-8")
+    """Opened bare (the first run has not written the URL yet), or with its settings in the link."""
+    html = _html_export(page, f"{server}/briefing")
+    assert re.search(rf'<a href="{re.escape(server)}/briefing\?t=paris&amp;p=\w+&amp;w=\w+:\d+', html)
+    html = _html_export(page, f"{server}/briefing?p=custom&w=abstention:60,social_housing:40")
     assert f'<a href="{server}/briefing?' in html
     assert "w=abstention:60,social_housing:40" in html

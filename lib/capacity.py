@@ -142,34 +142,29 @@ def fill_outings(turfs: pd.DataFrame, summary: pd.DataFrame, bureau_ids: list[st
     return TurfCoverage(per, table, crew)
 
 
-def _n(count: int, singular: str, plural: str) -> str:
-    """« 1 bureau », « 2 bureaux »: French takes the singular below 2."""
-    return f"{fr.number(count)} {singular if count < 2 else plural}"
-
-
 def _ordinal(position: int) -> str:
     return "1er" if position == 1 else f"{position}e"
 
 
 def _teams(crew: Crew, count: int) -> str:
     """« 6 binômes », « 4 équipes de 3 »."""
-    return _n(count, crew.team_name, "binômes" if crew.team_size == 2 else f"équipes de {crew.team_size}")
+    return fr.counted(count, crew.team_name, "binômes" if crew.team_size == 2 else f"équipes de {crew.team_size}")
 
 
 def _outings(crew: Crew, count: int) -> str:
     """« 6 sorties de binôme »."""
-    return _n(count, f"sortie de {crew.team_name}", f"sorties de {crew.team_name}")
+    return fr.counted(count, f"sortie de {crew.team_name}", f"sorties de {crew.team_name}")
 
 
 def crew_text(crew: Crew) -> str:
     """« 12 bénévoles → 6 binômes × 1 sortie = 6 sorties de binôme de 3 h (36 heures-bénévoles). »"""
     hours = fr.number(crew.hours_per_outing, 0 if float(crew.hours_per_outing).is_integer() else 1)
-    text = (f"{_n(crew.volunteers, 'bénévole', 'bénévoles')} → {_teams(crew, crew.teams)} × "
-            f"{_n(crew.outings_per_volunteer, 'sortie', 'sorties')} = {_outings(crew, crew.team_outings)} "
-            f"de {hours} h ({_n(crew.volunteer_hours, 'heure-bénévole', 'heures-bénévoles')}).")
+    text = (f"{fr.counted(crew.volunteers, 'bénévole', 'bénévoles')} → {_teams(crew, crew.teams)} × "
+            f"{fr.counted(crew.outings_per_volunteer, 'sortie', 'sorties')} = {_outings(crew, crew.team_outings)} "
+            f"de {hours} h ({fr.counted(crew.volunteer_hours, 'heure-bénévole', 'heures-bénévoles')}).")
     idle = crew.volunteers % crew.team_size
     if idle:
-        text += f" {_n(idle, 'bénévole', 'bénévoles')} sans {crew.team_name} " + (
+        text += f" {fr.counted(idle, 'bénévole', 'bénévoles')} sans {crew.team_name} " + (
             "n'est pas compté." if idle < 2 else "ne sont pas comptés.")
     return text
 
@@ -185,15 +180,15 @@ def crew_problem(crew: Crew) -> str | None:
 def coverage_text(cov: TurfCoverage) -> str:
     """« 7 bureaux couverts en entier, le 8e en partie (3 parcours sur 5) ; 2 bureaux hors capacité. »"""
     full, out, empty = cov.count(FULL), cov.count(OUT), cov.count(EMPTY)
-    parts = [f"{_n(full, 'bureau couvert', 'bureaux couverts')} en entier"] if full else []
+    parts = [f"{fr.counted(full, 'bureau couvert', 'bureaux couverts')} en entier"] if full else []
     for bureau_id, row in cov.bureaux[cov.bureaux["statut"] == PARTIAL].iterrows():  # at most one: a prefix
         which = _ordinal(cov.bureaux.index.get_loc(bureau_id) + 1) + ("" if full else " bureau")
         parts.append(f"le {which} en partie ({row['planifies']} parcours sur {row['parcours']})")
     text = ", ".join(parts) or "aucun bureau couvert"
     if out:
-        text += f" ; {_n(out, 'bureau', 'bureaux')} hors capacité"
+        text += f" ; {fr.counted(out, 'bureau', 'bureaux')} hors capacité"
     if empty:
-        text += f" ; {_n(empty, 'bureau', 'bureaux')} sans adresse à visiter"
+        text += f" ; {fr.counted(empty, 'bureau', 'bureaux')} sans adresse à visiter"
     return text[0].upper() + text[1:] + "."
 
 
@@ -208,10 +203,10 @@ def shortfall_text(cov: TurfCoverage) -> str:
     if crew.outings_per_volunteer:
         teams = math.ceil(missing / crew.outings_per_volunteer)
         more = teams * crew.team_size - crew.volunteers % crew.team_size
-        ways.append(f"{_n(more, 'bénévole', 'bénévoles')} de plus "
-                    f"({_n(crew.outings_per_volunteer, 'sortie', 'sorties')} chacun)")
+        ways.append(f"{fr.counted(more, 'bénévole', 'bénévoles')} de plus "
+                    f"({fr.counted(crew.outings_per_volunteer, 'sortie', 'sorties')} chacun)")
     if crew.teams:
-        ways.append(f"{_n(math.ceil(missing / crew.teams), 'sortie', 'sorties')} de plus pour chacun")
+        ways.append(f"{fr.counted(math.ceil(missing / crew.teams), 'sortie', 'sorties')} de plus pour chacun")
     return (f"Pour tout couvrir, il faudrait {_outings(crew, missing)} de plus"
             + (f" : {' ou '.join(ways)}." if ways else "."))
 
@@ -221,7 +216,7 @@ def long_turfs_text(cov: TurfCoverage) -> str | None:
     long = cov.turfs[cov.turfs["sorties"] > 1]
     if long.empty:
         return None
-    return (f"{_n(len(long), 'parcours', 'parcours')} d'une seule adresse "
+    return (f"{fr.counted(len(long), 'parcours', 'parcours')} d'une seule adresse "
             f"({', '.join(long.index)}) {'dure' if len(long) < 2 else 'durent'} plus qu'une sortie : "
             f"{'il compte' if len(long) < 2 else 'chacun compte'} pour plusieurs sorties de {cov.crew.team_name} "
             "(plusieurs équipes dans le même immeuble).")

@@ -123,11 +123,11 @@ def legend_rows(classes: Classes, palette: Sequence[str]) -> pd.DataFrame:
             "classe": c + 1, "couleur": palette[c] if c < len(palette) else "#999999",
             "min": classes.lower[c], "max": classes.bins[c], "bureaux": classes.counts[c],
             "libelle": f"Priorité {c + 1}{top}{low} : {fr.number(classes.lower[c], 1)} – {fr.number(classes.bins[c], 1)}"
-                       f" · {classes.counts[c]} bureau{'x' if classes.counts[c] > 1 else ''}",
+                       f" · {fr.counted(classes.counts[c], 'bureau', 'bureaux')}",
         })
     n_missing = int(classes.class_of.isna().sum())
     if n_missing:
         rows.append({"classe": 0, "couleur": "#bdbdbd", "min": np.nan, "max": np.nan,
                      "bureaux": n_missing,
-                     "libelle": f"Données manquantes · {n_missing} bureau{'x' if n_missing > 1 else ''}"})
+                     "libelle": f"Données manquantes · {fr.counted(n_missing, 'bureau', 'bureaux')}"})
     return pd.DataFrame(rows, columns=["classe", "couleur", "min", "max", "bureaux", "libelle"])

@@ -3,7 +3,7 @@
 Pages read this registry instead of wiring each export by hand, so a new export is one entry.
 A builder takes the page's inputs as keywords and returns bytes (built in memory, on click).
 Inputs used here: ``ranking``, ``scored``, ``outlines``, ``legend``, ``provenance``, ``title``,
-``stations``, ``turfs``, ``summary``, ``territory``.
+``stations``, ``figures`` (the briefing's key figures, optional), ``turfs``, ``summary``, ``territory``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class Export:
 
 def _map(render: Callable[..., bytes]) -> Callable[[Mapping[str, Any]], bytes]:
     return lambda i: render(i["scored"], i["outlines"], i["legend"], i["provenance"], title=i["title"],
-                            stations=i.get("stations"))
+                            stations=i.get("stations"), figures=i.get("figures"))
 
 
 DOWNLOAD = ":material/download:"

@@ -18,6 +18,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import numpy as np
 import pandas as pd
@@ -58,18 +59,23 @@ def number(value: object, decimals: int = 0, *, missing: str = MISSING) -> str:
     return MINUS + text[1:] if text.startswith("-") else text
 
 
-def plural(count: object, singular: str, plural_form: str, decimals: int = 0) -> str:
-    """``1 bureau``, ``2 bureaux``: French takes the singular below 2 (« 0 bureau », « 1,5 heure »)."""
-    shown = number(count, decimals)
-    if is_missing(count):
-        return f"{shown} {plural_form}"
-    return f"{shown} {singular if abs(float(count)) < 2 else plural_form}"  # type: ignore[arg-type]
-
-
 def percent(value: object, decimals: int = 1) -> str:
     """``25.34`` → ``25,3 %`` (a share already in percent)."""
     text = number(value, decimals)
     return text if text == MISSING else f"{text}\u00a0%"
+
+
+def plural(n: object, one: str, many: str) -> str:
+    """The French form of a noun for ``n``: singular below 2 (« 0 bureau », « 1,5 heure »), else plural.
+
+    Why a helper: « 1 bureaux » slipped into exports wherever a count was glued to a fixed plural.
+    """
+    return one if not is_missing(n) and abs(float(n)) < 2 else many  # type: ignore[arg-type]
+
+
+def counted(n: object, one: str, many: str, decimals: int = 0) -> str:
+    """``counted(1, "bureau", "bureaux")`` → « 1 bureau »; ``1234`` → « 1 234 bureaux »."""
+    return f"{number(n, decimals)} {plural(n, one, many)}"
 
 
 # ------------------------------------------------------------------------------------ text
@@ -187,11 +193,26 @@ def sources_caption(sources: Iterable[Mapping[str, str]]) -> str:
     return "Sources : " + " ; ".join(parts)
 
 
+def view_link(base_url: str | None, page: str, params: Mapping[str, object]) -> str:
+    """The absolute address of a view (``base_url/page?params``), or a plain French note when the
+    app's address is unknown.
+
+    Why absolute: a file opened weeks later from a mail or a USB key has no server to be relative
+    to; a relative « ?t=paris… » leads nowhere.
+    """
+    query = urlencode({k: str(v) for k, v in params.items()}, safe=":,|")
+    target = f"/{page}" + (f"?{query}" if query else "")
+    parts = urlsplit(base_url or "")
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return base_url.rstrip("/") + target  # type: ignore[union-attr]
+    return f"adresse de l'application inconnue : ajoutez « {target} » à l'adresse de Terrain"
+
+
 def provenance(*, territory: str, date: str, sentence: str, sources: str,
                details: Mapping[str, object] | None = None) -> dict[str, str]:
     """The provenance every export carries: territory, date, weights, ``details``, then sources."""
     out = {"Territoire": territory, "Date": date, "Pondération": sentence}
     out.update({k: str(v) for k, v in (details or {}).items() if v is not None})
-    out["Sources"] = sources
+    out["Sources"] = sources.removeprefix("Sources : ")  # a caption already starting « Sources : »
     return out
 

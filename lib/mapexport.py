@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import io
 import json
+import string
 import tempfile
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,10 +22,13 @@ from matplotlib import patheffects
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import FigureCanvasPdf
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from matplotlib.font_manager import FontProperties
+from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
+from matplotlib.textpath import TextPath
 from openpyxl import Workbook
 
-from lib import fr
+from lib import briefing, fr
 from lib.geo import LAMBERT93, WGS84
 
 VENDOR = Path(__file__).resolve().parent / "vendor" / "leaflet"
@@ -52,21 +56,172 @@ def scored_frame(bureaux: gpd.GeoDataFrame, table: pd.DataFrame, contributions: 
 
 # ------------------------------------------------------------------------------------ static
 
-def _draw(fig: Figure, scored: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, legend: pd.DataFrame,
-          provenance: Mapping[str, str], *, title: str, stations: pd.DataFrame | None, scale: float) -> None:
-    """The map page: title block, map with our base layer, legend, scale bar, north arrow, footer."""
-    ax = fig.add_axes((0.02, 0.10, 0.64, 0.78))
+INK = "#111111"
+BADGE_EM = 1.9  # a numbered badge's diameter, in ems of its number: « 10 » fits inside
+BADGE_PT, NAME_PT = 10, 9  # badge numbers and commune names on the map, in points before scaling
+FOOTER_KEYS = ("Notre camp", "Élection de référence", "Classes")
+
+
+def _plain(text: object) -> str:
+    """User text drawn by matplotlib: an unescaped « $ » would start math mode."""
+    return str(text).replace("$", r"\$")
+
+
+def _text_width(text: str, size: float, weight: str = "normal") -> float:
+    """Width in points of ``text`` at ``size`` points in the figures' default font."""
+    return float(TextPath((0, 0), text, size=size, prop=FontProperties(weight=weight)).get_extents().width)
+
+
+def _fit(text: str, size: float, width: float) -> str:
+    """``text``, cut with « … » if needed to fit ``width`` points."""
+    full = _text_width(text, size)
+    if full <= width:
+        return text
+    cut = max(1, int(len(text) * width / full))
+    while cut > 1 and _text_width(text[:cut].rstrip() + "…", size) > width:
+        cut -= 1
+    return text[:cut].rstrip() + "…"
+
+
+def _lines(text: str, size: float, width: float, max_lines: int) -> list[str]:
+    """``text`` wrapped on words to ``width`` points, at most ``max_lines`` (the last cut with « … »)."""
+    lines: list[str] = []
+    words = text.split()
+    while words and len(lines) < max_lines - 1:
+        n = len(words)
+        while n > 1 and _text_width(" ".join(words[:n]), size) > width:
+            n -= 1
+        lines.append(" ".join(words[:n]))
+        words = words[n:]
+    if words:
+        lines.append(_fit(" ".join(words), size, width))
+    return lines
+
+
+class _Column:
+    """Lines stacked downwards from ``top`` (figure fraction); sizes in points, multiplied by ``scale``."""
+
+    def __init__(self, fig: Figure, left: float, right: float, top: float, scale: float) -> None:
+        self.fig, self.left, self.right, self.y, self.scale = fig, left, right, top, scale
+        self.pt_h = 1 / (fig.get_figheight() * 72)  # one point, as a fraction of the figure height
+        self.pt_w = 1 / (fig.get_figwidth() * 72)
+
+    @property
+    def width(self) -> float:
+        """Width of the column, in unscaled points."""
+        return (self.right - self.left) / self.pt_w / self.scale
+
+    def measure(self, text: str, size: float, weight: str = "normal") -> float:
+        """Width of ``text`` at ``size``, in unscaled points."""
+        return _text_width(text, size * self.scale, weight) / self.scale
+
+    def row(self, pieces: list[tuple[float, str, float, dict]], lead: float = 1.45) -> float:
+        """Pieces ``(x offset, text, size, style)`` on one baseline; returns that baseline (fraction)."""
+        big = max(size for _, _, size, _ in pieces) * self.scale
+        base = self.y - big * 0.8 * self.pt_h
+        for dx, text, size, style in pieces:
+            self.fig.text(self.left + dx * self.scale * self.pt_w, base, _plain(text), fontsize=size * self.scale,
+                          va="baseline", **style)
+        self.y -= big * lead * self.pt_h
+        return base
+
+    def line(self, text: str, size: float, **style) -> float:
+        """One line of text."""
+        return self.row([(0, text, size, style)])
+
+    def gap(self, points: float) -> None:
+        """Empty space."""
+        self.y -= points * self.scale * self.pt_h
+
+    def x(self, points: float) -> float:
+        """A figure x ``points`` right of the column's left edge."""
+        return self.left + points * self.scale * self.pt_w
+
+
+def _badge(host, x: float, y: float, number: int, size: float, transform) -> None:
+    """A white disc with a bold number: the same on the map and in the top-10 list."""
+    host.add_artist(Line2D([x], [y], marker="o", markersize=size * BADGE_EM, markerfacecolor="white",
+                           markeredgecolor=INK, markeredgewidth=size * 0.12, transform=transform, zorder=6))
+    host.text(x, y, str(number), fontsize=size, weight="bold", ha="center", va="center_baseline",
+              color=INK, transform=transform, zorder=7)
+
+
+def spread_apart(points: np.ndarray, min_dist: float, *, fixed: np.ndarray | None = None,
+                 rounds: int = 300) -> np.ndarray:
+    """Positions at least ``min_dist`` apart from each other and from the ``fixed`` points.
+
+    Why: neighbouring top bureaux would stack their numbers into one unreadable blob, or hide a
+    commune's name. Pairs too close are pushed apart symmetrically (a fixed point does not move)
+    until none overlap; points already far enough apart never move. Coincident points leave in
+    fixed, distinct directions, so the result is reproducible.
+    """
+    pos = np.asarray(points, dtype=float).copy()
+    walls = np.empty((0, 2)) if fixed is None else np.asarray(fixed, dtype=float).reshape(-1, 2)
+    for _ in range(rounds):
+        moved = False
+        for i in range(len(pos)):
+            others = [(j, pos[j]) for j in range(i + 1, len(pos))] + [(-1, w) for w in walls]
+            for j, other in others:
+                d = other - pos[i]
+                dist = float(np.hypot(*d))
+                if dist >= min_dist:
+                    continue
+                unit = d / dist if dist > 1e-9 else np.array([np.cos(2.4 * (i + j)), np.sin(2.4 * (i + j))])
+                if j < 0:
+                    pos[i] -= unit * (min_dist - dist) * 1.01
+                else:
+                    pos[i] -= unit * (min_dist - dist) * 0.51
+                    pos[j] += unit * (min_dist - dist) * 0.51
+                moved = True
+        if not moved:
+            break
+    return pos
+
+
+def _label_points(ax, outlines: gpd.GeoDataFrame, size: float, step: float) -> np.ndarray:
+    """Display points along each commune name drawn on the map, ``step`` apart (obstacles for badges)."""
+    pts = gpd.GeoSeries(gpd.points_from_xy(outlines["label_lon"], outlines["label_lat"]), crs="EPSG:4326").to_crs(LAMBERT93)
+    centres = ax.transData.transform(np.column_stack([pts.x, pts.y]))
+    out = []
+    for (cx, cy), name in zip(centres, outlines["name"], strict=True):
+        half = _text_width(str(name), size, "bold") * ax.figure.dpi / 72 / 2
+        out += [(x, cy) for x in np.arange(cx - half, cx + half + 1e-9, step)] or [(cx, cy)]
+    return np.array(out).reshape(-1, 2)
+
+
+def _number_top(ax, metric: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, top: pd.DataFrame,
+                size: float, name_size: float) -> None:
+    """Numbered badges at the top bureaux; pushed apart, with a leader line, where they would overlap."""
+    if top.empty:
+        return
+    anchors = metric.set_index("bureau_id").geometry.reindex(top.index).representative_point()
+    ax.set_autoscale_on(False)  # badges and leaders must not move the frame they were placed in
+    ax.apply_aspect()
+    xy = np.column_stack([anchors.x, anchors.y])
+    pix = ax.transData.transform(xy)
+    diameter = size * BADGE_EM * ax.figure.dpi / 72
+    names = _label_points(ax, outlines, name_size, diameter / 2)
+    placed_pix = spread_apart(pix, diameter * 1.1, fixed=names)
+    placed = ax.transData.inverted().transform(placed_pix)
+    for (x0, y0), (x, y), moved, rank in zip(xy, placed, np.hypot(*(placed_pix - pix).T), top["rank"], strict=True):
+        if moved > diameter * 0.35:
+            ax.add_line(Line2D([x0, x], [y0, y], color=INK, linewidth=size * 0.11, zorder=5))
+            ax.add_line(Line2D([x0], [y0], marker="o", markersize=size * 0.4, color=INK, zorder=5))
+        _badge(ax, x, y, int(rank), size, ax.transData)
+
+
+def _draw_map(ax, metric: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, stations: pd.DataFrame | None,
+              scale: float) -> None:
+    """Bureaux in their class colours, commune/arrondissement outlines and names, stations, scale, north."""
     ax.set_axis_off()
-    metric = scored.to_crs(LAMBERT93)
     metric.plot(ax=ax, color=metric["couleur"].fillna("#bdbdbd").tolist(), edgecolor="white",
                 linewidth=0.25 * scale)
-    lines = outlines.to_crs(LAMBERT93)
-    lines.boundary.plot(ax=ax, color="#222222", linewidth=1.2 * scale)
+    outlines.to_crs(LAMBERT93).boundary.plot(ax=ax, color="#222222", linewidth=1.2 * scale)
     halo = [patheffects.withStroke(linewidth=3 * scale, foreground="white")]
     pts = gpd.GeoSeries(gpd.points_from_xy(outlines["label_lon"], outlines["label_lat"]), crs=WGS84).to_crs(LAMBERT93)
     for name, p in zip(outlines["name"], pts, strict=True):
-        ax.text(p.x, p.y, str(name), ha="center", va="center", fontsize=9 * scale, weight="bold",
-                color="#111111", path_effects=halo)
+        ax.text(p.x, p.y, _plain(name), ha="center", va="center", fontsize=NAME_PT * scale, weight="bold",
+                color=INK, path_effects=halo)
     if stations is not None and len(stations):
         st_pts = gpd.GeoSeries(gpd.points_from_xy(stations["lon"], stations["lat"]), crs=WGS84).to_crs(LAMBERT93)
         x0, y0, x1, y1 = metric.total_bounds
@@ -77,35 +232,81 @@ def _draw(fig: Figure, scored: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, leg
     ax.annotate("N", xy=(0.97, 0.97), xytext=(0.97, 0.88), xycoords="axes fraction", ha="center",
                 fontsize=14 * scale, weight="bold", arrowprops={"arrowstyle": "-|>", "lw": 2 * scale, "color": "black"})
 
-    fig.text(0.02, 0.955, title, fontsize=24 * scale, weight="bold", va="top")
-    fig.text(0.02, 0.905, f"{provenance.get('Territoire', '')} · {provenance.get('Date', '')}",
-             fontsize=13 * scale, color="#333333", va="top")
-    handles = [Patch(facecolor=row.couleur, edgecolor="#444444", label=_legend_label(row))
-               for row in legend.sort_values("classe", ascending=False, key=lambda c: c.replace(0, -1)).itertuples()]
-    leg = fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.68, 0.86), frameon=False,
-                     fontsize=12 * scale, title=_legend_title(legend), title_fontsize=14 * scale, handlelength=1.6,
-                     handleheight=1.2, labelspacing=0.7)
-    leg.get_title().set_weight("bold")
-    weights = provenance.get("Pondération", "")
-    fig.text(0.69, 0.34, _wrap(weights, 48), fontsize=11 * scale, va="top", color="#111111")
-    side = [f"{k} : {v}" for k, v in provenance.items() if k in ("Notre camp", "Élection de référence", "Classes")]
-    fig.text(0.69, 0.20, _wrap("\n".join(side), 56), fontsize=9 * scale, va="top", color="#333333")
-    fig.text(0.02, 0.02, _wrap(provenance.get("Sources", ""), 230), fontsize=7 * scale, color="#555555", va="bottom")
+
+def _legend_block(col: _Column, legend: pd.DataFrame, stations: bool) -> None:
+    """Legend title, one swatch line per class (highest first), then the station dot."""
+    col.line(briefing.legend_title(legend), 14, weight="bold")
+    size = 12
+    for row in briefing.short_legend(legend).itertuples():
+        top, h = col.y - size * 0.05 * col.scale * col.pt_h, size * 1.05 * col.scale * col.pt_h
+        col.fig.add_artist(Rectangle((col.left, top - h), size * 1.6 * col.scale * col.pt_w, h, facecolor=row.couleur,
+                                     edgecolor="#444444", linewidth=0.6 * col.scale, transform=col.fig.transFigure))
+        col.row([(size * 2.2, row.libelle, size, {})])
+    if stations:
+        base = col.row([(size * 2.2, "gare ou station", size, {})])
+        col.fig.add_artist(Line2D([col.x(size * 0.8)], [base + size * 0.35 * col.scale * col.pt_h], marker="o",
+                                  markersize=size * 0.35 * col.scale, color="#1f3c88", transform=col.fig.transFigure))
 
 
-def _legend_title(legend: pd.DataFrame) -> str:
-    """« Priorité (4 = la plus forte) »: the top class is the number of classes shown."""
-    top = int(legend["classe"].max()) if len(legend) else 0
-    return f"Priorité ({top} = la plus forte)" if top > 1 else "Priorité"
+def _figures_block(col: _Column, figures: Sequence[briefing.KeyFigure]) -> None:
+    """Key figures: values right-aligned in bold, what they count beside them (on two lines if long)."""
+    col.line("Chiffres clés", 14, weight="bold")
+    value_w = max(col.measure(f.value, 15, "bold") for f in figures)
+    label_x = value_w + 8
+    for f in figures:
+        first, *more = _lines(f.label, 12 * col.scale, (col.width - label_x) * col.scale, 2)
+        col.row([(value_w, f.value, 15, {"weight": "bold", "ha": "right"}), (label_x, first, 12, {})])
+        for line in more:
+            col.row([(label_x, line, 12, {})], lead=1.3)
 
 
-def _legend_label(row) -> str:
-    """Short legend line for print: « 5 (forte) · 76 – 100 · 181 bureaux »."""
-    if row.classe == 0:
-        return f"sans score · {row.bureaux} bureaux"
-    if row.classe < 0:
-        return f"atypiques, écartés · {row.bureaux} bureaux"
-    return f"{row.classe} · {row.min:.0f} – {row.max:.0f} · {row.bureaux} bureaux"
+def _top_block(col: _Column, top: pd.DataFrame) -> None:
+    """The top bureaux, numbered like their badges on the map, score at the right (long names cut with « … »)."""
+    col.line(f"Les {len(top)} premiers bureaux" if len(top) > 1 else "Le premier bureau", 14, weight="bold")
+    size, score_w = 12, col.measure("100", 12, "bold")
+    label_x = size * BADGE_EM + 6
+    width = (col.width - label_x - score_w - 8) * col.scale
+    for rank, label, score in zip(top["rank"], top["label"], top["score"], strict=True):
+        base = col.row([(label_x, _fit(str(label), size * col.scale, width), size, {}),
+                        (col.width, fr.number(score), size, {"weight": "bold", "ha": "right"})], lead=1.9)
+        _badge(col.fig, col.x(size * BADGE_EM / 2), base + size * 0.36 * col.scale * col.pt_h, int(rank),
+               size * 0.85 * col.scale, col.fig.transFigure)  # a little smaller than the text: rows do not touch
+
+
+def _footer(fig: Figure, provenance: Mapping[str, str], scale: float) -> float:
+    """Settings, link and sources along the bottom in small type; returns the top of the footer."""
+    size = 8 * scale
+    settings = " · ".join(f"{k} : {v}" for k, v in provenance.items() if k in FOOTER_KEYS)
+    lines = [settings, f"Lien : {provenance['Lien']}" if provenance.get("Lien") else "",
+             f"Sources : {provenance.get('Sources', '')}"]
+    chars = int(fig.get_figwidth() * 72 * 0.96 / (size * 0.55))
+    text = _wrap("\n".join(line for line in lines if line), chars)
+    fig.text(0.02, 0.015, _plain(text), fontsize=size, va="bottom", color="#444444", linespacing=1.3)
+    return 0.015 + (text.count("\n") + 1) * size * 1.3 / (fig.get_figheight() * 72)
+
+
+def _draw(fig: Figure, scored: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, legend: pd.DataFrame,
+          provenance: Mapping[str, str], *, title: str, stations: pd.DataFrame | None, scale: float,
+          figures: Sequence[briefing.KeyFigure] | None, split: float) -> None:
+    """The page: title and weights, the map with the top 10 numbered, a side column right of ``split``, a footer."""
+    head = _Column(fig, 0.02, split, 0.975, scale)
+    head.line(_fit(title, 24 * scale, head.width * scale), 24, weight="bold")
+    head.line(f"{provenance.get('Territoire', '')} · {provenance.get('Date', '')}", 13, color="#333333")
+    for part in _lines(provenance.get("Pondération", ""), 14 * scale, head.width * scale, 3):
+        head.line(part, 14, weight="bold")
+    bottom = _footer(fig, provenance, scale) + 0.02
+    ax = fig.add_axes((0.02, bottom, split - 0.02, head.y - 0.01 - bottom))
+    metric = scored.to_crs(LAMBERT93)
+    _draw_map(ax, metric, outlines, stations, scale)
+    top = briefing.top_ten(scored.set_index("bureau_id"))
+    _number_top(ax, metric, outlines, top, BADGE_PT * scale, NAME_PT * scale)
+    side = _Column(fig, split + 0.03, 0.98, 0.955, scale)
+    _legend_block(side, legend, stations is not None and len(stations) > 0)
+    if figures:
+        side.gap(14)
+        _figures_block(side, figures)
+    side.gap(14)
+    _top_block(side, top)
 
 
 def _wrap(text: str, width: int) -> str:
@@ -127,12 +328,13 @@ def _scale_bar(ax, bounds: np.ndarray, scale: float) -> None:
 
 def static_map_png(scored: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, legend: pd.DataFrame,
                    provenance: Mapping[str, str], *, title: str, stations: pd.DataFrame | None = None,
-                   size_px: tuple[int, int] = (1920, 1080)) -> bytes:
+                   figures: Sequence[briefing.KeyFigure] | None = None, size_px: tuple[int, int] = (1920, 1080)) -> bytes:
     """A slide: exactly ``size_px`` pixels, provenance in the PNG text chunks."""
     dpi = 100
     fig = Figure(figsize=(size_px[0] / dpi, size_px[1] / dpi), dpi=dpi)
     FigureCanvasAgg(fig)
-    _draw(fig, scored, outlines, legend, provenance, title=title, stations=stations, scale=size_px[0] / 1920 * 1.25)
+    _draw(fig, scored, outlines, legend, provenance, title=title, stations=stations,
+          scale=size_px[0] / 1920 * 1.25, figures=figures, split=0.64)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Title": title, "Description": fr.provenance_text(provenance),
                                                       "Software": "Terrain"})
@@ -142,11 +344,12 @@ def static_map_png(scored: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, legend:
 
 def static_map_pdf(scored: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, legend: pd.DataFrame,
                    provenance: Mapping[str, str], *, title: str, stations: pd.DataFrame | None = None,
-                   dpi: int = 300) -> bytes:
+                   figures: Sequence[briefing.KeyFigure] | None = None, dpi: int = 300) -> bytes:
     """One A4 landscape page (vector; raster parts at ``dpi``), provenance in the PDF metadata."""
     fig = Figure(figsize=A4_INCHES, dpi=dpi)
     FigureCanvasPdf(fig)
-    _draw(fig, scored, outlines, legend, provenance, title=title, stations=stations, scale=0.75)
+    _draw(fig, scored, outlines, legend, provenance, title=title, stations=stations, scale=0.85, figures=figures,
+          split=0.60)
     buf = io.BytesIO()
     fig.savefig(buf, format="pdf", dpi=dpi, metadata={"Title": title, "Subject": fr.provenance_text(provenance),
                                                       "Creator": "Terrain", "Keywords": "bureaux de vote; priorités"})
@@ -156,57 +359,220 @@ def static_map_pdf(scored: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, legend:
 
 # ------------------------------------------------------------------------------------ HTML
 
-def interactive_html(scored: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, legend: pd.DataFrame,
-                     provenance: Mapping[str, str], *, title: str, stations: pd.DataFrame | None = None) -> bytes:
-    """A standalone Leaflet map that opens offline: Leaflet is inlined, no tile layer, no CDN."""
+PANEL_PX = 340
+HTML_CSS = f"""
+.folium-map {{position: absolute !important; left: 0 !important; top: 0 !important; bottom: 0 !important;
+  right: {PANEL_PX}px !important; width: auto !important; height: auto !important;}}
+#terrain-panel {{position: absolute; top: 0; right: 0; bottom: 0; width: {PANEL_PX}px; box-sizing: border-box;
+  overflow: auto; padding: 12px 16px; border-left: 1px solid #bbb; background: #fff; color: #111;
+  font: 14px/1.4 system-ui, sans-serif;}}
+#terrain-panel h1 {{font-size: 19px; margin: 0 0 4px;}} #terrain-panel h2 {{font-size: 15px; margin: 14px 0 4px;}}
+#terrain-panel .weights {{font-weight: 600; margin: 0;}}
+#terrain-panel .sw {{display: inline-block; width: 14px; height: 14px; border: 1px solid #444; margin-right: 6px;
+  vertical-align: -2px;}}
+#terrain-panel ol {{list-style: none; padding: 0; margin: 0;}} #terrain-panel li {{margin: 2px 0;}}
+#terrain-panel li b {{float: right;}} #terrain-panel details {{margin-top: 14px;}}
+#terrain-panel a {{word-break: break-all;}}
+.leaflet-tooltip {{white-space: normal; width: max-content; max-width: 340px;}}
+#terrain-layers .leaflet-control-layers {{float: none; box-shadow: none; border: 0; margin: 0; padding: 0;
+  font-size: 14px;}}
+.terrain-badge {{display: flex; align-items: center; justify-content: center; box-sizing: border-box;
+  width: 24px; height: 24px; border-radius: 50%; background: #fff; border: 2px solid #111;
+  font: bold 12px sans-serif; color: #111;}}
+#terrain-panel .terrain-badge {{display: inline-flex; width: 22px; height: 22px; margin-right: 6px;}}
+@media (max-width: 760px) {{
+  .folium-map {{right: 0 !important; bottom: auto !important; height: 62vh !important;}}
+  #terrain-panel {{top: 62vh; left: 0; width: auto; border-left: 0; border-top: 1px solid #bbb;}}
+}}
+"""
+
+
+def _badge_html(rank: int) -> str:
+    return f'<div class="terrain-badge">{int(rank)}</div>'
+
+
+def _bureaux_layer(scored: gpd.GeoDataFrame):
+    """Bureaux in their class colours, with a tooltip (score, rank and class as integers)."""
     import folium
 
-    m = folium.Map(tiles=None, control_scale=True, prefer_canvas=True)
-    m.default_js = []  # folium would load Leaflet, jQuery, Bootstrap… from CDNs
-    m.default_css = []
-    root = m.get_root()
-    root.header.add_child(folium.Element(
-        "<style>" + (VENDOR / "leaflet.css").read_text(encoding="utf-8") + "</style>"
-        "<script>" + (VENDOR / "leaflet.js").read_text(encoding="utf-8").replace("</script", "<\\/script") + "</script>"))
+    def whole(value: object) -> str:
+        return fr.MISSING if fr.is_missing(value) else str(int(value))  # « 691 », never « 691.0 »
+
     slim = scored.assign(
         geometry=scored.geometry.to_crs(LAMBERT93).simplify(2).to_crs(WGS84).set_precision(1e-5),
         libelle=scored["label"].map(lambda s: fr.escape(str(s))),
         score_txt=scored["score"].map(lambda s: "données manquantes" if pd.isna(s) else f"{s:.0f}/100"),
-        rang=scored["rank"].astype("string").fillna("—"), classe_txt=scored["classe"].astype("string").fillna("—"),
+        rang=scored["rank"].map(whole), classe_txt=scored["classe"].map(whole),
         fill=scored["couleur"].fillna("#bdbdbd"))[["bureau_id", "libelle", "score_txt", "rang", "classe_txt", "fill", "geometry"]]
-    bureaux = folium.FeatureGroup(name="Bureaux (priorité)", show=True)
+    layer = folium.FeatureGroup(name="Bureaux (priorité)", show=True)
     folium.GeoJson(
         slim.to_json(),
         style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#ffffff", "weight": 0.5,
                                   "fillOpacity": 0.9},
         tooltip=folium.GeoJsonTooltip(fields=["libelle", "score_txt", "rang", "classe_txt"],
                                       aliases=["Bureau", "Score", "Rang", "Classe"]),
-    ).add_to(bureaux)
-    bureaux.add_to(m)
-    base = folium.FeatureGroup(name="Arrondissements / communes", show=True)
+    ).add_to(layer)
+    return layer
+
+
+def _outline_layer(outlines: gpd.GeoDataFrame):
+    """Commune/arrondissement lines and names, drawn over the bureaux but deaf to the mouse.
+
+    Why non-interactive: on top, their polygons (hit-tested inside even when unfilled) and name
+    boxes would take every hover, and the bureaux' tooltips would only show with this layer off.
+    """
+    import folium
+
+    layer = folium.FeatureGroup(name="Arrondissements / communes", show=True)
     folium.GeoJson(outlines[["name", "geometry"]].assign(name=outlines["name"].map(lambda s: fr.escape(str(s)))).to_json(),
-                   style_function=lambda f: {"fill": False, "color": "#222222", "weight": 2}).add_to(base)
+                   style_function=lambda f: {"fill": False, "color": "#222222", "weight": 2},
+                   interactive=False).add_to(layer)
     for name, lon, lat in zip(outlines["name"], outlines["label_lon"], outlines["label_lat"], strict=True):
-        folium.Marker([lat, lon], icon=folium.DivIcon(html=f'<div style="font:bold 12px sans-serif;'
-                                                          f'text-shadow:0 0 3px #fff">{fr.escape(str(name))}</div>')).add_to(base)
-    base.add_to(m)
+        folium.Marker([lat, lon], interactive=False, icon=folium.DivIcon(
+            html=f'<div style="font:bold 12px sans-serif;text-shadow:0 0 3px #fff;white-space:nowrap;'
+                 f'transform:translate(-50%,-50%)">{fr.escape(str(name))}</div>')).add_to(layer)
+    return layer
+
+
+def _top_layer(scored: gpd.GeoDataFrame, top: pd.DataFrame):
+    """The top bureaux' numbered badges (the same numbers as the panel's list), deaf to the mouse."""
+    import folium
+
+    layer = folium.FeatureGroup(name="Les 10 premiers (numéros)", show=True)
+    points = scored.set_index("bureau_id").geometry.reindex(top.index).to_crs(LAMBERT93).representative_point()
+    for rank, p in zip(top["rank"], points.to_crs("EPSG:4326"), strict=True):
+        folium.Marker([p.y, p.x], interactive=False, icon=folium.DivIcon(
+            html=_badge_html(rank), icon_size=(24, 24), icon_anchor=(12, 12))).add_to(layer)
+    return layer
+
+
+# The badges' repulsion of spread_apart, in the browser at each zoom: neighbouring top bureaux keep
+# readable numbers at every scale, off the commune names, each tied to its bureau by a leader line
+# when pushed away.
+SPREAD_JS = string.Template("""(function (map, group, names) {
+  var homes = [], lines = L.layerGroup(), d = 27;
+  group.eachLayer(function (m) { homes.push({marker: m, home: m.getLatLng()}); });
+  group.addLayer(lines);
+  function walls() {
+    var out = [];
+    names.eachLayer(function (m) {
+      if (!m._icon || !m.getLatLng) return;
+      var c = map.latLngToLayerPoint(m.getLatLng()), half = m._icon.firstChild.offsetWidth / 2;
+      for (var x = c.x - half; x <= c.x + half; x += d / 2) out.push(L.point(x, c.y));
+    });
+    return out;
+  }
+  function push(a, b, dist, dx, dy, share, k) {
+    var ux = dist > 1e-9 ? dx / dist : Math.cos(2.4 * k), uy = dist > 1e-9 ? dy / dist : Math.sin(2.4 * k);
+    a.x -= ux * (d - dist) * share; a.y -= uy * (d - dist) * share;
+    if (b) { b.x += ux * (d - dist) * share; b.y += uy * (d - dist) * share; }
+  }
+  function place() {
+    var pts = homes.map(function (o) { return map.latLngToLayerPoint(o.home); });
+    var pos = pts.map(function (p) { return p.clone(); }), fixed = map.hasLayer(names) ? walls() : [];
+    for (var round = 0; round < 300; round++) {
+      var moved = false;
+      for (var i = 0; i < pos.length; i++) {
+        for (var j = i + 1; j < pos.length; j++) {
+          var dx = pos[j].x - pos[i].x, dy = pos[j].y - pos[i].y, dist = Math.sqrt(dx * dx + dy * dy);
+          if (dist < d) { push(pos[i], pos[j], dist, dx, dy, 0.51, i + j); moved = true; }
+        }
+        fixed.forEach(function (w, k) {
+          var dx = w.x - pos[i].x, dy = w.y - pos[i].y, dist = Math.sqrt(dx * dx + dy * dy);
+          if (dist < d) { push(pos[i], null, dist, dx, dy, 1.01, i + k); moved = true; }
+        });
+      }
+      if (!moved) break;
+    }
+    lines.clearLayers();
+    homes.forEach(function (o, i) {
+      var at = map.layerPointToLatLng(pos[i]);
+      o.marker.setLatLng(at);
+      if (pos[i].distanceTo(pts[i]) > 8) {
+        L.polyline([o.home, at], {color: "#111", weight: 1.5, interactive: false}).addTo(lines);
+      }
+    });
+  }
+  map.on("zoomend overlayadd overlayremove", place);
+  place();
+})($map, $group, $names);""")
+
+
+def _script(js: str):
+    """Raw JavaScript, run after the map's elements added before it (folium renders them in order)."""
+    from branca.element import MacroElement
+    from jinja2 import Template
+
+    element = MacroElement()
+    element._template = Template("{% macro script(this, kwargs) %}{% raw %}" + js + "{% endraw %}{% endmacro %}")
+    return element
+
+
+def _provenance_rows(provenance: Mapping[str, str]) -> str:
+    """« Comment cette carte a été faite »: one line per setting; the link is a real, absolute link."""
+    rows = []
+    for key, value in provenance.items():
+        text = fr.escape(str(value))
+        if key == "Lien" and str(value).startswith(("http://", "https://")):
+            text = f'<a href="{text}">{text}</a>'
+        rows.append(f"<div><b>{fr.escape(key)}</b> : {text}</div>")
+    return "".join(rows)
+
+
+def _html_panel(legend: pd.DataFrame, provenance: Mapping[str, str], title: str, top: pd.DataFrame,
+                figures: Sequence[briefing.KeyFigure] | None) -> str:
+    """The side panel beside the map (never over it): weights, legend, key figures, top 10, provenance."""
+    rows = "".join(f'<div><span class="sw" style="background:{fr.escape(r.couleur)}"></span>{fr.escape(r.libelle)}</div>'
+                   for r in briefing.short_legend(legend).itertuples())
+    figs = "".join(f"<div><b>{fr.escape(f.value)}</b> {fr.escape(f.label)}</div>" for f in figures or ())
+    tops = "".join(f"<li>{_badge_html(rank)}{fr.escape(label)} <b>{fr.number(score)}</b></li>"
+                   for rank, label, score in zip(top["rank"], top["label"], top["score"], strict=True))
+    return (f'<aside id="terrain-panel"><h1>{fr.escape(title)}</h1>'
+            f'<p class="weights">{fr.escape(provenance.get("Pondération", ""))}</p>'
+            f"<h2>{fr.escape(briefing.legend_title(legend))}</h2>{rows}"
+            + (f"<h2>Chiffres clés</h2>{figs}" if figs else "")
+            + (f"<h2>Les {len(top)} premiers bureaux</h2><ol>{tops}</ol>" if len(top) else "")
+            + '<h2>Couches</h2><div id="terrain-layers"></div>'
+            + f"<details><summary>Comment cette carte a été faite</summary>{_provenance_rows(provenance)}</details></aside>")
+
+
+def interactive_html(scored: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, legend: pd.DataFrame,
+                     provenance: Mapping[str, str], *, title: str, stations: pd.DataFrame | None = None,
+                     figures: Sequence[briefing.KeyFigure] | None = None) -> bytes:
+    """A standalone Leaflet map that opens offline: Leaflet is inlined, no tile layer, no CDN.
+
+    The map fills the window beside a side panel (legend, key figures, top 10, how it was made),
+    so nothing covers the map's data; hovering a bureau shows its tooltip whatever layers are on.
+    """
+    import folium
+
+    m = folium.Map(tiles=None, control_scale=False, prefer_canvas=True, zoom_snap=0.25)
+    m.default_js = []  # folium would load Leaflet, jQuery, Bootstrap… from CDNs
+    m.default_css = []
+    root = m.get_root()
+    root.header.add_child(folium.Element(
+        "<style>" + (VENDOR / "leaflet.css").read_text(encoding="utf-8") + HTML_CSS + "</style>"
+        "<script>" + (VENDOR / "leaflet.js").read_text(encoding="utf-8").replace("</script", "<\\/script") + "</script>"))
+    top = briefing.top_ten(scored.set_index("bureau_id"))
+    badges, names = _top_layer(scored, top), _outline_layer(outlines)
+    for layer in (_bureaux_layer(scored), names, badges):
+        layer.add_to(m)
     if stations is not None and len(stations):
         gares = folium.FeatureGroup(name="Gares et stations", show=False)
         for name, lon, lat in zip(stations["name"], stations["lon"], stations["lat"], strict=True):
             folium.CircleMarker([lat, lon], radius=3, color="#1f3c88", fill=True, tooltip=fr.escape(str(name))).add_to(gares)
         gares.add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
-    rows = "".join(f'<div><span style="display:inline-block;width:14px;height:14px;background:{fr.escape(c)};'
-                   f'border:1px solid #444;margin-right:6px"></span>{fr.escape(str(lab))}</div>'
-                   for c, lab in zip(legend["couleur"][::-1], legend["libelle"][::-1], strict=True))
-    meta = "".join(f"<div><b>{fr.escape(k)}</b> : {fr.escape(str(v))}</div>" for k, v in provenance.items())
-    panel = (f'<div style="position:fixed;top:10px;left:50px;z-index:1000;background:#fff;padding:10px 14px;'
-             f'border:1px solid #999;max-width:420px;font:13px sans-serif"><div style="font-size:18px;font-weight:bold">'
-             f"{fr.escape(title)}</div>{rows}<details><summary>Comment cette carte a été faite</summary>{meta}</details></div>")
-    root.html.add_child(folium.Element(panel))
+    layers = folium.LayerControl(collapsed=False).add_to(m)
+    # Metres and kilometres only: Leaflet's default scale adds feet and miles.
+    m.add_child(_script(f"L.control.scale({{metric: true, imperial: false}}).addTo({m.get_name()});"))
+    root.html.add_child(folium.Element(_html_panel(legend, provenance, title, top, figures)))
     root.header.add_child(folium.Element(f'<meta name="description" content="{fr.escape(fr.provenance_text(provenance))}">'))
     minx, miny, maxx, maxy = scored.total_bounds
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    m.fit_bounds([[miny, minx], [maxy, maxx]], padding=(12, 12))
+    m.add_child(_script(SPREAD_JS.substitute(map=m.get_name(), group=badges.get_name(),
+                                                  names=names.get_name())))  # after the framing
+    # The layer switches live in the side panel: over the map they would hide a corner of it.
+    m.add_child(_script(f'document.getElementById("terrain-layers").appendChild({layers.get_name()}.getContainer());'))
     return m.get_root().render().encode("utf-8")
 
 

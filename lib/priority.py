@@ -74,7 +74,7 @@ def _leave_out(table: pd.DataFrame, colours: np.ndarray, legend: pd.DataFrame,
     no_data = legend["classe"] == 0
     legend.loc[no_data, "bureaux"] -= n
     legend.loc[no_data, "libelle"] = legend.loc[no_data, "bureaux"].map(
-        lambda k: f"Données manquantes · {k} bureau{'x' if k > 1 else ''}")
+        lambda k: f"Données manquantes · {fr.counted(k, 'bureau', 'bureaux')}")
     legend = legend[~no_data | (legend["bureaux"] > 0)]
     row = {"classe": -1, "couleur": ATYPICAL_COLOUR, "min": np.nan, "max": np.nan, "bureaux": n,
            "libelle": f"Bureaux atypiques, écartés · {n} (voir Accueil)"}

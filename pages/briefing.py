@@ -6,7 +6,8 @@ from datetime import date
 
 import streamlit as st
 
-from lib import capacity, exports, fr, mapexport, priority, ui
+from lib import briefing, exports, fr, mapexport, priority, ui
+from lib.viewstate import to_query
 
 data = ui.page_setup("Mode briefing", sidebar=False)
 if data is None:
@@ -21,24 +22,27 @@ st.markdown("""<style>
 .briefing h1 {font-size: 44px; margin: 0 0 .2rem 0; color: #111;}
 .briefing .sub {font-size: 22px; color: #333;}
 .briefing .weights {font-size: 26px; font-weight: 600; color: #111; margin: .4rem 0 .8rem 0;}
-.briefing-legend span {font-size: 22px !important;} .briefing-legend b {font-size: 26px;}
-.figure {font-size: 22px; margin: .2rem 0;} .figure b {font-size: 30px;}
-.top10 {font-size: 20px;} .top10 td {padding: 2px 8px;}
+/* Side column: the whole top 10 on a 1920×1080 projector without scrolling, nothing under 20 px. */
+.brief-side {font-size: 20px; line-height: 1.3; color: #111;}
+.brief-legend > div > b, .brief-h {display: block; font-size: 22px; font-weight: 700; margin: .5rem 0 .15rem;}
+.brief-legend .tl-row {margin: .1rem 0;} .brief-legend .tl-lab {font-size: 20px;}
+.brief-figs {display: grid; grid-template-columns: auto 1fr; column-gap: .5rem; row-gap: .1rem;
+  align-items: baseline;}
+.brief-figs b {font-size: 26px; text-align: right; white-space: nowrap;}
+.brief-top {list-style: none; margin: 0; padding: 0;}
+.brief-top li.brief-row {display: grid; grid-template-columns: 1.9rem 1fr auto; column-gap: .5rem;
+  align-items: center; margin: 0 0 .2rem 0; padding: 0;}
+.brief-n {display: flex; align-items: center; justify-content: center; width: 1.75rem; height: 1.75rem;
+  box-sizing: border-box; border: 2px solid #111; border-radius: 50%; font-size: 20px; font-weight: 700;}
+.brief-lab {white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
 </style>""", unsafe_allow_html=True)
 
 st.page_link("pages/carte.py", label="← Retour à la carte")  # the sidebar is hidden on a projector
 controls, result = ui.priority_or_stop(data, widgets=False)  # the map's scenario, from the view alone
 v = ui.view()
 table = result.table
-targeted = table[table["class_id"] == table["class_id"].max()].index.astype(str).tolist()
-registered = float(data.bureaux["registered"].reindex(targeted).sum())
-cap = conf.capacity
-effort = capacity.targeted_effort(targeted, data.bureaux, data.addresses,
-                                  registered_per_door=cap.registered_per_door,
-                                  doors_per_hour_collective=cap.doors_per_hour_collective,
-                                  doors_per_hour_individual=cap.doors_per_hour_individual)
-hours = (fr.number(effort.hours_low) if effort.exact_mix
-         else f"{fr.number(effort.hours_low)} à {fr.number(effort.hours_high)}")
+figures = briefing.key_figures(table, data.bureaux, data.addresses, conf.capacity)
+top = briefing.top_ten(table.assign(label=data.bureaux["label"].reindex(table.index)))
 ours = ", ".join(v.ours) if v.ours else "non défini"
 election = data.election(v.election)["label"] if v.election else ""
 
@@ -52,24 +56,14 @@ with map_col, ui.guard("la carte"):
     ui.priority_map(data, result, key="briefing-map", numbered=10,
                     height="max(480px, calc(100vh - 230px))")  # fills a 1920×1080 projector
 with side_col:
-    st.markdown('<div class="briefing-legend">' + ui.legend_html(result.legend) + "</div>", unsafe_allow_html=True)
-    mix = "" if effort.exact_mix else " (immeubles → pavillons)"
-    st.markdown(
-        f'<div class="figure"><b>{len(targeted)}</b> bureaux en priorité maximale</div>'
-        f'<div class="figure"><b>{fr.number(registered)}</b> inscrits couverts</div>'
-        f'<div class="figure"><b>≈ {fr.number(effort.doors)}</b> portes (estimation)</div>'
-        f'<div class="figure"><b>≈ {hours}</b> heures-bénévoles{mix}</div>',
-        unsafe_allow_html=True)
-    top = table.sort_values("rank").head(10)
-    rows = "".join(f"<tr><td><b>{int(r)}</b></td><td>{fr.escape(data.bureaux.at[b, 'label'])}</td>"
-                   f"<td>{fr.number(s)}</td></tr>" for b, r, s in zip(top.index, top["rank"], top["score"], strict=True))
-    st.markdown(f'<div class="top10"><b>Les 10 premiers bureaux</b><table>{rows}</table></div>',
+    legend = ui.legend_html(briefing.short_legend(result.legend), title=briefing.legend_title(result.legend))
+    st.markdown(f'<div class="brief-side"><div class="brief-legend">{legend}</div>{briefing.side_html(figures, top)}</div>',
                 unsafe_allow_html=True)
 
 st.caption(ui.sources_caption(data))
 
 with st.expander("Exporter la carte et les données", expanded=False), ui.guard("les exports"):
-    link = "?" + "&".join(f"{k}={val}" for k, val in st.query_params.to_dict().items())
+    link = fr.view_link(ui.app_base_url("briefing"), "briefing", to_query(v, conf))  # the view, even before the URL has it
     provenance = fr.provenance(territory=data.name, date=date.today().isoformat(), sentence=result.sentence,
                                sources=ui.sources_caption(data),
                                details={"Notre camp": ours, "Élection de référence": election,
@@ -79,7 +73,7 @@ with st.expander("Exporter la carte et les données", expanded=False), ui.guard(
     ui.download_buttons(exports.MAP_EXPORTS, 4, key_prefix="dl", territory=data.id,
                         scored=mapexport.scored_frame(data.bureaux, table, result.contributions, result.withheld),
                         outlines=data.outlines, legend=result.legend, provenance=provenance,
-                        title=f"{conf.campaign_name} — priorités", stations=data.stations,
+                        title=f"{conf.campaign_name} — priorités", stations=data.stations, figures=figures,
                         ranking=priority.ranking(result, data.bureaux["label"], controls.values, conf,
                                                  data.anomalies))
     st.caption("Chaque fichier porte les réglages qui l'ont produit (titre, métadonnées). "

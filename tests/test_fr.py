@@ -81,3 +81,30 @@ def test_provenance_puts_sources_last():
                          sources="Sources : x", details={"Notre camp": "Gauche"})
     assert list(prov) == ["Territoire", "Date", "Pondération", "Notre camp", "Sources"]
     assert fr.provenance_text(prov).startswith("Territoire : Paris · Date")
+
+
+@pytest.mark.parametrize(("n", "expected"), [
+    (0, "0 bureau"), (1, "1 bureau"), (1.5, "1,5 bureau"), (2, "2 bureaux"), (1234, "1\u202f234 bureaux"),
+])
+def test_a_count_takes_the_french_singular_below_two(n, expected):
+    decimals = 1 if isinstance(n, float) else 0
+    assert fr.counted(n, "bureau", "bureaux", decimals) == expected
+    assert fr.plural(n, "bureau", "bureaux") == expected.split(" ")[-1]
+
+
+def test_provenance_does_not_repeat_the_sources_label():
+    prov = fr.provenance(territory="Paris", date="2026-11-25", sentence="s", sources="Sources : INSEE (LO 2.0)")
+    assert prov["Sources"] == "INSEE (LO 2.0)"
+    assert "Sources : Sources" not in fr.provenance_text(prov)
+
+
+def test_a_view_link_is_absolute_when_the_app_address_is_known():
+    link = fr.view_link("http://terrain.example:8501/app/", "briefing", {"t": "paris", "w": "abstention:60,social_housing:40"})
+    assert link == "http://terrain.example:8501/app/briefing?t=paris&w=abstention:60,social_housing:40"
+
+
+@pytest.mark.parametrize("unknown", [None, "", "/briefing", "terrain.example"])
+def test_a_view_link_says_plainly_when_the_app_address_is_unknown(unknown):
+    link = fr.view_link(unknown, "briefing", {"t": "antony"})
+    assert link.startswith("adresse de l'application inconnue")
+    assert "/briefing?t=antony" in link

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from streamlit.testing.v1 import AppTest
 
 from .helpers import PROJECT, TIMEOUT, bureau_colours, map_payload, open_page, requires_dataset
@@ -82,6 +84,16 @@ def test_briefing_page_shows_the_same_view_as_the_map():
     atypical = (244, 244, 244, 200)  # lib.priority.ATYPICAL_COLOUR: 75056_1599 is set aside
     assert atypical in colours
     assert len(colours - {atypical}) == 4  # k=4 classes (no missing values for these criteria)
+
+
+def test_briefing_side_column_lists_the_ten_first_bureaux_numbered_in_rank_order():
+    query = {"t": "paris", "p": "custom", "w": "social_housing:40,abstention:60", "k": "4"}
+    at = open_page("pages/briefing.py", query)
+    side = next(m.value for m in at.markdown if 'class="brief-side"' in m.value)
+    rows = re.findall(r'<li class="brief-row" title="([^"]*)"><span class="brief-n">(\d+)</span>', side)
+    assert [int(n) for _, n in rows] == list(range(1, 11))
+    assert all(" — bureau " in label for label, _ in rows)
+    assert "bureaux en priorité maximale" in side and "Chiffres clés" in side
 
 
 def test_walk_list_page_cuts_turfs_on_paris():

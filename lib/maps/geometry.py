@@ -182,7 +182,7 @@ def encode_departments(bureaux: gpd.GeoDataFrame) -> ScreenGeometry:
     arrays = {**ragged(shapes.to_numpy(), "bureaux"), **ragged(shapes.to_numpy(), "outlines"),
               "bureaux.anchor": _anchors(dissolved.geometry), "names.xy": _anchors(dissolved.geometry),
               "stations.xy": _points(None)}
-    labels = [f"Département {c} · {fr.plural(counts[c], 'bureau', 'bureaux')}" for c in codes]
+    labels = [f"Département {c} · {fr.counted(counts[c], 'bureau', 'bureaux')}" for c in codes]
     # framed on the bureaux (most of them), not on the shapes: one overseas shape among a few must not win
     return _geometry([GROUP_PREFIX + c for c in codes], labels, arrays, frame_of(metric.geometry, 0.0), codes)
 

@@ -144,7 +144,7 @@ def territory_view(geom: ScreenGeometry, bureaux: pd.DataFrame) -> MapView:
     areas = frame["area_code"].astype("category").cat.codes.to_numpy()
     tones = pd.Series([styles.AREA_TONES[a % len(styles.AREA_TONES)] for a in areas], index=frame.index)
     registered = frame["registered"].map(
-        lambda r: "inscrits inconnus" if pd.isna(r) else fr.plural(r, "inscrit", "inscrits"))
+        lambda r: "inscrits inconnus" if pd.isna(r) else fr.counted(r, "inscrit", "inscrits"))
     return text_view(geom, tones, registered + "\n" + frame["commune_name"].astype(str), no_data=styles.NOT_PLANNED)
 
 
@@ -156,7 +156,7 @@ def coverage_view(geom: ScreenGeometry, coverage: pd.DataFrame, *, frame_on: Seq
     colours = pd.Series([np.rint(low + (high - low) * p).astype(int).tolist() for p in part], index=coverage.index)
     texts = (part.map(lambda p: f"{fr.number(100 * p)} % fait") + "\n"
              + coverage["faites"].map(fr.number) + " / " + coverage["adresses"].map(
-                 lambda a: fr.plural(a, "adresse", "adresses")))
+                 lambda a: fr.counted(a, "adresse", "adresses")))
     planned = pd.Series("non planifié", index=pd.Index(geom.bureau_ids))
     planned.update(texts.rename(index=str))
     view = text_view(geom, colours.rename(index=str), planned, no_data=styles.NOT_PLANNED)
@@ -288,4 +288,4 @@ def _department_text(group: str, median: pd.DataFrame, best: pd.DataFrame, top: 
         return "Non noté"
     lead = f"En tête : {best.at[group, 'label']} ({best.at[group, 'score']:.0f})"
     return (f"Score médian {median.at[group, 'score']:.0f}/100\n"
-            f"{fr.plural(int(top.get(group, 0)), 'bureau', 'bureaux')} en priorité maximale\n{lead}")
+            f"{fr.counted(int(top.get(group, 0)), 'bureau', 'bureaux')} en priorité maximale\n{lead}")

@@ -47,7 +47,15 @@ from lib.ui.panels import (
 )
 from lib.ui.share import copy_link_button
 from lib.ui.shell import access_gate, guard, page_setup, sources_caption, timed
-from lib.ui.state import publish_view, seed, select_bureau, set_view, update_view, view
+from lib.ui.state import (
+    app_base_url,
+    publish_view,
+    seed,
+    select_bureau,
+    set_view,
+    update_view,
+    view,
+)
 from lib.ui.workspace import (
     campaign_sidebar,
     dim_covered,
@@ -61,7 +69,7 @@ from lib.ui.workspace import (
 )
 
 __all__ = [
-    "Controls", "access_gate", "available_territories", "bureau_label_map", "bureau_panel",
+    "Controls", "access_gate", "app_base_url", "available_territories", "bureau_label_map", "bureau_panel",
     "current_priority", "download_buttons", "guard", "imports_key", "legend_html", "page_setup", "panel_styles",
     "priority_map", "priority_or_stop", "publish_view", "ranking_table", "seed",
     "select_bureau", "session_imports", "set_view", "settings", "side_controls", "sources_caption",

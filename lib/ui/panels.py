@@ -29,13 +29,13 @@ def panel_styles() -> None:
     st.html(f"<style>{PANEL_CSS}</style>")
 
 
-def legend_html(legend: pd.DataFrame, note: str = "") -> str:
+def legend_html(legend: pd.DataFrame, note: str = "", title: str = "Priorité") -> str:
     """Legend block: swatch, label and bureau count per class, highest priority on top."""
     rows = [f'<div class="tl-row"><span class="tl-sw" style="background:{fr.escape(row["couleur"])}"></span>'
             f'<span class="tl-lab">{fr.escape(row["libelle"])}</span></div>'
             for _, row in legend.sort_values("classe", ascending=False).iterrows()]
     extra = f'<div class="tl-note">{fr.escape(note)}</div>' if note else ""
-    return '<div><b>Priorité</b>' + "".join(rows) + extra + "</div>"
+    return f"<div><b>{fr.escape(title)}</b>" + "".join(rows) + extra + "</div>"
 
 
 def _unit_map(data: TerritoryData) -> dict[str, str]:

@@ -13,7 +13,9 @@ again from the view: the view, not the widgets, carries the scenario from page t
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -37,6 +39,21 @@ def enter_page(page: str) -> None:
     if st.session_state.get(PAGE_KEY) != page:
         st.session_state[PAGE_KEY] = page
         drop_widgets()
+
+
+def app_base_url(page: str = "") -> str | None:
+    """The app's address in the user's browser (scheme, host, base path) without ``page``; None if unknown.
+
+    Exports carry absolute links (:func:`lib.fr.view_link`): a file has no server to be relative to.
+    """
+    with contextlib.suppress(Exception):  # no browser context (AppTest, warm-up): unknown
+        parts = urlsplit(st.context.url or "")
+        if parts.scheme in ("http", "https") and parts.netloc:
+            path = parts.path.rstrip("/")
+            if page and path.endswith("/" + page):
+                path = path[: -len(page) - 1]
+            return f"{parts.scheme}://{parts.netloc}{path}"
+    return None
 
 
 def view() -> ViewState:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lib import fr, mapexport, walk_exports
+from lib import fr, mapexport, offline_map, walk_exports
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -49,7 +49,7 @@ EXPORTS: dict[str, Export] = {
     "map_pdf": Export("Carte PDF A4 (300 dpi)", "terrain_carte.pdf", "application/pdf",
                       _map(mapexport.static_map_pdf)),
     "map_html": Export("Carte interactive HTML (hors ligne)", "terrain_carte.html", "text/html",
-                       _map(mapexport.interactive_html)),
+                       _map(offline_map.interactive_html)),
     "bureaux_geojson": Export("Bureaux GeoJSON", "terrain_bureaux.geojson", "application/geo+json",
                               lambda i: mapexport.scored_geojson(i["scored"], i["provenance"])),
     "bureaux_gpkg": Export("Bureaux GeoPackage", "terrain_bureaux.gpkg", "application/geopackage+sqlite3",

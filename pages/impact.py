@@ -11,7 +11,6 @@ import streamlit as st
 
 from lib import criteria as crit
 from lib import fr, impact, store, ui
-from lib.ui import workspace
 
 data = ui.page_setup("Mesure d'impact")
 if data is None:
@@ -21,11 +20,11 @@ st.title("Mesure d'impact")
 st.caption("Comparez, strate par strate, les bureaux visités et les bureaux témoins tirés au sort dans votre plan, "
            "entre l'élection qui suit la campagne et la précédente élection comparable. Tout est calculé sur les "
            "résultats officiels par bureau : aucune donnée personnelle.")
-campaign = workspace.campaign_or_stop(
+campaign = ui.campaign_or_stop(
     data, "Choisissez la campagne dans la barre latérale : la mesure part d'un plan enregistré avec des "
           "bureaux témoins (« Listes de porte-à-porte » → Mesure d'impact).")
 
-engine = workspace.engine()
+engine = ui.engine()
 designs = {p.id: (p.name, store.holdout_design(engine, p.id)) for p in store.list_plans(engine, campaign)}
 designs = {pid: d for pid, d in designs.items() if d[1] is not None and len(d[1])}
 if not designs:

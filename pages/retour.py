@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import fr, store
+from lib import fr, store, ui
 from lib.doors import TURF_TOTALS, status_hint
 from lib.errors import TerrainError, user_message
-from lib.ui import workspace
-from lib.ui.shell import FAVICON, hand_over_to_router
 
-hand_over_to_router()
-st.set_page_config(page_title="Retour de terrain — Terrain", page_icon=FAVICON,
+ui.hand_over_to_router()
+st.set_page_config(page_title="Retour de terrain — Terrain", page_icon=ui.FAVICON,
                    layout="centered", initial_sidebar_state="collapsed")
 st.markdown("""<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none;}
@@ -41,13 +39,13 @@ def on_tap(stop: int) -> None:
     status = st.session_state.get(f"door-{stop}")
     if not status:
         return
-    tap = st.session_state.setdefault(f"tap-{stop}", workspace.new_id())
+    tap = st.session_state.setdefault(f"tap-{stop}", ui.new_id())
     try:
-        store.record_tap(workspace.engine(), TOKEN, stop, status, tap)
+        store.record_tap(ui.engine(), TOKEN, stop, status, tap)
     except TerrainError as err:
         st.session_state["_tap_error"] = str(err)
         return
-    st.session_state[f"tap-{stop}"] = workspace.new_id()
+    st.session_state[f"tap-{stop}"] = ui.new_id()
 
 
 def door_list(sheet: store.returns.TurfSheet) -> None:
@@ -64,14 +62,14 @@ def door_list(sheet: store.returns.TurfSheet) -> None:
 
 def send_totals() -> None:
     """Form callback: the id is kept until the server confirms, so a resent form is counted once."""
-    report = st.session_state.setdefault("_report_id", workspace.new_id())
+    report = st.session_state.setdefault("_report_id", ui.new_id())
     counts = {key: int(st.session_state[f"w_total_{key}"]) for key in TURF_TOTALS}
     try:
-        store.record_report(workspace.engine(), TOKEN, report, **counts)
+        store.record_report(ui.engine(), TOKEN, report, **counts)
     except TerrainError as err:
         st.session_state["_tap_error"] = str(err)
         return
-    st.session_state["_report_id"] = workspace.new_id()
+    st.session_state["_report_id"] = ui.new_id()
     st.session_state["_sent"] = True
 
 
@@ -88,7 +86,7 @@ def totals_form() -> None:
 
 
 try:
-    sheet = store.turf_sheet(workspace.engine(), TOKEN)
+    sheet = store.turf_sheet(ui.engine(), TOKEN)
     st.title(f"Parcours {sheet.code}")
     st.caption(f"Votre lien : {fr.escape(sheet.link)}. Si ce téléphone est perdu, ce repère permet à la personne "
                "qui organise de retirer ce lien seul.")

@@ -8,18 +8,17 @@ import streamlit as st
 
 from lib import fr, store, ui
 from lib.doors import status_hint
-from lib.ui import workspace
 
 data = ui.page_setup("Suivi du terrain")
 if data is None:
     st.stop()
 st.title("Suivi du terrain")
-campaign = workspace.campaign_or_stop(
+campaign = ui.campaign_or_stop(
     data, "Choisissez ou créez une campagne dans la barre latérale, puis enregistrez un plan depuis "
           "« Listes de porte-à-porte ».")
-engine = workspace.engine()
+engine = ui.engine()
 with ui.guard("la conservation des retours"):
-    workspace.retention_notice(campaign)
+    ui.retention_notice(campaign)
 STATUS_LABELS = store.TURF_STATUSES
 EDITABLE = ("status", "team", "planned_date")
 # One set of names for the headline, the turf table and the team table: an address may hold
@@ -104,14 +103,14 @@ def links_panel(plan_id: int, cov: pd.DataFrame) -> None:
         token = store.issue_link(engine, codes[code], days=int(days), note=st.session_state["w_link_note"])
         newest = store.list_links(engine, plan_id).query("turf_id == @codes[@code]").iloc[0]
         st.session_state["_new_link"] = (store.link_label(code, newest["number"], newest["note"]),
-                                         workspace.link_for(token))
+                                         ui.link_for(token))
     def revoke_all() -> None:
         st.session_state.pop("_new_link", None)
         store.revoke_links(engine, codes[code])
     b1, b2 = st.columns(2)
     b1.button("Créer un lien pour ce parcours", type="primary", width="stretch", key="w_link_new",
-              on_click=workspace.act, kwargs={"work": issue})
-    b2.button("Retirer tous les liens de ce parcours", width="stretch", key="w_link_revoke", on_click=workspace.act,
+              on_click=ui.act, kwargs={"work": issue})
+    b2.button("Retirer tous les liens de ce parcours", width="stretch", key="w_link_revoke", on_click=ui.act,
               kwargs={"work": revoke_all, "done": f"Liens du parcours {code} retirés : ils n'ouvrent plus rien."})
     if st.session_state.get("_new_link"):
         label, link = st.session_state["_new_link"]
@@ -136,7 +135,7 @@ def links_list(plan_id: int) -> None:
         return
     c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
     chosen = c1.selectbox("Lien à retirer (téléphone perdu…)", active, format_func=labels.get, key="w_link_one")
-    c2.button("Retirer ce lien seulement", width="stretch", key="w_link_revoke_one", on_click=workspace.act,
+    c2.button("Retirer ce lien seulement", width="stretch", key="w_link_revoke_one", on_click=ui.act,
               kwargs={"work": lambda: store.revoke_link(engine, int(chosen)),
                       "done": f"Lien {labels[chosen]} retiré ; les autres liens restent valables."})
 
@@ -146,15 +145,15 @@ def paper_returns(plan_id: int) -> None:
     upload = st.file_uploader(f"Liste exportée remplie à la main (CSV ou Excel, colonne « Statut » : "
                               f"{status_hint()})", type=["csv", "xlsx"], key=f"w_paper_{plan_id}")
     if upload is None:
-        workspace.flash()
+        ui.flash()
         return
     which = (plan_id, upload.file_id)
 
     def save(replace_phone: bool = False) -> None:
         done = store.record_paper_returns(engine, plan_id, upload.getvalue(), upload.name, replace_phone=replace_phone)
         st.session_state["_paper"] = (which, done)
-    st.button("Enregistrer ces retours", key="w_paper_save", on_click=workspace.act, kwargs={"work": save})
-    workspace.flash()
+    st.button("Enregistrer ces retours", key="w_paper_save", on_click=ui.act, kwargs={"work": save})
+    ui.flash()
     shown, done = st.session_state.get("_paper", (None, None))
     if shown != which:
         return
@@ -164,7 +163,7 @@ def paper_returns(plan_id: int) -> None:
                    "il est gardé. Vérifiez avec l'équipe ; si la feuille papier est juste, remplacez-le.")
         st.dataframe(done.conflicts, hide_index=True, width="stretch")
         st.button(f"Remplacer par les statuts papier ({len(done.conflicts)} adresse(s))", key="w_paper_replace",
-                  on_click=workspace.act, kwargs={"work": lambda: save(replace_phone=True)})
+                  on_click=ui.act, kwargs={"work": lambda: save(replace_phone=True)})
 
 
 plans = store.list_plans(engine, campaign)
@@ -187,14 +186,14 @@ else:
             st.dataframe(teams.rename(columns={**TABLE, "turfs": "Parcours"}), hide_index=True, width="stretch")
     with st.expander("Liens de retour pour les téléphones", icon=":material/smartphone:"), ui.guard("les liens"):
         links_panel(plan_id, cov)
-        workspace.flash()
+        ui.flash()
     with st.expander("Retours sur papier", icon=":material/description:"), ui.guard("les retours papier"):
         paper_returns(plan_id)
     with st.expander("Gérer ce plan", icon=":material/edit:"), ui.guard("le plan"):
-        workspace.item_manager("plan", plan_id, labels[plan_id].split(" — ")[0])
+        ui.item_manager("plan", plan_id, labels[plan_id].split(" — ")[0])
 with st.expander("Scénarios de la carte", icon=":material/bookmarks:"), ui.guard("les scénarios"):
-    workspace.scenario_manager(campaign)
+    ui.scenario_manager(campaign)
 with st.expander("Gérer la campagne : conservation, effacement, sauvegarde", icon=":material/settings:"), \
         ui.guard("la campagne"):
-    workspace.campaign_manager(campaign)
+    ui.campaign_manager(campaign)
 ui.publish_view()

@@ -74,6 +74,8 @@ def _written_outside_home(lib: Path) -> list[str]:
     return [f"{literal} in {p.relative_to(root).as_posix()}" for p in _modules(lib)
             for literal, home in ONE_HOME.items()
             if p.relative_to(root).as_posix() != home and literal in p.read_text(encoding="utf-8")]
+
+
 def _is_test_module(name: str) -> bool:
     return name.startswith("test_") or name == "conftest"
 
@@ -92,6 +94,31 @@ def _test_modules_imported(path: Path) -> list[str]:
             elif _is_test_module(module.split(".")[-1]):
                 found.append(module)
     return found
+
+
+def _ui_modules_imported(path: Path) -> list[str]:
+    """The modules of lib/ui a file imports directly (``from lib.ui.x import …``, ``from lib.ui import x``)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("lib.ui."):
+            found.append(node.module)
+        elif isinstance(node, ast.ImportFrom) and node.module == "lib.ui":
+            found += [f"lib.ui.{a.name}" for a in node.names]
+        elif isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.startswith("lib.ui.")]
+    return found
+
+
+def test_pages_reach_the_ui_helpers_through_the_facade_only():
+    """``from lib import ui`` is the way in: the facade's docstring says so, the pages do so."""
+    offenders = {p.name: _ui_modules_imported(p) for p in sorted((PROJECT / "pages").glob("*.py"))}
+    assert {name: found for name, found in offenders.items() if found} == {}
+
+
+def test_the_facade_check_sees_a_direct_import(tmp_path):
+    page = tmp_path / "page.py"
+    page.write_text("from lib.ui import workspace\nfrom lib.ui.shell import FAVICON\n")
+    assert _ui_modules_imported(page) == ["lib.ui.workspace", "lib.ui.shell"]
 
 
 def test_only_the_ui_layer_imports_streamlit():

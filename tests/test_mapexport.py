@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from lib import briefing, fr, geo, mapexport
+from lib import briefing, fr, geo, mapexport, offline_map
 
 PROVENANCE = {"Territoire": "Testville", "Date": "2026-11-22",
               "Pondération": "Priorité = 60 % abstention + 40 % logement social", "Sources": "Tests"}
@@ -61,7 +61,7 @@ def test_pdf_is_one_a4_page_with_provenance(scored, outlines, legend):
 
 
 def test_html_has_one_feature_per_bureau_and_no_external_asset(scored, outlines, legend):
-    page = mapexport.interactive_html(scored, outlines, legend, PROVENANCE, title="Test").decode()
+    page = offline_map.interactive_html(scored, outlines, legend, PROVENANCE, title="Test").decode()
     assert len(re.findall(r'"bureau_id":', page)) == len(scored)
     external = re.findall(r'<(?:script[^>]+src|link[^>]+href)=["\'](https?:)?//', page)
     assert external == []
@@ -146,25 +146,25 @@ def test_spread_apart_keeps_badges_off_fixed_points():
 
 def test_html_ranks_read_as_whole_numbers(scored, outlines, legend):
     """Ranks arrive as floats when some bureaux are unranked (NaN): « 3 », never « 3.0 »."""
-    page = mapexport.interactive_html(scored.assign(rank=scored["rank"].astype(float)), outlines, legend,
+    page = offline_map.interactive_html(scored.assign(rank=scored["rank"].astype(float)), outlines, legend,
                                       PROVENANCE, title="Test").decode()
     assert re.findall(r'"rang": "([^"]*)"', page) == ["1", "2", "\\u2014", "3", "4", "5"]  # JSON-escaped « — »
 
 
 def test_html_link_to_the_view_is_a_real_absolute_link(scored, outlines, legend):
     link = "http://terrain.example:8501/briefing?t=paris&w=abstention:60"
-    page = mapexport.interactive_html(scored, outlines, legend, {**PROVENANCE, "Lien": link}, title="Test").decode()
+    page = offline_map.interactive_html(scored, outlines, legend, {**PROVENANCE, "Lien": link}, title="Test").decode()
     assert f'<a href="{link.replace("&", "&amp;")}">' in page
 
 
 def test_html_without_the_app_address_shows_the_note_not_a_broken_link(scored, outlines, legend):
     note = fr.view_link(None, "briefing", {"t": "paris"})
-    page = mapexport.interactive_html(scored, outlines, legend, {**PROVENANCE, "Lien": note}, title="Test").decode()
+    page = offline_map.interactive_html(scored, outlines, legend, {**PROVENANCE, "Lien": note}, title="Test").decode()
     assert fr.escape(note) in page and '<a href="adresse' not in page
 
 
 def test_html_scale_is_metric_only(scored, outlines, legend):
-    page = mapexport.interactive_html(scored, outlines, legend, PROVENANCE, title="Test").decode()
+    page = offline_map.interactive_html(scored, outlines, legend, PROVENANCE, title="Test").decode()
     assert "L.control.scale({metric: true, imperial: false})" in page
     assert "L.control.scale()" not in page
 
@@ -181,7 +181,7 @@ def opened(tmp_path, scored, outlines, legend):
     if not CHROMIUM.exists():
         pytest.skip("Debian chromium not installed (./test.sh installs it)")
     path = tmp_path / "carte.html"
-    path.write_bytes(mapexport.interactive_html(scored, outlines, legend, PROVENANCE, title="Test"))
+    path.write_bytes(offline_map.interactive_html(scored, outlines, legend, PROVENANCE, title="Test"))
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox", "--disable-gpu"])
         context = browser.new_context(viewport={"width": 800, "height": 600})  # a small window: little room to spare

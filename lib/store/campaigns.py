@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from lib.errors import TerrainError
 from lib.store import retention
 from lib.store.db import read, write
-from lib.store.models import Campaign, Scenario, Stamped, utcnow
+from lib.store.models import Campaign, Scenario, Stamped, WalkPlan, utcnow
 
-KINDS: dict[str, type[Stamped]] = {}  # filled below: what rename/archive accept
+# What rename / archive accept, by the name the pages use (defined here, not filled by other imports).
+KINDS: dict[str, type[Stamped]] = {"campaign": Campaign, "scenario": Scenario, "plan": WalkPlan}
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ def _item(row: Stamped) -> Item:
     return Item(row.id, row.name, row.organiser, row.created_at, row.updated_at, row.archived)  # type: ignore[attr-defined]
 
 
-def _clean(name: str) -> str:
+def clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
         raise TerrainError("donnez un nom (il ne peut pas être vide).")
@@ -47,7 +48,7 @@ def create_campaign(engine: Engine, territory: str, name: str, organiser: str = 
     """A new campaign on ``territory``; returns its id. An election day whose retention is already
     over is refused (:func:`lib.store.retention.check`): its returns would be erased at once."""
     retention.check(election_date, retention_days, today)
-    return add_row(engine, Campaign, territory=territory, name=_clean(name), organiser=organiser.strip(),
+    return add_row(engine, Campaign, territory=territory, name=clean_name(name), organiser=organiser.strip(),
                    election_date=election_date, retention_days=int(retention_days))
 
 
@@ -100,7 +101,7 @@ def list_campaigns(engine: Engine, territory: str | None = None, *, archived: bo
 
 def rename(engine: Engine, kind: str, item_id: int, name: str) -> None:
     """Rename a campaign, scenario or plan."""
-    new = _clean(name)
+    new = clean_name(name)
     _update(engine, kind, item_id, name=new)
 
 
@@ -133,7 +134,7 @@ def set_retention(engine: Engine, campaign_id: int, election_date: date | None, 
 def save_scenario(engine: Engine, campaign_id: int, name: str, query: Mapping[str, str],
                   organiser: str = "") -> int:
     """Store the priority view (``lib.viewstate.to_query``) under a name; returns its id."""
-    return add_row(engine, Scenario, campaign_id=campaign_id, name=_clean(name), organiser=organiser.strip(),
+    return add_row(engine, Scenario, campaign_id=campaign_id, name=clean_name(name), organiser=organiser.strip(),
                    query={str(k): str(v) for k, v in query.items()})
 
 
@@ -153,7 +154,7 @@ def duplicate_scenario(engine: Engine, scenario_id: int, name: str, organiser: s
         old = s.get(Scenario, scenario_id)
         if old is None:
             raise TerrainError("ce scénario n'existe plus.")
-        row = Scenario(campaign_id=old.campaign_id, name=_clean(name), organiser=organiser.strip(),
+        row = Scenario(campaign_id=old.campaign_id, name=clean_name(name), organiser=organiser.strip(),
                        query=dict(old.query))
         s.add(row)
         s.flush()
@@ -161,4 +162,3 @@ def duplicate_scenario(engine: Engine, scenario_id: int, name: str, organiser: s
     return write(engine, work)
 
 
-KINDS.update({"campaign": Campaign, "scenario": Scenario})

@@ -15,7 +15,7 @@ from lib.doors import DONE, OPENED
 from lib.store.db import read
 from lib.store.models import Turf, TurfAddress, WalkPlan
 from lib.store.plans import plan_turfs
-from lib.store.returns import _latest_status, _report_totals
+from lib.store.returns import latest_status, report_totals
 from lib.store.sensitive import opposed_stops
 
 TURF_FIGURES = ["knocked", "opened", "doors_knocked", "conversations", "interested", "proxies"]
@@ -30,7 +30,7 @@ def _stops(s: Session, where) -> pd.DataFrame:
     frame = pd.DataFrame(s.execute(q).all(), columns=["id", "turf_id", "address_id", "bureau_id", "est_doors",
                                                       "turf_status"])
     frame = frame[~frame["id"].isin(gone)].reset_index(drop=True)
-    status = _latest_status(s, frame["turf_id"].unique().tolist()) if len(frame) else {}
+    status = latest_status(s, frame["turf_id"].unique().tolist()) if len(frame) else {}
     frame["status"] = [status.get(int(i), "") for i in frame["id"]]
     frame["done"] = frame["status"].isin(DONE) | (frame["turf_status"] == "faite")
     return frame
@@ -41,7 +41,7 @@ def turf_coverage(engine: Engine, plan_id: int) -> pd.DataFrame:
     turfs = plan_turfs(engine, plan_id)
 
     def work(s: Session) -> tuple[pd.DataFrame, dict]:
-        return _stops(s, Turf.plan_id == plan_id), _report_totals(s, turfs["id"].tolist())
+        return _stops(s, Turf.plan_id == plan_id), report_totals(s, turfs["id"].tolist())
     stops, totals = read(engine, work)
     knocked = stops[stops["status"] != ""]
     per = pd.DataFrame({
@@ -61,7 +61,7 @@ def turf_coverage(engine: Engine, plan_id: int) -> pd.DataFrame:
 
 def stop_statuses(engine: Engine, plan_id: int) -> dict[int, str]:
     """stop id → latest door status, for the addresses of one plan."""
-    return read(engine, lambda s: _latest_status(s, s.scalars(select(Turf.id).where(Turf.plan_id == plan_id)).all()))
+    return read(engine, lambda s: latest_status(s, s.scalars(select(Turf.id).where(Turf.plan_id == plan_id)).all()))
 
 
 def team_figures(coverage: pd.DataFrame) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from lib.store import retention
 from lib.store.db import write
 from lib.store.links import RETENTION
 from lib.store.models import Campaign, DoorTap, Turf, TurfAddress, WalkPlan, utcnow
-from lib.store.returns import _insert_ignore
+from lib.store.returns import insert_ignore
 from lib.store.sensitive import opposed_stops
 
 CONFLICT_COLUMNS = ["Parcours", "N°", "Adresse", "Statut du téléphone", "Noté le", "Statut papier"]
@@ -145,7 +145,7 @@ def record_paper_returns(engine: Engine, plan_id: int, data: bytes, filename: st
                                   DOOR_STATUSES[status]))
             else:
                 tap = f"papier:{stop_id}:{status}:{now[3] if now else 0}"
-                counts["recorded"] += _insert_ignore(s, DoorTap, ["turf_id", "tap_id"], {
+                counts["recorded"] += insert_ignore(s, DoorTap, ["turf_id", "tap_id"], {
                     "turf_id": turf_id, "stop_id": stop_id, "tap_id": tap, "status": status, "source": "papier",
                     "recorded_at": utcnow()})
                 current[stop_id] = (status, "papier", utcnow(), 0)

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
 from lib.errors import TerrainError
-from lib.store.campaigns import KINDS, Item, _clean, get_row, list_items
+from lib.store.campaigns import Item, clean_name, get_row, list_items
 from lib.store.db import read, write
 from lib.store.models import Turf, TurfAddress, WalkPlan
 from lib.store.sensitive import opposed_stops
@@ -50,7 +50,7 @@ def save_plan(engine: Engine, campaign_id: int, name: str, turfs: pd.DataFrame, 
     if turfs.empty:
         raise TerrainError("aucun parcours à enregistrer : choisissez des bureaux avec des adresses.")
     design = None if holdout is None else [{k: _plain(v) for k, v in r.items()} for r in holdout.to_dict("records")]
-    fields = {"campaign_id": campaign_id, "name": _clean(name), "organiser": organiser.strip(),
+    fields = {"campaign_id": campaign_id, "name": clean_name(name), "organiser": organiser.strip(),
               "bureaux": [str(b) for b in bureaux], "holdout": design,
               "settings": {k: _plain(v) for k, v in (settings or {}).items()}}
     per_turf = _summary_of(summary)
@@ -143,4 +143,3 @@ def duplicate_plan(engine: Engine, plan_id: int, name: str, organiser: str = "")
                      settings=old.settings, organiser=organiser)
 
 
-KINDS.update({"plan": WalkPlan})

@@ -35,7 +35,7 @@ OPPOSED = ("Cette adresse est sur la liste d'opposition de la campagne : ne frap
 INSERTS: dict[str, Callable] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
-def _insert_ignore(s: Session, model: type, keys: list[str], values: dict) -> bool:
+def insert_ignore(s: Session, model: type, keys: list[str], values: dict) -> bool:
     """INSERT … ON CONFLICT DO NOTHING on both backends; True when the row is new."""
     stmt: Insert = INSERTS[s.get_bind().dialect.name](model).values(**values)
     new = s.execute(stmt.on_conflict_do_nothing(index_elements=keys).returning(model.id)).first()
@@ -67,12 +67,12 @@ def turf_sheet(engine: Engine, token: str) -> TurfSheet:
         rows = s.execute(select(TurfAddress.id, TurfAddress.stop, TurfAddress.label, TurfAddress.est_doors,
                                 TurfAddress.address_id).where(TurfAddress.turf_id == turf_id)
                          .order_by(TurfAddress.stop)).all()
-        status = _latest_status(s, [turf_id])
+        status = latest_status(s, [turf_id])
         frame = pd.DataFrame([(r.stop, r.label, r.est_doors, status.get(r.id, ""), r.address_id) for r in rows],
                              columns=["stop", "label", "est_doors", "status", "address_id"])
         gone = opposed_in(s, campaign_id, frame)
         frame = frame[~frame["address_id"].isin(gone)].drop(columns="address_id").reset_index(drop=True)
-        return TurfSheet(str(code), frame, _report_totals(s, [turf_id]).get(turf_id, _zero_totals()),
+        return TurfSheet(str(code), frame, report_totals(s, [turf_id]).get(turf_id, _zero_totals()),
                          link_label(str(code), link.number, link.note))
     return read(engine, work)
 
@@ -94,7 +94,7 @@ def record_tap(engine: Engine, token: str, stop: int, status: str, tap_id: str, 
             raise TerrainError("adresse inconnue dans ce parcours : rechargez la page.")
         if opposed_stops(s, TurfAddress.id == stop_id):
             raise TerrainError(OPPOSED)
-        return _insert_ignore(s, DoorTap, ["turf_id", "tap_id"],
+        return insert_ignore(s, DoorTap, ["turf_id", "tap_id"],
                               {"turf_id": turf_id, "stop_id": stop_id, "tap_id": tap_id, "status": status,
                                "source": source, "recorded_at": utcnow()})
     return write(engine, work)
@@ -109,7 +109,7 @@ def record_report(engine: Engine, token: str, report_id: str, *, conversations: 
 
     def work(s: Session) -> bool:
         turf_id = link_of(s, token).turf_id
-        return _insert_ignore(s, TurfReport, ["turf_id", "report_id"],
+        return insert_ignore(s, TurfReport, ["turf_id", "report_id"],
                               {"turf_id": turf_id, "report_id": report_id, "recorded_at": utcnow(),
                                **{k: int(v) for k, v in counts.items()}})
     return write(engine, work)
@@ -117,7 +117,7 @@ def record_report(engine: Engine, token: str, report_id: str, *, conversations: 
 
 # --- reading the returns ------------------------------------------------------------------------
 
-def _latest_status(s: Session, turf_ids: list[int]) -> dict[int, str]:
+def latest_status(s: Session, turf_ids: list[int]) -> dict[int, str]:
     """stop_id → latest door status of these turfs (the last tap wins)."""
     last = (select(func.max(DoorTap.id).label("id")).where(DoorTap.turf_id.in_(turf_ids))
             .group_by(DoorTap.stop_id).subquery())
@@ -129,7 +129,7 @@ def _zero_totals() -> dict[str, int]:
     return {"conversations": 0, "interested": 0, "proxies": 0}
 
 
-def _report_totals(s: Session, turf_ids: list[int]) -> dict[int, dict[str, int]]:
+def report_totals(s: Session, turf_ids: list[int]) -> dict[int, dict[str, int]]:
     q = (select(TurfReport.turf_id, func.sum(TurfReport.conversations), func.sum(TurfReport.interested),
                 func.sum(TurfReport.proxies)).where(TurfReport.turf_id.in_(turf_ids)).group_by(TurfReport.turf_id))
     return {int(t): {"conversations": int(c or 0), "interested": int(i or 0), "proxies": int(p or 0)}

@@ -8,7 +8,9 @@
 - :mod:`lib.ui.workspace` — the campaign workspace (database engine, current campaign, saving).
 - :mod:`lib.ui.maps` — every map, one call per kind, all drawn by one deck.gl element.
 
-Pages use ``from lib import ui`` and the names re-exported here.
+Pages use ``from lib import ui`` and the names re-exported here, never a module of this package
+directly (tests/test_layering.py checks it). The campaign workspace's storage, pure of Streamlit,
+is :mod:`lib.store`: pages call its functions with the engine of :func:`engine`.
 """
 
 from lib.ui.controls import (
@@ -46,7 +48,15 @@ from lib.ui.panels import (
     ranking_table,
 )
 from lib.ui.share import copy_link_button
-from lib.ui.shell import access_gate, guard, page_setup, sources_caption, timed
+from lib.ui.shell import (
+    FAVICON,
+    access_gate,
+    guard,
+    hand_over_to_router,
+    page_setup,
+    sources_caption,
+    timed,
+)
 from lib.ui.state import (
     app_base_url,
     publish_view,
@@ -57,14 +67,24 @@ from lib.ui.state import (
     view,
 )
 from lib.ui.workspace import (
+    act,
+    campaign_manager,
+    campaign_or_stop,
     campaign_sidebar,
     dim_covered,
     done_to_skip,
+    engine,
+    flash,
     forget_import,
+    item_manager,
     keep_import,
     keep_opposition,
+    link_for,
+    new_id,
+    retention_notice,
     save_plan_form,
     scenario_controls,
+    scenario_manager,
     stored_opposition,
 )
 
@@ -80,7 +100,25 @@ __all__ += ["copy_link_button"]
 __all__ += [  # maps
     "coverage_map", "department_map", "door_status_map", "swatch_legend", "territory_map", "turf_map",
 ]
+__all__ += ["FAVICON", "hand_over_to_router"]
 __all__ += [  # campaign workspace
-    "campaign_sidebar", "dim_covered", "done_to_skip", "forget_import", "keep_import", "keep_opposition",
-    "save_plan_form", "scenario_controls", "stored_opposition",
+    "act",
+    "campaign_manager",
+    "campaign_or_stop",
+    "campaign_sidebar",
+    "dim_covered",
+    "done_to_skip",
+    "engine",
+    "flash",
+    "forget_import",
+    "item_manager",
+    "keep_import",
+    "keep_opposition",
+    "link_for",
+    "new_id",
+    "retention_notice",
+    "save_plan_form",
+    "scenario_controls",
+    "scenario_manager",
+    "stored_opposition",
 ]

@@ -17,11 +17,14 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import numpy as np
 import pandas as pd
+
+from lib.errors import TerrainError
 
 MISSING = "—"
 THIN_SPACE = "\u202f"  # narrow no-break space: the French thousands separator
@@ -98,6 +101,28 @@ def fold(text: object, *, keep: str = "") -> str:
 def fold_upper(text: object) -> str:
     """Upper case without accents, spacing kept: candidate names across sources."""
     return strip_accents(text).upper().strip()
+
+
+DAY_FORMAT = "%d/%m/%Y"
+DAY_PATTERN = r"^(\d{1,2}/\d{1,2}/\d{4})?$"  # what a date cell accepts (empty = no date)
+
+
+def day_text(day: object) -> str:
+    """``date(2026, 3, 7)`` → « 07/03/2026 »; no date → "" (a table cell stays empty, never « None »)."""
+    if is_missing(day) or day in ("", None):
+        return ""
+    return pd.Timestamp(day).strftime(DAY_FORMAT)
+
+
+def parse_day(text: object) -> date | None:
+    """« 7/3/2026 » → 7 March 2026 (day first, as written in France); "" → None."""
+    text = str(text or "").strip()
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, DAY_FORMAT).date()
+    except ValueError as err:
+        raise TerrainError(f"date « {text} » illisible : écrivez-la jj/mm/aaaa (ex. 07/03/2026).") from err
 
 
 def first_items(items: list[str], limit: int = 10) -> str:

@@ -34,11 +34,12 @@ import pandas as pd
 
 from lib import criteria, fr
 from lib.errors import TerrainError
+from lib.holdout import CONTROL, DEFAULT_SEED
+from lib.holdout import VISIT as TREATED
 
-TREATED, CONTROL = "visiter", "témoin"
 ALPHA = 0.05
 DRAWS = 10_000
-SEED = 2012
+SEED = DEFAULT_SEED  # randomisation inference draws: reproducible, like the holdout
 _SHOWN_IDS = 10  # bureau ids named in an error message
 
 
@@ -54,6 +55,12 @@ class Election:
     election: str
     ours: tuple[str, ...] = ()
     share: pd.Series | None = None
+    label: str = ""  # what a user calls it (« Municipales 2026, 1er tour »); messages never show the id
+
+    @property
+    def name(self) -> str:
+        """The election as messages name it."""
+        return self.label or self.election
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,11 +131,11 @@ def _rows(election: Election) -> pd.DataFrame:
     """The election's rows, or a French error saying it has no results."""
     needed = {"bureau_id", "election", "registered", "voters", "expressed"}
     if not needed <= set(election.results.columns):
-        raise TerrainError(f"résultats illisibles pour « {election.election} » : colonnes attendues "
+        raise TerrainError(f"résultats illisibles pour « {election.name} » : colonnes attendues "
                            f"{', '.join(sorted(needed))}.")
     rows = election.results[election.results["election"] == election.election]
     if rows.empty:
-        raise TerrainError(f"L'élection « {election.election} » n'a pas de résultats : importez-les "
+        raise TerrainError(f"L'élection « {election.name} » n'a pas de résultats : importez-les "
                            "avant de mesurer l'impact.")
     return rows.astype({"bureau_id": str})
 
@@ -144,7 +151,7 @@ def share(election: Election) -> pd.Series:
     if election.share is not None:
         return election.share.rename(index=str).astype(float)
     if not election.ours:
-        raise TerrainError(f"notre camp n'est pas choisi pour « {election.election} » : cochez nos "
+        raise TerrainError(f"notre camp n'est pas choisi pour « {election.name} » : cochez nos "
                            "candidats ou listes pour mesurer l'effet sur notre part des voix.")
     return criteria.our_share(_rows(election), election.election, election.ours)
 
@@ -366,7 +373,7 @@ def _power(result: ImpactResult) -> str:
         return (f"peu de strates ({result.n_strata}) : puissance faible, seul un effet fort serait "
                 "détecté ; un résultat non significatif ne prouve pas l'absence d'effet")
     half = (result.ci_high - result.ci_low) / 2
-    return (f"précision : avec {result.n_strata} strates, un effet inférieur à environ "
+    return (f"précision : avec {fr.counted(result.n_strata, 'strate', 'strates')}, un effet inférieur à environ "
             f"{fr.number(half, 1)} point ne se distingue pas de zéro ; un résultat non significatif "
             "ne prouve pas l'absence d'effet")
 
@@ -395,7 +402,9 @@ def reading(result: ImpactResult, base: float, carried: int) -> str:
     return " ".join([
         f"{w.title} : l'évolution depuis l'élection précédente des bureaux visités s'écarte de celle "
         f"des bureaux témoins de leur strate de {_signed(result.estimate)} points en moyenne "
-        f"({result.n_strata} strates : {result.n_treated} bureaux visités, {result.n_control} témoins).",
+        f"({fr.counted(result.n_strata, 'strate', 'strates')} : "
+        f"{fr.counted(result.n_treated, 'bureau visité', 'bureaux visités')}, "
+        f"{fr.counted(result.n_control, 'témoin', 'témoins')}).",
         f"Rapporté aux {fr.number(base)} {w.base} des bureaux visités, cela fait environ "
         f"{_signed(result.votes, 0)} {w.people}.",
         _interval_text(result.ci_low, result.ci_high),

@@ -26,9 +26,32 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from lib import fr
 from lib.doors import DOOR_STATUSES, STATUS_COLUMN, TURF_TOTALS, status_hint
 
-EXPORT_COLUMNS = {"turf_id": "Équipe", "stop": "Ordre", "label": "Adresse", "bureau_id": "Bureau",
-                  "est_voters": "Inscrits estimés", "est_doors": "Portes estimées", "housing": "Habitat",
-                  "lon": "Longitude", "lat": "Latitude"}
+EXPORT_COLUMNS = {"turf_id": "Équipe", "stop": "Ordre", "label": "Adresse", "bureau_label": "Bureau",
+                  "bureau_id": "Code bureau", "est_voters": "Inscrits estimés", "est_doors": "Portes estimées",
+                  "housing": "Habitat", "lon": "Longitude", "lat": "Latitude"}
+# One row per turf, as a campaign reads it (page tables, the workbook's summary sheet).
+SUMMARY_COLUMNS = {"turf_id": "Équipe", "bureaux": "Bureaux", "adresses": "Adresses", "portes_estimees": "Portes (est.)",
+                   "inscrits_estimes": "Inscrits (est.)", "parcours_m": "Parcours (m)",
+                   "minutes_estimees": "Durée de la sortie (min, est.)"}
+
+
+def with_bureau_names(turfs: pd.DataFrame, summary: pd.DataFrame,
+                      labels: Mapping[str, str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The turfs and their summary as lists and packets show them: « Paris 10e — bureau 1018 », not
+    ``75056_1018`` (the code stays in the lists' « Code bureau » column)."""
+    return (turfs.assign(bureau_label=turfs["bureau_id"].astype(str).map(lambda b: labels.get(b, b))),
+            summary_with_names(summary, labels))
+
+
+def summary_with_names(summary: pd.DataFrame, labels: Mapping[str, str]) -> pd.DataFrame:
+    """The summary's ``bureaux`` (« id, id ») as names."""
+    return summary.assign(bureaux=summary["bureaux"].map(
+        lambda ids: ", ".join(labels.get(b, b) for b in str(ids).split(", "))))
+
+
+def summary_frame(summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary under French headers."""
+    return summary[[c for c in SUMMARY_COLUMNS if c in summary]].rename(columns=SUMMARY_COLUMNS)
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 ROWS_FIRST_PAGE = 30
 ROWS_NEXT_PAGE = 48
@@ -55,7 +78,7 @@ def turfs_xlsx(turfs: pd.DataFrame, summary: pd.DataFrame, provenance: Mapping[s
     wb = Workbook()
     ws = wb.active
     ws.title = "Résumé"
-    _write(ws, summary)
+    _write(ws, summary_frame(summary))
     table = _table(turfs)
     for turf_id, rows in table.groupby("Équipe", sort=True):
         sheet = wb.create_sheet(str(turf_id)[:31])

@@ -108,7 +108,7 @@ def _our_side_hint(result: priority.PriorityResult) -> None:
         names = " et ".join(f"« {conf.criteria[c].label} »" for c in waiting)
         st.warning(f"Ce réglage compte {names} pour {fr.number(100 * share)} % des poids : choisissez **notre "
                    "camp** dans la barre latérale (« Blocs de notre camp »). En attendant, la carte ne pèse que "
-                   "les autres critères.", icon="👈")
+                   "les autres critères.", icon=":material/arrow_back:")
 
 
 def _priority_view() -> None:
@@ -128,7 +128,7 @@ def _priority_view() -> None:
     with map_col:
         _our_side_hint(result)
         note = f'<br/><span style="font-size:.85rem;color:#555">{fr.escape(result.note)}</span>' if result.note else ""
-        head, share = st.columns([5, 1], vertical_alignment="center")
+        head, share = st.columns([4, 1], vertical_alignment="center")
         head.markdown(f"<b>{fr.escape(result.sentence)}</b>{note}", unsafe_allow_html=True)
         with share:
             ui.copy_link_button()

@@ -52,6 +52,9 @@ def _ours(election: str) -> tuple[str, ...]:
     return tuple(crit.ours_in(data.results, election, crit.Choices(v.election, v.ours, blocs=v.blocs), conf.blocs))
 
 
+bureau_names = data.bureaux["label"].to_dict()  # « Paris 10e — bureau 1018 », not its id
+
+
 def _show(result: impact.ImpactResult, unit: str) -> None:
     m = st.columns(4)
     m[0].metric("Effet estimé", f"{fr.number(result.estimate, 1)} pt")
@@ -60,15 +63,17 @@ def _show(result: impact.ImpactResult, unit: str) -> None:
     m[2].metric("p (inférence par randomisation)", fr.number(result.p_value, 3))
     m[3].metric(unit, fr.number(result.votes))
     st.markdown(result.reading.replace(" Limites. ", "\n\n**Limites.** "))  # the limits in their own paragraph
-    with st.expander(f"Détail par strate ({result.n_strata} strates, {result.n_treated} bureaux visités, "
-                     f"{result.n_control} témoins)"):
-        st.dataframe(result.strata, hide_index=True, width="stretch")
+    with st.expander(f"Détail par strate ({fr.counted(result.n_strata, 'strate', 'strates')}, "
+                     f"{fr.counted(result.n_treated, 'bureau visité', 'bureaux visités')}, "
+                     f"{fr.counted(result.n_control, 'témoin', 'témoins')})"):
+        strata = result.strata.assign(**{"bureau témoin": result.strata["bureau témoin"].map(bureau_names)})
+        st.dataframe(strata, hide_index=True, width="stretch")
 
 
 with ui.guard("la mesure d'impact"):
     design = designs[plan_id][1]
-    report = impact.measure_impact(design, impact.Election(data.results, after, _ours(after)),
-                                   impact.Election(data.results, before, _ours(before)))
+    report = impact.measure_impact(design, impact.Election(data.results, after, _ours(after), label=labels.get(after, "")),
+                                   impact.Election(data.results, before, _ours(before), label=labels.get(before, "")))
     st.subheader("Participation")
     _show(report.turnout, "Votants en plus (est.)")
     st.subheader("Score de notre camp")

@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from lib import capacity, exports, fr, geo, holdout, opposition, ui, walk
+from lib import capacity, exports, fr, geo, holdout, opposition, ui, walk, walk_exports
 
 data = ui.page_setup("Listes de porte-à-porte")
 if data is None:
@@ -62,15 +62,16 @@ with st.expander("Mesure d'impact : bureaux témoins (plan de Pons 2012)"):
                "officiels des bureaux visités et témoins, strate par strate.")
     ui.seed("w_holdout", False)
     use_holdout = st.toggle("Garder des bureaux témoins", key="w_holdout")
-    ui.seed("w_seed", 2012)
+    ui.seed("w_seed", holdout.DEFAULT_SEED)
     seed = st.number_input("Graine du tirage (reproductible)", 0, 10**6, key="w_seed")
     design = holdout.holdout(chosen, seed=int(seed)) if use_holdout else None
     if design is not None:
-        st.dataframe(design.assign(bureau=design["bureau_id"].map(labels)), hide_index=True, width="stretch")
-        controls_csv = fr.csv_bytes(design[design["groupe"] == "témoin"])
+        table = holdout.shown(design, data.bureaux["label"].to_dict())
+        st.dataframe(table.drop(columns="Code bureau"), hide_index=True, width="stretch")
+        controls_csv = fr.csv_bytes(table[design["groupe"].to_numpy() == holdout.CONTROL])
         st.download_button("Télécharger la liste des témoins (CSV)", controls_csv,
                            file_name="terrain_temoins.csv", mime="text/csv", key="dl-holdout")
-        chosen = design.loc[design["groupe"] == "visiter", "bureau_id"].tolist()
+        chosen = design.loc[design["groupe"] == holdout.VISIT, "bureau_id"].tolist()
 
 # 2. Opposition list ------------------------------------------------------------------------
 st.subheader("2. Liste d'opposition (droit d'opposition)")
@@ -109,13 +110,13 @@ volunteers = cols[0].number_input("Bénévoles", 0, 10_000, key="w_cap_vol")
 ui.seed("w_cap_out", cap.outings_per_volunteer)
 outings = cols[1].number_input("Sorties chacun", 0, 100, key="w_cap_out")
 ui.seed("w_cap_hours", cap.hours_per_outing)
-hours = cols[2].number_input("Heures par sortie", 0.5, 12.0, step=0.5, key="w_cap_hours")
+hours = cols[2].number_input("Heures par sortie", 0.5, 12.0, step=0.5, format="%.1f", key="w_cap_hours")
 ui.seed("w_cap_coll", cap.doors_per_hour_collective)
-dph_coll = cols[3].number_input("Portes/h en immeuble", 1.0, 120.0, key="w_cap_coll")
+dph_coll = cols[3].number_input("Portes/h en immeuble", 1.0, 120.0, step=1.0, format="%.0f", key="w_cap_coll")
 ui.seed("w_cap_ind", cap.doors_per_hour_individual)
-dph_ind = cols[4].number_input("Portes/h en pavillon", 1.0, 120.0, key="w_cap_ind")
+dph_ind = cols[4].number_input("Portes/h en pavillon", 1.0, 120.0, step=1.0, format="%.0f", key="w_cap_ind")
 ui.seed("w_cap_rpd", cap.registered_per_door)
-per_door = cols[5].number_input("Inscrits par porte", 0.5, 5.0, step=0.1, key="w_cap_rpd")
+per_door = cols[5].number_input("Inscrits par porte", 0.5, 5.0, step=0.1, format="%.1f", key="w_cap_rpd")
 crew = capacity.Crew(int(volunteers), int(outings), float(hours), cap.team_size)
 st.caption(f"{capacity.crew_text(crew)} Chaque parcours tient en une sortie d'un {crew.team_name} "
            f"(équipes de {cap.team_size}, réglage de config.toml) : portes frappées au rythme de l'habitat "
@@ -165,9 +166,6 @@ if start_name != start_options[0]:
     row = near[near["name"] == start_name].iloc[0]
     start = (float(row["lon"]), float(row["lat"]))
 
-TURF_COLUMNS = {"turf_id": "Équipe", "bureaux": "Bureaux", "adresses": "Adresses", "portes_estimees": "Portes (est.)",
-                "inscrits_estimes": "Inscrits (est.)", "parcours_m": "Parcours (m)",
-                "minutes_estimees": "Durée binôme (min, est.)"}
 with ui.guard("les parcours"):
     turf_plan = walk.TurfPlan(crew.outing_minutes, float(per_door), float(dph_coll), float(dph_ind), start,
                               crew.team_size)
@@ -191,24 +189,27 @@ with ui.guard("les parcours"):
     planned = [b for b in chosen if b in set(turfs["bureau_id"])]
     colours = ui.turf_map(data, turfs, planned, key="turf-map")  # framed on the plan's bureaux
     st.html(ui.swatch_legend(colours))
-    st.dataframe(summary_table.rename(columns=TURF_COLUMNS), hide_index=True, width="stretch")
+    labels_by_id = data.bureaux["label"].to_dict()
+    named_turfs, named_summary = walk_exports.with_bureau_names(turfs, summary_table, labels_by_id)
+    st.dataframe(walk_exports.summary_frame(named_summary), hide_index=True, width="stretch")
     reserve = cut_summary[cut_summary["turf_id"].isin(cov.reserve)]
     if len(reserve):
         with st.expander(f"Parcours hors capacité (réserve) : {len(reserve)}"):
             st.caption("Ni dans le dossier ni dans les exports. Avec plus de bénévoles ou de sorties, ils "
                        "s'ajoutent au plan dans cet ordre, sans changer les parcours ci-dessus.")
-            st.dataframe(reserve.rename(columns=TURF_COLUMNS), hide_index=True, width="stretch")
+            st.dataframe(walk_exports.summary_frame(walk_exports.summary_with_names(reserve, labels_by_id)),
+                         hide_index=True, width="stretch")
 
     provenance = fr.provenance(territory=data.name, date=date.today().isoformat(), sentence=result.sentence,
-                               sources="BAN (Licence Ouverte 2.0) ; " + ui.sources_caption(data),
-                               details={"Bureaux": ", ".join(chosen[:30]) + ("…" if len(chosen) > 30 else ""),
+                               sources=ui.sources_caption(data),  # BAN is among the dataset's sources
+                               details={"Bureaux": fr.first_items([labels_by_id.get(b, b) for b in planned], 30),
                                         "Capacité": capacity.crew_text(crew),
                                         "Couverture": capacity.coverage_text(cov),
                                         "Adresses exclues (opposition)": len(opposed)})
     st.markdown("**Exports** — CSV et Excel (un onglet par équipe), dossier PDF à imprimer (une page par "
                 "équipe, cases à cocher), GPX et GeoJSON pour les applications de navigation : les parcours "
                 "du plan seulement.")
-    ui.download_buttons(exports.WALK_EXPORTS, 5, key_prefix="dl", turfs=turfs, summary=summary_table,
+    ui.download_buttons(exports.WALK_EXPORTS, 5, key_prefix="dl", turfs=named_turfs, summary=named_summary,
                         provenance=provenance, title=f"{conf.campaign_name} — {data.name}")
     ui.save_plan_form(turfs, summary_table, bureaux=planned,
                       design=design,

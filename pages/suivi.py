@@ -51,7 +51,7 @@ def turf_table(plan_id: int, cov: pd.DataFrame) -> None:
     """Editable status / team / date; every other column comes from the field."""
     links = store.active_links(engine, cov["id"].tolist())
     shown = cov.assign(status=cov["status"].map(STATUS_LABELS), links=cov["id"].map(links).fillna(0).astype(int),
-                       planned_date=pd.to_datetime(cov["planned_date"]), coverage=(100 * cov["coverage"]).round(),
+                       planned_date=cov["planned_date"].map(fr.day_text), coverage=(100 * cov["coverage"]).round(),
                        doors_knocked=cov["doors_knocked"].round().astype(int))
     shown = shown.set_index("id")[list(TABLE)]
     key = f"turfs-{plan_id}"
@@ -59,7 +59,8 @@ def turf_table(plan_id: int, cov: pd.DataFrame) -> None:
         shown, key=key, hide_index=True, width="stretch", disabled=[c for c in TABLE if c not in EDITABLE],
         column_config={"status": st.column_config.SelectboxColumn("Statut", options=list(STATUS_LABELS.values()),
                                                                   required=True),
-                       "planned_date": st.column_config.DateColumn("Date prévue", format="DD/MM/YYYY"),
+                       "planned_date": st.column_config.TextColumn("Date prévue", validate=fr.DAY_PATTERN,
+                                                                   help="jj/mm/aaaa (vide : pas de date)"),
                        "coverage": st.column_config.ProgressColumn("Fait", min_value=0, max_value=100,
                                                                    format="%d %%"),
                        **{k: v for k, v in TABLE.items() if k not in ("status", "planned_date", "coverage")}})
@@ -67,7 +68,8 @@ def turf_table(plan_id: int, cov: pd.DataFrame) -> None:
     # only what the user changed (the editor's own record), never a re-read of the whole table
     edits = st.session_state.get(key, {}).get("edited_rows", {})
     changes = [{"id": int(shown.index[int(pos)]),
-                **{c: by_label.get(v, v) if c == "status" else v for c, v in cols.items() if c in EDITABLE}}
+                **{c: by_label.get(v, v) if c == "status" else fr.parse_day(v) if c == "planned_date" else v
+                   for c, v in cols.items() if c in EDITABLE}}
                for pos, cols in edits.items()]
     if changes and store.update_turfs(engine, plan_id, changes):
         st.rerun()

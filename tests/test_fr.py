@@ -108,3 +108,19 @@ def test_a_view_link_says_plainly_when_the_app_address_is_unknown(unknown):
     link = fr.view_link(unknown, "briefing", {"t": "antony"})
     assert link.startswith("adresse de l'application inconnue")
     assert "/briefing?t=antony" in link
+
+
+def test_a_day_reads_and_writes_day_first_and_no_date_is_an_empty_cell():
+    from datetime import date
+
+    assert fr.day_text(date(2026, 3, 7)) == "07/03/2026" and fr.day_text(None) == ""
+    assert fr.parse_day("7/3/2026") == date(2026, 3, 7) and fr.parse_day("") is None
+
+
+def test_an_unreadable_day_is_a_french_message():
+    import pytest
+
+    from lib.errors import TerrainError
+
+    with pytest.raises(TerrainError, match="jj/mm/aaaa"):
+        fr.parse_day("2026-03-07")

@@ -306,3 +306,17 @@ def test_design_bureau_where_our_side_did_not_stand_is_named():
     assert "Pas de candidat de notre camp" in report.our_share_reason
     assert "B003" in report.our_share_reason
 
+
+
+def test_messages_name_an_election_as_users_know_it_never_by_its_id():
+    design, after, before = simulate(strata=5)
+    absent = impact.Election(after.results, "import_partielle_2027", after.ours, label="Partielle 2027 (importée)")
+    with pytest.raises(TerrainError, match="« Partielle 2027 \\(importée\\) » n'a pas de résultats") as caught:
+        impact.measure_impact(design, absent, before)
+    assert "import_partielle_2027" not in str(caught.value)
+
+
+def test_the_reading_counts_in_french_singular_and_plural():
+    design, after, before = simulate(strata=5)
+    text = impact.measure_impact(design, after, before, draws=999).turnout.reading
+    assert "5 strates : 20 bureaux visités, 5 témoins" in text

@@ -46,7 +46,7 @@ def with_crew(downloads: dict, volunteers: int, outings: int, hours: float) -> A
 
 def turf_tables(at: AppTest) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The plan's turf table and the reserve's (empty when every turf is in the plan)."""
-    tables = [d.value for d in at.dataframe if "Durée binôme (min, est.)" in d.value.columns]
+    tables = [d.value for d in at.dataframe if "Durée de la sortie (min, est.)" in d.value.columns]
     return tables[0], tables[1] if len(tables) > 1 else tables[0].iloc[:0]
 
 
@@ -59,7 +59,7 @@ def test_twelve_volunteers_for_one_three_hour_outing_get_six_turfs_that_fit_it(d
     plan, reserve = turf_tables(at)
     assert len(plan) == 6  # 6 binômes × 1 outing
     assert metric(at, "Sorties de binôme") == "6 / 6"
-    assert (plan["Durée binôme (min, est.)"] <= 180).all() and (reserve["Durée binôme (min, est.)"] <= 180).all()
+    assert (plan["Durée de la sortie (min, est.)"] <= 180).all() and (reserve["Durée de la sortie (min, est.)"] <= 180).all()
     detail = next(d.value for d in at.dataframe if "Couverture" in d.value.columns)
     walked = detail[detail["Couverture"].isin(["en entier", "en partie"])]
     assert walked.index.tolist() == list(range(len(walked)))  # the highest-priority bureaux, first
@@ -98,8 +98,14 @@ def test_control_bureaux_get_no_turf_and_a_large_crew_covers_every_other_one(dow
     at = open_page("pages/listes.py")
     at.toggle(key="w_holdout").set_value(True)
     at.number_input(key="w_cap_vol").set_value(2_000).run()
-    design = next(d.value for d in at.dataframe if "groupe" in d.value.columns)
-    controls = set(design.loc[design["groupe"] == "témoin", "bureau_id"])
+    design = next(d.value for d in at.dataframe if "Groupe" in d.value.columns)
+    controls = set(design.loc[design["Groupe"] == "témoin (non visité)", "Bureau"])
     plan, reserve = turf_tables(at)
     assert len(controls) == 2 and not controls & set(plan["Bureaux"]) and reserve.empty
     assert metric(at, "Bureaux couverts") == "8 / 8"
+
+
+def test_capacity_rates_are_shown_without_needless_decimals():
+    at = open_page("pages/listes.py")
+    formats = {key: at.number_input(key=key).proto.format for key in ("w_cap_hours", "w_cap_coll", "w_cap_ind", "w_cap_rpd")}
+    assert formats == {"w_cap_hours": "%.1f", "w_cap_coll": "%.0f", "w_cap_ind": "%.0f", "w_cap_rpd": "%.1f"}

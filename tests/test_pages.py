@@ -185,8 +185,8 @@ def test_a_corrected_import_under_the_same_name_is_not_served_from_a_stale_cache
 
 
 def turf_durations(at: AppTest) -> list:
-    table = next(d.value for d in at.dataframe if "Durée binôme (min, est.)" in d.value.columns)
-    return table["Durée binôme (min, est.)"].tolist()
+    table = next(d.value for d in at.dataframe if "Durée de la sortie (min, est.)" in d.value.columns)
+    return table["Durée de la sortie (min, est.)"].tolist()
 
 
 def doors_covered(at: AppTest) -> float:

@@ -70,10 +70,28 @@ def test_copy_link_puts_the_view_s_address_on_the_clipboard(browser, server):
     pg = context.new_page()
     pg.goto(f"{server}/carte?p=custom&w=abstention:60,social_housing:40&k=4")
     wait_idle(pg, timeout=120_000)
-    pg.get_by_role("button", name="🔗 Copier le lien").click()
+    pg.get_by_role("button", name="Copier le lien").click()
     pg.wait_for_function("() => [...document.querySelectorAll('[role=status]')].some((e) => "
                          "e.textContent.startsWith('Lien copié'))", timeout=10_000)
     copied = urllib.parse.urlparse(pg.evaluate("() => navigator.clipboard.readText()"))
     query = dict(urllib.parse.parse_qsl(copied.query))
     context.close()
     assert copied.path == "/carte" and query["k"] == "4" and query["w"] == "abstention:60,social_housing:40"
+
+
+def test_the_date_picker_speaks_french_whatever_the_browser_s_language(page, server):
+    """The test browser is en-US: months, weekdays (Monday first) and the placeholder are French anyway."""
+    page.goto(f"{server}/carte")
+    wait_idle(page, timeout=120_000)
+    page.locator('[data-testid="stPopover"]').filter(has_text="Nouvelle campagne").locator("button").first.click()
+    field = page.locator('[data-testid="stDateInput"]').first
+    field.wait_for(timeout=10_000)
+    page.wait_for_timeout(300)
+    assert field.inner_text().replace(" ", "").replace("\n", "").endswith("jj/mm/aaaa")
+    field.locator("button").first.click()
+    calendar = page.locator('[data-testid="stDateInputCalendar"]').first
+    calendar.wait_for(timeout=10_000)
+    words = calendar.inner_text().split()
+    assert set(words) & {"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+                         "octobre", "novembre", "décembre"}, words
+    assert words.index("L") < words.index("D")  # the week starts on Monday

@@ -392,3 +392,28 @@ def test_effort_without_addresses_is_a_range_not_the_flat_rate(bureaux):
     assert effort.doors == pytest.approx(600.0)
     assert (effort.hours_low, effort.hours_high) == (pytest.approx(24.0), pytest.approx(50.0))
     assert not effort.exact_mix
+
+
+def test_lists_and_packets_name_bureaux_and_keep_their_code_apart(turfs, summary):
+    labels = {b: f"Ville — bureau {b[-4:]}" for b in turfs["bureau_id"].astype(str).unique()}
+    named_turfs, named_summary = walk_exports.with_bureau_names(turfs, summary, labels)
+    table = pd.read_csv(io.BytesIO(walk_exports.turfs_csv(named_turfs)), sep=";", encoding="utf-8-sig", dtype=str)
+    assert table["Bureau"].str.startswith("Ville — bureau").all() and "Code bureau" in table
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(
+        walk_exports.field_packet_pdf(named_turfs, named_summary, title="T", provenance=PROVENANCE))).pages)
+    assert "Ville — bureau" in text and not any(b in text.split("Bureau(x) :")[1][:60] for b in labels)
+
+
+def test_the_workbook_summary_speaks_french(turfs, summary):
+    wb = load_workbook(io.BytesIO(walk_exports.turfs_xlsx(turfs, summary, PROVENANCE)))
+    headers = [c.value for c in wb["Résumé"][1]]
+    assert headers[:4] == ["Équipe", "Bureaux", "Adresses", "Portes (est.)"]
+    assert not {"turf_id", "portes_estimees", "minutes_estimees"} & set(headers)
+
+
+def test_a_holdout_reads_in_french_for_the_page_and_its_csv():
+    design = holdout.holdout([f"75056_{i:04d}" for i in range(1, 7)], seed=holdout.DEFAULT_SEED)
+    shown = holdout.shown(design, {"75056_0001": "Paris 1er — bureau 0001"})
+    assert list(shown.columns) == ["Bureau", "Code bureau", "Strate", "Groupe"]
+    assert shown["Bureau"].iloc[0] == "Paris 1er — bureau 0001"
+    assert set(shown["Groupe"]) == {"à visiter", "témoin (non visité)"}

@@ -258,7 +258,7 @@ def test_turf_edits_on_the_suivi_page_are_saved_once(engine, saved):
     editor_key = f"turfs-{pid}"
     row = sorted(ids).index("T02")
     at.session_state[editor_key] = {"edited_rows": {row: {"team": "Bleue", "status": "Attribuée",
-                                                          "planned_date": "2026-03-07"}},
+                                                          "planned_date": "07/03/2026"}},
                                     "added_rows": [], "deleted_rows": []}
     at.run()
     assert not at.exception
@@ -356,3 +356,10 @@ def test_the_impact_page_measures_a_saved_holdout_on_two_elections(engine):
 def test_the_impact_page_without_a_holdout_says_what_to_do(engine, saved):
     at = open_page("pages/impact.py", campaign=saved[0])
     assert any("Garder des bureaux témoins" in i.value for i in at.info)
+
+
+def test_a_turf_without_a_date_shows_an_empty_cell_not_none(engine, saved):
+    cid, pid, _ = saved
+    at = open_page("pages/suivi.py", campaign=cid)
+    dates = at.data_editor[0].value["planned_date"]
+    assert dates.tolist() == [""] * len(dates)

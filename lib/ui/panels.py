@@ -141,7 +141,7 @@ def ranking_table(data: TerritoryData, result: priority.PriorityResult, values: 
     export = exports.EXPORTS["ranking_csv"]
     st.download_button("Télécharger le classement (CSV)", lambda: export.build(ranking=table),
                        file_name=export.file_name.format(territory=data.id), mime=export.mime,
-                       key="dl-ranking", icon="⬇️")
+                       key="dl-ranking", icon=":material/download:")
     if result.withheld:
         st.caption(priority.export_note(result, settings()))
 

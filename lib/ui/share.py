@@ -13,6 +13,6 @@ _button = st.components.v2.component("terrain.copy_link", js=(FOLDERS["web"] / "
 
 def copy_link_button(*, key: str = "copy-link") -> None:
     """A button that copies the current address (the URL is rewritten after every run: it is the view)."""
-    _button(key=key, data={"label": "🔗 Copier le lien", "done": "Lien copié : collez-le à un collègue.",
+    _button(key=key, data={"label": "Copier le lien", "done": "Lien copié : collez-le à un collègue.",
                            "manual": "Copie automatique impossible ici ; copiez ce lien :",
                            "help": "Le lien reproduit cette vue : territoire, campagne, camp, poids, classes, bureau."})

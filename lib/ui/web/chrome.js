@@ -3,13 +3,21 @@
 // 1. History: Streamlit pushes a history entry whenever the query string changes, so every slider
 //    move was one more Back press and Back never left the page. A push that changes only the
 //    query string now replaces the current entry; a page change still pushes one.
-// 2. French: the labels Streamlit's frontend writes in English (upload box, form hints,
+// 2. French: the browser's locale is French for the frontend (dates, numbers), and the labels
+//    Streamlit's frontend writes in English (upload box, form hints,
 //    multiselect actions, help icons, date placeholder, file sizes) are translated in place.
 //    Streamlit's own « skip to main content » link, first in the tab order before the sidebar's
 //    ~25 stops, is among them (« Aller au contenu principal »).
 (() => {
   if (window.__terrainShell) return;
   window.__terrainShell = true;
+
+  // The app speaks French whatever the browser's language: the date picker (react-aria) takes its
+  // month and day names, first weekday and « jj/mm/aaaa » from the locale, screen readers from lang.
+  for (const [name, value] of [["language", "fr-FR"], ["languages", Object.freeze(["fr-FR", "fr"])]]) {
+    Object.defineProperty(navigator, name, { get: () => value, configurable: true });
+  }
+  document.documentElement.lang = "fr";
 
   const push = history.pushState.bind(history);
   history.pushState = (state, title, url) => {
@@ -48,9 +56,15 @@
     [/^Remove (.+)$/, (m) => `Retirer ${m[1]}`],
     [/^Clear dates?$/, () => "Effacer la date"],
     [/^Choose date$/, () => "Choisir une date"],
+    [/^Empty$/, () => "vide"],
+    [/^day, (.+)$/, (m) => `jour, ${m[1]}`],
+    [/^month, (.+)$/, (m) => `mois, ${m[1]}`],
+    [/^year, (.+)$/, (m) => `année, ${m[1]}`],
     [/^(DD|dd)\/(MM|mm)\/(YYYY|yyyy)$/, () => "jj/mm/aaaa"],
     [/^(YYYY|yyyy)\/(MM|mm)\/(DD|dd)$/, () => "aaaa/mm/jj"],
   ];
+
+  const SEGMENTS = { day: "jj", month: "mm", year: "aaaa" };
 
   function translate(text, rules) {
     const trimmed = text.trim();
@@ -66,12 +80,13 @@
     if (node.nodeType === Node.TEXT_NODE) {
       const parent = node.parentElement;
       if (!parent || parent.closest("script, style, code, pre, .stMarkdown, [data-testid='stTable']")) return;
-      const done = translate(node.nodeValue, TEXT);
+      const segment = SEGMENTS[parent.dataset.type];  // a date field's placeholder: « jj / mm / aaaa »
+      const done = segment && parent.dataset.placeholder === "true" ? segment : translate(node.nodeValue, TEXT);
       if (done !== null && done !== node.nodeValue) node.nodeValue = done;
       return;
     }
     if (node.nodeType !== Node.ELEMENT_NODE) return;
-    for (const name of ["aria-label", "title", "placeholder"]) {
+    for (const name of ["aria-label", "title", "placeholder", "aria-valuetext"]) {
       const value = node.getAttribute(name);
       if (value) {
         const done = translate(value, ATTRIBUTE) ?? (name === "placeholder" ? translate(value, TEXT) : null);
@@ -96,7 +111,7 @@
         else r.addedNodes.forEach(frenchTree);
       }
     }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true,
-      attributeFilter: ["aria-label", "title", "placeholder"] });
+      attributeFilter: ["aria-label", "title", "placeholder", "aria-valuetext", "data-placeholder"] });
   }
 
   if (document.body) start();

@@ -17,7 +17,7 @@ export default function (component) {
   if (!button) {
     button = document.createElement("button");
     button.type = "button";
-    Object.assign(button.style, { font: "inherit", fontSize: "0.9rem", padding: "0.3rem 0.8rem", cursor: "pointer",
+    Object.assign(button.style, { font: "inherit", fontSize: "0.9rem", padding: "0.3rem 0.8rem", cursor: "pointer", whiteSpace: "nowrap",
       border: "1px solid rgba(49, 51, 63, 0.25)", borderRadius: "0.5rem", background: "#fff", color: "inherit" });
     const note = document.createElement("span");
     Object.assign(note.style, { marginLeft: "0.6rem", fontSize: "0.85rem", color: "#555" });

@@ -359,7 +359,7 @@ def test_the_impact_page_without_a_holdout_says_what_to_do(engine, saved):
 
 
 def test_a_turf_without_a_date_shows_an_empty_cell_not_none(engine, saved):
-    cid, pid, _ = saved
+    cid, _, _ = saved
     at = open_page("pages/suivi.py", campaign=cid)
     dates = at.data_editor[0].value["planned_date"]
     assert dates.tolist() == [""] * len(dates)

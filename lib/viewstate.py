@@ -16,6 +16,71 @@ from lib.scoring import MISSING_POLICIES, NORMALISERS
 
 
 @dataclass(frozen=True)
+class WalkView:
+    """The walk-list settings a link reproduces; an unset field (None, empty) is the page's default."""
+
+    mode: str | None = None  # top_n | top_classes | manual
+    n: int | None = None
+    classes: tuple[int, ...] = ()
+    ids: tuple[str, ...] = ()
+    holdout: bool = False
+    seed: int | None = None
+    volunteers: int | None = None
+    outings: int | None = None
+    hours: float | None = None
+    rate_collective: float | None = None
+    rate_individual: float | None = None
+    per_door: float | None = None
+    start: str = ""
+
+
+# Query parameter of each walk-list setting (short: a link stays pasteable).
+WALK_PARAMS = {"mode": "lm", "n": "ln", "classes": "lc", "ids": "li", "holdout": "lt", "seed": "lg",
+               "volunteers": "lb", "outings": "lo", "hours": "lh", "rate_collective": "lpi",
+               "rate_individual": "lpp", "per_door": "lip", "start": "ld"}
+WALK_MODES = ("top_n", "top_classes", "manual")
+
+
+def walk_query(walk: WalkView) -> dict[str, str]:
+    """The set walk-list settings as query parameters."""
+    out = {}
+    for name, param in WALK_PARAMS.items():
+        value = getattr(walk, name)
+        if value in (None, "", (), False):
+            continue
+        out[param] = ("|" if name == "ids" else ",").join(map(str, value)) if isinstance(value, tuple) else (
+            "1" if value is True else str(value))
+    return out
+
+
+def _walk_value(name: str, text: str) -> object:
+    """One walk-list setting read from a link, or None when malformed (never fatal)."""
+    kinds = {"n": int, "seed": int, "volunteers": int, "outings": int, "hours": float, "rate_collective": float,
+             "rate_individual": float, "per_door": float}
+    try:
+        if name in kinds:
+            value = kinds[name](text)
+            return value if 0 <= value <= 1_000_000 else None
+        if name == "classes":
+            return tuple(int(c) for c in _split(text, ",") if c.isdigit())
+        if name == "ids":
+            return _split(text, "|")
+        if name == "holdout":
+            return text == "1"
+        if name == "mode":
+            return text if text in WALK_MODES else None
+        return text[:200]
+    except ValueError:
+        return None
+
+
+def walk_from_query(params: Mapping[str, str]) -> WalkView:
+    """Walk-list settings from a link; anything malformed is left to the page's default."""
+    found = {name: _walk_value(name, params[param]) for name, param in WALK_PARAMS.items() if param in params}
+    return WalkView(**{k: v for k, v in found.items() if v not in (None, ())})
+
+
+@dataclass(frozen=True)
 class ViewState:
     """Territory, our side, weights and display options of the priority map."""
 
@@ -35,6 +100,7 @@ class ViewState:
     low: str = ""
     atypical: bool = False  # include the « bureaux atypiques » the dataset flags (left out by default)
     campaign: int | None = None  # the open campaign, by id (never by its name: two may share one)
+    walk: WalkView = field(default_factory=WalkView)  # « Listes de porte-à-porte »
 
     def with_preset(self, settings: Settings, preset_id: str) -> ViewState:
         """Weights and directions of a preset (``custom`` keeps the current sliders)."""
@@ -86,7 +152,7 @@ def to_query(view: ViewState, settings: Settings) -> dict[str, str]:
         q["aty"] = "1"
     if view.campaign is not None:
         q["campagne"] = str(view.campaign)
-    return q
+    return {**q, **walk_query(view.walk)}
 
 
 def from_query(params: Mapping[str, str], settings: Settings) -> ViewState:
@@ -125,6 +191,7 @@ def from_query(params: Mapping[str, str], settings: Settings) -> ViewState:
         k=int(k) if k.isdigit() and settings.min_k <= int(k) <= settings.max_k else view.k,
         selected=params.get("sel", ""), high=params.get("hi", ""), low=params.get("lo", ""),
         atypical=params.get("aty") == "1", campaign=_campaign_id(params.get("campagne", "")),
+        walk=walk_from_query(params),
     )
 
 

@@ -33,22 +33,22 @@ st.markdown(f"**{result.sentence}** — réglages de la carte des priorités.")
 
 # 1. Choose bureaux ------------------------------------------------------------------------
 st.subheader("1. Bureaux à couvrir")
-ui.seed("w_walk_mode", "top_n")
+ui.walk_widget("w_walk_mode", "mode", "top_n")  # every setting of this page is in the link too
 mode = st.radio("Choisir", ["top_n", "top_classes", "manual"], key="w_walk_mode", horizontal=True,
                 format_func={"top_n": "Les N premiers", "top_classes": "Les classes les plus prioritaires",
                              "manual": "À la main"}.get)
 if mode == "top_n":
-    ui.seed("w_walk_n", min(10, len(ranked)))
+    ui.walk_widget("w_walk_n", "n", min(10, len(ranked)))
     n = st.slider("Nombre de bureaux", 1, max(2, min(100, len(ranked))), key="w_walk_n")
     chosen = walk.choose_bureaux(result.table, mode="top_n", n=n)
 elif mode == "top_classes":
     k = int(result.table["class_id"].max()) + 1
-    ui.seed("w_walk_classes", [k])
+    ui.walk_widget("w_walk_classes", "classes", [k])
     classes = st.multiselect("Classes de priorité", list(range(1, k + 1)), key="w_walk_classes", placeholder="Choisir",
                              format_func=lambda c: f"Priorité {c}")
     chosen = walk.choose_bureaux(result.table, mode="top_classes", classes=[c - 1 for c in classes])
 else:
-    ui.seed("w_walk_ids", ranked[:5])
+    ui.walk_widget("w_walk_ids", "ids", ranked[:5])
     picked = st.multiselect("Bureaux", ranked, key="w_walk_ids", format_func=lambda b: labels.get(b, b),
                             placeholder="Choisir des bureaux")
     chosen = walk.choose_bureaux(result.table, mode="manual", ids=picked)
@@ -60,9 +60,9 @@ with st.expander("Mesure d'impact : bureaux témoins (plan de Pons 2012)"):
     st.caption("Les bureaux choisis sont groupés par strates de 5 selon leur score ; un bureau par strate "
                "complète est tiré au sort et n'est pas visité. Après l'élection, comparez les résultats "
                "officiels des bureaux visités et témoins, strate par strate.")
-    ui.seed("w_holdout", False)
+    ui.walk_widget("w_holdout", "holdout", False)
     use_holdout = st.toggle("Garder des bureaux témoins", key="w_holdout")
-    ui.seed("w_seed", holdout.DEFAULT_SEED)
+    ui.walk_widget("w_seed", "seed", holdout.DEFAULT_SEED)
     seed = st.number_input("Graine du tirage (reproductible)", 0, 10**6, key="w_seed")
     design = holdout.holdout(chosen, seed=int(seed)) if use_holdout else None
     if design is not None:
@@ -105,17 +105,17 @@ with ui.guard("la liste d'opposition"):
 st.subheader("3. Capacité de la campagne")
 cap = conf.capacity
 cols = st.columns(6)
-ui.seed("w_cap_vol", cap.volunteers)
+ui.walk_widget("w_cap_vol", "volunteers", cap.volunteers)
 volunteers = cols[0].number_input("Bénévoles", 0, 10_000, key="w_cap_vol")
-ui.seed("w_cap_out", cap.outings_per_volunteer)
+ui.walk_widget("w_cap_out", "outings", cap.outings_per_volunteer)
 outings = cols[1].number_input("Sorties chacun", 0, 100, key="w_cap_out")
-ui.seed("w_cap_hours", cap.hours_per_outing)
+ui.walk_widget("w_cap_hours", "hours", cap.hours_per_outing)
 hours = cols[2].number_input("Heures par sortie", 0.5, 12.0, step=0.5, format="%.1f", key="w_cap_hours")
-ui.seed("w_cap_coll", cap.doors_per_hour_collective)
+ui.walk_widget("w_cap_coll", "rate_collective", cap.doors_per_hour_collective)
 dph_coll = cols[3].number_input("Portes/h en immeuble", 1.0, 120.0, step=1.0, format="%.0f", key="w_cap_coll")
-ui.seed("w_cap_ind", cap.doors_per_hour_individual)
+ui.walk_widget("w_cap_ind", "rate_individual", cap.doors_per_hour_individual)
 dph_ind = cols[4].number_input("Portes/h en pavillon", 1.0, 120.0, step=1.0, format="%.0f", key="w_cap_ind")
-ui.seed("w_cap_rpd", cap.registered_per_door)
+ui.walk_widget("w_cap_rpd", "per_door", cap.registered_per_door)
 per_door = cols[5].number_input("Inscrits par porte", 0.5, 5.0, step=0.1, format="%.1f", key="w_cap_rpd")
 crew = capacity.Crew(int(volunteers), int(outings), float(hours), cap.team_size)
 st.caption(f"{capacity.crew_text(crew)} Chaque parcours tient en une sortie d'un {crew.team_name} "
@@ -160,7 +160,17 @@ st.subheader("4. Parcours par équipe")
 centre = data.bureaux.loc[data.bureaux.index.isin(chosen)]
 near = geo.nearest_rows(data.stations, centre["centre_lon"].mean(), centre["centre_lat"].mean(), 12)
 start_options = ["Aucun (au plus près du premier bloc)", *near["name"].astype(str).tolist()]
+ui.walk_widget("w_start", "start", start_options[0])
+if st.session_state["w_start"] not in start_options:  # a link naming a station of another selection
+    st.session_state["w_start"] = start_options[0]
 start_name = st.selectbox("Point de départ (gare, lieu de rendez-vous)", start_options, key="w_start")
+ui.keep_walk(mode=(mode, "top_n"), n=(st.session_state.get("w_walk_n"), min(10, len(ranked))),
+             classes=(st.session_state.get("w_walk_classes"), None), ids=(st.session_state.get("w_walk_ids"), None),
+             holdout=(use_holdout, False), seed=(int(seed), holdout.DEFAULT_SEED),
+             volunteers=(int(volunteers), cap.volunteers), outings=(int(outings), cap.outings_per_volunteer),
+             hours=(float(hours), cap.hours_per_outing), rate_collective=(float(dph_coll), cap.doors_per_hour_collective),
+             rate_individual=(float(dph_ind), cap.doors_per_hour_individual),
+             per_door=(float(per_door), cap.registered_per_door), start=(start_name, start_options[0]))
 start = None
 if start_name != start_options[0]:
     row = near[near["name"] == start_name].iloc[0]

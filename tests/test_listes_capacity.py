@@ -109,3 +109,17 @@ def test_capacity_rates_are_shown_without_needless_decimals():
     at = open_page("pages/listes.py")
     formats = {key: at.number_input(key=key).proto.format for key in ("w_cap_hours", "w_cap_coll", "w_cap_ind", "w_cap_rpd")}
     assert formats == {"w_cap_hours": "%.1f", "w_cap_coll": "%.0f", "w_cap_ind": "%.0f", "w_cap_rpd": "%.1f"}
+
+
+def test_a_link_reproduces_the_walk_list_settings():
+    at = open_page("pages/listes.py", {"lm": "manual", "li": "75056_0101|75056_0102", "lb": "12", "lh": "3.0"})
+    assert at.radio(key="w_walk_mode").value == "manual"
+    assert at.multiselect(key="w_walk_ids").value == ["75056_0101", "75056_0102"]
+    assert (at.number_input(key="w_cap_vol").value, at.number_input(key="w_cap_hours").value) == (12, 3.0)
+
+
+def test_changing_a_walk_list_setting_writes_it_into_the_link():
+    at = open_page("pages/listes.py")
+    assert "lb" not in at.query_params  # the defaults keep the link short
+    at.number_input(key="w_cap_vol").set_value(14).run()
+    assert at.query_params["lb"] == "14"

@@ -36,3 +36,24 @@ def test_garbage_parameters_fall_back_to_defaults():
 def test_a_preset_sets_weights_and_zeroes_the_others():
     view = default_view(SETTINGS).with_preset(SETTINGS, "persuasion")
     assert view.weights["lmp_potential"] == 80 and view.weights["abstention"] == 0
+
+
+def test_walk_list_settings_round_trip_through_the_link():
+    from lib.viewstate import WalkView
+
+    conf = load_settings()
+    walk = WalkView(mode="manual", ids=("75056_0101", "75056_0102"), holdout=True, seed=7, volunteers=12,
+                    hours=2.5, start="Gare du Nord")
+    view = replace(default_view(conf), walk=walk)
+    assert from_query(to_query(view, conf), conf).walk == walk
+
+
+def test_unset_walk_list_settings_keep_the_link_short():
+    conf = load_settings()
+    assert not [k for k in to_query(default_view(conf), conf) if k.startswith("l")]
+
+
+def test_a_malformed_walk_list_setting_falls_back_to_the_page_default():
+    conf = load_settings()
+    walk = from_query({"lm": "everything", "ln": "dix", "lb": "-4", "li": "a|b"}, conf).walk
+    assert (walk.mode, walk.n, walk.volunteers, walk.ids) == (None, None, None, ("a", "b"))

@@ -59,12 +59,14 @@ from lib.ui.shell import (
 )
 from lib.ui.state import (
     app_base_url,
+    keep_walk,
     publish_view,
     seed,
     select_bureau,
     set_view,
     update_view,
     view,
+    walk_widget,
 )
 from lib.ui.workspace import (
     act,
@@ -96,7 +98,7 @@ __all__ = [
     "territory_data", "territory_name", "timed", "turfs_for", "update_view", "view",
     "weight_controls", "with_imports",
 ]
-__all__ += ["copy_link_button"]
+__all__ += ["copy_link_button", "keep_walk", "walk_widget"]
 __all__ += [  # maps
     "coverage_map", "department_map", "door_status_map", "swatch_legend", "territory_map", "turf_map",
 ]

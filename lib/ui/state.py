@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from lib.ui.loaders import settings
-from lib.viewstate import ViewState, default_view, from_query, to_query
+from lib.viewstate import ViewState, WalkView, default_view, from_query, to_query
 
 # Widget keys that belong to one territory's choices: dropped when the territory changes.
 TERRITORY_WIDGETS = ("w_ours_", "w_election", "w_blocs", "w_high", "w_low", "w_sel", "w_campaign")
@@ -109,3 +109,22 @@ def select_bureau(bureau_id: str) -> None:
     """Make ``bureau_id`` the selected bureau (map click or list)."""
     update_view(selected=bureau_id)
     st.session_state.pop("w_sel", None)
+
+
+UNSET_WALK = WalkView()
+
+
+def walk_widget(key: str, name: str, default: object) -> None:
+    """Seed a walk-list widget from the view's setting ``name`` (else the page's ``default``)."""
+    value = getattr(view().walk, name)
+    chosen = default if value == getattr(UNSET_WALK, name) else value
+    seed(key, list(chosen) if isinstance(chosen, tuple) else chosen)
+
+
+def keep_walk(**values: tuple[object, object]) -> None:
+    """Write the walk-list settings into the view (hence the link): ``name=(value, default)``;
+    a value equal to its default stays unset, so links stay short."""
+    def unset_or(name: str, value: object, default: object) -> object:
+        value, default = (tuple(x) if isinstance(x, list) else x for x in (value, default))
+        return getattr(UNSET_WALK, name) if value == default or value is None else value
+    update_view(walk=replace(view().walk, **{n: unset_or(n, v, d) for n, (v, d) in values.items()}))

@@ -12,7 +12,7 @@ from lib.htmltable import MISSING, html_table
 
 @pytest.mark.parametrize(("value", "decimals", "expected"), [
     (1234.56, 1, "1\u202f234,6"),
-    (-16.84, 1, "-16,8"),
+    (-16.84, 1, "\u221216,8"),  # the typographic minus, as everywhere in the app
     (0, 0, "0"),
     (np.nan, 1, MISSING),
     (None, 1, MISSING),

@@ -124,3 +124,7 @@ def test_an_unreadable_day_is_a_french_message():
 
     with pytest.raises(TerrainError, match="jj/mm/aaaa"):
         fr.parse_day("2026-03-07")
+
+
+def test_a_negative_number_reads_with_the_typographic_minus_never_a_hyphen():
+    assert fr.number(-1.6, 1) == "\u22121,6" and fr.number(-1234) == "\u22121\u202f234"

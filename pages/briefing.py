@@ -18,7 +18,7 @@ ui.panel_styles()
 # Projector styling: no sidebar, large type, high contrast (the palette is colour-blind safe).
 st.markdown("""<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"] {display: none;}
-.block-container {padding-top: 1.2rem; max-width: 100%;}
+.block-container {padding-top: 3rem; max-width: 100%;}
 .briefing h1 {font-size: 44px; margin: 0 0 .2rem 0; color: #111;}
 .briefing .sub {font-size: 22px; color: #333;}
 .briefing .weights {font-size: 26px; font-weight: 600; color: #111; margin: .4rem 0 .8rem 0;}
@@ -44,7 +44,7 @@ table = result.table
 figures = briefing.key_figures(table, data.bureaux, data.addresses, conf.capacity)
 top = briefing.top_ten(table.assign(label=data.bureaux["label"].reindex(table.index)))
 ours = ", ".join(v.ours) if v.ours else "non défini"
-election = data.election(v.election)["label"] if v.election else ""
+election = data.election(controls.election)["label"]  # the one the criteria read, even when the link names none
 
 st.markdown(f"""<div class="briefing"><h1>{fr.escape(conf.campaign_name)} — {fr.escape(data.name)}</h1>
 <div class="sub">Briefing du {date.today().strftime('%d/%m/%Y')} · élection de référence : {fr.escape(election)}

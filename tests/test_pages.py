@@ -266,3 +266,14 @@ def test_new_territory_asks_before_replacing_an_existing_one():
     finally:
         (existing / "metadata.json").unlink()
         existing.rmdir()
+
+
+def test_the_briefing_names_the_reference_election_even_when_the_link_names_none():
+    at = open_page("pages/briefing.py")
+    header = " ".join(m.value for m in at.markdown)
+    assert "élection de référence : Municipales 2026, 1er tour" in header
+
+
+def test_the_briefing_offers_the_way_back_to_the_map():
+    at = open_page("pages/briefing.py")
+    assert any(link.label == "← Retour à la carte" for link in at.get("page_link"))

@@ -36,8 +36,8 @@ STYLE: dict = {
     "stations": {"colour": [20, 60, 140, 200], "radius_m": 18, "min_px": 1.2, "max_px": 3.5},
     "names": {"colour": [20, 20, 20, 255], "size_px": 13, "weight": 700, "halo": [255, 255, 255, 255],
               "halo_px": 3, "font": '"Source Sans", "Source Sans Pro", sans-serif'},
-    "numbers": {"colour": [255, 255, 255, 255], "size_px": 15, "weight": 700, "halo": [20, 20, 20, 255],
-                "halo_px": 4},
+    "numbers": {"colour": [255, 255, 255, 255], "size_px": 19, "weight": 700, "halo": [20, 20, 20, 255],
+                "halo_px": 5},  # the projector's top 10: read from the back of a room
     "points": {"radius_px": 4.5, "line": [255, 255, 255, 255], "line_px": 1},
     "routes": {"width_px": 2.5},
     "tooltip": {"fontSize": "14px", "maxWidth": "340px"},

@@ -41,6 +41,7 @@ class Controls:
     unavailable: dict[str, str]
     normalised: scoring.NormalisedCriteria
     left_out: frozenset[str] = frozenset()  # « bureaux atypiques » set aside in this view
+    election: str = ""  # the reference election these criteria read (the view's, or the most recent)
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,7 @@ def view_controls(data: TerritoryData, v: ViewState) -> Controls:
     choices = crit.Choices(election=election, ours=v.ours, high=high or None, low=low or None, blocs=v.blocs)
     values, unavailable, normalised = normalised_criteria(
         data.id, src.data_dir, choices, v.normalisation, left_out, src.key, src.extra)
-    return Controls(values, unavailable, normalised, left_out)
+    return Controls(values, unavailable, normalised, left_out, election)
 
 
 def _apply_preset() -> None:

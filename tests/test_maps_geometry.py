@@ -144,3 +144,17 @@ def test_the_department_map_frames_where_most_bureaux_are(two_departments):
     geom = geometry.encode_departments(far.assign(commune_code=["91001"] * 5 + ["97411"]))
     x0, y0, x1, y1 = geom.meta["frame"]
     assert 48 < y0 < y1 < 50 and 1 < x0 < x1 < 4
+
+
+def test_a_style_change_rebuilds_the_cached_geometry(tmp_path, labelled, outlines, monkeypatch):
+    (tmp_path / "bureaux.parquet").write_bytes(b"v1")
+    calls = []
+
+    def build():
+        calls.append(1)
+        return geometry.encode_geometry(labelled, outlines)
+
+    geometry.cached_geometry(tmp_path, ["bureaux.parquet"], build)
+    monkeypatch.setitem(STYLE, "numbers", {**STYLE["numbers"], "size_px": 40})
+    again = geometry.cached_geometry(tmp_path, ["bureaux.parquet"], build)
+    assert len(calls) == 2 and again.meta["style"]["numbers"]["size_px"] == 40

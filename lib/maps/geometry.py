@@ -146,7 +146,7 @@ def _anchors(metric: gpd.GeoSeries) -> np.ndarray:
 def _geometry(ids: list[str], labels: list[str], arrays: dict[str, np.ndarray], frame: list[float],
               names: list[str]) -> ScreenGeometry:
     meta = {"version": FORMAT_VERSION, "frame": frame, "ids": ids, "labels": labels, "names": names,
-            "style": STYLE}
+            "style": json.loads(json.dumps(STYLE))}  # a copy: what was encoded stays what is sent
     return ScreenGeometry(key=fingerprint(meta, arrays), bureau_ids=np.asarray(ids), meta=meta, arrays=arrays)
 
 
@@ -206,6 +206,7 @@ GEOMETRY_SOURCES = ("bureaux", "outlines", "stations")  # the dataset files the 
 def _files_digest(paths: Sequence[Path]) -> str:
     digest = hashlib.blake2b(digest_size=8)
     digest.update(str(FORMAT_VERSION).encode())
+    digest.update(json.dumps(STYLE, sort_keys=True).encode())  # the style travels with the geometry
     for path in paths:
         digest.update(path.name.encode())
         digest.update(path.read_bytes() if path.exists() else b"")

@@ -277,3 +277,23 @@ def test_the_briefing_names_the_reference_election_even_when_the_link_names_none
 def test_the_briefing_offers_the_way_back_to_the_map():
     at = open_page("pages/briefing.py")
     assert any(link.label == "← Retour à la carte" for link in at.get("page_link"))
+
+
+def test_until_a_bureau_is_picked_the_panel_follows_the_current_first():
+    at = open_page("pages/carte.py")
+    first = at.selectbox(key="w_sel").value
+    assert "sel" not in at.query_params  # nothing picked: the link names no bureau
+    at.slider(key="w_w_abstention").set_value(0).run()
+    at.slider(key="w_w_registered").set_value(100).run()
+    assert at.selectbox(key="w_sel").value != first and "sel" not in at.query_params
+
+
+def test_a_picked_bureau_stays_selected_and_shows_its_new_rank_after_a_weight_change():
+    at = open_page("pages/carte.py")
+    at.selectbox(key="w_sel").set_value(at.selectbox(key="w_sel").options[3]).run()
+    picked = at.selectbox(key="w_sel").value
+    ranks = [h.proto.body for h in at.get("html") if "tl-figs" in h.proto.body]
+    at.slider(key="w_w_abstention").set_value(0).run()
+    at.slider(key="w_w_registered").set_value(100).run()
+    assert at.selectbox(key="w_sel").value == picked and at.query_params["sel"] == picked
+    assert [h.proto.body for h in at.get("html") if "tl-figs" in h.proto.body] != ranks

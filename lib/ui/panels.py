@@ -52,11 +52,17 @@ def _picker_options(labels: pd.Series, table: pd.DataFrame, current: str, query:
     return [current] + [b for b in hits if b != current]
 
 
+def _picked() -> None:
+    update_view(selected=st.session_state["w_sel"])
+
+
 def _picker(data: TerritoryData, table: pd.DataFrame) -> str:
     """Search box and a short list (fixed labels; the rank is shown beside, in the metrics).
 
-    Why not every bureau in one list: its labels travelled at every slider move (24 kB on Paris,
-    2 MB on France) though they never change; the map click is the main way to pick a bureau.
+    Until the user picks a bureau (map click, search, ranking row, this list), the panel follows
+    the current #1 — a weight change shows the new #1, and the link names no bureau; once picked,
+    a bureau stays selected. Why not every bureau in one list: its labels travelled at every
+    slider move (24 kB on Paris, 2 MB on France) though they never change.
     """
     v = view()
     labels = data.bureaux["label"].reindex(table.index).fillna(pd.Series(table.index, index=table.index))
@@ -64,15 +70,10 @@ def _picker(data: TerritoryData, table: pd.DataFrame) -> str:
     current = v.selected if v.selected in table.index else best
     query = st.text_input("Chercher un bureau", key="w_find", placeholder="nom ou numéro — ou cliquez sur la carte")
     options = _picker_options(labels, table, current, query.strip())
-    seed("w_sel", current)
-    if st.session_state["w_sel"] not in options:
-        st.session_state["w_sel"] = current
-    chosen = st.selectbox("Bureau", options, key="w_sel", format_func=lambda b: labels.get(b, b),
-                          help=f"Le bureau sélectionné, puis les {PICKER_HITS} premiers du classement "
-                               "(ou ceux que la recherche trouve).")
-    if chosen != v.selected:
-        update_view(selected=chosen)
-    return chosen
+    st.session_state["w_sel"] = current  # the view decides; a choice here goes through _picked first
+    return st.selectbox("Bureau", options, key="w_sel", format_func=lambda b: labels.get(b, b), on_change=_picked,
+                        help=f"Le bureau sélectionné, puis les {PICKER_HITS} premiers du classement "
+                             "(ou ceux que la recherche trouve).")
 
 
 def _figure(label: str, value: str) -> str:

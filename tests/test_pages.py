@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from .helpers import PROJECT, TIMEOUT, bureau_colours, map_payload, open_page, requires_dataset
+from lib import fr
+from lib.dataset import load_territory
+
+from .helpers import (
+    DATA_DIR,
+    PROJECT,
+    TIMEOUT,
+    bureau_colours,
+    map_payload,
+    open_page,
+    requires_dataset,
+)
 
 pytestmark = requires_dataset("paris")
 
@@ -82,6 +93,22 @@ def test_briefing_page_shows_the_same_view_as_the_map():
     atypical = (244, 244, 244, 200)  # lib.priority.ATYPICAL_COLOUR: 75056_1599 is set aside
     assert atypical in colours
     assert len(colours - {atypical}) == 4  # k=4 classes (no missing values for these criteria)
+
+
+def test_a_link_naming_our_side_by_its_bloc_gives_the_briefing_the_map_s_scenario():
+    """``camp=gauche`` alone: the map's checkboxes tick the bloc's candidates; the briefing, which
+    has none, must count the same ones (same formula, same colours) and name them."""
+    query = {"t": "paris", "p": "mobilisation", "camp": "gauche"}
+    on_map = open_page("pages/carte.py", query)
+    view = on_map.session_state["view"]
+    sentence = next(m.value for m in on_map.markdown if "Priorité =" in m.value).split("</b>")[0].removeprefix("<b>")
+    at = open_page("pages/briefing.py", query)
+    text = " ".join(m.value for m in at.markdown)
+    assert view.ours and sentence in text
+    assert f"notre camp : {', '.join(view.ours)}" in text
+    election = load_territory(DATA_DIR, "paris").election(view.election)["label"]
+    assert f"élection de référence : {fr.escape(election)}" in text
+    assert bureau_colours(at) == bureau_colours(on_map, "priority")
 
 
 def test_walk_list_page_cuts_turfs_on_paris():

@@ -16,9 +16,11 @@ conf = ui.settings()
 ui.panel_styles()
 
 # Projector styling: no sidebar, large type, high contrast (the palette is colour-blind safe).
+# No Streamlit header either: it lay over the top of the page and hid « ← Retour à la carte ».
 st.markdown("""<style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"] {display: none;}
-.block-container {padding-top: 3rem; max-width: 100%;}
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+[data-testid="stHeader"] {display: none;}
+.block-container {padding-top: 1.2rem; max-width: 100%;}
 .briefing h1 {font-size: 44px; margin: 0 0 .2rem 0; color: #111;}
 .briefing .sub {font-size: 22px; color: #333;}
 .briefing .weights {font-size: 26px; font-weight: 600; color: #111; margin: .4rem 0 .8rem 0;}

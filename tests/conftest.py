@@ -14,9 +14,11 @@ Workspace database (every store test runs on SQLite and on PostgreSQL, no mocks)
     plan                  a campaign with one saved two-turf plan (helpers.small_turfs):
                           (engine, campaign id, plan id, {turf code: turf id})
 Browser (headless Chromium; one server and one browser per test module)
+    workspace_url         module: this module's own workspace database (SQLite), set in the
+                          environment; request it before ``server`` and the server serves it
     server                module: a Streamlit server on serve.py; yields its base URL. Per module,
                           not per session: a module may set its own workspace database first
-                          (test_returns_browser.workspace_url), and the server serves that one
+                          (workspace_url), and the server serves that one
     browser               module: Debian's headless Chromium through Playwright
     page                  a fresh 1400×1000 page, network cut to localhost; the test fails on any
                           page error or outside request, and keeps a screenshot when it fails
@@ -150,6 +152,15 @@ def plan(store_engine):
 # ---------------------------------------------------------------------------------------------
 # Browser: a Streamlit server and headless Chromium per test module, a fresh page per test.
 # ---------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def workspace_url(tmp_path_factory):
+    """This module's database, set in the environment before ``server`` starts Streamlit."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('workspace') / 'terrain.sqlite3'}"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TERRAIN_DATABASE_URL", url)
+        yield url
+
 
 @pytest.fixture(scope="module")
 def server():

@@ -28,16 +28,40 @@ Browser
     chromium()                   Debian's headless Chromium through Playwright
     cut_network(context)         refuse every request but localhost; returns the refused URLs
     wait_idle(pg)                until the Streamlit script is idle
+    open_context(browser, url)   a new context (a phone by default), network cut, at ``url``
+    tap_door(pg, stop, status)   a volunteer's tap on the phone page
+Maps in the browser (the element's canvas, read as a user sees it)
+    MAP, MAP_BACKGROUND          the map element's selector and its background colour
+    wait_map(pg, kind)           until the map of that kind has drawn its latest data
+    project(pg, points)          canvas pixel of each lon/lat, from the element's deck.gl viewport
+    canvas_pixels(pg)            the map's pixels (RGB) as on screen
+    painted_share(pg)            share of the map's pixels that are not its background
+    drawn_as_sent(pg)            bureaux (or addresses) checked, and drawn otherwise than sent
+    map_error(pg)                the map's failure (``data-error``), None when it drew
+    sample_bureaux(n)            large Paris bureaux whose centre nothing is drawn over
+    drawn_class(pixel, palette)  the palette colour a pixel shows
+    expected_priority(url)       bureau id → RGBA and → rank Python sends for the priority map of ``url``
+    expected_colours(url)        the RGBA alone
+Journeys (tests/test_journeys.py)
+    SIDEBAR, ERROR_BOXES         the sidebar's page links, French error boxes and tracebacks
+    settle(pg)                   until the page is at rest: script idle, every map drawn
+    sidebar_to(pg, title)        click a page of the sidebar by its title, then settle
+    ENGLISH_LEFTOVERS            what English or raw text looks like on a French page
+    english_leftovers(pg)        those found in the visible text and the screen-reader labels
+    scenario_of(pg)              the view in the URL, the priority sentence, the open campaign, the legend
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -219,3 +243,241 @@ def wait_idle(pg, timeout=60_000) -> None:
     """Until the Streamlit script has finished its run (and the page had a moment to paint)."""
     pg.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
     pg.wait_for_timeout(300)
+
+
+PHONE = {"width": 390, "height": 844}
+
+
+def open_context(browser, url: str, viewport: dict | None = None):
+    """A new browser context at ``url``, network cut: a phone (390×844, touch) unless ``viewport``
+    is given. Returns (context, page); refused URLs are in ``context.outside``, the page's
+    uncaught errors in ``context.page_errors``."""
+    context = browser.new_context(viewport=viewport or PHONE, is_mobile=viewport is None, has_touch=True,
+                                  accept_downloads=True)
+    context.outside = cut_network(context)
+    context.page_errors = []
+    pg = context.new_page()
+    pg.on("pageerror", lambda e: context.page_errors.append(str(e)))
+    pg.goto(url)
+    wait_idle(pg, timeout=120_000)
+    return context, pg
+
+
+def tap_door(pg, stop: int, status: str) -> None:
+    """A volunteer's tap on the phone page: ``status`` (« Ouvert »…) for the address at ``stop``."""
+    pg.locator(f".st-key-door-{stop}").get_by_role("radio", name=status, exact=True).click()
+
+
+# ------------------------------------------------------------------------------- maps in the browser
+
+MAP = ".terrain-map"
+MAP_BACKGROUND = np.array([0xF3, 0xF1, 0xEC])  # the element's background (lib/maps/styles.py)
+# Drawn = the latest data on screen and the outlines' canvas too (mapelement.js), or failed.
+_MAP_DRAWN = ("(m) => !!m.dataset.error || (m.dataset.painted === m.dataset.move"
+              " && /^[0-9]+$/.test(m.dataset.complete || ''))")
+
+
+def wait_map(pg, kind: str | None = None, timeout: int = 60_000) -> None:
+    """Until the map (of ``kind``) has drawn its latest data, or failed (see :func:`map_error`)."""
+    selector = f'{MAP}[data-kind="{kind}"]' if kind else MAP
+    pg.wait_for_function(f"() => {{ const m = document.querySelector('{selector}'); return !!m && ({_MAP_DRAWN})(m); }}",
+                         timeout=timeout)
+
+
+def map_error(pg) -> str | None:
+    """What the map element reported when drawing failed (``data-error``), None when it drew."""
+    return pg.evaluate(f"() => {{ const m = document.querySelector('{MAP}'); return m ? m.dataset.error || null : null; }}")
+
+
+def project(pg, points: list[tuple[float, float]]) -> list[list[float]]:
+    """Canvas pixel of each lon/lat, from the element's deck.gl viewport."""
+    return pg.evaluate(f"""(pts) => {{
+        const st = document.querySelector('{MAP}').parentElement.__terrainMap;
+        const vp = st.deck.getViewports()[0];
+        return pts.map((p) => vp.project(p));
+    }}""", [list(p) for p in points])
+
+
+def canvas_pixels(pg) -> np.ndarray:
+    """The map's pixels (RGB, ints) as on screen: the bureaux and the outlines' canvas over them."""
+    from PIL import Image
+
+    shot = pg.locator(f"{MAP} canvas").first.screenshot()
+    return np.asarray(Image.open(io.BytesIO(shot)).convert("RGB")).astype(int)
+
+
+def painted_share(pg) -> float:
+    """Share of the map's pixels that are clearly not its background (0 = an empty box)."""
+    return float((np.abs(canvas_pixels(pg) - MAP_BACKGROUND).sum(axis=2) > 60).mean())
+
+
+# Where the element was told to paint what (its own state, as the Python side sent it): for maps of
+# bureau fills, up to ``n`` bureaux of each colour (their label anchor, inside the bureau); for maps
+# of addresses, up to ``n`` × 4 address points. Only what lies inside the canvas.
+_SENT = f"""(n) => {{
+    const st = document.querySelector('{MAP}').parentElement.__terrainMap;
+    const vp = st.deck.getViewports()[0], v = st.view, a = v.arrays, out = [];
+    const inside = ([x, y]) => x >= 2 && y >= 2 && x < vp.width - 2 && y < vp.height - 2;
+    if (a['m.points.xy']) {{
+        const xy = a['m.points.xy'], count = xy.length / 2, step = Math.max(1, Math.floor(count / (4 * n)));
+        for (let i = 0; i < count; i += step) {{
+            const p = vp.project([xy[2 * i], xy[2 * i + 1]]);
+            if (inside(p)) out.push({{x: p[0], y: p[1], colour: null}});
+        }}
+        return out;
+    }}
+    const anchor = st.geom.anchor, colour = a['m.colour'], palette = v.meta.palette, taken = palette.map(() => 0);
+    for (let f = 0; f < colour.length; f++) {{
+        const p = vp.project([anchor[2 * f], anchor[2 * f + 1]]);
+        if (taken[colour[f]] < n && inside(p)) {{
+            taken[colour[f]] += 1;
+            out.push({{x: p[0], y: p[1], colour: palette[colour[f]], palette}});
+        }}
+    }}
+    return out;
+}}"""
+
+
+def drawn_as_sent(pg, n: int = 6) -> tuple[int, int]:
+    """(places checked, places drawn otherwise): bureaux of each colour (their fill is the nearest of
+    the palette there), or address points (not the background there). A name or an outline may lie
+    over a few: callers allow a small share of misses."""
+    places = pg.evaluate(_SENT, n)
+    pixels = canvas_pixels(pg)
+    wrong = 0
+    for place in places:
+        y, x = min(round(place["y"]), len(pixels) - 1), min(round(place["x"]), pixels.shape[1] - 1)
+        pixel = pixels[y, x]
+        if place["colour"] is None:  # a point: its colour within its radius (white rims overlap)
+            patch = pixels[max(0, y - 3):y + 4, max(0, x - 3):x + 4]
+            wrong += int(np.abs(patch - MAP_BACKGROUND).sum(axis=2).max() <= 100)
+        else:
+            palette = [tuple(c) for c in place["palette"]]
+            wrong += int(drawn_class(pixel, palette) != tuple(place["colour"]))
+    return len(places), wrong
+
+
+def _km(points: np.ndarray, lon: float, lat: float) -> float:
+    """Distance to the nearest point (equirectangular, Paris latitude)."""
+    return float(np.hypot((points[:, 0] - lon) * 73.0, (points[:, 1] - lat) * 111.3).min())
+
+
+def sample_bureaux(n: int = 6, *, avoid: frozenset[str] = frozenset()) -> list[tuple[str, float, float]]:
+    """Large Paris bureaux (id, lon, lat of the centre) whose centre is far from outline names and
+    stations (nothing drawn over it), leaving out ``avoid`` (e.g. bureaux numbered on the map)."""
+    from lib.dataset import load_territory
+
+    data = load_territory(DATA_DIR, "paris")
+    b = data.bureaux
+    area = b.to_crs(2154).area
+    names = np.column_stack([data.outlines["label_lon"], data.outlines["label_lat"]])
+    stations = np.column_stack([data.stations["lon"], data.stations["lat"]])
+    picked = []
+    for bid in area.sort_values(ascending=False).index:
+        lon, lat = float(b.at[bid, "centre_lon"]), float(b.at[bid, "centre_lat"])
+        if str(bid) not in avoid and _km(names, lon, lat) > 0.6 and _km(stations, lon, lat) > 0.12:
+            picked.append((str(bid), lon, lat))
+        if len(picked) == n:
+            break
+    return picked
+
+
+def drawn_class(pixel: np.ndarray, palette: list[tuple]) -> tuple:
+    """The palette colour whose blend over the background is nearest the pixel."""
+    blends = [MAP_BACKGROUND + (np.array(c[:3]) - MAP_BACKGROUND) * c[3] / 255 for c in palette]
+    return palette[int(np.argmin([np.abs(pixel - b).sum() for b in blends]))]
+
+
+def expected_priority(url: str) -> tuple[dict[str, tuple], dict[str, int]]:
+    """What Python sends for the priority map of the view in ``url``: bureau id → RGBA, and bureau
+    id → rank (0 = not ranked)."""
+    at = open_page(LANDING, dict(urllib.parse.parse_qsl(urllib.parse.urlparse(url).query)))
+    ids = map_payload(at, "territoire")[0]["geometry"]["ids"]  # a new session: its first map carries the geometry
+    at.switch_page("pages/carte.py").run()
+    meta, arrays, _ = map_payload(at, "priority")
+    colours = {b: tuple(meta["view"]["palette"][i]) for b, i in zip(ids, arrays["m.colour"].tolist(), strict=True)}
+    return colours, dict(zip(ids, arrays["m.rank"].tolist(), strict=True))
+
+
+def expected_colours(url: str) -> dict[str, tuple]:
+    """What Python sends for the priority map of the view in ``url``: bureau id → RGBA."""
+    return expected_priority(url)[0]
+
+
+# --------------------------------------------------------------------------------------- journeys
+
+SIDEBAR = '[data-testid="stSidebarNav"]'
+ERROR_BOXES = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+# English or raw text on a French page (visible text, screen-reader labels, placeholders): one
+# list, so every journey step checks the same things. Streamlit's own widgets write most of them.
+ENGLISH_LEFTOVERS = (
+    r"\bUpload\b", r"\bper file\b", r"\bPress Enter\b", r"\bPress (?:⌘|Ctrl)\+Enter\b", r"\bSelect all\b",
+    r"\bClear all\b", r"\bHelp for\b", r"^Help$", r"\bBrowse files\b", r"\bDrag and drop\b", r"\bNone\b",
+    r"\bnan\b", r"\bNaN\b", r"\bError\b", r"\bTraceback\b", r"(?i:\bdd/mm/yyyy\b)", r"(?i:\byyyy/mm/dd\b)",
+    r"\bSkip to main content\b", r"\bChoose an option\b", r"\bChoose date\b", r"\bNo results\b",
+    r"^Select\.\.\.$", r"\bLink to heading\b", r"\bCollapse sidebar\b", r"\bExpand sidebar\b",
+    r"\bApp pages\b", r"\bSelected values\b", r"^Open$", r"^Close$", r"\b\d+(?:\.\d+)?\s?(?:KB|MB|GB)\b",
+    r"\bConnection error\b", r"\bnot responding\b",
+)
+_LEFTOVERS = re.compile("|".join(ENGLISH_LEFTOVERS))  # matched line by line
+_URL = re.compile(r"https?://\S+")
+# The visible text, and the labels a screen reader reads, of everything but code blocks (links).
+_PAGE_TEXTS = """() => {
+    const attrs = [...document.querySelectorAll('[aria-label],[placeholder],[title]')]
+        .filter((e) => !e.closest('code, pre'))
+        .flatMap((e) => ['aria-label', 'placeholder', 'title'].map((a) => e.getAttribute(a)))
+        .filter((v) => v);
+    return [document.body.innerText, ...attrs];
+}"""
+
+
+def english_leftovers(pg) -> list[str]:
+    """The English or raw bits of the page as a user (or a screen reader) meets them."""
+    found = []
+    for text in pg.evaluate(_PAGE_TEXTS):
+        for line in _URL.sub("", text).splitlines():
+            if _LEFTOVERS.search(line.strip()):
+                found.append(line.strip())
+    return sorted(set(found))
+
+
+_SETTLED = f"""() => {{
+    const app = document.querySelector('[data-testid="stApp"]');
+    const drawn = [...document.querySelectorAll('{MAP}')].every({_MAP_DRAWN});
+    if (!app || app.dataset.testScriptState !== 'notRunning' || !drawn) {{ window.__terrainRest = 0; return false; }}
+    window.__terrainRest = window.__terrainRest || performance.now();
+    return performance.now() - window.__terrainRest > 400;
+}}"""
+
+
+def settle(pg, timeout: int = 120_000) -> None:
+    """Until the page is at rest: the script idle and every map drawn with its latest data, for
+    0.4 s in a row (a page may run twice: a campaign loads its imports, then the page reruns)."""
+    pg.evaluate("() => { window.__terrainRest = 0; }")
+    pg.wait_for_function(_SETTLED, polling=150, timeout=timeout)
+
+
+def sidebar_to(pg, title: str) -> None:
+    """Click the sidebar's link to the page ``title``; returns once that page is at rest."""
+    link = pg.locator(f'{SIDEBAR} [data-testid="stSidebarNavLink"]').filter(has=pg.get_by_text(title, exact=True))
+    link.click()
+    pg.wait_for_function("(t) => [...document.querySelectorAll('[data-testid=\"stSidebarNavLink\"][aria-current=\"page\"]')]"
+                         ".some((a) => a.innerText.trim().endsWith(t))", arg=title, timeout=60_000)
+    settle(pg)
+
+
+VIEW_KEYS = ("t", "p", "w", "n", "cl", "k", "camp", "campagne")  # the scenario, in the link
+_SENTENCE = re.compile(r"Priorité = \d+ % .+?(?=\s+—|$)", re.M)  # « … — réglages de la carte »
+
+
+def scenario_of(pg) -> dict[str, object]:
+    """What must not change from page to page: the view in the URL, the priority sentence and the
+    legend's classes (where the page shows them) and the campaign open in the sidebar."""
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(pg.url).query))
+    text = pg.evaluate("() => document.body.innerText")
+    picker = pg.locator('[data-testid="stSidebar"] input[aria-label="Campagne"]')
+    legend = pg.locator(".tl-lab").filter(has_text=re.compile(r"^Priorité \d"))
+    return {"view": {k: query.get(k) for k in VIEW_KEYS},
+            "sentence": sorted(set(_SENTENCE.findall(text))),
+            "campaign": picker.input_value().strip() if picker.count() else None,
+            "legend": [t.strip() for t in legend.all_inner_texts()]}

@@ -6,7 +6,18 @@ import re
 
 from streamlit.testing.v1 import AppTest
 
-from .helpers import PROJECT, TIMEOUT, bureau_colours, map_payload, open_page, requires_dataset
+from lib import fr
+from lib.dataset import load_territory
+
+from .helpers import (
+    DATA_DIR,
+    PROJECT,
+    TIMEOUT,
+    bureau_colours,
+    map_payload,
+    open_page,
+    requires_dataset,
+)
 
 pytestmark = requires_dataset("paris")
 
@@ -94,6 +105,22 @@ def test_briefing_side_column_lists_the_ten_first_bureaux_numbered_in_rank_order
     assert [int(n) for _, n in rows] == list(range(1, 11))
     assert all(" — bureau " in label for label, _ in rows)
     assert "bureaux en priorité maximale" in side and "Chiffres clés" in side
+
+
+def test_a_link_naming_our_side_by_its_bloc_gives_the_briefing_the_map_s_scenario():
+    """``camp=gauche`` alone: the map's checkboxes tick the bloc's candidates; the briefing, which
+    has none, must count the same ones (same formula, same colours) and name them."""
+    query = {"t": "paris", "p": "mobilisation", "camp": "gauche"}
+    on_map = open_page("pages/carte.py", query)
+    view = on_map.session_state["view"]
+    sentence = next(m.value for m in on_map.markdown if "Priorité =" in m.value).split("</b>")[0].removeprefix("<b>")
+    at = open_page("pages/briefing.py", query)
+    text = " ".join(m.value for m in at.markdown)
+    assert view.ours and sentence in text
+    assert f"notre camp : {', '.join(view.ours)}" in text
+    election = load_territory(DATA_DIR, "paris").election(view.election)["label"]
+    assert f"élection de référence : {fr.escape(election)}" in text
+    assert bureau_colours(at) == bureau_colours(on_map, "priority")
 
 
 def test_walk_list_page_cuts_turfs_on_paris():

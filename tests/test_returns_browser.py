@@ -11,19 +11,9 @@ import pytest
 from lib import store, walk
 from lib.dataset import load_territory
 
-from .helpers import ARTIFACTS, BROWSER_MARKS, DATA_DIR, cut_network, wait_idle
+from .helpers import ARTIFACTS, BROWSER_MARKS, DATA_DIR, open_context, tap_door, wait_idle
 
 pytestmark = BROWSER_MARKS
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def workspace_url(tmp_path_factory):
-    """This module's database, set in the environment before ``server`` starts Streamlit."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('returns') / 'terrain.sqlite3'}"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("TERRAIN_DATABASE_URL", url)
-        yield url
 
 
 @pytest.fixture(scope="module")
@@ -43,19 +33,6 @@ def setup(workspace_url, server):
     engine.dispose()
 
 
-def open_context(browser, url: str, viewport: dict | None = None):
-    context = browser.new_context(viewport=viewport or PHONE, is_mobile=viewport is None, has_touch=True)
-    context.outside = cut_network(context)
-    page = context.new_page()
-    page.goto(url)
-    wait_idle(page, timeout=120_000)
-    return context, page
-
-
-def tap(page, stop: int, status: str) -> None:
-    page.locator(f".st-key-door-{stop}").get_by_role("radio", name=status, exact=True).click()
-
-
 def send_totals(page, conversations: int, interested: int) -> None:
     for label, value in (("Conversations", conversations), ("Personnes intéressées", interested)):
         field = page.get_by_label(label, exact=True)
@@ -68,8 +45,8 @@ def test_two_phones_at_once_then_the_suivi_page_shows_the_sum(browser, setup):
     link = f"{setup['base']}/?jeton={setup['token']}"
     (ctx_a, a), (ctx_b, b) = open_context(browser, link), open_context(browser, link)
     for stop in (1, 2, 3):  # interleaved: both sessions write while the other is running
-        tap(a, stop, "Ouvert")
-        tap(b, stop + 3, "Absent")
+        tap_door(a, stop, "Ouvert")
+        tap_door(b, stop + 3, "Absent")
         wait_idle(a)
         wait_idle(b)
     send_totals(a, 3, 1)
@@ -113,7 +90,7 @@ def test_a_wrong_or_revoked_link_shows_a_french_message_and_nothing_else(browser
 def test_the_volunteers_page_asks_nothing_of_a_third_party(browser, setup):
     context, page = open_context(browser, f"{setup['base']}/?jeton={setup['token']}")
     try:
-        tap(page, 1, "Ouvert")
+        tap_door(page, 1, "Ouvert")
         wait_idle(page)
         assert not context.outside, context.outside
     finally:

@@ -6,7 +6,7 @@ Widgets first collect the choices; the criteria are then computed once for the f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import streamlit as st
@@ -269,13 +269,36 @@ def weight_controls(box, unavailable: dict[str, str]) -> None:
     update_view(preset=preset, weights=weights, directions={**view().directions, **directions})
 
 
+def completed_view(data: TerritoryData, v: ViewState) -> ViewState:
+    """The view as the map's sidebar completes it: the reference election (the most recent one
+    with results when the link names none) and our side (the candidates the link names, plus
+    those of the blocs it names, in that election).
+
+    Why: a link may name our side by its blocs only (``camp=gauche``); the map's checkboxes then
+    tick the blocs' candidates, but a page without them (the briefing) counted no one, and showed
+    another formula and « notre camp : non défini » for the same link.
+    """
+    conf = settings()
+    elections = _elections(data)
+    election = v.election if v.election in elections else elections[0]
+    src = _Source(data, str(conf.data_dir), imports_key(data.id))
+    cands = candidates(src.data.id, src.data_dir, election, src.key, src.extra)
+    chosen = [conf.blocs[b] for b in v.blocs if b in conf.blocs]
+    members = set(crit.bloc_members(cands, chosen)) if chosen else set()
+    ours = tuple(str(n) for n in cands["candidate"] if n in v.ours or n in members)
+    return replace(v, election=election, ours=ours)
+
+
 def current_priority(data: TerritoryData, *, widgets: bool = True
                      ) -> tuple[Controls, priority.PriorityResult | None]:
     """Controls and the priority result of the current view (pages other than the map).
 
     ``widgets``: draw the sidebar's our-side and options widgets (walk lists), or read the view
-    alone (briefing). ``result`` is None (with a French message shown) when every weight is at zero.
+    alone (briefing: the view completed as the map's sidebar would). ``result`` is None (with a
+    French message shown) when every weight is at zero.
     """
+    if not widgets:
+        set_view(completed_view(data, view()))
     controls = side_controls(data) if widgets else view_controls(data, view())
     try:
         result = priority.compute(controls.normalised, view(), settings(), controls.unavailable,

@@ -4,8 +4,10 @@
 //    move was one more Back press and Back never left the page. A push that changes only the
 //    query string now replaces the current entry; a page change still pushes one.
 // 2. French: the browser's locale is French for the frontend (dates, numbers), and the labels
-//    Streamlit's frontend writes in English (upload box, form hints,
-//    multiselect actions, help icons, date placeholder, file sizes) are translated in place.
+//    Streamlit's frontend writes in English (upload box, form hints, multiselect actions, help
+//    icons, date placeholder, file sizes) are translated in place, and so are the labels a screen
+//    reader reads (« Open », « Collapse sidebar », « App pages »…) and the note shown when the
+//    connection is lost (a volunteer's phone in a stairwell).
 //    Streamlit's own « skip to main content » link, first in the tab order before the sidebar's
 //    ~25 stops, is among them (« Aller au contenu principal »).
 (() => {
@@ -45,8 +47,12 @@
     [/^Clear all$/, () => "Tout effacer"],
     [/^Select \d+ matches$/, (m) => m[0].replace(/^Select (\d+) matches$/, "Sélectionner les $1 résultats")],
     [/^Select\.\.\.$/, () => "Choisir…"],
+    [/^Choose an option$/, () => "Choisir…"],
     [/^No results$/, () => "Aucun résultat"],
     [/^Skip to main content$/, () => "Aller au contenu principal"],
+    [/^Connection error$/, () => "Connexion perdue"],
+    [/^Streamlit server is not responding\. Are you connected to the internet\?$/,
+      () => "Le serveur ne répond pas. L'appareil est-il connecté à Internet ?"],
   ];
   const ATTRIBUTE = [
     [/^Help for (.+)$/, (m) => `Aide : ${m[1]}`],
@@ -60,6 +66,12 @@
     [/^day, (.+)$/, (m) => `jour, ${m[1]}`],
     [/^month, (.+)$/, (m) => `mois, ${m[1]}`],
     [/^year, (.+)$/, (m) => `année, ${m[1]}`],
+    [/^Collapse sidebar$/, () => "Replier la barre latérale"],
+    [/^Expand sidebar$/, () => "Déplier la barre latérale"],
+    [/^App pages$/, () => "Pages de l'application"],
+    [/^Selected values$/, () => "Valeurs choisies"],
+    [/^Open$/, () => "Ouvrir"],
+    [/^Close$/, () => "Fermer"],
     [/^(DD|dd)\/(MM|mm)\/(YYYY|yyyy)$/, () => "jj/mm/aaaa"],
     [/^(YYYY|yyyy)\/(MM|mm)\/(DD|dd)$/, () => "aaaa/mm/jj"],
   ];

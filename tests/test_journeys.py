@@ -411,7 +411,7 @@ def briefing_and_exports(pg, sentence: str, first: str, name: str) -> None:
     sidebar_to(pg, BRIEFING)
     shot(pg, f"briefing_{name}_1920x1080")
     assert scenario_of(pg)["sentence"] == [sentence]
-    rows = pg.locator(".top10 tr").all_inner_texts()
+    rows = pg.locator(".brief-row").all_inner_texts()  # the side column's numbered top 10
     assert len(rows) == 10 and first in rows[0]
     assert not map_problems(pg, "priority")
     assert not pg.locator(ERROR_BOXES).count() and not english_leftovers(pg)

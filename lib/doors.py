@@ -12,6 +12,7 @@ DOOR_STATUSES = {"absent": "Absent", "ouvert": "Ouvert", "refus": "Refus", "a_re
 OPENED = ("ouvert", "refus")  # somebody came to the door
 DONE = ("absent", "ouvert", "refus")  # somebody knocked; « à revoir » stays to do
 STATUS_COLUMN = "Statut"  # the column of the exported lists filled in by hand, read back by the paper import
+MAX_TURF_TOTAL = 10_000  # a turf's count (conversations…) above this is a typo, refused in French
 TURF_TOTALS = {"conversations": "Conversations", "interested": "Personnes intéressées",
                "proxies": "Procurations demandées"}
 

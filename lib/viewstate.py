@@ -39,6 +39,7 @@ WALK_PARAMS = {"mode": "lm", "n": "ln", "classes": "lc", "ids": "li", "holdout":
                "volunteers": "lb", "outings": "lo", "hours": "lh", "rate_collective": "lpi",
                "rate_individual": "lpp", "per_door": "lip", "start": "ld"}
 WALK_MODES = ("top_n", "top_classes", "manual")
+MAX_WALK_SETTING = 1_000_000  # a number in a link above this (volunteers, seed…) is ignored
 
 
 def walk_query(walk: WalkView) -> dict[str, str]:
@@ -60,7 +61,7 @@ def _walk_value(name: str, text: str) -> object:
     try:
         if name in kinds:
             value = kinds[name](text)
-            return value if 0 <= value <= 1_000_000 else None
+            return value if 0 <= value <= MAX_WALK_SETTING else None
         if name == "classes":
             return tuple(int(c) for c in _split(text, ",") if c.isdigit())
         if name == "ids":

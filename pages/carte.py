@@ -12,6 +12,7 @@ data = ui.page_setup("Carte des priorités")
 if data is None:
     st.stop()
 conf = ui.settings()
+MAP_HEIGHT = "max(420px, calc(100vh - 190px))"  # the largest thing on a 1366×768 laptop
 with ui.guard("la campagne"):
     ui.campaign_sidebar(data)
     ui.scenario_controls()
@@ -64,8 +65,6 @@ def _map(result: priority.PriorityResult) -> None:
         ui.select_bureau(clicked)
         st.rerun(scope="fragment")  # the selection outline, the panel and the URL follow the click
 
-
-MAP_HEIGHT = "max(420px, calc(100vh - 190px))"  # the largest thing on a 1366×768 laptop
 
 
 def _legend(result: priority.PriorityResult, n_bureaux: int) -> None:

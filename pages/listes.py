@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import capacity, exports, fr, geo, holdout, opposition, ui, walk, walk_exports
+from lib.config import BYTES_PER_MB
 
 data = ui.page_setup("Listes de porte-à-porte")
 if data is None:
@@ -83,8 +84,8 @@ upload = st.file_uploader("Fichier CSV d'adresses à exclure (colonne « adresse
 opposed: frozenset[str] = frozenset()
 listed = None
 with ui.guard("la liste d'opposition"):
-    if upload is not None and upload.size > conf.max_upload_mb * 1_000_000:
-        st.error(f"Fichier trop volumineux ({upload.size / 1e6:.1f} Mo, limite {conf.max_upload_mb} Mo).")
+    if upload is not None and upload.size > conf.max_upload_mb * BYTES_PER_MB:
+        st.error(f"Fichier trop volumineux ({fr.number(upload.size / BYTES_PER_MB, 1)} Mo, limite {conf.max_upload_mb} Mo).")
     elif upload is not None:
         listed = opposition.read_opposition_csv(upload.getvalue(), upload.name)
         ui.keep_opposition(listed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lib import fr, results_import, ui
+from lib.config import BYTES_PER_MB
 
 data = ui.page_setup("Importer des résultats")
 if data is None:
@@ -36,8 +37,8 @@ if submitted:
         with ui.guard("l'import"):
             imported = results_import.import_results(
                 upload.getvalue(), upload.name, election_label=label,
-                known_bureaux=set(data.bureaux["bureau_id"]), max_bytes=conf.max_upload_mb * 1_000_000)
-            store = st.session_state.setdefault("imports", {}).setdefault(data.id, [])
+                known_bureaux=set(data.bureaux["bureau_id"]), max_bytes=conf.max_upload_mb * BYTES_PER_MB)
+            store = ui.session_imports(data.id)
             store[:] = [e for e in store if e.id != imported.id] + [imported]
             if ui.keep_import(imported):
                 st.info("Élection enregistrée avec la campagne.")
@@ -59,7 +60,7 @@ if imports:
                          "candidats ou listes")
         if cols[1].button("Retirer", key=f"rm-{e.id}"):
             ui.forget_import(e.id)
-            st.session_state["imports"][data.id] = [x for x in imports if x.id != e.id]
+            imports[:] = [x for x in imports if x.id != e.id]
             st.rerun()
     with st.expander("Aperçu de la dernière élection importée"):
         st.dataframe(imports[-1].results.head(200), hide_index=True, width="stretch")

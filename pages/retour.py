@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lib import fr, store, ui
-from lib.doors import TURF_TOTALS, status_hint
+from lib.doors import MAX_TURF_TOTAL, TURF_TOTALS, status_hint
 from lib.errors import TerrainError, user_message
 
 ui.hand_over_to_router()
@@ -78,7 +78,7 @@ def totals_form() -> None:
     with st.form("totals", clear_on_submit=True):
         st.markdown("**Fin de sortie : totaux du parcours**")
         for key, label in TURF_TOTALS.items():
-            st.number_input(label, 0, 10_000, 0, step=1, key=f"w_total_{key}")
+            st.number_input(label, 0, MAX_TURF_TOTAL, 0, step=1, key=f"w_total_{key}")
         st.form_submit_button("Envoyer les totaux", type="primary", width="stretch", key="w_total_send",
                               on_click=send_totals)
     if st.session_state.pop("_sent", False):

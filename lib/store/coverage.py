@@ -92,7 +92,10 @@ def bureau_coverage(engine: Engine, campaign_id: int) -> pd.DataFrame:
     return out
 
 
-def covered_bureaux(engine: Engine, campaign_id: int, *, threshold: float = 0.8) -> frozenset[str]:
+COVERED_SHARE = 0.8  # a bureau whose planned addresses are this much done counts as covered (faded on the map)
+
+
+def covered_bureaux(engine: Engine, campaign_id: int, *, threshold: float = COVERED_SHARE) -> frozenset[str]:
     """Bureaux whose planned addresses are at least ``threshold`` done."""
     cov = bureau_coverage(engine, campaign_id)
     return frozenset(cov.index[cov["part"] >= threshold].astype(str))

@@ -16,7 +16,8 @@ from sqlalchemy import Engine, Insert, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from lib.doors import DOOR_STATUSES
+from lib import fr
+from lib.doors import DOOR_STATUSES, MAX_TURF_TOTAL
 from lib.errors import TerrainError
 from lib.store.db import read, write
 from lib.store.links import link_label, link_of
@@ -104,8 +105,8 @@ def record_report(engine: Engine, token: str, report_id: str, *, conversations: 
                   proxies: int) -> bool:
     """Add end-of-outing totals to the token's turf (idempotent on ``report_id``)."""
     counts = {"conversations": conversations, "interested": interested, "proxies": proxies}
-    if any(int(v) < 0 or int(v) > 10_000 for v in counts.values()):
-        raise TerrainError("les totaux doivent être des nombres entre 0 et 10 000.")
+    if any(int(v) < 0 or int(v) > MAX_TURF_TOTAL for v in counts.values()):
+        raise TerrainError(f"les totaux doivent être des nombres entre 0 et {fr.number(MAX_TURF_TOTAL)}.")
 
     def work(s: Session) -> bool:
         turf_id = link_of(s, token).turf_id

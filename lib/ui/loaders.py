@@ -112,9 +112,12 @@ def candidates(territory_id: str, data_dir: str, election: str, imports_key: str
     return crit.candidates(_territory(territory_id, data_dir, _data).results, election)
 
 
+IMPORTS_KEY = "imports"  # session key: territory id → the elections this session imported
+
+
 def session_imports(territory_id: str) -> list[ImportedElection]:
-    """Elections this session imported for a territory (kept in memory only)."""
-    return st.session_state.setdefault("imports", {}).get(territory_id, [])
+    """Elections this session imported for a territory (kept in memory; the list itself, to edit)."""
+    return st.session_state.setdefault(IMPORTS_KEY, {}).setdefault(territory_id, [])
 
 
 def imports_key(territory_id: str) -> str:

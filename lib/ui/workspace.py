@@ -22,7 +22,7 @@ from lib import fr, store
 from lib.dataset import TerritoryData
 from lib.errors import TerrainError, user_message
 from lib.results_import import ImportedElection
-from lib.ui.loaders import settings
+from lib.ui.loaders import IMPORTS_KEY, session_imports, settings
 from lib.ui.shell import guard
 from lib.ui.state import drop_widgets, publish_view, seed, set_view, update_view, view
 from lib.viewstate import from_query, to_query
@@ -52,7 +52,10 @@ def engine() -> Engine:
     return store_engine(database_url())
 
 
-@st.cache_data(ttl=20, show_spinner=False, max_entries=32)
+COVERAGE_TTL_S = 20  # the map asks at every slider move; returns arrive over minutes
+
+
+@st.cache_data(ttl=COVERAGE_TTL_S, show_spinner=False, max_entries=32)
 def covered_bureaux(url: str, campaign_id: int) -> frozenset[str]:
     """Bureaux already covered, cached 20 s: the map asks at every slider move, returns arrive slowly."""
     return store.covered_bureaux(store_engine(url), campaign_id)
@@ -175,7 +178,7 @@ def _sync_imports(territory: str, campaign_id: int | None) -> None:
     """Load the campaign's imported elections into the session when the campaign changes."""
     if campaign_id is None or st.session_state.get("_imports_of") == f"{territory}:{campaign_id}":
         return
-    st.session_state.setdefault("imports", {})[territory] = store.load_imports(engine(), campaign_id)
+    session_imports(territory)[:] = store.load_imports(engine(), campaign_id)
     st.session_state["_imports_of"] = f"{territory}:{campaign_id}"
     st.rerun()  # the page's dataset was loaded before: draw it again with the campaign's elections
 
@@ -363,7 +366,7 @@ def _purge(campaign_id: int, what: str) -> None:
     store.purge(engine(), campaign_id, what)
     if what == "imports":
         st.session_state.pop("_imports_of", None)
-        st.session_state.get("imports", {}).clear()
+        st.session_state.get(IMPORTS_KEY, {}).clear()
 
 
 def backup_panel(campaign_id: int) -> None:

@@ -105,7 +105,7 @@ def links_panel(plan_id: int, cov: pd.DataFrame) -> None:
         token = store.issue_link(engine, codes[code], days=int(days), note=st.session_state["w_link_note"])
         newest = store.list_links(engine, plan_id).query("turf_id == @codes[@code]").iloc[0]
         st.session_state["_new_link"] = (store.link_label(code, newest["number"], newest["note"]),
-                                         ui.link_for(token))
+                                         ui.link_for(token, "suivi"))
     def revoke_all() -> None:
         st.session_state.pop("_new_link", None)
         store.revoke_links(engine, codes[code])

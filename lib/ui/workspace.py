@@ -6,12 +6,10 @@ the session (seeded once from the ``campagne`` URL parameter). Pages call one he
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
-from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
@@ -24,7 +22,7 @@ from lib.errors import TerrainError, user_message
 from lib.results_import import ImportedElection
 from lib.ui.loaders import IMPORTS_KEY, session_imports, settings
 from lib.ui.shell import guard
-from lib.ui.state import drop_widgets, publish_view, seed, set_view, update_view, view
+from lib.ui.state import app_base_url, drop_widgets, publish_view, seed, set_view, update_view, view
 from lib.viewstate import from_query, to_query
 
 KEEP_WIDGETS = ("w_organiser", "w_territory", "w_skip_done")  # not part of a scenario
@@ -288,13 +286,9 @@ def save_plan_form(turfs: pd.DataFrame, summary: pd.DataFrame, *, bureaux: list[
     flash()
 
 
-def link_for(token: str) -> str:
-    """The phone link of a token on this server."""
-    with contextlib.suppress(Exception):
-        parts = urlsplit(st.context.url)
-        if parts.scheme and parts.netloc:
-            return f"{parts.scheme}://{parts.netloc}/?jeton={token}"
-    return f"/?jeton={token}"
+def link_for(token: str, page: str) -> str:
+    """The phone link of a token on this server, seen from ``page`` (its base path kept)."""
+    return f"{app_base_url(page) or ''}/?jeton={token}"
 
 
 def new_id() -> str:

@@ -46,7 +46,7 @@ if data is not None:
         "Bureaux couverts": e["bureaux"],
         "Source": e["source"],
     } for e in reversed(data.elections)])
-    st.dataframe(elections, hide_index=True, width="stretch")
+    ui.table(elections)
 
     st.subheader("Indicateurs")
     rows = []
@@ -58,7 +58,7 @@ if data is not None:
                      "Unité": ind.get("unit", ""),
                      "Source / raison": (f"{ind.get('source', '')} {ind.get('year') or ''}".strip()
                                          if ind["available"] else ind.get("reason", ""))})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    ui.table(pd.DataFrame(rows))
     st.subheader("Contrôles des données")
     flagged, dropped = data.anomalies, data.dropped
     excluded = flagged[flagged["exclude"]]
@@ -69,14 +69,12 @@ if data is not None:
                     f"**{excluded['bureau_id'].nunique()} bureau(x) atypique(s)** écarté(s) par défaut de la "
                     "carte, du classement et des listes (interrupteur « Inclure les bureaux atypiques » "
                     "dans la barre latérale).")
-        st.dataframe(flagged.assign(exclude=flagged["exclude"].map({True: "oui", False: "non"}))
+        ui.table(flagged.assign(exclude=flagged["exclude"].map({True: "oui", False: "non"}))
                      .rename(columns={"bureau_id": "Bureau", "kind_label": "Contrôle", "message": "Détail",
-                                      "exclude": "Écarté"})[["Bureau", "Contrôle", "Écarté", "Détail"]],
-                     hide_index=True, width="stretch")
+                                      "exclude": "Écarté"})[["Bureau", "Contrôle", "Écarté", "Détail"]])
     if not dropped.empty:
         st.markdown("**Lignes écartées pendant la construction**")
-        st.dataframe(dropped.rename(columns={"source": "Source", "rows": "Lignes", "reason": "Raison"}),
-                     hide_index=True, width="stretch")
+        ui.table(dropped.rename(columns={"source": "Source", "rows": "Lignes", "reason": "Raison"}))
     if meta.get("notes"):
         with st.expander("Notes de construction"):
             for note in meta["notes"]:

@@ -67,7 +67,7 @@ def _show(result: impact.ImpactResult, unit: str) -> None:
                      f"{fr.counted(result.n_treated, 'bureau visité', 'bureaux visités')}, "
                      f"{fr.counted(result.n_control, 'témoin', 'témoins')})"):
         strata = result.strata.assign(**{"bureau témoin": result.strata["bureau témoin"].map(bureau_names)})
-        st.dataframe(strata, hide_index=True, width="stretch")
+        ui.table(strata)
 
 
 with ui.guard("la mesure d'impact"):

@@ -67,9 +67,9 @@ with st.expander("Mesure d'impact : bureaux témoins (plan de Pons 2012)"):
     seed = st.number_input("Graine du tirage (reproductible)", 0, 10**6, key="w_seed")
     design = holdout.holdout(chosen, seed=int(seed)) if use_holdout else None
     if design is not None:
-        table = holdout.shown(design, data.bureaux["label"].to_dict())
-        st.dataframe(table.drop(columns="Code bureau"), hide_index=True, width="stretch")
-        controls_csv = fr.csv_bytes(table[design["groupe"].to_numpy() == holdout.CONTROL])
+        witnesses = holdout.shown(design, data.bureaux["label"].to_dict())
+        ui.table(witnesses.drop(columns="Code bureau"))
+        controls_csv = fr.csv_bytes(witnesses[design["groupe"].to_numpy() == holdout.CONTROL])
         st.download_button("Télécharger la liste des témoins (CSV)", controls_csv,
                            file_name="terrain_temoins.csv", mime="text/csv", key="dl-holdout")
         chosen = design.loc[design["groupe"] == holdout.VISIT, "bureau_id"].tolist()
@@ -100,7 +100,7 @@ with ui.guard("la liste d'opposition"):
                    f"{len(opposed)} adresse(s) retirée(s) des parcours.")
         if len(match.unmatched):
             with st.expander(f"{len(match.unmatched)} ligne(s) non reconnue(s)"):
-                st.dataframe(match.unmatched, hide_index=True, width="stretch")
+                ui.table(match.unmatched)
 
 # 3. Capacity ----------------------------------------------------------------------------------
 st.subheader("3. Capacité de la campagne")
@@ -150,10 +150,9 @@ def show_capacity(cov: capacity.TurfCoverage) -> None:
                    "capacité couvre en entier.")
     with st.expander("Détail par bureau, dans l'ordre de priorité"):
         detail = cov.bureaux.reset_index()
-        st.dataframe(pd.DataFrame({"Bureau": detail["bureau_id"].map(labels).fillna(detail["bureau_id"]),
-                                   "Parcours": detail["parcours"], "Dans le plan": detail["planifies"],
-                                   "Portes (est.)": detail["portes"], "Couverture": detail["statut"]}),
-                     hide_index=True, width="stretch")
+        ui.table(pd.DataFrame({"Bureau": detail["bureau_id"].map(labels).fillna(detail["bureau_id"]),
+                               "Parcours": detail["parcours"], "Dans le plan": detail["planifies"],
+                               "Portes (est.)": detail["portes"], "Couverture": detail["statut"]}))
 
 
 # 4. Turfs ---------------------------------------------------------------------------------------
@@ -202,14 +201,13 @@ with ui.guard("les parcours"):
     st.html(ui.swatch_legend(colours))
     labels_by_id = data.bureaux["label"].to_dict()
     named_turfs, named_summary = walk_exports.with_bureau_names(turfs, summary_table, labels_by_id)
-    st.dataframe(walk_exports.summary_frame(named_summary), hide_index=True, width="stretch")
+    ui.table(walk_exports.summary_frame(named_summary))
     reserve = cut_summary[cut_summary["turf_id"].isin(cov.reserve)]
     if len(reserve):
         with st.expander(f"Parcours hors capacité (réserve) : {len(reserve)}"):
             st.caption("Ni dans le dossier ni dans les exports. Avec plus de bénévoles ou de sorties, ils "
                        "s'ajoutent au plan dans cet ordre, sans changer les parcours ci-dessus.")
-            st.dataframe(walk_exports.summary_frame(walk_exports.summary_with_names(reserve, labels_by_id)),
-                         hide_index=True, width="stretch")
+            ui.table(walk_exports.summary_frame(walk_exports.summary_with_names(reserve, labels_by_id)))
 
     provenance = fr.provenance(territory=data.name, date=date.today().isoformat(), sentence=result.sentence,
                                sources=ui.sources_caption(data),  # BAN is among the dataset's sources

@@ -26,8 +26,8 @@ st.markdown(
 
 sources = load_sources()
 with st.expander("Fichiers attendus (noms, éditeurs, pages officielles)"):
-    st.dataframe([{"Fichier": s["file"], "Contenu": s["title"], "Éditeur": s["publisher"], "Licence": s["licence"],
-                   "Page": s.get("page", "")} for s in sources.values()], hide_index=True, width="stretch")
+    ui.table([{"Fichier": s["file"], "Contenu": s["title"], "Éditeur": s["publisher"], "Licence": s["licence"],
+                   "Page": s.get("page", "")} for s in sources.values()])
 
 kinds = {"commune": "Commune (code INSEE, ex. 92002)", "circonscription": "Circonscription (ex. 92-13)",
          "departement": "Département (ex. 92)"}

@@ -63,6 +63,6 @@ if imports:
             imports[:] = [x for x in imports if x.id != e.id]
             st.rerun()
     with st.expander("Aperçu de la dernière élection importée"):
-        st.dataframe(imports[-1].results.head(200), hide_index=True, width="stretch")
+        ui.table(imports[-1].results.head(200))
 
 ui.publish_view()

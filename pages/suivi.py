@@ -56,7 +56,7 @@ def turf_table(plan_id: int, cov: pd.DataFrame) -> None:
     shown = shown.set_index("id")[list(TABLE)]
     key = f"turfs-{plan_id}"
     st.data_editor(
-        shown, key=key, hide_index=True, width="stretch", disabled=[c for c in TABLE if c not in EDITABLE],
+        shown, key=key, disabled=[c for c in TABLE if c not in EDITABLE],
         column_config={"status": st.column_config.SelectboxColumn("Statut", options=list(STATUS_LABELS.values()),
                                                                   required=True),
                        "planned_date": st.column_config.TextColumn("Date prévue", validate=fr.DAY_PATTERN,
@@ -127,11 +127,8 @@ def links_list(plan_id: int) -> None:
     if links.empty:
         return
     labels = {int(r.id): store.link_label(r.code, r.number, r.note) for r in links.itertuples()}
-    st.dataframe(pd.DataFrame({"Lien": links["id"].map(labels), "Créé le": links["created_at"],
-                               "Expire le": links["expires_at"], "État": links["state"]}),
-                 hide_index=True, width="stretch",
-                 column_config={c: st.column_config.DatetimeColumn(c, format="DD/MM/YYYY HH:mm")
-                                for c in ("Créé le", "Expire le")})
+    ui.table(pd.DataFrame({"Lien": links["id"].map(labels), "Créé le": links["created_at"],
+                           "Expire le": links["expires_at"], "État": links["state"]}))
     active = [i for i, state in zip(links["id"], links["state"], strict=True) if state == "actif"]
     if not active:
         return
@@ -163,7 +160,7 @@ def paper_returns(plan_id: int) -> None:
     if len(done.conflicts):
         st.caption("Pour ces adresses, un téléphone a déjà noté un autre statut, à la porte et à l'heure indiquée : "
                    "il est gardé. Vérifiez avec l'équipe ; si la feuille papier est juste, remplacez-le.")
-        st.dataframe(done.conflicts, hide_index=True, width="stretch")
+        ui.table(done.conflicts)
         st.button(f"Remplacer par les statuts papier ({len(done.conflicts)} adresse(s))", key="w_paper_replace",
                   on_click=ui.act, kwargs={"work": lambda: save(replace_phone=True)})
 
@@ -185,7 +182,7 @@ else:
             st.markdown("**Par équipe**")
             teams = store.team_figures(cov)[TEAM_COLUMNS].assign(
                 doors_knocked=lambda t: t["doors_knocked"].round().astype(int))
-            st.dataframe(teams.rename(columns={**TABLE, "turfs": "Parcours"}), hide_index=True, width="stretch")
+            ui.table(teams.rename(columns={**TABLE, "turfs": "Parcours"}))
     with st.expander("Liens de retour pour les téléphones", icon=":material/smartphone:"), ui.guard("les liens"):
         links_panel(plan_id, cov)
         ui.flash()

@@ -324,3 +324,22 @@ def test_a_picked_bureau_stays_selected_and_shows_its_new_rank_after_a_weight_ch
     at.slider(key="w_w_registered").set_value(100).run()
     assert at.selectbox(key="w_sel").value == picked and at.query_params["sel"] == picked
     assert [h.proto.body for h in at.get("html") if "tl-figs" in h.proto.body] != ranks
+
+
+def test_tables_write_numbers_and_dates_the_french_way():
+    import pandas as pd
+
+    from lib.ui.panels import french_columns
+
+    frame = pd.DataFrame({"Score": [69.75], "Rang": [1], "Libellé": ["Paris 20e"], "Écarté": [True],
+                          "Créé": pd.to_datetime(["2026-12-03 10:00"])})
+    config = french_columns(frame)
+    assert {c: v["type_config"].get("format") for c, v in config.items()} == \
+        {"Score": "localized", "Rang": "localized", "Créé": "DD/MM/YYYY HH:mm"}
+
+
+def test_the_ranking_table_is_written_the_french_way():
+    at = open_page("pages/carte.py")
+    at.button_group(key="w_panel").set_value("Classement").run()
+    spec = at.dataframe[0].proto.columns
+    assert '"Score"' in spec and "localized" in spec

@@ -46,6 +46,7 @@ from lib.ui.panels import (
     legend_html,
     panel_styles,
     ranking_table,
+    table,
 )
 from lib.ui.share import copy_link_button
 from lib.ui.shell import (
@@ -98,7 +99,7 @@ __all__ = [
     "territory_data", "territory_name", "timed", "turfs_for", "update_view", "view",
     "weight_controls", "with_imports",
 ]
-__all__ += ["copy_link_button", "keep_walk", "walk_widget"]
+__all__ += ["copy_link_button", "keep_walk", "table", "walk_widget"]
 __all__ += [  # maps
     "coverage_map", "department_map", "door_status_map", "swatch_legend", "territory_map", "turf_map",
 ]

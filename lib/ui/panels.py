@@ -24,6 +24,31 @@ PANEL_CSS = (".tl-row{display:flex;align-items:center;gap:.5rem;margin:.25rem 0}
              ".tl-fig b{display:block;font-weight:400;font-size:1.6rem;line-height:1.3}" + TABLE_CSS)
 
 
+def french_columns(frame: pd.DataFrame) -> dict:
+    """Column settings that write numbers the French way (« 69,75 », « 1 679 ») and dates day first.
+
+    Why: a table is drawn on a canvas by the browser, which formats what it is told to; the
+    default writes « 69.75 ». « localized » follows the page's locale, French (lib/ui/web/chrome.js).
+    """
+    config: dict = {}
+    for column in frame.columns:
+        dtype = frame[column].dtype
+        if pd.api.types.is_bool_dtype(dtype):
+            continue
+        if pd.api.types.is_numeric_dtype(dtype):
+            config[column] = st.column_config.NumberColumn(format="localized")
+        elif pd.api.types.is_datetime64_any_dtype(dtype):
+            config[column] = st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm")
+    return config
+
+
+def table(data: object, *, column_config: dict | None = None, **options: object):
+    """``st.dataframe`` the French way (numbers, dates), without index, full width."""
+    frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
+    options = {"hide_index": True, "width": "stretch", **options}
+    return st.dataframe(frame, column_config={**french_columns(frame), **(column_config or {})}, **options)
+
+
 def panel_styles() -> None:
     """The CSS of :func:`legend_html` and the bureau figures (call once per page, outside fragments)."""
     st.html(f"<style>{PANEL_CSS}</style>")
@@ -124,14 +149,13 @@ def bureau_panel(data: TerritoryData, result: priority.PriorityResult, values: p
 
 def ranking_table(data: TerritoryData, result: priority.PriorityResult, values: pd.DataFrame) -> None:
     """Sortable ranking with a top-N filter and a CSV download; a row click selects its bureau."""
-    table = priority.ranking(result, data.bureaux["label"], values, settings(), data.anomalies)
-    n_max = len(table)
+    ranking = priority.ranking(result, data.bureaux["label"], values, settings(), data.anomalies)
+    n_max = len(ranking)
     seed("w_topn", min(50, n_max))
     top_n = st.slider("Afficher les N premiers", 1, max(n_max, 2), key="w_topn") if n_max > 1 else 1
-    shown = table.head(top_n)
-    event = st.dataframe(shown, hide_index=True, width="stretch", height=420, key="w_rank_rows",
-                         on_select="rerun", selection_mode="single-row",
-                         column_config={"Bureau": None})  # the label says it; the id stays in the CSV
+    shown = ranking.head(top_n)
+    event = table(shown, height=420, key="w_rank_rows", on_select="rerun", selection_mode="single-row",
+                  column_config={"Bureau": None})  # the label says it; the id stays in the CSV
     rows = event.selection.rows if event is not None else []
     if rows and str(shown["Bureau"].iloc[rows[0]]) != view().selected:
         select_bureau(str(shown["Bureau"].iloc[rows[0]]))
@@ -140,7 +164,7 @@ def ranking_table(data: TerritoryData, result: priority.PriorityResult, values: 
         st.rerun(scope="fragment")
     st.caption("Cliquez une ligne pour voir le détail de ce bureau.")
     export = exports.EXPORTS["ranking_csv"]
-    st.download_button("Télécharger le classement (CSV)", lambda: export.build(ranking=table),
+    st.download_button("Télécharger le classement (CSV)", lambda: export.build(ranking=ranking),
                        file_name=export.file_name.format(territory=data.id), mime=export.mime,
                        key="dl-ranking", icon=":material/download:")
     if result.withheld:

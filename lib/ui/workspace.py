@@ -21,6 +21,7 @@ from lib.dataset import TerritoryData
 from lib.errors import TerrainError, user_message
 from lib.results_import import ImportedElection
 from lib.ui.loaders import IMPORTS_KEY, session_imports, settings
+from lib.ui.panels import table
 from lib.ui.shell import guard
 from lib.ui.state import app_base_url, drop_widgets, publish_view, seed, set_view, update_view, view
 from lib.viewstate import from_query, to_query
@@ -383,8 +384,8 @@ def scenario_manager(campaign_id: int) -> None:
     if not items:
         st.caption("Aucun scénario : enregistrez la vue de la « Carte des priorités » (barre latérale).")
         return
-    st.dataframe(pd.DataFrame([{"Scénario": s.name, "Par": s.organiser, "Créé": s.created_at,
-                                "Modifié": s.updated_at} for s in items]), hide_index=True, width="stretch")
+    table(pd.DataFrame([{"Scénario": s.name, "Par": s.organiser, "Créé": s.created_at,
+                                "Modifié": s.updated_at} for s in items]))
     names = {s.id: s.name for s in items}
     chosen = st.selectbox("Scénario", list(names), format_func=names.get, key="w_manage_scenario")
     item_manager("scenario", chosen, names[chosen])

@@ -11,6 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Transformer
 from scipy.spatial import cKDTree
 
 WGS84 = "EPSG:4326"
@@ -122,3 +123,59 @@ def department_of(commune_code: pd.Series) -> pd.Series:
     """Département code of INSEE commune codes: ``59350`` → ``59``, ``2A004`` → ``2A``, ``97411`` → ``974``."""
     codes = commune_code.astype(str)
     return codes.str[:3].where(codes.str.startswith("97"), codes.str[:2])
+
+
+# Where French bureaux de vote lie: lon/lat boxes (lon_min, lat_min, lon_max, lat_max), a margin
+# of about 0.1° included. Overseas départements and collectivities by their INSEE code; every
+# other code (Corsica included) is metropolitan France.
+FRANCE_BOXES: dict[str, tuple[str, tuple[float, float, float, float]]] = {
+    "métropole": ("en France métropolitaine", (-6.0, 41.0, 10.0, 51.5)),
+    "971": ("en Guadeloupe", (-62.0, 15.7, -60.8, 16.7)),
+    "972": ("en Martinique", (-61.4, 14.3, -60.7, 15.0)),
+    "973": ("en Guyane", (-54.8, 2.0, -51.4, 6.0)),
+    "974": ("à La Réunion", (55.1, -21.5, 56.0, -20.7)),
+    "975": ("à Saint-Pierre-et-Miquelon", (-56.6, 46.7, -56.0, 47.2)),
+    "976": ("à Mayotte", (44.9, -13.1, 45.4, -12.5)),
+    "977": ("à Saint-Barthélemy", (-63.0, 17.8, -62.7, 18.0)),
+    "978": ("à Saint-Martin", (-63.2, 18.0, -62.9, 18.2)),
+    "986": ("à Wallis-et-Futuna", (-178.3, -14.5, -176.0, -13.0)),
+    "987": ("en Polynésie française", (-155.0, -28.0, -134.0, -7.0)),
+    "988": ("en Nouvelle-Calédonie", (163.0, -23.0, 169.0, -19.0)),
+}
+# Projections a French contours file is likely to be in, most common first: WGS84, Lambert-93,
+# the nine conic conformal zones CC42–CC50, Lambert II étendu, Web Mercator, then the overseas
+# UTM projections (Antilles, Guyane, Réunion, Mayotte).
+LIKELY_CRS = (WGS84, LAMBERT93, *(f"EPSG:{code}" for code in range(3942, 3951)), "EPSG:27572", "EPSG:3857",
+              "EPSG:5490", "EPSG:2972", "EPSG:2975", "EPSG:4471")
+Bounds = tuple[float, float, float, float]
+
+
+def france_box(departement: object) -> str:
+    """Key of :data:`FRANCE_BOXES` where a département's bureaux lie (``31`` → ``métropole``)."""
+    code = str(departement)
+    return code if code in FRANCE_BOXES else "métropole"
+
+
+def bounds_in_wgs84(bounds: Bounds, crs: object) -> Bounds | None:
+    """The lon/lat box of ``bounds`` (corners and edge midpoints) read in ``crs``, or None when
+    they cannot be placed on Earth in that system (infinite or undefined)."""
+    minx, miny, maxx, maxy = bounds
+    xs = np.array([minx, maxx, minx, maxx, (minx + maxx) / 2, (minx + maxx) / 2, minx, maxx])
+    ys = np.array([miny, miny, maxy, maxy, miny, maxy, (miny + maxy) / 2, (miny + maxy) / 2])
+    try:
+        lon, lat = Transformer.from_crs(crs, WGS84, always_xy=True).transform(xs, ys, errcheck=False)
+    except Exception:  # pyproj raises several types for impossible inputs
+        return None
+    if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
+        return None
+    return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())
+
+
+def box_holds(box: Bounds, bounds: Bounds | None) -> bool:
+    """True when ``bounds`` lies inside ``box`` (both lon/lat)."""
+    return bounds is not None and box[0] <= bounds[0] <= bounds[2] <= box[2] and box[1] <= bounds[1] <= bounds[3] <= box[3]
+
+
+def likely_crs(bounds: Bounds, box: Bounds) -> str | None:
+    """The first projection of :data:`LIKELY_CRS` that puts ``bounds`` inside ``box``, if any."""
+    return next((crs for crs in LIKELY_CRS if box_holds(box, bounds_in_wgs84(bounds, crs))), None)

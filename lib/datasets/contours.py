@@ -10,8 +10,9 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import pyproj
 
-from lib import geo
+from lib import fr, geo
 from lib.datasets import citymap
 from lib.datasets.archives import GZIP_MAGIC, magic, open_binary
 from lib.datasets.crop import Crop
@@ -115,10 +116,56 @@ def check_geometries(gdf: gpd.GeoDataFrame, path: Path, *, id_column: str) -> No
     if empty.any():
         raise BuildError(f"{int(empty.sum())} bureau(x) sans géométrie, par exemple « {gdf.loc[empty, id_column].iloc[0]} » : "
                          "complétez ou retirez ces bureaux du fichier des contours.", source=str(path))
-    minx, miny, maxx, maxy = gdf.total_bounds
-    if (gdf.crs is None or gdf.crs.is_geographic) and not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise BuildError(f"coordonnées hors degrés (ex. {minx:.0f}, {miny:.0f}) alors que le fichier ne déclare pas "
-                         "d'autre système : probablement du Lambert-93 sans CRS. Reprojetez-le en WGS84 "
-                         "(ou déclarez EPSG:2154) puis relancez.", source=str(path))
     if gdf.crs is None:
-        gdf.set_crs(geo.WGS84, inplace=True)
+        gdf.set_crs(geo.WGS84, inplace=True)  # a shapefile without .prj: read as degrees, then checked
+    check_crs(gdf, path)
+
+
+def check_crs(gdf: gpd.GeoDataFrame, path: Path) -> None:
+    """The contours, read in their declared CRS, must fall where their bureaux are: in France, and in
+    the part of France of their départements (``codeDepartement``).
+
+    Why: a city shapefile whose .prj declares a conic conformal zone (EPSG:3946) while its
+    coordinates are degrees was reprojected into the Gulf of Guinea; every bureau came out
+    0 m², all were set aside and the map was empty, without a word.
+    """
+    parts = gdf.groupby(gdf["codeDepartement"].map(geo.france_box)) if "codeDepartement" in gdf else [(None, gdf)]
+    for box_key, part in parts:
+        bounds = tuple(float(v) for v in part.total_bounds)
+        wgs84 = geo.bounds_in_wgs84(bounds, gdf.crs)
+        boxes = [geo.FRANCE_BOXES[box_key]] if box_key else list(geo.FRANCE_BOXES.values())
+        if not any(geo.box_holds(box, wgs84) for _, box in boxes):
+            raise BuildError(crs_message(path, gdf.crs, bounds, wgs84, boxes[0] if box_key else None),
+                             source=str(path))
+
+
+def crs_message(path: Path, crs: object, bounds: tuple[float, ...], wgs84: tuple[float, ...] | None,
+                expected: tuple[str, tuple[float, ...]] | None) -> str:
+    """What the file declares, what its coordinates look like, where they would land, what to do."""
+    declared = pyproj.CRS.from_user_input(crs)
+    epsg = declared.to_epsg()
+    name = f"EPSG:{epsg} ({declared.name})" if epsg else declared.name
+    digits = 2 if max(abs(v) for v in bounds) < 1_000 else 0
+    x0, y0, x1, y1 = (fr.number(v, digits) for v in bounds)
+    where, box = expected or ("en France", geo.FRANCE_BOXES["métropole"][1])
+    likely = geo.likely_crs(bounds, box)
+    landing = (f"lues ainsi, elles tombent vers longitude {fr.number((wgs84[0] + wgs84[2]) / 2, 1)}, latitude "
+               f"{fr.number((wgs84[1] + wgs84[3]) / 2, 1)}, pas {where}" if wgs84 else
+               f"lues ainsi, elles ne correspondent à aucun lieu sur Terre, encore moins {where}")
+    return (f"projection des contours incohérente : le fichier {Path(path).name} déclare {name}, mais ses coordonnées "
+            f"vont de {x0} à {x1} (x) et de {y0} à {y1} (y) — {_looks_like(likely)} ; {landing}. Corrigez la "
+            "projection déclarée (le fichier .prj d'un shapefile, le membre « crs » d'un GeoJSON)"
+            + (f" : {likely} les place bien {where}" if likely else "")
+            + f", ou reprojetez le fichier en WGS84 ({geo.WGS84}, par exemple « ogr2ogr -t_srs {geo.WGS84} »), "
+            "puis relancez.")
+
+
+def _looks_like(likely: str | None) -> str:
+    """« des degrés (longitude, latitude) ? »: the projection the coordinates seem to be in."""
+    if likely is None:
+        return "aucune projection courante en France ne les place dans le territoire"
+    if likely == geo.WGS84:
+        return "des degrés (longitude, latitude) ?"
+    if likely == geo.LAMBERT93:
+        return f"du Lambert-93 ({geo.LAMBERT93}) ?"
+    return f"du {pyproj.CRS.from_user_input(likely).name} ({likely}) ?"

@@ -52,6 +52,7 @@ KIND_LABELS = {
     "tiny_contour": "contour minuscule",
     "detached_contour": "contour détaché",
     "no_addresses": "bureau sans adresse",
+    "no_contour": "bureau sans contour",
     "results_without_contour": "résultats sans contour",
     "contour_without_results": "contour sans résultats",
     "turnout_outlier": "abstention hors norme",
@@ -83,6 +84,7 @@ class Inputs:
     off_map: pd.DataFrame = field(default_factory=pd.DataFrame)
     trend: pd.Series | None = None  # abstention(later) − abstention(earlier), by bureau
     trend_label: str = ""
+    shapeless: frozenset[str] = frozenset()  # bureaux of the contours file without a shape
 
     @cached_property
     def labels(self) -> dict[str, str]:
@@ -189,13 +191,40 @@ def results_without_contour(inputs: Inputs) -> list[dict[str, Any]]:
         return []
     out = []
     for bid, rows in inputs.off_map.groupby("bureau_id", sort=True):
-        firsts = rows.drop_duplicates("election").set_index("election")["registered"]
-        latest = inputs.registered_election if inputs.registered_election in firsts else firsts.index.max()
+        if bid in inputs.shapeless:
+            continue  # said by bureaux_without_contour
         out.append(anomaly(bid, "results_without_contour",
                            f"{bid} : résultats sans contour sur la carte de référence "
-                           f"({fr.number(firsts[latest])} inscrits, {inputs.elections.get(latest, latest)}) ; "
+                           f"({_registered_text(inputs, rows)}) ; "
                            f"{fr.number(len(rows))} lignes de résultats écartées, bureau absent de la carte.",
                            exclude=True))
+    return out
+
+
+def _registered_text(inputs: Inputs, rows: pd.DataFrame) -> str:
+    """« 964 inscrits, Législatives 2024, 1er tour »: a bureau's registered voters in the reference
+    election (else its latest), from its result rows."""
+    firsts = rows.drop_duplicates("election").set_index("election")["registered"]
+    latest = inputs.registered_election if inputs.registered_election in firsts else firsts.index.max()
+    return f"{fr.number(firsts[latest])} inscrits, {inputs.elections.get(latest, latest)}"
+
+
+def bureaux_without_contour(inputs: Inputs) -> list[dict[str, Any]]:
+    """Bureaux listed in the contours file with an empty shape (Toulouse 2026: ``31555_001A``).
+
+    The build goes on without them: their registered voters count in the territory's totals, the
+    anomaly gives them; they cannot be drawn or walked, so they are left out of the map, the
+    ranking and the walk lists (excluded).
+    """
+    out = []
+    for bid in sorted(inputs.shapeless):
+        rows = inputs.off_map[inputs.off_map["bureau_id"] == bid] if len(inputs.off_map) else inputs.off_map
+        results = (f"{_registered_text(inputs, rows)}, comptés dans les totaux du territoire" if len(rows)
+                   else "aucun résultat pour ce bureau")
+        out.append(anomaly(bid, "no_contour",
+                           f"{bid} : bureau du fichier des contours sans contour (géométrie vide) ; {results} ; "
+                           "absent de la carte, du classement et des listes — complétez son contour dans le "
+                           "fichier pour l'y faire figurer.", exclude=True))
     return out
 
 
@@ -352,6 +381,7 @@ DETECTORS: dict[str, Callable[[Inputs], list[dict[str, Any]]]] = {
     "tiny_contour": tiny_contours,
     "detached_contour": detached_contours,
     "no_addresses": bureaux_without_addresses,
+    "no_contour": bureaux_without_contour,
     "results_without_contour": results_without_contour,
     "contour_without_results": contours_without_results,
     "turnout_outlier": turnout_outliers,

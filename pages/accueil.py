@@ -23,7 +23,9 @@ if data is not None:
     st.header(data.name)
     st.caption(f"Carte de référence : {meta['reference_map']} · construit le {meta['built_at'][:10]}")
     cols = st.columns(4)
-    cols[0].metric("Bureaux de vote", fr.number(cov["bureaux"]))
+    shapeless = cov.get("bureaux_without_contour", 0)
+    cols[0].metric("Bureaux de vote", fr.number(cov["bureaux"] + shapeless),
+                   help=f"dont {fr.number(shapeless)} sans contour (voir les contrôles des données)" if shapeless else None)
     cols[1].metric("Inscrits", fr.number(cov["registered"]))
     cols[2].metric("Adresses BAN", fr.number(cov["addresses"]))
     cols[3].metric("Gares et stations", cov["stations"])

@@ -6,6 +6,7 @@ formats and projections cities use."""
 from __future__ import annotations
 
 import json
+import shutil
 import warnings
 
 import geopandas as gpd
@@ -92,3 +93,58 @@ def test_a_shapefile_without_prj_in_degrees_is_read(tmp_path):
     shapefile(gpd.read_file(BREST_CONTOURS), tmp_path / "brest.shp")
     (tmp_path / "brest.prj").unlink()
     assert len(read_contours(tmp_path / "brest.shp", crop_for("29019", BREST_MAP))) == 104
+
+
+# ------------------------------------------------------------------ a bureau without a shape
+
+QUIET = {"log": lambda *_: None}
+
+
+@pytest.fixture
+def brest_folder(tmp_path):
+    """Brest's own contours and the two real MinInt 2024 rounds, as a user downloads them."""
+    folder = tmp_path / "brest"
+    folder.mkdir()
+    for path in (BREST_CONTOURS, BREST / "Legislatives2024_circos23-tour1.csv",
+                 BREST / "Legislatives2024_circos23-tour2.csv"):
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+def without_shape(path, bureau: int) -> None:
+    """Empty the geometry of one Brest bureau, as Toulouse's official file does for one of its own."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    for feature in doc["features"]:
+        if feature["properties"]["BVOTE"] == bureau and feature["properties"]["DEPCO"] == "29019":
+            feature["geometry"] = None
+    path.write_text(json.dumps(doc), encoding="utf-8")
+
+
+def test_the_real_toulouse_file_reads_with_its_bureau_without_a_shape():
+    got = read_contours(TOULOUSE_CONTOURS, crop_for("31555", TOULOUSE_MAP))
+    empty = got.geometry.isna() | got.geometry.is_empty
+    assert len(got) == 277 and got.loc[empty, "codeBureauVote"].tolist() == ["31555_001A"]
+
+
+def test_a_bureau_without_a_shape_is_flagged_and_the_rest_is_built(brest_folder, tmp_path):
+    whole = national.build(national.Selector("commune", "29019"), folder=brest_folder, out_dir=tmp_path / "a",
+                           contour_map=BREST_MAP, **QUIET)
+    without_shape(brest_folder / BREST_CONTOURS.name, 76)
+    meta = national.build(national.Selector("commune", "29019"), folder=brest_folder, out_dir=tmp_path / "b",
+                          contour_map=BREST_MAP, **QUIET)
+    assert meta["coverage"]["bureaux"] == 103 and meta["coverage"]["bureaux_without_contour"] == 1
+    assert meta["coverage"]["registered"] == whole["coverage"]["registered"]  # counted in the totals
+    flagged = [a for a in meta["anomalies"] if a["bureau_id"] == "29019_0076"]
+    assert [a["kind"] for a in flagged] == ["no_contour"] and flagged[0]["exclude"]
+    assert "inscrits" in flagged[0]["message"] and "comptés dans les totaux" in flagged[0]["message"]
+    assert any(n.startswith("bureau 29019_0076 : sans contour") for n in meta["notes"])
+    assert not any("résultats sans contour" in n for n in meta["notes"])
+
+
+def test_contours_mostly_without_shapes_are_refused(tmp_path):
+    doc = json.loads(TOULOUSE_CONTOURS.read_text(encoding="utf-8"))
+    for feature in doc["features"][:200]:
+        feature["geometry"] = None
+    (tmp_path / "toulouse.geojson").write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(BuildError, match="bureau\\(x\\) sur 277 sans géométrie"):
+        read_contours(tmp_path / "toulouse.geojson", crop_for("31555", TOULOUSE_MAP))

@@ -116,5 +116,6 @@ def test_the_page_takes_the_typed_insee_code_when_the_file_has_no_commune_column
     assert at.text_input(key="w_new_commune_code").value == "31555"  # no commune column: the code typed above
     at.button(key="w_new_build").click().run()
     assert not at.exception, at.exception
-    assert any("31555_001A" in e.value for e in at.error)  # the real file's bureau without a shape, mapped id
+    assert any("31555_001A" in c.value for c in at.code)  # the real file's bureau without a shape, mapped id
+    assert any("aucun fichier de résultats" in e.value for e in at.error)  # the shape no longer stops it
     assert not any("SQL" in e.value or "terrain_upload" in e.value for e in at.error)

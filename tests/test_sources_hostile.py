@@ -130,7 +130,7 @@ def test_a_stations_file_that_yields_nothing_is_an_error(tmp_path):
 
 # --------------------------------------------------------------------------- CLI: no traceback
 
-def build_with_contours(tmp_path, capsys, edit) -> tuple[int, str]:
+def build_with_contours(tmp_path, capsys, edit) -> tuple[int, str, str]:
     folder = tmp_path / "in"
     folder.mkdir()
     gdf = gpd.read_file(HDS / "bv_contours_etalab_9213.geojson")
@@ -139,22 +139,24 @@ def build_with_contours(tmp_path, capsys, edit) -> tuple[int, str]:
     (folder / "contours-france-entiere-latest-v2.geojson").write_text(json.dumps(doc), encoding="utf-8")
     shutil.copy(HDS / "legislatives2024_t1_9213.csv", folder / "resultats-definitifs-par-bureau-de-vote.csv")
     code = build_cli(["--commune", "92002", "--from", str(folder), "--out", str(tmp_path / "out")])
-    return code, capsys.readouterr().err
+    captured = capsys.readouterr()
+    return code, captured.err, captured.out
 
 
 def test_lambert93_contours_without_crs_get_a_sentence(tmp_path, capsys):
-    code, err = build_with_contours(tmp_path, capsys, lambda g: g.to_crs("EPSG:2154").to_json())
+    code, err, _ = build_with_contours(tmp_path, capsys, lambda g: g.to_crs("EPSG:2154").to_json())
     assert code == 1 and "Lambert-93" in err and "Traceback" not in err
 
 
-def test_an_empty_geometry_names_the_bureau(tmp_path, capsys):
+def test_an_empty_geometry_names_the_bureau_and_the_build_goes_on(tmp_path, capsys):
     def empty_first(gdf):
         doc = json.loads(gdf.to_json())
         doc["features"][0]["geometry"] = None
         return json.dumps(doc)
-    code, err = build_with_contours(tmp_path, capsys, empty_first)
+    code, err, out = build_with_contours(tmp_path, capsys, empty_first)
     first = gpd.read_file(HDS / "bv_contours_etalab_9213.geojson")["codeBureauVote"].iloc[0]
-    assert code == 1 and "sans géométrie" in err and first in err and "Traceback" not in err
+    assert code == 0, err
+    assert f"bureau {first} : sans contour" in out and "(et 1 sans contour, signalé(s))" in out
 
 
 def test_a_7z_that_expands_past_the_cap_is_refused_before_extraction(tmp_path, monkeypatch):

@@ -28,7 +28,10 @@ def _progress_bar(sid: str, fraction: float) -> None:
 
 def _report(territory: str, meta: dict) -> None:
     cov = meta["coverage"]
-    print(f"« {territory} » : {cov['bureaux']} bureaux, {len(meta['elections'])} élections "
+    shapeless = cov.get("bureaux_without_contour")
+    print(f"« {territory} » : {cov['bureaux']} bureaux"
+          + (f" (et {shapeless} sans contour, signalé(s))" if shapeless else "")
+          + f", {len(meta['elections'])} élections "
           f"({', '.join(e['id'] for e in meta['elections'])}), "
           f"{sum(i['available'] for i in meta['indicators'])} indicateurs, {cov['stations']} gares, "
           f"adresses : {cov['addresses'] if cov['addresses'] is not None else 'absentes'}"

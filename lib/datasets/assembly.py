@@ -77,7 +77,8 @@ def assemble(raw: RawTerritory, *, out_dir: Path, log=print,
     outlines = geo.dissolve_outlines(bureaux, by="area_code", names=raw.area_names, kind=raw.area_kind)
     slim = geo.slim_for_display(bureaux)[BUREAUX_COLUMNS]
     metadata = metadata_document(raw, election_meta, indicator_meta, "abstention_trend" in ind,
-                                 coverage=coverage_counts(bureaux, addresses, unassigned, raw, stations))
+                                 coverage=_with_shapeless(coverage_counts(bureaux, addresses, unassigned, raw, stations),
+                                                          raw, off_map))
     metadata["anomalies"] = _anomalies(raw, bureaux, results, off_map, ind, election_meta, addresses)
     metadata["dropped"] = [*raw.dropped, *_assembly_drops(unassigned, off_map)]
     log(f"  anomalies : {len(metadata['anomalies'])} signalées, "
@@ -165,12 +166,23 @@ def _anomalies(raw: RawTerritory, bureaux: gpd.GeoDataFrame, results: pd.DataFra
         elections=labels, registered_election=raw.registered_election,
         has_addresses=addresses is not None and len(addresses) > 0,
         trend=by_id.get("abstention_trend"),
-        trend_label=trend_label))
+        trend_label=trend_label, shapeless=frozenset(raw.shapeless)))
+
+
+def _with_shapeless(coverage: dict[str, Any], raw: RawTerritory, off_map: pd.DataFrame) -> dict[str, Any]:
+    """Bureaux of the contours without a shape still count in the territory's totals: their number
+    (``bureaux_without_contour``, beside the ``bureaux`` on the map) and their registered voters."""
+    if not raw.shapeless:
+        return coverage
+    totals = bureau_totals(off_map[off_map["bureau_id"].isin(raw.shapeless)])
+    registered = totals.loc[totals["election"] == raw.registered_election, "registered"].sum()
+    return {**coverage, "bureaux_without_contour": len(raw.shapeless),
+            "registered": coverage["registered"] + float(registered)}
 
 
 def _assembly_drops(unassigned: int | None, off_map: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows the assembly itself leaves out, counted with their reason."""
-    off_ids = sorted(off_map["bureau_id"].unique()) if len(off_map) else []
+    off_ids = sorted(off_map["bureau_id"].unique()) if len(off_map) else []  # shapeless ones included
     return [*anomalies.dropped_rows("Base Adresse Nationale", unassigned or 0,
                                     "adresses hors de tout contour de bureau"),
             *anomalies.dropped_rows("résultats", len(off_map),

@@ -107,18 +107,27 @@ def _kept(gdf: gpd.GeoDataFrame, crop: Crop, path: Path) -> gpd.GeoDataFrame:
 
 
 def check_geometries(gdf: gpd.GeoDataFrame, path: Path, *, id_column: str) -> None:
-    """Empty shapes and coordinates that are not what the file's CRS says stop the build in French.
+    """Contours mostly without shapes, and coordinates that are not what the file's CRS says, stop
+    the build in French. A few bureaux without a shape go on (:func:`shapeless`).
 
     Why: a Lambert-93 file without a CRS is taken for degrees (GeoJSON's default) and fails deep in
-    GEOS (« Shell empty »); an empty shape fails later at « 'x' must be finite ».
+    GEOS (« Shell empty »); Toulouse's official file holds one bureau without a shape among 277,
+    which must not cost a campaign the other 276.
     """
-    empty = gdf.geometry.isna() | gdf.geometry.is_empty
-    if empty.any():
-        raise BuildError(f"{int(empty.sum())} bureau(x) sans géométrie, par exemple « {gdf.loc[empty, id_column].iloc[0]} » : "
-                         "complétez ou retirez ces bureaux du fichier des contours.", source=str(path))
+    empty = shapeless(gdf)
+    if 2 * empty.sum() > len(gdf):
+        raise BuildError(f"{int(empty.sum())} bureau(x) sur {len(gdf)} sans géométrie (par exemple "
+                         f"« {gdf.loc[empty, id_column].iloc[0]} ») : ce fichier ne donne pas les contours des "
+                         "bureaux. Vérifiez qu'il s'agit bien du fichier des périmètres (polygones), complet.",
+                         source=str(path))
     if gdf.crs is None:
         gdf.set_crs(geo.WGS84, inplace=True)  # a shapefile without .prj: read as degrees, then checked
-    check_crs(gdf, path)
+    check_crs(gdf[~empty], path)
+
+
+def shapeless(gdf: gpd.GeoDataFrame) -> pd.Series:
+    """True for the features without a shape (missing or empty geometry)."""
+    return gdf.geometry.isna() | gdf.geometry.is_empty
 
 
 def check_crs(gdf: gpd.GeoDataFrame, path: Path) -> None:

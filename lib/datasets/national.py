@@ -23,14 +23,14 @@ from urllib.parse import urlsplit
 import geopandas as gpd
 import pandas as pd
 
-from lib import download, geo
+from lib import download, fr, geo
 from lib.config import load_sources
 from lib.contract import COMMUNE_CODE_PATTERN, RESULTS_COLUMNS
 from lib.datasets import citymap
 from lib.datasets.addresses import PLM, plm_codes
 from lib.datasets.assembly import assemble
 from lib.datasets.citymap import SIDECAR, ContourMap
-from lib.datasets.contours import sql_filter, vector_fields
+from lib.datasets.contours import shapeless, sql_filter, vector_fields
 from lib.datasets.crop import Crop
 from lib.datasets.filosofi import (
     FILOSOFI_COUNTS,
@@ -374,8 +374,10 @@ def mapping_note(mapping: ContourMap) -> str:
     return f"correspondance des colonnes : commune = {commune}, bureau = colonne {mapping.bureau}"
 
 
-def read_bureaux(ctx: Context, selector: Selector) -> gpd.GeoDataFrame:
-    """The territory's contours; the crop then knows its communes and bounds."""
+def read_bureaux(ctx: Context, selector: Selector) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """The territory's contours with a shape, and the ids of those without one (flagged, not
+    fatal: :func:`lib.datasets.contours.check_geometries`); the crop then knows the territory's
+    communes and bounds."""
     if "contours" not in ctx.files:
         raise BuildError("fichier des contours de bureaux de vote absent : il faut au moins les contours "
                          f"Etalab ({ctx.sources.get('contours', {}).get('file', 'contours')}).")
@@ -384,9 +386,13 @@ def read_bureaux(ctx: Context, selector: Selector) -> gpd.GeoDataFrame:
         raise BuildError(f"aucun bureau de vote pour {selector.kind} {selector.code} dans les contours : code "
                          "inexistant, ou territoire absent de ce fichier.", source=str(ctx.files["contours"].path))
     ctx.crop.communes = set(contours["codeCommune"].astype(str))
+    empty = shapeless(contours)
+    missing = sorted(contours.loc[empty, "codeBureauVote"].astype(str))
+    contours = contours[~empty]
     ctx.crop.bounds = tuple(contours.total_bounds)
-    ctx.log(f"  contours : {len(contours)} bureaux dans {len(ctx.crop.communes)} commune(s)")
-    return contours
+    ctx.log(f"  contours : {len(contours)} bureaux dans {len(ctx.crop.communes)} commune(s)"
+            + (f", {len(missing)} bureau(x) sans contour ({fr.first_items(missing)}) : signalé(s)" if missing else ""))
+    return contours, missing
 
 
 def read(selector: Selector, folder: Path, *, sources: Sources | None = None, log: Log = print,
@@ -403,12 +409,12 @@ def read(selector: Selector, folder: Path, *, sources: Sources | None = None, lo
     ctx = Context(locate(folder, sources), sources, crop, Found(), log)
     try:
         locate_city_contours(folder, ctx.files, mapping)
-        contours = read_bureaux(ctx, selector)
+        contours, missing_shapes = read_bureaux(ctx, selector)
     except BuildError as err:
         raise BuildError(err.message, source=err.source or str(folder)) from err
     bureaux = bureaux_from_contours(contours)
     results = read_elections(ctx)
-    matching = match_notes(set(bureaux["bureau_id"]), results)
+    matching = match_notes(set(bureaux["bureau_id"]) | set(missing_shapes), results)
     for note in matching:
         log(f"  {note}")
     addresses, reason = read_addresses(folder, ctx, selector)
@@ -427,7 +433,10 @@ def read(selector: Selector, folder: Path, *, sources: Sources | None = None, lo
         stations=stations, trend_pair=trend_pair(set(results["election"])),
         notes=[f"Construit depuis les fichiers nationaux ({selector.kind} {selector.code})."]
               + ([f"Contours de la ville ({mapping_note(mapping)})."] if mapping.given else [])
-              + [f"Absent : {m}" for m in ctx.found.missing] + ignored + matching + ctx.crop.notes)
+              + [f"Absent : {m}" for m in ctx.found.missing] + ignored + matching + ctx.crop.notes
+              + [f"bureau {bid} : sans contour dans {ctx.files['contours'].path.name} (géométrie vide) — signalé, "
+                 "ses résultats comptés dans les totaux du territoire" for bid in missing_shapes],
+        shapeless=missing_shapes)
 
 
 def ignored_notes(folder: Path, files: dict[str, Located]) -> list[str]:

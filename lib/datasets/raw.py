@@ -70,6 +70,7 @@ class RawTerritory:
     extra_abstention: dict[str, pd.Series] = field(default_factory=dict)  # rates without results
     notes: list[str] = field(default_factory=list)
     dropped: list[dict[str, Any]] = field(default_factory=list)  # rows a reader could not keep
+    shapeless: list[str] = field(default_factory=list)  # bureaux of the contours file without a shape
 
 
 def raw_path(raw_dir: Path, *parts: str) -> Path:

@@ -106,7 +106,8 @@ def test_real_head_of_the_national_contours_is_read_with_a_commune_filter(tmp_pa
     selector = national.Selector("commune", "01004")
     ctx = national.Context(national.locate(tmp_path, sources), sources, Crop(set(), where=selector.contour_filter()),
                            national.Found(), lambda *_: None)
-    contours = national.read_bureaux(ctx, selector)
+    contours, shapeless = national.read_bureaux(ctx, selector)
+    assert shapeless == []
     assert sorted(contours["codeBureauVote"]) == [f"01004_000{i}" for i in range(1, 6)]
     assert ctx.crop.communes == {"01004"}
 

@@ -170,5 +170,5 @@ def test_paris_contours_coded_by_arrondissement_are_found_for_75056(tmp_path):
     selector = national.Selector("commune", "75056")
     ctx = national.Context(national.locate(tmp_path, sources), sources, Crop(set(), where=selector.contour_filter()),
                            national.Found(), lambda *_: None)
-    assert len(national.read_bureaux(ctx, selector)) == len(gdf)
+    assert len(national.read_bureaux(ctx, selector)[0]) == len(gdf)
     assert "75056" not in ctx.crop.communes and "75101" in ctx.crop.communes

@@ -40,7 +40,8 @@ origin = st.radio("Fichiers", ["upload", "folder"], horizontal=True, key="w_new_
 uploads, folder = [], ""
 if origin == "upload":
     uploads = st.file_uploader("Fichiers nationaux (noms comme dans la liste ci-dessus)", accept_multiple_files=True,
-                               key="w_new_files", type=["csv", "txt", "geojson", "gz", "json"])
+                               key="w_new_files", type=["csv", "txt", "geojson", "gz", "json", "shp", "dbf",
+                                                               "shx", "prj", "cpg", "gpkg", "zip"])
 else:
     folder = st.text_input("Dossier sur le serveur", key="w_new_folder", placeholder="/srv/terrain/nationaux")
 
@@ -72,7 +73,8 @@ def column_mapping(candidates: dict[str, Path | bytes]) -> ContourMap | None:
 
 
 candidates: dict[str, Path | bytes] = {f.name: f.getvalue() for f in uploads or []
-                                       if f.name.lower().endswith((".geojson", ".json"))}
+                                       if f.name.lower().endswith((".geojson", ".json", ".shp", ".dbf", ".shx",
+                                                                   ".prj", ".cpg", ".gpkg", ".zip"))}
 if origin == "folder" and folder and Path(folder).is_dir():
     candidates = {p.name: p for p in Path(folder).iterdir() if p.is_file()}
 mapping: ContourMap | None = None

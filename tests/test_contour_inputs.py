@@ -8,11 +8,14 @@ from __future__ import annotations
 import json
 import shutil
 import warnings
+import zipfile
 
 import geopandas as gpd
 import pytest
 
+from lib.config import load_sources
 from lib.datasets import national
+from lib.datasets.__main__ import main as build_cli
 from lib.datasets.citymap import ContourMap
 from lib.datasets.contours import read_contours
 from lib.datasets.crop import Crop
@@ -22,6 +25,7 @@ from .helpers import RAW_DIR
 
 BREST = RAW_DIR / "brest_lfi"
 BREST_CONTOURS = BREST / "Legislatives2024_BureauxVoteBrest.geojson"
+HDS = RAW_DIR / "hds_9213_viz"
 TOULOUSE_CONTOURS = RAW_DIR / "toulouse_2026" / "toulouse_bureaux_vote.geojson"
 BREST_MAP = ContourMap(commune="DEPCO", bureau="BVOTE")
 TOULOUSE_MAP = ContourMap(commune_code="31555", bureau="uniq_bdv")
@@ -148,3 +152,68 @@ def test_contours_mostly_without_shapes_are_refused(tmp_path):
     (tmp_path / "toulouse.geojson").write_text(json.dumps(doc), encoding="utf-8")
     with pytest.raises(BuildError, match="bureau\\(x\\) sur 277 sans géométrie"):
         read_contours(tmp_path / "toulouse.geojson", crop_for("31555", TOULOUSE_MAP))
+
+
+# ------------------------------------------------------------------ shapefiles and GeoPackages
+
+BREST_FLAGS = ["--contours-commune", "DEPCO", "--contours-bureau", "BVOTE"]
+
+
+def brest_as(folder, fmt: str) -> str:
+    """Brest métropole's real contours in the folder as a shapefile, a zipped shapefile or a
+    GeoPackage instead of the GeoJSON; returns the contours' file name."""
+    gdf = gpd.read_file(folder / BREST_CONTOURS.name)
+    (folder / BREST_CONTOURS.name).unlink()
+    if fmt == "gpkg":
+        gdf.to_file(folder / "bureaux_de_vote.gpkg", driver="GPKG")
+        return "bureaux_de_vote.gpkg"
+    target = folder / ("shp" if fmt == "zip" else "")
+    target.mkdir(exist_ok=True)
+    shapefile(gdf, target / "BUREAUX_VOTE.shp")
+    if fmt != "zip":
+        return "BUREAUX_VOTE.shp"
+    with zipfile.ZipFile(folder / "bureaux_de_vote.zip", "w") as archive:
+        for part in sorted(target.iterdir()):
+            archive.write(part, f"BUREAUX_VOTE/{part.name}")
+    shutil.rmtree(target)
+    return "bureaux_de_vote.zip"
+
+
+@pytest.mark.parametrize("fmt", ["shp", "zip", "gpkg"])
+def test_city_contours_as_shapefile_zip_or_geopackage_build_with_the_flags(brest_folder, tmp_path, capsys, fmt):
+    name = brest_as(brest_folder, fmt)
+    code = build_cli(["--commune", "29019", "--from", str(brest_folder), "--out", str(tmp_path / "out"), *BREST_FLAGS])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    meta = json.loads((tmp_path / "out" / "commune-29019" / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["coverage"]["bureaux"] == 104 and meta["sources"][0]["files"] == [name]
+    assert "Ignoré" not in out  # the .dbf, .shx, .prj, .cpg are read with the .shp
+
+
+def test_etalab_contours_as_a_geopackage_are_recognised_without_a_mapping(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    gpd.read_file(HDS / "bv_contours_etalab_9213.geojson").to_file(folder / "contours.gpkg", driver="GPKG")
+    shutil.copy(HDS / "legislatives2024_t1_9213.csv", folder / "legislatives2024_t1_9213.csv")
+    assert national.locate(folder, load_sources())["contours"].how == "contenu"
+    meta = national.build(national.Selector("commune", "92002"), folder=folder, out_dir=tmp_path / "out", **QUIET)
+    assert meta["coverage"]["bureaux"] > 0 and meta["sources"][0]["files"] == ["contours.gpkg"]
+
+
+def test_uploaded_shapefile_parts_are_offered_for_mapping(tmp_path):
+    shapefile(gpd.read_file(BREST_CONTOURS), tmp_path / "bv.shp")
+    uploads = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    name, fields = national.contours_to_map(uploads)
+    assert name == "bv.shp" and {"DEPCO", "BVOTE"} <= set(fields)
+
+
+def test_a_wrong_projection_shapefile_fails_on_the_command_line_with_the_reason(brest_folder, tmp_path, capsys):
+    (brest_folder / BREST_CONTOURS.name).unlink()
+    shapefile(toulouse_shapes().set_crs("EPSG:3946", allow_override=True), brest_folder / "bureaux-de-vote.shp")
+    code = build_cli(["--commune", "31555", "--from", str(brest_folder), "--out", str(tmp_path / "out"),
+                      "--commune-code", "31555", "--contours-bureau", "uniq_bdv", "--commune-name", "Toulouse"])
+    err = capsys.readouterr().err
+    print(err)  # the output the issue's closing note quotes
+    assert code == 1 and "bureaux-de-vote.shp déclare EPSG:3946 (RGF93 v1 / CC46)" in err
+    assert "des degrés (longitude, latitude) ?" in err and "Traceback" not in err
+    assert not (tmp_path / "out" / "commune-31555").exists()

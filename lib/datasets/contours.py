@@ -1,10 +1,16 @@
 """Bureau contours: Etalab's national file (attribute filter while reading) or a city's own file
-(through a :class:`~lib.datasets.citymap.ContourMap`), schema and geometries checked in French."""
+(through a :class:`~lib.datasets.citymap.ContourMap`), schema and geometries checked in French.
+
+A contours file is a GeoJSON (possibly gzipped), a shapefile (the ``.shp`` beside its ``.dbf``,
+``.shx``, ``.prj``, ``.cpg``…), a GeoPackage, or a zip holding one shapefile or GeoPackage: the
+formats cities publish (docs/national_build.md, « Contour formats »).
+"""
 
 from __future__ import annotations
 
 import io
 import re
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -14,12 +20,58 @@ import pyproj
 
 from lib import fr, geo
 from lib.datasets import citymap
-from lib.datasets.archives import GZIP_MAGIC, magic, open_binary
+from lib.datasets.archives import (
+    GZIP_MAGIC,
+    ZIP_MAGIC,
+    bomb_error,
+    expansion_cap,
+    magic,
+    open_binary,
+)
 from lib.datasets.crop import Crop
 from lib.errors import BuildError
 
 CONTOUR_COLUMNS = ("codeBureauVote", "codeCommune", "nomCommune")
 FILTER_COLUMN = re.compile(r"\b(\w+)\s+(?:IN\b|=)")
+VECTOR_SUFFIXES = (".geojson", ".json", ".geojson.gz", ".json.gz", ".shp", ".gpkg")
+ZIPPED_VECTOR_SUFFIXES = (".shp", ".gpkg", ".geojson", ".json")  # what a zip of contours may hold
+SHAPEFILE_COMPANIONS = (".dbf", ".shx", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".shp.xml", ".qmd")
+
+
+def is_companion(path: Path) -> bool:
+    """True for a shapefile's side file (``bureaux.dbf``, ``.shx``, ``.prj``, ``.cpg``…) beside its
+    ``.shp``: read with it, never a source of its own (nor « ignored »)."""
+    name = Path(path).name
+    sfx = next((s for s in SHAPEFILE_COMPANIONS if name.lower().endswith(s)), None)
+    if sfx is None:
+        return False
+    base = name[: -len(sfx)]
+    return any((Path(path).parent / (base + shp)).is_file() for shp in (".shp", ".SHP"))
+
+
+def is_contour_file(path: Path) -> bool:
+    """True for a file that may hold contours: GeoJSON, shapefile, GeoPackage, or a zip holding one."""
+    path = Path(path)
+    if path.name.lower().endswith(VECTOR_SUFFIXES):
+        return True
+    try:
+        return path.name.lower().endswith(".zip") and bool(_zipped_vectors(path))
+    except BuildError:
+        return False
+
+
+def _zipped_vectors(path: Path) -> list[str]:
+    """Members of a zip that are vector files (a zip that would expand like a bomb is refused)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as err:
+        raise BuildError(f"archive zip illisible ({err}).", source=str(path)) from err
+    compressed = Path(path).stat().st_size
+    if sum(i.file_size for i in infos) > expansion_cap(compressed):
+        raise bomb_error(path, compressed)
+    return [i.filename for i in infos if i.filename.lower().endswith(ZIPPED_VECTOR_SUFFIXES)
+            and not Path(i.filename).name.startswith(".")]
 
 
 def read_contours(path: Path, crop: Crop) -> gpd.GeoDataFrame:
@@ -46,24 +98,38 @@ def read_contours(path: Path, crop: Crop) -> gpd.GeoDataFrame:
     return gdf.to_crs(geo.WGS84)
 
 
-def _vector_source(path: Path) -> Path | bytes:
-    """The file itself, or its decompressed bytes when it is gzipped (capped: a bomb stops early)."""
-    if magic(path).startswith(GZIP_MAGIC):
+def _vector_source(path: Path) -> Path | bytes | str:
+    """The file itself; its decompressed bytes when it is gzipped (capped: a bomb stops early);
+    the one shapefile or GeoPackage inside when it is a zip (read in place by GDAL)."""
+    kind = magic(path)
+    if kind.startswith(GZIP_MAGIC):
         with open_binary(path) as fh:
             return fh.read()
+    if kind.startswith(ZIP_MAGIC):
+        members = _zipped_vectors(path)
+        if len(members) != 1:
+            raise BuildError(f"l'archive doit contenir un seul fichier de contours (shapefile .shp avec ses "
+                             f"fichiers .dbf, .shx, .prj, ou GeoPackage .gpkg) ; trouvé : "
+                             f"{', '.join(members) or 'aucun'}.", source=str(path))
+        return f"/vsizip/{Path(path).resolve()}/{members[0]}"
     return Path(path)
 
 
-def vector_fields(source: Path | bytes, path: Path) -> list[str]:
+def vector_fields(source: Path | bytes | str, path: Path) -> list[str]:
     """Property names of a vector file, read from its schema (no feature is loaded)."""
     try:
         return [str(f) for f in pyogrio.read_info(source)["fields"]]
     except Exception as err:  # pyogrio raises several types for malformed files
-        raise BuildError(f"contours illisibles : ce n'est pas un fichier GeoJSON ou GeoPackage lisible "
-                         f"({type(err).__name__}).", source=str(path)) from err
+        raise BuildError("contours illisibles : ce n'est pas un fichier GeoJSON, shapefile (.shp avec ses fichiers "
+                         f".dbf et .shx à côté) ou GeoPackage lisible ({type(err).__name__}).", source=str(path)) from err
 
 
-def _read_vector_source(source: Path | bytes, path: Path, *, where: str | None = None) -> gpd.GeoDataFrame:
+def contour_fields(path: Path) -> list[str]:
+    """Property names of a contours file, whatever its format (GeoJSON, shapefile, GeoPackage, zip)."""
+    return vector_fields(_vector_source(path), path)
+
+
+def _read_vector_source(source: Path | bytes | str, path: Path, *, where: str | None = None) -> gpd.GeoDataFrame:
     """All features (or those of ``where``, on columns already checked), with a French error."""
     try:
         return gpd.read_file(io.BytesIO(source) if isinstance(source, bytes) else source, where=where)

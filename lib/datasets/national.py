@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -30,7 +31,13 @@ from lib.datasets import citymap
 from lib.datasets.addresses import PLM, plm_codes
 from lib.datasets.assembly import assemble
 from lib.datasets.citymap import SIDECAR, ContourMap
-from lib.datasets.contours import shapeless, sql_filter, vector_fields
+from lib.datasets.contours import (
+    contour_fields,
+    is_companion,
+    is_contour_file,
+    shapeless,
+    sql_filter,
+)
 from lib.datasets.crop import Crop
 from lib.datasets.filosofi import (
     FILOSOFI_COUNTS,
@@ -139,17 +146,17 @@ def locate(folder: Path, sources: Sources) -> dict[str, Located]:
 
 
 def _is_data(path: Path) -> bool:
-    """A file that may be a source (not the manifest, a checksum registry or a partial download)."""
-    return path.is_file() and path.name not in (MANIFEST, SIDECAR, "checksums.json") and path.suffix != ".part"
-
-
-VECTOR_SUFFIXES = (".geojson", ".json", ".geojson.gz", ".json.gz")
+    """A file that may be a source (not the manifest, a checksum registry, a partial download or a
+    shapefile's side file: the .dbf, .shx, .prj of a .shp are read with it)."""
+    return (path.is_file() and path.name not in (MANIFEST, SIDECAR, "checksums.json") and path.suffix != ".part"
+            and not is_companion(path))
 
 
 def locate_city_contours(folder: Path, files: dict[str, Located], mapping: ContourMap) -> None:
     """The file the mapping names (it wins over any other), else, when no Etalab file was found,
-    the one GeoJSON of the folder that is no other source (without a mapping, its read then names
-    every Etalab column it lacks, with the columns it has)."""
+    the one contours file of the folder that is no other source — GeoJSON, shapefile, GeoPackage or
+    a zip of one (without a mapping, its read then names every Etalab column it lacks, with the
+    columns it has)."""
     if mapping.file:
         path = Path(folder) / mapping.file
         if not path.is_file():
@@ -160,23 +167,26 @@ def locate_city_contours(folder: Path, files: dict[str, Located], mapping: Conto
     if "contours" in files:
         return
     taken = {loc.path for loc in files.values()}
-    vectors = sorted(p for p in Path(folder).iterdir()
-                     if _is_data(p) and p not in taken and p.name.lower().endswith(VECTOR_SUFFIXES))
+    vectors = sorted(p for p in Path(folder).iterdir() if _is_data(p) and p not in taken and is_contour_file(p))
     if len(vectors) > 1:
         raise BuildError(f"plusieurs fichiers de contours possibles ({', '.join(p.name for p in vectors)}) : "
                          f"indiquez lequel avec « file = \"…\" » dans {SIDECAR}.", source=Path(folder).name)
     if vectors:
-        files["contours"] = Located(vectors[0], "seul GeoJSON du dossier")
+        files["contours"] = Located(vectors[0], "seul fichier de contours du dossier")
 
 
 def contours_to_map(candidates: Mapping[str, Path | bytes]) -> tuple[str, list[str]] | None:
-    """The first GeoJSON among ``candidates`` (file name → path or bytes) that lacks the Etalab
-    columns, with its columns: the page then asks which columns hold the commune and the bureau."""
+    """The first contours file among ``candidates`` (file name → path, or uploaded bytes) that lacks
+    the Etalab columns, with its columns: the page then asks which columns hold the commune and the
+    bureau. Uploads are written to a temporary folder first: a shapefile is read with its side files."""
+    if any(isinstance(source, bytes) for source in candidates.values()):
+        with tempfile.TemporaryDirectory(prefix="terrain_contours_") as tmp:
+            return contours_to_map({p.name: p for p in from_uploads(dict(candidates), Path(tmp)).iterdir()})
     for name, source in sorted(candidates.items()):
-        if not name.lower().endswith((".geojson", ".json")):
+        if not is_contour_file(Path(source)) or is_companion(Path(source)):
             continue
         try:
-            fields = vector_fields(source, Path(name))
+            fields = contour_fields(Path(source))
         except BuildError:
             continue  # not a vector file: the build will say what it is
         if not set(citymap.ETALAB) <= set(fields):

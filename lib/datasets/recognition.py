@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 from lib import minint
+from lib.datasets import contours
 from lib.datasets.archives import SEVEN_ZIP_MAGIC, ZIP_MAGIC, magic, open_binary
 from lib.errors import TerrainError
 
@@ -58,11 +59,23 @@ TABLE_SIGNATURES = {"id_ref_zdc": "idfm_gares", "code_uic": "sncf_gares", "id_fa
                     "idcar_200m": "filosofi_200m"}
 
 
+def _vector_source_id(path: Path) -> str | None:
+    """Contours or Filosofi squares, told by the fields of a shapefile, GeoPackage or zip of one; a
+    zip or 7z holding no vector file is INSEE's Filosofi archive (zip > 7z > GeoPackage)."""
+    if magic(path).startswith(SEVEN_ZIP_MAGIC) or not contours.is_contour_file(path):
+        return "filosofi_200m"
+    try:
+        fields = contours.contour_fields(path)
+    except TerrainError:
+        return None
+    return "contours" if "codeBureauVote" in fields else ("filosofi_200m" if "idcar_200m" in fields else None)
+
+
 def recognise(path: Path) -> str | None:
     """The source id of a file from its content, or None when it is none of ours."""
     kind = magic(path)
-    if kind.startswith((ZIP_MAGIC, SEVEN_ZIP_MAGIC)) or Path(path).suffix.lower() == ".gpkg":
-        return "filosofi_200m"
+    if kind.startswith((ZIP_MAGIC, SEVEN_ZIP_MAGIC)) or Path(path).suffix.lower() in (".gpkg", ".shp"):
+        return _vector_source_id(path)
     try:
         head = _head_text(path)
     except (OSError, EOFError):

@@ -73,7 +73,7 @@ def assemble(raw: RawTerritory, *, out_dir: Path, log=print,
     station_points = _territory_stations(raw.stations, bureaux)
     stations = distinct_stations(station_points)
     election_meta = election_descriptors(results, raw)
-    ind, indicator_meta = indicator_table(raw, bureaux, results, station_points, election_meta)
+    ind, indicator_meta = indicator_table(raw, bureaux, results, raw.stations, election_meta)
     outlines = geo.dissolve_outlines(bureaux, by="area_code", names=raw.area_names, kind=raw.area_kind)
     slim = geo.slim_for_display(bureaux)[BUREAUX_COLUMNS]
     metadata = metadata_document(raw, election_meta, indicator_meta, "abstention_trend" in ind,

@@ -10,9 +10,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from lib import geo
 from lib.datasets.metadata import election_label, election_year
 from lib.datasets.raw import Indicator, RawTerritory
+from lib.datasets.stations import nearest_station_m
 
 
 def bureau_totals(results: pd.DataFrame) -> pd.DataFrame:
@@ -29,7 +29,7 @@ def abstention_rates(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def indicator_table(raw: RawTerritory, bureaux: gpd.GeoDataFrame, results: pd.DataFrame,
-                    stations: pd.DataFrame, election_meta: list[dict[str, Any]]
+                    stations: pd.DataFrame | None, election_meta: list[dict[str, Any]]
                     ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """Indicator table (one row per bureau) and its metadata, in display order."""
     ind = pd.DataFrame(index=pd.Index(bureaux["bureau_id"], name="bureau_id"))
@@ -81,15 +81,16 @@ def _trend_indicator(ind: pd.DataFrame, pair: tuple[str, str] | None) -> dict[st
 
 
 def _station_indicator(ind: pd.DataFrame, bureaux: gpd.GeoDataFrame,
-                       stations: pd.DataFrame) -> dict[str, Any]:
-    """Metres from each bureau centre to the nearest station point (Lambert-93, not degrees);
-    both points of a station listed by IDFM and SNCF count, whichever is nearer."""
-    if not len(stations):
+                       stations: pd.DataFrame | None) -> dict[str, Any]:
+    """Metres from each bureau centre to the nearest station point of the station lists given (the
+    whole lists, beyond the territory's edge: :func:`nearest_station_m`), Lambert-93, not degrees;
+    both points of a station listed by IDFM and SNCF count, whichever is nearer. Unavailable only
+    when no station list was given."""
+    if stations is None or not len(stations):
         return {"id": "station_distance", "available": False,
                 "reason": "aucune liste de gares pour ce territoire"}
-    ind["station_distance"] = geo.nearest_distance_m(
-        bureaux["centre_lon"].to_numpy(), bureaux["centre_lat"].to_numpy(),
-        stations["lon"].to_numpy(), stations["lat"].to_numpy()).round(0)
+    ind["station_distance"] = nearest_station_m(
+        bureaux["centre_lon"].to_numpy(), bureaux["centre_lat"].to_numpy(), stations).round(0)
     return {"id": "station_distance", "label": "Distance à la gare ou station la plus proche",
             "unit": "m", "source": ", ".join(sorted(stations["source"].unique())), "year": None,
             "available": True,

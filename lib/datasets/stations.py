@@ -86,6 +86,39 @@ def distinct_stations(points: pd.DataFrame) -> pd.DataFrame:
     return points.loc[~twin, STATIONS_COLUMNS].reset_index(drop=True)
 
 
+SEARCH_START_M = 3_000.0  # first margin around the bureaux searched for their nearest station
+SEARCH_GROWTH = 4.0  # the margin grows by this factor until every bureau has its nearest station
+
+
+def nearest_station_m(lon: np.ndarray, lat: np.ndarray, stations: pd.DataFrame) -> np.ndarray:
+    """Metres from each point to the nearest station point of ``stations`` (a national list),
+    searched in a box around the points whose margin grows until it holds every point's nearest
+    station (NaN for a point without coordinates, or when the list is empty).
+
+    Why: the nearest station of a commune without one lies beyond its edge (Gouesnou, 29061: the
+    SNCF list's nearest is 6.9 km away), and a crop of the list to a fixed margin dropped the
+    distance. The search is exact: a station within ``margin`` of a point lies inside the box
+    of the points widened by ``margin``, so a distance under the margin is the nearest one.
+    """
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    slon, slat = stations["lon"].to_numpy(dtype=float), stations["lat"].to_numpy(dtype=float)
+    known = np.isfinite(lon) & np.isfinite(lat)
+    dist = np.full(len(lon), np.nan)
+    if not known.any() or not len(slon):
+        return dist
+    x, y = geo.lonlat_to_l93(lon[known], lat[known])
+    sx, sy = geo.lonlat_to_l93(slon, slat)
+    margin = SEARCH_START_M
+    while True:
+        inside = ((sx >= x.min() - margin) & (sx <= x.max() + margin)
+                  & (sy >= y.min() - margin) & (sy <= y.max() + margin))
+        if inside.any():
+            dist[known] = geo.nearest_distance_m(lon[known], lat[known], slon[inside], slat[inside])
+            if inside.all() or (dist[known] <= margin).all():
+                return dist
+        margin *= SEARCH_GROWTH
+
+
 def crop_stations(stations: pd.DataFrame, bureaux: gpd.GeoDataFrame, *, margin_m: float = 3000) -> pd.DataFrame:
     """Stations within ``margin_m`` of the territory (a station across the border still counts)."""
     area = bureaux.to_crs(geo.LAMBERT93).union_all().buffer(margin_m)

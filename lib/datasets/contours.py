@@ -219,16 +219,17 @@ def crs_message(path: Path, crs: object, bounds: tuple[float, ...], wgs84: tuple
     """What the file declares, what its coordinates look like, where they would land, what to do."""
     declared = pyproj.CRS.from_user_input(crs)
     epsg = declared.to_epsg()
-    name = f"EPSG:{epsg} ({declared.name})" if epsg else declared.name
+    short = f"EPSG:{epsg}" if epsg else declared.name
+    name = f"{short} ({declared.name})" if epsg else short
     digits = 2 if max(abs(v) for v in bounds) < 1_000 else 0
     x0, y0, x1, y1 = (fr.number(v, digits) for v in bounds)
     where, box = expected or ("en France", geo.FRANCE_BOXES["métropole"][1])
     likely = geo.likely_crs(bounds, box)
-    landing = (f"lues ainsi, elles tombent vers longitude {fr.number((wgs84[0] + wgs84[2]) / 2, 1)}, latitude "
+    landing = (f"Lues en {short}, elles tombent vers longitude {fr.number((wgs84[0] + wgs84[2]) / 2, 1)}, latitude "
                f"{fr.number((wgs84[1] + wgs84[3]) / 2, 1)}, pas {where}" if wgs84 else
-               f"lues ainsi, elles ne correspondent à aucun lieu sur Terre, encore moins {where}")
+               f"Lues en {short}, elles ne correspondent à aucun lieu sur Terre, encore moins {where}")
     return (f"projection des contours incohérente : le fichier {Path(path).name} déclare {name}, mais ses coordonnées "
-            f"vont de {x0} à {x1} (x) et de {y0} à {y1} (y) — {_looks_like(likely)} ; {landing}. Corrigez la "
+            f"vont de {x0} à {x1} (x) et de {y0} à {y1} (y) — {_looks_like(likely)} {landing}. Corrigez la "
             "projection déclarée (le fichier .prj d'un shapefile, le membre « crs » d'un GeoJSON)"
             + (f" : {likely} les place bien {where}" if likely else "")
             + f", ou reprojetez le fichier en WGS84 ({geo.WGS84}, par exemple « ogr2ogr -t_srs {geo.WGS84} »), "
@@ -238,7 +239,7 @@ def crs_message(path: Path, crs: object, bounds: tuple[float, ...], wgs84: tuple
 def _looks_like(likely: str | None) -> str:
     """« des degrés (longitude, latitude) ? »: the projection the coordinates seem to be in."""
     if likely is None:
-        return "aucune projection courante en France ne les place dans le territoire"
+        return "aucune projection courante en France ne les place dans le territoire."
     if likely == geo.WGS84:
         return "des degrés (longitude, latitude) ?"
     if likely == geo.LAMBERT93:

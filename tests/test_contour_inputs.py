@@ -12,8 +12,9 @@ import zipfile
 
 import geopandas as gpd
 import pytest
+import streamlit as st
 
-from lib.config import load_sources
+from lib.config import load_settings, load_sources
 from lib.datasets import national
 from lib.datasets.__main__ import main as build_cli
 from lib.datasets.citymap import ContourMap
@@ -21,7 +22,7 @@ from lib.datasets.contours import read_contours
 from lib.datasets.crop import Crop
 from lib.errors import BuildError
 
-from .helpers import RAW_DIR
+from .helpers import RAW_DIR, open_page
 
 BREST = RAW_DIR / "brest_lfi"
 BREST_CONTOURS = BREST / "Legislatives2024_BureauxVoteBrest.geojson"
@@ -217,3 +218,29 @@ def test_a_wrong_projection_shapefile_fails_on_the_command_line_with_the_reason(
     assert code == 1 and "bureaux-de-vote.shp déclare EPSG:3946 (RGF93 v1 / CC46)" in err
     assert "des degrés (longitude, latitude) ?" in err and "Traceback" not in err
     assert not (tmp_path / "out" / "commune-31555").exists()
+
+
+@pytest.fixture
+def clean_caches():
+    """The app's settings and datasets are cached per process: start and end clean."""
+    load_settings.cache_clear()
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield
+    load_settings.cache_clear()
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def test_the_page_maps_and_builds_a_shapefile_found_in_the_folder(brest_folder, tmp_path, monkeypatch, clean_caches):
+    brest_as(brest_folder, "shp")
+    monkeypatch.setenv("TERRAIN_DATA_DIR", str(tmp_path / "data"))
+    at = open_page("pages/nouveau_territoire.py")
+    at.text_input(key="w_new_code").input("29019").run()
+    at.radio(key="w_new_origin").set_value("folder").run()
+    at.text_input(key="w_new_folder").input(str(brest_folder)).run()
+    assert at.selectbox(key="w_new_commune_col").value == "DEPCO"  # the shapefile's columns, guessed
+    at.selectbox(key="w_new_bureau_col").select("BVOTE")
+    at.button(key="w_new_build").click().run()
+    assert not at.exception, at.exception
+    assert any("104 bureaux" in s.value for s in at.success), [e.value for e in at.error]

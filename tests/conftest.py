@@ -6,6 +6,10 @@ The names below are stable; add to them rather than rename.
 Data
     grid_bureaux          six 200 m square bureaux on a 3×2 grid near Paris, two communes
     rng                   a seeded NumPy random generator
+    brest_folder          a folder holding Brest métropole's real contours and the two real MinInt
+                          législatives 2024 rounds (raw/brest_lfi), as a user downloads them
+AppTest
+    clean_caches          the app's settings and Streamlit caches cleared before and after
 Workspace database (every store test runs on SQLite and on PostgreSQL, no mocks)
     pg_cluster            session: a throwaway PostgreSQL cluster (testing/pgcluster.py); yields a
                           function returning the URL of a new empty database
@@ -30,6 +34,7 @@ Automatic
 from __future__ import annotations
 
 import os
+import shutil
 
 os.environ.setdefault("MPLBACKEND", "Agg")  # before anything imports matplotlib (mapclassify does, through lib.classify)
 
@@ -38,8 +43,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+import streamlit as st
 
-from .helpers import ARTIFACTS, chromium, cut_network, small_turfs, streamlit_server
+from lib.config import load_settings
+
+from .helpers import ARTIFACTS, RAW_DIR, chromium, cut_network, small_turfs, streamlit_server
 
 
 @pytest.fixture
@@ -64,6 +72,29 @@ def grid_bureaux() -> gpd.GeoDataFrame:
 def rng() -> np.random.Generator:
     """A NumPy random generator seeded at 0: the same draws at every run."""
     return np.random.default_rng(0)
+
+
+@pytest.fixture
+def brest_folder(tmp_path):
+    """Brest's own contours and the two real MinInt 2024 rounds, as a user downloads them."""
+    folder = tmp_path / "brest"
+    folder.mkdir()
+    for name in ("Legislatives2024_BureauxVoteBrest.geojson", "Legislatives2024_circos23-tour1.csv",
+                 "Legislatives2024_circos23-tour2.csv"):
+        shutil.copy(RAW_DIR / "brest_lfi" / name, folder / name)
+    return folder
+
+
+@pytest.fixture
+def clean_caches():
+    """The app's settings and datasets are cached per process: start and end clean."""
+    load_settings.cache_clear()
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield
+    load_settings.cache_clear()
+    st.cache_resource.clear()
+    st.cache_data.clear()
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -32,17 +32,6 @@ def crop_for(selector: national.Selector, mapping: ContourMap | None = None) -> 
     return Crop(set(), where=selector.contour_filter(), keep=selector.contour_values(), contour_map=mapping)
 
 
-@pytest.fixture
-def brest_folder(tmp_path):
-    """Brest's own contours and the two real MinInt 2024 rounds, as a user downloads them."""
-    folder = tmp_path / "brest"
-    folder.mkdir()
-    for path in (BREST_CONTOURS, BREST / "Legislatives2024_circos23-tour1.csv",
-                 BREST / "Legislatives2024_circos23-tour2.csv"):
-        shutil.copy(path, folder / path.name)
-    return folder
-
-
 # ------------------------------------------------------------------------------ missing columns
 
 def test_city_contours_without_mapping_name_every_missing_column_in_one_message():

@@ -12,9 +12,8 @@ import zipfile
 
 import geopandas as gpd
 import pytest
-import streamlit as st
 
-from lib.config import load_settings, load_sources
+from lib.config import load_sources
 from lib.datasets import national
 from lib.datasets.__main__ import main as build_cli
 from lib.datasets.citymap import ContourMap
@@ -103,17 +102,6 @@ def test_a_shapefile_without_prj_in_degrees_is_read(tmp_path):
 # ------------------------------------------------------------------ a bureau without a shape
 
 QUIET = {"log": lambda *_: None}
-
-
-@pytest.fixture
-def brest_folder(tmp_path):
-    """Brest's own contours and the two real MinInt 2024 rounds, as a user downloads them."""
-    folder = tmp_path / "brest"
-    folder.mkdir()
-    for path in (BREST_CONTOURS, BREST / "Legislatives2024_circos23-tour1.csv",
-                 BREST / "Legislatives2024_circos23-tour2.csv"):
-        shutil.copy(path, folder / path.name)
-    return folder
 
 
 def without_shape(path, bureau: int) -> None:
@@ -218,18 +206,6 @@ def test_a_wrong_projection_shapefile_fails_on_the_command_line_with_the_reason(
     assert code == 1 and "bureaux-de-vote.shp déclare EPSG:3946 (RGF93 v1 / CC46)" in err
     assert "des degrés (longitude, latitude) ?" in err and "Traceback" not in err
     assert not (tmp_path / "out" / "commune-31555").exists()
-
-
-@pytest.fixture
-def clean_caches():
-    """The app's settings and datasets are cached per process: start and end clean."""
-    load_settings.cache_clear()
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield
-    load_settings.cache_clear()
-    st.cache_resource.clear()
-    st.cache_data.clear()
 
 
 def test_the_page_maps_and_builds_a_shapefile_found_in_the_folder(brest_folder, tmp_path, monkeypatch, clean_caches):

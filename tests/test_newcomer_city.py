@@ -7,8 +7,6 @@ from __future__ import annotations
 import shlex
 import shutil
 
-import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from lib.config import load_settings
@@ -30,18 +28,6 @@ def readme_command(territory: str) -> list[str]:
     argv = shlex.split(lines[0])
     assert argv[:3] == [".venv/bin/python", "-m", "lib.datasets"]
     return argv[3:]
-
-
-@pytest.fixture
-def clean_caches():
-    """The app's settings and datasets are cached per process: start and end clean."""
-    load_settings.cache_clear()
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield
-    load_settings.cache_clear()
-    st.cache_resource.clear()
-    st.cache_data.clear()
 
 
 def test_brest_from_the_city_files_with_the_readme_command(tmp_path, monkeypatch, clean_caches):

@@ -220,3 +220,16 @@ def test_the_page_maps_and_builds_a_shapefile_found_in_the_folder(brest_folder, 
     at.button(key="w_new_build").click().run()
     assert not at.exception, at.exception
     assert any("104 bureaux" in s.value for s in at.success), [e.value for e in at.error]
+
+
+def test_accueil_counts_and_lists_the_bureau_without_a_shape(brest_folder, tmp_path, monkeypatch, clean_caches):
+    without_shape(brest_folder / BREST_CONTOURS.name, 76)
+    national.build(national.Selector("commune", "29019"), folder=brest_folder, out_dir=tmp_path / "data",
+                   contour_map=BREST_MAP, **QUIET)
+    monkeypatch.setenv("TERRAIN_DATA_DIR", str(tmp_path / "data"))
+    at = open_page(query={"t": "commune-29019"})
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Bureaux de vote"] == "104"  # 103 drawn and the one without a shape
+    checks = next(df.value for df in at.dataframe if "Contrôle" in df.value)
+    row = checks[checks["Bureau"] == "29019_0076"]
+    assert row["Contrôle"].tolist() == ["bureau sans contour"] and "inscrits" in row["Détail"].iloc[0]

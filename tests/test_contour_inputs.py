@@ -139,7 +139,7 @@ def test_contours_mostly_without_shapes_are_refused(tmp_path):
     for feature in doc["features"][:200]:
         feature["geometry"] = None
     (tmp_path / "toulouse.geojson").write_text(json.dumps(doc), encoding="utf-8")
-    with pytest.raises(BuildError, match="bureau\\(x\\) sur 277 sans géométrie"):
+    with pytest.raises(BuildError, match="bureau\\(x\\) sur 277 sans polygone"):
         read_contours(tmp_path / "toulouse.geojson", crop_for("31555", TOULOUSE_MAP))
 
 
@@ -233,3 +233,21 @@ def test_accueil_counts_and_lists_the_bureau_without_a_shape(brest_folder, tmp_p
     checks = next(df.value for df in at.dataframe if "Contrôle" in df.value)
     row = checks[checks["Bureau"] == "29019_0076"]
     assert row["Contrôle"].tolist() == ["bureau sans contour"] and "inscrits" in row["Détail"].iloc[0]
+
+
+def test_polling_places_given_as_contours_are_refused(tmp_path):
+    points = gpd.read_file(BREST_CONTOURS)
+    points["geometry"] = points.geometry.representative_point()  # where the bureaux vote, not their perimeters
+    points.to_file(tmp_path / "lieux.geojson", driver="GeoJSON")
+    with pytest.raises(BuildError, match=r"104 bureau\(x\) sur 104 sans polygone .*géométries trouvées : Point"):
+        read_contours(tmp_path / "lieux.geojson", crop_for("29019", BREST_MAP))
+
+
+def test_a_geopackage_with_the_polling_places_beside_the_perimeters_reads_the_perimeters(tmp_path):
+    shapes = gpd.read_file(BREST_CONTOURS)
+    shapes.assign(geometry=shapes.geometry.representative_point()).to_file(tmp_path / "b.gpkg", layer="lieux")
+    shapes.to_file(tmp_path / "b.gpkg", layer="perimetres")
+    assert len(read_contours(tmp_path / "b.gpkg", crop_for("29019", BREST_MAP))) == 104
+    shapes.to_file(tmp_path / "b.gpkg", layer="perimetres_2020")
+    with pytest.raises(BuildError, match="plusieurs couches \\(lieux, perimetres, perimetres_2020\\)"):
+        read_contours(tmp_path / "b.gpkg", crop_for("29019", BREST_MAP))

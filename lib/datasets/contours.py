@@ -115,10 +115,27 @@ def _vector_source(path: Path) -> Path | bytes | str:
     return Path(path)
 
 
+def _layer(source: Path | bytes | str, path: Path) -> str | None:
+    """The layer to read: the only one, else the only polygon layer (a GeoPackage may also hold the
+    polling places as points); several polygon layers are named, the user keeps one."""
+    try:
+        layers = pyogrio.list_layers(source)
+    except Exception:  # pyogrio raises several types for malformed files: the schema read says it
+        return None
+    if len(layers) <= 1:
+        return None
+    polygons = [str(name) for name, kind in layers if "Polygon" in str(kind)]
+    if len(polygons) == 1:
+        return polygons[0]
+    raise BuildError(f"le fichier contient plusieurs couches ({', '.join(str(name) for name, _ in layers)}) : "
+                     "exportez seule la couche des périmètres des bureaux (polygones), puis relancez.", source=str(path))
+
+
 def vector_fields(source: Path | bytes | str, path: Path) -> list[str]:
     """Property names of a vector file, read from its schema (no feature is loaded)."""
+    layer = _layer(source, path)
     try:
-        return [str(f) for f in pyogrio.read_info(source)["fields"]]
+        return [str(f) for f in pyogrio.read_info(source, layer=layer)["fields"]]
     except Exception as err:  # pyogrio raises several types for malformed files
         raise BuildError("contours illisibles : ce n'est pas un fichier GeoJSON, shapefile (.shp avec ses fichiers "
                          f".dbf et .shx à côté) ou GeoPackage lisible ({type(err).__name__}).", source=str(path)) from err
@@ -131,8 +148,9 @@ def contour_fields(path: Path) -> list[str]:
 
 def _read_vector_source(source: Path | bytes | str, path: Path, *, where: str | None = None) -> gpd.GeoDataFrame:
     """All features (or those of ``where``, on columns already checked), with a French error."""
+    layer = _layer(source, path)
     try:
-        return gpd.read_file(io.BytesIO(source) if isinstance(source, bytes) else source, where=where)
+        return gpd.read_file(io.BytesIO(source) if isinstance(source, bytes) else source, where=where, layer=layer)
     except Exception as err:  # pyogrio raises several types for malformed files
         raise BuildError(f"géométries des contours illisibles ({type(err).__name__}).", source=str(path)) from err
 
@@ -182,18 +200,21 @@ def check_geometries(gdf: gpd.GeoDataFrame, path: Path, *, id_column: str) -> No
     """
     empty = shapeless(gdf)
     if 2 * empty.sum() > len(gdf):
-        raise BuildError(f"{int(empty.sum())} bureau(x) sur {len(gdf)} sans géométrie (par exemple "
-                         f"« {gdf.loc[empty, id_column].iloc[0]} ») : ce fichier ne donne pas les contours des "
-                         "bureaux. Vérifiez qu'il s'agit bien du fichier des périmètres (polygones), complet.",
-                         source=str(path))
+        kinds = sorted(set(gdf.geometry[empty].dropna().geom_type) - {"Polygon", "MultiPolygon"})
+        raise BuildError(f"{int(empty.sum())} bureau(x) sur {len(gdf)} sans polygone (par exemple "
+                         f"« {gdf.loc[empty, id_column].iloc[0]} »"
+                         + (f" ; géométries trouvées : {', '.join(kinds)}" if kinds else "") + ") : ce fichier ne "
+                         "donne pas les périmètres des bureaux. Vérifiez qu'il s'agit du fichier des périmètres "
+                         "(polygones), complet — pas de celui des lieux de vote (points).", source=str(path))
     if gdf.crs is None:
         gdf.set_crs(geo.WGS84, inplace=True)  # a shapefile without .prj: read as degrees, then checked
     check_crs(gdf[~empty], path)
 
 
 def shapeless(gdf: gpd.GeoDataFrame) -> pd.Series:
-    """True for the features without a shape (missing or empty geometry)."""
-    return gdf.geometry.isna() | gdf.geometry.is_empty
+    """True for the features without a bureau's shape: missing, empty, or not polygonal (a point)."""
+    polygonal = gdf.geometry.geom_type.isin(["Polygon", "MultiPolygon", "GeometryCollection"])
+    return gdf.geometry.isna() | gdf.geometry.is_empty | ~polygonal
 
 
 def check_crs(gdf: gpd.GeoDataFrame, path: Path) -> None:

@@ -158,7 +158,7 @@ def france_box(departement: object) -> str:
 
 def bounds_in_wgs84(bounds: Bounds, crs: object) -> Bounds | None:
     """The lon/lat box of ``bounds`` (corners and edge midpoints) read in ``crs``, or None when
-    they cannot be placed on Earth in that system (infinite or undefined)."""
+    they cannot be placed on Earth in that system (infinite, undefined, or metres read as degrees)."""
     minx, miny, maxx, maxy = bounds
     xs = np.array([minx, maxx, minx, maxx, (minx + maxx) / 2, (minx + maxx) / 2, minx, maxx])
     ys = np.array([miny, miny, maxy, maxy, miny, maxy, (miny + maxy) / 2, (miny + maxy) / 2])
@@ -166,7 +166,7 @@ def bounds_in_wgs84(bounds: Bounds, crs: object) -> Bounds | None:
         lon, lat = Transformer.from_crs(crs, WGS84, always_xy=True).transform(xs, ys, errcheck=False)
     except Exception:  # pyproj raises several types for impossible inputs
         return None
-    if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
+    if not (np.isfinite(lon).all() and np.isfinite(lat).all()) or np.abs(lon).max() > 180 or np.abs(lat).max() > 90:
         return None
     return float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())
 

@@ -251,3 +251,10 @@ def test_a_geopackage_with_the_polling_places_beside_the_perimeters_reads_the_pe
     shapes.to_file(tmp_path / "b.gpkg", layer="perimetres_2020")
     with pytest.raises(BuildError, match="plusieurs couches \\(lieux, perimetres, perimetres_2020\\)"):
         read_contours(tmp_path / "b.gpkg", crop_for("29019", BREST_MAP))
+
+
+def test_metres_declared_as_degrees_are_said_to_land_nowhere_on_earth(tmp_path):
+    gdf = gpd.read_file(BREST_CONTOURS).to_crs("EPSG:2154").set_crs("EPSG:4326", allow_override=True)
+    gdf.to_file(tmp_path / "brest.geojson", driver="GeoJSON")
+    with pytest.raises(BuildError, match="Lues en EPSG:4326, elles ne correspondent à aucun lieu sur Terre"):
+        read_contours(tmp_path / "brest.geojson", crop_for("29019", BREST_MAP))

@@ -39,8 +39,9 @@ from lib.datasets.filosofi import (
     filosofi_weight_points,
 )
 from lib.datasets.layouts import RESULT_LAYOUTS, reader_for
+from lib.datasets.metadata import election_label
 from lib.datasets.raw import Indicator, RawTerritory, Source
-from lib.datasets.recognition import recognise
+from lib.datasets.recognition import examine
 from lib.datasets.stations import merge_stations
 from lib.errors import BuildError, TerrainError
 
@@ -101,41 +102,79 @@ class Located:
     """A source file found in a folder, and how it was recognised (said in the build log)."""
 
     path: Path
-    how: str  # "sous-dossier", "manifeste", "nom publié" or "contenu"
+    how: str  # "choix de l'utilisateur", "sous-dossier", "manifeste", "nom publié" or "contenu"
+    evidence: str = ""  # what the content showed (« Code BV » and 19 blocks…)
 
 
-def locate(folder: Path, sources: Sources) -> dict[str, Located]:
+USER_CHOICE = "choix de l'utilisateur"
+
+
+def locate(folder: Path, sources: Sources, elections: Mapping[str, str] | None = None) -> dict[str, Located]:
     """Source id → file in ``folder``, files kept under their published names.
 
-    In order: a sub-folder named after the source id (``leg2024t1/…``), the ``terrain_sources.json``
+    In order: the user's choice (``elections``: file name → election id, ``--election`` or the
+    page), a sub-folder named after the source id (``leg2024t1/…``), the ``terrain_sources.json``
     manifest, a published name no other source shares, then the content of the remaining files
-    (header signature, :func:`lib.datasets.recognition.recognise`): both 2024 rounds are published as
-    ``resultats-definitifs-par-bureau-de-vote.csv``.
+    when it is certain (:func:`lib.datasets.recognition.examine`): both 2024 rounds are published
+    as ``resultats-definitifs-par-bureau-de-vote.csv``; a municipal file's round is asked.
     """
     folder = Path(folder)
-    found: dict[str, Located] = {}
+    found = chosen(folder, sources, elections or {})
     for sid, src in sources.items():
         sub = folder / sid
         files = sorted(p for p in sub.iterdir() if _is_data(p)) if sub.is_dir() else []
         published = [p for p in files if p.name == src["file"]]
-        if files:
+        if files and sid not in found:
             found[sid] = Located((published or files)[0], "sous-dossier")
     manifest = folder / MANIFEST
     if manifest.exists():
         for sid, name in json.loads(manifest.read_text(encoding="utf-8")).items():
-            if sid in sources and sid not in found and (folder / name).exists():
+            if sid in sources and sid not in found and (folder / name).exists() and not _taken(found, folder / name):
                 found[sid] = Located(folder / name, "manifeste")
     names = [s["file"] for s in sources.values()]
     for sid, src in sources.items():
         path = folder / src["file"]
-        if sid not in found and names.count(src["file"]) == 1 and "{dep}" not in src["file"] and path.is_file():
+        if (sid not in found and names.count(src["file"]) == 1 and "{dep}" not in src["file"] and path.is_file()
+                and not _taken(found, path)):
             found[sid] = Located(path, "nom publié")
-    taken = {loc.path for loc in found.values()}
-    for path in sorted(p for p in folder.iterdir() if _is_data(p) and p not in taken):
-        sid = recognise(path)
-        if sid in sources and sid not in found:
-            found[sid] = Located(path, "contenu")
+    for path in sorted(p for p in folder.iterdir() if _is_data(p) and not _taken(found, p)):
+        seen = examine(path)
+        if seen.source in sources and seen.source not in found:
+            found[seen.source] = Located(path, "contenu", seen.evidence)
     return found
+
+
+def _taken(found: Mapping[str, Located], path: Path) -> bool:
+    return any(loc.path == path for loc in found.values())
+
+
+def chosen(folder: Path, sources: Sources, elections: Mapping[str, str]) -> dict[str, Located]:
+    """The user's ``file → election`` choices, checked: the file is in the folder, the election is
+    a results source; a French error names what is wrong and what is possible."""
+    ids = [sid for sid, src in sources.items() if src["layout"] in RESULT_LAYOUTS]
+    found: dict[str, Located] = {}
+    for name, sid in elections.items():
+        path = Path(folder) / Path(name).name
+        if not path.is_file():
+            present = ", ".join(sorted(p.name for p in Path(folder).iterdir() if _is_data(p))) or "aucun"
+            raise BuildError(f"--election {name}={sid} : fichier « {name} » absent du dossier (fichiers : {present}).")
+        if sid not in ids:
+            raise BuildError(f"--election {name}={sid} : élection « {sid} » inconnue ; possibles : {', '.join(ids)}.")
+        if sid in found:
+            raise BuildError(f"--election : deux fichiers pour {sid} ({found[sid].path.name}, {path.name}).")
+        found[sid] = Located(path, USER_CHOICE, examine(path).evidence)
+    return found
+
+
+def parse_elections(pairs: list[str]) -> dict[str, str]:
+    """``["FICHIER=ID", …]`` (the ``--election`` flags) → ``{file name: election id}``."""
+    out = {}
+    for pair in pairs:
+        name, sep, sid = pair.rpartition("=")
+        if not sep or not name.strip() or not sid.strip():
+            raise BuildError(f"--election « {pair} » : attendu FICHIER=IDENTIFIANT (ex. resultats.csv=mun2026t2).")
+        out[name.strip()] = sid.strip()
+    return out
 
 
 def _is_data(path: Path) -> bool:
@@ -199,6 +238,9 @@ def fetch(sources: Sources, cache: Path, *, mirror: str | None = None, departeme
     cache = Path(cache)
     for sid, src in sources.items():
         name = src["file"].replace("{dep}", departement or "")
+        if src["url"] == src["page"]:  # no resource known: the user puts the file in the folder
+            log(f"  {sid} : pas d'adresse de téléchargement connue ; déposez {name} dans le dossier (--from)")
+            continue
         url = source_url(src, mirror=mirror, departement=departement or "")
 
         def report(done: int, total: int | None, sid: str = sid) -> None:
@@ -232,6 +274,7 @@ class Found:
 
     used: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    recognised: list[str] = field(default_factory=list)  # « Reconnu : file → election (evidence) »
 
 
 @dataclass
@@ -248,37 +291,72 @@ class Context:
         """Read one source with the reader its layout names (``lib.datasets.layouts.LAYOUTS``)."""
         located = self.files[sid]
         layout = self.sources[sid]["layout"]
-        self.log(f"  {sid} : {located.path.name} (reconnu par {located.how}, lecteur {layout})")
+        evidence = f" : {located.evidence}" if located.evidence else ""
+        self.log(f"  {sid} : {located.path.name} (reconnu par {located.how}{evidence} ; lecteur {layout})")
         return reader_for(layout, source=str(located.path))(located.path, self.crop)
 
 
-def read_elections(ctx: Context) -> pd.DataFrame:
-    """Every results file present, cropped to the territory; one unreadable file is skipped, said why."""
-    frames = []
+def read_elections(ctx: Context, folder: Path) -> pd.DataFrame:
+    """Every results file present, cropped to the territory; a file that cannot be used is skipped,
+    said why; when none can, the error names every file looked at and why it was not used."""
+    frames, problems = [], []
     for sid, src in ctx.sources.items():
         if src["layout"] not in RESULT_LAYOUTS:
             continue
         if sid not in ctx.files:
             ctx.found.missing.append(f"{src['title']} ({src['file']})")
             continue
+        located = ctx.files[sid]
+        ctx.found.recognised.append(recognised_note(located, src["election"]))
         ctx.crop.election = src["election"]
         try:
             part = ctx.read(sid)
         except TerrainError as err:
-            ctx.found.missing.append(f"{src['title']} : fichier illisible, ignoré — {err}")
-            continue
-        if part.empty:
-            ctx.found.missing.append(f"{src['title']} : aucune ligne pour ce territoire")
+            problems.append(f"{located.path.name} (lu comme {election_label(src['election'])}) — {err.message}")
+            ctx.found.missing.append(f"{src['title']} : {located.path.name} non utilisé — {err.message}")
             continue
         frames.append(part)
         ctx.found.used.append(sid)
         ctx.log(f"  {src['election']} : {part['bureau_id'].nunique()} bureaux")
     if not frames:
-        raise BuildError("aucun fichier de résultats utilisable pour ce territoire : "
-                         + " ; ".join(m for m in ctx.found.missing if "illisible" in m or "aucune ligne" in m)
-                         + " — fichiers attendus : "
-                         + ", ".join(sorted({s["file"] for s in ctx.sources.values() if s["layout"] in RESULT_LAYOUTS})))
+        looked = problems + unused_reasons(folder, ctx.files, ctx.sources)
+        for line in looked:
+            ctx.log(f"  non utilisé : {line}")
+        raise BuildError(no_results_message(looked, ctx.sources))
     return pd.concat(frames, ignore_index=True)[RESULTS_COLUMNS]
+
+
+def recognised_note(located: Located, election: str) -> str:
+    """« Reconnu : file → Législatives 2024, 1er tour (contenu : « Code BV » et 19 blocs…) »."""
+    evidence = f" : {located.evidence}" if located.evidence else ""
+    return f"Reconnu : {located.path.name} → {election_label(election)} ({located.how}{evidence})"
+
+
+def no_results_message(looked: list[str], sources: Sources) -> str:
+    """Every file looked at and why it was not used, the published names, where the headers are."""
+    expected = sorted({s["file"] for s in sources.values() if s["layout"] in RESULT_LAYOUTS})
+    files = "\n".join(f"- {line}" for line in looked) or "- aucun fichier dans le dossier"
+    return ("aucun fichier de résultats utilisable pour ce territoire. Fichiers examinés :\n" + files
+            + "\nFichiers de résultats attendus (noms publiés) : " + ", ".join(expected)
+            + ". Les en-têtes acceptés sont listés dans docs/national_build.md (« Accepted results layouts ») ; "
+            "une élection que le contenu ne suffit pas à dire se confirme avec --election FICHIER=IDENTIFIANT "
+            "(ou le choix de l'élection sur la page « Nouveau territoire »).")
+
+
+def unused_reasons(folder: Path, files: Mapping[str, Located], sources: Sources) -> list[str]:
+    """Each file of the folder no source took, with why (its content, or the election to confirm)."""
+    out = []
+    for path in sorted(p for p in Path(folder).iterdir() if _is_data(p) and not _taken(files, p)):
+        seen = examine(path)
+        if seen.candidates:
+            options = " ou ".join(f"--election {path.name}={c}" for c in seen.candidates)
+            out.append(f"{path.name} — {seen.evidence} ; élection à confirmer : {options}")
+        elif seen.source in files:
+            out.append(f"{path.name} — {seen.evidence or seen.source}, mais {files[seen.source].path.name} a déjà "
+                       f"été retenu pour « {seen.source} » (confirmez avec --election FICHIER={seen.source})")
+        else:
+            out.append(f"{path.name} — {seen.reason or seen.evidence or 'non reconnu'}")
+    return out
 
 
 def read_addresses(folder: Path, ctx: Context, selector: Selector) -> tuple[pd.DataFrame | None, str]:
@@ -390,31 +468,32 @@ def read_bureaux(ctx: Context, selector: Selector) -> gpd.GeoDataFrame:
 
 
 def read(selector: Selector, folder: Path, *, sources: Sources | None = None, log: Log = print,
-         contour_map: ContourMap | None = None) -> RawTerritory:
+         contour_map: ContourMap | None = None, elections: Mapping[str, str] | None = None) -> RawTerritory:
     """Crop every national file present in ``folder`` to the territory; report what is missing.
 
     ``contour_map`` (flags or page) completes the folder's ``terrain_contours.toml``: a city's own
-    contours are then read through it (:mod:`lib.datasets.citymap`).
+    contours are then read through it (:mod:`lib.datasets.citymap`). ``elections`` (file name →
+    election id: ``--election`` or the page) wins over what the content says.
     """
     sources = sources or load_sources()
     mapping = citymap.load_sidecar(folder).merged(**vars(contour_map or ContourMap()))
     crop = Crop(set(), where=selector.contour_filter(), keep=selector.contour_values(),
                 contour_map=mapping if mapping.given else None)
-    ctx = Context(locate(folder, sources), sources, crop, Found(), log)
     try:
+        ctx = Context(locate(folder, sources, elections), sources, crop, Found(), log)
         locate_city_contours(folder, ctx.files, mapping)
         contours = read_bureaux(ctx, selector)
     except BuildError as err:
         raise BuildError(err.message, source=err.source or str(folder)) from err
     bureaux = bureaux_from_contours(contours)
-    results = read_elections(ctx)
+    results = read_elections(ctx, folder)
     matching = match_notes(set(bureaux["bureau_id"]), results)
     for note in matching:
         log(f"  {note}")
     addresses, reason = read_addresses(folder, ctx, selector)
     stations = read_stations(ctx)
     indicators, weight_points = read_filosofi(ctx, bureaux)
-    ignored = ignored_notes(folder, ctx.files)
+    ignored = ignored_notes(folder, ctx.files, sources)
     for note in ignored:
         log(f"  {note}")
     return RawTerritory(
@@ -427,16 +506,13 @@ def read(selector: Selector, folder: Path, *, sources: Sources | None = None, lo
         stations=stations, trend_pair=trend_pair(set(results["election"])),
         notes=[f"Construit depuis les fichiers nationaux ({selector.kind} {selector.code})."]
               + ([f"Contours de la ville ({mapping_note(mapping)})."] if mapping.given else [])
-              + [f"Absent : {m}" for m in ctx.found.missing] + ignored + matching + ctx.crop.notes)
+              + ctx.found.recognised + [f"Absent : {m}" for m in ctx.found.missing] + ignored + matching + ctx.crop.notes)
 
 
-def ignored_notes(folder: Path, files: dict[str, Located]) -> list[str]:
+def ignored_notes(folder: Path, files: dict[str, Located], sources: Sources | None = None) -> list[str]:
     """Files of the folder the build did not read (e.g. a results page scraped from a city's site),
     each named with the reason: a file given and silently left aside looks like a bug."""
-    used = {loc.path for loc in files.values()}
-    return [f"Ignoré : {p.name} — ni contours, ni fichier officiel de résultats par bureau, ni BAN, gares ou "
-            "Filosofi reconnus (en-tête attendu : celui du fichier publié, voir docs/national_build.md)"
-            for p in sorted(Path(folder).iterdir()) if _is_data(p) and p not in used]
+    return [f"Ignoré : {line}" for line in unused_reasons(folder, files, sources or load_sources())]
 
 
 MAX_NAMED = 50  # bureaux named one by one in the notes; the count covers them all
@@ -470,10 +546,10 @@ def _name(selector: Selector, contours: gpd.GeoDataFrame) -> str:
 
 
 def build(selector: Selector, *, folder: Path, out_dir: Path, log: Log = print,
-          contour_map: ContourMap | None = None) -> dict:
+          contour_map: ContourMap | None = None, elections: Mapping[str, str] | None = None) -> dict:
     """Crop and build one territory; the previous dataset stays if anything fails."""
     started = time.perf_counter()
-    raw = read(selector, folder, log=log, contour_map=contour_map)
+    raw = read(selector, folder, log=log, contour_map=contour_map, elections=elections)
     return assemble(raw, out_dir=out_dir, log=log, started=started)
 
 

@@ -14,14 +14,14 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from lib.config import load_sources
+from lib.config import load_settings, load_sources
 from lib.datasets import national
 from lib.datasets.__main__ import main as build_cli
 from lib.datasets.metadata import election_label
 from lib.datasets.recognition import examine
 from lib.errors import BuildError
 
-from .helpers import MUN2026_BLOCK, RAW_DIR, TEST_DATA, toulouse_ministry_csv
+from .helpers import MUN2026_BLOCK, RAW_DIR, TEST_DATA, open_page, toulouse_ministry_csv
 
 HDS = RAW_DIR / "hds_9213_viz"
 BREST = RAW_DIR / "brest_lfi"
@@ -146,3 +146,23 @@ def test_every_recognised_file_is_said_with_its_evidence_in_the_notes(tmp_path):
     meta = national.build(national.Selector("commune", "92002"), folder=tmp_path, out_dir=tmp_path / "out", **QUIET)
     assert any(n.startswith("Reconnu : resultats (1).csv → Législatives 2024, 1er tour (contenu : « Code BV » et")
                for n in meta["notes"])
+
+
+def test_the_page_shows_what_each_file_is_and_builds_with_the_chosen_round(tmp_path, monkeypatch):
+    folder = toulouse_folder(tmp_path / "toulouse")
+    toulouse_ministry_csv(folder / "resultats-t2.csv", 2)
+    monkeypatch.setenv("TERRAIN_DATA_DIR", str(tmp_path / "data"))
+    load_settings.cache_clear()
+    at = open_page("pages/nouveau_territoire.py")
+    at.text_input(key="w_new_code").input("31555").run()
+    at.radio(key="w_new_origin").set_value("folder").run()
+    at.text_input(key="w_new_folder").input(str(folder)).run()
+    at.selectbox(key="w_new_bureau_col").select("uniq_bdv").run()
+    choice = at.selectbox(key="w_new_election_resultats-t2.csv")
+    assert choice.value == "" and choice.options[:3] == ["à préciser", "Municipales 2026, 1er tour",
+                                                         "Municipales 2026, 2e tour"]
+    choice.select("mun2026t2").run()
+    at.button(key="w_new_build").click().run()
+    assert not at.exception, at.exception
+    assert any("277 bureaux" in s.value or "276 bureaux" in s.value for s in at.success), [e.value for e in at.error]
+    load_settings.cache_clear()

@@ -62,6 +62,12 @@ class ContourMap:
         return out
 
 
+def default_title(filename: str, publisher: str = "") -> str:
+    """The map caption of a city's contours given no title: the file actually used and its publisher
+    (never the Etalab title of a file that was not read)."""
+    return f"Contours des bureaux de vote : {filename} ({publisher.strip() or 'éditeur non indiqué'})"
+
+
 KEYS = tuple(f.name for f in dataclasses.fields(ContourMap))
 SOURCE_KEYS = ("title", "publisher", "licence", "page")
 

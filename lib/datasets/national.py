@@ -151,7 +151,7 @@ def _taken(found: Mapping[str, Located], path: Path) -> bool:
 def chosen(folder: Path, sources: Sources, elections: Mapping[str, str]) -> dict[str, Located]:
     """The user's ``file → election`` choices, checked: the file is in the folder, the election is
     a results source; a French error names what is wrong and what is possible."""
-    ids = [sid for sid, src in sources.items() if src["layout"] in RESULT_LAYOUTS]
+    ids = result_ids(sources)
     found: dict[str, Located] = {}
     for name, sid in elections.items():
         path = Path(folder) / Path(name).name
@@ -164,6 +164,35 @@ def chosen(folder: Path, sources: Sources, elections: Mapping[str, str]) -> dict
             raise BuildError(f"--election : deux fichiers pour {sid} ({found[sid].path.name}, {path.name}).")
         found[sid] = Located(path, USER_CHOICE, examine(path).evidence)
     return found
+
+
+@dataclass(frozen=True)
+class Surveyed:
+    """One file of a folder before a build: what it was recognised as and why (the page's table)."""
+
+    name: str
+    source: str | None  # the source id the build would read it as
+    said: str  # how and on what evidence, or why it is none of ours
+    results_like: bool  # a results file the user may confirm or correct
+    candidates: tuple[str, ...] = ()
+
+
+def result_ids(sources: Sources) -> list[str]:
+    """The ids of the results sources (what ``--election`` and the page's selector accept)."""
+    return [sid for sid, src in sources.items() if src["layout"] in RESULT_LAYOUTS]
+
+
+def survey(folder: Path, sources: Sources, elections: Mapping[str, str] | None = None) -> list[Surveyed]:
+    """Each file of ``folder`` with what the build would read it as, before building."""
+    found = locate(folder, sources, elections)
+    rows = []
+    for path in sorted(p for p in Path(folder).iterdir() if _is_data(p)):
+        seen = examine(path)
+        sid = next((s for s, loc in found.items() if loc.path == path), None)
+        how = f"{found[sid].how}" + (f" : {found[sid].evidence}" if found[sid].evidence else "") if sid else ""
+        said = how or (f"{seen.evidence} — élection à confirmer" if seen.candidates else seen.reason or seen.evidence)
+        rows.append(Surveyed(path.name, sid, said, seen.results_like or sid in result_ids(sources), seen.candidates))
+    return rows
 
 
 def parse_elections(pairs: list[str]) -> dict[str, str]:
@@ -441,9 +470,19 @@ def source_records(sources: Sources, used: list[str], files: dict[str, Located],
 
 def city_source(mapping: ContourMap, filename: str) -> Source:
     """The provenance of a city's contours, as given by the sidecar, the flags or the page."""
-    return Source("contours", mapping.title or "Contours des bureaux de vote (fichier de la ville)",
+    return Source("contours", mapping.title or citymap.default_title(filename, mapping.publisher),
                   mapping.publisher or "éditeur non indiqué", mapping.licence or "licence non indiquée",
                   mapping.page, [filename], note=mapping_note(mapping))
+
+
+def reference_map(mapping: ContourMap, contours: Located, sources: Sources) -> str:
+    """The map caption: the title given (``--contours-title``, the page, the sidecar), else a city's
+    file named with its publisher, else the Etalab contours' title."""
+    if mapping.title:
+        return mapping.title
+    if mapping.given:
+        return citymap.default_title(contours.path.name, mapping.publisher)
+    return sources["contours"]["title"]
 
 
 def mapping_note(mapping: ContourMap) -> str:
@@ -498,7 +537,7 @@ def read(selector: Selector, folder: Path, *, sources: Sources | None = None, lo
         log(f"  {note}")
     return RawTerritory(
         territory_id=selector.territory_id, name=_name(selector, contours),
-        reference_map=mapping.title if mapping.given and mapping.title else sources["contours"]["title"],
+        reference_map=reference_map(mapping, ctx.files["contours"], sources),
         bureaux=bureaux, area_names=contours.groupby("codeCommune")["nomCommune"].first(), area_kind="commune",
         results=results, registered_election=latest_election(results),
         sources=source_records(sources, ctx.found.used, ctx.files, mapping),

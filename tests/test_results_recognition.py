@@ -8,6 +8,8 @@ written in the Ministry's per-bureau layout where the published header is needed
 
 from __future__ import annotations
 
+import itertools
+import re
 import shutil
 
 import geopandas as gpd
@@ -21,7 +23,7 @@ from lib.datasets.metadata import election_label
 from lib.datasets.recognition import examine
 from lib.errors import BuildError
 
-from .helpers import MUN2026_BLOCK, RAW_DIR, TEST_DATA, open_page, toulouse_ministry_csv
+from .helpers import MUN2026_BLOCK, PROJECT, RAW_DIR, TEST_DATA, open_page, toulouse_ministry_csv
 
 HDS = RAW_DIR / "hds_9213_viz"
 BREST = RAW_DIR / "brest_lfi"
@@ -166,3 +168,34 @@ def test_the_page_shows_what_each_file_is_and_builds_with_the_chosen_round(tmp_p
     assert not at.exception, at.exception
     assert any("277 bureaux" in s.value or "276 bureaux" in s.value for s in at.success), [e.value for e in at.error]
     load_settings.cache_clear()
+
+
+def documented_headers() -> list[tuple[str, list[str], str, str]]:
+    """(the paragraph before, the ids it names, fixed columns, block) of every ```text block of
+    docs/national_build.md « Accepted results layouts »."""
+    doc = (PROJECT / "docs" / "national_build.md").read_text(encoding="utf-8")
+    section = doc.split("## Accepted results layouts", 1)[1].split("\n## ", 1)[0]
+    parts = section.split("```text\n")
+    out = []
+    for before, block in itertools.pairwise(parts):
+        fixed, repeated = block.split("\n```", 1)[0].split("\n")
+        out.append((before, re.findall(r"`((?:leg|pres|mun|euro)\d{4}(?:t\d)?)`", before), fixed, repeated))
+    return out
+
+
+def test_every_results_source_has_its_header_documented():
+    documented = {sid for _, ids, _, _ in documented_headers() for sid in ids}
+    assert set(national.result_ids(load_sources())) - {"pres2022t1", "pres2022t2", "pres2017t1", "leg2022t1",
+                                                       "leg2022t2"} <= documented
+    assert "Législatives 2022, and présidentielle" in " ".join(before for before, *_ in documented_headers())
+
+
+@pytest.mark.parametrize("blocks", [2, 6])
+def test_every_documented_header_is_recognised_as_documented(tmp_path, blocks):
+    for _, ids, fixed, repeated in documented_headers():
+        sep = "\t" if "\t" in fixed else ";"
+        numbered = [repeated.replace(" k", f" {k}") for k in range(1, blocks + 1)] if " k" in repeated else [repeated]
+        path = tmp_path / "resultats.csv"
+        path.write_text(sep.join([fixed, *numbered]) + "\n", encoding="utf-8")
+        seen = examine(path)
+        assert {seen.source, *seen.candidates} & set(ids) if ids else seen.source.startswith(("leg2022", "pres")), fixed

@@ -44,3 +44,43 @@ def test_without_a_title_the_caption_names_the_city_file_used(brest_folder, tmp_
     assert "Proposition de contours" not in meta["reference_map"]
     assert meta["reference_map"] == ("Contours des bureaux de vote : Legislatives2024_BureauxVoteBrest.geojson "
                                      "(Brest métropole)")
+
+
+HDS = RAW_DIR / "hds_9213_viz"
+
+
+@pytest.fixture
+def antony_folder(tmp_path):
+    """92-13 contours and the législatives 2022 2nd round as the OpenDataSoft export republished it
+    (the Ministry's columns plus its own: EPCI, région, location…)."""
+    folder = tmp_path / "antony"
+    folder.mkdir()
+    shutil.copy(HDS / "bv_contours_etalab_9213.geojson", folder / "contours-france-entiere-latest-v2.geojson")
+    shutil.copy(HDS / "legislatives2022_t2_9213.csv", folder / "legislatives-2022-t2.csv")
+    return folder
+
+
+def antony_sources(tmp_path, folder, *flags: str) -> dict[str, dict]:
+    code = build_cli(["--commune", "92002", "--from", str(folder), "--out", str(tmp_path / "out"), *flags])
+    assert code == 0
+    meta = json.loads((tmp_path / "out" / "commune-92002" / "metadata.json").read_text(encoding="utf-8"))
+    return {s["id"]: s for s in meta["sources"]}
+
+
+def test_results_republished_with_their_own_columns_are_credited_to_the_republisher(antony_folder, tmp_path):
+    sources = antony_sources(tmp_path, antony_folder, "--results-publisher", "OpenDataSoft",
+                             "--results-licence", "ODbL")
+    assert (sources["leg2022t2"]["publisher"], sources["leg2022t2"]["licence"]) == ("OpenDataSoft", "ODbL")
+    assert "Code Officiel EPCI" in sources["leg2022t2"]["note"]
+
+
+def test_republished_results_without_a_named_publisher_are_not_credited_to_the_ministry(antony_folder, tmp_path):
+    sources = antony_sources(tmp_path, antony_folder)
+    assert "Ministère" not in sources["leg2022t2"]["publisher"]
+    assert sources["leg2022t2"]["licence"] != "Licence Ouverte 2.0"
+
+
+def test_results_in_the_ministry_layout_stay_credited_to_the_ministry(brest_folder, tmp_path):
+    meta = built(tmp_path, brest_folder, "--results-publisher", "OpenDataSoft")
+    leg = next(s for s in meta["sources"] if s["id"] == "leg2024t1")
+    assert (leg["publisher"], leg["licence"]) == ("Ministère de l'Intérieur", "Licence Ouverte 2.0")

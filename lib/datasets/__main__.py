@@ -78,6 +78,10 @@ def _parser() -> argparse.ArgumentParser:
     city.add_argument("--contours-page", metavar="URL", help="page de téléchargement des contours")
     city.add_argument("--contours-title", metavar="TITRE",
                       help="titre des contours, repris sous la carte (ex. « Bureaux de vote 2026, Brest métropole »)")
+    results = parser.add_argument_group("résultats republiés par un tiers (colonnes propres, autre licence)")
+    results.add_argument("--results-publisher", metavar="EDITEUR", default="",
+                         help="éditeur des fichiers de résultats republiés (ex. Toulouse Métropole)")
+    results.add_argument("--results-licence", metavar="LICENCE", default="", help="leur licence (ex. ODbL)")
     parser.add_argument("--election", action="append", default=[], metavar="FICHIER=ID",
                         help="élection d'un fichier de résultats, quand son contenu ne suffit pas à la dire ou pour "
                              "corriger la reconnaissance (ex. resultats.csv=mun2026t2) ; répétable")
@@ -100,7 +104,8 @@ def _national(args: argparse.Namespace, kind: str, out: Path, parser: argparse.A
             parser.error("indiquez --from DOSSIER ou --download")
         print(f"Construction de « {selector.territory_id} » depuis {folder}")
         meta = national.build(selector, folder=folder, out_dir=out, contour_map=_contour_map(args),
-                              elections=national.parse_elections(args.election))
+                              elections=national.parse_elections(args.election),
+                              credit=national.Credit(args.results_publisher.strip(), args.results_licence.strip()))
     except TerrainError as err:
         print(f"Échec : {err}", file=sys.stderr)
         print("Les jeux de données existants n'ont pas été modifiés.", file=sys.stderr)

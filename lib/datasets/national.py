@@ -41,7 +41,7 @@ from lib.datasets.filosofi import (
 from lib.datasets.layouts import RESULT_LAYOUTS, reader_for
 from lib.datasets.metadata import election_label
 from lib.datasets.raw import Indicator, RawTerritory, Source
-from lib.datasets.recognition import examine
+from lib.datasets.recognition import examine, own_columns
 from lib.datasets.stations import merge_stations
 from lib.errors import BuildError, TerrainError
 
@@ -304,6 +304,7 @@ class Found:
     used: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     recognised: list[str] = field(default_factory=list)  # « Reconnu : file → election (evidence) »
+    republished: dict[str, list[str]] = field(default_factory=dict)  # results source id → its own columns
 
 
 @dataclass
@@ -346,6 +347,8 @@ def read_elections(ctx: Context, folder: Path) -> pd.DataFrame:
             continue
         frames.append(part)
         ctx.found.used.append(sid)
+        if own := own_columns(located.path):
+            ctx.found.republished[sid] = own
         ctx.log(f"  {src['election']} : {part['bureau_id'].nunique()} bureaux")
     if not frames:
         looked = problems + unused_reasons(folder, ctx.files, ctx.sources)
@@ -455,17 +458,41 @@ def latest_election(results: pd.DataFrame) -> str:
     return max(results["election"].unique(), key=lambda e: (int(re.sub(r"\D", "", e)[:4] or 0), e))
 
 
+@dataclass(frozen=True)
+class Credit:
+    """Who republished results files with their own columns, and under which licence (flags, page)."""
+
+    publisher: str = ""
+    licence: str = ""
+
+
 def source_records(sources: Sources, used: list[str], files: dict[str, Located],
-                   mapping: ContourMap | None = None) -> list[Source]:
+                   mapping: ContourMap | None = None, republished: Mapping[str, list[str]] | None = None,
+                   credit: Credit | None = None) -> list[Source]:
     """Provenance of the files actually used (contours first), named as they were found; a city's
-    contours are credited to the publisher and licence the user gave, never to Etalab."""
+    contours are credited to the publisher and licence the user gave, never to Etalab; so are
+    results a third party republished with its own columns, never to the Ministry."""
     records = [Source(sid, sources[sid]["title"], sources[sid]["publisher"], sources[sid]["licence"],
                       sources[sid].get("page", ""), [files[sid].path.name if sid in files else sources[sid]["file"]],
                       note=sources[sid].get("election", ""))
                for sid in ["contours", *used] if sid in sources]
     if mapping is not None and mapping.given and records and records[0].id == "contours":
         records[0] = city_source(mapping, files["contours"].path.name)
-    return records
+    republished = republished or {}
+    return [republished_source(r, republished[r.id], credit or Credit()) if r.id in republished else r
+            for r in records]
+
+
+MAX_OWN_NAMED = 8  # own columns of a republished file named in its source note
+
+
+def republished_source(official: Source, own: list[str], credit: Credit) -> Source:
+    """A results file republished with its own columns: its publisher and licence as given (or said
+    unknown), the Ministry named as the origin, the added columns listed."""
+    named = ", ".join(own[:MAX_OWN_NAMED]) + ("…" if len(own) > MAX_OWN_NAMED else "")
+    return Source(official.id, f"{official.title} (republié)", credit.publisher or "republication : éditeur non indiqué",
+                  credit.licence or "licence non indiquée", "", official.files,
+                  note=f"{official.note} ; d'après le {official.publisher} ; colonnes propres au fichier : {named}")
 
 
 def city_source(mapping: ContourMap, filename: str) -> Source:
@@ -507,12 +534,14 @@ def read_bureaux(ctx: Context, selector: Selector) -> gpd.GeoDataFrame:
 
 
 def read(selector: Selector, folder: Path, *, sources: Sources | None = None, log: Log = print,
-         contour_map: ContourMap | None = None, elections: Mapping[str, str] | None = None) -> RawTerritory:
+         contour_map: ContourMap | None = None, elections: Mapping[str, str] | None = None,
+         credit: Credit | None = None) -> RawTerritory:
     """Crop every national file present in ``folder`` to the territory; report what is missing.
 
     ``contour_map`` (flags or page) completes the folder's ``terrain_contours.toml``: a city's own
     contours are then read through it (:mod:`lib.datasets.citymap`). ``elections`` (file name →
-    election id: ``--election`` or the page) wins over what the content says.
+    election id: ``--election`` or the page) wins over what the content says; ``credit`` names who
+    republished results files that carry their own columns.
     """
     sources = sources or load_sources()
     mapping = citymap.load_sidecar(folder).merged(**vars(contour_map or ContourMap()))
@@ -540,7 +569,7 @@ def read(selector: Selector, folder: Path, *, sources: Sources | None = None, lo
         reference_map=reference_map(mapping, ctx.files["contours"], sources),
         bureaux=bureaux, area_names=contours.groupby("codeCommune")["nomCommune"].first(), area_kind="commune",
         results=results, registered_election=latest_election(results),
-        sources=source_records(sources, ctx.found.used, ctx.files, mapping),
+        sources=source_records(sources, ctx.found.used, ctx.files, mapping, ctx.found.republished, credit),
         indicators=indicators, addresses=addresses, addresses_missing_reason=reason, weight_points=weight_points,
         stations=stations, trend_pair=trend_pair(set(results["election"])),
         notes=[f"Construit depuis les fichiers nationaux ({selector.kind} {selector.code})."]
@@ -585,10 +614,11 @@ def _name(selector: Selector, contours: gpd.GeoDataFrame) -> str:
 
 
 def build(selector: Selector, *, folder: Path, out_dir: Path, log: Log = print,
-          contour_map: ContourMap | None = None, elections: Mapping[str, str] | None = None) -> dict:
+          contour_map: ContourMap | None = None, elections: Mapping[str, str] | None = None,
+          credit: Credit | None = None) -> dict:
     """Crop and build one territory; the previous dataset stays if anything fails."""
     started = time.perf_counter()
-    raw = read(selector, folder, log=log, contour_map=contour_map, elections=elections)
+    raw = read(selector, folder, log=log, contour_map=contour_map, elections=elections, credit=credit)
     return assemble(raw, out_dir=out_dir, log=log, started=started)
 
 

@@ -121,6 +121,33 @@ TABLE_SIGNATURES = {"id_ref_zdc": "idfm_gares", "code_uic": "sncf_gares", "id_fa
                     "idcar_200m": "filosofi_200m"}
 
 
+# Every column of the Ministry's per-bureau layouts (docs/national_build.md, « Accepted results
+# layouts »), numbered blocks without their number: any other column was added by a republisher.
+MINISTRY_COLUMNS = frozenset(minint.fold_header(c) for c in (
+    "Code département", "Libellé département", "Code commune", "Libellé commune", "Code BV", "Inscrits", "Votants",
+    "% Votants", "Abstentions", "% Abstentions", "Exprimés", "% Exprimés/inscrits", "% Exprimés/votants", "Blancs",
+    "% Blancs/inscrits", "% Blancs/votants", "Nuls", "% Nuls/inscrits", "% Nuls/votants", "Code localisation",
+    "Libellé localisation", "Numéro de panneau", "Nuance candidat", "Nom candidat", "Prénom candidat",
+    "Sexe candidat", "Voix", "% Voix/inscrits", "% Voix/exprimés", "Elu", "Nuance liste", "Libellé abrégé de liste",
+    "Libellé de liste", "Sièges", "Sièges au CM", "Sièges au CC", "Code du département", "Libellé du département",
+    "Code de la circonscription", "Libellé de la circonscription", "Code de la commune", "Libellé de la commune",
+    "Code du b.vote", "Abs/Ins", "% Abs/Ins", "% Vot/Ins", "% Blancs/Ins", "% Blancs/Vot", "% Nuls/Ins", "% Nuls/Vot",
+    "% Exp/Ins", "% Exp/Vot", "N°Panneau", "Sexe", "Nom", "Prénom", "Nuance", "% Voix/Ins", "% Voix/Exp",
+    "Code B.Vote", "N.Pan.", "Code Nuance", "Liste"))
+
+
+def own_columns(path: Path) -> list[str]:
+    """The header's columns that no Ministry layout has: a file republished by someone else (a city,
+    an open-data portal) with its own columns is credited to that publisher, not to the Ministry."""
+    first = _head_text(path).partition("\n")[0].rstrip("\r")
+    try:
+        sep = minint.sniff_separator(first, name=str(path))
+    except TerrainError:
+        return []
+    cols = [c.strip().strip('"') for c in first.split(sep)]
+    return [c for c in cols if c and minint.fold_header(re.sub(r"\s+\d+$", "", c)) not in MINISTRY_COLUMNS]
+
+
 PARQUET_MAGIC = b"PAR1"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # a legacy .xls workbook
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")

@@ -74,12 +74,13 @@ def column_mapping(candidates: dict[str, Path | bytes]) -> ContourMap | None:
                                commune_name=commune_name, publisher=publisher, licence=licence, title=title)
 
 
-def election_choices(folder: Path) -> dict[str, str]:
+def election_choices(folder: Path) -> tuple[dict[str, str], national.Credit]:
     """What each file was recognised as, with the evidence, and a selector per results file to
-    confirm or correct its election (a municipal file's round cannot be read in it)."""
+    confirm or correct its election (a municipal file's round cannot be read in it); who
+    republished results files that carry their own columns."""
     rows = national.survey(folder, sources)
     if not rows:
-        return {}
+        return {}, national.Credit()
     st.markdown("**Fichiers reconnus** (vérifiez l'élection de chaque fichier de résultats)")
     ui.table([{"Fichier": r.name, "Reconnu comme": sources[r.source]["title"] if r.source else "—",
                "Comment": r.said} for r in rows])
@@ -92,7 +93,19 @@ def election_choices(folder: Path) -> dict[str, str]:
                             key=f"w_new_election_{r.name}")
         if pick:
             choices[r.name] = pick
-    return choices
+    return choices, republisher([r for r in rows if r.own_columns])
+
+
+def republisher(rows: list[national.Surveyed]) -> national.Credit:
+    """Results files with their own columns were republished by someone: ask who, and the licence."""
+    if not rows:
+        return national.Credit()
+    st.info("Fichier(s) de résultats republié(s) avec des colonnes propres (" + ", ".join(
+        f"« {fr.escape(r.name)} » : {fr.escape(', '.join(r.own_columns[:5]))}" for r in rows)
+        + ") : ils sont crédités à leur éditeur, pas au Ministère de l'Intérieur.")
+    r1, r2 = st.columns(2)
+    return national.Credit(r1.text_input("Éditeur des résultats republiés", key="w_new_results_publisher").strip(),
+                           r2.text_input("Licence des résultats republiés", key="w_new_results_licence").strip())
 
 
 candidates: dict[str, Path | bytes] = {f.name: f.getvalue() for f in uploads or []
@@ -103,11 +116,13 @@ mapping: ContourMap | None = None
 with ui.guard("le choix des colonnes"):
     mapping = column_mapping(candidates)
 elections: dict[str, str] = {}
+credit = national.Credit()
 with ui.guard("la reconnaissance des fichiers"), tempfile.TemporaryDirectory(prefix="terrain_upload_") as seen:
     if origin == "upload" and uploads:
-        elections = election_choices(national.from_uploads({f.name: f.getvalue() for f in uploads}, Path(seen)))
+        elections, credit = election_choices(national.from_uploads({f.name: f.getvalue() for f in uploads},
+                                                                   Path(seen)))
     elif origin == "folder" and folder and Path(folder).is_dir():
-        elections = election_choices(Path(folder))
+        elections, credit = election_choices(Path(folder))
 
 replace_ok = True
 with contextlib.suppress(TerrainError):  # an invalid code is reported when the build is asked for
@@ -140,7 +155,7 @@ if st.button("Construire le territoire", type="primary", key="w_new_build", disa
                 st.error(f"Dossier introuvable sur le serveur : {fr.escape(folder)}")
                 st.stop()
         meta = national.build(selector, folder=source_dir, out_dir=conf.data_dir, log=report,
-                              contour_map=mapping, elections=elections)
+                              contour_map=mapping, elections=elections, credit=credit)
         progress.progress(1.0, text="Terminé")
         ui.territory_data.clear()
         st.success(f"« {meta['name']} » construit : {meta['coverage']['bureaux']} bureaux, "

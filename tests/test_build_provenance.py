@@ -8,9 +8,10 @@ import shutil
 
 import pytest
 
+from lib.config import load_settings
 from lib.datasets.__main__ import main as build_cli
 
-from .helpers import RAW_DIR
+from .helpers import RAW_DIR, open_page
 
 BREST = RAW_DIR / "brest_lfi"
 BREST_CONTOURS = BREST / "Legislatives2024_BureauxVoteBrest.geojson"
@@ -84,3 +85,21 @@ def test_results_in_the_ministry_layout_stay_credited_to_the_ministry(brest_fold
     meta = built(tmp_path, brest_folder, "--results-publisher", "OpenDataSoft")
     leg = next(s for s in meta["sources"] if s["id"] == "leg2024t1")
     assert (leg["publisher"], leg["licence"]) == ("Ministère de l'Intérieur", "Licence Ouverte 2.0")
+
+
+def test_the_page_asks_who_republished_results_and_credits_them(antony_folder, tmp_path, monkeypatch):
+    monkeypatch.setenv("TERRAIN_DATA_DIR", str(tmp_path / "data"))
+    load_settings.cache_clear()
+    at = open_page("pages/nouveau_territoire.py")
+    at.text_input(key="w_new_code").input("92002").run()
+    at.radio(key="w_new_origin").set_value("folder").run()
+    at.text_input(key="w_new_folder").input(str(antony_folder)).run()
+    assert any("legislatives-2022-t2.csv" in i.value and "Code Officiel EPCI" in i.value for i in at.info)
+    at.text_input(key="w_new_results_publisher").input("OpenDataSoft")
+    at.text_input(key="w_new_results_licence").input("ODbL").run()
+    at.button(key="w_new_build").click().run()
+    assert not at.exception, at.exception
+    meta = json.loads((tmp_path / "data" / "commune-92002" / "metadata.json").read_text(encoding="utf-8"))
+    leg = next(s for s in meta["sources"] if s["id"] == "leg2022t2")
+    assert (leg["publisher"], leg["licence"]) == ("OpenDataSoft", "ODbL")
+    load_settings.cache_clear()

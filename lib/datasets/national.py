@@ -175,6 +175,7 @@ class Surveyed:
     said: str  # how and on what evidence, or why it is none of ours
     results_like: bool  # a results file the user may confirm or correct
     candidates: tuple[str, ...] = ()
+    own_columns: tuple[str, ...] = ()  # columns no Ministry layout has: republished by a third party
 
 
 def result_ids(sources: Sources) -> list[str]:
@@ -191,7 +192,9 @@ def survey(folder: Path, sources: Sources, elections: Mapping[str, str] | None =
         sid = next((s for s, loc in found.items() if loc.path == path), None)
         how = f"{found[sid].how}" + (f" : {found[sid].evidence}" if found[sid].evidence else "") if sid else ""
         said = how or (f"{seen.evidence} — élection à confirmer" if seen.candidates else seen.reason or seen.evidence)
-        rows.append(Surveyed(path.name, sid, said, seen.results_like or sid in result_ids(sources), seen.candidates))
+        results_like = seen.results_like or sid in result_ids(sources)
+        own = tuple(own_columns(path)) if results_like else ()
+        rows.append(Surveyed(path.name, sid, said, results_like, seen.candidates, own))
     return rows
 
 

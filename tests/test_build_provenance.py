@@ -8,6 +8,7 @@ import shutil
 
 import pytest
 
+from lib import criteria
 from lib.config import load_settings
 from lib.datasets.__main__ import main as build_cli
 
@@ -103,3 +104,16 @@ def test_the_page_asks_who_republished_results_and_credits_them(antony_folder, t
     leg = next(s for s in meta["sources"] if s["id"] == "leg2022t2")
     assert (leg["publisher"], leg["licence"]) == ("OpenDataSoft", "ODbL")
     load_settings.cache_clear()
+
+
+def test_a_city_file_without_names_takes_the_official_name_from_the_results(brest_folder, tmp_path):
+    meta = built(tmp_path, brest_folder)  # no --commune-name: Brest's contours have no name column
+    assert meta["name"] == "Brest (29019)"
+
+
+def test_the_indicators_table_names_every_indicator_in_french(brest_folder, tmp_path):
+    meta = built(tmp_path, brest_folder)  # one election, no station list: trend and distance unavailable
+    rows = criteria.indicator_rows(meta["indicators"], load_settings().criteria)
+    names = {r["Indicateur"] for r in rows}
+    assert {"Évolution de l'abstention", "Distance à une gare ou station"} <= names
+    assert not [n for n in names if "_" in n]

@@ -556,8 +556,9 @@ def read(selector: Selector, folder: Path, *, sources: Sources | None = None, lo
         contours = read_bureaux(ctx, selector)
     except BuildError as err:
         raise BuildError(err.message, source=err.source or str(folder)) from err
-    bureaux = bureaux_from_contours(contours)
     results = read_elections(ctx, folder)
+    contours = contours.assign(nomCommune=official_names(contours, ctx.crop.commune_names))
+    bureaux = bureaux_from_contours(contours)
     matching = match_notes(set(bureaux["bureau_id"]), results)
     for note in matching:
         log(f"  {note}")
@@ -578,6 +579,15 @@ def read(selector: Selector, folder: Path, *, sources: Sources | None = None, lo
         notes=[f"Construit depuis les fichiers nationaux ({selector.kind} {selector.code})."]
               + ([f"Contours de la ville ({mapping_note(mapping)})."] if mapping.given else [])
               + ctx.found.recognised + [f"Absent : {m}" for m in ctx.found.missing] + ignored + matching + ctx.crop.notes)
+
+
+def official_names(contours: gpd.GeoDataFrame, from_results: Mapping[str, str]) -> pd.Series:
+    """The contours' commune names, a placeholder (« Commune 29061 »: a city's file without names)
+    replaced by the official name the results files give."""
+    names = contours["nomCommune"].astype(str)
+    codes = contours["codeCommune"].astype(str)
+    placeholder = names.eq(citymap.UNNAMED + codes) | names.str.strip().eq("")
+    return names.where(~placeholder, codes.map(from_results).fillna(names))
 
 
 def ignored_notes(folder: Path, files: dict[str, Located], sources: Sources | None = None) -> list[str]:

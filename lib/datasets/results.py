@@ -102,6 +102,25 @@ def read_wide(path: Path, crop: Crop) -> pd.DataFrame:
     if len(kept) < 2:
         raise BuildError(no_rows_message(seen, crop.communes), source=str(path))
     table = minint.read_table("".join(kept).encode("utf-8"), name=str(path))
+    crop.commune_names.update(commune_names(table))
     if minint.find_column(list(table.columns), "Voix") is not None:  # a long export with a wide file's name
         return minint.parse_long(table, election=crop.election, name=str(path))
     return minint.parse_wide(table, election=crop.election, name=str(path))
+
+
+def commune_names(table: pd.DataFrame) -> dict[str, str]:
+    """INSEE code → commune name as a results file gives it (« Libellé commune »): the official
+    name of a commune whose contours carry none (a city's own file)."""
+    cols = list(table.columns)
+    code = minint.find_column(cols, "Code commune", "Code de la commune")
+    name = minint.find_column(cols, "Libellé commune", "Libellé de la commune")
+    dep = minint.find_column(cols, "Code département", "Code du département")
+    if code is None or name is None:
+        return {}
+    codes = table[code].astype(str).str.strip()
+    if dep is not None:  # 3-character commune codes (2017–2022 files) with their département
+        short = codes.str.len() < 5
+        codes = codes.where(~short, [minint.insee_commune(d, c) or "" for d, c in zip(
+            table[dep].astype(str).str.strip(), codes, strict=True)])
+    names = table[name].astype(str).str.strip()
+    return {c: n for c, n in zip(codes, names, strict=True) if c and n}

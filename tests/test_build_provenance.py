@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import shutil
 
+import geopandas as gpd
 import pytest
 
-from lib import criteria
+from lib import anomalies, criteria
 from lib.config import load_settings
+from lib.dataset import load_territory
 from lib.datasets.__main__ import main as build_cli
 
 from .helpers import RAW_DIR, open_page
@@ -117,3 +119,25 @@ def test_the_indicators_table_names_every_indicator_in_french(brest_folder, tmp_
     names = {r["Indicateur"] for r in rows}
     assert {"Évolution de l'abstention", "Distance à une gare ou station"} <= names
     assert not [n for n in names if "_" in n]
+
+
+def test_the_sidebar_counts_the_set_aside_bureaux_as_the_legend_does(brest_folder, tmp_path, monkeypatch):
+    """Bureaux with results but no contour (here three Brest polygons left out of the city's file)
+    are excluded yet never on the map; the sidebar counted them among the « atypiques » that the
+    legend counts on the map (12 against 4)."""
+    contours = gpd.read_file(brest_folder / BREST_CONTOURS.name)
+    contours[~contours["BVOTE"].isin([1, 2, 3])].to_file(brest_folder / BREST_CONTOURS.name, driver="GeoJSON")
+    built(tmp_path, brest_folder)
+    data = load_territory(tmp_path / "out", "commune-29019")
+    on_map, said = anomalies.atypical_sidebar(data.metadata, data.bureaux["bureau_id"])
+    legend = len(data.excluded_ids & set(data.bureaux["bureau_id"]))  # what lib.priority counts in the legend
+    assert on_map == legend
+    elsewhere = len(data.excluded_ids) - legend
+    assert elsewhere > 0 and f"{elsewhere} bureau(x) avec résultats sans contour" in said
+    monkeypatch.setenv("TERRAIN_DATA_DIR", str(tmp_path / "out"))
+    load_settings.cache_clear()
+    at = open_page("pages/carte.py", {"t": "commune-29019"})
+    toggles = [t.label for t in at.sidebar.toggle if t.label.startswith("Inclure les bureaux atypiques")]
+    assert toggles == ([f"Inclure les bureaux atypiques ({legend})"] if legend else [])
+    assert said in [c.value for c in at.sidebar.caption]
+    load_settings.cache_clear()

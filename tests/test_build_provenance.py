@@ -3,6 +3,7 @@ caption names the contours file actually used, the default name is the commune's
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 
@@ -12,9 +13,10 @@ import pytest
 from lib import anomalies, criteria
 from lib.config import load_settings
 from lib.dataset import load_territory
+from lib.datasets import national
 from lib.datasets.__main__ import main as build_cli
 
-from .helpers import RAW_DIR, open_page
+from .helpers import DATA_DIR, RAW_DIR, open_page, requires_dataset
 
 BREST = RAW_DIR / "brest_lfi"
 BREST_CONTOURS = BREST / "Legislatives2024_BureauxVoteBrest.geojson"
@@ -141,3 +143,31 @@ def test_the_sidebar_counts_the_set_aside_bureaux_as_the_legend_does(brest_folde
     assert toggles == ([f"Inclure les bureaux atypiques ({legend})"] if legend else [])
     assert said in [c.value for c in at.sidebar.caption]
     load_settings.cache_clear()
+
+
+@requires_dataset("paris")
+def test_paris_results_published_per_arrondissement_join_the_commune_bureaux(tmp_path):
+    """Paris's real bureaux (1st and 2nd arrondissements, ids 75056_AABB) as Etalab contours, and a
+    législatives 2024 file in the Ministry's layout that gives each bureau as arrondissement 751AA,
+    bureau 00BB (counts taken from the real 92-13 rows: the layout is the point, not the values)."""
+    folder = tmp_path / "paris"
+    folder.mkdir()
+    paris = gpd.read_parquet(DATA_DIR / "paris" / "bureaux.parquet")
+    paris = paris[paris["bureau_id"].str[6:8].isin(["01", "02"])]
+    gpd.GeoDataFrame({"codeCommune": "75056", "nomCommune": "Paris", "codeDepartement": "75",
+                      "codeBureauVote": paris["bureau_id"].to_numpy()}, geometry=paris.geometry.to_numpy(),
+                     crs=paris.crs).to_crs(4326).to_file(folder / "contours-france-entiere-latest-v2.geojson",
+                                                         driver="GeoJSON")
+    header, *rows = (HDS / "legislatives2024_t2_9213.csv").read_text(encoding="utf-8").splitlines()
+    lines = [header]
+    for bid, row in zip(sorted(paris["bureau_id"]), itertools.cycle(rows), strict=False):
+        cells = row.split(";")
+        cells[:5] = ["75", "Paris", f"751{bid[6:8]}", f"Paris {int(bid[6:8])}e", f"00{bid[8:]}"]
+        lines.append(";".join(cells))
+    (folder / "resultats-definitifs-par-bureau-de-vote.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    meta = national.build(national.Selector("commune", "75056"), folder=folder, out_dir=tmp_path / "out",
+                          log=lambda *_: None)
+    leg = next(e for e in meta["elections"] if e["id"] == "leg2024t2")
+    assert leg["bureaux"] == len(paris)
+    assert any("rapportés aux bureaux des contours (arrondissement → commune (AABB))" in n for n in meta["notes"])
+    assert not any("résultats sans contour" in n for n in meta["notes"])

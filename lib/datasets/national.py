@@ -26,7 +26,7 @@ import pandas as pd
 from lib import download, geo
 from lib.config import load_sources
 from lib.contract import COMMUNE_CODE_PATTERN, RESULTS_COLUMNS
-from lib.datasets import citymap
+from lib.datasets import citymap, plm
 from lib.datasets.addresses import PLM, plm_codes
 from lib.datasets.assembly import assemble
 from lib.datasets.citymap import SIDECAR, ContourMap
@@ -559,7 +559,8 @@ def read(selector: Selector, folder: Path, *, sources: Sources | None = None, lo
     results = read_elections(ctx, folder)
     contours = contours.assign(nomCommune=official_names(contours, ctx.crop.commune_names))
     bureaux = bureaux_from_contours(contours)
-    matching = match_notes(set(bureaux["bureau_id"]), results)
+    results, remapped = plm.remap(results, set(bureaux["bureau_id"]))
+    matching = remapped + match_notes(set(bureaux["bureau_id"]), results)
     for note in matching:
         log(f"  {note}")
     addresses, reason = read_addresses(folder, ctx, selector)

@@ -6,6 +6,8 @@ The names below are stable; add to them rather than rename.
 Data
     grid_bureaux          six 200 m square bureaux on a 3×2 grid near Paris, two communes
     rng                   a seeded NumPy random generator
+    app_data_dir          TERRAIN_DATA_DIR set to a fresh folder, the app's cached settings and data
+                          cleared before and after (AppTest runs share one process)
 Workspace database (every store test runs on SQLite and on PostgreSQL, no mocks)
     pg_cluster            session: a throwaway PostgreSQL cluster (testing/pgcluster.py); yields a
                           function returning the URL of a new empty database
@@ -191,3 +193,22 @@ def page(browser, request):
     context.close()
     assert not errors, errors
     assert not outside, outside
+
+
+@pytest.fixture
+def app_data_dir(tmp_path, monkeypatch):
+    """A fresh ``TERRAIN_DATA_DIR`` for pages run in this process; yields its path."""
+    import streamlit as st
+
+    from lib.config import load_settings
+
+    def clear() -> None:
+        load_settings.cache_clear()
+        st.cache_resource.clear()
+        st.cache_data.clear()
+
+    folder = tmp_path / "app_data"
+    monkeypatch.setenv("TERRAIN_DATA_DIR", str(folder))
+    clear()
+    yield folder
+    clear()

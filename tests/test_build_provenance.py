@@ -12,7 +12,7 @@ import pytest
 
 from lib import anomalies, criteria
 from lib.config import load_settings
-from lib.dataset import load_territory
+from lib.dataset import list_territories, load_territory
 from lib.datasets import national
 from lib.datasets.__main__ import main as build_cli
 
@@ -33,10 +33,11 @@ def brest_folder(tmp_path):
     return folder
 
 
-def built(tmp_path, folder, *flags: str) -> dict:
-    code = build_cli(["--commune", "29019", "--from", str(folder), "--out", str(tmp_path / "out"), *BREST_FLAGS, *flags])
+def built(tmp_path, folder, *flags: str, out=None) -> dict:
+    out = out or tmp_path / "out"
+    code = build_cli(["--commune", "29019", "--from", str(folder), "--out", str(out), *BREST_FLAGS, *flags])
     assert code == 0
-    return json.loads((tmp_path / "out" / "commune-29019" / "metadata.json").read_text(encoding="utf-8"))
+    return json.loads((out / "commune-29019" / "metadata.json").read_text(encoding="utf-8"))
 
 
 def test_the_contours_title_flag_is_the_map_caption(brest_folder, tmp_path):
@@ -92,9 +93,7 @@ def test_results_in_the_ministry_layout_stay_credited_to_the_ministry(brest_fold
     assert (leg["publisher"], leg["licence"]) == ("Ministère de l'Intérieur", "Licence Ouverte 2.0")
 
 
-def test_the_page_asks_who_republished_results_and_credits_them(antony_folder, tmp_path, monkeypatch):
-    monkeypatch.setenv("TERRAIN_DATA_DIR", str(tmp_path / "data"))
-    load_settings.cache_clear()
+def test_the_page_asks_who_republished_results_and_credits_them(antony_folder, app_data_dir):
     at = open_page("pages/nouveau_territoire.py")
     at.text_input(key="w_new_code").input("92002").run()
     at.radio(key="w_new_origin").set_value("folder").run()
@@ -104,10 +103,9 @@ def test_the_page_asks_who_republished_results_and_credits_them(antony_folder, t
     at.text_input(key="w_new_results_licence").input("ODbL").run()
     at.button(key="w_new_build").click().run()
     assert not at.exception, at.exception
-    meta = json.loads((tmp_path / "data" / "commune-92002" / "metadata.json").read_text(encoding="utf-8"))
+    meta = json.loads((app_data_dir / "commune-92002" / "metadata.json").read_text(encoding="utf-8"))
     leg = next(s for s in meta["sources"] if s["id"] == "leg2022t2")
     assert (leg["publisher"], leg["licence"]) == ("OpenDataSoft", "ODbL")
-    load_settings.cache_clear()
 
 
 def test_a_city_file_without_names_takes_the_official_name_from_the_results(brest_folder, tmp_path):
@@ -123,26 +121,23 @@ def test_the_indicators_table_names_every_indicator_in_french(brest_folder, tmp_
     assert not [n for n in names if "_" in n]
 
 
-def test_the_sidebar_counts_the_set_aside_bureaux_as_the_legend_does(brest_folder, tmp_path, monkeypatch):
+def test_the_sidebar_counts_the_set_aside_bureaux_as_the_legend_does(brest_folder, tmp_path, app_data_dir):
     """Bureaux with results but no contour (here three Brest polygons left out of the city's file)
     are excluded yet never on the map; the sidebar counted them among the « atypiques » that the
     legend counts on the map (12 against 4)."""
     contours = gpd.read_file(brest_folder / BREST_CONTOURS.name)
     contours[~contours["BVOTE"].isin([1, 2, 3])].to_file(brest_folder / BREST_CONTOURS.name, driver="GeoJSON")
-    built(tmp_path, brest_folder)
-    data = load_territory(tmp_path / "out", "commune-29019")
+    built(tmp_path, brest_folder, out=app_data_dir)
+    data = load_territory(app_data_dir, "commune-29019")
     on_map, said = anomalies.atypical_sidebar(data.metadata, data.bureaux["bureau_id"])
     legend = len(data.excluded_ids & set(data.bureaux["bureau_id"]))  # what lib.priority counts in the legend
     assert on_map == legend
     elsewhere = len(data.excluded_ids) - legend
     assert elsewhere > 0 and f"{elsewhere} bureau(x) avec résultats sans contour" in said
-    monkeypatch.setenv("TERRAIN_DATA_DIR", str(tmp_path / "out"))
-    load_settings.cache_clear()
     at = open_page("pages/carte.py", {"t": "commune-29019"})
     toggles = [t.label for t in at.sidebar.toggle if t.label.startswith("Inclure les bureaux atypiques")]
     assert toggles == ([f"Inclure les bureaux atypiques ({legend})"] if legend else [])
     assert said in [c.value for c in at.sidebar.caption]
-    load_settings.cache_clear()
 
 
 @requires_dataset("paris")
@@ -171,3 +166,14 @@ def test_paris_results_published_per_arrondissement_join_the_commune_bureaux(tmp
     assert leg["bureaux"] == len(paris)
     assert any("rapportés aux bureaux des contours (arrondissement → commune (AABB))" in n for n in meta["notes"])
     assert not any("résultats sans contour" in n for n in meta["notes"])
+
+
+@requires_dataset("paris")
+def test_a_data_folder_of_one_s_own_adds_to_the_shipped_territories(brest_folder, tmp_path, app_data_dir):
+    built(tmp_path, brest_folder, out=app_data_dir)
+    assert {"paris", "commune-29019"} <= set(list_territories(app_data_dir))
+    assert load_territory(app_data_dir, "paris").id == "paris"
+    at = open_page("pages/carte.py", {"t": "commune-29019"})
+    assert not at.error, [e.value for e in at.error]
+    names = at.selectbox(key="w_territory").options
+    assert "Brest (29019)" in names and load_territory(DATA_DIR, "paris").name in names

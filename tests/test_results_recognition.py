@@ -16,7 +16,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from lib.config import load_settings, load_sources
+from lib.config import load_sources
 from lib.datasets import national
 from lib.datasets.__main__ import main as build_cli
 from lib.datasets.metadata import election_label
@@ -150,11 +150,9 @@ def test_every_recognised_file_is_said_with_its_evidence_in_the_notes(tmp_path):
                for n in meta["notes"])
 
 
-def test_the_page_shows_what_each_file_is_and_builds_with_the_chosen_round(tmp_path, monkeypatch):
+def test_the_page_shows_what_each_file_is_and_builds_with_the_chosen_round(tmp_path, app_data_dir):
     folder = toulouse_folder(tmp_path / "toulouse")
     toulouse_ministry_csv(folder / "resultats-t2.csv", 2)
-    monkeypatch.setenv("TERRAIN_DATA_DIR", str(tmp_path / "data"))
-    load_settings.cache_clear()
     at = open_page("pages/nouveau_territoire.py")
     at.text_input(key="w_new_code").input("31555").run()
     at.radio(key="w_new_origin").set_value("folder").run()
@@ -167,7 +165,6 @@ def test_the_page_shows_what_each_file_is_and_builds_with_the_chosen_round(tmp_p
     at.button(key="w_new_build").click().run()
     assert not at.exception, at.exception
     assert any("277 bureaux" in s.value or "276 bureaux" in s.value for s in at.success), [e.value for e in at.error]
-    load_settings.cache_clear()
 
 
 def documented_headers() -> list[tuple[str, list[str], str, str]]:

@@ -25,12 +25,11 @@ import pandas as pd
 
 from lib import download, geo
 from lib.config import load_sources
-from lib.contract import COMMUNE_CODE_PATTERN, RESULTS_COLUMNS
+from lib.contract import RESULTS_COLUMNS
 from lib.datasets import citymap, plm
-from lib.datasets.addresses import PLM, plm_codes
 from lib.datasets.assembly import assemble
 from lib.datasets.citymap import SIDECAR, ContourMap
-from lib.datasets.contours import sql_filter, vector_fields
+from lib.datasets.contours import vector_fields
 from lib.datasets.crop import Crop
 from lib.datasets.filosofi import (
     FILOSOFI_COUNTS,
@@ -40,8 +39,10 @@ from lib.datasets.filosofi import (
 )
 from lib.datasets.layouts import RESULT_LAYOUTS, reader_for
 from lib.datasets.metadata import election_label
-from lib.datasets.raw import Indicator, RawTerritory, Source
+from lib.datasets.provenance import Credit, mapping_note, reference_map, source_records
+from lib.datasets.raw import Indicator, RawTerritory
 from lib.datasets.recognition import examine, own_columns
+from lib.datasets.selector import Selector
 from lib.datasets.stations import merge_stations
 from lib.errors import BuildError, TerrainError
 
@@ -49,52 +50,6 @@ Sources = Mapping[str, Mapping[str, str]]
 MANIFEST = "terrain_sources.json"
 Log = Callable[[str], None]
 Progress = Callable[[str, float], None]
-
-
-@dataclass(frozen=True)
-class Selector:
-    """Which territory: ``commune`` 92002, ``circonscription`` 92-13 or ``departement`` 92."""
-
-    kind: str
-    code: str
-
-    def __post_init__(self) -> None:
-        patterns = {"commune": rf"({COMMUNE_CODE_PATTERN.pattern})", "circonscription": r"(\d{2,3}|2[AB])-\d{1,2}",
-                    "departement": r"(\d{2,3}|2[AB])", "france": r"fr"}
-        if self.kind not in patterns:
-            raise BuildError(f"type de territoire inconnu « {self.kind} ».")
-        if not re.fullmatch(patterns[self.kind], self.code):
-            examples = {"commune": "92002", "circonscription": "92-13", "departement": "92"}
-            raise BuildError(f"code « {self.code} » invalide pour --{self.kind} (exemple : {examples[self.kind]}).")
-
-    @property
-    def territory_id(self) -> str:
-        """Dataset folder name, e.g. ``commune-92002``."""
-        return f"{self.kind}-{self.code}".lower()
-
-    @property
-    def departement(self) -> str:
-        """Département code of the territory (for per-département files such as the BAN)."""
-        if self.kind == "commune":
-            return self.code[:3] if self.code.startswith("97") else self.code[:2]
-        if self.kind == "france":
-            return ""
-        return self.code.split("-")[0]
-
-    def contour_values(self) -> dict[str, frozenset[str]]:
-        """Contour column → accepted values (Etalab names; a city's contours are mapped to them)."""
-        if self.kind == "france":
-            return {}
-        if self.kind == "commune":
-            return {"codeCommune": frozenset(plm_codes({self.code}) if self.code in PLM else {self.code})}
-        if self.kind == "departement":
-            return {"codeDepartement": frozenset({self.code})}
-        dep, num = self.code.split("-")
-        return {"codeDepartement": frozenset({dep}), "codeCirconscription": frozenset({f"{dep}{int(num):02d}"})}
-
-    def contour_filter(self) -> str | None:
-        """OGR SQL attribute filter on the Etalab contours (applied while reading)."""
-        return sql_filter(self.contour_values())
 
 
 @dataclass(frozen=True)
@@ -459,66 +414,6 @@ def trend_pair(elections: set[str]) -> tuple[str, str] | None:
 def latest_election(results: pd.DataFrame) -> str:
     """The most recent election id (its registered count is the bureau's « inscrits »)."""
     return max(results["election"].unique(), key=lambda e: (int(re.sub(r"\D", "", e)[:4] or 0), e))
-
-
-@dataclass(frozen=True)
-class Credit:
-    """Who republished results files with their own columns, and under which licence (flags, page)."""
-
-    publisher: str = ""
-    licence: str = ""
-
-
-def source_records(sources: Sources, used: list[str], files: dict[str, Located],
-                   mapping: ContourMap | None = None, republished: Mapping[str, list[str]] | None = None,
-                   credit: Credit | None = None) -> list[Source]:
-    """Provenance of the files actually used (contours first), named as they were found; a city's
-    contours are credited to the publisher and licence the user gave, never to Etalab; so are
-    results a third party republished with its own columns, never to the Ministry."""
-    records = [Source(sid, sources[sid]["title"], sources[sid]["publisher"], sources[sid]["licence"],
-                      sources[sid].get("page", ""), [files[sid].path.name if sid in files else sources[sid]["file"]],
-                      note=sources[sid].get("election", ""))
-               for sid in ["contours", *used] if sid in sources]
-    if mapping is not None and mapping.given and records and records[0].id == "contours":
-        records[0] = city_source(mapping, files["contours"].path.name)
-    republished = republished or {}
-    return [republished_source(r, republished[r.id], credit or Credit()) if r.id in republished else r
-            for r in records]
-
-
-MAX_OWN_NAMED = 8  # own columns of a republished file named in its source note
-
-
-def republished_source(official: Source, own: list[str], credit: Credit) -> Source:
-    """A results file republished with its own columns: its publisher and licence as given (or said
-    unknown), the Ministry named as the origin, the added columns listed."""
-    named = ", ".join(own[:MAX_OWN_NAMED]) + ("…" if len(own) > MAX_OWN_NAMED else "")
-    return Source(official.id, f"{official.title} (republié)", credit.publisher or "republication : éditeur non indiqué",
-                  credit.licence or "licence non indiquée", "", official.files,
-                  note=f"{official.note} ; d'après le {official.publisher} ; colonnes propres au fichier : {named}")
-
-
-def city_source(mapping: ContourMap, filename: str) -> Source:
-    """The provenance of a city's contours, as given by the sidecar, the flags or the page."""
-    return Source("contours", mapping.title or citymap.default_title(filename, mapping.publisher),
-                  mapping.publisher or "éditeur non indiqué", mapping.licence or "licence non indiquée",
-                  mapping.page, [filename], note=mapping_note(mapping))
-
-
-def reference_map(mapping: ContourMap, contours: Located, sources: Sources) -> str:
-    """The map caption: the title given (``--contours-title``, the page, the sidecar), else a city's
-    file named with its publisher, else the Etalab contours' title."""
-    if mapping.title:
-        return mapping.title
-    if mapping.given:
-        return citymap.default_title(contours.path.name, mapping.publisher)
-    return sources["contours"]["title"]
-
-
-def mapping_note(mapping: ContourMap) -> str:
-    """« commune = DEPCO, bureau = BVOTE »: the correspondence the build used, said in the metadata."""
-    commune = f"colonne {mapping.commune}" if mapping.commune else f"code {mapping.commune_code} (saisi)"
-    return f"correspondance des colonnes : commune = {commune}, bureau = colonne {mapping.bureau}"
 
 
 def read_bureaux(ctx: Context, selector: Selector) -> gpd.GeoDataFrame:

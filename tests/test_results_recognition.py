@@ -196,3 +196,14 @@ def test_every_documented_header_is_recognised_as_documented(tmp_path, blocks):
         path.write_text(sep.join([fixed, *numbered]) + "\n", encoding="utf-8")
         seen = examine(path)
         assert {seen.source, *seen.candidates} & set(ids) if ids else seen.source.startswith(("leg2022", "pres")), fixed
+
+
+def test_without_usable_results_the_page_names_every_file(unusable, app_data_dir):
+    at = open_page("pages/nouveau_territoire.py")
+    at.text_input(key="w_new_code").input("92002").run()
+    at.radio(key="w_new_origin").set_value("folder").run()
+    at.text_input(key="w_new_folder").input(str(unusable)).run()
+    at.button(key="w_new_build").click().run()
+    assert not at.exception, at.exception
+    said = " ".join(e.value for e in at.error)
+    assert all(name in said and reason in said for name, reason in EXPECTED_REASONS.items()), said

@@ -24,7 +24,7 @@ detector's docstring gives the figures.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -412,6 +412,19 @@ def of(metadata: dict[str, Any]) -> pd.DataFrame:
 def excluded_ids(metadata: dict[str, Any]) -> set[str]:
     """Ids of the « bureaux atypiques »: left out of map, ranking and walk lists by default."""
     return {a["bureau_id"] for a in metadata.get("anomalies") or [] if a["exclude"]}
+
+
+def atypical_sidebar(metadata: dict[str, Any], bureau_ids: Collection[str]) -> tuple[int, str]:
+    """How many « bureaux atypiques » the map sets aside, and the sentence saying it: the count of
+    the bureaux *on the map* (as the legend counts them); the excluded bureaux without a contour
+    (results without contour) are never on the map, ranking or lists, so they are said apart."""
+    excluded = excluded_ids(metadata)
+    on_map = len(excluded & set(map(str, bureau_ids)))
+    elsewhere = len(excluded) - on_map
+    parts = [f"{on_map} bureau(x) atypique(s) écarté(s) de la carte"] if on_map else []
+    if elsewhere:
+        parts.append(f"{elsewhere} bureau(x) avec résultats sans contour, absent(s) de la carte")
+    return on_map, (" ; ".join(parts) + " : voir la page d'accueil.") if parts else ""
 
 
 def dropped(metadata: dict[str, Any]) -> pd.DataFrame:

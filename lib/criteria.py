@@ -267,3 +267,20 @@ def bloc_like(results: pd.DataFrame, election: str, ours: Collection[str]) -> li
     picked = rows[rows["nuance"].astype("string").isin(nuances).fillna(False)
                   | rows["candidate"].map(lambda c: fr.fold_upper(c).split(" ")[0] in names)]
     return picked["candidate"].astype(str).tolist()
+
+
+def indicator_rows(indicators: Iterable[Mapping], criteria: Mapping[str, Criterion]) -> list[dict[str, object]]:
+    """The home page's « Indicateurs » table: one row per indicator of ``metadata.json`` (the
+    per-election abstention columns folded into the trend), named in French — by the dataset's
+    label, else the criteria registry's; a raw id (``station_distance``) never reaches a user."""
+    rows = []
+    for ind in indicators:
+        if ind["id"].startswith("abstention_") and ind["id"] != "abstention_trend":
+            continue
+        known = criteria.get(ind["id"])
+        rows.append({"Indicateur": ind.get("label") or (known.label if known else ind["id"].replace("_", " ")),
+                     "Disponible": "oui" if ind["available"] else "non",
+                     "Unité": ind.get("unit", ""),
+                     "Source / raison": (f"{ind.get('source', '')} {ind.get('year') or ''}".strip()
+                                         if ind["available"] else ind.get("reason", ""))})
+    return rows

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from lib import anomalies, contract
+from lib.config import PROJECT_ROOT
 from lib.errors import DataContractError
 
 FILES = {
@@ -114,9 +115,24 @@ def _read(path: Path, reader):
                                 source=str(path)) from err
 
 
+SHIPPED_DATA = PROJECT_ROOT / "data"  # the shipped territories (paris, antony), whatever TERRAIN_DATA_DIR says
+
+
+def territory_folder(data_dir: Path, territory_id: str) -> Path:
+    """Where a territory's dataset is: under ``data_dir`` (``TERRAIN_DATA_DIR``, where new builds
+    go), else among the shipped territories. Why: a folder of one's own territories adds to the
+    shipped ones instead of hiding them; a territory built there under a shipped id wins."""
+    own = Path(data_dir) / territory_id
+    shipped = SHIPPED_DATA / territory_id
+    if not (own / FILES["metadata"]).is_file() and (shipped / FILES["metadata"]).is_file():
+        return shipped
+    return own
+
+
 def load_territory(data_dir: Path, territory_id: str) -> TerritoryData:
-    """Load and validate ``data_dir / territory_id`` (raises :class:`DataContractError`)."""
-    folder = Path(data_dir) / territory_id
+    """Load and validate ``data_dir / territory_id``, or the shipped territory of that id
+    (raises :class:`DataContractError`)."""
+    folder = territory_folder(data_dir, territory_id)
     if not folder.is_dir():
         raise DataContractError("territoire introuvable : construisez-le avec "
                                 f"« python -m lib.datasets {territory_id} ».", source=str(folder))
@@ -150,11 +166,12 @@ def load_territory(data_dir: Path, territory_id: str) -> TerritoryData:
 
 
 def list_territories(data_dir: Path) -> list[str]:
-    """Ids of the folders under ``data_dir`` that hold a metadata file."""
-    root = Path(data_dir)
-    if not root.is_dir():
-        return []
-    return sorted(p.name for p in root.iterdir() if (p / FILES["metadata"]).is_file())
+    """Ids of the folders under ``data_dir`` that hold a metadata file, and the shipped ones."""
+    built: set[str] = set()
+    for root in {Path(data_dir), SHIPPED_DATA}:
+        if root.is_dir():
+            built |= {p.name for p in root.iterdir() if (p / FILES["metadata"]).is_file()}
+    return sorted(built)
 
 
 def write_territory(data_dir: Path, territory_id: str, *, metadata: dict[str, Any],

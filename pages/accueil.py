@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import fr, ui
+from lib import criteria, fr, ui
 
 data = ui.page_setup("Accueil")
 st.title("Terrain — où envoyer les équipes en premier ?")
@@ -51,16 +51,7 @@ if data is not None:
     ui.table(elections)
 
     st.subheader("Indicateurs")
-    rows = []
-    for ind in meta["indicators"]:
-        if ind["id"].startswith("abstention_") and ind["id"] != "abstention_trend":
-            continue
-        rows.append({"Indicateur": ind.get("label", ind["id"]),
-                     "Disponible": "oui" if ind["available"] else "non",
-                     "Unité": ind.get("unit", ""),
-                     "Source / raison": (f"{ind.get('source', '')} {ind.get('year') or ''}".strip()
-                                         if ind["available"] else ind.get("reason", ""))})
-    ui.table(pd.DataFrame(rows))
+    ui.table(pd.DataFrame(criteria.indicator_rows(meta["indicators"], conf.criteria)))
     st.subheader("Contrôles des données")
     flagged, dropped = data.anomalies, data.dropped
     excluded = flagged[flagged["exclude"]]

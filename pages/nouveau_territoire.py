@@ -12,6 +12,7 @@ from lib import fr, ui
 from lib.config import load_sources
 from lib.datasets import citymap, national
 from lib.datasets.citymap import ContourMap
+from lib.datasets.metadata import election_label
 from lib.errors import TerrainError
 
 ui.page_setup("Nouveau territoire")
@@ -41,7 +42,8 @@ uploads, folder = [], ""
 if origin == "upload":
     uploads = st.file_uploader("Fichiers nationaux (noms comme dans la liste ci-dessus)", accept_multiple_files=True,
                                key="w_new_files", type=["csv", "txt", "geojson", "gz", "json", "shp", "dbf",
-                                                               "shx", "prj", "cpg", "gpkg", "zip"])
+                                                               "shx", "prj", "cpg", "gpkg", "zip", "parquet",
+                                                               "xlsx"])
 else:
     folder = st.text_input("Dossier sur le serveur", key="w_new_folder", placeholder="/srv/terrain/nationaux")
 
@@ -68,8 +70,44 @@ def column_mapping(candidates: dict[str, Path | bytes]) -> ContourMap | None:
     p1, p2 = st.columns(2)
     publisher = p1.text_input("Éditeur des contours", key="w_new_publisher", placeholder="Brest métropole")
     licence = p2.text_input("Licence des contours", key="w_new_licence", placeholder="ODbL")
+    title = st.text_input("Titre des contours (repris sous la carte)", key="w_new_contours_title",
+                          placeholder=f"par défaut : {citymap.default_title(name, publisher)}")
     return ContourMap().merged(commune="" if commune == none else commune, bureau=bureau, commune_code=typed,
-                               commune_name=commune_name, publisher=publisher, licence=licence)
+                               commune_name=commune_name, publisher=publisher, licence=licence, title=title)
+
+
+def election_choices(folder: Path) -> tuple[dict[str, str], national.Credit]:
+    """What each file was recognised as, with the evidence, and a selector per results file to
+    confirm or correct its election (a municipal file's round cannot be read in it); who
+    republished results files that carry their own columns."""
+    rows = national.survey(folder, sources)
+    if not rows:
+        return {}, national.Credit()
+    st.markdown("**Fichiers reconnus** (vérifiez l'élection de chaque fichier de résultats)")
+    ui.table([{"Fichier": r.name, "Reconnu comme": sources[r.source]["title"] if r.source else "—",
+               "Comment": r.said} for r in rows])
+    ids = national.result_ids(sources)
+    choices = {}
+    for r in (r for r in rows if r.results_like):
+        auto = f"comme reconnu : {election_label(r.source)}" if r.source else "à préciser"
+        pick = st.selectbox(f"Élection de « {r.name} »", ["", *r.candidates, *(i for i in ids if i not in r.candidates)],
+                            format_func=lambda sid, auto=auto: election_label(sid) if sid else auto,
+                            key=f"w_new_election_{r.name}")
+        if pick:
+            choices[r.name] = pick
+    return choices, republisher([r for r in rows if r.own_columns])
+
+
+def republisher(rows: list[national.Surveyed]) -> national.Credit:
+    """Results files with their own columns were republished by someone: ask who, and the licence."""
+    if not rows:
+        return national.Credit()
+    st.info("Fichier(s) de résultats republié(s) avec des colonnes propres (" + ", ".join(
+        f"« {fr.escape(r.name)} » : {fr.escape(', '.join(r.own_columns[:5]))}" for r in rows)
+        + ") : ils sont crédités à leur éditeur, pas au Ministère de l'Intérieur.")
+    r1, r2 = st.columns(2)
+    return national.Credit(r1.text_input("Éditeur des résultats republiés", key="w_new_results_publisher").strip(),
+                           r2.text_input("Licence des résultats republiés", key="w_new_results_licence").strip())
 
 
 candidates: dict[str, Path | bytes] = {f.name: f.getvalue() for f in uploads or []
@@ -80,6 +118,14 @@ if origin == "folder" and folder and Path(folder).is_dir():
 mapping: ContourMap | None = None
 with ui.guard("le choix des colonnes"):
     mapping = column_mapping(candidates)
+elections: dict[str, str] = {}
+credit = national.Credit()
+with ui.guard("la reconnaissance des fichiers"), tempfile.TemporaryDirectory(prefix="terrain_upload_") as seen:
+    if origin == "upload" and uploads:
+        elections, credit = election_choices(national.from_uploads({f.name: f.getvalue() for f in uploads},
+                                                                   Path(seen)))
+    elif origin == "folder" and folder and Path(folder).is_dir():
+        elections, credit = election_choices(Path(folder))
 
 replace_ok = True
 with contextlib.suppress(TerrainError):  # an invalid code is reported when the build is asked for
@@ -112,13 +158,13 @@ if st.button("Construire le territoire", type="primary", key="w_new_build", disa
                 st.error(f"Dossier introuvable sur le serveur : {fr.escape(folder)}")
                 st.stop()
         meta = national.build(selector, folder=source_dir, out_dir=conf.data_dir, log=report,
-                              contour_map=mapping)
+                              contour_map=mapping, elections=elections, credit=credit)
         progress.progress(1.0, text="Terminé")
         ui.territory_data.clear()
         st.success(f"« {meta['name']} » construit : {meta['coverage']['bureaux']} bureaux, "
                    f"{len(meta['elections'])} élection(s). Il apparaît maintenant dans le sélecteur de territoire.")
         st.caption(fr.escape(fr.sources_caption(meta["sources"][:1])))
-        absent = [n for n in meta.get("notes", []) if n.startswith(("Absent", "Ignoré", "Correspondance", "bureau "))]
+        absent = [n for n in meta.get("notes", []) if n.startswith(("Reconnu", "Absent", "Ignoré", "Correspondance", "bureau "))]
         if absent:
             st.info("Ce qui manque pour ce territoire :\n\n" + "\n".join(f"- {fr.escape(a)}" for a in absent))
 

@@ -10,6 +10,8 @@ Data
                           législatives 2024 rounds (raw/brest_lfi), as a user downloads them
 AppTest
     clean_caches          the app's settings and Streamlit caches cleared before and after
+    app_data_dir          TERRAIN_DATA_DIR set to a fresh folder, the app's cached settings and data
+                          cleared before and after (AppTest runs share one process)
 Workspace database (every store test runs on SQLite and on PostgreSQL, no mocks)
     pg_cluster            session: a throwaway PostgreSQL cluster (testing/pgcluster.py); yields a
                           function returning the URL of a new empty database
@@ -222,3 +224,11 @@ def page(browser, request):
     context.close()
     assert not errors, errors
     assert not outside, outside
+
+
+@pytest.fixture
+def app_data_dir(tmp_path, monkeypatch, clean_caches):
+    """A fresh ``TERRAIN_DATA_DIR`` for pages run in this process (caches cleared around it); yields its path."""
+    folder = tmp_path / "app_data"
+    monkeypatch.setenv("TERRAIN_DATA_DIR", str(folder))
+    return folder

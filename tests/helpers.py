@@ -19,6 +19,8 @@ Data
     small_turfs()                two turfs of five addresses, as lib.walk cuts them
     filled_csv(statuses)         their CSV list with a « Statut » filled by hand
     filosofi_archive(dest)       INSEE's Filosofi zip > 7z > GeoPackage, from the real 92-13 squares
+    MUN2026_FIRST, MUN2026_BLOCK the municipales 2026 per-bureau layout (first columns, 13-column list block)
+    toulouse_ministry_csv(…)     Toulouse's real 2026 rows (tests/data/toulouse_2026) in that layout
 AppTest
     open_page(page, query)       the app opened at a page as a visitor arrives (``campaign=`` opens one)
     map_payload(at, kind)        header and arrays the last map (of a kind) received in the last run
@@ -98,6 +100,42 @@ def requires_dataset(territory: str):
 BROWSER_MARKS = [pytest.mark.browser, requires_dataset("paris"),
                  pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
                                     reason="Debian chromium not installed (./test.sh installs it)")]
+
+
+# Municipales 2026 per bureau (issue 12): first columns as the 2024 files, 13-column list blocks; the
+# issue does not give the exact order of the 13, so this follows the order it lists them in.
+MUN2026_FIRST = ["Code département", "Libellé département", "Code commune", "Libellé commune", "Code BV",
+                 "Inscrits", "Votants", "% Votants", "Abstentions", "% Abstentions", "Exprimés",
+                 "% Exprimés/inscrits", "% Exprimés/votants", "Blancs", "% Blancs/inscrits", "% Blancs/votants",
+                 "Nuls", "% Nuls/inscrits", "% Nuls/votants"]
+MUN2026_BLOCK = ["Numéro de panneau", "Nom candidat", "Prénom candidat", "Sexe candidat", "Nuance liste",
+                 "Libellé abrégé de liste", "Libellé de liste", "Voix", "% Voix/inscrits", "% Voix/exprimés",
+                 "Elu", "Sièges au CM", "Sièges au CC"]
+
+
+def toulouse_ministry_csv(dest: Path, rnd: int, *, block: list[str] = MUN2026_BLOCK) -> Path:
+    """Toulouse's real municipal 2026 rows of round ``rnd`` (tests/data/toulouse_2026, header lost)
+    written in the Ministry's per-bureau layout: counts and votes as published, lists named by their
+    panel number only (the file has no list name). ``block`` may drop columns (a variant layout)."""
+    rows = pd.read_parquet(TEST_DATA / "toulouse_2026"
+                           / f"resultats-elections-municipales-2026-{'1er' if rnd == 1 else '2nd'}-tour_head.parquet")
+    lists = int(rows["column_16"].max())
+    header = MUN2026_FIRST + [f"{c} {k}" for k in range(1, lists + 1) for c in block]
+    lines = [";".join(header)]
+    for _, r in rows.iterrows():
+        fixed = {"Code département": "31", "Libellé département": "Haute-Garonne", "Code commune": "31555",
+                 "Libellé commune": "Toulouse", "Code BV": r["column_7"], "Inscrits": r["column_9"],
+                 "Abstentions": r["column_10"], "Votants": r["column_11"], "Blancs": r["column_13"],
+                 "Nuls": r["column_14"], "Exprimés": r["column_15"]}
+        cells = [str(fixed.get(c, "")) for c in MUN2026_FIRST]
+        for k in range(lists):
+            panel, votes = r[f"column_{17 + 2 * k}"], r[f"column_{18 + 2 * k}"]
+            values = {"Numéro de panneau": int(panel), "Libellé abrégé de liste": f"LISTE {int(panel)}",
+                      "Libellé de liste": f"Liste n° {int(panel)}", "Voix": votes}
+            cells += [str(values.get(c, "")) for c in block]
+        lines.append(";".join(cells))
+    dest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return dest
 
 
 def synthetic_results(bureau_ids: list[str], election: str = "leg2024t1") -> pd.DataFrame:

@@ -176,7 +176,7 @@ def test_a_results_file_the_build_cannot_read_is_skipped_with_its_name(cache, tm
     meta = national.build(national.Selector("commune", "92002"), folder=cache, out_dir=tmp_path, log=lambda *_: None)
     assert "leg2024t1" not in {e["id"] for e in meta["elections"]}
     assert {"leg2024t2", "euro2024"} <= {e["id"] for e in meta["elections"]}
-    assert any("illisible" in n and "resultats-definitifs-par-bureau-de-vote.csv" in n for n in meta["notes"])
+    assert any("non utilisé" in n and "resultats-definitifs-par-bureau-de-vote.csv" in n for n in meta["notes"])
 
 
 def test_no_contours_means_no_build_and_previous_data_untouched(cache, tmp_path):

@@ -17,11 +17,11 @@ from lib import minint
 from lib.datasets.archives import detect_encoding
 from lib.datasets.crop import Crop
 from lib.datasets.layouts import LAYOUTS
-from lib.datasets.recognition import recognise
+from lib.datasets.recognition import examine, recognise
 from lib.datasets.results import read_wide
 from lib.datasets.stations import read_idfm_stations, read_sncf_stations
 
-from .helpers import PROJECT, RAW_DIR, TEST_DATA
+from .helpers import MUN2026_BLOCK, MUN2026_FIRST, PROJECT, RAW_DIR, TEST_DATA
 
 HDS = RAW_DIR / "hds_9213_viz"
 
@@ -166,8 +166,9 @@ def test_municipales_2020_repeated_header_keeps_every_list(tmp_path):
     assert got.loc[got["bureau_id"] == "92002_0001", "candidate"].nunique() == 3
 
 
-def test_municipales_2020_is_recognised_by_its_header(tmp_path):
-    assert recognise(mun2020(tmp_path, 1)) == "mun2020t1"
+def test_municipales_2020_is_recognised_by_its_header_and_its_round_asked(tmp_path):
+    seen = examine(mun2020(tmp_path, 1))  # both rounds of 2020 share this header
+    assert seen.source is None and seen.candidates == ("mun2020t1",) and "Code B.Vote" in seen.evidence
 
 
 # --------------------------------------------------------------------------- municipales 2026
@@ -176,15 +177,6 @@ def test_municipales_2020_is_recognised_by_its_header(tmp_path):
 # read as « Nom candidat k », « Prénom candidat k »; « Nuance liste k », « Libellé abrégé de liste k »,
 # « Libellé de liste k », « Voix k », « Sièges au CM k », « Sièges au CC k »…). The issue does not give
 # the exact order of the 13, so this fixture follows the order it lists them in.
-MUN2026_FIRST = ["Code département", "Libellé département", "Code commune", "Libellé commune", "Code BV",
-                 "Inscrits", "Votants", "% Votants", "Abstentions", "% Abstentions", "Exprimés",
-                 "% Exprimés/inscrits", "% Exprimés/votants", "Blancs", "% Blancs/inscrits", "% Blancs/votants",
-                 "Nuls", "% Nuls/inscrits", "% Nuls/votants"]
-MUN2026_BLOCK = ["Numéro de panneau", "Nom candidat", "Prénom candidat", "Sexe candidat", "Nuance liste",
-                 "Libellé abrégé de liste", "Libellé de liste", "Voix", "% Voix/inscrits", "% Voix/exprimés",
-                 "Elu", "Sièges au CM", "Sièges au CC"]
-
-
 def test_municipales_2026_13_column_blocks(tmp_path):
     header = MUN2026_FIRST + [f"{c} {k}" for k in (1, 2) for c in MUN2026_BLOCK]
     fixed = ["92", "Hauts-de-Seine", "92002", "Antony", "0001", "1000", "600", "60,00", "400", "40,00", "590",
@@ -194,7 +186,7 @@ def test_municipales_2026_13_column_blocks(tmp_path):
               "190", "19,00", "32,20", "", "9", "2"]
     path = tmp_path / "municipales-2026-resultats-bv-par-communes-2026-03-20.csv"
     path.write_text(";".join(header) + "\n" + ";".join(fixed + blocks) + "\n", encoding="utf-8")
-    assert len(MUN2026_BLOCK) == 13 and recognise(path) == "mun2026t1"
+    assert len(MUN2026_BLOCK) == 13 and examine(path).candidates == ("mun2026t1", "mun2026t2")
     got, _ = read(path, "mun2026t1")
     assert got["candidate"].tolist() == ["ANTONY AVENIR", "ANTONY GAUCHE"]
     assert got["votes"].tolist() == [400, 190] and got["nuance"].tolist() == ["LDVD", "LUG"]
@@ -267,7 +259,7 @@ def test_data_gouv_urls_are_resource_urls():
     from lib.config import load_sources
 
     for src in load_sources().values():
-        if src["url"].startswith("https://www.data.gouv.fr/"):
+        if src["url"].startswith("https://www.data.gouv.fr/") and src["url"] != src["page"]:  # page: not downloaded
             assert src["url"] == f"https://www.data.gouv.fr/fr/datasets/r/{src['resource_id']}"
 
 

@@ -41,7 +41,7 @@ def _report(territory: str, meta: dict) -> None:
         if not ind["available"]:
             print(f"   indicateur absent : {ind['id']} — {ind['reason']}")
     for note in meta.get("notes", []):
-        if note.startswith(("Absent", "Ignoré", "Correspondance", "bureau ", "…")):
+        if note.startswith(("Reconnu", "Absent", "Ignoré", "Correspondance", "bureau ", "…")):
             print(f"   {note}")
 
 
@@ -52,7 +52,7 @@ def _contour_map(args: argparse.Namespace):
     return ContourMap().merged(commune=args.contours_commune, bureau=args.contours_bureau,
                                commune_code=args.commune_code, commune_name=args.commune_name,
                                publisher=args.contours_publisher, licence=args.contours_licence,
-                               page=args.contours_page)
+                               page=args.contours_page, title=args.contours_title)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -79,6 +79,15 @@ def _parser() -> argparse.ArgumentParser:
     city.add_argument("--contours-publisher", metavar="EDITEUR", help="éditeur des contours (ex. Brest métropole)")
     city.add_argument("--contours-licence", metavar="LICENCE", help="licence des contours (ex. ODbL)")
     city.add_argument("--contours-page", metavar="URL", help="page de téléchargement des contours")
+    city.add_argument("--contours-title", metavar="TITRE",
+                      help="titre des contours, repris sous la carte (ex. « Bureaux de vote 2026, Brest métropole »)")
+    results = parser.add_argument_group("résultats republiés par un tiers (colonnes propres, autre licence)")
+    results.add_argument("--results-publisher", metavar="EDITEUR", default="",
+                         help="éditeur des fichiers de résultats republiés (ex. Toulouse Métropole)")
+    results.add_argument("--results-licence", metavar="LICENCE", default="", help="leur licence (ex. ODbL)")
+    parser.add_argument("--election", action="append", default=[], metavar="FICHIER=ID",
+                        help="élection d'un fichier de résultats, quand son contenu ne suffit pas à la dire ou pour "
+                             "corriger la reconnaissance (ex. resultats.csv=mun2026t2) ; répétable")
     parser.add_argument("--out", type=Path, default=None, help="dossier des jeux construits (défaut : data/)")
     return parser
 
@@ -97,7 +106,9 @@ def _national(args: argparse.Namespace, kind: str, out: Path, parser: argparse.A
         else:
             parser.error("indiquez --from DOSSIER ou --download")
         print(f"Construction de « {selector.territory_id} » depuis {folder}")
-        meta = national.build(selector, folder=folder, out_dir=out, contour_map=_contour_map(args))
+        meta = national.build(selector, folder=folder, out_dir=out, contour_map=_contour_map(args),
+                              elections=national.parse_elections(args.election),
+                              credit=national.Credit(args.results_publisher.strip(), args.results_licence.strip()))
     except TerrainError as err:
         print(f"Échec : {err}", file=sys.stderr)
         print("Les jeux de données existants n'ont pas été modifiés.", file=sys.stderr)

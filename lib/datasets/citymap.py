@@ -25,6 +25,7 @@ from lib.contract import BUREAU_CODE_PATTERN, COMMUNE_CODE_PATTERN
 from lib.errors import BuildError
 
 SIDECAR = "terrain_contours.toml"
+UNNAMED = "Commune "  # + INSEE code: the name of a commune the contours do not name (the results may)
 ETALAB = ("codeCommune", "codeBureauVote", "nomCommune")
 
 
@@ -60,6 +61,12 @@ class ContourMap:
         if not self.bureau:
             out.append("numéro de bureau (colonne non indiquée)")
         return out
+
+
+def default_title(filename: str, publisher: str = "") -> str:
+    """The map caption of a city's contours given no title: the file actually used and its publisher
+    (never the Etalab title of a file that was not read)."""
+    return f"Contours des bureaux de vote : {filename} ({publisher.strip() or 'éditeur non indiqué'})"
 
 
 KEYS = tuple(f.name for f in dataclasses.fields(ContourMap))
@@ -104,7 +111,7 @@ def to_etalab(frame: pd.DataFrame, mapping: ContourMap, *, source: str) -> pd.Da
     name = mapping.commune_name or ""
     return frame.assign(
         codeCommune=commune.to_numpy(), codeBureauVote=(commune + "_" + bureau).to_numpy(),
-        nomCommune=[name or f"Commune {c}" for c in commune],
+        nomCommune=[name or f"{UNNAMED}{c}" for c in commune],
         codeDepartement=geo.department_of(commune).to_numpy())
 
 

@@ -19,3 +19,4 @@ class Crop:
     contour_map: citymap.ContourMap | None = None  # a city's own contour columns
     election: str = ""
     notes: list[str] = field(default_factory=list)
+    commune_names: dict[str, str] = field(default_factory=dict)  # INSEE code → name, as the results files give it

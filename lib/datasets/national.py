@@ -26,9 +26,8 @@ import pandas as pd
 
 from lib import download, fr, geo
 from lib.config import load_sources
-from lib.contract import COMMUNE_CODE_PATTERN, RESULTS_COLUMNS
-from lib.datasets import citymap
-from lib.datasets.addresses import PLM, plm_codes
+from lib.contract import RESULTS_COLUMNS
+from lib.datasets import citymap, plm
 from lib.datasets.assembly import assemble
 from lib.datasets.citymap import SIDECAR, ContourMap
 from lib.datasets.contours import (
@@ -36,7 +35,6 @@ from lib.datasets.contours import (
     is_companion,
     is_contour_file,
     shapeless,
-    sql_filter,
 )
 from lib.datasets.crop import Crop
 from lib.datasets.filosofi import (
@@ -46,8 +44,11 @@ from lib.datasets.filosofi import (
     filosofi_weight_points,
 )
 from lib.datasets.layouts import RESULT_LAYOUTS, reader_for
-from lib.datasets.raw import Indicator, RawTerritory, Source
-from lib.datasets.recognition import recognise
+from lib.datasets.metadata import election_label
+from lib.datasets.provenance import Credit, mapping_note, reference_map, source_records
+from lib.datasets.raw import Indicator, RawTerritory
+from lib.datasets.recognition import examine, own_columns
+from lib.datasets.selector import Selector
 from lib.datasets.stations import merge_stations
 from lib.errors import BuildError, TerrainError
 
@@ -58,91 +59,115 @@ Progress = Callable[[str, float], None]
 
 
 @dataclass(frozen=True)
-class Selector:
-    """Which territory: ``commune`` 92002, ``circonscription`` 92-13 or ``departement`` 92."""
-
-    kind: str
-    code: str
-
-    def __post_init__(self) -> None:
-        patterns = {"commune": rf"({COMMUNE_CODE_PATTERN.pattern})", "circonscription": r"(\d{2,3}|2[AB])-\d{1,2}",
-                    "departement": r"(\d{2,3}|2[AB])", "france": r"fr"}
-        if self.kind not in patterns:
-            raise BuildError(f"type de territoire inconnu « {self.kind} ».")
-        if not re.fullmatch(patterns[self.kind], self.code):
-            examples = {"commune": "92002", "circonscription": "92-13", "departement": "92"}
-            raise BuildError(f"code « {self.code} » invalide pour --{self.kind} (exemple : {examples[self.kind]}).")
-
-    @property
-    def territory_id(self) -> str:
-        """Dataset folder name, e.g. ``commune-92002``."""
-        return f"{self.kind}-{self.code}".lower()
-
-    @property
-    def departement(self) -> str:
-        """Département code of the territory (for per-département files such as the BAN)."""
-        if self.kind == "commune":
-            return self.code[:3] if self.code.startswith("97") else self.code[:2]
-        if self.kind == "france":
-            return ""
-        return self.code.split("-")[0]
-
-    def contour_values(self) -> dict[str, frozenset[str]]:
-        """Contour column → accepted values (Etalab names; a city's contours are mapped to them)."""
-        if self.kind == "france":
-            return {}
-        if self.kind == "commune":
-            return {"codeCommune": frozenset(plm_codes({self.code}) if self.code in PLM else {self.code})}
-        if self.kind == "departement":
-            return {"codeDepartement": frozenset({self.code})}
-        dep, num = self.code.split("-")
-        return {"codeDepartement": frozenset({dep}), "codeCirconscription": frozenset({f"{dep}{int(num):02d}"})}
-
-    def contour_filter(self) -> str | None:
-        """OGR SQL attribute filter on the Etalab contours (applied while reading)."""
-        return sql_filter(self.contour_values())
-
-
-@dataclass(frozen=True)
 class Located:
     """A source file found in a folder, and how it was recognised (said in the build log)."""
 
     path: Path
-    how: str  # "sous-dossier", "manifeste", "nom publié" or "contenu"
+    how: str  # "choix de l'utilisateur", "sous-dossier", "manifeste", "nom publié" or "contenu"
+    evidence: str = ""  # what the content showed (« Code BV » and 19 blocks…)
 
 
-def locate(folder: Path, sources: Sources) -> dict[str, Located]:
+USER_CHOICE = "choix de l'utilisateur"
+
+
+def locate(folder: Path, sources: Sources, elections: Mapping[str, str] | None = None) -> dict[str, Located]:
     """Source id → file in ``folder``, files kept under their published names.
 
-    In order: a sub-folder named after the source id (``leg2024t1/…``), the ``terrain_sources.json``
+    In order: the user's choice (``elections``: file name → election id, ``--election`` or the
+    page), a sub-folder named after the source id (``leg2024t1/…``), the ``terrain_sources.json``
     manifest, a published name no other source shares, then the content of the remaining files
-    (header signature, :func:`lib.datasets.recognition.recognise`): both 2024 rounds are published as
-    ``resultats-definitifs-par-bureau-de-vote.csv``.
+    when it is certain (:func:`lib.datasets.recognition.examine`): both 2024 rounds are published
+    as ``resultats-definitifs-par-bureau-de-vote.csv``; a municipal file's round is asked.
     """
     folder = Path(folder)
-    found: dict[str, Located] = {}
+    found = chosen(folder, sources, elections or {})
     for sid, src in sources.items():
         sub = folder / sid
         files = sorted(p for p in sub.iterdir() if _is_data(p)) if sub.is_dir() else []
         published = [p for p in files if p.name == src["file"]]
-        if files:
+        if files and sid not in found:
             found[sid] = Located((published or files)[0], "sous-dossier")
     manifest = folder / MANIFEST
     if manifest.exists():
         for sid, name in json.loads(manifest.read_text(encoding="utf-8")).items():
-            if sid in sources and sid not in found and (folder / name).exists():
+            if sid in sources and sid not in found and (folder / name).exists() and not _taken(found, folder / name):
                 found[sid] = Located(folder / name, "manifeste")
     names = [s["file"] for s in sources.values()]
     for sid, src in sources.items():
         path = folder / src["file"]
-        if sid not in found and names.count(src["file"]) == 1 and "{dep}" not in src["file"] and path.is_file():
+        if (sid not in found and names.count(src["file"]) == 1 and "{dep}" not in src["file"] and path.is_file()
+                and not _taken(found, path)):
             found[sid] = Located(path, "nom publié")
-    taken = {loc.path for loc in found.values()}
-    for path in sorted(p for p in folder.iterdir() if _is_data(p) and p not in taken):
-        sid = recognise(path)
-        if sid in sources and sid not in found:
-            found[sid] = Located(path, "contenu")
+    for path in sorted(p for p in folder.iterdir() if _is_data(p) and not _taken(found, p)):
+        seen = examine(path)
+        if seen.source in sources and seen.source not in found:
+            found[seen.source] = Located(path, "contenu", seen.evidence)
     return found
+
+
+def _taken(found: Mapping[str, Located], path: Path) -> bool:
+    return any(loc.path == path for loc in found.values())
+
+
+def chosen(folder: Path, sources: Sources, elections: Mapping[str, str]) -> dict[str, Located]:
+    """The user's ``file → election`` choices, checked: the file is in the folder, the election is
+    a results source; a French error names what is wrong and what is possible."""
+    ids = result_ids(sources)
+    found: dict[str, Located] = {}
+    for name, sid in elections.items():
+        path = Path(folder) / Path(name).name
+        if not path.is_file():
+            present = ", ".join(sorted(p.name for p in Path(folder).iterdir() if _is_data(p))) or "aucun"
+            raise BuildError(f"--election {name}={sid} : fichier « {name} » absent du dossier (fichiers : {present}).")
+        if sid not in ids:
+            raise BuildError(f"--election {name}={sid} : élection « {sid} » inconnue ; possibles : {', '.join(ids)}.")
+        if sid in found:
+            raise BuildError(f"--election : deux fichiers pour {sid} ({found[sid].path.name}, {path.name}).")
+        found[sid] = Located(path, USER_CHOICE, examine(path).evidence)
+    return found
+
+
+@dataclass(frozen=True)
+class Surveyed:
+    """One file of a folder before a build: what it was recognised as and why (the page's table)."""
+
+    name: str
+    source: str | None  # the source id the build would read it as
+    said: str  # how and on what evidence, or why it is none of ours
+    results_like: bool  # a results file the user may confirm or correct
+    candidates: tuple[str, ...] = ()
+    own_columns: tuple[str, ...] = ()  # columns no Ministry layout has: republished by a third party
+
+
+def result_ids(sources: Sources) -> list[str]:
+    """The ids of the results sources (what ``--election`` and the page's selector accept)."""
+    return [sid for sid, src in sources.items() if src["layout"] in RESULT_LAYOUTS]
+
+
+def survey(folder: Path, sources: Sources, elections: Mapping[str, str] | None = None) -> list[Surveyed]:
+    """Each file of ``folder`` with what the build would read it as, before building."""
+    found = locate(folder, sources, elections)
+    rows = []
+    for path in sorted(p for p in Path(folder).iterdir() if _is_data(p)):
+        seen = examine(path)
+        sid = next((s for s, loc in found.items() if loc.path == path), None)
+        how = f"{found[sid].how}" + (f" : {found[sid].evidence}" if found[sid].evidence else "") if sid else ""
+        said = how or (f"{seen.evidence} — élection à confirmer" if seen.candidates else seen.reason or seen.evidence)
+        results_like = seen.results_like or sid in result_ids(sources)
+        own = tuple(own_columns(path)) if results_like else ()
+        rows.append(Surveyed(path.name, sid, said, results_like, seen.candidates, own))
+    return rows
+
+
+def parse_elections(pairs: list[str]) -> dict[str, str]:
+    """``["FICHIER=ID", …]`` (the ``--election`` flags) → ``{file name: election id}``."""
+    out = {}
+    for pair in pairs:
+        name, sep, sid = pair.rpartition("=")
+        if not sep or not name.strip() or not sid.strip():
+            raise BuildError(f"--election « {pair} » : attendu FICHIER=IDENTIFIANT (ex. resultats.csv=mun2026t2).")
+        out[name.strip()] = sid.strip()
+    return out
 
 
 def _is_data(path: Path) -> bool:
@@ -209,6 +234,9 @@ def fetch(sources: Sources, cache: Path, *, mirror: str | None = None, departeme
     cache = Path(cache)
     for sid, src in sources.items():
         name = src["file"].replace("{dep}", departement or "")
+        if src["url"] == src["page"]:  # no resource known: the user puts the file in the folder
+            log(f"  {sid} : pas d'adresse de téléchargement connue ; déposez {name} dans le dossier (--from)")
+            continue
         url = source_url(src, mirror=mirror, departement=departement or "")
 
         def report(done: int, total: int | None, sid: str = sid) -> None:
@@ -242,6 +270,8 @@ class Found:
 
     used: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    recognised: list[str] = field(default_factory=list)  # « Reconnu : file → election (evidence) »
+    republished: dict[str, list[str]] = field(default_factory=dict)  # results source id → its own columns
 
 
 @dataclass
@@ -258,37 +288,74 @@ class Context:
         """Read one source with the reader its layout names (``lib.datasets.layouts.LAYOUTS``)."""
         located = self.files[sid]
         layout = self.sources[sid]["layout"]
-        self.log(f"  {sid} : {located.path.name} (reconnu par {located.how}, lecteur {layout})")
+        evidence = f" : {located.evidence}" if located.evidence else ""
+        self.log(f"  {sid} : {located.path.name} (reconnu par {located.how}{evidence} ; lecteur {layout})")
         return reader_for(layout, source=str(located.path))(located.path, self.crop)
 
 
-def read_elections(ctx: Context) -> pd.DataFrame:
-    """Every results file present, cropped to the territory; one unreadable file is skipped, said why."""
-    frames = []
+def read_elections(ctx: Context, folder: Path) -> pd.DataFrame:
+    """Every results file present, cropped to the territory; a file that cannot be used is skipped,
+    said why; when none can, the error names every file looked at and why it was not used."""
+    frames, problems = [], []
     for sid, src in ctx.sources.items():
         if src["layout"] not in RESULT_LAYOUTS:
             continue
         if sid not in ctx.files:
             ctx.found.missing.append(f"{src['title']} ({src['file']})")
             continue
+        located = ctx.files[sid]
+        ctx.found.recognised.append(recognised_note(located, src["election"]))
         ctx.crop.election = src["election"]
         try:
             part = ctx.read(sid)
         except TerrainError as err:
-            ctx.found.missing.append(f"{src['title']} : fichier illisible, ignoré — {err}")
-            continue
-        if part.empty:
-            ctx.found.missing.append(f"{src['title']} : aucune ligne pour ce territoire")
+            problems.append(f"{located.path.name} (lu comme {election_label(src['election'])}) — {err.message}")
+            ctx.found.missing.append(f"{src['title']} : {located.path.name} non utilisé — {err.message}")
             continue
         frames.append(part)
         ctx.found.used.append(sid)
+        if own := own_columns(located.path):
+            ctx.found.republished[sid] = own
         ctx.log(f"  {src['election']} : {part['bureau_id'].nunique()} bureaux")
     if not frames:
-        raise BuildError("aucun fichier de résultats utilisable pour ce territoire : "
-                         + " ; ".join(m for m in ctx.found.missing if "illisible" in m or "aucune ligne" in m)
-                         + " — fichiers attendus : "
-                         + ", ".join(sorted({s["file"] for s in ctx.sources.values() if s["layout"] in RESULT_LAYOUTS})))
+        looked = problems + unused_reasons(folder, ctx.files, ctx.sources)
+        for line in looked:
+            ctx.log(f"  non utilisé : {line}")
+        raise BuildError(no_results_message(looked, ctx.sources))
     return pd.concat(frames, ignore_index=True)[RESULTS_COLUMNS]
+
+
+def recognised_note(located: Located, election: str) -> str:
+    """« Reconnu : file → Législatives 2024, 1er tour (contenu : « Code BV » et 19 blocs…) »."""
+    evidence = f" : {located.evidence}" if located.evidence else ""
+    return f"Reconnu : {located.path.name} → {election_label(election)} ({located.how}{evidence})"
+
+
+def no_results_message(looked: list[str], sources: Sources) -> str:
+    """Every file looked at and why it was not used, the published names, where the headers are."""
+    expected = sorted({s["file"] for s in sources.values() if s["layout"] in RESULT_LAYOUTS})
+    files = "\n".join(f"- {line}" for line in looked) or "- aucun fichier dans le dossier"
+    return ("aucun fichier de résultats utilisable pour ce territoire. Fichiers examinés :\n" + files
+            + "\nFichiers de résultats attendus (noms publiés) : " + ", ".join(expected)
+            + ". Les en-têtes acceptés sont listés dans docs/national_build.md (« Accepted results layouts ») ; "
+            "une élection que le contenu ne suffit pas à dire se confirme avec --election FICHIER=IDENTIFIANT "
+            "(ou le choix de l'élection sur la page « Nouveau territoire »).")
+
+
+def unused_reasons(folder: Path, files: Mapping[str, Located], sources: Sources) -> list[str]:
+    """Each file of the folder no source took, with why (its content, or the election to confirm)."""
+    out = []
+    for path in sorted(p for p in Path(folder).iterdir() if _is_data(p) and not _taken(files, p)):
+        seen = examine(path)
+        if seen.candidates:
+            options = " ou ".join(f"--election {path.name}={c}" for c in seen.candidates)
+            out.append(f"{path.name} — {seen.evidence} ; élection à confirmer : {options}")
+        elif seen.source in files:
+            out.append(f"{path.name} — {seen.evidence or seen.source}, mais {files[seen.source].path.name} a déjà "
+                       f"été retenu pour « {seen.source} » (confirmez avec --election FICHIER={seen.source})")
+        else:
+            out.append(f"{path.name} — {seen.reason or seen.evidence or 'non reconnu'}")
+    return out
 
 
 def read_addresses(folder: Path, ctx: Context, selector: Selector) -> tuple[pd.DataFrame | None, str]:
@@ -358,32 +425,6 @@ def latest_election(results: pd.DataFrame) -> str:
     return max(results["election"].unique(), key=lambda e: (int(re.sub(r"\D", "", e)[:4] or 0), e))
 
 
-def source_records(sources: Sources, used: list[str], files: dict[str, Located],
-                   mapping: ContourMap | None = None) -> list[Source]:
-    """Provenance of the files actually used (contours first), named as they were found; a city's
-    contours are credited to the publisher and licence the user gave, never to Etalab."""
-    records = [Source(sid, sources[sid]["title"], sources[sid]["publisher"], sources[sid]["licence"],
-                      sources[sid].get("page", ""), [files[sid].path.name if sid in files else sources[sid]["file"]],
-                      note=sources[sid].get("election", ""))
-               for sid in ["contours", *used] if sid in sources]
-    if mapping is not None and mapping.given and records and records[0].id == "contours":
-        records[0] = city_source(mapping, files["contours"].path.name)
-    return records
-
-
-def city_source(mapping: ContourMap, filename: str) -> Source:
-    """The provenance of a city's contours, as given by the sidecar, the flags or the page."""
-    return Source("contours", mapping.title or "Contours des bureaux de vote (fichier de la ville)",
-                  mapping.publisher or "éditeur non indiqué", mapping.licence or "licence non indiquée",
-                  mapping.page, [filename], note=mapping_note(mapping))
-
-
-def mapping_note(mapping: ContourMap) -> str:
-    """« commune = DEPCO, bureau = BVOTE »: the correspondence the build used, said in the metadata."""
-    commune = f"colonne {mapping.commune}" if mapping.commune else f"code {mapping.commune_code} (saisi)"
-    return f"correspondance des colonnes : commune = {commune}, bureau = colonne {mapping.bureau}"
-
-
 def read_bureaux(ctx: Context, selector: Selector) -> tuple[gpd.GeoDataFrame, list[str]]:
     """The territory's contours with a shape, and the ids of those without one (flagged, not
     fatal: :func:`lib.datasets.contours.check_geometries`); the crop then knows the territory's
@@ -406,56 +447,69 @@ def read_bureaux(ctx: Context, selector: Selector) -> tuple[gpd.GeoDataFrame, li
 
 
 def read(selector: Selector, folder: Path, *, sources: Sources | None = None, log: Log = print,
-         contour_map: ContourMap | None = None) -> RawTerritory:
+         contour_map: ContourMap | None = None, elections: Mapping[str, str] | None = None,
+         credit: Credit | None = None) -> RawTerritory:
     """Crop every national file present in ``folder`` to the territory; report what is missing.
 
     ``contour_map`` (flags or page) completes the folder's ``terrain_contours.toml``: a city's own
-    contours are then read through it (:mod:`lib.datasets.citymap`).
+    contours are then read through it (:mod:`lib.datasets.citymap`). ``elections`` (file name →
+    election id: ``--election`` or the page) wins over what the content says; ``credit`` names who
+    republished results files that carry their own columns.
     """
     sources = sources or load_sources()
     mapping = citymap.load_sidecar(folder).merged(**vars(contour_map or ContourMap()))
     crop = Crop(set(), where=selector.contour_filter(), keep=selector.contour_values(),
                 contour_map=mapping if mapping.given else None)
-    ctx = Context(locate(folder, sources), sources, crop, Found(), log)
     try:
+        ctx = Context(locate(folder, sources, elections), sources, crop, Found(), log)
         locate_city_contours(folder, ctx.files, mapping)
         contours, missing_shapes = read_bureaux(ctx, selector)
     except BuildError as err:
         raise BuildError(err.message, source=err.source or str(folder)) from err
+    results = read_elections(ctx, folder)
+    contours = contours.assign(nomCommune=official_names(contours, ctx.crop.commune_names))
     bureaux = bureaux_from_contours(contours)
-    results = read_elections(ctx)
-    matching = match_notes(set(bureaux["bureau_id"]) | set(missing_shapes), results)
+    ids = set(bureaux["bureau_id"]) | set(missing_shapes)
+    results, remapped = plm.remap(results, ids)
+    matching = remapped + match_notes(ids, results)
     for note in matching:
         log(f"  {note}")
     addresses, reason = read_addresses(folder, ctx, selector)
     stations = read_stations(ctx)
     indicators, weight_points = read_filosofi(ctx, bureaux)
-    ignored = ignored_notes(folder, ctx.files)
+    ignored = ignored_notes(folder, ctx.files, sources)
     for note in ignored:
         log(f"  {note}")
     return RawTerritory(
         territory_id=selector.territory_id, name=_name(selector, contours),
-        reference_map=mapping.title if mapping.given and mapping.title else sources["contours"]["title"],
+        reference_map=reference_map(mapping, ctx.files["contours"], sources),
         bureaux=bureaux, area_names=contours.groupby("codeCommune")["nomCommune"].first(), area_kind="commune",
         results=results, registered_election=latest_election(results),
-        sources=source_records(sources, ctx.found.used, ctx.files, mapping),
+        sources=source_records(sources, ctx.found.used, ctx.files, mapping, ctx.found.republished, credit),
         indicators=indicators, addresses=addresses, addresses_missing_reason=reason, weight_points=weight_points,
         stations=stations, trend_pair=trend_pair(set(results["election"])),
         notes=[f"Construit depuis les fichiers nationaux ({selector.kind} {selector.code})."]
               + ([f"Contours de la ville ({mapping_note(mapping)})."] if mapping.given else [])
-              + [f"Absent : {m}" for m in ctx.found.missing] + ignored + matching + ctx.crop.notes
+              + ctx.found.recognised + [f"Absent : {m}" for m in ctx.found.missing] + ignored + matching
+              + ctx.crop.notes
               + [f"bureau {bid} : sans contour dans {ctx.files['contours'].path.name} (géométrie vide) — signalé, "
                  "ses résultats comptés dans les totaux du territoire" for bid in missing_shapes],
         shapeless=missing_shapes)
 
 
-def ignored_notes(folder: Path, files: dict[str, Located]) -> list[str]:
+def official_names(contours: gpd.GeoDataFrame, from_results: Mapping[str, str]) -> pd.Series:
+    """The contours' commune names, a placeholder (« Commune 29061 »: a city's file without names)
+    replaced by the official name the results files give."""
+    names = contours["nomCommune"].astype(str)
+    codes = contours["codeCommune"].astype(str)
+    placeholder = names.eq(citymap.UNNAMED + codes) | names.str.strip().eq("")
+    return names.where(~placeholder, codes.map(from_results).fillna(names))
+
+
+def ignored_notes(folder: Path, files: dict[str, Located], sources: Sources | None = None) -> list[str]:
     """Files of the folder the build did not read (e.g. a results page scraped from a city's site),
     each named with the reason: a file given and silently left aside looks like a bug."""
-    used = {loc.path for loc in files.values()}
-    return [f"Ignoré : {p.name} — ni contours, ni fichier officiel de résultats par bureau, ni BAN, gares ou "
-            "Filosofi reconnus (en-tête attendu : celui du fichier publié, voir docs/national_build.md)"
-            for p in sorted(Path(folder).iterdir()) if _is_data(p) and p not in used]
+    return [f"Ignoré : {line}" for line in unused_reasons(folder, files, sources or load_sources())]
 
 
 MAX_NAMED = 50  # bureaux named one by one in the notes; the count covers them all
@@ -489,10 +543,11 @@ def _name(selector: Selector, contours: gpd.GeoDataFrame) -> str:
 
 
 def build(selector: Selector, *, folder: Path, out_dir: Path, log: Log = print,
-          contour_map: ContourMap | None = None) -> dict:
+          contour_map: ContourMap | None = None, elections: Mapping[str, str] | None = None,
+          credit: Credit | None = None) -> dict:
     """Crop and build one territory; the previous dataset stays if anything fails."""
     started = time.perf_counter()
-    raw = read(selector, folder, log=log, contour_map=contour_map)
+    raw = read(selector, folder, log=log, contour_map=contour_map, elections=elections, credit=credit)
     return assemble(raw, out_dir=out_dir, log=log, started=started)
 
 

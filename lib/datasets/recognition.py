@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from lib import minint
@@ -25,22 +26,84 @@ def _head_text(path: Path, size: int = HEAD_BYTES) -> str:
         return head.decode("latin-1")
 
 
-def _results_source(cols: list[str], lines: list[str], sep: str) -> str | None:
+@dataclass(frozen=True)
+class Recognition:
+    """What a file was recognised as, and on what evidence (said in the build log and on the page).
+
+    ``source`` is set only when the content is certain; ``candidates`` lists the elections the
+    content allows when it cannot decide (a municipal file's round): the user is then asked.
+    ``reason`` says why a file is none of ours (no header, parquet, unknown columns…).
+    """
+
+    source: str | None
+    evidence: str = ""
+    candidates: tuple[str, ...] = ()
+    reason: str = ""
+
+    @property
+    def results_like(self) -> bool:
+        """A results file (certain or not), or one that could be once confirmed by the user."""
+        return bool(self.candidates) or (self.source is not None and self.source not in NON_RESULTS)
+
+
+NON_RESULTS = ("contours", "idfm_gares", "sncf_gares", "ban", "filosofi_200m")
+# folded prefix of a numbered column → its published name (said as evidence)
+LIST_COLUMNS = {"nuance liste": "Nuance liste", "libelle de liste": "Libellé de liste",
+                "libelle abrege de liste": "Libellé abrégé de liste", "sieges au cm": "Sièges au CM",
+                "sieges au cc": "Sièges au CC"}
+CANDIDATE_COLUMNS = {"nuance candidat": "Nuance candidat", "nom candidat": "Nom candidat"}
+PRESIDENTIAL_T1_CANDIDATES = {11: "pres2017t1", 12: "pres2022t1"}  # 2017: 11 candidates, 2022: 12
+
+
+def _blocks(folded: set[str], field: str) -> int:
+    """How many numbered blocks (« Voix 1 »… « Voix k ») a header has for one field."""
+    return sum(1 for c in folded if re.fullmatch(rf"{field} \d+", c))
+
+
+def _has(folded: set[str], prefixes: dict[str, str]) -> list[str]:
+    """The published names of the numbered columns the header has (the evidence said to the user)."""
+    return [f"« {name} k »" for p, name in prefixes.items() if any(re.fullmatch(rf"{p} \d+", c) for c in folded)]
+
+
+def _results_source(cols: list[str], lines: list[str], sep: str) -> Recognition:
     """Which election a results header belongs to (see docs/national_build.md, « Recognition »)."""
     folded = {minint.fold_header(c) for c in cols}
-    voix = sum(1 for c in folded if re.fullmatch(r"voix \d+", c))
+    voix, lists = _blocks(folded, "voix"), _has(folded, LIST_COLUMNS)
     if "code localisation" in folded:
-        return "euro2024"
-    if any(c.startswith("sieges au cm") for c in folded):
-        return "mun2026t1"
+        return Recognition("euro2024", "colonne « Code localisation » : européennes 2024")
+    if "code bv" in folded and lists:
+        return Recognition(None, f"colonnes de listes ({', '.join(lists)}) et « Code BV » : municipales 2026 ; "
+                           "le tour ne se lit pas dans le fichier", candidates=("mun2026t1", "mun2026t2"))
     if "code b vote" in folded:
-        return "mun2020t1"
-    if "code bv" in folded and voix:
-        return "leg2024t1" if voix > 4 else "leg2024t2"
+        return Recognition(None, "colonne « Code B.Vote » : municipales 2020 ; le tour ne se lit pas dans le fichier",
+                           candidates=("mun2020t1",))
+    if "code bv" in folded and voix and _has(folded, CANDIDATE_COLUMNS):
+        rnd = "t1" if voix > 4 else "t2"
+        return Recognition(f"leg2024{rnd}", f"« Code BV » et {voix} blocs « Nuance candidat k / Voix k » : législatives "
+                           f"2024, {'1er tour (plus de 4 candidats)' if rnd == 't1' else '2e tour (au plus 4 candidats)'}")
     if "code du b vote" in folded:
-        election = "leg2022" if "nuance" in folded else "pres2022"
-        return election + ("t2" if _max_candidates(cols, lines, sep) <= 4 else "t1")
-    return None
+        return _results_2022(folded, cols, lines, sep)
+    return Recognition(None, reason="en-tête inconnu (colonnes : " + ", ".join(c[:30] for c in cols[:8])
+                       + ("…" if len(cols) > 8 else "") + ")")
+
+
+def _results_2022(folded: set[str], cols: list[str], lines: list[str], sep: str) -> Recognition:
+    """Présidentielle or législatives 2017–2022 (« Code du b.vote »): ``Nuance`` tells législatives;
+    at most 4 candidates a bureau is a 2nd round; a présidentielle 1st round by its candidates."""
+    candidates = _max_candidates(cols, lines, sep)
+    if "nuance" in folded:
+        rnd = "t2" if candidates <= 4 else "t1"
+        return Recognition(f"leg2022{rnd}", f"« Code du b.vote » et « Nuance » : législatives 2022, "
+                           f"{'2e' if rnd == 't2' else '1er'} tour ({candidates} candidats au plus par bureau)")
+    if candidates <= 4:
+        return Recognition("pres2022t2", f"« Code du b.vote » sans « Nuance » : présidentielle ; {candidates} candidats "
+                           "par bureau : 2e tour (2022 ; un fichier de 2017 se range dans un sous-dossier pres2017t2/)")
+    sid = PRESIDENTIAL_T1_CANDIDATES.get(candidates)
+    if sid:
+        return Recognition(sid, f"« Code du b.vote » sans « Nuance » : présidentielle, 1er tour à {candidates} candidats "
+                           f"({sid[4:8]})")
+    return Recognition(None, f"présidentielle, 1er tour à {candidates} candidats : l'année ne se lit pas",
+                       candidates=tuple(PRESIDENTIAL_T1_CANDIDATES.values()))
 
 
 def _max_candidates(cols: list[str], lines: list[str], sep: str) -> int:
@@ -71,26 +134,77 @@ def _vector_source_id(path: Path) -> str | None:
     return "contours" if "codeBureauVote" in fields else ("filosofi_200m" if "idcar_200m" in fields else None)
 
 
-def recognise(path: Path) -> str | None:
-    """The source id of a file from its content, or None when it is none of ours."""
-    kind = magic(path)
-    if kind.startswith((ZIP_MAGIC, SEVEN_ZIP_MAGIC)) or Path(path).suffix.lower() in (".gpkg", ".shp"):
-        return _vector_source_id(path)
+# Every column of the Ministry's per-bureau layouts (docs/national_build.md, « Accepted results
+# layouts »), numbered blocks without their number: any other column was added by a republisher.
+MINISTRY_COLUMNS = frozenset(minint.fold_header(c) for c in (
+    "Code département", "Libellé département", "Code commune", "Libellé commune", "Code BV", "Inscrits", "Votants",
+    "% Votants", "Abstentions", "% Abstentions", "Exprimés", "% Exprimés/inscrits", "% Exprimés/votants", "Blancs",
+    "% Blancs/inscrits", "% Blancs/votants", "Nuls", "% Nuls/inscrits", "% Nuls/votants", "Code localisation",
+    "Libellé localisation", "Numéro de panneau", "Nuance candidat", "Nom candidat", "Prénom candidat",
+    "Sexe candidat", "Voix", "% Voix/inscrits", "% Voix/exprimés", "Elu", "Nuance liste", "Libellé abrégé de liste",
+    "Libellé de liste", "Sièges", "Sièges au CM", "Sièges au CC", "Code du département", "Libellé du département",
+    "Code de la circonscription", "Libellé de la circonscription", "Code de la commune", "Libellé de la commune",
+    "Code du b.vote", "Abs/Ins", "% Abs/Ins", "% Vot/Ins", "% Blancs/Ins", "% Blancs/Vot", "% Nuls/Ins", "% Nuls/Vot",
+    "% Exp/Ins", "% Exp/Vot", "N°Panneau", "Sexe", "Nom", "Prénom", "Nuance", "% Voix/Ins", "% Voix/Exp",
+    "Code B.Vote", "N.Pan.", "Code Nuance", "Liste"))
+
+
+def own_columns(path: Path) -> list[str]:
+    """The header's columns that no Ministry layout has: a file republished by someone else (a city,
+    an open-data portal) with its own columns is credited to that publisher, not to the Ministry."""
+    first = _head_text(path).partition("\n")[0].rstrip("\r")
+    try:
+        sep = minint.sniff_separator(first, name=str(path))
+    except TerrainError:
+        return []
+    cols = [c.strip().strip('"') for c in first.split(sep)]
+    return [c for c in cols if c and minint.fold_header(re.sub(r"\s+\d+$", "", c)) not in MINISTRY_COLUMNS]
+
+
+PARQUET_MAGIC = b"PAR1"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # a legacy .xls workbook
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+AS_CSV = ("enregistrez-le au format CSV (séparateur « ; ») avec l'en-tête publié par le Ministère "
+          "(docs/national_build.md, « Accepted results layouts »)")
+
+
+def examine(path: Path) -> Recognition:
+    """What ``path`` is, from its content, with the evidence, or why it is none of our sources."""
+    kind, suffix = magic(path), Path(path).suffix.lower()
+    if kind.startswith(PARQUET_MAGIC) or suffix == ".parquet":
+        return Recognition(None, reason=f"fichier Parquet : un CSV est attendu ; {AS_CSV}")
+    if suffix in SPREADSHEET_SUFFIXES or kind.startswith(OLE_MAGIC):
+        return Recognition(None, reason=f"classeur tableur ({suffix or 'xls'}) : un CSV est attendu ; {AS_CSV}")
+    if kind.startswith((ZIP_MAGIC, SEVEN_ZIP_MAGIC)) or suffix in (".gpkg", ".shp"):
+        sid = _vector_source_id(path)
+        if sid is None:
+            return Recognition(None, reason="fichier géographique sans les colonnes des contours Etalab ni de Filosofi")
+        return Recognition(sid, "shapefile, GeoPackage ou archive : " + ("contours" if sid == "contours" else "carreaux Filosofi"))
     try:
         head = _head_text(path)
-    except (OSError, EOFError):
-        return None
+    except (OSError, EOFError) as err:
+        return Recognition(None, reason=f"illisible ({type(err).__name__})")
     if head.lstrip().startswith("{"):
-        return "contours" if "codeBureauVote" in head else ("filosofi_200m" if "idcar_200m" in head else None)
+        if "codeBureauVote" in head:
+            return Recognition("contours", "GeoJSON avec « codeBureauVote »")
+        if "idcar_200m" in head:
+            return Recognition("filosofi_200m", "GeoJSON avec « idcar_200m »")
+        return Recognition(None, reason="GeoJSON sans les colonnes des contours Etalab ni de Filosofi")
     lines = head.splitlines()
-    if not lines:
-        return None
-    for key, sid in TABLE_SIGNATURES.items():
-        if key in lines[0]:
-            return sid
+    if not lines or not lines[0].strip():
+        return Recognition(None, reason="pas d'en-tête (fichier vide ou première ligne vide)")
+    sid = next((sid for key, sid in TABLE_SIGNATURES.items() if key in lines[0]), None)
+    if sid:
+        return Recognition(sid, f"colonne « {next(k for k, v in TABLE_SIGNATURES.items() if v == sid)} »")
     try:
         sep = minint.sniff_separator(lines[0], name=str(path))
     except TerrainError:
-        return None
+        return Recognition(None, reason="pas d'en-tête de tableau (aucun séparateur « ; », « , » ou tabulation "
+                                        "sur la première ligne)")
     cols = [c.strip().strip('"') for c in lines[0].split(sep)]
     return _results_source(cols, lines[1:-1], sep)
+
+
+def recognise(path: Path) -> str | None:
+    """The source id of a file when its content is certain, or None (none of ours, or ask the user)."""
+    return examine(path).source

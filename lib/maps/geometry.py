@@ -22,7 +22,7 @@ import pandas as pd
 import shapely
 
 from lib import fr
-from lib.dataset import FILES, TerritoryData
+from lib.dataset import FILES, TerritoryData, territory_folder
 from lib.geo import LAMBERT93, WGS84, department_of, require_crs
 from lib.maps.styles import STYLE
 from lib.maps.wire import fingerprint, pack, unpack
@@ -242,5 +242,5 @@ def cached_geometry(folder: Path, sources: Sequence[str], build: Callable[[], Sc
 def load_screen_geometry(data: TerritoryData, data_dir: Path | str) -> ScreenGeometry:
     """A loaded territory's screen geometry, through its ``map_geometry.bin`` (written by the build,
     rewritten whenever the dataset's files changed since)."""
-    return cached_geometry(Path(data_dir) / data.id, [FILES[k] for k in GEOMETRY_SOURCES],
+    return cached_geometry(territory_folder(Path(data_dir), data.id), [FILES[k] for k in GEOMETRY_SOURCES],
                            lambda: encode_geometry(data.bureaux, data.outlines, data.stations))

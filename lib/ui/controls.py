@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import streamlit as st
 
-from lib import classify, fr, priority, scoring
+from lib import anomalies, classify, fr, priority, scoring
 from lib import criteria as crit
 from lib.config import Settings
 from lib.dataset import TerritoryData
@@ -140,16 +140,18 @@ def _options(sb, v: ViewState, conf: Settings) -> dict[str, object]:
 
 def _atypical(sb, data: TerritoryData, v: ViewState) -> bool:
     """The « bureaux atypiques » toggle: anomalies of the dataset are left out unless asked."""
-    flagged = data.excluded_ids
-    if not flagged:
+    on_map, said = anomalies.atypical_sidebar(data.metadata, data.bureaux["bureau_id"])
+    if said and not on_map:
+        sb.caption(said)
+    if not on_map:
         return v.atypical
     seed("w_atypical", v.atypical)
-    include = sb.toggle(f"Inclure les bureaux atypiques ({len(flagged)})", key="w_atypical",
+    include = sb.toggle(f"Inclure les bureaux atypiques ({on_map})", key="w_atypical",
                         help="Bureaux que les contrôles de la construction signalent (contour minuscule, "
                              "abstention aberrante, résultats sans contour…) : la liste et les raisons sont "
                              "sur la page d'accueil. Écartés par défaut de la carte, du classement et des listes.")
     if not include:
-        sb.caption(f"{len(flagged)} bureau(x) atypique(s) écarté(s) : voir la page d'accueil.")
+        sb.caption(said)
     return include
 
 

@@ -176,7 +176,7 @@ def field_routes(engine: EngineFactory, base_path: str = "", *, limit: RateLimit
     """The page and the API under the app's base path (``server.baseUrlPath``), for ``st.App(routes=…)``."""
     base = "/" + base_path.strip("/") if base_path.strip("/") else ""
     api = FieldApi(engine, limit or RateLimit())
-    return [*page.page_routes(f"{base}/terrain"),
+    return [*page.page_routes(base + page.FIELD_PAGE.rstrip("/")),
             api.route(f"{base}/api/terrain/feuille", sheet_json, "GET"),
             api.route(f"{base}/api/terrain/portes", save_taps, "POST"),
             api.route(f"{base}/api/terrain/bilan", save_report, "POST"),

@@ -363,7 +363,8 @@ async function restore() {
 
 async function refresh() {
   if (!navigator.onLine || document.hidden || state.dead) return;
-  try { await loadSheet(); await flush(); } catch (err) { statusLine(); }
+  await flush();  // the outbox first: it retries by itself (backoff) when the network is not back yet
+  try { await loadSheet(); } catch (err) { statusLine(); }
 }
 
 async function start() {

@@ -225,3 +225,18 @@ def test_a_link_sending_too_fast_is_slowed_down_alone(plan):
     codes = [call(app, "GET", "/api/terrain/feuille", busy)[0] for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     assert call(app, "GET", "/api/terrain/feuille", other)[0] == 200
+
+
+def test_the_page_and_its_files_are_served_with_a_strict_policy_and_validators(store_engine):
+    app = api(store_engine, base_path="/equipe")
+    status, head, body = asgi_request(app, "GET", "/equipe/terrain/")
+    assert status == 200 and b'src="app.js"' in body and b"<script>" not in body
+    assert "default-src 'none'" in head["content-security-policy"] and head["referrer-policy"] == "no-referrer"
+    assert asgi_request(app, "GET", "/equipe/terrain/app.js", headers={"if-none-match": head["etag"]})[0] == 200
+    js_etag = asgi_request(app, "GET", "/equipe/terrain/app.js")[1]["etag"]
+    assert asgi_request(app, "GET", "/equipe/terrain/app.js", headers={"if-none-match": js_etag})[0] == 304
+    assert b"__TERRAIN_VERSION__" not in asgi_request(app, "GET", "/equipe/terrain/sw.js")[2]
+    assert asgi_request(app, "GET", "/equipe/terrain/../serve.py")[0] == 404
+    assert asgi_request(app, "GET", "/equipe/terrain/api.py")[0] == 404
+    status, head, _ = asgi_request(app, "GET", "/equipe/terrain")
+    assert (status, head["location"]) == (308, "/equipe/terrain/")

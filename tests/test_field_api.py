@@ -240,3 +240,16 @@ def test_the_page_and_its_files_are_served_with_a_strict_policy_and_validators(s
     assert asgi_request(app, "GET", "/equipe/terrain/api.py")[0] == 404
     status, head, _ = asgi_request(app, "GET", "/equipe/terrain")
     assert (status, head["location"]) == (308, "/equipe/terrain/")
+
+
+def test_a_door_on_the_opposition_list_is_refused_from_an_outbox_sent_late(plan):
+    from lib import opposition
+
+    engine, cid, _, ids = plan
+    token = store.issue_link(engine, ids["T01"])
+    store.save_opposition(engine, cid, opposition.read_opposition_csv(b"adresse\n3 rue A\n", "o.csv"))  # stop 2
+    status, _, answer = call(api(engine), "POST", "/api/terrain/portes", token,
+                             {"taps": [tap("a", 1), tap("b", 2, "refus")]})
+    assert status == 200 and answer["accepted"] == 1
+    assert [(r["stop"], "liste d'opposition" in r["error"]) for r in answer["rejected"]] == [(2, True)]
+    assert set(answer["statuses"]) == {"1"} and stored(engine) == (1, 0)

@@ -51,7 +51,8 @@ def taps_of(engine, turf: int) -> tuple[int, int]:
                          .where(DoorTap.turf_id == turf)).one()
 
 
-def status_line(pg, text: str, timeout: int = 30_000) -> None:
+def status_line(pg, text: str, timeout: int = 10_000) -> None:
+    """Until the status line says ``text`` (promptly: a sync takes well under a second here)."""
     pg.wait_for_function("(t) => document.getElementById('etat').textContent.includes(t)", arg=text, timeout=timeout)
 
 

@@ -59,9 +59,9 @@ from lib.store.plans import (
 from lib.store.returns import (
     record_report,
     record_tap,
+    record_taps,
     take_turf,
     turf_sheet,
-    turf_statuses,
 )
 from lib.store.sensitive import (
     erase_all_opposed_taps,
@@ -124,6 +124,7 @@ __all__ = [
     "record_paper_returns",
     "record_report",
     "record_tap",
+    "record_taps",
     "remove_import",
     "rename",
     "retention",
@@ -140,7 +141,6 @@ __all__ = [
     "team_figures",
     "turf_coverage",
     "turf_sheet",
-    "turf_statuses",
     "update_turfs",
     "upgrade",
 ]

@@ -229,6 +229,7 @@ async function flush() {
       state.outbox = items;
       if (!items.length || !navigator.onLine) break;
       await sendAll(items);
+      state.outbox = await dbAll("outbox");  // what is left: the status line counts it
     } while (state.again);
     state.failures = 0;
   } catch (err) {  // no network, server down or busy: try again later, nothing is lost

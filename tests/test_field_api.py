@@ -253,3 +253,13 @@ def test_a_door_on_the_opposition_list_is_refused_from_an_outbox_sent_late(plan)
     assert status == 200 and answer["accepted"] == 1
     assert [(r["stop"], "liste d'opposition" in r["error"]) for r in answer["rejected"]] == [(2, True)]
     assert set(answer["statuses"]) == {"1"} and stored(engine) == (1, 0)
+
+
+def test_another_address_or_method_of_the_api_is_answered_in_french_json(store_engine):
+    app = api(store_engine)
+    status, _, answer = call(app, "GET", "/api/terrain/portes", "x")
+    assert (status, answer["error"]) == (405, "« portes » s'utilise en POST seulement.")
+    status, _, answer = call(app, "DELETE", "/api/terrain/feuille", "x")
+    assert status == 405 and "GET" in answer["error"]
+    status, _, answer = call(app, "GET", "/api/terrain/campagnes", "x")
+    assert (status, answer["error"]) == (404, "adresse inconnue de l'API du terrain.")

@@ -169,5 +169,7 @@ def test_the_page_is_small_strict_and_asks_nothing_of_a_third_party(browser, set
     assert not re.search(r"<script>", response.text())  # the shell's inline scripts stay on Streamlit's pages
     tap_door(pg, 1, "Ouvert")
     status_line(pg, SENT)
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / "retour_telephone_390x844.png"))  # copied to docs/
     assert not context.outside and not context.page_errors
     context.close()

@@ -161,12 +161,23 @@ class FieldApi:
         return Route(path, endpoint, methods=[method])
 
 
+ROUTES = {"feuille": sheet_json, "portes": save_taps, "bilan": save_report, "pris": take}
+METHODS = {"feuille": "GET", "portes": "POST", "bilan": "POST", "pris": "POST"}
+ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+async def elsewhere(request: Request) -> JSONResponse:
+    """Any other address or method under the API: a French JSON refusal like the others."""
+    name = request.path_params["rest"]
+    if name in METHODS:
+        return refusal(405, f"« {name} » s'utilise en {METHODS[name]} seulement.")
+    return refusal(404, "adresse inconnue de l'API du terrain.")
+
+
 def field_routes(engine: EngineFactory, base_path: str = "", *, limit: RateLimit | None = None) -> list[BaseRoute]:
     """The page and the API under the app's base path (``server.baseUrlPath``), for ``st.App(routes=…)``."""
     base = "/" + base_path.strip("/") if base_path.strip("/") else ""
     api = FieldApi(engine, limit or RateLimit())
     return [*page.page_routes(base + page.FIELD_PAGE.rstrip("/")),
-            api.route(f"{base}/api/terrain/feuille", sheet_json, "GET"),
-            api.route(f"{base}/api/terrain/portes", save_taps, "POST"),
-            api.route(f"{base}/api/terrain/bilan", save_report, "POST"),
-            api.route(f"{base}/api/terrain/pris", take, "POST")]
+            *(api.route(f"{base}/api/terrain/{name}", work, METHODS[name]) for name, work in ROUTES.items()),
+            Route(f"{base}/api/terrain/{{rest:path}}", elsewhere, methods=ANY_METHOD)]

@@ -177,6 +177,9 @@ function progress() {
 function drawTaken() {
   const who = state.sheet.taken_by;
   $("pris-par").textContent = who ? `Pris par : ${who}` : "Personne n'a encore pris ce parcours.";
+  if (who === state.takenShown) return;  // a sync does not fold the box while someone types in it
+  state.takenShown = who;
+  if ($("forcer").hidden) $("prise").open = !who;  // folded once a team has it, unless the choice is pending
 }
 
 function drawTotals() {

@@ -38,6 +38,7 @@ from lib.store.links import (
     BAD_LINK,
     active_links,
     issue_link,
+    issue_plan_links,
     link_label,
     list_links,
     revoke_link,
@@ -58,6 +59,8 @@ from lib.store.plans import (
 from lib.store.returns import (
     record_report,
     record_tap,
+    record_taps,
+    take_turf,
     turf_sheet,
 )
 from lib.store.sensitive import (
@@ -104,6 +107,7 @@ __all__ = [
     "holdout_design",
     "import_campaign",
     "issue_link",
+    "issue_plan_links",
     "link_label",
     "list_campaigns",
     "list_links",
@@ -120,6 +124,7 @@ __all__ = [
     "record_paper_returns",
     "record_report",
     "record_tap",
+    "record_taps",
     "remove_import",
     "rename",
     "retention",
@@ -132,6 +137,7 @@ __all__ = [
     "scenario_query",
     "set_retention",
     "stop_statuses",
+    "take_turf",
     "team_figures",
     "turf_coverage",
     "turf_sheet",

@@ -57,6 +57,13 @@ def issue_link(engine: Engine, turf_id: int, *, days: int = 30, now: datetime | 
     return token
 
 
+def issue_plan_links(engine: Engine, plan_id: int, *, days: int = 30, note: str = "") -> dict[str, str]:
+    """One new link per turf of a plan, code → token (the printable sheet of « Suivi du terrain »)."""
+    turfs = read(engine, lambda s: s.execute(select(Turf.code, Turf.id).where(Turf.plan_id == plan_id)
+                                             .order_by(Turf.code)).all())
+    return {str(code): issue_link(engine, int(turf_id), days=days, note=note) for code, turf_id in turfs}
+
+
 def revoke_links(engine: Engine, turf_id: int) -> int:
     """Revoke every active link of a turf; returns how many."""
     def work(s: Session) -> int:
@@ -107,6 +114,7 @@ class OpenLink:
     turf_id: int
     number: int
     note: str
+    expires_at: datetime | None = None
 
 
 def link_of(s: Session, token: str, now: datetime | None = None) -> OpenLink:
@@ -123,4 +131,4 @@ def link_of(s: Session, token: str, now: datetime | None = None) -> OpenLink:
         raise TerrainError(BAD_LINK)
     if retention.is_expired(row.election_date, row.retention_days):
         raise TerrainError(retention.CLOSED)
-    return OpenLink(int(row.turf_id), int(row.number), str(row.note))
+    return OpenLink(int(row.turf_id), int(row.number), str(row.note), row.expires_at)

@@ -29,6 +29,8 @@ import pandas as pd
 
 from lib.errors import TerrainError
 from lib.geo import lonlat_to_l93
+from lib.routing import ortools_order
+from lib.streetnet import StreetNetwork
 
 BLOCK_ADDRESSES = 12
 BLOCKS_PER_TURF = 8  # blocks per turf: the finer, the better turfs balance (a stretch is routed whole anyway)
@@ -125,12 +127,15 @@ def _tour_length(xy: np.ndarray, order: np.ndarray) -> float:
     return float(np.hypot(*np.diff(pts, axis=0).T).sum()) if len(pts) > 1 else 0.0
 
 
-def route_order(xy: np.ndarray, start: np.ndarray | None = None, *, max_passes: int = 20) -> np.ndarray:
-    """Open path through ``xy`` (metres): nearest neighbour from ``start``, then 2-opt."""
+def route_order(xy: np.ndarray, start: np.ndarray | None = None, *, max_passes: int = 20,
+                dist: np.ndarray | None = None) -> np.ndarray:
+    """Open path through ``xy`` (metres): nearest neighbour from ``start``, then 2-opt; on ``dist``
+    (walking distances along the streets, :mod:`lib.streetnet`) when given, else straight lines."""
     n = len(xy)
     if n <= 2:
         return np.arange(n)
-    dist = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
+    if dist is None:
+        dist = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
     first = int(np.argmin(np.hypot(*(xy - start).T))) if start is not None else 0
     order = [first]
     visited = np.zeros(n, dtype=bool)
@@ -157,21 +162,40 @@ def route_order(xy: np.ndarray, start: np.ndarray | None = None, *, max_passes: 
     return route
 
 
+def path_length(dist: np.ndarray, order: np.ndarray) -> float:
+    """Length of an open path visiting ``order`` on the distance matrix ``dist``."""
+    return float(dist[order[:-1], order[1:]].sum()) if len(order) > 1 else 0.0
+
+
+def best_order(xy: np.ndarray, start: np.ndarray | None = None, dist: np.ndarray | None = None) -> np.ndarray:
+    """The shorter of nearest neighbour + 2-opt and OR-Tools' routing solver from the same first stop."""
+    if dist is None:
+        dist = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
+    heuristic = route_order(xy, start, dist=dist)
+    if len(xy) <= 3:
+        return heuristic
+    solved = ortools_order(dist, int(heuristic[0]))
+    if solved is None or path_length(dist, solved) >= path_length(dist, heuristic) - 1e-6:
+        return heuristic
+    return solved
+
+
 def cut_turfs(addresses: pd.DataFrame, *, target: float, size_col: str = "est_doors",
               start: tuple[float, float] | None = None, counts: Mapping[str, int] | None = None,
-              grain: Mapping[str, int] | None = None) -> pd.DataFrame:
+              grain: Mapping[str, int] | None = None, network: StreetNetwork | None = None) -> pd.DataFrame:
     """Split addresses into turfs of about ``target`` (sum of ``size_col``), ordered for walking.
 
     ``counts`` sets how many turfs a bureau is cut into (default: its size ÷ ``target``, rounded).
     Returns the addresses with ``turf_id`` (``T01``…, as wide as the count so that text order is
-    numeric order), ``stop`` (1…n within the turf) and ``x``/``y`` (Lambert-93 metres). Every
+    numeric order), ``stop`` (1…n within the turf), ``x``/``y`` (Lambert-93 metres) and ``walk_m``
+    (metres walked from the previous stop: along the streets of ``network`` when given). Every
     address lands in exactly one turf.
     """
     if target <= 0:
         raise TerrainError("la taille cible d'une équipe doit être positive.")
     if addresses.empty:
         return addresses.assign(turf_id=pd.Series(dtype=str), stop=pd.Series(dtype=int),
-                                x=pd.Series(dtype=float), y=pd.Series(dtype=float))
+                                x=pd.Series(dtype=float), y=pd.Series(dtype=float), walk_m=pd.Series(dtype=float))
     x, y = lonlat_to_l93(addresses["lon"].to_numpy(), addresses["lat"].to_numpy())
     sizes = addresses[size_col].to_numpy(dtype=float)
     bureau = addresses["bureau_id"].astype(str).to_numpy()
@@ -192,26 +216,45 @@ def cut_turfs(addresses: pd.DataFrame, *, target: float, size_col: str = "est_do
             turf_of_block[pos[members]] = turf_no
             turf_no += 1
     frame["_turf"] = turf_of_block[frame["_block"].to_numpy()]
-    frame["_border"] = _route_stretches(frame, start_xy)
+    frame["_border"] = _route_stretches(frame, start_xy, network)
     frame = frame.sort_values(["_turf", "_border", "_rank"], kind="stable")
     frame["_rank"] = _orient_stretches(frame, start_xy)
     frame = frame.sort_values(["_turf", "_border", "_rank"], kind="stable")
     width = max(2, len(str(turf_no)))
     frame["turf_id"] = [f"T{t + 1:0{width}d}" for t in frame["_turf"]]
     frame["stop"] = frame.groupby("_turf").cumcount() + 1
+    frame["walk_m"] = walk_steps(frame["_turf"].to_numpy(), frame["x"].to_numpy(), frame["y"].to_numpy(), network)
     return frame.drop(columns=["_block", "_rank", "_side", "_turf", "_border"]).reset_index(drop=True)
 
 
-def _route_stretches(frame: pd.DataFrame, start_xy: np.ndarray | None) -> np.ndarray:
+def walk_steps(turf: np.ndarray, x: np.ndarray, y: np.ndarray, network: StreetNetwork | None) -> np.ndarray:
+    """Metres from each stop to the next one's predecessor — per row, the walk from the previous stop
+    of the same turf (0 for a turf's first stop): along the streets when ``network`` is given."""
+    step = np.r_[0.0, np.hypot(np.diff(x), np.diff(y))]
+    bounds = np.flatnonzero(np.r_[True, turf[1:] != turf[:-1], True])
+    step[bounds[:-1]] = 0.0
+    if network is None:
+        return step
+    for s0, e0 in itertools.pairwise(bounds):
+        if e0 - s0 > 1:
+            dist = network.distances(x[s0:e0], y[s0:e0])
+            step[s0 + 1:e0] = dist[np.arange(e0 - s0 - 1), np.arange(1, e0 - s0)]
+    return step
+
+
+def _route_stretches(frame: pd.DataFrame, start_xy: np.ndarray | None,
+                     network: StreetNetwork | None = None) -> np.ndarray:
     """Per address, the walking order of its stretch in its turf. A stretch is every address of the
     turf on one side of a street, walked at once (up one pavement, down the other): the route
-    (nearest neighbour + 2-opt over stretch centres) never zigzags across a street."""
+    (nearest neighbour + 2-opt over stretch centres, or OR-Tools' when shorter; along the streets
+    of ``network`` when given) never zigzags across a street."""
     units = frame.groupby(["_turf", "_side"], sort=True).agg(x=("x", "mean"), y=("y", "mean")).reset_index()
     xy, turf = units[["x", "y"]].to_numpy(), units["_turf"].to_numpy()
     bounds = np.flatnonzero(np.r_[True, turf[1:] != turf[:-1], True])
     order = np.empty(len(units), dtype=np.int64)
     for s0, e0 in itertools.pairwise(bounds):
-        order[s0 + route_order(xy[s0:e0], start_xy)] = np.arange(e0 - s0)
+        dist = network.distances(xy[s0:e0, 0], xy[s0:e0, 1]) if network is not None and e0 - s0 > 2 else None
+        order[s0 + best_order(xy[s0:e0], start_xy, dist)] = np.arange(e0 - s0)
     where = pd.MultiIndex.from_frame(units[["_turf", "_side"]]).get_indexer(
         pd.MultiIndex.from_frame(frame[["_turf", "_side"]]))
     return order[where]
@@ -260,15 +303,17 @@ def knock_minutes(frame: pd.DataFrame, *, doors_per_hour_collective: float, door
 
 def turf_minutes(turfs: pd.DataFrame, *, doors_per_hour_collective: float, doors_per_hour_individual: float,
                  team_size: int) -> pd.DataFrame:
-    """Per turf (index ``turf_id``): knocking minutes, route metres (straight lines between stops,
-    in stop order) and ``minutes``, knocking plus walking at WALK_SPEED_M_PER_MIN.
+    """Per turf (index ``turf_id``): knocking minutes, route metres (``walk_m`` from the cut — along
+    the streets when the territory has them — else straight lines between stops, in stop order) and
+    ``minutes``, knocking plus walking at WALK_SPEED_M_PER_MIN.
 
     The one time model of a turf: the cut checks its turfs against an outing with it, and the
     summary, packet and capacity planner show it.
     """
     t = turfs.sort_values(["turf_id", "stop"])
     ids = t["turf_id"].to_numpy()
-    step = np.r_[0.0, np.hypot(*np.diff(t[["x", "y"]].to_numpy(dtype=float), axis=0).T)]
+    step = (t["walk_m"].to_numpy(dtype=float).copy() if "walk_m" in t
+            else np.r_[0.0, np.hypot(*np.diff(t[["x", "y"]].to_numpy(dtype=float), axis=0).T)])
     step[np.r_[True, ids[1:] != ids[:-1]]] = 0.0  # no walk from one turf's last stop to the next turf
     knock = knock_minutes(t, doors_per_hour_collective=doors_per_hour_collective,
                           doors_per_hour_individual=doors_per_hour_individual, team_size=team_size)
@@ -335,7 +380,8 @@ FIT_SLACK = 1e-6  # minutes: float noise, not a longer outing
 FINE_GRAIN = 16  # blocks per turf at the finest, tried before one more turf
 
 
-def fit_turfs(addresses: pd.DataFrame, plan: TurfPlan, bureau_order: Sequence[str] = ()) -> pd.DataFrame:
+def fit_turfs(addresses: pd.DataFrame, plan: TurfPlan, bureau_order: Sequence[str] = (), *,
+              network: StreetNetwork | None = None) -> pd.DataFrame:
     """Turfs that each fit one outing of a team, numbered in priority order.
 
     Each bureau is cut into as few turfs as its knocking time needs at FIRST_FILL of an outing each;
@@ -359,7 +405,7 @@ def fit_turfs(addresses: pd.DataFrame, plan: TurfPlan, bureau_order: Sequence[st
     parts, pending = [], list(need.index)
     while pending:
         cut = cut_turfs(frame[frame["bureau_id"].isin(pending)], target=plan.outing_minutes, size_col="_minutes",
-                        start=plan.start, counts=counts, grain=grain)
+                        start=plan.start, counts=counts, grain=grain, network=network)
         times = turf_minutes(cut, **plan.pace).join(cut.groupby("turf_id")["bureau_id"].first())
         long = times[times["minutes"] > plan.outing_minutes + FIT_SLACK]["bureau_id"].value_counts()
         walked = times.groupby("bureau_id")["minutes"].sum()
@@ -409,10 +455,11 @@ def _number_by_priority(turfs: pd.DataFrame, bureau_order: Sequence[str]) -> pd.
 
 
 def plan_turfs(addresses: pd.DataFrame, bureaux: pd.DataFrame, bureau_ids: Sequence[str], plan: TurfPlan, *,
-               opposed: frozenset[str] = frozenset()) -> tuple[pd.DataFrame, pd.DataFrame]:
+               opposed: frozenset[str] = frozenset(),
+               network: StreetNetwork | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Addresses of the chosen bureaux (in priority order) cut into routed turfs that each fit one
     outing, numbered in that order, and one summary row per turf."""
     chosen = addresses_for(addresses, bureaux, bureau_ids, registered_per_door=plan.registered_per_door,
                            opposed=opposed)
-    turfs = fit_turfs(chosen, plan, bureau_ids)
+    turfs = fit_turfs(chosen, plan, bureau_ids, network=network)
     return turfs, turf_summary(turfs, **plan.pace)

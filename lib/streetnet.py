@@ -1,0 +1,123 @@
+"""The walkable street network of a territory: distances and paths along the streets.
+
+Built once from the OpenStreetMap street layer (``streets.parquet``, :mod:`lib.datasets.streets`):
+nodes are the lines' vertices in Lambert-93 metres (a junction is a vertex shared by two ways),
+edges join consecutive vertices, weighted by their length. An address is snapped to its nearest
+vertex; the distance between two addresses is the snap offsets plus the shortest path
+(:func:`scipy.sparse.csgraph.dijkstra`), so a route goes round a block instead of through it.
+Searches are bounded (:data:`SEARCH_LIMIT_M`) and run on the part of the network around the
+points only, which keeps a 10,000-address cut within the walk-list budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
+
+from lib.geo import l93_to_lonlat, lonlat_to_l93
+
+SEARCH_LIMIT_M = 4000.0  # no walk between two stops of a turf is longer
+AROUND_M = 400.0  # the network kept around a set of points (a turf's detours stay within it)
+SNAP_MAX_M = 150.0  # an address farther than this from any street is off the network: straight line
+
+
+@dataclass(frozen=True)
+class StreetNetwork:
+    """Vertices (Lambert-93 metres) and the symmetric matrix of edge lengths between them."""
+
+    x: np.ndarray
+    y: np.ndarray
+    graph: csr_matrix
+    tree: cKDTree = field(repr=False)
+
+    @classmethod
+    def from_streets(cls, streets: gpd.GeoDataFrame) -> StreetNetwork:
+        """The network of the street layer (WGS84 lines)."""
+        coords, line = shapely.get_coordinates(streets.geometry.values, return_index=True)
+        x, y = lonlat_to_l93(coords[:, 0], coords[:, 1])
+        key = np.round(x, 1) * 1e7 + np.round(y, 1)  # a junction: one vertex, whatever the way
+        uniq, node = np.unique(key, return_inverse=True)
+        first = np.zeros(len(uniq), dtype=np.int64)
+        first[node[::-1]] = np.arange(len(node))[::-1]
+        same = line[1:] == line[:-1]
+        a, b = node[:-1][same], node[1:][same]
+        length = np.hypot(x[1:] - x[:-1], y[1:] - y[:-1])[same]
+        keep = a != b
+        edges = pd.DataFrame({"a": np.r_[a[keep], b[keep]], "b": np.r_[b[keep], a[keep]],
+                              "m": np.r_[length[keep], length[keep]]}).groupby(["a", "b"])["m"].min()
+        n = len(uniq)
+        graph = csr_matrix((edges.to_numpy(), (edges.index.get_level_values(0), edges.index.get_level_values(1))),
+                           shape=(n, n))
+        nx, ny = x[first], y[first]
+        return cls(nx, ny, graph, cKDTree(np.c_[nx, ny]))
+
+    def snap(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest vertex of each point and its distance (metres)."""
+        dist, idx = self.tree.query(np.c_[x, y])
+        return idx.astype(np.int64), dist
+
+    def _around(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Vertices within AROUND_M of the points' bounding box (sorted)."""
+        inside = ((self.x >= x.min() - AROUND_M) & (self.x <= x.max() + AROUND_M)
+                  & (self.y >= y.min() - AROUND_M) & (self.y <= y.max() + AROUND_M))
+        return np.flatnonzero(inside)
+
+    def distances(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Walking distance between every pair of points (metres): along the streets, or in a
+        straight line for a pair with a point off the network or with no path between them."""
+        straight = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
+        node, offset = self.snap(x, y)
+        on = offset <= SNAP_MAX_M
+        if on.sum() < 2:
+            return straight
+        local = self._around(x[on], y[on])
+        position = np.searchsorted(local, node[on])
+        sub = self.graph[local][:, local]
+        sources, inverse = np.unique(position, return_inverse=True)
+        along = dijkstra(sub, directed=False, indices=sources, limit=SEARCH_LIMIT_M)[:, sources]
+        walk = along[inverse][:, inverse] + offset[on][:, None] + offset[on][None, :]
+        np.fill_diagonal(walk, 0.0)
+        out = straight.copy()
+        block = out[np.ix_(on, on)]
+        out[np.ix_(on, on)] = np.where(np.isfinite(walk), np.maximum(walk, block), block)
+        return out
+
+    def path_lonlat(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The walking line through the points in order, along the streets (lon, lat), for maps
+        and GPX: each leg is the shortest path between the two stops' vertices."""
+        if len(x) < 2:
+            return l93_to_lonlat(x, y)
+        node, offset = self.snap(x, y)
+        local = self._around(x, y)
+        sub = self.graph[local][:, local]
+        position = np.searchsorted(local, node)
+        sources, inverse = np.unique(position, return_inverse=True)
+        _, pred = dijkstra(sub, directed=False, indices=sources, limit=SEARCH_LIMIT_M, return_predecessors=True)
+        px, py = [x[0]], [y[0]]
+        for i in range(len(x) - 1):
+            leg = _walk_back(pred[inverse[i]], position[i + 1], position[i])
+            if offset[i] > SNAP_MAX_M or offset[i + 1] > SNAP_MAX_M or leg is None:
+                leg = []
+            px.extend(self.x[local[leg]])
+            py.extend(self.y[local[leg]])
+            px.append(x[i + 1])
+            py.append(y[i + 1])
+        return l93_to_lonlat(np.asarray(px), np.asarray(py))
+
+
+def _walk_back(pred: np.ndarray, target: int, source: int) -> list[int] | None:
+    """Vertices from ``source`` to ``target`` following the predecessors; None when unreachable."""
+    out = [target]
+    while out[-1] != source:
+        prev = pred[out[-1]]
+        if prev < 0:
+            return None
+        out.append(int(prev))
+    return out[::-1]

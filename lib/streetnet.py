@@ -21,27 +21,40 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
-from lib.geo import l93_to_lonlat, lonlat_to_l93
+from lib.geo import LAMBERT93, l93_to_lonlat
 
 SEARCH_LIMIT_M = 4000.0  # no walk between two stops of a turf is longer
 AROUND_M = 400.0  # the network kept around a set of points (a turf's detours stay within it)
 SNAP_MAX_M = 150.0  # an address farther than this from any street is off the network: straight line
 
 
+STEP_M = 15.0  # lines are cut into pieces this long at most: an address snaps near its door
+
+
+def street_key(names: pd.Series) -> pd.Series:
+    """A street name as both BAN and OpenStreetMap write it: lower case, no accents, no punctuation."""
+    plain = names.fillna("").astype(str).str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
+    return plain.str.lower().str.replace(r"[^a-z0-9]+", " ", regex=True).str.strip()
+
+
 @dataclass(frozen=True)
 class StreetNetwork:
-    """Vertices (Lambert-93 metres) and the symmetric matrix of edge lengths between them."""
+    """Vertices (Lambert-93 metres), the symmetric matrix of edge lengths between them, and which
+    vertices lie on which street (by :func:`street_key`)."""
 
     x: np.ndarray
     y: np.ndarray
     graph: csr_matrix
     tree: cKDTree = field(repr=False)
+    on_street: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
+    _trees: dict[str, cKDTree] = field(repr=False, default_factory=dict, compare=False)
 
     @classmethod
     def from_streets(cls, streets: gpd.GeoDataFrame) -> StreetNetwork:
         """The network of the street layer (WGS84 lines)."""
-        coords, line = shapely.get_coordinates(streets.geometry.values, return_index=True)
-        x, y = lonlat_to_l93(coords[:, 0], coords[:, 1])
+        lines = shapely.segmentize(streets.to_crs(LAMBERT93).geometry.values, STEP_M)
+        coords, line = shapely.get_coordinates(lines, return_index=True)
+        x, y = coords[:, 0], coords[:, 1]
         key = np.round(x, 1) * 1e7 + np.round(y, 1)  # a junction: one vertex, whatever the way
         uniq, node = np.unique(key, return_inverse=True)
         first = np.zeros(len(uniq), dtype=np.int64)
@@ -55,13 +68,34 @@ class StreetNetwork:
         n = len(uniq)
         graph = csr_matrix((edges.to_numpy(), (edges.index.get_level_values(0), edges.index.get_level_values(1))),
                            shape=(n, n))
+        names = pd.DataFrame({"street": street_key(streets["name"]).to_numpy()[line], "node": node})
+        names = names[names["street"] != ""].drop_duplicates()
+        on_street = {s: g.to_numpy() for s, g in names.groupby("street")["node"]}
         nx, ny = x[first], y[first]
-        return cls(nx, ny, graph, cKDTree(np.c_[nx, ny]))
+        return cls(nx, ny, graph, cKDTree(np.c_[nx, ny]), on_street)
 
-    def snap(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Nearest vertex of each point and its distance (metres)."""
+    def snap(self, x: np.ndarray, y: np.ndarray,
+             streets: pd.Series | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest vertex of each point and its distance (metres): on the point's own street when
+        ``streets`` names it and that street is within SNAP_MAX_M (a door opens on its street, not
+        on the street behind the block), else the nearest vertex of any street."""
         dist, idx = self.tree.query(np.c_[x, y])
-        return idx.astype(np.int64), dist
+        idx = idx.astype(np.int64)
+        if streets is None:
+            return idx, dist
+        keys = street_key(pd.Series(streets).reset_index(drop=True))
+        for street, rows in keys.groupby(keys).groups.items():
+            if street not in self.on_street:
+                continue
+            if street not in self._trees:
+                nodes = self.on_street[street]
+                self._trees[street] = cKDTree(np.c_[self.x[nodes], self.y[nodes]])
+            rows = np.asarray(rows)
+            d, i = self._trees[street].query(np.c_[x[rows], y[rows]])
+            ok = d <= SNAP_MAX_M
+            idx[rows[ok]] = self.on_street[street][i[ok]]
+            dist[rows[ok]] = d[ok]
+        return idx, dist
 
     def _around(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Vertices within AROUND_M of the points' bounding box (sorted)."""
@@ -69,11 +103,11 @@ class StreetNetwork:
                   & (self.y >= y.min() - AROUND_M) & (self.y <= y.max() + AROUND_M))
         return np.flatnonzero(inside)
 
-    def distances(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def distances(self, x: np.ndarray, y: np.ndarray, streets: pd.Series | None = None) -> np.ndarray:
         """Walking distance between every pair of points (metres): along the streets, or in a
         straight line for a pair with a point off the network or with no path between them."""
         straight = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
-        node, offset = self.snap(x, y)
+        node, offset = self.snap(x, y, streets)
         on = offset <= SNAP_MAX_M
         if on.sum() < 2:
             return straight
@@ -89,12 +123,13 @@ class StreetNetwork:
         out[np.ix_(on, on)] = np.where(np.isfinite(walk), np.maximum(walk, block), block)
         return out
 
-    def path_lonlat(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def path_lonlat(self, x: np.ndarray, y: np.ndarray,
+                    streets: pd.Series | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The walking line through the points in order, along the streets (lon, lat), for maps
         and GPX: each leg is the shortest path between the two stops' vertices."""
         if len(x) < 2:
             return l93_to_lonlat(x, y)
-        node, offset = self.snap(x, y)
+        node, offset = self.snap(x, y, streets)
         local = self._around(x, y)
         sub = self.graph[local][:, local]
         position = np.searchsorted(local, node)

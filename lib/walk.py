@@ -223,13 +223,14 @@ def cut_turfs(addresses: pd.DataFrame, *, target: float, size_col: str = "est_do
     width = max(2, len(str(turf_no)))
     frame["turf_id"] = [f"T{t + 1:0{width}d}" for t in frame["_turf"]]
     frame["stop"] = frame.groupby("_turf").cumcount() + 1
-    frame["walk_m"] = walk_steps(frame["_turf"].to_numpy(), frame["x"].to_numpy(), frame["y"].to_numpy(), network)
+    frame["walk_m"] = walk_steps(frame["_turf"].to_numpy(), frame[["x", "y", "street"]], network)
     return frame.drop(columns=["_block", "_rank", "_side", "_turf", "_border"]).reset_index(drop=True)
 
 
-def walk_steps(turf: np.ndarray, x: np.ndarray, y: np.ndarray, network: StreetNetwork | None) -> np.ndarray:
-    """Metres from each stop to the next one's predecessor — per row, the walk from the previous stop
-    of the same turf (0 for a turf's first stop): along the streets when ``network`` is given."""
+def walk_steps(turf: np.ndarray, stops: pd.DataFrame, network: StreetNetwork | None) -> np.ndarray:
+    """Per stop (``x``, ``y``, ``street``, in walking order), the metres walked from the previous
+    stop of the same turf (0 for a turf's first stop): along the streets when ``network`` is given."""
+    x, y = stops["x"].to_numpy(dtype=float), stops["y"].to_numpy(dtype=float)
     step = np.r_[0.0, np.hypot(np.diff(x), np.diff(y))]
     bounds = np.flatnonzero(np.r_[True, turf[1:] != turf[:-1], True])
     step[bounds[:-1]] = 0.0
@@ -237,7 +238,7 @@ def walk_steps(turf: np.ndarray, x: np.ndarray, y: np.ndarray, network: StreetNe
         return step
     for s0, e0 in itertools.pairwise(bounds):
         if e0 - s0 > 1:
-            dist = network.distances(x[s0:e0], y[s0:e0])
+            dist = network.distances(x[s0:e0], y[s0:e0], stops["street"].iloc[s0:e0])
             step[s0 + 1:e0] = dist[np.arange(e0 - s0 - 1), np.arange(1, e0 - s0)]
     return step
 
@@ -248,12 +249,14 @@ def _route_stretches(frame: pd.DataFrame, start_xy: np.ndarray | None,
     turf on one side of a street, walked at once (up one pavement, down the other): the route
     (nearest neighbour + 2-opt over stretch centres, or OR-Tools' when shorter; along the streets
     of ``network`` when given) never zigzags across a street."""
-    units = frame.groupby(["_turf", "_side"], sort=True).agg(x=("x", "mean"), y=("y", "mean")).reset_index()
+    units = frame.groupby(["_turf", "_side"], sort=True).agg(x=("x", "mean"), y=("y", "mean"),
+                                                             street=("street", "first")).reset_index()
     xy, turf = units[["x", "y"]].to_numpy(), units["_turf"].to_numpy()
     bounds = np.flatnonzero(np.r_[True, turf[1:] != turf[:-1], True])
     order = np.empty(len(units), dtype=np.int64)
     for s0, e0 in itertools.pairwise(bounds):
-        dist = network.distances(xy[s0:e0, 0], xy[s0:e0, 1]) if network is not None and e0 - s0 > 2 else None
+        dist = (network.distances(xy[s0:e0, 0], xy[s0:e0, 1], units["street"].iloc[s0:e0])
+                if network is not None and e0 - s0 > 2 else None)
         order[s0 + best_order(xy[s0:e0], start_xy, dist)] = np.arange(e0 - s0)
     where = pd.MultiIndex.from_frame(units[["_turf", "_side"]]).get_indexer(
         pd.MultiIndex.from_frame(frame[["_turf", "_side"]]))

@@ -219,7 +219,8 @@ with ui.guard("les parcours"):
                 "équipe, cases à cocher), GPX et GeoJSON pour les applications de navigation : les parcours "
                 "du plan seulement.")
     ui.download_buttons(exports.WALK_EXPORTS, 5, key_prefix="dl", turfs=named_turfs, summary=named_summary,
-                        provenance=provenance, title=f"{conf.campaign_name} — {data.name}")
+                        provenance=provenance, title=f"{conf.campaign_name} — {data.name}", streets=data.streets,
+                        network=ui.street_network_of(data.id, str(conf.data_dir)))
     ui.save_plan_form(turfs, summary_table, bureaux=planned,
                       design=design,
                       plan_settings={"outing_minutes": crew.outing_minutes, "team_size": crew.team_size,

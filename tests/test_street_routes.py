@@ -4,16 +4,19 @@ inside the shipped OpenStreetMap Trocadéro graph) and that graph's walkable net
 from __future__ import annotations
 
 import functools
+import io
+import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from pypdf import PdfReader
 
-from lib import walk
+from lib import walk, walk_exports
 from lib.dataset import load_territory
 from lib.geo import lonlat_to_l93
 from lib.routing import ortools_order
-from lib.streetnet import SNAP_MAX_M, StreetNetwork
+from lib.streetnet import SNAP_MAX_M, StreetNetwork, street_key
 
 PROJECT_DATA = Path(__file__).parent.parent / "data"
 BUREAUX = ["75056_1613", "75056_1614"]
@@ -44,7 +47,7 @@ def test_route_between_stops_only_follows_street_edges():
     _data, net = paris()
     edges = _edges(net)
     for _turf, rows in turfs().groupby("turf_id"):
-        lon, lat = net.path_lonlat(rows["x"].to_numpy(), rows["y"].to_numpy())
+        lon, lat = net.path_lonlat(rows["x"].to_numpy(), rows["y"].to_numpy(), rows["street"])
         px, py = lonlat_to_l93(lon, lat)
         node, offset = net.snap(px, py)
         on_street = offset < 0.5  # the drawn vertices that are street vertices
@@ -69,7 +72,7 @@ def test_turf_durations_come_from_the_walk_along_the_streets():
     on_streets = walk.turf_summary(turfs(True))
     _data, net = paris()
     for turf, rows in turfs(True).groupby("turf_id"):
-        lon, lat = net.path_lonlat(rows["x"].to_numpy(), rows["y"].to_numpy())
+        lon, lat = net.path_lonlat(rows["x"].to_numpy(), rows["y"].to_numpy(), rows["street"])
         px, py = lonlat_to_l93(lon, lat)
         drawn = float(np.hypot(np.diff(px), np.diff(py)).sum())
         summary_m = on_streets.set_index("turf_id").loc[turf, "parcours_m"]
@@ -94,3 +97,42 @@ def test_solver_order_is_never_longer_than_the_heuristic():
     assert walk.path_length(dist, best) <= walk.path_length(dist, heuristic) + 1e-6
     solved = ortools_order(dist, int(heuristic[0]))
     assert solved is not None and sorted(solved) == list(range(len(x)))
+
+
+def test_an_address_snaps_to_its_own_street_not_the_one_behind_the_block():
+    data, net = paris()
+    rows = data.addresses[data.addresses["bureau_id"].isin(BUREAUX)]
+    x, y = lonlat_to_l93(rows["lon"].to_numpy(), rows["lat"].to_numpy())
+    node, offset = net.snap(x, y, rows["street"])
+    keys = street_key(rows["street"]).to_numpy()
+    known = np.array([k in net.on_street for k in keys]) & (offset <= SNAP_MAX_M)
+    assert known.mean() > 0.8
+    assert all(n in set(net.on_street[k]) for n, k in zip(node[known], keys[known], strict=True))
+
+
+def test_packet_map_names_the_streets_and_credits_openstreetmap():
+    data, net = paris()
+    cut = turfs()
+    first = cut[cut["turf_id"] == "T01"]
+    summary = walk.turf_summary(first)
+    pdf = walk_exports.field_packet_pdf(first, summary, title="T", provenance={"Territoire": "Paris"},
+                                        streets=data.streets, network=net)
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "contributeurs d'OpenStreetMap" in text and "ODbL" in text
+    assert any(str(street) in text for street in set(first["street"]))  # the turf's own street, named
+    plain = walk_exports.field_packet_pdf(first, summary, title="T", provenance={"Territoire": "Paris"})
+    assert "OpenStreetMap" not in " ".join(p.extract_text() for p in PdfReader(io.BytesIO(plain)).pages)
+
+
+def test_gpx_track_walks_along_the_streets():
+    _data, net = paris()
+    cut = turfs()
+    gpx = walk_exports.turfs_gpx(cut[cut["turf_id"] == "T01"], {"Territoire": "Paris"}, net).decode()
+    points = np.array([[float(m[1]), float(m[0])] for m in
+                       re.findall(r'<trkpt lat="([\d.]+)" lon="([\d.]+)"', gpx)])
+    stops = (cut["turf_id"] == "T01").sum()
+    assert len(points) > stops  # the walk between stops, not only the stops
+    px, py = lonlat_to_l93(points[:, 0], points[:, 1])
+    _node, offset = net.snap(px, py)
+    assert (offset[1:-1] < 1.0).sum() >= len(points) - 2 * stops  # every point but the stops is a street vertex
+    assert "OpenStreetMap" in gpx

@@ -34,11 +34,10 @@ from shapely.geometry import LineString
 from lib.contract import STREETS_COLUMNS, WALKABLE
 from lib.errors import BuildError, TerrainError
 from lib.geo import LAMBERT93, WGS84, lonlat_to_l93
+from lib.streetmap import OSM_CREDIT, OSM_LICENCE
 
 MARGIN_M = 300.0  # streets this far beyond the territory's bureaux are kept: a route may go round
 COVERED_WITHIN_M = 120.0  # a bureau whose centre has a street this close is covered by the extract
-OSM_CREDIT = "© les contributeurs d'OpenStreetMap"
-OSM_LICENCE = "ODbL 1.0"
 EXTRACT_SUFFIXES = (".osm.pbf", ".osm", ".osm.xml", ".graphml", ".gml")
 DOWNLOADS = {  # département → the regional extract that covers it (Geofabrik, daily)
     "75": "https://download.geofabrik.de/europe/france/ile-de-france-latest.osm.pbf",

@@ -99,3 +99,22 @@ def _label(pdf: FPDF, box, name: str, geom: shapely.Geometry):
     footprint = shapely.LineString([(x0, y0), (x0 + math.cos(rad) * width, y0 - math.sin(rad) * width)]).buffer(1.0)
     inside = shapely.box(box.x + 1, box.y + 1, box.x + box.w - 1, box.y + box.h - 1)
     return (footprint, angle, x0, y0 + 0.7) if inside.contains(footprint) else None
+
+
+def coverage_note(metadata: dict, bureau_ids: list[str]) -> str:
+    """What the walk-list page says about the streets of the chosen bureaux: drawn and followed
+    (credited), partly, or not at all — a bureau without streets is routed in straight lines."""
+    info = metadata.get("streets")
+    if not info:
+        return ("Pas de rues OpenStreetMap pour ce territoire : la carte et le dossier montrent les adresses "
+                "sans les rues, et les parcours sont mesurés à vol d'oiseau.")
+    covered = set(info.get("covered", []))
+    missing = [b for b in bureau_ids if b not in covered]
+    credit = f"Rues : {OSM_CREDIT} ({OSM_LICENCE})."
+    if not missing:
+        return f"Parcours tracés le long des rues. {credit}"
+    if len(missing) == len(bureau_ids):
+        return (f"Les rues OpenStreetMap livrées ne couvrent aucun de ces bureaux ({info['bureaux_covered']} bureaux "
+                f"sur {info['bureaux']} dans le territoire) : parcours mesurés à vol d'oiseau. {credit}")
+    return (f"Rues OpenStreetMap disponibles pour {len(bureau_ids) - len(missing)} de ces {len(bureau_ids)} bureaux "
+            f"seulement : les autres sont mesurés à vol d'oiseau. {credit}")

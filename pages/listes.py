@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from lib import capacity, exports, fr, geo, holdout, opposition, ui, walk, walk_exports
+from lib import capacity, exports, fr, geo, holdout, opposition, streetmap, ui, walk, walk_exports
 from lib.config import BYTES_PER_MB
 
 data = ui.page_setup("Listes de porte-à-porte")
@@ -199,6 +199,7 @@ with ui.guard("les parcours"):
     planned = [b for b in chosen if b in set(turfs["bureau_id"])]
     colours = ui.turf_map(data, turfs, planned, key="turf-map")  # framed on the plan's bureaux
     st.html(ui.swatch_legend(colours))
+    st.caption(streetmap.coverage_note(data.metadata, planned))
     labels_by_id = data.bureaux["label"].to_dict()
     named_turfs, named_summary = walk_exports.with_bureau_names(turfs, summary_table, labels_by_id)
     ui.table(walk_exports.summary_frame(named_summary))

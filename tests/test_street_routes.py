@@ -136,3 +136,13 @@ def test_gpx_track_walks_along_the_streets():
     _node, offset = net.snap(px, py)
     assert (offset[1:-1] < 1.0).sum() >= len(points) - 2 * stops  # every point but the stops is a street vertex
     assert "OpenStreetMap" in gpx
+
+
+def test_walk_page_says_which_bureaux_have_streets():
+    data, _net = paris()
+    from lib.streetmap import coverage_note
+
+    assert "le long des rues" in coverage_note(data.metadata, BUREAUX)
+    assert "vol d'oiseau" in coverage_note(data.metadata, ["75056_0101"])  # Paris Centre: not in the extract
+    assert "pour 2 de ces 3 bureaux" in coverage_note(data.metadata, [*BUREAUX, "75056_0101"])
+    assert "Pas de rues" in coverage_note({}, BUREAUX)

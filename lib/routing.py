@@ -21,10 +21,7 @@ def ortools_order(dist: np.ndarray, first: int) -> np.ndarray | None:
     cost[:n, :n] = np.round(np.nan_to_num(dist, posinf=1e7) * DECIMETRES).astype(np.int64)
     manager = pywrapcp.RoutingIndexManager(n + 1, 1, [first], [ends_at])
     model = pywrapcp.RoutingModel(manager)
-    table = cost.tolist()
-    transit = model.RegisterTransitCallback(
-        lambda i, j: table[manager.IndexToNode(i)][manager.IndexToNode(j)])
-    model.SetArcCostEvaluatorOfAllVehicles(transit)
+    model.SetArcCostEvaluatorOfAllVehicles(model.RegisterTransitMatrix(cost.tolist()))
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PATH_CHEAPEST_ARC
     solution = model.SolveWithParameters(params)

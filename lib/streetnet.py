@@ -106,22 +106,35 @@ class StreetNetwork:
     def distances(self, x: np.ndarray, y: np.ndarray, streets: pd.Series | None = None) -> np.ndarray:
         """Walking distance between every pair of points (metres): along the streets, or in a
         straight line for a pair with a point off the network or with no path between them."""
-        straight = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
         node, offset = self.snap(x, y, streets)
+        return self.snapped_distances(x, y, node, offset)
+
+    def snapped_distances(self, x: np.ndarray, y: np.ndarray, node: np.ndarray, offset: np.ndarray) -> np.ndarray:
+        """:meth:`distances` of points already snapped (:meth:`snap`, once for a whole cut)."""
+        straight = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
         on = offset <= SNAP_MAX_M
         if on.sum() < 2:
             return straight
         local = self._around(x[on], y[on])
         position = np.searchsorted(local, node[on])
-        sub = self.graph[local][:, local]
         sources, inverse = np.unique(position, return_inverse=True)
-        along = dijkstra(sub, directed=False, indices=sources, limit=SEARCH_LIMIT_M)[:, sources]
+        along = dijkstra(self._sub(local), directed=False, indices=sources, limit=SEARCH_LIMIT_M)[:, sources]
         walk = along[inverse][:, inverse] + offset[on][:, None] + offset[on][None, :]
         np.fill_diagonal(walk, 0.0)
         out = straight.copy()
         block = out[np.ix_(on, on)]
         out[np.ix_(on, on)] = np.where(np.isfinite(walk), np.maximum(walk, block), block)
         return out
+
+    def _sub(self, local: np.ndarray) -> csr_matrix:
+        """The network restricted to the vertices ``local`` (sorted)."""
+        rows = self.graph[local]
+        keep = np.zeros(self.graph.shape[0], dtype=bool)
+        keep[local] = True
+        coo = rows.tocoo()
+        inside = keep[coo.col]
+        return csr_matrix((coo.data[inside], (coo.row[inside], np.searchsorted(local, coo.col[inside]))),
+                          shape=(len(local), len(local)))
 
     def path_lonlat(self, x: np.ndarray, y: np.ndarray,
                     streets: pd.Series | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -131,7 +144,7 @@ class StreetNetwork:
             return l93_to_lonlat(x, y)
         node, offset = self.snap(x, y, streets)
         local = self._around(x, y)
-        sub = self.graph[local][:, local]
+        sub = self._sub(local)
         position = np.searchsorted(local, node)
         sources, inverse = np.unique(position, return_inverse=True)
         _, pred = dijkstra(sub, directed=False, indices=sources, limit=SEARCH_LIMIT_M, return_predecessors=True)
@@ -156,3 +169,28 @@ def _walk_back(pred: np.ndarray, target: int, source: int) -> list[int] | None:
             return None
         out.append(int(prev))
     return out[::-1]
+
+
+class GroupWalks:
+    """Walking distances between the points of each group (a cut's bureaux: turfs never span one),
+    one Dijkstra per group from all its points: a turf's routing then only reads its matrix."""
+
+    def __init__(self, network: StreetNetwork, group: np.ndarray, x: np.ndarray, y: np.ndarray,
+                 streets: pd.Series | None = None) -> None:
+        node, offset = network.snap(x, y, streets)
+        self.group = np.asarray(group)
+        self.position = np.zeros(len(self.group), dtype=np.int64)
+        self.matrix: dict[object, np.ndarray] = {}
+        for key, rows in pd.Series(np.arange(len(self.group))).groupby(self.group).indices.items():
+            self.position[rows] = np.arange(len(rows))
+            self.matrix[key] = network.snapped_distances(x[rows], y[rows], node[rows], offset[rows])
+
+    def between(self, rows: np.ndarray) -> np.ndarray:
+        """Distances between points ``rows`` (one group)."""
+        at = self.position[rows]
+        return self.matrix[self.group[rows[0]]][np.ix_(at, at)]
+
+    def steps(self, rows: np.ndarray) -> np.ndarray:
+        """Distance from each point of ``rows`` (one group, in walking order) to the next one."""
+        at = self.position[rows]
+        return self.matrix[self.group[rows[0]]][at[:-1], at[1:]]

@@ -42,10 +42,14 @@ class StreetLayer:
         if streets is None or streets.empty:
             return None
         lines = streets.to_crs(LAMBERT93).geometry.values
-        highway = streets["highway"].astype(str).to_numpy()
-        kind = np.where(np.isin(highway, list(MAJOR)), "major", np.where(np.isin(highway, list(FOOT)), "foot", "street"))
-        return cls(np.asarray(lines), kind, streets["name"].fillna("").astype(str).to_numpy(),
+        return cls(np.asarray(lines), cls.kinds(streets["highway"]), streets["name"].fillna("").astype(str).to_numpy(),
                    shapely.STRtree(lines))
+
+    @staticmethod
+    def kinds(highway) -> np.ndarray:
+        """How each OSM highway class is drawn: « major », « street » or « foot »."""
+        values = np.asarray(highway, dtype=str)
+        return np.where(np.isin(values, list(MAJOR)), "major", np.where(np.isin(values, list(FOOT)), "foot", "street"))
 
     def draw(self, pdf: FPDF, box) -> None:
         """The streets inside ``box`` (a :class:`lib.walk_exports.MapBox`), then their names."""

@@ -146,3 +146,20 @@ def test_walk_page_says_which_bureaux_have_streets():
     assert "vol d'oiseau" in coverage_note(data.metadata, ["75056_0101"])  # Paris Centre: not in the extract
     assert "pour 2 de ces 3 bureaux" in coverage_note(data.metadata, [*BUREAUX, "75056_0101"])
     assert "Pas de rues" in coverage_note({}, BUREAUX)
+
+
+def test_turf_map_draws_the_streets_and_the_routes_along_them():
+    from lib.maps import views
+    from lib.maps.geometry import load_screen_geometry
+
+    data, net = paris()
+    cut = turfs()
+    geom = load_screen_geometry(data, PROJECT_DATA)
+    view, _ = views.turf_view(geom, cut, BUREAUX, streets=data.streets, routes=walk_exports.route_lines(cut, net))
+    names = set(view.meta["streets"]["names"])
+    assert set(cut["street"]) & names  # the turfs' own streets are named on the map
+    assert "OpenStreetMap" in view.meta["streets"]["credit"]
+    assert len(view.arrays["streets.start"]) == len(view.arrays["streets.kind"]) > 100
+    assert len(view.arrays["paths.xy"]) > len(cut)  # routes along the streets, not stop to stop
+    bare, _ = views.turf_view(geom, cut, BUREAUX)
+    assert "streets" not in bare.meta and len(bare.arrays["paths.xy"]) == len(cut)

@@ -39,7 +39,8 @@ def street_key(names: pd.Series) -> pd.Series:
 
 @dataclass(frozen=True)
 class StreetNetwork:
-    """Vertices (Lambert-93 metres), the symmetric matrix of edge lengths between them, and which
+    """Vertices (Lambert-93 metres), the symmetric matrix of edge lengths between them (both directions
+    stored: searches run as « directed », which spares scipy a conversion per search), and which
     vertices lie on which street (by :func:`street_key`)."""
 
     x: np.ndarray
@@ -118,7 +119,7 @@ class StreetNetwork:
         local = self._around(x[on], y[on])
         position = np.searchsorted(local, node[on])
         sources, inverse = np.unique(position, return_inverse=True)
-        along = dijkstra(self._sub(local), directed=False, indices=sources, limit=SEARCH_LIMIT_M)[:, sources]
+        along = dijkstra(self._sub(local), directed=True, indices=sources, limit=SEARCH_LIMIT_M)[:, sources]
         walk = along[inverse][:, inverse] + offset[on][:, None] + offset[on][None, :]
         np.fill_diagonal(walk, 0.0)
         out = straight.copy()
@@ -147,7 +148,7 @@ class StreetNetwork:
         sub = self._sub(local)
         position = np.searchsorted(local, node)
         sources, inverse = np.unique(position, return_inverse=True)
-        _, pred = dijkstra(sub, directed=False, indices=sources, limit=SEARCH_LIMIT_M, return_predecessors=True)
+        _, pred = dijkstra(sub, directed=True, indices=sources, limit=SEARCH_LIMIT_M, return_predecessors=True)
         px, py = [x[0]], [y[0]]
         for i in range(len(x) - 1):
             leg = _walk_back(pred[inverse[i]], position[i + 1], position[i])
@@ -172,25 +173,63 @@ def _walk_back(pred: np.ndarray, target: int, source: int) -> list[int] | None:
 
 
 class GroupWalks:
-    """Walking distances between the points of each group (a cut's bureaux: turfs never span one),
-    one Dijkstra per group from all its points: a turf's routing then only reads its matrix."""
+    """Walking distances between the points of each group (a cut's bureaux: turfs never span one).
+    Points are snapped once and each group's part of the network is cut once; every turf then runs
+    a Dijkstra bounded by its own size (a few hundred metres), which keeps a cut fast."""
 
     def __init__(self, network: StreetNetwork, group: np.ndarray, x: np.ndarray, y: np.ndarray,
                  streets: pd.Series | None = None) -> None:
-        node, offset = network.snap(x, y, streets)
+        self.network, self.x, self.y = network, np.asarray(x, float), np.asarray(y, float)
+        self.node, self.offset = network.snap(self.x, self.y, streets)
         self.group = np.asarray(group)
-        self.position = np.zeros(len(self.group), dtype=np.int64)
-        self.matrix: dict[object, np.ndarray] = {}
+        self.local: dict[object, tuple[np.ndarray, csr_matrix]] = {}
         for key, rows in pd.Series(np.arange(len(self.group))).groupby(self.group).indices.items():
-            self.position[rows] = np.arange(len(rows))
-            self.matrix[key] = network.snapped_distances(x[rows], y[rows], node[rows], offset[rows])
+            on = rows[self.offset[rows] <= SNAP_MAX_M]
+            if len(on) >= 2:
+                local = network._around(self.x[on], self.y[on])
+                self.local[key] = (local, network._sub(local))
+
+    def _search(self, rows: np.ndarray, limit: float) -> tuple[np.ndarray, np.ndarray] | None:
+        """Distances from each of ``rows`` to every vertex of its group's network, and where each
+        row's vertex is in it; None when the group is off the network."""
+        if self.group[rows[0]] not in self.local:
+            return None
+        local, sub = self.local[self.group[rows[0]]]
+        position = np.searchsorted(local, self.node[rows])
+        position = np.where(local[np.minimum(position, len(local) - 1)] == self.node[rows], position, -1)
+        along = dijkstra(sub, directed=True, indices=np.maximum(position, 0), limit=limit)
+        along[position < 0] = np.inf
+        return along, position
 
     def between(self, rows: np.ndarray) -> np.ndarray:
-        """Distances between points ``rows`` (one group)."""
-        at = self.position[rows]
-        return self.matrix[self.group[rows[0]]][np.ix_(at, at)]
+        """Distances between points ``rows`` (one group): along the streets, else straight."""
+        x, y = self.x[rows], self.y[rows]
+        straight = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
+        found = self._search(rows, limit=1.5 * straight.max() + 200.0)  # a detour round a block or two
+        if found is None:
+            return straight
+        along, position = found
+        walk = along[:, np.maximum(position, 0)] + self.offset[rows][:, None] + self.offset[rows][None, :]
+        return self._checked(walk, straight, rows, position)
 
     def steps(self, rows: np.ndarray) -> np.ndarray:
         """Distance from each point of ``rows`` (one group, in walking order) to the next one."""
-        at = self.position[rows]
-        return self.matrix[self.group[rows[0]]][at[:-1], at[1:]]
+        x, y = self.x[rows], self.y[rows]
+        straight = np.hypot(np.diff(x), np.diff(y))
+        found = self._search(rows[:-1], limit=2.0 * straight.max() + 150.0) if len(rows) > 1 else None
+        if found is None:
+            return straight
+        along, start = found
+        end = np.searchsorted(self.local[self.group[rows[0]]][0], self.node[rows[1:]])
+        walk = along[np.arange(len(rows) - 1), np.minimum(end, along.shape[1] - 1)] + self.offset[rows[:-1]] \
+            + self.offset[rows[1:]]
+        ok = (start >= 0) & (self.offset[rows[:-1]] <= SNAP_MAX_M) & (self.offset[rows[1:]] <= SNAP_MAX_M)
+        return np.where(ok & np.isfinite(walk), np.maximum(walk, straight), straight)
+
+    def _checked(self, walk: np.ndarray, straight: np.ndarray, rows: np.ndarray, position: np.ndarray) -> np.ndarray:
+        """Along the streets where both points are on the network and a path was found, else straight."""
+        on = (position >= 0) & (self.offset[rows] <= SNAP_MAX_M)
+        ok = on[:, None] & on[None, :] & np.isfinite(walk)
+        out = np.where(ok, np.maximum(walk, straight), straight)
+        np.fill_diagonal(out, 0.0)
+        return out

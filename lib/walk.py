@@ -183,7 +183,7 @@ def best_order(xy: np.ndarray, start: np.ndarray | None = None, dist: np.ndarray
 def cut_turfs(addresses: pd.DataFrame, *, target: float, size_col: str = "est_doors",
               start: tuple[float, float] | None = None, counts: Mapping[str, int] | None = None,
               grain: Mapping[str, int] | None = None, network: StreetNetwork | None = None,
-              solver: bool = False) -> pd.DataFrame:
+              solver: bool = False, walks: GroupWalks | None = None) -> pd.DataFrame:
     """Split addresses into turfs of about ``target`` (sum of ``size_col``), ordered for walking.
 
     ``counts`` sets how many turfs a bureau is cut into (default: its size ÷ ``target``, rounded).
@@ -191,7 +191,8 @@ def cut_turfs(addresses: pd.DataFrame, *, target: float, size_col: str = "est_do
     numeric order), ``stop`` (1…n within the turf), ``x``/``y`` (Lambert-93 metres) and ``walk_m``
     (metres walked from the previous stop: along the streets of ``network`` when given). ``solver``
     also tries OR-Tools' routing solver on each turf (off by default: measured in bench_streets.py,
-    it shortens routes by well under 1 % for ~7 ms a turf). Every address lands in exactly one turf.
+    it shortens routes by well under 1 % for ~7 ms a turf). ``walks`` (from :func:`fit_turfs`, rows in
+    the column ``_walk_row``) spares snapping the addresses again. Every address lands in exactly one turf.
     """
     if target <= 0:
         raise TerrainError("la taille cible d'une équipe doit être positive.")
@@ -206,7 +207,9 @@ def cut_turfs(addresses: pd.DataFrame, *, target: float, size_col: str = "est_do
     per_block = total.to_numpy() / np.array([k[b] * (grain or {}).get(b, BLOCKS_PER_TURF) for b in total.index])
     block, rank, side = _blocks(addresses, sizes, per_block[total.index.get_indexer(bureau)])
     frame = addresses.reset_index(drop=True).assign(x=x, y=y, _block=block, _rank=rank, _side=side)
-    walks = None if network is None else GroupWalks(network, bureau, x, y, frame["street"])
+    if walks is None and network is not None:
+        walks = GroupWalks(network, bureau, x, y, frame["street"])
+        frame["_walk_row"] = np.arange(len(frame))
     start_xy = np.array(lonlat_to_l93(np.array([start[0]]), np.array([start[1]]))).ravel() if start else None
     blocks = frame.groupby("_block").agg(size=(size_col, "sum"), x=("x", "mean"), y=("y", "mean"),
                                          bureau=("bureau_id", "first"))
@@ -227,7 +230,8 @@ def cut_turfs(addresses: pd.DataFrame, *, target: float, size_col: str = "est_do
     frame["turf_id"] = [f"T{t + 1:0{width}d}" for t in frame["_turf"]]
     frame["stop"] = frame.groupby("_turf").cumcount() + 1
     frame["walk_m"] = walk_steps(frame["_turf"].to_numpy(), frame, walks=walks)
-    return frame.drop(columns=["_block", "_rank", "_side", "_turf", "_border"]).reset_index(drop=True)
+    return frame.drop(columns=["_block", "_rank", "_side", "_turf", "_border", "_walk_row"],
+                      errors="ignore").reset_index(drop=True)
 
 
 def walk_steps(turf: np.ndarray, stops: pd.DataFrame, network: StreetNetwork | None = None, *,
@@ -243,7 +247,7 @@ def walk_steps(turf: np.ndarray, stops: pd.DataFrame, network: StreetNetwork | N
         walks = GroupWalks(network, turf, x, y, stops["street"])
         rows = np.arange(len(stops))
     else:
-        rows = stops.index.to_numpy()
+        rows = stops["_walk_row"].to_numpy() if "_walk_row" in stops else stops.index.to_numpy()
     if walks is not None:
         for s0, e0 in itertools.pairwise(bounds):
             if e0 - s0 > 1:
@@ -264,7 +268,7 @@ def _route_stretches(frame: pd.DataFrame, start_xy: np.ndarray | None, walks: Gr
     order = np.empty(len(units), dtype=np.int64)
     middle = _stretch_rows(frame, units) if walks is not None else None
     for s0, e0 in itertools.pairwise(bounds):
-        dist = walks.between(middle[s0:e0]) if walks is not None and e0 - s0 > 2 else None
+        dist = walks.between(frame["_walk_row"].to_numpy()[middle[s0:e0]]) if walks is not None and e0 - s0 > 2 else None
         pick = best_order(xy[s0:e0], start_xy, dist) if solver else route_order(xy[s0:e0], start_xy, dist=dist)
         order[s0 + pick] = np.arange(e0 - s0)
     where = pd.MultiIndex.from_frame(units[["_turf", "_side"]]).get_indexer(
@@ -420,6 +424,11 @@ def fit_turfs(addresses: pd.DataFrame, plan: TurfPlan, bureau_order: Sequence[st
     if addresses.empty:
         return cut_turfs(addresses, target=1.0)
     frame = addresses.assign(_minutes=knock_minutes(addresses, **plan.pace))
+    walks = None
+    if network is not None:  # snapped and cut once, whatever the retries below
+        frame = frame.reset_index(drop=True).assign(_walk_row=np.arange(len(addresses)))
+        walks = GroupWalks(network, frame["bureau_id"].astype(str).to_numpy(),
+                           *lonlat_to_l93(frame["lon"].to_numpy(), frame["lat"].to_numpy()), frame["street"])
     need = frame.groupby("bureau_id")["_minutes"].sum()
     size = frame.groupby("bureau_id").size()
     counts = {b: max(1, math.ceil(m / (plan.outing_minutes * FIRST_FILL))) for b, m in need.items()}
@@ -427,7 +436,7 @@ def fit_turfs(addresses: pd.DataFrame, plan: TurfPlan, bureau_order: Sequence[st
     parts, pending = [], list(need.index)
     while pending:
         cut = cut_turfs(frame[frame["bureau_id"].isin(pending)], target=plan.outing_minutes, size_col="_minutes",
-                        start=plan.start, counts=counts, grain=grain, network=network, solver=solver)
+                        start=plan.start, counts=counts, grain=grain, network=network, solver=solver, walks=walks)
         times = turf_minutes(cut, **plan.pace).join(cut.groupby("turf_id")["bureau_id"].first())
         long = times[times["minutes"] > plan.outing_minutes + FIT_SLACK]["bureau_id"].value_counts()
         walked = times.groupby("bureau_id")["minutes"].sum()

@@ -21,6 +21,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
+from lib.fr import fold
 from lib.geo import LAMBERT93, l93_to_lonlat
 
 SEARCH_LIMIT_M = 4000.0  # no walk between two stops of a turf is longer
@@ -32,9 +33,10 @@ STEP_M = 15.0  # lines are cut into pieces this long at most: an address snaps n
 
 
 def street_key(names: pd.Series) -> pd.Series:
-    """A street name as both BAN and OpenStreetMap write it: lower case, no accents, no punctuation."""
-    plain = names.fillna("").astype(str).str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
-    return plain.str.lower().str.replace(r"[^a-z0-9]+", " ", regex=True).str.strip()
+    """A street name as both BAN and OpenStreetMap write it (:func:`lib.fr.fold`, once per name)."""
+    texts = names.fillna("").astype(str)
+    unique = texts.unique()
+    return texts.map(dict(zip(unique, (fold(u) for u in unique), strict=True)))
 
 
 @dataclass(frozen=True)

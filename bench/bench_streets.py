@@ -22,19 +22,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lib import walk, walk_exports  # noqa: E402
-from lib.config import BYTES_PER_MB, load_settings  # noqa: E402
-from lib.dataset import load_territory  # noqa: E402
-from lib.streetnet import StreetNetwork  # noqa: E402
-
-
-def _timed(fn, *args, **kwargs):
-    t0 = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return out, time.perf_counter() - t0
+from bench.bench_walk import ROOT, _timed
+from lib import walk, walk_exports
+from lib.config import BYTES_PER_MB, load_settings
+from lib.dataset import load_territory
+from lib.streetnet import StreetNetwork
 
 
 def _walked(turfs: pd.DataFrame, net: StreetNetwork) -> float:

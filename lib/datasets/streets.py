@@ -188,9 +188,9 @@ def attach(data_dir: Path, territory_id: str, extract: Path, *, url: str = "", d
 
 
 def attach_shipped(territory_id: str, raw_dir: Path, out_dir: Path, log=print) -> None:
-    """The shipped territory's street layer from ``raw/`` (none when no extract was found for it)."""
+    """The shipped territory's street layer from ``raw/`` (none when no extract was found for it:
+    the metadata then has no « streets » and the app says so)."""
     if territory_id not in SHIPPED:
-        log("  rues OpenStreetMap : aucun extrait livré pour ce territoire")
         return
     folder, url, date = SHIPPED[territory_id]
     attach(out_dir, territory_id, find_extract(Path(raw_dir) / folder), url=url, date=date, log=log)

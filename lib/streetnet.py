@@ -143,19 +143,20 @@ class StreetNetwork:
                     streets: pd.Series | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The walking line through the points in order, along the streets (lon, lat), for maps
         and GPX: each leg is the shortest path between the two stops' vertices."""
-        if len(x) < 2:
-            return l93_to_lonlat(x, y)
         node, offset = self.snap(x, y, streets)
-        local = self._around(x, y)
-        sub = self._sub(local)
-        position = np.searchsorted(local, node)
-        sources, inverse = np.unique(position, return_inverse=True)
-        _, pred = dijkstra(sub, directed=True, indices=sources, limit=SEARCH_LIMIT_M, return_predecessors=True)
+        on = offset <= SNAP_MAX_M
+        if on.sum() < 2:  # off the street layer: stop to stop
+            return l93_to_lonlat(x, y)
+        local = self._around(x[on], y[on])
+        position = np.where(on, np.searchsorted(local, node), -1)
+        sources = np.unique(position[on])
+        _, pred = dijkstra(self._sub(local), directed=True, indices=sources, limit=SEARCH_LIMIT_M,
+                           return_predecessors=True)
+        row = dict(zip(sources.tolist(), range(len(sources)), strict=True))
         px, py = [x[0]], [y[0]]
         for i in range(len(x) - 1):
-            leg = _walk_back(pred[inverse[i]], position[i + 1], position[i])
-            if offset[i] > SNAP_MAX_M or offset[i + 1] > SNAP_MAX_M or leg is None:
-                leg = []
+            leg = (_walk_back(pred[row[position[i]]], position[i + 1], position[i])
+                   if on[i] and on[i + 1] else None) or []
             px.extend(self.x[local[leg]])
             py.extend(self.y[local[leg]])
             px.append(x[i + 1])

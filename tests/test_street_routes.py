@@ -163,3 +163,11 @@ def test_turf_map_draws_the_streets_and_the_routes_along_them():
     assert len(view.arrays["paths.xy"]) > len(cut)  # routes along the streets, not stop to stop
     bare, _ = views.turf_view(geom, cut, BUREAUX)
     assert "streets" not in bare.meta and len(bare.arrays["paths.xy"]) == len(cut)
+
+
+def test_turfs_outside_the_street_layer_are_drawn_stop_to_stop():
+    data, net = paris()
+    outside, _ = walk.plan_turfs(data.addresses, data.bureaux.reset_index(drop=True), ["75056_0101"], PLAN,
+                                 network=net)  # Paris Centre: not in the Trocadéro extract
+    lines = walk_exports.route_lines(outside, net)
+    assert all(len(lines[t]) == n for t, n in outside.groupby("turf_id").size().items())

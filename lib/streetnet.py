@@ -86,14 +86,15 @@ class StreetNetwork:
         idx = idx.astype(np.int64)
         if streets is None:
             return idx, dist
-        keys = street_key(pd.Series(streets).reset_index(drop=True))
-        for street, rows in keys.groupby(keys).groups.items():
+        near = np.flatnonzero(dist <= SNAP_MAX_M)  # no vertex of its street can be nearer than any vertex
+        keys = street_key(pd.Series(streets).reset_index(drop=True).iloc[near])
+        for street, rows in pd.Series(near).groupby(keys.to_numpy()).groups.items():
             if street not in self.on_street:
                 continue
             if street not in self._trees:
                 nodes = self.on_street[street]
                 self._trees[street] = cKDTree(np.c_[self.x[nodes], self.y[nodes]])
-            rows = np.asarray(rows)
+            rows = near[np.asarray(rows)]
             d, i = self._trees[street].query(np.c_[x[rows], y[rows]])
             ok = d <= SNAP_MAX_M
             idx[rows[ok]] = self.on_street[street][i[ok]]

@@ -18,7 +18,7 @@ from lib.anomalies import KIND_LABELS
 from lib.errors import DataContractError
 from lib.geo import WGS84
 
-CONTRACT_VERSION = 2  # 2: metadata gained « anomalies » and « dropped »
+CONTRACT_VERSION = 3  # 2: metadata gained « anomalies » and « dropped »; 3: optional streets.parquet (OSM)
 COMMUNE_CODE_PATTERN = re.compile(r"\d{5}|2[AB]\d{3}")  # INSEE commune code (Corsica: 2A, 2B)
 BUREAU_CODE_PATTERN = re.compile(r"[0-9A-Z]{4}")  # bureau code, 4 characters (0076, 069A)
 BUREAU_ID_PATTERN = re.compile(rf"^({COMMUNE_CODE_PATTERN.pattern})_{BUREAU_CODE_PATTERN.pattern}$")
@@ -32,6 +32,11 @@ RESULTS_COLUMNS = ["bureau_id", "election", "registered", "voters", "expressed",
 ADDRESSES_COLUMNS = ["address_id", "bureau_id", "number", "street", "postcode", "commune_code",
                      "label", "lon", "lat"]
 STATIONS_COLUMNS = ["station_id", "name", "modes", "source", "lon", "lat"]
+STREETS_COLUMNS = ["name", "highway", "geometry"]
+WALKABLE = frozenset({  # OSM highway classes a walker uses (no motorway, no trunk)
+    "primary", "primary_link", "secondary", "secondary_link", "tertiary", "tertiary_link",
+    "unclassified", "residential", "living_street", "pedestrian", "footway", "path", "steps",
+    "service", "track", "cycleway", "road"})
 OUTLINES_COLUMNS = ["area_code", "name", "kind", "label_lon", "label_lat", "geometry"]
 METADATA_KEYS = ["contract_version", "territory_id", "name", "built_at", "reference_map",
                  "sources", "elections", "indicators", "coverage", "anomalies", "dropped"]
@@ -142,6 +147,22 @@ def check_addresses(addresses: pd.DataFrame, bureau_ids: pd.Series) -> list[str]
         problems.append(f"{len(unknown)} bureau(x) d'adresse inconnus")
     if addresses["address_id"].duplicated().any():
         problems.append("identifiants d'adresse en double")
+    return problems
+
+
+def check_streets(streets: gpd.GeoDataFrame) -> list[str]:
+    """Problems of ``streets.parquet`` (OpenStreetMap street layer): columns, CRS, lines, classes."""
+    problems = _missing_columns(streets, STREETS_COLUMNS)
+    if problems or streets.empty:
+        return problems
+    if streets.crs is None or not streets.crs.equals(WGS84):
+        problems.append(f"système de coordonnées {streets.crs} au lieu d'{WGS84}")
+    types = set(streets.geometry.geom_type.dropna().unique()) - {"LineString"}
+    if types or streets.geometry.isna().any():
+        problems.append(f"géométries autres que des lignes : {', '.join(sorted(types)) or 'vides'}")
+    unknown = set(streets["highway"].astype(str).unique()) - WALKABLE
+    if unknown:
+        problems.append(f"classes de voie inattendues : {', '.join(sorted(unknown)[:3])}")
     return problems
 
 

@@ -29,6 +29,7 @@ FILES = {
     "addresses": "addresses.parquet",
     "stations": "stations.parquet",
     "outlines": "outlines.parquet",
+    "streets": "streets.parquet",
     "metadata": "metadata.json",
 }
 
@@ -45,6 +46,7 @@ class TerritoryData:
     stations: pd.DataFrame
     outlines: gpd.GeoDataFrame
     addresses: pd.DataFrame | None = None
+    streets: gpd.GeoDataFrame | None = None  # OpenStreetMap (lib/datasets/streets.py), when built
     _indicator_meta: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     @property
@@ -156,12 +158,16 @@ def load_territory(data_dir: Path, territory_id: str) -> TerritoryData:
                          file=str(_path(folder, "addresses")))
     stations = _read(_path(folder, "stations"), pd.read_parquet)
     outlines = _read(_path(folder, "outlines"), gpd.read_parquet)
+    streets = None
+    if _path(folder, "streets").exists():
+        streets = _read(_path(folder, "streets"), gpd.read_parquet)
+        contract.require(contract.check_streets(streets), file=str(_path(folder, "streets")))
     return TerritoryData(
         id=territory_id, metadata=metadata,
         bureaux=bureaux.set_index("bureau_id", drop=False).rename_axis(None),
         results=results,
         indicators=indicators.set_index("bureau_id"),
-        stations=stations, outlines=outlines, addresses=addresses,
+        stations=stations, outlines=outlines, addresses=addresses, streets=streets,
     )
 
 

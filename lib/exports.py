@@ -3,7 +3,8 @@
 Pages read this registry instead of wiring each export by hand, so a new export is one entry.
 A builder takes the page's inputs as keywords and returns bytes (built in memory, on click).
 Inputs used here: ``ranking``, ``scored``, ``outlines``, ``legend``, ``provenance``, ``title``,
-``stations``, ``figures`` (the briefing's key figures, optional), ``turfs``, ``summary``, ``territory``.
+``stations``, ``figures`` (the briefing's key figures, optional), ``turfs``, ``summary``, ``territory``,
+``streets`` and ``network`` (the OpenStreetMap layer and its walkable network, optional).
 """
 
 from __future__ import annotations
@@ -61,11 +62,13 @@ EXPORTS: dict[str, Export] = {
                         lambda i: walk_exports.turfs_xlsx(i["turfs"], i["summary"], i["provenance"]), DOWNLOAD),
     "walk_pdf": Export("PDF terrain (A4)", "terrain_dossier.pdf", "application/pdf",
                        lambda i: walk_exports.field_packet_pdf(i["turfs"], i["summary"], title=i["title"],
-                                                               provenance=i["provenance"]), ":material/print:"),
+                                                               provenance=i["provenance"], streets=i.get("streets"),
+                                                               network=i.get("network")), ":material/print:"),
     "walk_gpx": Export("GPX", "terrain_parcours.gpx", "application/gpx+xml",
-                       lambda i: walk_exports.turfs_gpx(i["turfs"], i["provenance"]), DOWNLOAD),
+                       lambda i: walk_exports.turfs_gpx(i["turfs"], i["provenance"], i.get("network")), DOWNLOAD),
     "walk_geojson": Export("GeoJSON", "terrain_parcours.geojson", "application/geo+json",
-                           lambda i: walk_exports.turfs_geojson(i["turfs"], i["provenance"]), DOWNLOAD),
+                           lambda i: walk_exports.turfs_geojson(i["turfs"], i["provenance"], i.get("network")),
+                           DOWNLOAD),
 }
 MAP_EXPORTS = ["map_png", "map_pdf", "map_html", "ranking_xlsx", "bureaux_geojson", "bureaux_gpkg", "ranking_csv"]
 WALK_EXPORTS = ["walk_csv", "walk_xlsx", "walk_pdf", "walk_gpx", "walk_geojson"]

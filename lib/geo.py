@@ -31,6 +31,12 @@ def lonlat_to_l93(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndar
     return pts.x.to_numpy(), pts.y.to_numpy()
 
 
+def l93_to_lonlat(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised Lambert-93 metres → lon/lat (the inverse of :func:`lonlat_to_l93`)."""
+    pts = gpd.GeoSeries(gpd.points_from_xy(x, y), crs=LAMBERT93).to_crs(WGS84)
+    return pts.x.to_numpy(), pts.y.to_numpy()
+
+
 def make_valid(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Repair invalid polygons and keep only their polygonal part."""
     geom = shapely.make_valid(gdf.geometry.to_numpy())

@@ -13,10 +13,13 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import geopandas as gpd
 import matplotlib
+import numpy as np
 import pandas as pd
 from fpdf import FPDF
 from openpyxl import Workbook
@@ -26,6 +29,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from lib import fr
 from lib.doors import DOOR_STATUSES, STATUS_COLUMN, TURF_TOTALS, status_hint
 from lib.field.printouts import draw_qr
+from lib.geo import lonlat_to_l93
+from lib.streetmap import OSM_CREDIT, OSM_LICENCE, StreetLayer
+from lib.streetnet import StreetNetwork
 
 EXPORT_COLUMNS = {"turf_id": "Équipe", "stop": "Ordre", "label": "Adresse", "bureau_label": "Bureau",
                   "bureau_id": "Code bureau", "est_voters": "Inscrits estimés", "est_doors": "Portes estimées",
@@ -114,35 +120,58 @@ def _status_choices(ws, column: int, n_rows: int) -> None:
     ws.column_dimensions[letter].width = 12
 
 
-def turfs_gpx(turfs: pd.DataFrame, provenance: Mapping[str, str]) -> bytes:
-    """GPX 1.1: one ``<rte>`` per turf with its stops in walking order."""
-    desc = escape(fr.provenance_text(provenance, sep="; "))
+def route_lines(turfs: pd.DataFrame, network: StreetNetwork | None) -> dict[str, list[list[float]]]:
+    """Per turf, the walking line [lon, lat] in stop order: along the streets of ``network`` when
+    given (what the packet draws and the GPX track follows), else straight from stop to stop."""
+    out = {}
+    for turf_id, rows in turfs.sort_values(["turf_id", "stop"]).groupby("turf_id", sort=True):
+        if network is not None and len(rows) > 1 and {"x", "y"} <= set(rows.columns):
+            lon, lat = network.path_lonlat(rows["x"].to_numpy(float), rows["y"].to_numpy(float), rows.get("street"))
+        else:
+            lon, lat = rows["lon"].to_numpy(float), rows["lat"].to_numpy(float)
+        out[str(turf_id)] = [[round(float(a), 6), round(float(b), 6)] for a, b in zip(lon, lat, strict=True)]
+    return out
+
+
+def turfs_gpx(turfs: pd.DataFrame, provenance: Mapping[str, str], network: StreetNetwork | None = None) -> bytes:
+    """GPX 1.1: per turf a ``<rte>`` with its stops in walking order and a ``<trk>`` of the walk
+    itself, along the streets when the territory has them (© OpenStreetMap, ODbL)."""
+    desc = escape(fr.provenance_text(provenance, sep="; ")
+                  + (f"; rues : {OSM_CREDIT} ({OSM_LICENCE})" if network is not None else ""))
     parts = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<gpx version="1.1" creator="Terrain" xmlns="http://www.topografix.com/GPX/1/1">',
              f"<metadata><name>Terrain — listes de porte-à-porte</name><desc>{desc}</desc></metadata>"]
+    lines = route_lines(turfs, network)
     for turf_id, rows in turfs.sort_values(["turf_id", "stop"]).groupby("turf_id", sort=True):
         parts.append(f"<rte><name>{escape(str(turf_id))}</name>")
         for row in rows.itertuples(index=False):
             parts.append(f'<rtept lat="{row.lat:.6f}" lon="{row.lon:.6f}">'
                          f"<name>{int(row.stop)}. {escape(str(row.label))}</name></rtept>")
         parts.append("</rte>")
+    for turf_id, line in lines.items():
+        parts.append(f"<trk><name>{escape(turf_id)} — parcours</name><trkseg>")
+        parts.extend(f'<trkpt lat="{lat:.6f}" lon="{lon:.6f}"/>' for lon, lat in line)
+        parts.append("</trkseg></trk>")
     parts.append("</gpx>")
     return "\n".join(parts).encode("utf-8")
 
 
-def turfs_geojson(turfs: pd.DataFrame, provenance: Mapping[str, str]) -> bytes:
-    """Points (turf, order, address) and one LineString route per turf."""
+def turfs_geojson(turfs: pd.DataFrame, provenance: Mapping[str, str], network: StreetNetwork | None = None) -> bytes:
+    """Points (turf, order, address) and one LineString route per turf (along the streets when given)."""
     features = []
+    lines = route_lines(turfs, network)
     for turf_id, rows in turfs.sort_values(["turf_id", "stop"]).groupby("turf_id", sort=True):
         coords = [[round(float(x), 6), round(float(y), 6)] for x, y in zip(rows["lon"], rows["lat"], strict=True)]
         if len(coords) > 1:
-            features.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": coords},
+            features.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": lines[str(turf_id)]},
                              "properties": {"equipe": str(turf_id), "type": "parcours"}})
         for row, xy in zip(rows.itertuples(index=False), coords, strict=True):
             features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": xy},
                              "properties": {"equipe": str(turf_id), "ordre": int(row.stop),
                                             "adresse": str(row.label), "bureau": str(row.bureau_id)}})
     doc = {"type": "FeatureCollection", "terrain": dict(provenance), "features": features}
+    if network is not None:
+        doc["licence_rues"] = f"{OSM_CREDIT} ({OSM_LICENCE})"
     return json.dumps(doc, ensure_ascii=False).encode("utf-8")
 
 
@@ -157,14 +186,16 @@ class _Packet(FPDF):
 
 
 def field_packet_pdf(turfs: pd.DataFrame, summary: pd.DataFrame, *, title: str,
-                     provenance: Mapping[str, str], links: Mapping[str, str] | None = None) -> bytes:
-    """A4 field packet: per turf a page with a small route map and the address list to tick.
+                     provenance: Mapping[str, str], links: Mapping[str, str] | None = None,
+                     streets: gpd.GeoDataFrame | None = None, network: StreetNetwork | None = None) -> bytes:
+    """A4 field packet: per turf a page with a route map and the address list to tick.
 
-    ``links`` (turf → phone link, made with the packet in « Suivi du terrain »): a QR code beside
-    the turf's map, so a volunteer opens the turf's return page by scanning it.
-
-    A turf of more than ``ROWS_FIRST_PAGE`` addresses continues on the next page(s); with the
-    default target size (≈120 doors ≈ 25 Paris addresses) a turf fits on one page.
+    The map draws the OpenStreetMap ``streets`` with their names behind the route, and the route
+    along the streets of ``network``, when the territory has them (credited, ODbL). ``links`` (turf →
+    phone link, made with the packet in « Suivi du terrain »): a QR code beside the turf's map, so a
+    volunteer opens the turf's return page by scanning it. A turf of more than ``ROWS_FIRST_PAGE``
+    addresses continues on the next page(s); with the default target size (≈120 doors ≈ 25 Paris
+    addresses) a turf fits on one page.
     """
     pdf = _Packet(orientation="P", unit="mm", format="A4")
     pdf.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
@@ -175,8 +206,10 @@ def field_packet_pdf(turfs: pd.DataFrame, summary: pd.DataFrame, *, title: str,
     pdf.set_creator("Terrain")
     pdf.footer_text = ("Adresses : Base Adresse Nationale (Licence Ouverte 2.0). Inscrits et portes par adresse : "
                        "estimations (inscrits du bureau répartis sur ses adresses). "
+                       + (f"Rues : {OSM_CREDIT} ({OSM_LICENCE}). " if streets is not None else "")
                        + fr.provenance_text({k: v for k, v in provenance.items() if k in ("Territoire", "Date")}))
     by_turf = summary.set_index("turf_id")
+    layer = StreetLayer.of(streets)
     for turf_id, rows in turfs.sort_values(["turf_id", "stop"]).groupby("turf_id", sort=True):
         info = by_turf.loc[turf_id]
         pdf.add_page()
@@ -188,10 +221,10 @@ def field_packet_pdf(turfs: pd.DataFrame, summary: pd.DataFrame, *, title: str,
                                f"(estimations) · parcours {int(info['parcours_m'])} m · ≈ {int(info['minutes_estimees'])} min",
                        new_x="LMARGIN", new_y="NEXT")
         top, link = pdf.get_y(), (links or {}).get(str(turf_id))
-        _route_map(pdf, rows, x=10, y=top + 2, w=150 if link else 190, h=62)
+        _route_map(pdf, rows, MapBox(x=10, y=top + 2, w=150 if link else 190, h=72), layer, network)
         if link:
             _link_qr(pdf, link, x=164, y=top + 4)
-        pdf.set_y(top + 66)
+        pdf.set_y(top + 76)
         _address_table(pdf, rows)
     buf = io.BytesIO(pdf.output())
     return buf.getvalue()
@@ -205,36 +238,102 @@ def _link_qr(pdf: FPDF, link: str, *, x: float, y: float) -> None:
     pdf.multi_cell(36, 3, "Scannez pour noter les portes sur votre téléphone (même sans réseau)", align="C")
 
 
-def _route_map(pdf: FPDF, rows: pd.DataFrame, *, x: float, y: float, w: float, h: float) -> None:
-    """Vector map of the stops in order, with scale bar and north arrow (no tiles)."""
+@dataclass(frozen=True)
+class MapBox:
+    """Where a map sits on the page (mm) and the ground it shows (Lambert-93 metres per mm)."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    cx: float = 0.0
+    cy: float = 0.0
+    scale: float = 1.0  # mm per metre
+
+    def framed(self, px: np.ndarray, py: np.ndarray) -> MapBox:
+        """The same box centred on the points, at the scale that shows them all."""
+        span_x, span_y = max(float(np.ptp(px)), 50.0), max(float(np.ptp(py)), 50.0)
+        scale = min((self.w - 16) / span_x, (self.h - 14) / span_y)
+        return MapBox(self.x, self.y, self.w, self.h, (px.max() + px.min()) / 2, (py.max() + py.min()) / 2, scale)
+
+    def page(self, px: np.ndarray, py: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Ground metres → page millimetres."""
+        return self.x + self.w / 2 + (px - self.cx) * self.scale, self.y + self.h / 2 - (py - self.cy) * self.scale
+
+    @property
+    def ground(self) -> tuple[float, float, float, float]:
+        """The ground rectangle the box shows (xmin, ymin, xmax, ymax)."""
+        half_w, half_h = self.w / 2 / self.scale, self.h / 2 / self.scale
+        return self.cx - half_w, self.cy - half_h, self.cx + half_w, self.cy + half_h
+
+
+def _route_map(pdf: FPDF, rows: pd.DataFrame, box: MapBox, layer: StreetLayer | None,
+               network: StreetNetwork | None) -> None:
+    """Vector map of the turf: streets and their names (OpenStreetMap) behind the route walked along
+    them, the stops numbered in order, scale bar and north arrow (no tiles)."""
     pdf.set_draw_color(160, 160, 160)
-    pdf.rect(x, y, w, h)
-    px, py = rows["x"].to_numpy(), rows["y"].to_numpy()
-    span = max(px.max() - px.min(), py.max() - py.min(), 50.0)
-    scale = min((w - 16) / span, (h - 12) / span) if span else 1.0
-    cx, cy = (px.max() + px.min()) / 2, (py.max() + py.min()) / 2
-    sx = x + w / 2 + (px - cx) * scale
-    sy = y + h / 2 - (py - cy) * scale
+    pdf.set_line_width(0.2)
+    pdf.rect(box.x, box.y, box.w, box.h)
+    box = box.framed(rows["x"].to_numpy(), rows["y"].to_numpy())
+    with pdf.rect_clip(box.x, box.y, box.w, box.h):  # a detour beyond the frame stays inside it
+        if layer is not None:
+            layer.draw(pdf, box)
+        _route_line(pdf, rows, box, network)
+    _stop_numbers(pdf, *box.page(rows["x"].to_numpy(), rows["y"].to_numpy()))
+    _scale_and_north(pdf, box)
+    if layer is not None:
+        pdf.set_font("DejaVu", size=5.5)
+        pdf.set_text_color(90, 90, 90)
+        pdf.text(box.x + box.w - 62, box.y + box.h - 1.5, f"Rues : {OSM_CREDIT} ({OSM_LICENCE})")
+        pdf.set_text_color(0, 0, 0)
+
+
+def _route_line(pdf: FPDF, rows: pd.DataFrame, box: MapBox, network: StreetNetwork | None) -> None:
+    """The route, along the streets when a network is given, else straight from stop to stop."""
+    line = np.asarray(next(iter(route_lines(rows, network).values())))
+    sx, sy = box.page(*lonlat_to_l93(line[:, 0], line[:, 1]))
     pdf.set_draw_color(177, 0, 38)
-    pdf.set_line_width(0.5)
-    for i in range(len(sx) - 1):
-        pdf.line(sx[i], sy[i], sx[i + 1], sy[i + 1])
-    pdf.set_font("DejaVu", size=6)
+    pdf.set_line_width(0.6)
+    pdf.polyline(list(zip(sx.tolist(), sy.tolist(), strict=True)))
+
+
+def _stop_numbers(pdf: FPDF, sx: np.ndarray, sy: np.ndarray) -> None:
+    """A dot per stop and its number beside it, moved round the dot when it would cover another."""
+    pdf.set_font("DejaVu", "B", 6)
     pdf.set_fill_color(255, 255, 255)
+    pdf.set_line_width(0.25)
+    pdf.set_draw_color(30, 30, 30)
+    for a, b in zip(sx, sy, strict=True):
+        pdf.circle(x=a, y=b, radius=1.3, style="FD")
+    taken: list[tuple[float, float, float, float]] = []
     for i, (a, b) in enumerate(zip(sx, sy, strict=True), start=1):
-        pdf.set_draw_color(30, 30, 30)
-        pdf.circle(x=a, y=b, radius=1.6, style="FD")
-        pdf.text(a + 1.8, b - 1.0, str(i))
-    metres = _nice_length(span / 4)
-    bar = metres * scale
+        width = pdf.get_string_width(str(i))
+        for dx, dy in ((1.6, -1.0), (1.6, 3.0), (-1.6 - width, -1.0), (-1.6 - width, 3.0), (-width / 2, -2.0),
+                       (-width / 2, 4.2)):
+            rect = (a + dx, b + dy - 2.2, a + dx + width, b + dy)
+            if not any(_overlap(rect, other) for other in taken):
+                break
+        taken.append(rect)
+        pdf.text(rect[0], rect[3], str(i))
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _scale_and_north(pdf: FPDF, box: MapBox) -> None:
+    metres = _nice_length(box.w / box.scale / 6)
+    bar = metres * box.scale
     pdf.set_draw_color(0, 0, 0)
     pdf.set_line_width(0.6)
-    pdf.line(x + 4, y + h - 4, x + 4 + bar, y + h - 4)
+    pdf.line(box.x + 4, box.y + box.h - 4, box.x + 4 + bar, box.y + box.h - 4)
     pdf.set_font("DejaVu", size=7)
-    pdf.text(x + 4, y + h - 5.5, f"{metres:.0f} m")
+    pdf.text(box.x + 4, box.y + box.h - 5.5, f"{metres:.0f} m")
     pdf.set_font("DejaVu", "B", 9)
-    pdf.text(x + w - 7, y + 6, "N")
-    pdf.line(x + w - 5.8, y + 13, x + w - 5.8, y + 7.5)
+    pdf.text(box.x + box.w - 7, box.y + 6, "N")
+    pdf.line(box.x + box.w - 5.8, box.y + 13, box.x + box.w - 5.8, box.y + 7.5)
+    pdf.polygon([(box.x + box.w - 5.8, box.y + 7.0), (box.x + box.w - 7.0, box.y + 9.2),
+                 (box.x + box.w - 4.6, box.y + 9.2)], style="F")
 
 
 def _nice_length(metres: float) -> float:

@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from lib import capacity, exports, fr, geo, holdout, opposition, ui, walk, walk_exports
+from lib import capacity, exports, fr, geo, holdout, opposition, streetmap, ui, walk, walk_exports
 from lib.config import BYTES_PER_MB
 
 data = ui.page_setup("Listes de porte-à-porte")
@@ -199,6 +199,7 @@ with ui.guard("les parcours"):
     planned = [b for b in chosen if b in set(turfs["bureau_id"])]
     colours = ui.turf_map(data, turfs, planned, key="turf-map")  # framed on the plan's bureaux
     st.html(ui.swatch_legend(colours))
+    st.caption(streetmap.coverage_note(data.metadata, planned))
     labels_by_id = data.bureaux["label"].to_dict()
     named_turfs, named_summary = walk_exports.with_bureau_names(turfs, summary_table, labels_by_id)
     ui.table(walk_exports.summary_frame(named_summary))
@@ -219,7 +220,8 @@ with ui.guard("les parcours"):
                 "équipe, cases à cocher), GPX et GeoJSON pour les applications de navigation : les parcours "
                 "du plan seulement.")
     ui.download_buttons(exports.WALK_EXPORTS, 5, key_prefix="dl", turfs=named_turfs, summary=named_summary,
-                        provenance=provenance, title=f"{conf.campaign_name} — {data.name}")
+                        provenance=provenance, title=f"{conf.campaign_name} — {data.name}", streets=data.streets,
+                        network=ui.street_network_of(data.id, str(conf.data_dir)))
     ui.save_plan_form(turfs, summary_table, bureaux=planned,
                       design=design,
                       plan_settings={"outing_minutes": crew.outing_minutes, "team_size": crew.team_size,

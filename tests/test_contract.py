@@ -8,7 +8,7 @@ import shutil
 import pytest
 import shapely
 
-from lib.contract import check_bureaux, check_results, malformed_ids
+from lib.contract import CONTRACT_VERSION, check_bureaux, check_results, malformed_ids
 from lib.dataset import load_territory
 from lib.errors import DataContractError
 
@@ -68,7 +68,7 @@ def test_unknown_territory_folder_says_how_to_build_it(tmp_path):
 
 
 def _metadata(**extra):
-    base = {"contract_version": 2, "territory_id": "t", "name": "T", "built_at": "2026-01-01",
+    base = {"contract_version": CONTRACT_VERSION, "territory_id": "t", "name": "T", "built_at": "2026-01-01",
             "reference_map": "m", "sources": [], "elections": [], "indicators": [], "coverage": {},
             "anomalies": [], "dropped": []}
     return {**base, **extra}

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from lib.datasets.assembly import assemble
 from lib.datasets.raw import RAW_DIR
+from lib.datasets.streets import attach_shipped
 from lib.errors import BuildError
 
 BUILDERS: dict[str, str] = {"paris": "lib.datasets.paris", "antony": "lib.datasets.antony"}
@@ -33,4 +34,6 @@ def build(territory_id: str, *, raw_dir: Path = RAW_DIR, out_dir: Path, log=prin
     log(f"Construction de « {territory_id} » depuis {raw_dir}")
     started = time.perf_counter()
     raw = importlib.import_module(BUILDERS[territory_id]).read(Path(raw_dir), log=log)
-    return assemble(raw, out_dir=Path(out_dir), log=log, started=started)
+    meta = assemble(raw, out_dir=Path(out_dir), log=log, started=started)
+    attach_shipped(territory_id, Path(raw_dir), Path(out_dir), log=log)
+    return meta

@@ -40,5 +40,10 @@ STYLE: dict = {
                 "halo_px": 5},  # the projector's top 10: read from the back of a room
     "points": {"radius_px": 4.5, "line": [255, 255, 255, 255], "line_px": 1},
     "routes": {"width_px": 2.5},
+    # OpenStreetMap streets under a turf map, by kind (foot, street, major): width in metres, names
+    "streets": {"colour": [[170, 170, 170, 200], [255, 255, 255, 255], [252, 240, 200, 255]],
+                "casing": [150, 150, 150, 255], "width_m": [1.5, 7, 11], "min_px": 0.6,
+                "label": {"colour": [70, 70, 70, 255], "size_m": 9, "max_px": 14, "halo": [255, 255, 255, 230],
+                          "halo_px": 2}},  # names scale with the map: a texture far out, legible up close
     "tooltip": {"fontSize": "14px", "maxWidth": "340px"},
 }

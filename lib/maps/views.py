@@ -9,8 +9,9 @@ browser. Fields the element reads (``lib/ui/web/mapelement.js``):
   a few bytes per bureau, the sentence written in the browser) or ``tip = "text"`` (array ``tip``
   indexes ``texts``, plain text with line breaks);
 - optional: ``focus`` (bureaux outlined), ``numbers.at``/``numbers.value`` (rank numbers written
-  on the bureaux), ``points.*`` and ``paths.*`` (addresses and walking routes), ``frame`` (the
-  bounds to fit instead of the whole territory).
+  on the bureaux), ``points.*`` and ``paths.*`` (addresses and walking routes), ``streets.*``
+  (OpenStreetMap lines by class and their names), ``frame`` (the bounds to fit instead of the
+  whole territory).
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from lib import fr
 from lib.classify import hex_to_rgb
@@ -28,6 +31,7 @@ from lib.maps import styles
 from lib.maps.geometry import ScreenGeometry, rounded_frame
 from lib.maps.wire import palette_index, smallest_uint, text_index
 from lib.priority import unscored_reasons
+from lib.streetmap import OSM_CREDIT, OSM_LICENCE, StreetLayer
 
 NO_SCORE = 255  # uint8 score of an unscored bureau
 NO_CRITERION = 255  # uint8 "no criterion" in the top-criteria pairs
@@ -227,10 +231,45 @@ def _points_frame(lon: pd.Series, lat: pd.Series) -> list[float]:
     return rounded_frame(float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
 
 
-def turf_view(geom: ScreenGeometry, turfs: pd.DataFrame, chosen: Sequence[str]) -> tuple[MapView, dict[str, list[int]]]:
-    """Turfs on the map: the chosen bureaux outlined and framed, each turf's addresses numbered in
-    walking order and its route, one colour per turf (neighbouring turfs differ). Returns the view
-    and each turf's colour (for the legend)."""
+STREET_MARGIN_DEG = 0.004  # streets this far beyond a turf map's frame are sent too (a little panning)
+STREET_KINDS = {"foot": 0, "street": 1, "major": 2}  # index into STYLE["streets"] colours and widths
+
+
+def street_layer(streets: gpd.GeoDataFrame | None, frame: Sequence[float]) -> tuple[dict, dict[str, np.ndarray]]:
+    """The OpenStreetMap streets around ``frame`` (lon/lat bounds) as flat paths by class, and each
+    named street's label once, at the middle of its longest piece, along it (angle in degrees)."""
+    if streets is None or streets.empty:
+        return {}, {}
+    x0, y0, x1, y1 = frame
+    box = shapely.box(x0 - STREET_MARGIN_DEG, y0 - STREET_MARGIN_DEG, x1 + STREET_MARGIN_DEG, y1 + STREET_MARGIN_DEG)
+    near = streets[streets.intersects(box)]
+    if near.empty:
+        return {}, {}
+    coords, line = shapely.get_coordinates(near.geometry.values, return_index=True)
+    starts = np.r_[0, np.flatnonzero(np.diff(line)) + 1].astype(np.uint32)
+    kind = StreetLayer.kinds(near["highway"])
+    named = near.assign(_len=shapely.length(near.geometry.values)).sort_values("_len").drop_duplicates("name", keep="last")
+    named = named[named["name"].astype(str) != ""]
+    middle = shapely.line_interpolate_point(named.geometry.values, 0.5, normalized=True)
+    ahead = shapely.line_interpolate_point(named.geometry.values, 0.55, normalized=True)
+    behind = shapely.line_interpolate_point(named.geometry.values, 0.45, normalized=True)
+    angle = np.degrees(np.arctan2(shapely.get_y(ahead) - shapely.get_y(behind),
+                                  (shapely.get_x(ahead) - shapely.get_x(behind)) * np.cos(np.radians(y0))))
+    angle = np.where(angle > 90, angle - 180, np.where(angle < -90, angle + 180, angle))
+    return ({"streets": {"names": named["name"].astype(str).tolist(), "credit": f"{OSM_CREDIT} ({OSM_LICENCE})"}},
+            {"streets.xy": coords.astype(np.float32), "streets.start": starts,
+             "streets.kind": np.array([STREET_KINDS[k] for k in kind], dtype=np.uint8),
+             "streets.label_xy": np.c_[shapely.get_x(middle), shapely.get_y(middle)].astype(np.float32),
+             "streets.label_angle": angle.astype(np.float32)})
+
+
+def turf_view(geom: ScreenGeometry, turfs: pd.DataFrame, chosen: Sequence[str], *,
+              streets: gpd.GeoDataFrame | None = None,
+              routes: Mapping[str, list[list[float]]] | None = None) -> tuple[MapView, dict[str, list[int]]]:
+    """Turfs on the map: the chosen bureaux outlined and framed, the OpenStreetMap ``streets`` with
+    their names when the territory has them, each turf's addresses numbered in walking order and its
+    route (``routes``: along the streets, :func:`lib.walk_exports.route_lines`; else stop to stop),
+    one colour per turf (neighbouring turfs differ). Returns the view and each turf's colour."""
     ordered = turfs.sort_values(["turf_id", "stop"])
     index = neighbour_colours(ordered, len(styles.TURF_COLOURS))
     colour_of = {t: styles.TURF_COLOURS[i] for t, i in index.items()}
@@ -239,14 +278,18 @@ def turf_view(geom: ScreenGeometry, turfs: pd.DataFrame, chosen: Sequence[str]) 
     point_meta, point_arrays = _points(ordered["lon"], ordered["lat"], rgba, texts)
     starts = np.r_[0, np.flatnonzero(ordered["turf_id"].to_numpy()[1:] != ordered["turf_id"].to_numpy()[:-1]) + 1]
     path_colour, path_palette = palette_index(np.asarray([rgba[s] for s in starts], dtype=np.uint8))
+    path_xy, path_start = point_arrays["points.xy"], starts.astype(np.uint32)
+    if routes:
+        lines = [np.asarray(routes[str(t)], dtype=np.float32) for t in ordered["turf_id"].iloc[starts]]
+        path_xy = np.concatenate(lines)
+        path_start = np.r_[0, np.cumsum([len(line) for line in lines])[:-1]].astype(np.uint32)
     view = _context(geom, chosen).with_extra(
         {**point_meta, "paths": {"palette": path_palette}},
-        {**point_arrays, "paths.xy": point_arrays["points.xy"], "paths.start": starts.astype(np.uint32),
-         "paths.colour": path_colour})
+        {**point_arrays, "paths.xy": path_xy, "paths.start": path_start, "paths.colour": path_colour})
     framed = _framed(view, geom, chosen)
     if "frame" not in framed.meta:
         framed = framed.with_extra(meta={"frame": _points_frame(ordered["lon"], ordered["lat"])})
-    return framed, colour_of
+    return framed.with_extra(*street_layer(streets, framed.meta["frame"])), colour_of
 
 
 def door_status_view(geom: ScreenGeometry, stops: pd.DataFrame, labels: Mapping[str, str]) -> MapView:

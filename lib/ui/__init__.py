@@ -25,6 +25,7 @@ from lib.ui.loaders import (
     imports_key,
     session_imports,
     settings,
+    street_network_of,
     territory_data,
     territory_name,
     turfs_for,
@@ -100,6 +101,7 @@ __all__ = [
     "weight_controls", "with_imports",
 ]
 __all__ += ["copy_link_button", "keep_walk", "table", "walk_widget"]
+__all__ += ["street_network_of"]
 __all__ += [  # maps
     "coverage_map", "department_map", "door_status_map", "swatch_legend", "territory_map", "turf_map",
 ]

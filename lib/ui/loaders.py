@@ -21,6 +21,7 @@ from lib.dataset import TerritoryData, list_territories, load_territory
 from lib.errors import TerrainError
 from lib.maps.geometry import ScreenGeometry, encode_departments, load_screen_geometry
 from lib.results_import import ImportedElection
+from lib.streetnet import StreetNetwork
 
 
 @st.cache_resource(show_spinner=False)
@@ -70,7 +71,14 @@ def turfs_for(territory_id: str, data_dir: str, bureau_ids: tuple[str, ...], pla
     """
     data = territory_data(territory_id, data_dir)
     return walk.plan_turfs(data.addresses, data.bureaux.reset_index(drop=True), bureau_ids, plan,
-                           opposed=opposed_ids)
+                           opposed=opposed_ids, network=street_network_of(territory_id, data_dir))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def street_network_of(territory_id: str, data_dir: str) -> StreetNetwork | None:
+    """The territory's walkable street network (None without an OpenStreetMap layer), shared."""
+    streets = territory_data(territory_id, data_dir).streets
+    return StreetNetwork.from_streets(streets) if streets is not None and len(streets) else None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -19,12 +19,12 @@ import pandas as pd
 import streamlit as st
 import streamlit.components.v1 as components_v1
 
-from lib import fr, priority
+from lib import fr, priority, walk_exports
 from lib.dataset import TerritoryData
 from lib.geo import department_of
 from lib.maps import styles, views, wire
 from lib.maps.geometry import GROUP_PREFIX, ScreenGeometry
-from lib.ui.loaders import department_geometry, screen_geometry, settings
+from lib.ui.loaders import department_geometry, screen_geometry, settings, street_network_of
 
 HERE = Path(__file__).resolve().parent
 FOLDERS = {"vendor": HERE.parent / "vendor", "web": HERE / "web"}  # served as files by the app
@@ -159,7 +159,9 @@ def turf_map(data: TerritoryData, turfs: pd.DataFrame, chosen: list[str], *, key
              height: str = "480px") -> dict[str, list[int]]:
     """Turfs on the chosen bureaux; returns each turf's colour (the page draws the legend)."""
     geom = screen_geometry(data)
-    view, colours = views.turf_view(geom, turfs, chosen)
+    network = street_network_of(data.id, str(settings().data_dir))
+    view, colours = views.turf_view(geom, turfs, chosen, streets=data.streets,
+                                    routes=walk_exports.route_lines(turfs, network) if network is not None else None)
     map_element(geom, view, kind="parcours", key=key, height=height, label="Parcours par équipe")
     return colours
 

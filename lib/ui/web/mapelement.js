@@ -143,6 +143,29 @@ function outlineLayer(deck, id, data, style) {
   });
 }
 
+function streetLayers(deck, st) {
+  const g = st.geom, v = st.view, a = v.arrays, s = g.style.streets;
+  if (!a["m.streets.xy"] || !s) return [];
+  const starts = a["m.streets.start"], xy = a["m.streets.xy"], n = xy.length / 2, kind = a["m.streets.kind"];
+  const data = Array.from(starts, (s0, i) => ({ s0, s1: i + 1 < starts.length ? starts[i + 1] : n, k: kind[i] }))
+    .sort((p, q) => p.k - q.k);  // paths under streets under main streets
+  const path = (id, getColor, extra) => new deck.PathLayer({
+    id: `${id}-${g.key}-${st.moveId}`, data, positionFormat: "XY", pickable: false, capRounded: true,
+    jointRounded: true, getPath: (d) => xy.subarray(2 * d.s0, 2 * d.s1), getColor, widthUnits: "meters",
+    getWidth: (d) => s.width_m[d.k] + extra, widthMinPixels: s.min_px,
+  });
+  const out = [path("street-casing", s.casing, 1.5), path("streets", (d) => s.colour[d.k], 0)];
+  const names = v.meta.streets.names, at = a["m.streets.label_xy"], angle = a["m.streets.label_angle"], l = s.label;
+  out.push(new deck.TextLayer({
+    id: `street-names-${g.key}-${st.moveId}`, data: names.map((text, i) => ({ text, i })), pickable: false,
+    getPosition: (d) => [at[2 * d.i], at[2 * d.i + 1]], getText: (d) => d.text, getAngle: (d) => angle[d.i],
+    sizeUnits: "meters", getSize: l.size_m, sizeMaxPixels: l.max_px, getColor: l.colour,
+    outlineWidth: l.halo_px, outlineColor: l.halo, fontFamily: g.style.names.font,
+    fontSettings: { sdf: true }, characterSet: "auto",
+  }));
+  return out;
+}
+
 function pointLayers(deck, st) {
   const g = st.geom, v = st.view, a = v.arrays, s = g.style, out = [];
   if (a["m.paths.xy"]) {
@@ -188,7 +211,7 @@ function layers(deck, st) {
     stroked: !!o.borders, getLineColor: s.bureau_border.colour, lineWidthMinPixels: s.bureau_border.width_px,
     pickable: true, autoHighlight: true, highlightColor: s.hover,
     updateTriggers: { getFillColor: st.moveId },
-  })];
+  }), ...streetLayers(deck, st)];  // streets over the bureaux' fill, under their outlines
   if (v.arrays["m.focus"]) {
     const focus = new Set(v.arrays["m.focus"]);
     out.push(outlineLayer(deck, `focus-${g.key}-${st.moveId}`, g.bureaux.filter((d) => focus.has(d.f)), s.focus));

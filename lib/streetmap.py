@@ -1,0 +1,124 @@
+"""Streets drawn behind a turf on the A4 packet: OpenStreetMap lines by class and their names.
+
+The layer is projected to Lambert-93 once per packet and indexed (STRtree), so each turf's page
+draws only the streets of its frame, clipped to it. Names follow their street (rotated along its
+longest piece in the frame), one label per street name per page, never over another label.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from fpdf import FPDF
+
+from lib.geo import LAMBERT93
+
+OSM_CREDIT = "© les contributeurs d'OpenStreetMap"
+OSM_LICENCE = "ODbL 1.0"
+MAJOR = frozenset({"primary", "primary_link", "secondary", "secondary_link", "tertiary", "tertiary_link"})
+FOOT = frozenset({"footway", "path", "steps", "track", "cycleway"})
+STYLE = {  # class → (line width mm, grey level): streets read as streets, paths stay discreet
+    "major": (1.6, 205), "street": (1.1, 215), "foot": (0.3, 150)}
+NAME_PT = 5.5  # street names, legible at print scale
+NAME_MIN_MM = 14.0  # a street piece shorter than this on paper gets no name
+
+
+@dataclass(frozen=True)
+class StreetLayer:
+    """The street lines in Lambert-93, their class, their names, indexed."""
+
+    lines: np.ndarray
+    kind: np.ndarray
+    name: np.ndarray
+    tree: shapely.STRtree = field(repr=False)
+
+    @classmethod
+    def of(cls, streets: gpd.GeoDataFrame | None) -> StreetLayer | None:
+        """The layer of a territory's streets (None without any)."""
+        if streets is None or streets.empty:
+            return None
+        lines = streets.to_crs(LAMBERT93).geometry.values
+        return cls(np.asarray(lines), cls.kinds(streets["highway"]), streets["name"].fillna("").astype(str).to_numpy(),
+                   shapely.STRtree(lines))
+
+    @staticmethod
+    def kinds(highway) -> np.ndarray:
+        """How each OSM highway class is drawn: « major », « street » or « foot »."""
+        values = np.asarray(highway, dtype=str)
+        return np.where(np.isin(values, list(MAJOR)), "major", np.where(np.isin(values, list(FOOT)), "foot", "street"))
+
+    def draw(self, pdf: FPDF, box) -> None:
+        """The streets inside ``box`` (a :class:`lib.walk_exports.MapBox`), then their names."""
+        rect = box.ground
+        hits = self.tree.query(shapely.box(*rect))
+        clipped = shapely.clip_by_rect(self.lines[hits], *rect)
+        for level in ("foot", "street", "major"):
+            width, grey = STYLE[level]
+            pdf.set_line_width(width)
+            pdf.set_draw_color(grey, grey, grey)
+            for geom in clipped[self.kind[hits] == level]:
+                for part in shapely.get_parts(geom):
+                    if not part.is_empty and part.geom_type == "LineString":
+                        sx, sy = box.page(*np.asarray(part.coords).T)
+                        pdf.polyline(list(zip(sx.tolist(), sy.tolist(), strict=True)))
+        self._names(pdf, box, hits, clipped)
+
+    def _names(self, pdf: FPDF, box, hits: np.ndarray, clipped: np.ndarray) -> None:
+        """One label per street name, on its longest piece, along it, never over another label."""
+        pdf.set_font("DejaVu", size=NAME_PT)
+        pdf.set_text_color(60, 60, 60)
+        longest: dict[str, shapely.Geometry] = {}
+        for name, geom in zip(self.name[hits], clipped, strict=True):
+            if name and not geom.is_empty and geom.length > getattr(longest.get(name), "length", 0.0):
+                longest[name] = geom
+        placed: list[shapely.Geometry] = []
+        for name, geom in sorted(longest.items(), key=lambda item: -item[1].length):
+            label = _label(pdf, box, name, geom)
+            if label is not None and not any(label[0].intersects(other) for other in placed):
+                placed.append(label[0])
+                with pdf.rotation(label[1], label[2], label[3]):
+                    pdf.text(label[2], label[3], name)
+        pdf.set_text_color(0, 0, 0)
+
+
+def _label(pdf: FPDF, box, name: str, geom: shapely.Geometry):
+    """Where a street's name goes: its footprint on the page, angle and anchor; None when too short."""
+    part = max(shapely.get_parts(geom), key=lambda g: g.length)
+    if part.length * box.scale < NAME_MIN_MM:
+        return None
+    mid = part.interpolate(0.5, normalized=True)
+    ahead = part.interpolate(min(part.length, part.project(mid) + 5.0))
+    behind = part.interpolate(max(0.0, part.project(mid) - 5.0))
+    angle = math.degrees(math.atan2(ahead.y - behind.y, ahead.x - behind.x))
+    if angle > 90 or angle < -90:  # text reads left to right
+        angle -= 180 if angle > 0 else -180
+    width = pdf.get_string_width(name)
+    (cx,), (cy,) = box.page(np.array([mid.x]), np.array([mid.y]))
+    rad = math.radians(angle)
+    x0, y0 = cx - math.cos(rad) * width / 2, cy + math.sin(rad) * width / 2
+    footprint = shapely.LineString([(x0, y0), (x0 + math.cos(rad) * width, y0 - math.sin(rad) * width)]).buffer(1.0)
+    inside = shapely.box(box.x + 1, box.y + 1, box.x + box.w - 1, box.y + box.h - 1)
+    return (footprint, angle, x0, y0 + 0.7) if inside.contains(footprint) else None
+
+
+def coverage_note(metadata: dict, bureau_ids: list[str]) -> str:
+    """What the walk-list page says about the streets of the chosen bureaux: drawn and followed
+    (credited), partly, or not at all — a bureau without streets is routed in straight lines."""
+    info = metadata.get("streets")
+    if not info:
+        return ("Pas de rues OpenStreetMap pour ce territoire : la carte et le dossier montrent les adresses "
+                "sans les rues, et les parcours sont mesurés à vol d'oiseau.")
+    covered = set(info.get("covered", []))
+    missing = [b for b in bureau_ids if b not in covered]
+    credit = f"Rues : {OSM_CREDIT} ({OSM_LICENCE})."
+    if not missing:
+        return f"Parcours tracés le long des rues. {credit}"
+    if len(missing) == len(bureau_ids):
+        return (f"Les rues OpenStreetMap livrées ne couvrent aucun de ces bureaux ({info['bureaux_covered']} bureaux "
+                f"sur {info['bureaux']} dans le territoire) : parcours mesurés à vol d'oiseau. {credit}")
+    return (f"Rues OpenStreetMap disponibles pour {len(bureau_ids) - len(missing)} de ces {len(bureau_ids)} bureaux "
+            f"seulement : les autres sont mesurés à vol d'oiseau. {credit}")

@@ -7,11 +7,13 @@ log paths). Never mocked; loopback only; every loop bounded; every process stopp
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -105,3 +107,12 @@ def test_new_browsers_are_spread_over_the_replicas(proxy, replicas):
     for _ in range(20):
         get(proxy, "/_stcore/host-config")
     assert set(upstreams(proxy, "/_stcore/host-config")) == {str(p) for p in replicas}
+
+
+def test_no_token_reaches_the_proxy_access_log(proxy, replicas):
+    secret = "jeton-secret-0123456789abcdef"
+    get(proxy, f"/?jeton={secret}-url", {"Referer": f"{proxy.url}/?jeton={secret}-referer"})
+    with contextlib.suppress(urllib.error.HTTPError):  # whatever the API answers a bad link
+        get(proxy, "/api/terrain/feuille", {"X-Terrain-Jeton": f"{secret}-header"})
+    assert upstreams(proxy, "/") and upstreams(proxy, "/api/terrain/feuille")
+    assert "jeton" not in proxy.access_log.read_text()

@@ -16,6 +16,7 @@ import streamlit as st
 from starlette.middleware import Middleware
 from streamlit import net_util
 
+from lib.field.api import field_routes
 from lib.webcache import ImmutableAssets
 from lib.webshell import ShellScripts
 
@@ -42,6 +43,14 @@ async def lifespan(_app):
     yield
 
 
-app = st.App("app.py", lifespan=lifespan,
-             middleware=[Middleware(ImmutableAssets),
-                         Middleware(ShellScripts, base_path=st.get_option("server.baseUrlPath") or "")])
+def field_engine():
+    """The workspace engine the pages use (one pool per server), for the volunteers' API."""
+    from lib.ui import workspace
+
+    return workspace.engine()
+
+
+BASE_PATH = st.get_option("server.baseUrlPath") or ""
+# The volunteers' page and API (lib/field/): plain routes beside the app, no Streamlit session per phone.
+app = st.App("app.py", lifespan=lifespan, routes=field_routes(field_engine, BASE_PATH),
+             middleware=[Middleware(ImmutableAssets), Middleware(ShellScripts, base_path=BASE_PATH)])

@@ -9,7 +9,8 @@ load, before Streamlit's frontend starts:
 - ``lib/ui/web/chrome.js``: history entries per page (not per slider move) and French for the
   labels Streamlit's frontend writes in English (see that file).
 
-Only HTML responses are touched; a gzipped page (Streamlit compresses the page of ``/carte`` but
+Only HTML responses are touched, and not a page that sets its own Content-Security-Policy (the
+volunteers' page, :mod:`lib.field.page`: inline scripts are not allowed there); a gzipped page (Streamlit compresses the page of ``/carte`` but
 not of ``/``) is sent back uncompressed (8 kB).
 """
 
@@ -57,6 +58,7 @@ class ShellScripts:
             if message["type"] == "http.response.start":
                 headers = dict(message.get("headers", []))
                 if b"text/html" not in headers.get(b"content-type", b"") or \
+                        b"content-security-policy" in headers or \
                         headers.get(b"content-encoding", b"gzip") != b"gzip":
                     start = None
                     await send(message)

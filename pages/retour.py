@@ -51,7 +51,7 @@ def on_tap(stop: int) -> None:
 def door_list(sheet: store.returns.TurfSheet) -> None:
     """Addresses in walking order, one row of big buttons each, showing the latest status recorded
     by any phone of the turf (not only this one's taps)."""
-    for stop, label, doors, status in sheet.addresses.itertuples(index=False):
+    for stop, label, doors, status, _at in sheet.addresses.itertuples(index=False):
         st.session_state[f"door-{stop}"] = status or None  # before the widget: the database decides
         st.markdown(f"**{stop}.** {fr.escape(label)}  \n<small>{fr.number(doors)} porte(s) est.</small>",
                     unsafe_allow_html=True)

@@ -30,6 +30,8 @@ Browser
     wait_idle(pg)                until the Streamlit script is idle
     open_context(browser, url)   a new context (a phone by default), network cut, at ``url``
     tap_door(pg, stop, status)   a volunteer's tap on the phone page
+HTTP in process
+    asgi_request(app, …)         one request to an ASGI app (the volunteers' API) without a server
 Maps in the browser (the element's canvas, read as a user sees it)
     MAP, MAP_BACKGROUND          the map element's selector and its background colour
     wait_map(pg, kind)           until the map of that kind has drawn its latest data
@@ -248,6 +250,31 @@ def open_context(browser, url: str, viewport: dict | None = None):
 def tap_door(pg, stop: int, status: str) -> None:
     """A volunteer's tap on the phone page: ``status`` (« Ouvert »…) for the address at ``stop``."""
     pg.locator(f".st-key-door-{stop}").get_by_role("radio", name=status, exact=True).click()
+
+
+def asgi_request(app, method: str, path: str, *, headers: dict[str, str] | None = None,
+                 body: bytes = b"") -> tuple[int, dict[str, str], bytes]:
+    """One HTTP request to an ASGI ``app`` in this process: (status, headers, body)."""
+    import asyncio
+
+    path, _, query = path.partition("?")
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+             "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": query.encode(),
+             "root_path": "",
+             "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()],
+             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 80)}
+    sent: list[dict] = []
+    chunks = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def receive() -> dict:
+        return chunks.pop(0) if chunks else {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+    asyncio.run(app(scope, receive, send))
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    return (start["status"], {k.decode(): v.decode() for k, v in start.get("headers", [])},
+            b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
 
 
 # ------------------------------------------------------------------------------- maps in the browser

@@ -58,7 +58,9 @@ from lib.store.plans import (
 from lib.store.returns import (
     record_report,
     record_tap,
+    take_turf,
     turf_sheet,
+    turf_statuses,
 )
 from lib.store.sensitive import (
     erase_all_opposed_taps,
@@ -132,9 +134,11 @@ __all__ = [
     "scenario_query",
     "set_retention",
     "stop_statuses",
+    "take_turf",
     "team_figures",
     "turf_coverage",
     "turf_sheet",
+    "turf_statuses",
     "update_turfs",
     "upgrade",
 ]

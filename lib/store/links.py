@@ -107,6 +107,7 @@ class OpenLink:
     turf_id: int
     number: int
     note: str
+    expires_at: datetime | None = None
 
 
 def link_of(s: Session, token: str, now: datetime | None = None) -> OpenLink:
@@ -123,4 +124,4 @@ def link_of(s: Session, token: str, now: datetime | None = None) -> OpenLink:
         raise TerrainError(BAD_LINK)
     if retention.is_expired(row.election_date, row.retention_days):
         raise TerrainError(retention.CLOSED)
-    return OpenLink(int(row.turf_id), int(row.number), str(row.note))
+    return OpenLink(int(row.turf_id), int(row.number), str(row.note), row.expires_at)

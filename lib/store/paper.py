@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from lib import fr
@@ -26,7 +26,7 @@ from lib.store import retention
 from lib.store.db import write
 from lib.store.links import RETENTION
 from lib.store.models import Campaign, DoorTap, Turf, TurfAddress, WalkPlan, utcnow
-from lib.store.returns import insert_ignore
+from lib.store.returns import insert_ignore, latest_tap_ids
 from lib.store.sensitive import opposed_stops
 
 CONFLICT_COLUMNS = ["Parcours", "N°", "Adresse", "Statut du téléphone", "Noté le", "Statut papier"]
@@ -100,10 +100,9 @@ def _refuse_closed_plan(s: Session, plan_id: int) -> None:
 
 def _current(s: Session, plan_id: int) -> dict[int, tuple[str, str, datetime, int]]:
     """stop id → (status, source, time, tap id) of its latest tap, for one plan."""
-    last = (select(func.max(DoorTap.id).label("id")).join(Turf, Turf.id == DoorTap.turf_id)
-            .where(Turf.plan_id == plan_id).group_by(DoorTap.stop_id).subquery())
+    last = latest_tap_ids(DoorTap.turf_id.in_(select(Turf.id).where(Turf.plan_id == plan_id)))
     rows = s.execute(select(DoorTap.stop_id, DoorTap.status, DoorTap.source, DoorTap.recorded_at, DoorTap.id)
-                     .join(last, last.c.id == DoorTap.id))
+                     .where(DoorTap.id.in_(last)))
     return {int(stop): (str(status), str(source), at, int(tap)) for stop, status, source, at, tap in rows}
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Engine, Insert, func, select
+from sqlalchemy import ColumnElement, Engine, Insert, Select, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -50,9 +51,12 @@ class TurfSheet:
     """What a volunteer's phone may see: its turf's code, addresses in order and their statuses."""
 
     code: str
-    addresses: pd.DataFrame  # stop, label, est_doors, status ("" when not knocked)
+    addresses: pd.DataFrame  # stop, label, est_doors, status ("" when not knocked), at (its tap's time or None)
     totals: dict[str, int]
     link: str = ""  # « T03 · lien 2 »: which link this phone holds, to tell the organiser
+    bureaux: tuple[str, ...] = ()  # bureau ids of the turf (a turf never spans bureaux: one, in practice)
+    expires_at: datetime | None = None  # when this phone's link stops opening the turf
+    taken_by: str = ""  # « pris par »: the team walking it (:func:`take_turf`, or set in « Suivi du terrain »)
 
 
 def turf_sheet(engine: Engine, token: str) -> TurfSheet:
@@ -63,25 +67,30 @@ def turf_sheet(engine: Engine, token: str) -> TurfSheet:
     def work(s: Session) -> TurfSheet:
         link = link_of(s, token)
         turf_id = link.turf_id
-        code, campaign_id = s.execute(select(Turf.code, WalkPlan.campaign_id).join(WalkPlan, WalkPlan.id == Turf.plan_id)
-                                      .where(Turf.id == turf_id)).one()
+        code, team, campaign_id = s.execute(select(Turf.code, Turf.team, WalkPlan.campaign_id)
+                                            .join(WalkPlan, WalkPlan.id == Turf.plan_id)
+                                            .where(Turf.id == turf_id)).one()
         rows = s.execute(select(TurfAddress.id, TurfAddress.stop, TurfAddress.label, TurfAddress.est_doors,
-                                TurfAddress.address_id).where(TurfAddress.turf_id == turf_id)
+                                TurfAddress.address_id, TurfAddress.bureau_id).where(TurfAddress.turf_id == turf_id)
                          .order_by(TurfAddress.stop)).all()
-        status = latest_status(s, [turf_id])
-        frame = pd.DataFrame([(r.stop, r.label, r.est_doors, status.get(r.id, ""), r.address_id) for r in rows],
-                             columns=["stop", "label", "est_doors", "status", "address_id"])
+        last = latest_taps(s, [turf_id])
+        frame = pd.DataFrame([(r.stop, r.label, r.est_doors, *last.get(r.id, ("", None)), r.address_id) for r in rows],
+                             columns=["stop", "label", "est_doors", "status", "at", "address_id"])
         gone = opposed_in(s, campaign_id, frame)
         frame = frame[~frame["address_id"].isin(gone)].drop(columns="address_id").reset_index(drop=True)
         return TurfSheet(str(code), frame, report_totals(s, [turf_id]).get(turf_id, _zero_totals()),
-                         link_label(str(code), link.number, link.note))
+                         link_label(str(code), link.number, link.note),
+                         tuple(dict.fromkeys(str(r.bureau_id) for r in rows)), link.expires_at, str(team or ""))
     return read(engine, work)
 
 
-def record_tap(engine: Engine, token: str, stop: int, status: str, tap_id: str, *, source: str = "telephone") -> bool:
+def record_tap(engine: Engine, token: str, stop: int, status: str, tap_id: str, *, source: str = "telephone",
+               at: datetime | None = None) -> bool:
     """Record a door status for stop ``stop`` of the token's turf; a repeated ``tap_id`` is ignored.
 
     Returns True when the tap is new. Why the client id: a phone on a bad connection resends.
+    ``at`` (naive UTC) is when the door was tapped, for a tap sent late by a phone that was offline:
+    the latest tap *by that time* wins (:func:`latest_taps`); a time in the future counts as now.
     """
     if status not in DOOR_STATUSES:
         raise TerrainError(f"statut de porte inconnu « {status} ».")
@@ -97,7 +106,7 @@ def record_tap(engine: Engine, token: str, stop: int, status: str, tap_id: str, 
             raise TerrainError(OPPOSED)
         return insert_ignore(s, DoorTap, ["turf_id", "tap_id"],
                               {"turf_id": turf_id, "stop_id": stop_id, "tap_id": tap_id, "status": status,
-                               "source": source, "recorded_at": utcnow()})
+                               "source": source, "recorded_at": min(at or utcnow(), utcnow())})
     return write(engine, work)
 
 
@@ -116,14 +125,66 @@ def record_report(engine: Engine, token: str, report_id: str, *, conversations: 
     return write(engine, work)
 
 
+TEAM_MAX = 60  # « pris par »: a team's name as the phone types it
+
+
+class TakenError(TerrainError):
+    """The turf is already « pris par » another team (the phone may confirm and take it over)."""
+
+
+def take_turf(engine: Engine, token: str, team: str, *, force: bool = False) -> str:
+    """Mark the token's turf « pris par » ``team`` (assigned, as in « Suivi du terrain »); returns the team.
+
+    Why: two teams must not walk the same doors. Another team's name already there is refused
+    (:class:`TakenError`) unless ``force`` (the volunteers checked with each other).
+    """
+    team = " ".join(str(team).split())
+    if not team or len(team) > TEAM_MAX:
+        raise TerrainError(f"nom d'équipe vide ou trop long ({TEAM_MAX} caractères au plus).")
+
+    def work(s: Session) -> str:
+        turf = s.get(Turf, link_of(s, token).turf_id)
+        if turf.team and turf.team.casefold() != team.casefold() and not force:
+            raise TakenError(f"Ce parcours est déjà pris par « {turf.team} ». Vérifiez avec cette équipe "
+                             "avant de le prendre.")
+        turf.team = team
+        if turf.status == "a_faire":
+            turf.status = "attribuee"
+        return team
+    return write(engine, work)
+
+
+def turf_statuses(engine: Engine, token: str) -> dict[int, tuple[str, datetime]]:
+    """stop number → (latest status, its time) on the token's turf: what a phone learns after a sync."""
+    def work(s: Session) -> dict[int, tuple[str, datetime]]:
+        turf_id = link_of(s, token).turf_id
+        stops = dict(s.execute(select(TurfAddress.id, TurfAddress.stop).where(TurfAddress.turf_id == turf_id)).all())
+        return {int(stops[sid]): last for sid, last in latest_taps(s, [turf_id]).items() if sid in stops}
+    return read(engine, work)
+
+
 # --- reading the returns ------------------------------------------------------------------------
 
+def latest_tap_ids(where: ColumnElement[bool]) -> Select:
+    """Ids of the latest tap of each stop among the taps matching ``where``: the last tapped wins
+    (by its ``recorded_at``, the tap's own time), not the last received — a phone back from a
+    stairwell must not overwrite a later status from another phone. Ties: the later row."""
+    rank = func.row_number().over(partition_by=DoorTap.stop_id,
+                                  order_by=(DoorTap.recorded_at.desc(), DoorTap.id.desc())).label("rank")
+    ranked = select(DoorTap.id, rank).where(where).subquery()
+    return select(ranked.c.id).where(ranked.c.rank == 1)
+
+
+def latest_taps(s: Session, turf_ids: list[int]) -> dict[int, tuple[str, datetime]]:
+    """stop_id → (latest door status, its time) for these turfs."""
+    rows = s.execute(select(DoorTap.stop_id, DoorTap.status, DoorTap.recorded_at)
+                     .where(DoorTap.id.in_(latest_tap_ids(DoorTap.turf_id.in_(turf_ids)))))
+    return {int(a): (str(b), at) for a, b, at in rows}
+
+
 def latest_status(s: Session, turf_ids: list[int]) -> dict[int, str]:
-    """stop_id → latest door status of these turfs (the last tap wins)."""
-    last = (select(func.max(DoorTap.id).label("id")).where(DoorTap.turf_id.in_(turf_ids))
-            .group_by(DoorTap.stop_id).subquery())
-    rows = s.execute(select(DoorTap.stop_id, DoorTap.status).join(last, last.c.id == DoorTap.id))
-    return {int(a): str(b) for a, b in rows}
+    """stop_id → latest door status of these turfs (:func:`latest_taps`)."""
+    return {stop: status for stop, (status, _) in latest_taps(s, turf_ids).items()}
 
 
 def _zero_totals() -> dict[str, int]:

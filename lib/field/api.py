@@ -1,0 +1,183 @@
+"""The volunteers' JSON API and page: Starlette routes mounted beside the Streamlit app (``serve.py``).
+
+    GET  /terrain/                 the page (its files: lib/field/web/, :mod:`lib.field.page`)
+    GET  /api/terrain/feuille      the turf's sheet: addresses in order, latest statuses, totals
+    POST /api/terrain/portes       {"taps": [{"id", "stop", "status", "at"}, …]} (≤ 200 per batch)
+    POST /api/terrain/bilan        {"id", "conversations", "interested", "proxies"}: turf totals
+    POST /api/terrain/pris         {"team", "force"?}: the turf « pris par » a team
+
+The link's token travels in the ``X-Terrain-Jeton`` header (the page reads it from the URL
+fragment, which no browser sends): never in a path or a query string, so never in an access log
+or a Referer. Errors are JSON ``{"error": "<French>"}`` with a 4xx status, never a traceback.
+Every database call runs in Starlette's thread pool, one short transaction each (:mod:`lib.store`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from lib import store
+from lib.doors import DOOR_STATUSES, MAX_TURF_TOTAL, TURF_TOTALS
+from lib.errors import TerrainError, user_message
+from lib.field import page
+from lib.field.payloads import (
+    MAX_BODY,
+    MAX_TAPS,
+    BadRequest,
+    parse_json,
+    report_of,
+    taps_of,
+    team_of,
+)
+from lib.field.ratelimit import RateLimit
+from lib.store import retention
+from lib.store.models import utcnow
+from lib.store.returns import TakenError
+
+TOKEN_HEADER = "X-Terrain-Jeton"
+API_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
+TOO_FAST = "Trop d'envois en peu de temps depuis ce lien : patientez une minute, vos saisies sont gardées."
+TOO_BIG = f"envoi trop gros ({MAX_BODY // 1024} ko au plus) : rien n'a été enregistré."
+EngineFactory = Callable[[], Engine]
+Work = Callable[[Engine, str, dict], dict]
+
+
+def iso(at: datetime | None) -> str | None:
+    """A naive UTC time of the store as ISO 8601 with its zone (``…Z``), as the page reads it."""
+    return None if at is None else at.replace(tzinfo=UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Rejected(TerrainError):
+    """Every tap of a batch refused by the store (unknown address, opposition list): HTTP 422."""
+
+    def __init__(self, message: str, rejected: list[dict]) -> None:
+        super().__init__(message)
+        self.rejected = rejected
+
+
+def status_of(err: TerrainError) -> int:
+    """The HTTP status of a French refusal: a bad link is 403, a closed campaign 410."""
+    if isinstance(err, BadRequest):
+        return 400
+    if isinstance(err, TakenError):
+        return 409
+    return {store.BAD_LINK: 403, retention.CLOSED: 410}.get(err.message, 422)
+
+
+def refusal(status: int, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status_code=status, headers=API_HEADERS)
+
+
+# --- what each route does (run in the thread pool) ----------------------------------------------
+
+def sheet_json(engine: Engine, token: str, _data: dict) -> dict:
+    """The turf's sheet as the page keeps it (offline too): addresses without names, statuses, vocabulary."""
+    sheet = store.turf_sheet(engine, token)
+    stops = [{"stop": int(r.stop), "label": str(r.label), "doors": round(float(r.est_doors or 0)),
+              "status": r.status or None, "at": iso(r.at if r.status else None)}
+             for r in sheet.addresses.itertuples(index=False)]
+    return {"turf": sheet.code, "link": sheet.link, "bureau": ", ".join(sheet.bureaux), "stops": stops,
+            "totals": sheet.totals, "taken_by": sheet.taken_by, "expires_at": iso(sheet.expires_at),
+            "server_time": iso(utcnow()), "vocabulary": {"statuses": DOOR_STATUSES, "totals": TURF_TOTALS,
+                                                         "max_total": MAX_TURF_TOTAL, "max_batch": MAX_TAPS}}
+
+
+def statuses_json(engine: Engine, token: str) -> dict[str, dict]:
+    """stop → {status, at}: what the other phones of the turf recorded (latest tap by time)."""
+    return {str(stop): {"status": status, "at": iso(at)} for stop, (status, at) in store.turf_statuses(engine, token).items()}
+
+
+def save_taps(engine: Engine, token: str, data: dict) -> dict:
+    """Record a batch of taps; a tap the store refuses (address not in this turf, opposition list)
+    is listed in ``rejected`` with its French reason, the others are recorded."""
+    counts = {"accepted": 0, "duplicates": 0}
+    rejected = []
+    for tap in taps_of(data):
+        try:
+            new = store.record_tap(engine, token, tap.stop, tap.status, tap.id, at=tap.at)
+        except TerrainError as err:
+            if status_of(err) in (403, 410):
+                raise
+            rejected.append({"id": tap.id, "stop": tap.stop, "error": user_message(err, "d'enregistrer une porte")})
+            continue
+        counts["accepted" if new else "duplicates"] += 1
+    if rejected and not any(counts.values()):
+        raise Rejected(rejected[0]["error"], rejected)
+    return {**counts, "rejected": rejected, "statuses": statuses_json(engine, token), "server_time": iso(utcnow())}
+
+
+def save_report(engine: Engine, token: str, data: dict) -> dict:
+    """Add the outing's totals to the turf (a resent report with the same id counts once)."""
+    report_id, counts = report_of(data)
+    new = store.record_report(engine, token, report_id, **counts)
+    return {"recorded": bool(new), "server_time": iso(utcnow())}
+
+
+def take(engine: Engine, token: str, data: dict) -> dict:
+    """Mark the turf « pris par » a team (refused when another team has it, unless ``force``)."""
+    team, force = team_of(data)
+    return {"taken_by": store.take_turf(engine, token, team, force=force), "server_time": iso(utcnow())}
+
+
+# --- HTTP -------------------------------------------------------------------------------------
+
+async def read_body(request: Request) -> bytes:
+    """The request's body, refused beyond :data:`MAX_BODY` without reading the rest."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise BadRequest(TOO_BIG)
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise BadRequest(TOO_BIG)
+    return body
+
+
+class FieldApi:
+    """The API's handlers around one engine factory and one rate limit."""
+
+    def __init__(self, engine: EngineFactory, limit: RateLimit) -> None:
+        self.engine, self.limit = engine, limit
+
+    async def answer(self, request: Request, work: Work) -> JSONResponse:
+        """Check the link's rate, read the body (POST), run ``work`` off the event loop, answer JSON."""
+        token = request.headers.get(TOKEN_HEADER, "")
+        if not token:
+            return refusal(403, store.BAD_LINK)
+        if not self.limit.allow(token):
+            return refusal(429, TOO_FAST)
+        try:
+            data = parse_json(await read_body(request)) if request.method == "POST" else {}
+            result = await run_in_threadpool(lambda: work(self.engine(), token, data))
+        except Rejected as err:
+            return refusal(422, err.message, rejected=err.rejected)
+        except TerrainError as err:
+            return refusal(status_of(err), user_message(err, "d'enregistrer ce retour"))
+        except Exception as err:  # a bug: logged with its traceback, told in French
+            return refusal(500, user_message(err, "d'enregistrer ce retour"))
+        return JSONResponse(result, headers=API_HEADERS)
+
+    def route(self, path: str, work: Work, method: str) -> Route:
+        async def endpoint(request: Request) -> JSONResponse:
+            return await self.answer(request, work)
+        return Route(path, endpoint, methods=[method])
+
+
+def field_routes(engine: EngineFactory, base_path: str = "", *, limit: RateLimit | None = None) -> list[BaseRoute]:
+    """The page and the API under the app's base path (``server.baseUrlPath``), for ``st.App(routes=…)``."""
+    base = "/" + base_path.strip("/") if base_path.strip("/") else ""
+    api = FieldApi(engine, limit or RateLimit())
+    return [*page.page_routes(f"{base}/terrain"),
+            api.route(f"{base}/api/terrain/feuille", sheet_json, "GET"),
+            api.route(f"{base}/api/terrain/portes", save_taps, "POST"),
+            api.route(f"{base}/api/terrain/bilan", save_report, "POST"),
+            api.route(f"{base}/api/terrain/pris", take, "POST")]

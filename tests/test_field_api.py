@@ -1,0 +1,227 @@
+"""The volunteers' JSON API (lib/field/api.py) on SQLite and PostgreSQL, requests sent in process.
+
+Batches of taps are idempotent, the latest tap *by time* wins, a link opens its own turf only,
+and whatever is malformed is refused as a whole in French with nothing stored.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from starlette.applications import Starlette
+
+from lib import store
+from lib.field.api import TOKEN_HEADER, field_routes
+from lib.field.payloads import MAX_TAPS
+from lib.field.ratelimit import RateLimit
+from lib.store.models import DoorTap, TurfReport, utcnow
+
+from .helpers import asgi_request
+
+
+def api(engine, **kwargs) -> Starlette:
+    return Starlette(routes=field_routes(lambda: engine, **kwargs))
+
+
+def call(app, method: str, path: str, token: str | None, body: object = None) -> tuple[int, dict, dict]:
+    headers = {TOKEN_HEADER: token} if token is not None else {}
+    raw = body if isinstance(body, bytes) else b"" if body is None else json.dumps(body).encode()
+    status, head, data = asgi_request(app, method, path, headers={**headers, "content-type": "application/json"},
+                                      body=raw)
+    return status, head, json.loads(data) if data else {}
+
+
+def when(minutes_ago: float) -> str:
+    return (datetime.now(UTC) - timedelta(minutes=minutes_ago)).isoformat()
+
+
+def tap(tap_id: str, stop: int, status: str = "ouvert", minutes_ago: float = 1) -> dict:
+    return {"id": tap_id, "stop": stop, "status": status, "at": when(minutes_ago)}
+
+
+def stored(engine) -> tuple[int, int]:
+    """(door taps, turf reports) in the database."""
+    with Session(engine) as s:
+        return s.scalar(select(func.count()).select_from(DoorTap)), s.scalar(select(func.count()).select_from(TurfReport))
+
+
+def test_the_sheet_is_the_turfs_addresses_in_order_with_no_name(plan):
+    engine, _, _, ids = plan
+    token = store.issue_link(engine, ids["T01"], note="binôme Nord")
+    status, head, sheet = call(api(engine), "GET", "/api/terrain/feuille", token)
+    assert status == 200
+    assert (sheet["turf"], sheet["link"], sheet["bureau"]) == ("T01", "T01 · lien 1 (binôme Nord)", "75056_0001")
+    assert [(s["stop"], s["label"], s["status"]) for s in sheet["stops"]] == [
+        (1, "1 Rue A", None), (2, "3 Rue A", None), (3, "5 Rue A", None)]
+    assert sheet["totals"] == {"conversations": 0, "interested": 0, "proxies": 0}
+    assert sheet["taken_by"] == "" and sheet["expires_at"] > sheet["server_time"]
+    assert head["cache-control"] == "no-store" and head["referrer-policy"] == "no-referrer"
+
+
+def test_a_resent_batch_is_recorded_once(plan):
+    engine, _, _, ids = plan
+    token = store.issue_link(engine, ids["T01"])
+    app = api(engine)
+    batch = {"taps": [tap("a", 1, "absent"), tap("b", 2, "refus"), tap("c", 3)]}
+    first = call(app, "POST", "/api/terrain/portes", token, batch)[2]
+    again = call(app, "POST", "/api/terrain/portes", token, batch)[2]
+    assert (first["accepted"], first["duplicates"], again["accepted"], again["duplicates"]) == (3, 0, 0, 3)
+    assert {k: v["status"] for k, v in again["statuses"].items()} == {"1": "absent", "2": "refus", "3": "ouvert"}
+    assert stored(engine) == (3, 0)
+
+
+def test_the_latest_tap_by_time_wins_not_the_last_received(plan):
+    engine, _, _, ids = plan
+    app = api(engine)
+    phone_a, phone_b = store.issue_link(engine, ids["T01"]), store.issue_link(engine, ids["T01"])
+    call(app, "POST", "/api/terrain/portes", phone_a, {"taps": [tap("a1", 1, "ouvert", minutes_ago=5)]})
+    late = call(app, "POST", "/api/terrain/portes", phone_b, {"taps": [tap("b1", 1, "absent", minutes_ago=20)]})[2]
+    assert late["statuses"]["1"]["status"] == "ouvert"  # phone B was in a stairwell: its older tap loses
+    call(app, "POST", "/api/terrain/portes", phone_b, {"taps": [tap("b2", 1, "a_revoir", minutes_ago=1)]})
+    sheet = call(app, "GET", "/api/terrain/feuille", phone_a)[2]
+    assert sheet["stops"][0]["status"] == "a_revoir"  # an undo is a newer status, seen by every phone
+
+
+def test_a_tap_dated_in_the_future_counts_as_now(plan):
+    engine, _, _, ids = plan
+    token = store.issue_link(engine, ids["T01"])
+    app = api(engine)
+    call(app, "POST", "/api/terrain/portes", token, {"taps": [tap("fast-clock", 1, "refus", minutes_ago=-600)]})
+    call(app, "POST", "/api/terrain/portes", token, {"taps": [tap("undo", 1, "a_revoir", minutes_ago=0)]})
+    assert call(app, "GET", "/api/terrain/feuille", token)[2]["stops"][0]["status"] == "a_revoir"
+
+
+HOSTILE_TAPS = {
+    "not JSON": b"taps=1",
+    "an array": [tap("a", 1)],
+    "no taps": {"portes": []},
+    "taps not a list": {"taps": {"id": "a"}},
+    "stop as text": {"taps": [{**tap("a", 1), "stop": "1"}]},
+    "stop 1e308": {"taps": [{**tap("a", 1), "stop": 1e308}]},
+    "negative stop": {"taps": [tap("a", -1)]},
+    "stop true": {"taps": [{**tap("a", 1), "stop": True}]},
+    "unknown status": {"taps": [tap("a", 1, "sympathisant")]},
+    "id not text": {"taps": [{**tap("a", 1), "id": 12}]},
+    "id too long": {"taps": [tap("x" * 65, 1)]},
+    "no time zone": {"taps": [{**tap("a", 1), "at": "2026-03-14T10:00:00"}]},
+    "time in 1970": {"taps": [{**tap("a", 1), "at": "1970-01-01T00:00:00Z"}]},
+    "one bad tap among good ones": {"taps": [tap("a", 1), tap("b", 2), {"id": "c", "stop": 3}]},
+    "a huge batch": {"taps": [tap(f"t{i}", 1) for i in range(MAX_TAPS + 1)]},
+    "NaN": b'{"taps": [{"id": "a", "stop": NaN, "status": "ouvert", "at": "2026-03-14T10:00:00Z"}]}',
+    "a body of 1 MB": {"taps": [tap("a", 1)], "pad": "x" * 1_000_000},
+}
+
+
+@pytest.mark.parametrize("body", HOSTILE_TAPS.values(), ids=HOSTILE_TAPS.keys())
+def test_a_malformed_batch_of_taps_is_refused_in_french_and_nothing_is_stored(plan, body):
+    engine, _, _, ids = plan
+    status, _, answer = call(api(engine), "POST", "/api/terrain/portes", store.issue_link(engine, ids["T01"]), body)
+    assert status == 400
+    assert answer["error"] and "Traceback" not in answer["error"] and "{" not in answer["error"]
+    assert stored(engine) == (0, 0)
+
+
+HOSTILE_TOTALS = {
+    "NaN": b'{"id": "r1", "conversations": NaN, "interested": 0, "proxies": 0}',
+    "negative": {"id": "r1", "conversations": -3, "interested": 0, "proxies": 0},
+    "1e308": {"id": "r1", "conversations": 1e308, "interested": 0, "proxies": 0},
+    "a huge integer": {"id": "r1", "conversations": 10**30, "interested": 0, "proxies": 0},
+    "a fraction": {"id": "r1", "conversations": 2.5, "interested": 0, "proxies": 0},
+    "text": {"id": "r1", "conversations": "4", "interested": 0, "proxies": 0},
+    "missing": {"id": "r1", "conversations": 4},
+    "no id": {"conversations": 4, "interested": 0, "proxies": 0},
+}
+
+
+@pytest.mark.parametrize("body", HOSTILE_TOTALS.values(), ids=HOSTILE_TOTALS.keys())
+def test_malformed_turf_totals_are_refused_in_french_and_nothing_is_stored(plan, body):
+    engine, _, _, ids = plan
+    status, _, answer = call(api(engine), "POST", "/api/terrain/bilan", store.issue_link(engine, ids["T01"]), body)
+    assert status == 400 and answer["error"]
+    assert stored(engine) == (0, 0)
+
+
+def test_turf_totals_are_added_once_per_report(plan):
+    engine, _, _, ids = plan
+    token = store.issue_link(engine, ids["T01"])
+    app = api(engine)
+    report = {"id": "r1", "conversations": 4, "interested": 2, "proxies": 1}
+    assert call(app, "POST", "/api/terrain/bilan", token, report)[2]["recorded"] is True
+    assert call(app, "POST", "/api/terrain/bilan", token, report)[2]["recorded"] is False
+    assert call(app, "GET", "/api/terrain/feuille", token)[2]["totals"] == {"conversations": 4, "interested": 2,
+                                                                            "proxies": 1}
+
+
+def test_revoked_expired_and_unknown_links_are_refused_in_french(plan):
+    engine, _, pid, ids = plan
+    app = api(engine)
+    revoked = store.issue_link(engine, ids["T01"])
+    store.revoke_link(engine, int(store.list_links(engine, pid)["id"].iloc[0]))
+    expired = store.issue_link(engine, ids["T01"], now=utcnow() - timedelta(days=31))
+    for token in (revoked, expired, "not-a-token", ""):
+        for method, path, body in (("GET", "/api/terrain/feuille", None),
+                                   ("POST", "/api/terrain/portes", {"taps": [tap("a", 1)]})):
+            status, _, answer = call(app, method, path, token, body)
+            assert (status, answer["error"]) == (403, store.BAD_LINK)
+    assert stored(engine) == (0, 0)
+
+
+def test_a_token_in_the_query_string_opens_nothing(plan):
+    engine, _, _, ids = plan
+    token = store.issue_link(engine, ids["T01"])
+    assert call(api(engine), "GET", f"/api/terrain/feuille?jeton={token}", None)[0] == 403
+
+
+def test_a_closed_campaign_is_answered_in_french(plan):
+    engine, cid, _, ids = plan
+    token = store.issue_link(engine, ids["T01"])
+    today = datetime.now().date()
+    store.set_retention(engine, cid, today - timedelta(days=10), 5, today=today - timedelta(days=30))
+    status, _, answer = call(api(engine), "POST", "/api/terrain/portes", token, {"taps": [tap("a", 1)]})
+    assert (status, answer["error"]) == (410, store.retention.CLOSED)
+    assert stored(engine) == (0, 0)
+
+
+def test_another_turfs_address_is_refused_in_french(plan):
+    engine, _, _, ids = plan
+    token = store.issue_link(engine, ids["T02"])  # T02 has 2 addresses
+    app = api(engine)
+    status, _, alone = call(app, "POST", "/api/terrain/portes", token, {"taps": [tap("x", 3)]})
+    assert status == 422 and "adresse inconnue" in alone["error"]
+    status, _, mixed = call(app, "POST", "/api/terrain/portes", token, {"taps": [tap("y", 1), tap("z", 3)]})
+    assert status == 200 and mixed["accepted"] == 1
+    assert [(r["id"], r["stop"]) for r in mixed["rejected"]] == [("z", 3)] and "adresse inconnue" in mixed["rejected"][0]["error"]
+    assert stored(engine) == (1, 0)
+
+
+def test_a_turf_taken_by_a_team_is_refused_to_another_unless_confirmed(plan):
+    engine, _, pid, ids = plan
+    app = api(engine)
+    north, south = store.issue_link(engine, ids["T01"]), store.issue_link(engine, ids["T01"])
+    assert call(app, "POST", "/api/terrain/pris", north, {"team": " Équipe  Nord "})[2]["taken_by"] == "Équipe Nord"
+    status, _, answer = call(app, "POST", "/api/terrain/pris", south, {"team": "Sud"})
+    assert status == 409 and "déjà pris par « Équipe Nord »" in answer["error"]
+    assert call(app, "GET", "/api/terrain/feuille", south)[2]["taken_by"] == "Équipe Nord"
+    assert call(app, "POST", "/api/terrain/pris", south, {"team": "Sud", "force": True})[0] == 200
+    turf = store.plan_turfs(engine, pid).set_index("code").loc["T01"]
+    assert (turf["team"], turf["status"]) == ("Sud", "attribuee")  # what « Suivi du terrain » shows
+
+
+@pytest.mark.parametrize("body", [{"team": ""}, {"team": "x" * 61}, {"team": 3}, {"team": "Nord", "force": "oui"}])
+def test_a_bad_team_name_is_refused_in_french(plan, body):
+    engine, _, _, ids = plan
+    status, _, answer = call(api(engine), "POST", "/api/terrain/pris", store.issue_link(engine, ids["T01"]), body)
+    assert status in (400, 422) and answer["error"]
+
+
+def test_a_link_sending_too_fast_is_slowed_down_alone(plan):
+    engine, _, _, ids = plan
+    app = api(engine, limit=RateLimit(rate=0.001, burst=3))
+    busy, other = store.issue_link(engine, ids["T01"]), store.issue_link(engine, ids["T01"])
+    codes = [call(app, "GET", "/api/terrain/feuille", busy)[0] for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    assert call(app, "GET", "/api/terrain/feuille", other)[0] == 200

@@ -8,6 +8,7 @@ log paths). Never mocked; loopback only; every loop bounded; every process stopp
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import subprocess
@@ -15,12 +16,17 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from lib import store
+from lib.store.models import DoorTap
 from testing import localserver, nginx
 
-from .helpers import PROJECT
+from .helpers import PROJECT, small_turfs
 
 pytestmark = pytest.mark.skipif(not nginx.available() and not os.environ.get("CI"),
                                 reason="nginx not installed (./test.sh installs Debian's nginx)")
@@ -55,6 +61,43 @@ def proxy(replicas):
     """nginx with the shipped config in front of both replicas."""
     with nginx.proxy(replicas) as px:
         yield px
+
+
+@pytest.fixture(scope="module")
+def turf_links(shared_url, replicas):
+    """A saved two-turf plan on the shared database; yields (engine, T01's turf id, three phone links to it)."""
+    engine = store.open_store(shared_url)
+    cid = store.create_campaign(engine, "paris", "Samedi national")
+    turfs, summary = small_turfs()
+    pid = store.save_plan(engine, cid, "Samedi", turfs, summary, bureaux=["75056_0001", "75056_0002"])
+    turf_id = int(store.plan_turfs(engine, pid).set_index("code").loc["T01", "id"])
+    yield engine, turf_id, [store.issue_link(engine, turf_id) for _ in range(3)]
+    engine.dispose()
+
+
+def api(base: str, method: str, path: str, token: str, body: object = None, context=None) -> tuple[int, dict]:
+    """One call of the volunteers' API at ``base`` (a replica or nginx): (HTTP status, JSON answer)."""
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(base + path, data=data, method=method,
+                                 headers={"X-Terrain-Jeton": token, "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, context=context, timeout=30) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read() or b"{}")
+
+
+def taps(prefix: str, stops: dict[int, str]) -> dict:
+    """A batch of taps (stop → status), ids ``prefix-stop``, made now."""
+    at = datetime.now(UTC).isoformat()
+    return {"taps": [{"id": f"{prefix}-{stop}", "stop": stop, "status": status, "at": at}
+                     for stop, status in stops.items()]}
+
+
+def stored_taps(engine, turf_id: int) -> int:
+    """Door taps of a turf in the shared database."""
+    with Session(engine) as s:
+        return s.scalar(select(func.count()).select_from(DoorTap).where(DoorTap.turf_id == turf_id))
 
 
 def get(px: nginx.Proxy, path: str, headers: dict[str, str] | None = None):
@@ -116,3 +159,41 @@ def test_no_token_reaches_the_proxy_access_log(proxy, replicas):
         get(proxy, "/api/terrain/feuille", {"X-Terrain-Jeton": f"{secret}-header"})
     assert upstreams(proxy, "/") and upstreams(proxy, "/api/terrain/feuille")
     assert "jeton" not in proxy.access_log.read_text()
+
+
+def test_taps_through_nginx_and_each_replica_read_the_same_sheet_from_either(proxy, replicas, turf_links):
+    engine, turf_id, (phone_a, phone_b, phone_c) = turf_links
+    direct = [f"http://127.0.0.1:{port}" for port in replicas]
+    ctx = proxy.ssl_context()
+    assert api(proxy.url, "POST", "/api/terrain/portes", phone_a, taps("a", {1: "absent"}), ctx)[0] == 200
+    assert api(direct[0], "POST", "/api/terrain/portes", phone_b, taps("b", {2: "ouvert"}))[0] == 200
+    assert api(direct[1], "POST", "/api/terrain/portes", phone_c, taps("c", {3: "refus"}))[0] == 200
+    report = {"id": "bilan-1", "conversations": 4, "interested": 2, "proxies": 1}
+    assert api(direct[1], "POST", "/api/terrain/bilan", phone_b, report)[0] == 200
+    sheets = [api(direct[0], "GET", "/api/terrain/feuille", phone_c)[1],
+              api(direct[1], "GET", "/api/terrain/feuille", phone_a)[1],
+              api(proxy.url, "GET", "/api/terrain/feuille", phone_b, context=ctx)[1]]
+    seen = [([(s["stop"], s["status"]) for s in sheet["stops"]], sheet["totals"]) for sheet in sheets]
+    assert seen == [([(1, "absent"), (2, "ouvert"), (3, "refus")],
+                     {"conversations": 4, "interested": 2, "proxies": 1})] * 3
+    assert stored_taps(engine, turf_id) == 3
+
+
+def test_a_batch_resent_through_the_other_replica_is_not_double_counted(replicas, turf_links):
+    engine, turf_id, (phone, _, _) = turf_links
+    first, other = (f"http://127.0.0.1:{port}" for port in replicas)
+    batch = taps("resend", {1: "a_revoir", 2: "absent", 3: "ouvert"})
+    before = stored_taps(engine, turf_id)
+    assert api(first, "POST", "/api/terrain/portes", phone, batch)[1]["accepted"] == 3
+    again = api(other, "POST", "/api/terrain/portes", phone, batch)[1]
+    assert (again["accepted"], again["duplicates"]) == (0, 3)
+    assert stored_taps(engine, turf_id) == before + 3
+
+
+def test_nginx_sends_the_return_api_to_every_replica(proxy, replicas, turf_links):
+    _, _, (phone, _, _) = turf_links
+    for n in range(10):
+        status, _ = api(proxy.url, "POST", "/api/terrain/portes", phone, taps(f"spread{n}", {1: "absent"}),
+                        proxy.ssl_context())
+        assert status == 200
+    assert set(upstreams(proxy, "/api/terrain/portes")) == {str(p) for p in replicas}

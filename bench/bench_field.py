@@ -354,7 +354,10 @@ def main() -> None:
             print(f"replicas on {ports}, nginx on {proxy.port}; Saturday phase {args.duration:.0f} s, "
                   f"capacity steps {args.steps} × {args.step_seconds:.0f} s", flush=True)
             figures, results = run(saturday(proxy.port, proxy.ssl_context(), tokens, args))
+            proxy_errors = [line for line in proxy.error_log.read_text(errors="replace").splitlines()
+                            if "[error]" in line or "[crit]" in line]
         report(args, figures, results, audit(url, figures.made))
+        print(f"nginx errors: {len(proxy_errors)}", *proxy_errors[-3:], sep="\n  ")
 
 
 def run(coro):

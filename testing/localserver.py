@@ -57,7 +57,7 @@ def replicas(count: int, script: str = "serve.py", *, env: dict[str, str] | None
                 [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
                  "--server.port", str(port), "--server.address", "127.0.0.1"],
                 cwd=PROJECT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
-            stack.callback(_stop, proc)
+            stack.callback(stop, proc)
             started.append((port, proc, log))
         for port, _proc, log in started:
             try:
@@ -77,10 +77,11 @@ def streamlit(script: str = "serve.py", *, env: dict[str, str] | None = None,
         yield ports[0]
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def stop(proc: subprocess.Popen, seconds: float = 20) -> None:
+    """Terminate a server we started, killed if it has not stopped after ``seconds``."""
     proc.terminate()
     try:
-        proc.wait(timeout=20)
+        proc.wait(timeout=seconds)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()

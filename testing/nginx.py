@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from testing.localserver import PROJECT, free_port
+from testing.localserver import PROJECT, free_port, stop
 
 BINARY = Path("/usr/sbin/nginx")
 CONFIG = PROJECT / "deploy" / "nginx" / "terrain.conf"
@@ -119,11 +119,6 @@ def proxy(ports: list[int]) -> Iterator[Proxy]:
             yield Proxy(f"https://127.0.0.1:{listen}", listen, root / "cert.pem", root / "access.log",
                         root / "error.log")
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc, 10)
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -177,15 +177,15 @@ class Phone:
         return time.monotonic() >= self.dead_until
 
     def tap(self, dead_zones: bool) -> None:
-        """Knock at the next door; sometimes the signal goes; send when there is signal."""
+        """Knock at the next door (sometimes the signal went on the way); send when there is signal."""
+        if dead_zones and self.online() and self.rng.random() < DEAD_ZONE_SHARE:
+            self.dead_until = time.monotonic() + self.rng.uniform(*DEAD_ZONE_S)
         self.stop = self.stop % STOPS_PER_TURF + 1
         tap = {"id": uuid.uuid4().hex, "stop": self.stop, "status": self.rng.choice(STATUSES),
                "at": datetime.now(UTC).isoformat(timespec="milliseconds")}
         self.figures.made.add(tap["id"])
         self.figures.made_in_phase += 1
         self.outbox.append((tap, time.monotonic(), self.online()))
-        if dead_zones and self.online() and self.rng.random() < DEAD_ZONE_SHARE:
-            self.dead_until = time.monotonic() + self.rng.uniform(*DEAD_ZONE_S)
         self.send(deadline=time.monotonic() + REQUEST_TIMEOUT_S)
 
     def send(self, deadline: float) -> None:

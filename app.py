@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from lib.field.page import FIELD_PAGE
 from lib.ui.shell import FAVICON
 
 st.set_page_config(page_title="Terrain", page_icon=FAVICON, layout="wide")
@@ -19,11 +20,20 @@ PAGES = [
     st.Page("pages/nouveau_territoire.py", title="Nouveau territoire", icon=":material/add_location_alt:", url_path="nouveau"),
 ]
 
-# A volunteer's phone link (/?jeton=…) opens its return page only: no sidebar, no other page
-# (the only page of that navigation is its default page, served at the root URL).
-RETURN_PAGE = st.Page("pages/retour.py", title="Retour de terrain", icon=":material/door_front:", url_path="retour")
+# A volunteer's phone link is now ``/terrain/#<token>`` (lib/field, served beside the app by serve.py).
+# A link made before (``/?jeton=…``) shows a button to the new page and nothing else: no sidebar,
+# no other page (the only page of that navigation is its default page, served at the root URL).
+
+
+def moved_link() -> None:
+    """An old phone link: the same token, at the volunteers' page's address."""
+    st.warning("Ce lien de retour a changé d'adresse : touchez le bouton pour ouvrir votre parcours, "
+               "puis gardez la nouvelle page (elle marche aussi sans réseau).", icon="🔁")
+    st.link_button("Ouvrir mon parcours", f"{FIELD_PAGE.lstrip('/')}#{st.query_params.get('jeton', '')}",
+                   type="primary", width="stretch")
+
 
 if st.query_params.get("jeton"):
-    st.navigation([RETURN_PAGE], position="hidden").run()
+    st.navigation([st.Page(moved_link, title="Retour de terrain", url_path="retour")], position="hidden").run()
 else:
     st.navigation(PAGES).run()

@@ -25,6 +25,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from lib import fr
 from lib.doors import DOOR_STATUSES, STATUS_COLUMN, TURF_TOTALS, status_hint
+from lib.field.printouts import draw_qr
 
 EXPORT_COLUMNS = {"turf_id": "Équipe", "stop": "Ordre", "label": "Adresse", "bureau_label": "Bureau",
                   "bureau_id": "Code bureau", "est_voters": "Inscrits estimés", "est_doors": "Portes estimées",
@@ -156,8 +157,11 @@ class _Packet(FPDF):
 
 
 def field_packet_pdf(turfs: pd.DataFrame, summary: pd.DataFrame, *, title: str,
-                     provenance: Mapping[str, str]) -> bytes:
+                     provenance: Mapping[str, str], links: Mapping[str, str] | None = None) -> bytes:
     """A4 field packet: per turf a page with a small route map and the address list to tick.
+
+    ``links`` (turf → phone link, made with the packet in « Suivi du terrain »): a QR code beside
+    the turf's map, so a volunteer opens the turf's return page by scanning it.
 
     A turf of more than ``ROWS_FIRST_PAGE`` addresses continues on the next page(s); with the
     default target size (≈120 doors ≈ 25 Paris addresses) a turf fits on one page.
@@ -183,11 +187,22 @@ def field_packet_pdf(turfs: pd.DataFrame, summary: pd.DataFrame, *, title: str,
                                f"≈ {int(info['portes_estimees'])} portes · ≈ {int(info['inscrits_estimes'])} inscrits "
                                f"(estimations) · parcours {int(info['parcours_m'])} m · ≈ {int(info['minutes_estimees'])} min",
                        new_x="LMARGIN", new_y="NEXT")
-        _route_map(pdf, rows, x=10, y=pdf.get_y() + 2, w=190, h=62)
-        pdf.set_y(pdf.get_y() + 66)
+        top, link = pdf.get_y(), (links or {}).get(str(turf_id))
+        _route_map(pdf, rows, x=10, y=top + 2, w=150 if link else 190, h=62)
+        if link:
+            _link_qr(pdf, link, x=164, y=top + 4)
+        pdf.set_y(top + 66)
         _address_table(pdf, rows)
     buf = io.BytesIO(pdf.output())
     return buf.getvalue()
+
+
+def _link_qr(pdf: FPDF, link: str, *, x: float, y: float) -> None:
+    """The turf's phone link as a QR code beside its map, with a line saying what it is for."""
+    draw_qr(pdf, link, x=x, y=y, size=36)
+    pdf.set_xy(x, y + 38)
+    pdf.set_font("DejaVu", size=7)
+    pdf.multi_cell(36, 3, "Scannez pour noter les portes sur votre téléphone (même sans réseau)", align="C")
 
 
 def _route_map(pdf: FPDF, rows: pd.DataFrame, *, x: float, y: float, w: float, h: float) -> None:

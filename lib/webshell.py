@@ -10,8 +10,8 @@ load, before Streamlit's frontend starts:
   labels Streamlit's frontend writes in English (see that file).
 
 Only HTML responses are touched, and not a page that sets its own Content-Security-Policy (the
-volunteers' page, :mod:`lib.field.page`: inline scripts are not allowed there); a gzipped page (Streamlit compresses the page of ``/carte`` but
-not of ``/``) is sent back uncompressed (8 kB).
+volunteers' page, :mod:`lib.field.page`: inline scripts are not allowed there); a gzipped page
+(Streamlit compresses the page of ``/carte`` but not of ``/``) is sent back uncompressed (8 kB).
 """
 
 from __future__ import annotations

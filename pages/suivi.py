@@ -3,11 +3,15 @@ volunteer links, paper returns, and the campaign's own settings (retention, purg
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
+
 import pandas as pd
 import streamlit as st
 
 from lib import fr, store, ui
 from lib.doors import status_hint
+from lib.field.printouts import PrintedLink, link_detail, links_sheet_pdf, packet_of_plan
+from lib.walk_exports import field_packet_pdf
 
 data = ui.page_setup("Suivi du terrain")
 if data is None:
@@ -118,7 +122,36 @@ def links_panel(plan_id: int, cov: pd.DataFrame) -> None:
         label, link = st.session_state["_new_link"]
         st.markdown(f"Lien **{fr.escape(label)}** (copiez-le maintenant : il ne sera plus affiché) :")
         st.code(link, language=None)
+    printed_links(plan_id, int(days), cov)
     links_list(plan_id)
+
+
+def printed_links(plan_id: int, days: int, cov: pd.DataFrame) -> None:
+    """One click: a new link per turf, on a sheet of QR codes to print and in the field packet (a QR
+    code on each turf's page). The links are secrets shown once: these files are made now only."""
+    plan = store.get_plan(engine, plan_id)
+
+    def issue_all() -> None:
+        tokens = store.issue_plan_links(engine, plan_id, days=days, note=f"feuille du {date.today():%d/%m}")
+        urls = {code: ui.link_for(token, "suivi") for code, token in tokens.items()}
+        turfs = cov.set_index("code")
+        sheet = [PrintedLink(code, link_detail(turfs.loc[code].to_dict()), url) for code, url in urls.items()]
+        addresses, summary = packet_of_plan(store.plan_addresses(engine, plan_id), store.plan_turfs(engine, plan_id))
+        provenance = fr.provenance(territory=data.name, date=date.today().isoformat(), sentence=plan.name,
+                                   sources="Base Adresse Nationale")
+        st.session_state["_printed_links"] = (plan_id, links_sheet_pdf(
+            sheet, title=plan.name, expires=datetime.now() + timedelta(days=days)), field_packet_pdf(
+            addresses, summary, title=plan.name, provenance=provenance, links=urls))
+    st.button("Liens et QR codes de tous les parcours (à imprimer)", width="stretch", key="w_link_all",
+              on_click=ui.act, kwargs={"work": issue_all, "done": f"{len(cov)} liens créés, un par parcours : "
+                                       "imprimez-les maintenant (ils ne seront plus affichés)."})
+    shown = st.session_state.get("_printed_links")
+    if shown and shown[0] == plan_id:
+        c1, c2 = st.columns(2)
+        c1.download_button("Feuille des QR codes (PDF)", shown[1], f"liens_{fr.slug(plan.name)}.pdf",
+                           "application/pdf", width="stretch", key="w_link_sheet")
+        c2.download_button("Dossier terrain avec QR codes (PDF)", shown[2], f"dossier_{fr.slug(plan.name)}.pdf",
+                           "application/pdf", width="stretch", key="w_link_packet")
 
 
 def links_list(plan_id: int) -> None:

@@ -29,7 +29,8 @@ Browser
     cut_network(context)         refuse every request but localhost; returns the refused URLs
     wait_idle(pg)                until the Streamlit script is idle
     open_context(browser, url)   a new context (a phone by default), network cut, at ``url``
-    tap_door(pg, stop, status)   a volunteer's tap on the phone page
+    open_phone(browser, url)     a phone on the volunteers' page (lib/field/web), turf shown or refused
+    tap_door(pg, stop, status)   a volunteer's tap on that page
 HTTP in process
     asgi_request(app, …)         one request to an ASGI app (the volunteers' API) without a server
 Maps in the browser (the element's canvas, read as a user sees it)
@@ -247,9 +248,23 @@ def open_context(browser, url: str, viewport: dict | None = None):
     return context, pg
 
 
+def open_phone(browser, url: str):
+    """A phone (390×844, touch, network cut to localhost) on the volunteers' page at ``url``
+    (``…/terrain/#<token>``), once its turf is shown or refused. Returns (context, page)."""
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    context.outside = cut_network(context)
+    context.page_errors = []
+    pg = context.new_page()
+    pg.on("pageerror", lambda e: context.page_errors.append(str(e)))
+    pg.goto(url)
+    pg.wait_for_function("() => !document.getElementById('parcours').hidden"
+                         " || !document.getElementById('alerte').hidden", timeout=60_000)
+    return context, pg
+
+
 def tap_door(pg, stop: int, status: str) -> None:
     """A volunteer's tap on the phone page: ``status`` (« Ouvert »…) for the address at ``stop``."""
-    pg.locator(f".st-key-door-{stop}").get_by_role("radio", name=status, exact=True).click()
+    pg.locator(f"#porte-{stop}").get_by_role("button", name=status, exact=True).click()
 
 
 def asgi_request(app, method: str, path: str, *, headers: dict[str, str] | None = None,

@@ -26,10 +26,10 @@ def test_an_unexpected_error_is_a_french_sentence_saying_what_failed_and_that_no
 
 
 def test_the_pages_and_the_workspace_use_the_one_helper():
-    """shell.guard, workspace.act and the phone page turn errors into sentences the same way."""
+    """shell.guard, workspace.act and the volunteers' API turn errors into sentences the same way."""
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    for path in ("lib/ui/shell.py", "lib/ui/workspace.py", "pages/retour.py"):
+    for path in ("lib/ui/shell.py", "lib/ui/workspace.py", "lib/field/api.py"):
         code = (root / path).read_text()
         assert "user_message(" in code and "import traceback" not in code, path

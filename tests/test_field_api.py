@@ -225,3 +225,41 @@ def test_a_link_sending_too_fast_is_slowed_down_alone(plan):
     codes = [call(app, "GET", "/api/terrain/feuille", busy)[0] for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     assert call(app, "GET", "/api/terrain/feuille", other)[0] == 200
+
+
+def test_the_page_and_its_files_are_served_with_a_strict_policy_and_validators(store_engine):
+    app = api(store_engine, base_path="/equipe")
+    status, head, body = asgi_request(app, "GET", "/equipe/terrain/")
+    assert status == 200 and b'src="app.js"' in body and b"<script>" not in body
+    assert "default-src 'none'" in head["content-security-policy"] and head["referrer-policy"] == "no-referrer"
+    assert asgi_request(app, "GET", "/equipe/terrain/app.js", headers={"if-none-match": head["etag"]})[0] == 200
+    js_etag = asgi_request(app, "GET", "/equipe/terrain/app.js")[1]["etag"]
+    assert asgi_request(app, "GET", "/equipe/terrain/app.js", headers={"if-none-match": js_etag})[0] == 304
+    assert b"__TERRAIN_VERSION__" not in asgi_request(app, "GET", "/equipe/terrain/sw.js")[2]
+    assert asgi_request(app, "GET", "/equipe/terrain/../serve.py")[0] == 404
+    assert asgi_request(app, "GET", "/equipe/terrain/api.py")[0] == 404
+    status, head, _ = asgi_request(app, "GET", "/equipe/terrain")
+    assert (status, head["location"]) == (308, "/equipe/terrain/")
+
+
+def test_a_door_on_the_opposition_list_is_refused_from_an_outbox_sent_late(plan):
+    from lib import opposition
+
+    engine, cid, _, ids = plan
+    token = store.issue_link(engine, ids["T01"])
+    store.save_opposition(engine, cid, opposition.read_opposition_csv(b"adresse\n3 rue A\n", "o.csv"))  # stop 2
+    status, _, answer = call(api(engine), "POST", "/api/terrain/portes", token,
+                             {"taps": [tap("a", 1), tap("b", 2, "refus")]})
+    assert status == 200 and answer["accepted"] == 1
+    assert [(r["stop"], "liste d'opposition" in r["error"]) for r in answer["rejected"]] == [(2, True)]
+    assert set(answer["statuses"]) == {"1"} and stored(engine) == (1, 0)
+
+
+def test_another_address_or_method_of_the_api_is_answered_in_french_json(store_engine):
+    app = api(store_engine)
+    status, _, answer = call(app, "GET", "/api/terrain/portes", "x")
+    assert (status, answer["error"]) == (405, "« portes » s'utilise en POST seulement.")
+    status, _, answer = call(app, "DELETE", "/api/terrain/feuille", "x")
+    assert status == 405 and "GET" in answer["error"]
+    status, _, answer = call(app, "GET", "/api/terrain/campagnes", "x")
+    assert (status, answer["error"]) == (404, "adresse inconnue de l'API du terrain.")

@@ -15,9 +15,7 @@ from __future__ import annotations
 import html
 import io
 import itertools
-import re
 import urllib.parse
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -33,15 +31,14 @@ from .helpers import (
     DATA_DIR,
     ERROR_BOXES,
     MAP,
-    PHONE,
     canvas_pixels,
-    cut_network,
     drawn_as_sent,
     drawn_class,
     english_leftovers,
     expected_priority,
     map_error,
     open_context,
+    open_phone,
     project,
     sample_bureaux,
     scenario_of,
@@ -434,7 +431,7 @@ def phone_link(pg, journey: dict) -> str:
     pg.get_by_role("button", name="Créer un lien pour ce parcours").click()
     settle(pg)
     link = pg.locator('[data-testid="stCode"]').first.inner_text().strip()
-    assert link.startswith(journey["base"] + "/?jeton="), link
+    assert link.startswith(journey["base"] + "/terrain/#"), link
     return link
 
 
@@ -459,17 +456,17 @@ def test_a_strategist_s_saturday_on_paris(browser, journey):
     assert len(packet.pages) >= len(turfs) > 0
     briefing_and_exports(pg, sentence, first, "paris")
     link = phone_link(pg, journey)
-    phone_context, phone = open_context(browser, link)
-    token = urllib.parse.parse_qs(urllib.parse.urlparse(link).query)["jeton"][0]
+    phone_context, phone = open_phone(browser, link)
+    token = link.split("#", 1)[1]
     sheet = store.turf_sheet(engine, token)
     phone.get_by_text(f"Parcours {sheet.code}").wait_for(timeout=60_000)
     for label in sheet.addresses["label"].head(3):
         assert phone.get_by_text(label, exact=False).count() >= 1
     shot(phone, "telephone_390x844")
     tap_door(phone, 1, "Ouvert")
-    wait_idle(phone)
+    phone.get_by_text("tout est envoyé").wait_for(timeout=30_000)
     assert store.turf_sheet(engine, token).addresses["status"].iloc[0] == "ouvert"
-    assert not phone.locator(ERROR_BOXES).count()
+    assert not phone_context.page_errors and not phone_context.outside
     closed(phone_context)
     closed(context)
 
@@ -492,62 +489,25 @@ def test_a_strategist_s_saturday_on_antony_says_walk_lists_need_addresses(browse
 
 # ------------------------------------------------------------------------------ a phone offline
 
-def cuttable(context) -> Callable[[bool], None]:
-    """Route the context's Streamlit sockets through the test; returns ``cut(offline)``, which drops
-    them (and refuses new ones) or lets them through again. ``set_offline`` alone stops HTTP, not
-    a socket already open: a phone in a stairwell loses both."""
-    sockets, state = [], {"offline": False}
-
-    def through(ws) -> None:
-        if state["offline"]:
-            ws.close()
-        else:
-            sockets.append((ws, ws.connect_to_server()))
-
-    def cut(offline: bool) -> None:
-        state["offline"] = offline
-        context.set_offline(offline)
-        while offline and sockets:
-            ws, server = sockets.pop()
-            server.close()
-            ws.close()
-
-    context.route_web_socket(re.compile(r".*/_stcore/stream"), through)
-    return cut
-
-
-def test_a_phone_that_loses_the_network_never_says_a_tap_was_recorded(browser, journey):
-    """Today's phone page is a Streamlit page: offline, a tap cannot reach the server. What must
-    hold: no traceback, a French note, the tap neither taken as done by the page nor in the
-    database, and the turf back once online and reloaded."""
+def test_a_phone_that_loses_the_network_keeps_its_taps_and_says_so(browser, journey):
+    """The volunteers' page offline: the tap is kept on the phone and said to wait (never said
+    recorded, not in the database), in French, no traceback; back online it is recorded once."""
     engine = journey["engine"]
     turf = int(store.plan_turfs(engine, journey["plan"])["id"].iloc[0])
     token = store.issue_link(engine, turf)
-    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-    outside, cut = cut_network(context), cuttable(context)
-    phone = context.new_page()
-    phone.goto(f"{journey['base']}/?jeton={token}")
-    wait_idle(phone, timeout=120_000)
+    context, phone = open_phone(browser, f"{journey['base']}/terrain/#{token}")
     code = store.turf_sheet(engine, token).code
     phone.get_by_text(f"Parcours {code}").wait_for(timeout=60_000)
-    counter = phone.get_by_text(re.compile(r"adresse\(s\) sur \d+ notées"))
-    counted = counter.inner_text()
-    cut(True)
-    phone.wait_for_function("() => document.querySelector('[data-testid=\"stApp\"]').dataset.testConnectionState"
-                            " !== 'CONNECTED'", timeout=30_000)
-    door = phone.locator(".st-key-door-2").get_by_role("radio", name="Refus", exact=True)
-    if door.is_enabled():  # a page that lets the tap happen must not count it as done
-        door.click()
-    phone.locator('[role="dialog"]').wait_for(timeout=30_000)  # Streamlit's note of a lost connection
+    context.set_offline(True)
+    tap_door(phone, 2, "Refus")
+    phone.get_by_text("1 porte en attente d'envoi").wait_for(timeout=30_000)
+    assert phone.locator("#suivi-2").inner_text() == "Refus : en attente d'envoi"
     shot(phone, "telephone_hors_ligne_390x844")
     assert "Traceback" not in phone.evaluate("() => document.body.innerText")
-    assert not phone.locator('[data-testid="stException"]').count()
     assert not english_leftovers(phone), english_leftovers(phone)
-    assert counter.inner_text() == counted
     assert store.turf_sheet(engine, token).addresses["status"].iloc[1] == ""
-    cut(False)
-    phone.reload()
-    wait_idle(phone, timeout=120_000)
-    phone.get_by_text(f"Parcours {code}").wait_for(timeout=60_000)
-    assert not phone.locator(ERROR_BOXES).count() and not outside
+    context.set_offline(False)
+    phone.get_by_text("tout est envoyé").wait_for(timeout=30_000)
+    assert store.turf_sheet(engine, token).addresses["status"].iloc[1] == "refus"
+    assert not context.page_errors and not context.outside
     context.close()

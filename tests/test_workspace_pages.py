@@ -50,62 +50,18 @@ def saved(engine):
 
 
 def phone(token: str) -> AppTest:
-    """The app opened by a volunteer's turf link."""
+    """The app opened by a volunteer's turf link of before the volunteers' page (``/?jeton=…``)."""
     return open_page(query={"jeton": token})
 
 
-def test_the_phone_page_lists_the_turf_in_order_and_records_a_tap(engine, saved):
-    _, pid, ids = saved
+def test_an_old_phone_link_points_to_the_volunteers_page_with_its_token_and_nothing_else(engine, saved):
+    _, _, ids = saved
     token = store.issue_link(engine, ids["T01"])
     at = phone(token)
-    assert [t.value for t in at.title] == ["Parcours T01"]
-    n = len(store.plan_addresses(engine, pid).query("turf_id == 'T01'"))
-    assert len(at.button_group) == n
-    at.button_group(key="door-2").set_value("ouvert").run()
-    assert store.turf_sheet(engine, token).addresses["status"].tolist()[:3] == ["", "ouvert", ""]
+    assert [b.proto.url for b in at.get("link_button")] == [f"terrain/#{token}"]
+    assert "changé d'adresse" in at.warning[0].value
+    assert not at.error and not at.title and not at.get("dataframe")
     assert not at.sidebar.children or not any(at.sidebar.get("selectbox"))
-
-
-def test_the_phone_shows_the_taps_of_another_phone_of_the_turf_after_a_refresh(engine, saved):
-    _, _, ids = saved
-    mine, theirs = store.issue_link(engine, ids["T01"]), store.issue_link(engine, ids["T01"])
-    at = phone(mine)
-    assert at.button_group(key="door-3").value is None
-    store.record_tap(engine, theirs, 3, "refus", "other-phone")
-    at.button(key="w_refresh").click().run()
-    assert at.button_group(key="door-3").value == "refus"
-    assert any("lien 1" in c.value for c in at.caption)  # which link this phone holds
-
-
-def test_a_second_tap_on_the_selected_status_keeps_it_selected_like_the_database(engine, saved):
-    _, _, ids = saved
-    token = store.issue_link(engine, ids["T01"])
-    at = phone(token)
-    at.button_group(key="door-2").set_value("ouvert").run()
-    at.button_group(key="door-2").set_value(None).run()  # what a tap on the selected segment sends
-    assert at.button_group(key="door-2").value == "ouvert"
-    assert store.turf_sheet(engine, token).addresses["status"].tolist()[1] == "ouvert"
-
-
-def test_the_phone_page_sends_turf_totals(engine, saved):
-    _, pid, ids = saved
-    at = phone(store.issue_link(engine, ids["T02"]))
-    at.number_input(key="w_total_conversations").set_value(5)
-    at.number_input(key="w_total_proxies").set_value(1)
-    at.button(key="w_total_send").click().run()
-    cov = store.turf_coverage(engine, pid).set_index("code")
-    assert (cov.loc["T02", "conversations"], cov.loc["T02", "proxies"]) == (5, 1)
-
-
-@pytest.mark.parametrize("token", ["", "mauvais-jeton", "revoked"])
-def test_a_wrong_or_revoked_link_shows_a_french_message_and_nothing_else(engine, saved, token):
-    _, _, ids = saved
-    if token == "revoked":
-        token = store.issue_link(engine, ids["T01"])
-        store.revoke_links(engine, ids["T01"])
-    at = phone(token) if token else phone("x")
-    assert [e.value for e in at.error] == [store.BAD_LINK]
-    assert not at.title and not at.button_group and not at.get("dataframe")
 
 
 def test_the_suivi_page_shows_turfs_teams_and_the_coverage_map(engine, saved):
@@ -151,8 +107,19 @@ def test_a_link_made_on_the_suivi_page_opens_the_phone_page(engine, saved):
     at.selectbox(key="w_link_turf").select("T02").run()
     next(b for b in at.button if b.label.startswith("Créer un lien")).click().run()
     link = at.code[-1].value
-    assert "/?jeton=" in link
-    assert [t.value for t in phone(link.split("jeton=")[1]).title] == ["Parcours T02"]
+    assert "/terrain/#" in link and "?" not in link  # the token in the fragment: never sent, never logged
+    assert store.turf_sheet(engine, link.split("#", 1)[1]).code == "T02"
+
+
+def test_one_click_makes_a_link_per_turf_printed_with_qr_codes(engine, saved):
+    cid, pid, ids = saved
+    at = open_page("pages/suivi.py", campaign=cid)
+    at.button(key="w_link_all").click().run()
+    assert not at.exception and not at.error
+    links = store.list_links(engine, pid)
+    assert sorted(links["code"]) == sorted(ids) and set(links["state"]) == {"actif"}
+    assert [b.proto.label for b in at.get("download_button")][-2:] == [
+        "Feuille des QR codes (PDF)", "Dossier terrain avec QR codes (PDF)"]
 
 
 def test_one_lost_phone_link_is_revoked_on_the_suivi_page_and_the_team_goes_on(engine, saved):
@@ -318,17 +285,6 @@ def test_the_suivi_page_warns_when_the_retention_is_over(engine, saved):
     store.set_retention(engine, cid, date(2020, 1, 1), 10, today=date(2019, 12, 1))
     at = open_page("pages/suivi.py", campaign=cid)
     assert any("effacés au prochain démarrage" in e.value for e in at.error)
-
-
-def test_a_phone_open_when_the_retention_ends_records_nothing_more_and_says_why(engine, saved):
-    cid, _, ids = saved
-    token = store.issue_link(engine, ids["T01"])
-    at = phone(token)
-    store.set_retention(engine, cid, date(2020, 1, 1), 10, today=date(2019, 12, 1))  # the server runs on
-    at.button_group(key="door-2").set_value("ouvert").run()
-    assert store.retention.CLOSED in [e.value for e in at.error]
-    assert not at.button_group
-    assert store.turf_coverage(engine, saved[1])["knocked"].sum() == 0
 
 
 # « Mesure d'impact » ---------------------------------------------------------------------------------

@@ -90,28 +90,17 @@ def sheet_json(engine: Engine, token: str, _data: dict) -> dict:
                                                          "max_total": MAX_TURF_TOTAL, "max_batch": MAX_TAPS}}
 
 
-def statuses_json(engine: Engine, token: str) -> dict[str, dict]:
-    """stop → {status, at}: what the other phones of the turf recorded (latest tap by time)."""
-    return {str(stop): {"status": status, "at": iso(at)} for stop, (status, at) in store.turf_statuses(engine, token).items()}
-
-
 def save_taps(engine: Engine, token: str, data: dict) -> dict:
     """Record a batch of taps; a tap the store refuses (address not in this turf, opposition list)
-    is listed in ``rejected`` with its French reason, the others are recorded."""
-    counts = {"accepted": 0, "duplicates": 0}
-    rejected = []
-    for tap in taps_of(data):
-        try:
-            new = store.record_tap(engine, token, tap.stop, tap.status, tap.id, at=tap.at)
-        except TerrainError as err:
-            if status_of(err) in (403, 410):
-                raise
-            rejected.append({"id": tap.id, "stop": tap.stop, "error": user_message(err, "d'enregistrer une porte")})
-            continue
-        counts["accepted" if new else "duplicates"] += 1
-    if rejected and not any(counts.values()):
+    is listed in ``rejected`` with its French reason, the others are recorded. The answer carries
+    the turf's statuses: what the other phones recorded (latest tap by time)."""
+    batch = store.record_taps(engine, token, [tuple(tap) for tap in taps_of(data)])
+    rejected = [{"id": tap_id, "stop": stop, "error": message} for tap_id, stop, message in batch.rejected]
+    if rejected and not (batch.accepted or batch.duplicates):
         raise Rejected(rejected[0]["error"], rejected)
-    return {**counts, "rejected": rejected, "statuses": statuses_json(engine, token), "server_time": iso(utcnow())}
+    statuses = {str(stop): {"status": status, "at": iso(at)} for stop, (status, at) in batch.statuses.items()}
+    return {"accepted": batch.accepted, "duplicates": batch.duplicates, "rejected": rejected, "statuses": statuses,
+            "server_time": iso(utcnow())}
 
 
 def save_report(engine: Engine, token: str, data: dict) -> dict:
@@ -172,12 +161,23 @@ class FieldApi:
         return Route(path, endpoint, methods=[method])
 
 
+ROUTES = {"feuille": sheet_json, "portes": save_taps, "bilan": save_report, "pris": take}
+METHODS = {"feuille": "GET", "portes": "POST", "bilan": "POST", "pris": "POST"}
+ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+async def elsewhere(request: Request) -> JSONResponse:
+    """Any other address or method under the API: a French JSON refusal like the others."""
+    name = request.path_params["rest"]
+    if name in METHODS:
+        return refusal(405, f"« {name} » s'utilise en {METHODS[name]} seulement.")
+    return refusal(404, "adresse inconnue de l'API du terrain.")
+
+
 def field_routes(engine: EngineFactory, base_path: str = "", *, limit: RateLimit | None = None) -> list[BaseRoute]:
     """The page and the API under the app's base path (``server.baseUrlPath``), for ``st.App(routes=…)``."""
     base = "/" + base_path.strip("/") if base_path.strip("/") else ""
     api = FieldApi(engine, limit or RateLimit())
-    return [*page.page_routes(f"{base}/terrain"),
-            api.route(f"{base}/api/terrain/feuille", sheet_json, "GET"),
-            api.route(f"{base}/api/terrain/portes", save_taps, "POST"),
-            api.route(f"{base}/api/terrain/bilan", save_report, "POST"),
-            api.route(f"{base}/api/terrain/pris", take, "POST")]
+    return [*page.page_routes(base + page.FIELD_PAGE.rstrip("/")),
+            *(api.route(f"{base}/api/terrain/{name}", work, METHODS[name]) for name, work in ROUTES.items()),
+            Route(f"{base}/api/terrain/{{rest:path}}", elsewhere, methods=ANY_METHOD)]

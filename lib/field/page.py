@@ -24,6 +24,7 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';
        "manifest-src 'self'; worker-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 HEADERS = {"Content-Security-Policy": CSP, "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff",
            "Cache-Control": "no-cache", "X-Frame-Options": "DENY"}
+FIELD_PAGE = "/terrain/"  # the page's path under the app's base path; a link adds ``#<token>``
 VERSION_MARK = "__TERRAIN_VERSION__"  # in sw.js: its cache's name changes with any file of the page
 
 

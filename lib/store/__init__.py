@@ -38,6 +38,7 @@ from lib.store.links import (
     BAD_LINK,
     active_links,
     issue_link,
+    issue_plan_links,
     link_label,
     list_links,
     revoke_link,
@@ -58,9 +59,9 @@ from lib.store.plans import (
 from lib.store.returns import (
     record_report,
     record_tap,
+    record_taps,
     take_turf,
     turf_sheet,
-    turf_statuses,
 )
 from lib.store.sensitive import (
     erase_all_opposed_taps,
@@ -106,6 +107,7 @@ __all__ = [
     "holdout_design",
     "import_campaign",
     "issue_link",
+    "issue_plan_links",
     "link_label",
     "list_campaigns",
     "list_links",
@@ -122,6 +124,7 @@ __all__ = [
     "record_paper_returns",
     "record_report",
     "record_tap",
+    "record_taps",
     "remove_import",
     "rename",
     "retention",
@@ -138,7 +141,6 @@ __all__ = [
     "team_figures",
     "turf_coverage",
     "turf_sheet",
-    "turf_statuses",
     "update_turfs",
     "upgrade",
 ]

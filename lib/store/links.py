@@ -57,6 +57,13 @@ def issue_link(engine: Engine, turf_id: int, *, days: int = 30, now: datetime | 
     return token
 
 
+def issue_plan_links(engine: Engine, plan_id: int, *, days: int = 30, note: str = "") -> dict[str, str]:
+    """One new link per turf of a plan, code → token (the printable sheet of « Suivi du terrain »)."""
+    turfs = read(engine, lambda s: s.execute(select(Turf.code, Turf.id).where(Turf.plan_id == plan_id)
+                                             .order_by(Turf.code)).all())
+    return {str(code): issue_link(engine, int(turf_id), days=days, note=note) for code, turf_id in turfs}
+
+
 def revoke_links(engine: Engine, turf_id: int) -> int:
     """Revoke every active link of a turf; returns how many."""
     def work(s: Session) -> int:

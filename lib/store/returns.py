@@ -32,6 +32,7 @@ from lib.store.models import (
 )
 from lib.store.sensitive import opposed_in, opposed_stops
 
+UNKNOWN_STOP = "adresse inconnue dans ce parcours : rechargez la page."
 OPPOSED = ("Cette adresse est sur la liste d'opposition de la campagne : ne frappez pas à cette porte. "
            "Rien n'a été enregistré ; rechargez la page.")
 INSERTS: dict[str, Callable] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
@@ -84,6 +85,14 @@ def turf_sheet(engine: Engine, token: str) -> TurfSheet:
     return read(engine, work)
 
 
+def check_tap(status: str, tap_id: str) -> None:
+    """A tap's own values (its turf and address are checked in the transaction)."""
+    if status not in DOOR_STATUSES:
+        raise TerrainError(f"statut de porte inconnu « {status} ».")
+    if not tap_id or len(tap_id) > 64:
+        raise TerrainError("identifiant de saisie invalide : rechargez la page.")
+
+
 def record_tap(engine: Engine, token: str, stop: int, status: str, tap_id: str, *, source: str = "telephone",
                at: datetime | None = None) -> bool:
     """Record a door status for stop ``stop`` of the token's turf; a repeated ``tap_id`` is ignored.
@@ -92,21 +101,61 @@ def record_tap(engine: Engine, token: str, stop: int, status: str, tap_id: str, 
     ``at`` (naive UTC) is when the door was tapped, for a tap sent late by a phone that was offline:
     the latest tap *by that time* wins (:func:`latest_taps`); a time in the future counts as now.
     """
-    if status not in DOOR_STATUSES:
-        raise TerrainError(f"statut de porte inconnu « {status} ».")
-    if not tap_id or len(tap_id) > 64:
-        raise TerrainError("identifiant de saisie invalide : rechargez la page.")
+    check_tap(status, tap_id)
 
     def work(s: Session) -> bool:
         turf_id = link_of(s, token).turf_id
         stop_id = s.scalar(select(TurfAddress.id).where(TurfAddress.turf_id == turf_id, TurfAddress.stop == int(stop)))
         if stop_id is None:
-            raise TerrainError("adresse inconnue dans ce parcours : rechargez la page.")
+            raise TerrainError(UNKNOWN_STOP)
         if opposed_stops(s, TurfAddress.id == stop_id):
             raise TerrainError(OPPOSED)
         return insert_ignore(s, DoorTap, ["turf_id", "tap_id"],
                               {"turf_id": turf_id, "stop_id": stop_id, "tap_id": tap_id, "status": status,
                                "source": source, "recorded_at": min(at or utcnow(), utcnow())})
+    return write(engine, work)
+
+
+@dataclass(frozen=True)
+class TapBatch:
+    """What became of a phone's batch of taps, and the turf's statuses after it."""
+
+    accepted: int
+    duplicates: int
+    rejected: list[tuple[str, int, str]]  # (tap id, stop, French reason): not recorded
+    statuses: dict[int, tuple[str, datetime]]  # stop → (latest status, its time) on the turf
+
+
+def record_taps(engine: Engine, token: str, taps: list[tuple[str, int, str, datetime | None]]) -> TapBatch:
+    """Record a phone's batch of taps ``(tap id, stop, status, time)`` in one transaction.
+
+    Why one: an outbox emptied after a stairwell sends dozens at once, and the phone needs the
+    turf's statuses back (the other phones' taps); one link check and one opposition check serve
+    them all. Each tap is idempotent on its id (:func:`record_tap`); a tap the turf refuses (an
+    address not in it or on the opposition list, a bad status) is listed, the others recorded.
+    """
+    def work(s: Session) -> TapBatch:
+        turf_id = link_of(s, token).turf_id
+        stops = dict(s.execute(select(TurfAddress.stop, TurfAddress.id).where(TurfAddress.turf_id == turf_id)).all())
+        gone = opposed_stops(s, TurfAddress.turf_id == turf_id)
+        counts, rejected = [0, 0], []
+        for tap_id, stop, status, at in taps:
+            try:
+                check_tap(status, tap_id)
+                if stops.get(stop) is None:
+                    raise TerrainError(UNKNOWN_STOP)
+                if stops[stop] in gone:
+                    raise TerrainError(OPPOSED)
+            except TerrainError as err:
+                rejected.append((tap_id, stop, err.message))
+                continue
+            new = insert_ignore(s, DoorTap, ["turf_id", "tap_id"], {
+                "turf_id": turf_id, "stop_id": stops[stop], "tap_id": tap_id, "status": status,
+                "source": "telephone", "recorded_at": min(at or utcnow(), utcnow())})
+            counts[0 if new else 1] += 1
+        number = {stop_id: stop for stop, stop_id in stops.items()}
+        statuses = {number[sid]: last for sid, last in latest_taps(s, [turf_id]).items() if sid in number}
+        return TapBatch(counts[0], counts[1], rejected, statuses)
     return write(engine, work)
 
 
@@ -152,15 +201,6 @@ def take_turf(engine: Engine, token: str, team: str, *, force: bool = False) -> 
             turf.status = "attribuee"
         return team
     return write(engine, work)
-
-
-def turf_statuses(engine: Engine, token: str) -> dict[int, tuple[str, datetime]]:
-    """stop number → (latest status, its time) on the token's turf: what a phone learns after a sync."""
-    def work(s: Session) -> dict[int, tuple[str, datetime]]:
-        turf_id = link_of(s, token).turf_id
-        stops = dict(s.execute(select(TurfAddress.id, TurfAddress.stop).where(TurfAddress.turf_id == turf_id)).all())
-        return {int(stops[sid]): last for sid, last in latest_taps(s, [turf_id]).items() if sid in stops}
-    return read(engine, work)
 
 
 # --- reading the returns ------------------------------------------------------------------------

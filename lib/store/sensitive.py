@@ -84,7 +84,10 @@ def opposed_stops(s: Session, where) -> set[int]:
     q = (select(TurfAddress.id, TurfAddress.address_id, TurfAddress.label, WalkPlan.campaign_id)
          .join(Turf, Turf.id == TurfAddress.turf_id).join(WalkPlan, WalkPlan.id == Turf.plan_id)
          .where(where, WalkPlan.campaign_id.in_(select(OppositionLine.campaign_id))))
-    frame = pd.DataFrame(s.execute(q).all(), columns=["id", "address_id", "label", "campaign_id"])
+    rows = s.execute(q).all()
+    if not rows:  # no opposition list in these campaigns (the common case): no table to build per tap
+        return set()
+    frame = pd.DataFrame(rows, columns=["id", "address_id", "label", "campaign_id"])
     out: set[int] = set()
     for cid, part in frame.groupby("campaign_id"):
         gone = opposed_in(s, int(cid), part)

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from lib import fr, store
 from lib.dataset import TerritoryData
 from lib.errors import TerrainError, user_message
+from lib.field.page import FIELD_PAGE
 from lib.results_import import ImportedElection
 from lib.ui.loaders import IMPORTS_KEY, session_imports, settings
 from lib.ui.panels import table
@@ -288,8 +289,9 @@ def save_plan_form(turfs: pd.DataFrame, summary: pd.DataFrame, *, bureaux: list[
 
 
 def link_for(token: str, page: str) -> str:
-    """The phone link of a token on this server, seen from ``page`` (its base path kept)."""
-    return f"{app_base_url(page) or ''}/?jeton={token}"
+    """The phone link of a token on this server, seen from ``page`` (its base path kept): the
+    volunteers' page (:mod:`lib.field`) with the token in the fragment, which no browser sends."""
+    return f"{app_base_url(page) or ''}{FIELD_PAGE}#{token}"
 
 
 def new_id() -> str:

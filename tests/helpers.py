@@ -63,9 +63,6 @@ import io
 import os
 import re
 import shutil
-import subprocess
-import sys
-import tempfile
 import urllib.parse
 import zipfile
 from collections.abc import Iterator
@@ -79,7 +76,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.maps import wire
-from testing.localserver import free_port, wait_healthy
+from testing import localserver
 
 PROJECT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT / "data"
@@ -91,7 +88,6 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ARTIFACTS = PROJECT / "tests" / "browser_artifacts"
-SERVER_START_SECONDS = 120  # serve.py warms up before it answers; the machine may be busy
 
 
 def requires_dataset(territory: str):
@@ -237,25 +233,11 @@ def bureau_colours(at: AppTest, kind: str | None = None) -> list[list[int]]:
 def streamlit_server(script: str = "serve.py") -> Iterator[str]:
     """``streamlit run script`` on a free loopback port with this process's environment (set the
     workspace URL before); yields its base URL, stops it on exit. Fails with the server's output."""
-    port = free_port()
-    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1"],
-            cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            wait_healthy(port, seconds=SERVER_START_SECONDS)
-        except RuntimeError:
-            proc.kill()
-            proc.wait()
-            log.seek(0)
-            pytest.fail(f"the Streamlit server did not start:\n{log.read().decode(errors='replace')[-3000:]}")
-        try:
+    try:
+        with localserver.streamlit(script) as port:
             yield f"http://127.0.0.1:{port}"
-        finally:
-            proc.terminate()
-            proc.wait(timeout=20)
+    except localserver.ServerDidNotStart as err:
+        pytest.fail(str(err))
 
 
 @contextlib.contextmanager

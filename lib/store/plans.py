@@ -88,8 +88,10 @@ def plan_turfs(engine: Engine, plan_id: int) -> pd.DataFrame:
     """One row per turf: id, code, status, team, planned date and the estimates saved with it."""
     def work(s: Session) -> list[dict]:
         rows = s.scalars(select(Turf).where(Turf.plan_id == plan_id).order_by(Turf.code))
-        return [{"id": t.id, "code": t.code, "status": t.status, "team": t.team,
-                 "planned_date": t.planned_date, **t.summary} for t in rows]
+        # the summary's known keys only, before the turf's own fields: a summary carrying « id »
+        # (a backup edited by hand) once made Suivi issue links to another campaign's turf
+        return [{**{k: v for k, v in (t.summary or {}).items() if k in SUMMARY_KEYS}, "id": t.id, "code": t.code,
+                 "status": t.status, "team": t.team, "planned_date": t.planned_date} for t in rows]
     return pd.DataFrame(read(engine, work), columns=["id", "code", "status", "team", "planned_date", *SUMMARY_KEYS])
 
 

@@ -8,6 +8,7 @@ A token resolves to exactly one turf and every query below is filtered by that t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,8 +18,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from lib import fr
-from lib.doors import DOOR_STATUSES, MAX_TURF_TOTAL
+from lib.doors import DOOR_STATUSES, MAX_TURF_TOTAL, STOP_MAX, TURF_TOTALS, status_hint, totals_cap
 from lib.errors import TerrainError
+from lib.store.checks import Bad, integer, text
 from lib.store.db import read, write
 from lib.store.links import link_label, link_of
 from lib.store.models import (
@@ -78,19 +80,34 @@ def turf_sheet(engine: Engine, token: str) -> TurfSheet:
     return read(engine, work)
 
 
+def _checked(check, value: object, message: str) -> object:
+    """``check(value)`` or a French :class:`TerrainError` (``message`` then the reason)."""
+    try:
+        return check(value)
+    except (Bad, TypeError) as bad:
+        raise TerrainError(f"{message} ({bad}) : rien n'a été enregistré.") from None
+
+
+def _client_id(value: object) -> str:
+    return str(_checked(text(64, required=True), value, "identifiant de saisie invalide, rechargez la page"))
+
+
 def record_tap(engine: Engine, token: str, stop: int, status: str, tap_id: str, *, source: str = "telephone") -> bool:
     """Record a door status for stop ``stop`` of the token's turf; a repeated ``tap_id`` is ignored.
 
     Returns True when the tap is new. Why the client id: a phone on a bad connection resends.
+    Every value is checked first (a stop of 10^30, a status that is not one): a French error,
+    nothing stored.
     """
-    if status not in DOOR_STATUSES:
-        raise TerrainError(f"statut de porte inconnu « {status} ».")
-    if not tap_id or len(tap_id) > 64:
-        raise TerrainError("identifiant de saisie invalide : rechargez la page.")
+    if not isinstance(status, str) or status not in DOOR_STATUSES:
+        raise TerrainError(f"statut de porte inconnu (attendu : {status_hint()}) : rien n'a été enregistré.")
+    number = int(_checked(integer(1, STOP_MAX), stop, "numéro d'adresse invalide"))  # type: ignore[call-overload]
+    tap_id = _client_id(tap_id)
+    source = str(_checked(text(20, required=True), source, "origine de la saisie invalide"))
 
     def work(s: Session) -> bool:
         turf_id = link_of(s, token).turf_id
-        stop_id = s.scalar(select(TurfAddress.id).where(TurfAddress.turf_id == turf_id, TurfAddress.stop == int(stop)))
+        stop_id = s.scalar(select(TurfAddress.id).where(TurfAddress.turf_id == turf_id, TurfAddress.stop == number))
         if stop_id is None:
             raise TerrainError("adresse inconnue dans ce parcours : rechargez la page.")
         if opposed_stops(s, TurfAddress.id == stop_id):
@@ -101,18 +118,39 @@ def record_tap(engine: Engine, token: str, stop: int, status: str, tap_id: str, 
     return write(engine, work)
 
 
+def _count(value: object) -> int:
+    """A whole number of people (3 or 3.0; never NaN, infinity, text or a negative number)."""
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    return int(_checked(integer(0, MAX_TURF_TOTAL), value,  # type: ignore[call-overload]
+                        f"les totaux doivent être des nombres entiers entre 0 et {fr.number(MAX_TURF_TOTAL)}"))
+
+
 def record_report(engine: Engine, token: str, report_id: str, *, conversations: int, interested: int,
                   proxies: int) -> bool:
-    """Add end-of-outing totals to the token's turf (idempotent on ``report_id``)."""
-    counts = {"conversations": conversations, "interested": interested, "proxies": proxies}
-    if any(int(v) < 0 or int(v) > MAX_TURF_TOTAL for v in counts.values()):
-        raise TerrainError(f"les totaux doivent être des nombres entre 0 et {fr.number(MAX_TURF_TOTAL)}.")
+    """Add end-of-outing totals to the token's turf (idempotent on ``report_id``).
+
+    Each total, added to the turf's earlier reports, stays within what its doors allow
+    (:func:`lib.doors.totals_cap`): a French error otherwise, nothing stored.
+    """
+    counts = {"conversations": _count(conversations), "interested": _count(interested), "proxies": _count(proxies)}
+    report_id = _client_id(report_id)
 
     def work(s: Session) -> bool:
         turf_id = link_of(s, token).turf_id
+        addresses, doors = s.execute(select(func.count(TurfAddress.id), func.coalesce(func.sum(TurfAddress.est_doors), 0))
+                                     .where(TurfAddress.turf_id == turf_id)).one()
+        cap = totals_cap(addresses, float(doors))
+        before = report_totals(s, [turf_id]).get(turf_id, _zero_totals())
+        over = [TURF_TOTALS[k] for k, v in counts.items() if before[k] + v > cap]
+        if over and not s.scalar(select(TurfReport.id).where(TurfReport.turf_id == turf_id,
+                                                             TurfReport.report_id == report_id)):
+            raise TerrainError(f"{', '.join(over)} : ce parcours de {fr.counted(addresses, 'adresse', 'adresses')} "
+                               f"ne peut pas dépasser {fr.number(cap)} au total (déjà noté : "
+                               f"{', '.join(fr.number(before[k]) for k in counts)}). Vérifiez les chiffres : "
+                               "rien n'a été enregistré.")
         return insert_ignore(s, TurfReport, ["turf_id", "report_id"],
-                              {"turf_id": turf_id, "report_id": report_id, "recorded_at": utcnow(),
-                               **{k: int(v) for k, v in counts.items()}})
+                              {"turf_id": turf_id, "report_id": report_id, "recorded_at": utcnow(), **counts})
     return write(engine, work)
 
 

@@ -145,6 +145,22 @@ def escape_text(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=False)
 
 
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'^%@/])")
+
+
+def markdown_text(value: object) -> str:
+    """Any value shown as plain text inside Streamlit Markdown (``st.markdown``, captions, titles,
+    alerts, widget labels): every Markdown, HTML, LaTeX (``$``) and Streamlit directive
+    (``:red[…]``, ``:material/…:``) character backslash-escaped, line breaks as spaces.
+
+    Why: turf codes, address labels and names come from uploads and restored backups; rendered as
+    Markdown, ``![](https://…)`` made a volunteer's phone fetch an outside image (a tracking pixel)
+    and ``[Relevé](https://…)`` showed a phishing link. :func:`escape` covers HTML only.
+    """
+    flat = re.sub(r"[\r\n\t]+", " ", "" if value is None else str(value))
+    return MARKDOWN_SPECIAL.sub(r"\\\1", flat)
+
+
 # ------------------------------------------------------------------------------------ spreadsheets
 
 def neutralise(value: object) -> object:

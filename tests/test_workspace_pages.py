@@ -255,7 +255,7 @@ def test_the_suivi_address_map_colours_doors_by_status(engine, saved):
 def test_turf_edits_on_the_suivi_page_are_saved_once(engine, saved):
     cid, pid, ids = saved
     at = open_page("pages/suivi.py", campaign=cid)
-    editor_key = f"turfs-{pid}"
+    editor_key = f"turfs-{pid}-0"
     row = sorted(ids).index("T02")
     at.session_state[editor_key] = {"edited_rows": {row: {"team": "Bleue", "status": "Attribuée",
                                                           "planned_date": "07/03/2026"}},
@@ -266,6 +266,21 @@ def test_turf_edits_on_the_suivi_page_are_saved_once(engine, saved):
     assert (turf["team"], turf["status"], str(turf["planned_date"])) == ("Bleue", "attribuee", "2026-03-07")
     at.run()  # the same edit record again: nothing to save, no rerun loop (AppTest would time out)
     assert not at.exception
+
+
+def test_a_turf_changed_by_another_organiser_meanwhile_is_not_overwritten_and_said(engine, saved):
+    cid, pid, ids = saved
+    at = open_page("pages/suivi.py", campaign=cid)
+    version = int(store.plan_turfs(engine, pid).set_index("code").loc["T02", "version"])
+    store.update_turfs(engine, pid, [{"id": ids["T02"], "version": version, "team": "Rouge"}], organiser="Ana")
+    row = sorted(ids).index("T02")  # the table this organiser was looking at still says « sans équipe »
+    at.session_state[f"turfs-{pid}-0"] = {"edited_rows": {row: {"team": "Bleue"}}, "added_rows": [],
+                                          "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    assert "modifié entre-temps par Ana" in " ".join(e.value for e in at.error)
+    assert store.plan_turfs(engine, pid).set_index("code").loc["T02", "team"] == "Rouge"
+    assert at.data_editor[0].value.loc[ids["T02"], "team"] == "Rouge"
 
 
 def test_scenarios_are_renamed_duplicated_and_archived_on_the_suivi_page(engine):

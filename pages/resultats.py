@@ -42,7 +42,7 @@ if submitted:
             store[:] = [e for e in store if e.id != imported.id] + [imported]
             if ui.keep_import(imported):
                 st.info("Élection enregistrée avec la campagne.")
-            st.success(f"« {imported.label} » ajoutée : {imported.matched} bureau(x) reconnus sur "
+            st.success(f"« {fr.markdown_text(imported.label)} » ajoutée : {imported.matched} bureau(x) reconnus sur "
                        f"{len(data.bureaux)}. Elle apparaît dans « Élection de référence » de la carte.")
             for warning in imported.warnings:
                 st.info(warning)
@@ -56,7 +56,7 @@ if imports:
     for e in imports:
         # No download: imported results are the campaign's sensitive data, never part of any export.
         cols = st.columns([4, 1])
-        cols[0].markdown(f"**{fr.escape(e.label)}** — {e.matched} bureaux, {e.results['candidate'].nunique()} "
+        cols[0].markdown(f"**{fr.markdown_text(e.label)}** — {e.matched} bureaux, {e.results['candidate'].nunique()} "
                          "candidats ou listes")
         if cols[1].button("Retirer", key=f"rm-{e.id}"):
             ui.forget_import(e.id)

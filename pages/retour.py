@@ -53,7 +53,7 @@ def door_list(sheet: store.returns.TurfSheet) -> None:
     by any phone of the turf (not only this one's taps)."""
     for stop, label, doors, status in sheet.addresses.itertuples(index=False):
         st.session_state[f"door-{stop}"] = status or None  # before the widget: the database decides
-        st.markdown(f"**{stop}.** {fr.escape(label)}  \n<small>{fr.number(doors)} porte(s) est.</small>",
+        st.markdown(f"**{stop}.** {fr.markdown_text(label)}  \n<small>{fr.number(doors)} porte(s) est.</small>",
                     unsafe_allow_html=True)
         st.segmented_control(f"Porte {stop}", list(store.DOOR_STATUSES), format_func=store.DOOR_STATUSES.get,
                              key=f"door-{stop}", on_change=on_tap, args=(int(stop),), label_visibility="collapsed",
@@ -87,8 +87,8 @@ def totals_form() -> None:
 
 try:
     sheet = store.turf_sheet(ui.engine(), TOKEN)
-    st.title(f"Parcours {sheet.code}")
-    st.caption(f"Votre lien : {fr.escape(sheet.link)}. Si ce téléphone est perdu, ce repère permet à la personne "
+    st.title(f"Parcours {fr.markdown_text(sheet.code)}")
+    st.caption(f"Votre lien : {fr.markdown_text(sheet.link)}. Si ce téléphone est perdu, ce repère permet à la personne "
                "qui organise de retirer ce lien seul.")
     if st.session_state.get("_tap_error"):
         st.warning(st.session_state.pop("_tap_error"))

@@ -127,10 +127,10 @@ def links_panel(plan_id: int, cov: pd.DataFrame) -> None:
     b1.button("Créer un lien pour ce parcours", type="primary", width="stretch", key="w_link_new",
               on_click=ui.act, kwargs={"work": issue})
     b2.button("Retirer tous les liens de ce parcours", width="stretch", key="w_link_revoke", on_click=ui.act,
-              kwargs={"work": revoke_all, "done": f"Liens du parcours {code} retirés : ils n'ouvrent plus rien."})
+              kwargs={"work": revoke_all, "done": f"Liens du parcours {fr.markdown_text(code)} retirés : ils n'ouvrent plus rien."})
     if st.session_state.get("_new_link"):
         label, link = st.session_state["_new_link"]
-        st.markdown(f"Lien **{fr.escape(label)}** (copiez-le maintenant : il ne sera plus affiché) :")
+        st.markdown(f"Lien **{fr.markdown_text(label)}** (copiez-le maintenant : il ne sera plus affiché) :")
         st.code(link, language=None)
     links_list(plan_id)
 
@@ -150,7 +150,7 @@ def links_list(plan_id: int) -> None:
     chosen = c1.selectbox("Lien à retirer (téléphone perdu…)", active, format_func=labels.get, key="w_link_one")
     c2.button("Retirer ce lien seulement", width="stretch", key="w_link_revoke_one", on_click=ui.act,
               kwargs={"work": lambda: store.revoke_link(engine, int(chosen)),
-                      "done": f"Lien {labels[chosen]} retiré ; les autres liens restent valables."})
+                      "done": f"Lien {fr.markdown_text(labels[chosen])} retiré ; les autres liens restent valables."})
 
 
 def paper_returns(plan_id: int) -> None:

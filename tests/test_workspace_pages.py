@@ -155,6 +155,15 @@ def test_a_link_made_on_the_suivi_page_opens_the_phone_page(engine, saved):
     assert [t.value for t in phone(link.split("jeton=")[1]).title] == ["Parcours T02"]
 
 
+def test_a_link_note_written_as_markdown_is_shown_as_text_on_the_suivi_page(engine, saved):
+    cid, _, _ = saved
+    at = open_page("pages/suivi.py", campaign=cid)
+    at.text_input(key="w_link_note").input("![](https://track.example/p.png)")
+    next(b for b in at.button if b.label.startswith("Créer un lien")).click().run()
+    said = [m.value for m in at.markdown if m.value.startswith("Lien **")]
+    assert said and "![](" not in said[0] and fr.markdown_text("(![](https://track.example/p.png))") in said[0]
+
+
 def test_one_lost_phone_link_is_revoked_on_the_suivi_page_and_the_team_goes_on(engine, saved):
     cid, _, ids = saved
     lost, kept = store.issue_link(engine, ids["T01"]), store.issue_link(engine, ids["T01"])

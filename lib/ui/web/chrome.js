@@ -46,6 +46,8 @@
     [/^File size is too small\.$/, () => "Fichier vide ou trop petit."],
     [/^Only one file is allowed\.$/, () => "Un seul fichier à la fois."],
     [/^Unexpected error\. Please try again\.$/, () => "Erreur inattendue pendant l'envoi : réessayez."],
+    [/^(Failed to generate file for download|Download failed)$/,
+      () => "Ce fichier n'a pas pu être préparé : réessayez ; si cela recommence, le détail est dans le journal du serveur."],
     [/^Press Enter to submit form$/, () => "Entrée pour envoyer"],
     [/^Press Enter to apply$/, () => "Entrée pour valider"],
     [/^Press Enter to add$/, () => "Entrée pour ajouter"],

@@ -36,9 +36,8 @@ def store_engine(url: str) -> Engine:
         return store.open_store(url)
     except TerrainError:
         raise
-    except Exception as err:  # unreachable server, bad credentials, read-only disk…
-        raise TerrainError("base de données des campagnes injoignable : vérifiez TERRAIN_DATABASE_URL "
-                           "ou les droits du dossier data/_workspace (détail dans le journal).") from err
+    except Exception as err:  # what open_store did not recognise: said as unreachable, logged
+        raise store.failure(url, err) from err
 
 
 def database_url() -> str:

@@ -37,7 +37,8 @@ if submitted:
         with ui.guard("l'import"):
             imported = results_import.import_results(
                 upload.getvalue(), upload.name, election_label=label,
-                known_bureaux=set(data.bureaux["bureau_id"]), max_bytes=conf.max_upload_mb * BYTES_PER_MB)
+                known_bureaux=set(data.bureaux["bureau_id"]), max_bytes=conf.max_upload_mb * BYTES_PER_MB,
+                registered=data.bureaux.set_index("bureau_id")["registered"].to_dict())
             store = ui.session_imports(data.id)
             store[:] = [e for e in store if e.id != imported.id] + [imported]
             if ui.keep_import(imported):

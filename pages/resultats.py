@@ -49,7 +49,7 @@ if submitted:
                 st.info(warning)
             if imported.unmatched:
                 with st.expander(f"Bureaux du fichier hors du territoire ({len(imported.unmatched)})"):
-                    st.write(", ".join(imported.unmatched[:200]))
+                    st.write(fr.markdown_text(", ".join(imported.unmatched[:200])))
 
 imports = ui.session_imports(data.id)
 if imports:

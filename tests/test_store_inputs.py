@@ -50,6 +50,14 @@ def test_a_tap_whose_status_or_id_is_not_one_is_refused_in_french(plan, status, 
         store.record_tap(engine, token, 1, status, tap_id)
 
 
+def test_a_stop_number_from_a_table_is_a_stop_number(plan):
+    import numpy as np
+
+    engine, _, _, ids = plan
+    token = store.issue_link(engine, ids["T01"])
+    assert store.record_tap(engine, token, np.int64(1), "ouvert", "t1")
+
+
 def test_three_reports_at_the_cap_are_not_accepted_for_a_small_turf(plan):
     engine, _, _, ids = plan
     token = store.issue_link(engine, ids["T02"])  # 2 addresses, 4 doors est.

@@ -13,6 +13,7 @@ to insert (dates parsed), or raises one French :class:`TerrainError` and nothing
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, date, datetime
@@ -64,11 +65,11 @@ def text(max_len: int = NAME_MAX, *, required: bool = False) -> Field:
 
 def integer(low: int, high: int) -> Field:
     def check(value: object) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):  # numpy integers too
             raise Bad(f"nombre entier attendu, trouvé {_kind(value)}")
-        if not low <= value <= high:
+        if not low <= int(value) <= high:
             raise Bad(f"nombre hors limites (attendu entre {fr.number(low)} et {fr.number(high)})")
-        return value
+        return int(value)
     return check
 
 

@@ -71,6 +71,8 @@ HOSTILE = [
     (("plans", 0, "turfs", 0, "taps", 0, "stop"), 10**30, "passage n° 1, champ « stop »"),
     (("plans", 0, "turfs", 0, "status"), "perdu", "parcours n° 1, champ « status »"),
     (("scenarios",), [{"name": "V"}], "scénario n° 1 : champ « query » manquant"),
+    (("plans", 0, "settings", "capacity_doors"), "beaucoup", "plan n° 1, champ « settings »"),
+    (("plans", 0, "holdout", 0, "groupe"), "peut-être", "plan n° 1, champ « holdout »"),
 ]
 
 

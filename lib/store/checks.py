@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 from lib import fr
 from lib.doors import DOOR_STATUSES, MAX_TURF_TOTAL, STOP_MAX, totals_cap
 from lib.errors import TerrainError
+from lib.holdout import CONTROL, VISIT
 from lib.store.models import utcnow
 
 NAME_MAX = 200  # campaign, scenario and plan names, organiser, team (the columns' sizes)
@@ -79,7 +80,7 @@ def number(low: float, high: float) -> Field:
             raise Bad(f"nombre attendu, trouvé {_kind(value)}")
         if not math.isfinite(value) or not low <= value <= high:
             raise Bad(f"nombre hors limites (attendu entre {fr.number(low)} et {fr.number(high)})")
-        return float(value)
+        return value if isinstance(value, int) else float(value)
     return check
 
 
@@ -165,15 +166,32 @@ def estimate(value: object) -> float:
 STAMPS: dict[str, Field] = {"name": text(required=True), "organiser": text(), "archived": boolean,
                             "created_at": moment, "updated_at": moment}
 COUNT = integer(0, MAX_TURF_TOTAL)
-HOLDOUT = flat(scalar(64), keys=("bureau_id", "strate", "groupe"))
+SETTING_MAX = 1e9  # a plan's capacity settings (volunteers, hours, doors…) are numbers
+
+
+def setting(value: object) -> float | None:
+    """One of a plan's capacity settings: a number or nothing (Suivi computes with them)."""
+    return None if value is None else number(0, SETTING_MAX)(value)  # type: ignore[return-value]
+
+
+def holdout_row(value: object) -> dict:
+    """A bureau of a holdout design: its id, stratum and group (visited or control)."""
+    row = flat(scalar(64), keys=("bureau_id", "strate", "groupe"))(value)
+    if set(row) != {"bureau_id", "strate", "groupe"}:
+        raise Bad("bureau_id, strate et groupe attendus")
+    return {"bureau_id": text(32, required=True)(row["bureau_id"]), "strate": integer(0, STOP_MAX)(row["strate"]),
+            "groupe": choice((VISIT, CONTROL))(row["groupe"])}
+
+
+
 SUMMARY = {"bureaux": text(VALUE_MAX), "adresses": estimate, "portes_estimees": estimate,
            "inscrits_estimes": estimate, "parcours_m": number(0, 10 * ESTIMATE_MAX), "minutes_estimees": estimate}
 TABLES: dict[str, dict[str, Field]] = {
     "campaign": {"territory": text(100, required=True), **STAMPS, "election_date": day,
                  "retention_days": integer(0, RETENTION_MAX_DAYS)},
-    "scenario": {**STAMPS, "query": flat(scalar())},
-    "plan": {**STAMPS, "bureaux": listed(text(32), "bureaux"), "holdout": listed(HOLDOUT, "holdout", nullable=True),
-             "settings": flat(scalar())},
+    "scenario": {**STAMPS, "query": flat(text(VALUE_MAX))},
+    "plan": {**STAMPS, "bureaux": listed(text(32), "bureaux"), "holdout": listed(holdout_row, "holdout", nullable=True),
+             "settings": flat(setting)},
     "turf": {"code": text(20, required=True), "status": choice(TURF_STATUSES), "team": text(),
              "planned_date": day, "summary": lambda v: _summary(v)},
     "address": {"stop": integer(1, STOP_MAX), "address_id": text(64, required=True), "bureau_id": text(32),

@@ -292,6 +292,21 @@ def test_a_turf_changed_by_another_organiser_meanwhile_is_not_overwritten_and_sa
     assert at.data_editor[0].value.loc[ids["T02"], "team"] == "Rouge"
 
 
+def test_a_backup_of_an_unknown_territory_restored_on_the_suivi_page_is_refused_with_its_place(engine, saved):
+    import json
+
+    cid, _, _ = saved
+    backup = json.loads(store.export_campaign(engine, cid))
+    backup["campaign"]["territory"] = "atlantide"
+    at = open_page("pages/suivi.py", campaign=cid)
+    at.file_uploader(key="w_backup_file").set_value(("campagne.json", json.dumps(backup).encode(), "application/json"))
+    at.run()
+    next(b for b in at.button if b.label == "Importer la sauvegarde").click().run()
+    assert not at.exception
+    assert any("campagne, champ « territory » : territoire inconnu" in e.value for e in at.error)
+    assert len(store.list_campaigns(engine, archived=True)) == 1
+
+
 def test_scenarios_are_renamed_duplicated_and_archived_on_the_suivi_page(engine):
     cid = store.create_campaign(engine, "paris", "C")
     store.save_scenario(engine, cid, "Vue A", {"t": "paris"}, "Ana")

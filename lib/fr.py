@@ -145,6 +145,27 @@ def escape_text(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=False)
 
 
+# Bare addresses GitHub-flavoured Markdown turns into links even when escaped (« https://… »,
+# « www.… », « a@b.fr »): an invisible word joiner before their last character breaks the match.
+AUTOLINK = re.compile(r"(?i)(:/|www\.|\w@)")
+WORD_JOINER = "\u2060"
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'^%@/])")
+
+
+def markdown_text(value: object) -> str:
+    """Any value shown as plain text inside Streamlit Markdown (``st.markdown``, captions, titles,
+    alerts, widget labels): every Markdown, HTML, LaTeX (``$``) and Streamlit directive
+    (``:red[…]``, ``:material/…:``) character backslash-escaped, line breaks as spaces, and bare
+    addresses (``https://``, ``www.``, e-mail) kept from becoming links by an invisible word joiner.
+
+    Why: turf codes, address labels and names come from uploads and restored backups; rendered as
+    Markdown, ``![](https://…)`` made a volunteer's phone fetch an outside image (a tracking pixel)
+    and ``[Relevé](https://…)`` showed a phishing link. :func:`escape` covers HTML only.
+    """
+    flat = re.sub(r"[\r\n\t]+", " ", "" if value is None else str(value))
+    return MARKDOWN_SPECIAL.sub(r"\\\1", AUTOLINK.sub(lambda m: m[0][:-1] + WORD_JOINER + m[0][-1], flat))
+
+
 # ------------------------------------------------------------------------------------ spreadsheets
 
 def neutralise(value: object) -> object:

@@ -66,8 +66,8 @@ def _plain(text: object) -> str:
 
 
 def _text_width(text: str, size: float, weight: str = "normal") -> float:
-    """Width in points of ``text`` at ``size`` points in the figures' default font."""
-    return float(TextPath((0, 0), text, size=size, prop=FontProperties(weight=weight)).get_extents().width)
+    """Width in points of ``text`` at ``size`` points in the figures' default font, « $ » as drawn (never math)."""
+    return float(TextPath((0, 0), _plain(text), size=size, prop=FontProperties(weight=weight)).get_extents().width)
 
 
 def _fit(text: str, size: float, width: float) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -95,9 +95,50 @@ class Budget:
                                "(une commune, une circonscription) et réessayez.", source=self.filename)
 
 
+REGISTERED_RATIO_MAX = 2.0  # the file's inscrits over the territory's, typical bureau: beyond, refused
+BUREAU_RATIO_MAX = 3.0  # one bureau beyond this (a redrawn bureau, a typo) is listed, not refused
+
+
+def _registered_check(results: pd.DataFrame, registered: Mapping[str, float], filename: str) -> list[str]:
+    """Compare the file's inscrits with the territory's registered voters, bureau by bureau.
+
+    Why: plausibility judged against the file's own median accepted a file whose every bureau was
+    ×10. Registered voters move by a few per cent between elections, so a typical bureau off by
+    more than ×2 means a multiplied file, a wrong column or another commune: refused, said in
+    French. Single bureaux far off are listed as a warning.
+    """
+    ours = pd.Series(registered, dtype=float)
+    theirs = results.drop_duplicates("bureau_id").set_index("bureau_id")["registered"].astype(float)
+    both = pd.DataFrame({"file": theirs, "territory": ours.reindex(theirs.index)}).dropna()
+    both = both[(both["file"] > 0) & (both["territory"] > 0)]
+    if both.empty:
+        return []
+    ratio = both["file"] / both["territory"]
+    typical = float(ratio.median())
+    if not 1 / REGISTERED_RATIO_MAX <= typical <= REGISTERED_RATIO_MAX:
+        bid = (ratio - typical).abs().idxmin()
+        raise TerrainError(f"les inscrits du fichier ne correspondent pas à ce territoire : {fr.number(typical, 1)} fois "
+                           f"ceux des données pour un bureau typique (bureau {bid} : {fr.number(both.at[bid, 'file'])} "
+                           f"inscrits dans le fichier, {fr.number(both.at[bid, 'territory'])} dans les données). "
+                           "Fichier multiplié, mauvaise colonne ou autre commune ? Vérifiez le fichier ; rien n'a été "
+                           "importé.", source=filename)
+    far = ratio[(ratio > BUREAU_RATIO_MAX) | (ratio < 1 / BUREAU_RATIO_MAX)]
+    if far.empty:
+        return []
+    sample = ", ".join(f"{b} ({fr.number(both.at[b, 'file'])} contre {fr.number(both.at[b, 'territory'])})"
+                       for b in far.index[:5])
+    return [f"{fr.counted(len(far), 'bureau', 'bureaux')} dont les inscrits s'écartent de plus de "
+            f"{fr.number(BUREAU_RATIO_MAX)} fois de ceux des données : {sample}{' …' if len(far) > 5 else ''}. "
+            "Vérifiez ces lignes du fichier."]
+
+
 def import_results(data: bytes, filename: str, *, election_label: str, known_bureaux: Collection[str],
-                   max_bytes: int, budget_s: float = UPLOAD_BUDGET_S) -> ImportedElection:
-    """Validate an uploaded results file and keep the rows of the territory's bureaux."""
+                   max_bytes: int, budget_s: float = UPLOAD_BUDGET_S,
+                   registered: Mapping[str, float] | None = None) -> ImportedElection:
+    """Validate an uploaded results file and keep the rows of the territory's bureaux.
+
+    ``registered``: the territory's registered voters per bureau; the file's inscrits are checked
+    against them (:func:`_registered_check`)."""
     budget = Budget(budget_s, filename)
     if len(data) > max_bytes:
         raise TerrainError(f"fichier trop volumineux ({len(data) / BYTES_PER_MB:.1f} Mo, limite "
@@ -127,6 +168,8 @@ def import_results(data: bytes, filename: str, *, election_label: str, known_bur
                            "la commune ou choisissez le bon territoire.", source=filename)
     budget.check("rapprochement avec les bureaux du territoire")
     warnings = _unmatched_warnings(unmatched, known)
+    if registered is not None:
+        warnings += _registered_check(results[inside], registered, filename)
     missing = len(known) - matched
     if missing:
         warnings.append(f"{missing} bureau(x) du territoire sans résultat dans ce fichier.")

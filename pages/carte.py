@@ -19,7 +19,7 @@ with ui.guard("la campagne"):
 # Less blank space above the title: on a 1366×768 laptop the map must be the largest thing.
 st.html("<style>.block-container {padding-top: 2.2rem;}</style>")
 ui.panel_styles()
-st.markdown(f"#### Carte des priorités — {fr.escape(data.name)}")
+st.markdown(f"#### Carte des priorités — {fr.markdown_text(data.name)}")
 
 controls = None
 with ui.guard("les réglages"):

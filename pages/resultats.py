@@ -37,18 +37,19 @@ if submitted:
         with ui.guard("l'import"):
             imported = results_import.import_results(
                 upload.getvalue(), upload.name, election_label=label,
-                known_bureaux=set(data.bureaux["bureau_id"]), max_bytes=conf.max_upload_mb * BYTES_PER_MB)
+                known_bureaux=set(data.bureaux["bureau_id"]), max_bytes=conf.max_upload_mb * BYTES_PER_MB,
+                registered=data.bureaux.set_index("bureau_id")["registered"].to_dict())
             store = ui.session_imports(data.id)
             store[:] = [e for e in store if e.id != imported.id] + [imported]
             if ui.keep_import(imported):
                 st.info("Élection enregistrée avec la campagne.")
-            st.success(f"« {imported.label} » ajoutée : {imported.matched} bureau(x) reconnus sur "
+            st.success(f"« {fr.markdown_text(imported.label)} » ajoutée : {imported.matched} bureau(x) reconnus sur "
                        f"{len(data.bureaux)}. Elle apparaît dans « Élection de référence » de la carte.")
             for warning in imported.warnings:
                 st.info(warning)
             if imported.unmatched:
                 with st.expander(f"Bureaux du fichier hors du territoire ({len(imported.unmatched)})"):
-                    st.write(", ".join(imported.unmatched[:200]))
+                    st.write(fr.markdown_text(", ".join(imported.unmatched[:200])))
 
 imports = ui.session_imports(data.id)
 if imports:
@@ -56,7 +57,7 @@ if imports:
     for e in imports:
         # No download: imported results are the campaign's sensitive data, never part of any export.
         cols = st.columns([4, 1])
-        cols[0].markdown(f"**{fr.escape(e.label)}** — {e.matched} bureaux, {e.results['candidate'].nunique()} "
+        cols[0].markdown(f"**{fr.markdown_text(e.label)}** — {e.matched} bureaux, {e.results['candidate'].nunique()} "
                          "candidats ou listes")
         if cols[1].button("Retirer", key=f"rm-{e.id}"):
             ui.forget_import(e.id)

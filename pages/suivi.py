@@ -51,14 +51,37 @@ def progress(cov: pd.DataFrame, settings: dict) -> None:
                      f"({fr.number(goal)} portes est.).")
 
 
+def turf_edits(plan_id: int, key: str, cov: pd.DataFrame) -> None:
+    """Save what the user changed in the turf table (the editor's own record, never a re-read),
+    with each turf's version as the user saw it: a turf another organiser changed meanwhile is
+    refused and said (who, when, what it says now). The editor then starts afresh on the saved data."""
+    edits = st.session_state.get(key, {}).get("edited_rows", {})
+    if not edits:
+        return
+    seen = st.session_state.get(f"_turfs_seen_{plan_id}") or list(zip(cov["id"], cov["version"], strict=True))
+    by_label = {v: k for k, v in STATUS_LABELS.items()}
+
+    def save() -> None:
+        changes = [{"id": int(seen[int(pos)][0]), "version": int(seen[int(pos)][1]),
+                    **{c: by_label.get(v, v) if c == "status" else fr.parse_day(v) if c == "planned_date" else v
+                       for c, v in cols.items() if c in EDITABLE}}
+                   for pos, cols in edits.items()]
+        store.update_turfs(engine, plan_id, changes, organiser=ui.organiser())
+    ui.act(save)
+    st.session_state[f"_turfs_round_{plan_id}"] = st.session_state.get(f"_turfs_round_{plan_id}", 0) + 1
+    st.rerun()
+
+
 def turf_table(plan_id: int, cov: pd.DataFrame) -> None:
     """Editable status / team / date; every other column comes from the field."""
+    key = f"turfs-{plan_id}-{st.session_state.get(f'_turfs_round_{plan_id}', 0)}"
+    turf_edits(plan_id, key, cov)
     links = store.active_links(engine, cov["id"].tolist())
     shown = cov.assign(status=cov["status"].map(STATUS_LABELS), links=cov["id"].map(links).fillna(0).astype(int),
                        planned_date=cov["planned_date"].map(fr.day_text), coverage=(100 * cov["coverage"]).round(),
                        doors_knocked=cov["doors_knocked"].round().astype(int))
     shown = shown.set_index("id")[list(TABLE)]
-    key = f"turfs-{plan_id}"
+    st.session_state[f"_turfs_seen_{plan_id}"] = list(zip(cov["id"], cov["version"], strict=True))
     st.data_editor(
         shown, key=key, disabled=[c for c in TABLE if c not in EDITABLE],
         column_config={"status": st.column_config.SelectboxColumn("Statut", options=list(STATUS_LABELS.values()),
@@ -68,15 +91,6 @@ def turf_table(plan_id: int, cov: pd.DataFrame) -> None:
                        "coverage": st.column_config.ProgressColumn("Fait", min_value=0, max_value=100,
                                                                    format="%d %%"),
                        **{k: v for k, v in TABLE.items() if k not in ("status", "planned_date", "coverage")}})
-    by_label = {v: k for k, v in STATUS_LABELS.items()}
-    # only what the user changed (the editor's own record), never a re-read of the whole table
-    edits = st.session_state.get(key, {}).get("edited_rows", {})
-    changes = [{"id": int(shown.index[int(pos)]),
-                **{c: by_label.get(v, v) if c == "status" else fr.parse_day(v) if c == "planned_date" else v
-                   for c, v in cols.items() if c in EDITABLE}}
-               for pos, cols in edits.items()]
-    if changes and store.update_turfs(engine, plan_id, changes):
-        st.rerun()
 
 
 def coverage_map(plan_id: int) -> None:
@@ -117,10 +131,10 @@ def links_panel(plan_id: int, cov: pd.DataFrame) -> None:
     b1.button("Créer un lien pour ce parcours", type="primary", width="stretch", key="w_link_new",
               on_click=ui.act, kwargs={"work": issue})
     b2.button("Retirer tous les liens de ce parcours", width="stretch", key="w_link_revoke", on_click=ui.act,
-              kwargs={"work": revoke_all, "done": f"Liens du parcours {code} retirés : ils n'ouvrent plus rien."})
+              kwargs={"work": revoke_all, "done": f"Liens du parcours {fr.markdown_text(code)} retirés : ils n'ouvrent plus rien."})
     if st.session_state.get("_new_link"):
         label, link = st.session_state["_new_link"]
-        st.markdown(f"Lien **{fr.escape(label)}** (copiez-le maintenant : il ne sera plus affiché) :")
+        st.markdown(f"Lien **{fr.markdown_text(label)}** (copiez-le maintenant : il ne sera plus affiché) :")
         st.code(link, language=None)
     printed_links(plan_id, int(days), cov)
     links_list(plan_id)
@@ -169,7 +183,7 @@ def links_list(plan_id: int) -> None:
     chosen = c1.selectbox("Lien à retirer (téléphone perdu…)", active, format_func=labels.get, key="w_link_one")
     c2.button("Retirer ce lien seulement", width="stretch", key="w_link_revoke_one", on_click=ui.act,
               kwargs={"work": lambda: store.revoke_link(engine, int(chosen)),
-                      "done": f"Lien {labels[chosen]} retiré ; les autres liens restent valables."})
+                      "done": f"Lien {fr.markdown_text(labels[chosen])} retiré ; les autres liens restent valables."})
 
 
 def paper_returns(plan_id: int) -> None:

@@ -479,7 +479,7 @@ ENGLISH_LEFTOVERS = (
     r"\bSkip to main content\b", r"\bChoose an option\b", r"\bChoose date\b", r"\bNo results\b",
     r"^Select\.\.\.$", r"\bLink to heading\b", r"\bCollapse sidebar\b", r"\bExpand sidebar\b",
     r"\bApp pages\b", r"\bSelected values\b", r"^Open$", r"^Close$", r"\b\d+(?:\.\d+)?\s?(?:KB|MB|GB)\b",
-    r"\bConnection error\b", r"\bnot responding\b",
+    r"\bConnection error\b", r"\bnot responding\b", r"\bor smaller\b", r"\bFailed to generate\b",
 )
 _LEFTOVERS = re.compile("|".join(ENGLISH_LEFTOVERS))  # matched line by line
 _URL = re.compile(r"https?://\S+")

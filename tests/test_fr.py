@@ -48,6 +48,22 @@ def test_first_items_names_ten_then_marks_the_rest():
     assert fr.first_items(["a", "b", "c"], limit=2) == "a, b …"
 
 
+@pytest.mark.parametrize("hostile", ["![](https://track.example/p.png)", "[Relevé](https://phish.example)",
+                                     "<img src=x>", "$x^2$", ":red[Urgent] :material/warning:", "# Titre",
+                                     "**gras** _it_ `code` ~~barré~~", "1. liste\n- puce", "&#x41;"])
+def test_markdown_text_leaves_no_markdown_character_unescaped(hostile):
+    import re
+
+    shown = fr.markdown_text(hostile)
+    assert not re.search(r"(?<!\\)[\[\]()!<>$:#*_`~&-]", shown)
+    assert re.sub(r"\\(.)", r"\1", shown).replace("\u2060", "") == hostile.replace("\n", " ")
+
+
+@pytest.mark.parametrize("address", ["https://phish.example/x", "www.phish.example", "moi@phish.example"])
+def test_markdown_text_keeps_bare_addresses_from_becoming_links(address):
+    assert "\u2060" in fr.markdown_text(address)
+
+
 def test_escape_neutralises_markup():
     assert fr.escape('<b>"x"</b>') == "&lt;b&gt;&quot;x&quot;&lt;/b&gt;"
     assert fr.escape_text('"x" & <y>') == '"x" &amp; &lt;y&gt;'

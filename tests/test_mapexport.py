@@ -87,6 +87,24 @@ def test_geopackage_reads_back_with_a_provenance_table(scored, tmp_path):
     assert dict(zip(prov["cle"], prov["valeur"], strict=True))["Territoire"] == "Testville"
 
 
+MATH = r"DUPONT $\frac{a$ Jean"  # a candidate or bureau name matplotlib would read as broken math text
+
+
+@pytest.mark.parametrize("build", [mapexport.static_map_png, mapexport.static_map_pdf])
+def test_names_with_dollar_signs_are_drawn_as_text_in_png_and_pdf(scored, outlines, legend, build):
+    named = scored.assign(label=[MATH, *scored["label"].iloc[1:]])
+    out = build(named, outlines, legend, {**PROVENANCE, "Notre camp": MATH}, title=f"Campagne {MATH}",
+                figures=[briefing.KeyFigure("$x^$", MATH)])
+    assert len(out) > 1000
+
+
+def test_a_pdf_shows_the_dollar_name_as_written(scored, outlines, legend):
+    named = scored.assign(label=[MATH, *scored["label"].iloc[1:]])
+    text = PdfReader(io.BytesIO(mapexport.static_map_pdf(named, outlines, legend, PROVENANCE, title="Test"))
+                     ).pages[0].extract_text()
+    assert "$\\frac{a$" in text
+
+
 def test_pdf_legend_title_names_the_top_class_of_this_map(scored, outlines, legend):
     """Three classes: the top one is « 3 », not a fixed « 5 »."""
     reader = PdfReader(io.BytesIO(mapexport.static_map_pdf(scored, outlines, legend, PROVENANCE, title="Test")))

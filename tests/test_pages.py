@@ -245,7 +245,7 @@ def test_import_page_submit_adds_the_election_to_the_map():
     at = open_page("pages/resultats.py")
     at.text_input(key="w_import_label").input("Partielle 2025")
     at.file_uploader(key="w_import_file").set_value(
-        ("partielle.csv", b"bureau;candidat;voix;inscrits;votants\n75056_0101;A;10;100;50\n75056_0101;B;30;100;50\n",
+        ("partielle.csv", b"bureau;candidat;voix;inscrits;votants\n75056_0101;A;100;1100;500\n75056_0101;B;300;1100;500\n",
          "text/csv"))
     at.button[0].click().run()  # the form's submit button
     assert any("« Partielle 2025 » ajoutée : 1 bureau(x) reconnus" in s.value for s in at.success)

@@ -54,6 +54,17 @@ def test_streamlit_s_own_labels_read_in_french(page, server):
     assert not [h for h in helps if h.startswith("Help")]
 
 
+def test_a_file_over_the_upload_limit_is_refused_in_french(page, server):
+    page.goto(f"{server}/listes")
+    wait_idle(page, timeout=120_000)
+    page.wait_for_selector('[data-testid="stFileUploader"]', timeout=60_000)
+    wait_idle(page)
+    too_big = {"name": "liste.csv", "mimeType": "text/csv", "buffer": b"0" * 21_000_000}
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(too_big, timeout=90_000)
+    page.get_by_text("Fichier trop volumineux : 20,0 Mo au plus", exact=False).wait_for(timeout=30_000)
+    assert "or smaller" not in page.locator('[data-testid="stFileUploader"]').first.inner_text()
+
+
 def test_the_first_tab_stop_skips_the_sidebar_in_french(page, server):
     page.goto(f"{server}/carte")
     wait_idle(page, timeout=120_000)

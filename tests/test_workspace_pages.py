@@ -122,6 +122,15 @@ def test_one_click_makes_a_link_per_turf_printed_with_qr_codes(engine, saved):
         "Feuille des QR codes (PDF)", "Dossier terrain avec QR codes (PDF)"]
 
 
+def test_a_link_note_written_as_markdown_is_shown_as_text_on_the_suivi_page(engine, saved):
+    cid, _, _ = saved
+    at = open_page("pages/suivi.py", campaign=cid)
+    at.text_input(key="w_link_note").input("![](https://track.example/p.png)")
+    next(b for b in at.button if b.label.startswith("Créer un lien")).click().run()
+    said = [m.value for m in at.markdown if m.value.startswith("Lien **")]
+    assert said and "![](" not in said[0] and fr.markdown_text("(![](https://track.example/p.png))") in said[0]
+
+
 def test_one_lost_phone_link_is_revoked_on_the_suivi_page_and_the_team_goes_on(engine, saved):
     cid, _, ids = saved
     lost, kept = store.issue_link(engine, ids["T01"]), store.issue_link(engine, ids["T01"])
@@ -222,7 +231,7 @@ def test_the_suivi_address_map_colours_doors_by_status(engine, saved):
 def test_turf_edits_on_the_suivi_page_are_saved_once(engine, saved):
     cid, pid, ids = saved
     at = open_page("pages/suivi.py", campaign=cid)
-    editor_key = f"turfs-{pid}"
+    editor_key = f"turfs-{pid}-0"
     row = sorted(ids).index("T02")
     at.session_state[editor_key] = {"edited_rows": {row: {"team": "Bleue", "status": "Attribuée",
                                                           "planned_date": "07/03/2026"}},
@@ -233,6 +242,36 @@ def test_turf_edits_on_the_suivi_page_are_saved_once(engine, saved):
     assert (turf["team"], turf["status"], str(turf["planned_date"])) == ("Bleue", "attribuee", "2026-03-07")
     at.run()  # the same edit record again: nothing to save, no rerun loop (AppTest would time out)
     assert not at.exception
+
+
+def test_a_turf_changed_by_another_organiser_meanwhile_is_not_overwritten_and_said(engine, saved):
+    cid, pid, ids = saved
+    at = open_page("pages/suivi.py", campaign=cid)
+    version = int(store.plan_turfs(engine, pid).set_index("code").loc["T02", "version"])
+    store.update_turfs(engine, pid, [{"id": ids["T02"], "version": version, "team": "Rouge"}], organiser="Ana")
+    row = sorted(ids).index("T02")  # the table this organiser was looking at still says « sans équipe »
+    at.session_state[f"turfs-{pid}-0"] = {"edited_rows": {row: {"team": "Bleue"}}, "added_rows": [],
+                                          "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    assert "modifié entre-temps par Ana" in " ".join(e.value for e in at.error)
+    assert store.plan_turfs(engine, pid).set_index("code").loc["T02", "team"] == "Rouge"
+    assert at.data_editor[0].value.loc[ids["T02"], "team"] == "Rouge"
+
+
+def test_a_backup_of_an_unknown_territory_restored_on_the_suivi_page_is_refused_with_its_place(engine, saved):
+    import json
+
+    cid, _, _ = saved
+    backup = json.loads(store.export_campaign(engine, cid))
+    backup["campaign"]["territory"] = "atlantide"
+    at = open_page("pages/suivi.py", campaign=cid)
+    at.file_uploader(key="w_backup_file").set_value(("campagne.json", json.dumps(backup).encode(), "application/json"))
+    at.run()
+    next(b for b in at.button if b.label == "Importer la sauvegarde").click().run()
+    assert not at.exception
+    assert any("campagne, champ « territory » : territoire inconnu" in e.value for e in at.error)
+    assert len(store.list_campaigns(engine, archived=True)) == 1
 
 
 def test_scenarios_are_renamed_duplicated_and_archived_on_the_suivi_page(engine):

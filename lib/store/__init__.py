@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 
 from lib.doors import DOOR_STATUSES
 from lib.store import retention
@@ -33,7 +34,7 @@ from lib.store.coverage import (
     team_figures,
     turf_coverage,
 )
-from lib.store.db import current_revision, default_url, make_engine, upgrade
+from lib.store.db import current_revision, default_url, failure, make_engine, upgrade
 from lib.store.links import (
     BAD_LINK,
     active_links,
@@ -79,9 +80,13 @@ def open_store(url: str, *, today: date | None = None) -> Engine:
     """Engine for ``url`` with the schema upgraded in place, expired field returns purged and no
     door status left at an address of an opposition list."""
     engine = make_engine(url)
-    upgrade(engine)
-    purge_expired_returns(engine, today)
-    erase_all_opposed_taps(engine)
+    try:
+        upgrade(engine)
+        purge_expired_returns(engine, today)
+        erase_all_opposed_taps(engine)
+    except (DBAPIError, OSError) as err:  # damaged file, read-only folder, server unreachable
+        engine.dispose()
+        raise failure(url, err) from None
     return engine
 
 
@@ -102,6 +107,7 @@ __all__ = [
     "duplicate_plan",
     "duplicate_scenario",
     "export_campaign",
+    "failure",
     "get_campaign",
     "get_plan",
     "holdout_design",

@@ -7,12 +7,15 @@ addresses of the opposition list (and so their door history), and the volunteer 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import date, datetime
 
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
 from lib.errors import TerrainError
+from lib.store.campaigns import clean_name
+from lib.store.checks import checked_backup
 from lib.store.db import read, write
 from lib.store.models import Campaign, DoorTap, Scenario, Turf, TurfAddress, TurfReport, WalkPlan
 from lib.store.sensitive import opposed_stops
@@ -71,65 +74,55 @@ def export_campaign(engine: Engine, campaign_id: int) -> bytes:
 def _parse(data: bytes) -> dict:
     try:
         doc = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise TerrainError("ce fichier n'est pas une sauvegarde de campagne Terrain (JSON illisible).") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise TerrainError("ce fichier n'est pas une sauvegarde de campagne Terrain.")
     if doc.get("version") != VERSION:
-        raise TerrainError(f"version de sauvegarde {doc.get('version')} non prise en charge par ce serveur "
+        version = doc.get("version") if isinstance(doc.get("version"), int) else "inconnue"
+        raise TerrainError(f"version de sauvegarde {version} non prise en charge par ce serveur "
                            f"(attendu : {VERSION}). Mettez Terrain à jour.")
     return doc
 
 
-def _dates(row: dict, *, days=(), times=("created_at", "updated_at", "recorded_at")) -> dict:
-    out = dict(row)
-    for key in days:
-        out[key] = date.fromisoformat(out[key]) if out.get(key) else None
-    for key in times:
-        if out.get(key):
-            out[key] = datetime.fromisoformat(out[key])
-    return out
-
-
 def _load_turf(s: Session, plan_id: int, t: dict) -> None:
-    turf = Turf(plan_id=plan_id, **_dates({k: v for k, v in t.items() if k not in ("addresses", "taps", "reports")},
-                                          days=("planned_date",)))
+    turf = Turf(plan_id=plan_id, **{k: v for k, v in t.items() if k not in ("addresses", "taps", "reports")})
     s.add(turf)
     s.flush()
     if t["addresses"]:
         s.execute(insert(TurfAddress), [{**a, "turf_id": turf.id} for a in t["addresses"]])
     ids = dict(s.execute(select(TurfAddress.stop, TurfAddress.id).where(TurfAddress.turf_id == turf.id)).all())
     for tap in t["taps"]:
-        s.add(DoorTap(turf_id=turf.id, stop_id=ids[tap["stop"]], **_dates({k: tap[k] for k in TAP})))
+        s.add(DoorTap(turf_id=turf.id, stop_id=ids[tap["stop"]], **{k: tap[k] for k in TAP}))
     for rep in t["reports"]:
-        s.add(TurfReport(turf_id=turf.id, **_dates(rep)))
+        s.add(TurfReport(turf_id=turf.id, **rep))
 
 
-def import_campaign(engine: Engine, data: bytes, *, name: str | None = None) -> int:
-    """Create a campaign from a backup file (a new id; returns it). ``name`` renames the copy."""
-    doc = _parse(data)
+def import_campaign(engine: Engine, data: bytes, *, name: str | None = None,
+                    territories: Collection[str] | None = None) -> int:
+    """Create a campaign from a backup file under new ids (returns the campaign's); ``name``
+    renames the copy. The whole file is checked first (:func:`lib.store.checks.checked_backup`,
+    ``territories``: the ones this server knows): a bad file writes nothing and says what is wrong."""
+    doc = checked_backup(_parse(data), territories)
 
     def work(s: Session) -> int:
-        c = Campaign(**_dates(doc["campaign"], days=("election_date",)))
+        c = Campaign(**doc["campaign"])
         if name:
-            c.name = name
+            c.name = clean_name(name)
         s.add(c)
         s.flush()
         for sc in doc["scenarios"]:
-            s.add(Scenario(campaign_id=c.id, **_dates(sc)))
+            s.add(Scenario(campaign_id=c.id, **sc))
         for p in doc["plans"]:
-            plan = WalkPlan(campaign_id=c.id, **_dates({k: v for k, v in p.items() if k != "turfs"}))
+            plan = WalkPlan(campaign_id=c.id, **{k: v for k, v in p.items() if k != "turfs"})
             s.add(plan)
             s.flush()
             for t in p["turfs"]:
                 _load_turf(s, plan.id, t)
         return c.id
-    try:
-        return write(engine, work)
-    except (KeyError, TypeError, ValueError) as err:
-        raise TerrainError(f"sauvegarde incomplète ou modifiée à la main ({type(err).__name__}).") from None
+    return write(engine, work)
 
 
 def duplicate_campaign(engine: Engine, campaign_id: int, name: str) -> int:
     """A full copy of a campaign (plans, turfs, returns) under a new name."""
-    return import_campaign(engine, export_campaign(engine, campaign_id), name=name)
+    return import_campaign(engine, export_campaign(engine, campaign_id), name=clean_name(name))

@@ -17,8 +17,8 @@ from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from lib.errors import TerrainError
@@ -37,8 +37,42 @@ def default_url(data_dir: Path | str) -> str:
     if url:
         return url
     folder = Path(data_dir) / "_workspace"
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        raise TerrainError(READ_ONLY.format(folder=folder)) from None
     return f"sqlite:///{folder / 'terrain.sqlite3'}"
+
+
+DAMAGED = ("le fichier de la base des campagnes est endommagé ({path}) : ce n'est plus une base SQLite lisible, "
+           "et Terrain n'y a rien écrit. Arrêtez Terrain, mettez ce fichier de côté (ne le supprimez pas), "
+           "remettez à sa place la dernière copie de sauvegarde (la copie nocturne « sqlite3 … .backup » de "
+           "docs/deployment.md, « What to back up ») puis redémarrez. Sans copie : démarrez sur une base neuve "
+           "et restaurez les campagnes téléchargées en JSON (« Préparer la sauvegarde »).")
+READ_ONLY = ("le dossier de la base des campagnes est en lecture seule ({folder}) : Terrain ne peut rien y "
+             "enregistrer. Donnez le droit d'écriture sur ce dossier (et sur ses fichiers terrain.sqlite3*) au "
+             "compte qui lance Terrain, ou choisissez une autre base avec la variable " + ENV_URL + ".")
+UNREACHABLE = ("base de données des campagnes injoignable : vérifiez " + ENV_URL + " (serveur démarré, nom, "
+               "mot de passe) ; le détail est dans le journal du serveur.")
+DAMAGED_SIGNS = ("not a database", "malformed", "file is encrypted", "database corrupt")
+READ_ONLY_SIGNS = ("readonly", "read-only", "unable to open database file", "permission denied")
+
+
+def failure(url: str, err: BaseException) -> TerrainError:
+    """The French sentence for a database that cannot be used at all, by what the error says:
+    a damaged SQLite file (and where its backup is), a read-only folder, else unreachable.
+
+    Why: a corrupted file used to read « injoignable » and a read-only folder « Une erreur
+    inattendue », neither of which tells the person in charge what to do.
+    """
+    LOG.error("workspace database unusable (%s): %s", url.split("@")[-1], err)
+    text = str(getattr(err, "orig", None) or err).lower()
+    path = Path((make_url(url).database or "").removeprefix("file:"))
+    if url.startswith("sqlite") and any(sign in text for sign in DAMAGED_SIGNS):
+        return TerrainError(DAMAGED.format(path=path))
+    if isinstance(err, PermissionError) or (url.startswith("sqlite") and any(s in text for s in READ_ONLY_SIGNS)):
+        return TerrainError(READ_ONLY.format(folder=path.parent))
+    return TerrainError(UNREACHABLE)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -120,10 +154,17 @@ def write(engine: Engine, work: Callable[[Session], T]) -> T:
                 return work(session)
         except OperationalError as err:  # busy, locked, serialization failure, server gone
             if not _transient(err) or attempt == RETRIES - 1:
-                LOG.error("database write failed: %s", err)
+                unusable = failure(str(engine.url), err)
+                if unusable.message != UNREACHABLE:  # damaged or read-only: retrying cannot help
+                    raise unusable from None
                 raise TerrainError("la base de données des campagnes ne répond pas ou est occupée : "
                                    "réessayez dans un instant.") from None
             time.sleep(0.02 * (attempt + 1))
+        except DatabaseError as err:  # a damaged SQLite file (« database disk image is malformed »)
+            unusable = failure(str(engine.url), err)
+            if unusable.message == UNREACHABLE:  # an integrity error or a bug: not the database's state
+                raise
+            raise unusable from None
     raise AssertionError("unreachable")
 
 

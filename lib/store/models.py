@@ -96,6 +96,10 @@ class Turf(Base):
     team: Mapped[str] = mapped_column(String(200), default="")
     planned_date: Mapped[date | None] = mapped_column(Date, default=None)
     summary: Mapped[dict] = mapped_column(JSON, default=dict)
+    # revision 0004: optimistic locking of the organisers' edits (status, team, date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_by: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
 
 
 class TurfAddress(OfTurf, Base):

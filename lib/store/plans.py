@@ -13,10 +13,11 @@ import pandas as pd
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
+from lib import fr
 from lib.errors import TerrainError
 from lib.store.campaigns import Item, clean_name, get_row, list_items
 from lib.store.db import read, write
-from lib.store.models import Turf, TurfAddress, WalkPlan
+from lib.store.models import Turf, TurfAddress, WalkPlan, utcnow
 from lib.store.sensitive import opposed_stops
 
 TURF_STATUSES = {"a_faire": "À faire", "attribuee": "Attribuée", "faite": "Faite"}
@@ -84,13 +85,19 @@ def holdout_design(engine: Engine, plan_id: int) -> pd.DataFrame | None:
     return None if design is None else pd.DataFrame(design, columns=["bureau_id", "strate", "groupe"])
 
 
+TURF_COLUMNS = ["id", "code", "status", "team", "planned_date", "version", "updated_by", "updated_at"]
+
+
 def plan_turfs(engine: Engine, plan_id: int) -> pd.DataFrame:
-    """One row per turf: id, code, status, team, planned date and the estimates saved with it."""
+    """One row per turf: id, code, status, team, planned date, its version (who changed it last
+    and when) and the estimates saved with it."""
     def work(s: Session) -> list[dict]:
         rows = s.scalars(select(Turf).where(Turf.plan_id == plan_id).order_by(Turf.code))
-        return [{"id": t.id, "code": t.code, "status": t.status, "team": t.team,
-                 "planned_date": t.planned_date, **t.summary} for t in rows]
-    return pd.DataFrame(read(engine, work), columns=["id", "code", "status", "team", "planned_date", *SUMMARY_KEYS])
+        # the summary's known keys only, before the turf's own fields: a summary carrying « id »
+        # (a backup edited by hand) once made Suivi issue links to another campaign's turf
+        return [{**{k: v for k, v in (t.summary or {}).items() if k in SUMMARY_KEYS},
+                 **{c: getattr(t, c) for c in TURF_COLUMNS}} for t in rows]
+    return pd.DataFrame(read(engine, work), columns=[*TURF_COLUMNS, *SUMMARY_KEYS])
 
 
 def plan_addresses(engine: Engine, plan_id: int) -> pd.DataFrame:
@@ -105,26 +112,54 @@ def plan_addresses(engine: Engine, plan_id: int) -> pd.DataFrame:
     return pd.DataFrame(read(engine, work), columns=["turf_id", *ADDRESS_COLUMNS, "stop_id"])
 
 
-def update_turfs(engine: Engine, plan_id: int, changes: Iterable[Mapping[str, object]]) -> int:
-    """Apply edits of status / team / planned date (rows keyed by turf ``id``); returns rows changed."""
+EDITABLE = ("status", "team", "planned_date")
+
+
+def update_turfs(engine: Engine, plan_id: int, changes: Iterable[Mapping[str, object]], *,
+                 organiser: str = "") -> int:
+    """Apply edits of status / team / planned date (rows keyed by turf ``id``); returns fields changed.
+
+    An edit carrying the turf's ``version`` as the organiser saw it is refused when somebody else
+    changed the turf since (optimistic locking: two organisers on « Suivi du terrain »), with who,
+    when and what the turf says now; nothing of the batch is saved then. An edit that asks for
+    what the turf already says changes nothing and is never a conflict.
+    """
     edits = list(changes)
     for e in edits:
         if "status" in e and e["status"] not in TURF_STATUSES:
             raise TerrainError(f"statut de parcours inconnu « {e['status']} » (à faire, attribuée ou faite).")
+    who = organiser.strip()[:200]
 
     def work(s: Session) -> int:
         n = 0
         for e in edits:
-            turf = s.get(Turf, int(e["id"]))  # type: ignore[arg-type]
+            turf = s.get(Turf, int(e["id"]), with_for_update=True)  # type: ignore[arg-type]
             if turf is None or turf.plan_id != plan_id:
                 raise TerrainError("parcours introuvable dans ce plan.")
-            for key in ("status", "team", "planned_date"):
-                new = (_date(e[key]) if key == "planned_date" else str(e[key] or "")) if key in e else None
-                if key in e and getattr(turf, key) != new:  # compared after normalising: no phantom edits
-                    setattr(turf, key, new)
-                    n += 1
+            new = {k: _date(e[k]) if k == "planned_date" else str(e[k] or "") for k in EDITABLE if k in e}
+            new = {k: v for k, v in new.items() if getattr(turf, k) != v}  # after normalising: no phantom edits
+            if not new:
+                continue
+            if e.get("version") is not None and int(e["version"]) != turf.version:  # type: ignore[call-overload]
+                raise TerrainError(edited_meanwhile(turf))
+            for key, value in new.items():
+                setattr(turf, key, value)
+            turf.version, turf.updated_by, turf.updated_at = turf.version + 1, who, utcnow()
+            n += len(new)
         return n
     return write(engine, work)
+
+
+def edited_meanwhile(turf: Turf) -> str:
+    """Who changed a turf since the organiser's screen was drawn, when, and what it says now."""
+    who = fr.markdown_text(turf.updated_by) if turf.updated_by else "un autre organisateur"
+    when = f" le {turf.updated_at:%d/%m/%Y à %H:%M}" if turf.updated_at else ""
+    now = [f"statut « {TURF_STATUSES.get(turf.status, turf.status)} »",
+           f"équipe « {fr.markdown_text(turf.team)} »" if turf.team else "sans équipe",
+           f"date prévue {fr.day_text(turf.planned_date)}" if turf.planned_date else "sans date prévue"]
+    return (f"le parcours {fr.markdown_text(turf.code)} a été modifié entre-temps par {who}{when} : il indique "
+            f"maintenant {', '.join(now)}. Votre modification n'a pas été enregistrée ; le tableau montre la "
+            "version à jour, refaites-la si elle est toujours voulue.")
 
 
 def _date(value: object) -> date | None:

@@ -8,6 +8,7 @@ A token resolves to exactly one turf and every query below is filtered by that t
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,8 +19,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from lib import fr
-from lib.doors import DOOR_STATUSES, MAX_TURF_TOTAL
+from lib.doors import DOOR_STATUSES, MAX_TURF_TOTAL, STOP_MAX, TURF_TOTALS, status_hint, totals_cap
 from lib.errors import TerrainError
+from lib.store.checks import Bad, integer, text
 from lib.store.db import read, write
 from lib.store.links import link_label, link_of
 from lib.store.models import (
@@ -85,12 +87,26 @@ def turf_sheet(engine: Engine, token: str) -> TurfSheet:
     return read(engine, work)
 
 
-def check_tap(status: str, tap_id: str) -> None:
-    """A tap's own values (its turf and address are checked in the transaction)."""
-    if status not in DOOR_STATUSES:
-        raise TerrainError(f"statut de porte inconnu « {status} ».")
-    if not tap_id or len(tap_id) > 64:
-        raise TerrainError("identifiant de saisie invalide : rechargez la page.")
+def _checked(check, value: object, message: str) -> object:
+    """``check(value)`` or a French :class:`TerrainError` (``message`` then the reason)."""
+    try:
+        return check(value)
+    except (Bad, TypeError) as bad:
+        raise TerrainError(f"{message} ({bad}) : rien n'a été enregistré.") from None
+
+
+def _client_id(value: object) -> str:
+    return str(_checked(text(64, required=True), value, "identifiant de saisie invalide, rechargez la page"))
+
+
+def check_tap(status: object, tap_id: object, stop: object) -> tuple[int, str]:
+    """A tap's own values, checked before anything is written (a stop of 10^30, a status that is not
+    one, a client id of a megabyte): the stop number and client id, or a French error. Its turf and
+    address are checked in the transaction."""
+    if not isinstance(status, str) or status not in DOOR_STATUSES:
+        raise TerrainError(f"statut de porte inconnu (attendu : {status_hint()}) : rien n'a été enregistré.")
+    number = int(_checked(integer(1, STOP_MAX), stop, "numéro d'adresse invalide"))  # type: ignore[call-overload]
+    return number, _client_id(tap_id)
 
 
 def record_tap(engine: Engine, token: str, stop: int, status: str, tap_id: str, *, source: str = "telephone",
@@ -101,11 +117,12 @@ def record_tap(engine: Engine, token: str, stop: int, status: str, tap_id: str, 
     ``at`` (naive UTC) is when the door was tapped, for a tap sent late by a phone that was offline:
     the latest tap *by that time* wins (:func:`latest_taps`); a time in the future counts as now.
     """
-    check_tap(status, tap_id)
+    number, tap_id = check_tap(status, tap_id, stop)
+    source = str(_checked(text(20, required=True), source, "origine de la saisie invalide"))
 
     def work(s: Session) -> bool:
         turf_id = link_of(s, token).turf_id
-        stop_id = s.scalar(select(TurfAddress.id).where(TurfAddress.turf_id == turf_id, TurfAddress.stop == int(stop)))
+        stop_id = s.scalar(select(TurfAddress.id).where(TurfAddress.turf_id == turf_id, TurfAddress.stop == number))
         if stop_id is None:
             raise TerrainError(UNKNOWN_STOP)
         if opposed_stops(s, TurfAddress.id == stop_id):
@@ -141,7 +158,7 @@ def record_taps(engine: Engine, token: str, taps: list[tuple[str, int, str, date
         counts, rejected = [0, 0], []
         for tap_id, stop, status, at in taps:
             try:
-                check_tap(status, tap_id)
+                stop, tap_id = check_tap(status, tap_id, stop)
                 if stops.get(stop) is None:
                     raise TerrainError(UNKNOWN_STOP)
                 if stops[stop] in gone:
@@ -159,18 +176,39 @@ def record_taps(engine: Engine, token: str, taps: list[tuple[str, int, str, date
     return write(engine, work)
 
 
+def _count(value: object) -> int:
+    """A whole number of people (3 or 3.0; never NaN, infinity, text or a negative number)."""
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        value = int(value)
+    return int(_checked(integer(0, MAX_TURF_TOTAL), value,  # type: ignore[call-overload]
+                        f"les totaux doivent être des nombres entiers entre 0 et {fr.number(MAX_TURF_TOTAL)}"))
+
+
 def record_report(engine: Engine, token: str, report_id: str, *, conversations: int, interested: int,
                   proxies: int) -> bool:
-    """Add end-of-outing totals to the token's turf (idempotent on ``report_id``)."""
-    counts = {"conversations": conversations, "interested": interested, "proxies": proxies}
-    if any(int(v) < 0 or int(v) > MAX_TURF_TOTAL for v in counts.values()):
-        raise TerrainError(f"les totaux doivent être des nombres entre 0 et {fr.number(MAX_TURF_TOTAL)}.")
+    """Add end-of-outing totals to the token's turf (idempotent on ``report_id``).
+
+    Each total, added to the turf's earlier reports, stays within what its doors allow
+    (:func:`lib.doors.totals_cap`): a French error otherwise, nothing stored.
+    """
+    counts = {"conversations": _count(conversations), "interested": _count(interested), "proxies": _count(proxies)}
+    report_id = _client_id(report_id)
 
     def work(s: Session) -> bool:
         turf_id = link_of(s, token).turf_id
+        addresses, doors = s.execute(select(func.count(TurfAddress.id), func.coalesce(func.sum(TurfAddress.est_doors), 0))
+                                     .where(TurfAddress.turf_id == turf_id)).one()
+        cap = totals_cap(addresses, float(doors))
+        before = report_totals(s, [turf_id]).get(turf_id, _zero_totals())
+        over = [TURF_TOTALS[k] for k, v in counts.items() if before[k] + v > cap]
+        if over and not s.scalar(select(TurfReport.id).where(TurfReport.turf_id == turf_id,
+                                                             TurfReport.report_id == report_id)):
+            raise TerrainError(f"{', '.join(over)} : ce parcours de {fr.counted(addresses, 'adresse', 'adresses')} "
+                               f"ne peut pas dépasser {fr.number(cap)} au total (déjà noté : "
+                               f"{', '.join(fr.number(before[k]) for k in counts)}). Vérifiez les chiffres : "
+                               "rien n'a été enregistré.")
         return insert_ignore(s, TurfReport, ["turf_id", "report_id"],
-                              {"turf_id": turf_id, "report_id": report_id, "recorded_at": utcnow(),
-                               **{k: int(v) for k, v in counts.items()}})
+                              {"turf_id": turf_id, "report_id": report_id, "recorded_at": utcnow(), **counts})
     return write(engine, work)
 
 

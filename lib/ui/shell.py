@@ -111,8 +111,8 @@ def current_territory() -> TerritoryData | None:
     if v.territory not in built:
         fallback = landing_territory()
         if v.territory and v.territory != conf.default_territory:
-            st.warning(f"Territoire « {fr.escape(v.territory)} » inconnu : affichage de "
-                       f"{fr.escape(territory_name(fallback))}.")
+            st.warning(f"Territoire « {fr.markdown_text(v.territory)} » inconnu : affichage de "
+                       f"{fr.markdown_text(territory_name(fallback))}.")
         v = reset_to_default(fallback)
     try:
         return with_imports(territory_data(v.territory, str(conf.data_dir)))

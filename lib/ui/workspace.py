@@ -21,7 +21,7 @@ from lib.dataset import TerritoryData
 from lib.errors import TerrainError, user_message
 from lib.field.page import FIELD_PAGE
 from lib.results_import import ImportedElection
-from lib.ui.loaders import IMPORTS_KEY, session_imports, settings
+from lib.ui.loaders import IMPORTS_KEY, available_territories, session_imports, settings
 from lib.ui.panels import table
 from lib.ui.shell import guard
 from lib.ui.state import app_base_url, drop_widgets, publish_view, seed, set_view, update_view, view
@@ -37,9 +37,8 @@ def store_engine(url: str) -> Engine:
         return store.open_store(url)
     except TerrainError:
         raise
-    except Exception as err:  # unreachable server, bad credentials, read-only disk…
-        raise TerrainError("base de données des campagnes injoignable : vérifiez TERRAIN_DATABASE_URL "
-                           "ou les droits du dossier data/_workspace (détail dans le journal).") from err
+    except Exception as err:  # what open_store did not recognise: said as unreachable, logged
+        raise store.failure(url, err) from err
 
 
 def database_url() -> str:
@@ -376,7 +375,8 @@ def backup_panel(campaign_id: int) -> None:
     upload = st.file_uploader("Restaurer une sauvegarde sur ce serveur", type=["json"], key="w_backup_file")
     if upload is not None:
         st.button("Importer la sauvegarde", key="w_backup_import", on_click=act, kwargs={
-            "work": lambda: _set_campaign(store.import_campaign(engine(), upload.getvalue())),
+            "work": lambda: _set_campaign(store.import_campaign(engine(), upload.getvalue(),
+                                                                territories=available_territories())),
             "done": "Campagne importée."})
 
 

@@ -5,8 +5,8 @@
 //    query string now replaces the current entry; a page change still pushes one.
 // 2. French: the browser's locale is French for the frontend (dates, numbers), and the labels
 //    Streamlit's frontend writes in English (upload box, form hints, multiselect actions, help
-//    icons, date placeholder, file sizes) are translated in place, and so are the labels a screen
-//    reader reads (« Open », « Collapse sidebar », « App pages »…) and the note shown when the
+//    icons, date placeholder, file sizes, an upload refused as too large) are translated in place,
+//    and so are the labels a screen reader reads (« Open », « Collapse sidebar », « App pages »…) and the note shown when the
 //    connection is lost (a volunteer's phone in a stairwell).
 //    Streamlit's own « skip to main content » link, first in the tab order before the sidebar's
 //    ~25 stops, is among them (« Aller au contenu principal »).
@@ -39,6 +39,15 @@
     [/^Upload directories$/, () => "Choisir un dossier"],
     [/^(\d+(?:\.\d+)?)(B|KB|MB|GB) per file$/, (m) => `${size(m[1], m[2])} max. par fichier`],
     [/^(\d+(?:\.\d+)?)(B|KB|MB|GB)$/, (m) => size(m[1], m[2])],
+    // an upload refused by the browser itself (over server.maxUploadSize, wrong type)
+    [/^File must be (\d+(?:\.\d+)?)(B|KB|MB|GB) or smaller\.$/,
+      (m) => `Fichier trop volumineux : ${size(m[1], m[2])} au plus. Réduisez-le (une partie du territoire, une seule élection) puis réessayez.`],
+    [/^(.+) files are not allowed\.$/, (m) => `Fichiers ${m[1]} refusés ici : choisissez un fichier du type indiqué.`],
+    [/^File size is too small\.$/, () => "Fichier vide ou trop petit."],
+    [/^Only one file is allowed\.$/, () => "Un seul fichier à la fois."],
+    [/^Unexpected error\. Please try again\.$/, () => "Erreur inattendue pendant l'envoi : réessayez."],
+    [/^(Failed to generate file for download|Download failed)$/,
+      () => "Ce fichier n'a pas pu être préparé : réessayez ; si cela recommence, le détail est dans le journal du serveur."],
     [/^Press Enter to submit form$/, () => "Entrée pour envoyer"],
     [/^Press Enter to apply$/, () => "Entrée pour valider"],
     [/^Press Enter to add$/, () => "Entrée pour ajouter"],

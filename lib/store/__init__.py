@@ -61,11 +61,16 @@ from lib.store.returns import (
     turf_sheet,
 )
 from lib.store.sensitive import (
+    OppositionSummary,
     erase_all_opposed_taps,
     load_imports,
     load_opposition,
+    match_unmatched_lists,
+    opposed_addresses,
+    opposition_summary,
     purge,
     purge_expired_returns,
+    rematch_opposition,
     remove_import,
     save_import,
     save_opposition,
@@ -78,6 +83,7 @@ def open_store(url: str, *, today: date | None = None) -> Engine:
     engine = make_engine(url)
     upgrade(engine)
     purge_expired_returns(engine, today)
+    match_unmatched_lists(engine)
     erase_all_opposed_taps(engine)
     return engine
 
@@ -86,6 +92,7 @@ __all__ = [
     "BAD_LINK",
     "DOOR_STATUSES",
     "TURF_STATUSES",
+    "OppositionSummary",
     "PaperReturns",
     "active_links",
     "archive",
@@ -112,7 +119,10 @@ __all__ = [
     "load_imports",
     "load_opposition",
     "make_engine",
+    "match_unmatched_lists",
     "open_store",
+    "opposed_addresses",
+    "opposition_summary",
     "plan_addresses",
     "plan_turfs",
     "purge",
@@ -120,6 +130,7 @@ __all__ = [
     "record_paper_returns",
     "record_report",
     "record_tap",
+    "rematch_opposition",
     "remove_import",
     "rename",
     "retention",

@@ -15,6 +15,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -160,6 +161,7 @@ class OppositionLine(OfCampaign, Base):
     """A line of the campaign's opposition list (an address, never a name); never exported."""
 
     __tablename__ = "opposition_line"
+    __table_args__ = (Index("ix_opposition_line_key", "campaign_id", "key"),)  # revision 0004: stops looked up
     line: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     key: Mapped[str] = mapped_column(Text)
@@ -176,3 +178,27 @@ class ImportedResults(OfCampaign, Base):
     matched: Mapped[int] = mapped_column(Integer, default=0)
     results: Mapped[list] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# --- revision 0004: the opposition list matched once, when stored ------------------------------
+
+class OpposedAddress(OfCampaign, Base):
+    """An address (dataset id) the campaign's opposition list matched, kept so that the walk lists,
+    the phones and the exports look it up instead of re-reading and re-matching the whole list."""
+
+    __tablename__ = "opposed_address"
+    __table_args__ = (UniqueConstraint("campaign_id", "address_id"),)
+    address_id: Mapped[str] = mapped_column(String(64))
+
+
+class OppositionMatch(Base):
+    """How the campaign's list was matched: against which addresses (``dataset``, a fingerprint of
+    the territory's address ids; "" for the saved stops only) and with what counts."""
+
+    __tablename__ = "opposition_match"
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True)
+    dataset: Mapped[str] = mapped_column(String(64), default="")
+    lines: Mapped[int] = mapped_column(Integer, default=0)
+    matched_lines: Mapped[int] = mapped_column(Integer, default=0)
+    addresses: Mapped[int] = mapped_column(Integer, default=0)
+    matched_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -84,11 +84,12 @@ from lib.ui.workspace import (
     keep_opposition,
     link_for,
     new_id,
+    opposition_state,
     retention_notice,
     save_plan_form,
     scenario_controls,
     scenario_manager,
-    stored_opposition,
+    unmatched_opposition,
 )
 
 __all__ = [
@@ -119,9 +120,10 @@ __all__ += [  # campaign workspace
     "keep_opposition",
     "link_for",
     "new_id",
+    "opposition_state",
     "retention_notice",
     "save_plan_form",
     "scenario_controls",
     "scenario_manager",
-    "stored_opposition",
+    "unmatched_opposition",
 ]

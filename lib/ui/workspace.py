@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from lib import fr, store
+from lib import fr, opposition, store
 from lib.dataset import TerritoryData
 from lib.errors import TerrainError, user_message
 from lib.results_import import ImportedElection
@@ -196,27 +196,72 @@ def forget_import(election_id: str) -> None:
         store.remove_import(engine(), current_campaign(), election_id)
 
 
-SESSION_OPPOSITION = "_opposition"  # the list uploaded with no campaign open: kept for the session
+SESSION_OPPOSITION = "_opposition"  # no campaign open: (territory, summary, matched ids) for the session
+KEPT_OPPOSITION = "_opposition_kept"  # (campaign, upload id, unmatched lines) of the upload last kept
 
 
-def keep_opposition(listed: pd.DataFrame) -> None:
-    """Replace the current campaign's opposition list (the session's, without a campaign).
+@st.cache_data(show_spinner=False, max_entries=8)
+def _addresses_fingerprint(territory_id: str, data_dir: str, _data: TerritoryData) -> str:
+    return opposition.addresses_fingerprint(_data.addresses)
 
-    Why the session key: the upload widget forgets its file when the page is left, and the next
-    walk list would then hold the opposed addresses again.
+
+def addresses_fingerprint(data: TerritoryData) -> str:
+    """The territory's address ids, fingerprinted once per territory (a list matched on others is matched again)."""
+    return _addresses_fingerprint(data.id, str(settings().data_dir), data)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _opposed_ids(url: str, campaign_id: int, matched_at: str) -> frozenset[str]:
+    """The matched address ids of a campaign's list, read once per match (``matched_at``), shared, not copied."""
+    return store.opposed_addresses(store_engine(url), campaign_id)
+
+
+def keep_opposition(data: TerritoryData, content: bytes, filename: str, upload_id: str) -> None:
+    """Read a newly uploaded list, match it once against the territory's addresses and keep it: with
+    the current campaign (the matched ids too), or for the session without one.
+
+    Why once: a rerun (a slider move) with the file still in the upload box must neither read nor
+    match it again. Why the session without a campaign: the upload widget forgets its file when the
+    page is left, and the next walk list would then hold the opposed addresses again.
     """
-    if current_campaign() is None:
-        st.session_state[SESSION_OPPOSITION] = listed
+    cid = current_campaign()
+    kept = st.session_state.get(KEPT_OPPOSITION)
+    if kept is not None and kept[:2] == (cid, upload_id):
         return
-    store.save_opposition(engine(), current_campaign(), listed)
+    listed = opposition.read_opposition_csv(content, filename)
+    match = opposition.match_opposition(data.addresses, listed)
+    fingerprint = addresses_fingerprint(data)
+    if cid is None:
+        summary = store.OppositionSummary(len(listed), match.n_matched_lines, len(match.opposed_ids), fingerprint)
+        st.session_state[SESSION_OPPOSITION] = (data.id, summary, match.opposed_ids)
+    else:
+        store.save_opposition(engine(), cid, listed, match=match, dataset=fingerprint)
+    st.session_state[KEPT_OPPOSITION] = (cid, upload_id, match.unmatched)
 
 
-def stored_opposition() -> pd.DataFrame | None:
-    """The current campaign's opposition list (the session's without a campaign), or None."""
-    if current_campaign() is None:
-        return st.session_state.get(SESSION_OPPOSITION)
-    listed = store.load_opposition(engine(), current_campaign())
-    return None if listed.empty else listed
+def unmatched_opposition(upload_id: str | None) -> pd.DataFrame | None:
+    """The lines of the upload ``upload_id`` that matched no address of the territory (None: not this upload)."""
+    kept = st.session_state.get(KEPT_OPPOSITION)
+    return kept[2] if kept is not None and kept[:2] == (current_campaign(), upload_id) else None
+
+
+def opposition_state(data: TerritoryData) -> tuple[store.OppositionSummary | None, frozenset[str]]:
+    """The current list's summary and matched address ids: what a rerun needs, never the list itself.
+
+    A campaign's list matched against other addresses (an older list, a rebuilt territory) is
+    matched again here, once."""
+    cid = current_campaign()
+    if cid is None:
+        kept = st.session_state.get(SESSION_OPPOSITION)
+        return (kept[1], kept[2]) if kept is not None and kept[0] == data.id else (None, frozenset())
+    summary = store.opposition_summary(engine(), cid)
+    if summary is None:
+        return None, frozenset()
+    fingerprint = addresses_fingerprint(data)
+    if summary.dataset != fingerprint:
+        summary = store.rematch_opposition(engine(), cid, lambda listed: opposition.match_opposition(
+            data.addresses, listed), fingerprint)
+    return summary, _opposed_ids(database_url(), cid, str(summary.matched_at))
 
 
 def _skip_done() -> bool:

@@ -35,7 +35,7 @@ def test_the_first_schema_with_data_upgrades_to_head(db_url):
     assert store.current_revision(engine) == "0001"
     engine.dispose()
     engine = store.open_store(db_url)  # what a server start does
-    assert store.current_revision(engine) == "0004"
+    assert store.current_revision(engine) == "0005"
     campaign = store.get_campaign(engine, 1)
     assert (campaign.name, campaign.retention_days, campaign.election_date) == ("Ancienne", 90, None)
     turfs = store.plan_turfs(engine, 1)
@@ -64,7 +64,7 @@ def test_links_issued_before_revision_0003_are_numbered_per_turf(db_url):
 
 def test_an_up_to_date_database_is_left_alone(store_engine):
     store.upgrade(store_engine)
-    assert store.current_revision(store_engine) == "0004"
+    assert store.current_revision(store_engine) == "0005"
 
 
 def test_models_and_migrations_describe_the_same_schema(store_engine):

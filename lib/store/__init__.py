@@ -34,6 +34,7 @@ from lib.store.coverage import (
     turf_coverage,
 )
 from lib.store.db import current_revision, default_url, make_engine, upgrade
+from lib.store.keys import duplicate_with_key, key_opens, protected_campaigns, set_access_key
 from lib.store.links import (
     BAD_LINK,
     active_links,
@@ -105,12 +106,14 @@ __all__ = [
     "duplicate_campaign",
     "duplicate_plan",
     "duplicate_scenario",
+    "duplicate_with_key",
     "export_campaign",
     "get_campaign",
     "get_plan",
     "holdout_design",
     "import_campaign",
     "issue_link",
+    "key_opens",
     "link_label",
     "list_campaigns",
     "list_links",
@@ -125,6 +128,7 @@ __all__ = [
     "opposition_summary",
     "plan_addresses",
     "plan_turfs",
+    "protected_campaigns",
     "purge",
     "purge_expired_returns",
     "record_paper_returns",
@@ -141,6 +145,7 @@ __all__ = [
     "save_plan",
     "save_scenario",
     "scenario_query",
+    "set_access_key",
     "set_retention",
     "stop_statuses",
     "team_figures",

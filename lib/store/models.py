@@ -65,6 +65,8 @@ class Campaign(Stamped, Base):
     name: Mapped[str] = mapped_column(String(200))
     election_date: Mapped[date | None] = mapped_column(Date, default=None)
     retention_days: Mapped[int] = mapped_column(Integer, default=90)
+    # revision 0005: the campaign's own access key (lib.access.hash_key), None when it has none
+    access_hash: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
 class Scenario(OfCampaign, Stamped, Base):

@@ -96,7 +96,7 @@ def oppose_new_stops(s: Session, campaign_id: int, stops: pd.DataFrame) -> int:
     if new:
         s.execute(OpposedAddress.__table__.insert(), [{"campaign_id": campaign_id, "address_id": a} for a in new])
         s.execute(update(OppositionMatch).where(OppositionMatch.campaign_id == campaign_id)
-                  .values(addresses=OppositionMatch.addresses + len(new)))
+                  .values(addresses=OppositionMatch.addresses + len(new), matched_at=utcnow()))
     return len(new)
 
 

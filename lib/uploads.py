@@ -62,6 +62,7 @@ def cell_text(value: object) -> str:
 def _rows(ws, name: str, budget: list[int]) -> Iterator[tuple[int, list[str]]]:
     """(row number, cell texts) of the non-empty rows of a read-only sheet, within the caps."""
     ws.reset_dimensions()  # the declared dimension may be a lie (« A1:XFD1048576 »)
+    header = True
     for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
         if not any(v is not None and str(v).strip() for v in values):
             continue
@@ -70,7 +71,8 @@ def _rows(ws, name: str, budget: list[int]) -> Iterator[tuple[int, list[str]]]:
             raise TerrainError(f"onglet « {ws.title} », cellule {get_column_letter(far)}{number} : au-delà de la "
                                f"limite de {MAX_SHEET_COLUMNS} colonnes. Gardez les colonnes de la liste exportée "
                                "et réessayez.", source=name)
-        budget[0] -= 1
+        budget[0] -= 0 if header else 1  # the cap counts lines, not each sheet's header
+        header = False
         if budget[0] < 0:
             raise TerrainError(f"onglet « {ws.title} », ligne {fr.number(number)} : trop de lignes (limite "
                                f"{fr.number(budget[1])} pour l'ensemble du classeur). Envoyez le classeur en "

@@ -182,3 +182,8 @@ def test_the_exported_list_filled_by_hand_still_reads(plan):
     engine, _, pid, _ = plan
     done = store.record_paper_returns(engine, pid, filled_csv({("T01", 1): "Ouvert", ("T02", 2): "Refus"}), "r.csv")
     assert done.recorded == 2
+
+
+def test_a_workbook_with_as_many_lines_as_the_cap_is_read(monkeypatch):
+    monkeypatch.setattr(paper, "MAX_PAPER_ROWS", 50)
+    assert len(paper.paper_statuses(paper_xlsx([("T01", 1, "Ouvert")] * 50), "juste.xlsx")) == 50

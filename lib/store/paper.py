@@ -85,7 +85,7 @@ def paper_statuses(data: bytes, filename: str) -> pd.DataFrame:
                            f"a une colonne « {STATUS_COLUMN} » à remplir).", source=filename)
     by_label = {fr.fold(label): code for code, label in DOOR_STATUSES.items()}
     written = table[cols[key]].fillna("").astype(str)
-    status = written.map(lambda v: by_label.get(fr.fold(v).strip(), ""))
+    status = written.map({v: by_label.get(fr.fold(v).strip(), "") for v in written.unique()})  # fold each text once
     typed = written.str.strip() != ""
     if (typed & (status == "")).any():
         raise TerrainError(f"statut non reconnu : écrivez {status_hint()}.", source=filename)
@@ -168,6 +168,7 @@ def record_paper_returns(engine: Engine, plan_id: int, data: bytes, filename: st
     ``replace_phone``: the organiser checked the conflicts; the paper statuses replace the phones'.
     """
     rows = paper_statuses(data, filename)
+    lines = list(zip(rows["code"].tolist(), rows["stop"].tolist(), rows["status"].tolist(), strict=True))
     prefix = f"papier:{hashlib.sha256(data).hexdigest()[:24]}:"
 
     def work(s: Session) -> PaperReturns:
@@ -178,7 +179,7 @@ def record_paper_returns(engine: Engine, plan_id: int, data: bytes, filename: st
         prefix_now = f"{prefix}{_sent_before(s, plan_id, prefix)}:"
         counts = {"recorded": 0, "unchanged": 0, "opposed": 0}
         conflicts, taps, now, fresh = [], [], utcnow(), set()
-        for n, (code, stop, status) in enumerate(rows[["code", "stop", "status"]].itertuples(index=False)):
+        for n, (code, stop, status) in enumerate(lines):
             turf_id, stop_id, label = stops[(code, stop)]
             last = current.get(stop_id)
             tap_id = f"{prefix_now}{n}"
@@ -195,8 +196,8 @@ def record_paper_returns(engine: Engine, plan_id: int, data: bytes, filename: st
                 current[stop_id] = (status, "papier", now, tap_id)
                 fresh.add(stop_id)
         if taps:  # in file order: the last line of an address is its latest tap
-            s.execute(INSERTS[s.get_bind().dialect.name](DoorTap).on_conflict_do_nothing(
-                index_elements=["turf_id", "tap_id"]), taps)
+            s.connection().execute(INSERTS[s.get_bind().dialect.name](DoorTap.__table__).on_conflict_do_nothing(
+                index_elements=["turf_id", "tap_id"]), taps)  # Core executemany: no ORM bookkeeping per row
         counts["recorded"] = len(taps)
         return PaperReturns(**counts, conflicts=pd.DataFrame(conflicts, columns=CONFLICT_COLUMNS))
     return write(engine, work)

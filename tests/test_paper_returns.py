@@ -187,3 +187,9 @@ def test_the_exported_list_filled_by_hand_still_reads(plan):
 def test_a_workbook_with_as_many_lines_as_the_cap_is_read(monkeypatch):
     monkeypatch.setattr(paper, "MAX_PAPER_ROWS", 50)
     assert len(paper.paper_statuses(paper_xlsx([("T01", 1, "Ouvert")] * 50), "juste.xlsx")) == 50
+
+
+def test_a_list_without_any_status_written_is_refused_not_accepted_empty(plan):
+    engine, _, pid, _ = plan
+    with pytest.raises(TerrainError, match=r"aucun statut écrit dans la colonne « Statut » \(2 ligne"):
+        store.record_paper_returns(engine, pid, paper_csv(("T01", "1", ""), ("T01", "2", "")), "vide.csv")

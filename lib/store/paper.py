@@ -89,6 +89,9 @@ def paper_statuses(data: bytes, filename: str) -> pd.DataFrame:
     typed = written.str.strip() != ""
     if (typed & (status == "")).any():
         raise TerrainError(f"statut non reconnu : écrivez {status_hint()}.", source=filename)
+    if not typed.any():  # said, never « 0 statut enregistré » as if the file had been read
+        raise TerrainError(f"aucun statut écrit dans la colonne « {STATUS_COLUMN} » ({fr.number(len(table))} "
+                           f"ligne(s) lue(s)) : remplissez-la ({status_hint()}) et réessayez.", source=filename)
     filled = table[typed.to_numpy()]
     where = filled[uploads.WHERE]
     return pd.DataFrame({"code": filled[cols["equipe"]].fillna("").astype(str).str.strip(),

@@ -1,13 +1,16 @@
 """Droit d'opposition (CNIL): addresses whose residents asked not to be visited.
 
-The uploaded list lives only in memory for the session: nothing is written to disk, and it is
-used only to remove addresses from turfs and exports. Matching is on a normalised form of the
-number and street (case, accents, punctuation, abbreviations, bis/ter), plus the postcode when
-the list gives one.
+Without a campaign the list lives in memory for the session; with one it is kept with the
+campaign (:mod:`lib.store.sensitive`), never exported. It is matched once, when it is stored,
+against the territory's addresses; what the walk lists and the phones use afterwards are the
+matched address ids. Matching is on a normalised form of the number and street (case, accents,
+punctuation, abbreviations, bis/ter), plus the postcode when the list gives one. A list is capped
+at ``MAX_LINES`` lines: more than the largest territory's addresses (Paris: 157,000).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -24,6 +27,24 @@ ABBREVIATIONS = {
     "rte": "route", "pas": "passage", "psg": "passage", "vla": "villa", "cite": "cite", "hab": "hameau",
     "prom": "promenade", "pte": "porte", "res": "residence", "sen": "sentier", "mal": "mail",
 }
+MAX_ADDRESS_CHARS = 300  # one address; keys are indexed in the workspace
+MAX_LINES = 200_000  # Paris has 157,000 addresses: a longer list is not one territory's objections
+
+
+def check_size(lines: int) -> None:
+    """Refuse a list longer than ``MAX_LINES`` (said in French, with the cap)."""
+    if lines > MAX_LINES:
+        raise TerrainError(f"liste d'opposition trop longue : {fr.number(lines)} lignes (limite "
+                           f"{fr.number(MAX_LINES)}, plus que les adresses de Paris). Gardez les adresses "
+                           "de votre territoire et réessayez.")
+
+
+def addresses_fingerprint(addresses: pd.DataFrame) -> str:
+    """A short fingerprint of a territory's address ids: a list matched against other ids is matched again."""
+    ids = pd.util.hash_pandas_object(addresses["address_id"].astype(str), index=False).to_numpy()
+    return hashlib.sha256(ids.tobytes()).hexdigest()[:32]
+
+
 SUFFIXES = {"b": "bis", "bis": "bis", "t": "ter", "ter": "ter", "q": "quater", "quater": "quater"}
 
 
@@ -52,6 +73,7 @@ def address_keys(addresses: pd.DataFrame) -> pd.Series:
 
 def read_opposition_csv(data: bytes, filename: str) -> pd.DataFrame:
     """Uploaded list → DataFrame(line, text, key, postcode). French errors for unusable files."""
+    check_size(data.count(b"\n") - 1)  # before parsing: a 900,000-line file is refused at once
     try:
         table = read_table(data, name=filename)
     except TerrainError as err:
@@ -77,9 +99,19 @@ def read_opposition_csv(data: bytes, filename: str) -> pd.DataFrame:
     out = pd.DataFrame({"ligne": range(2, len(text) + 2), "texte": text.str.strip(),
                         "cle": text.map(normalise_address), "code_postal": postcode})
     out = out[out["cle"].str.len() > 0]
+    long = out[out["cle"].str.len() > MAX_ADDRESS_CHARS]
+    if len(long):
+        raise TerrainError(f"ligne {long['ligne'].iloc[0]} : plus de {MAX_ADDRESS_CHARS} caractères, ce n'est pas une "
+                           "adresse. Une adresse par ligne, et réessayez.", source=filename)
     if out.empty:
         raise TerrainError("aucune adresse lisible dans la liste d'opposition.", source=filename)
     return out.reset_index(drop=True)
+
+
+def opposed_in_bureaux(addresses: pd.DataFrame, bureau_ids, opposed_ids: frozenset[str]) -> frozenset[str]:
+    """The matched ids that are addresses of these bureaux: what a cut needs, small (cached cuts hash it)."""
+    ids = addresses.loc[addresses["bureau_id"].isin(list(bureau_ids)), "address_id"].astype(str)
+    return frozenset(ids[ids.isin(opposed_ids)]) if opposed_ids else frozenset()
 
 
 @dataclass(frozen=True)

@@ -79,28 +79,26 @@ st.subheader("2. Liste d'opposition (droit d'opposition)")
 st.caption("Adresses dont les habitants ont demandé à ne pas être visités : elles sont retirées de "
            "tous les parcours et exports. Sans campagne ouverte, le fichier reste en mémoire le temps de la "
            "session ; avec une campagne, il est gardé avec elle (jamais exporté, effaçable dans « Suivi du terrain »).")
-upload = st.file_uploader("Fichier CSV d'adresses à exclure (colonne « adresse », ou « numero » + « voie »)",
-                          type=["csv", "txt"], key="w_opposition")
+upload = st.file_uploader("Fichier CSV d'adresses à exclure (colonne « adresse », ou « numero » + « voie » ; "
+                          f"{fr.number(opposition.MAX_LINES)} lignes au plus)", type=["csv", "txt"], key="w_opposition")
 opposed: frozenset[str] = frozenset()
-listed = None
 with ui.guard("la liste d'opposition"):
     if upload is not None and upload.size > conf.max_upload_mb * BYTES_PER_MB:
         st.error(f"Fichier trop volumineux ({fr.number(upload.size / BYTES_PER_MB, 1)} Mo, limite {conf.max_upload_mb} Mo).")
-    elif upload is not None:
-        listed = opposition.read_opposition_csv(upload.getvalue(), upload.name)
-        ui.keep_opposition(listed)
-    else:
-        listed = ui.stored_opposition()
-        if listed is not None:
-            st.caption(f"Liste d'opposition de la campagne : {len(listed)} ligne(s).")
+    elif upload is not None:  # read and matched once per file, not at every rerun
+        ui.keep_opposition(data, upload.getvalue(), upload.name, upload.file_id)
+    listed, opposed_ids = ui.opposition_state(data)
     if listed is not None:
-        match = opposition.match_opposition(data.addresses[data.addresses["bureau_id"].isin(chosen)], listed)
-        opposed = match.opposed_ids
-        st.success(f"{match.n_matched_lines} ligne(s) sur {match.n_lines} reconnue(s) : "
-                   f"{len(opposed)} adresse(s) retirée(s) des parcours.")
-        if len(match.unmatched):
-            with st.expander(f"{len(match.unmatched)} ligne(s) non reconnue(s)"):
-                ui.table(match.unmatched)
+        opposed = opposition.opposed_in_bureaux(data.addresses, chosen, opposed_ids)
+        if upload is None:
+            st.caption(f"Liste d'opposition de la campagne : {fr.number(listed.lines)} ligne(s).")
+        st.success(f"{fr.number(listed.matched_lines)} ligne(s) sur {fr.number(listed.lines)} reconnue(s) "
+                   f"({fr.number(listed.addresses)} adresse(s) du territoire) : {fr.number(len(opposed))} "
+                   "adresse(s) retirée(s) des parcours de ces bureaux.")
+        unmatched = ui.unmatched_opposition(upload.file_id if upload is not None else None)
+        if unmatched is not None and len(unmatched):
+            with st.expander(f"{fr.number(len(unmatched))} ligne(s) non reconnue(s)"):
+                ui.table(unmatched.head(500))
 
 # 3. Capacity ----------------------------------------------------------------------------------
 st.subheader("3. Capacité de la campagne")

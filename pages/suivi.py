@@ -188,8 +188,9 @@ def links_list(plan_id: int) -> None:
 
 def paper_returns(plan_id: int) -> None:
     """Filled-in exported lists (CSV or Excel) with their « Statut » column; conflicts with a phone shown."""
-    upload = st.file_uploader(f"Liste exportée remplie à la main (CSV ou Excel, colonne « Statut » : "
-                              f"{status_hint()})", type=["csv", "xlsx"], key=f"w_paper_{plan_id}")
+    upload = st.file_uploader(f"Liste exportée remplie à la main (CSV ou Excel, colonne « Statut » : {status_hint()} ; "
+                              f"{fr.number(store.paper.MAX_PAPER_ROWS)} lignes au plus, une ligne par passage)",
+                              type=["csv", "xlsx"], key=f"w_paper_{plan_id}")
     if upload is None:
         ui.flash()
         return

@@ -35,7 +35,7 @@ def test_the_first_schema_with_data_upgrades_to_head(db_url):
     assert store.current_revision(engine) == "0001"
     engine.dispose()
     engine = store.open_store(db_url)  # what a server start does
-    assert store.current_revision(engine) == "0004"
+    assert store.current_revision(engine) == "0006"
     campaign = store.get_campaign(engine, 1)
     assert (campaign.name, campaign.retention_days, campaign.election_date) == ("Ancienne", 90, None)
     turfs = store.plan_turfs(engine, 1)
@@ -64,7 +64,7 @@ def test_links_issued_before_revision_0003_are_numbered_per_turf(db_url):
 
 def test_an_up_to_date_database_is_left_alone(store_engine):
     store.upgrade(store_engine)
-    assert store.current_revision(store_engine) == "0004"
+    assert store.current_revision(store_engine) == "0006"
 
 
 def test_models_and_migrations_describe_the_same_schema(store_engine):
@@ -91,3 +91,18 @@ def test_an_unreachable_server_gives_a_french_message_without_sql(tmp_path):
     with pytest.raises(TerrainError) as err:
         store.list_campaigns(engine)
     assert "réessayez" in str(err.value) and "SELECT" not in str(err.value) and str(tmp_path) not in str(err.value)
+
+
+def test_an_opposition_list_stored_before_revision_0005_is_matched_at_start(db_url):
+    engine = store.make_engine(db_url)
+    _first_schema_with_data(engine)
+    store.upgrade(engine, "0003")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO opposition_line (campaign_id, line, text, key, postcode) "
+                          "VALUES (1, 2, '1 rue A', '1 rue a', NULL)"))
+    engine.dispose()
+    engine = store.open_store(db_url)
+    assert store.opposed_addresses(engine, 1) == frozenset({"a1"})
+    assert store.plan_addresses(engine, 1).empty  # its only stop left every list and phone
+    assert store.opposition_summary(engine, 1).dataset == ""  # the walk-list page matches it on the territory
+    engine.dispose()

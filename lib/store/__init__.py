@@ -35,6 +35,7 @@ from lib.store.coverage import (
     turf_coverage,
 )
 from lib.store.db import current_revision, default_url, failure, make_engine, upgrade
+from lib.store.keys import duplicate_with_key, key_opens, protected_campaigns, set_access_key
 from lib.store.links import (
     BAD_LINK,
     active_links,
@@ -65,11 +66,16 @@ from lib.store.returns import (
     turf_sheet,
 )
 from lib.store.sensitive import (
+    OppositionSummary,
     erase_all_opposed_taps,
     load_imports,
     load_opposition,
+    match_unmatched_lists,
+    opposed_addresses,
+    opposition_summary,
     purge,
     purge_expired_returns,
+    rematch_opposition,
     remove_import,
     save_import,
     save_opposition,
@@ -83,6 +89,7 @@ def open_store(url: str, *, today: date | None = None) -> Engine:
     try:
         upgrade(engine)
         purge_expired_returns(engine, today)
+        match_unmatched_lists(engine)
         erase_all_opposed_taps(engine)
     except (DBAPIError, OSError) as err:  # damaged file, read-only folder, server unreachable
         engine.dispose()
@@ -94,6 +101,7 @@ __all__ = [
     "BAD_LINK",
     "DOOR_STATUSES",
     "TURF_STATUSES",
+    "OppositionSummary",
     "PaperReturns",
     "active_links",
     "archive",
@@ -106,6 +114,7 @@ __all__ = [
     "duplicate_campaign",
     "duplicate_plan",
     "duplicate_scenario",
+    "duplicate_with_key",
     "export_campaign",
     "failure",
     "get_campaign",
@@ -114,6 +123,7 @@ __all__ = [
     "import_campaign",
     "issue_link",
     "issue_plan_links",
+    "key_opens",
     "link_label",
     "list_campaigns",
     "list_links",
@@ -122,15 +132,20 @@ __all__ = [
     "load_imports",
     "load_opposition",
     "make_engine",
+    "match_unmatched_lists",
     "open_store",
+    "opposed_addresses",
+    "opposition_summary",
     "plan_addresses",
     "plan_turfs",
+    "protected_campaigns",
     "purge",
     "purge_expired_returns",
     "record_paper_returns",
     "record_report",
     "record_tap",
     "record_taps",
+    "rematch_opposition",
     "remove_import",
     "rename",
     "retention",
@@ -141,6 +156,7 @@ __all__ = [
     "save_plan",
     "save_scenario",
     "scenario_query",
+    "set_access_key",
     "set_retention",
     "stop_statuses",
     "take_turf",

@@ -15,6 +15,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -64,6 +65,8 @@ class Campaign(Stamped, Base):
     name: Mapped[str] = mapped_column(String(200))
     election_date: Mapped[date | None] = mapped_column(Date, default=None)
     retention_days: Mapped[int] = mapped_column(Integer, default=90)
+    # revision 0005: the campaign's own access key (lib.access.hash_key), None when it has none
+    access_hash: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
 class Scenario(OfCampaign, Stamped, Base):
@@ -164,6 +167,7 @@ class OppositionLine(OfCampaign, Base):
     """A line of the campaign's opposition list (an address, never a name); never exported."""
 
     __tablename__ = "opposition_line"
+    __table_args__ = (Index("ix_opposition_line_key", "campaign_id", "key"),)  # revision 0004: stops looked up
     line: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     key: Mapped[str] = mapped_column(Text)
@@ -180,3 +184,27 @@ class ImportedResults(OfCampaign, Base):
     matched: Mapped[int] = mapped_column(Integer, default=0)
     results: Mapped[list] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# --- revision 0004: the opposition list matched once, when stored ------------------------------
+
+class OpposedAddress(OfCampaign, Base):
+    """An address (dataset id) the campaign's opposition list matched, kept so that the walk lists,
+    the phones and the exports look it up instead of re-reading and re-matching the whole list."""
+
+    __tablename__ = "opposed_address"
+    __table_args__ = (UniqueConstraint("campaign_id", "address_id"),)
+    address_id: Mapped[str] = mapped_column(String(64))
+
+
+class OppositionMatch(Base):
+    """How the campaign's list was matched: against which addresses (``dataset``, a fingerprint of
+    the territory's address ids; "" for the saved stops only) and with what counts."""
+
+    __tablename__ = "opposition_match"
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True)
+    dataset: Mapped[str] = mapped_column(String(64), default="")
+    lines: Mapped[int] = mapped_column(Integer, default=0)
+    matched_lines: Mapped[int] = mapped_column(Integer, default=0)
+    addresses: Mapped[int] = mapped_column(Integer, default=0)
+    matched_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -18,7 +18,7 @@ from lib.errors import TerrainError
 from lib.store.campaigns import Item, clean_name, get_row, list_items
 from lib.store.db import read, write
 from lib.store.models import Turf, TurfAddress, WalkPlan, utcnow
-from lib.store.sensitive import opposed_stops
+from lib.store.sensitive import oppose_new_stops, opposed_stops
 
 TURF_STATUSES = {"a_faire": "À faire", "attribuee": "Attribuée", "faite": "Faite"}
 ADDRESS_COLUMNS = ("stop", "address_id", "bureau_id", "label", "lon", "lat", "est_voters", "est_doors", "housing")
@@ -64,7 +64,9 @@ def save_plan(engine: Engine, campaign_id: int, name: str, turfs: pd.DataFrame, 
         rows = [Turf(plan_id=plan.id, code=code, summary=per_turf.get(code, {})) for code in groups]
         s.add_all(rows)
         s.flush()
-        s.execute(insert(TurfAddress), [a for row in rows for a in _address_rows(row.id, groups[row.code])])
+        stops = [a for row in rows for a in _address_rows(row.id, groups[row.code])]
+        s.execute(insert(TurfAddress), stops)
+        oppose_new_stops(s, campaign_id, pd.DataFrame(stops, columns=["address_id", "label"]))
         return plan.id
     return write(engine, work)
 

@@ -85,12 +85,13 @@ from lib.ui.workspace import (
     keep_opposition,
     link_for,
     new_id,
+    opposition_state,
     organiser,
     retention_notice,
     save_plan_form,
     scenario_controls,
     scenario_manager,
-    stored_opposition,
+    unmatched_opposition,
 )
 
 __all__ = [
@@ -122,10 +123,11 @@ __all__ += [  # campaign workspace
     "keep_opposition",
     "link_for",
     "new_id",
+    "opposition_state",
     "organiser",
     "retention_notice",
     "save_plan_form",
     "scenario_controls",
     "scenario_manager",
-    "stored_opposition",
+    "unmatched_opposition",
 ]

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import streamlit as st
 
-from lib import fr
+from lib import access, fr
 from lib.dataset import TerritoryData
 from lib.errors import TerrainError, user_message
 from lib.ui.loaders import (
@@ -82,21 +82,53 @@ def configured_password() -> str | None:
         return None
 
 
+PASSWORD_TRIES = access.Throttle()  # wrong passwords per client address, for this server process
+
+
+def client_id() -> str:
+    """Who is trying, for the throttle: the client's address (« inconnu » when Streamlit cannot tell)."""
+    try:
+        address = st.context.ip_address
+    except Exception:
+        address = None
+    return address if isinstance(address, str) and address else "inconnu"
+
+
+def _try_password() -> None:
+    """The password field's callback: one check per submission (a rerun does not count again)."""
+    typed = st.session_state.get("w_password", "")
+    st.session_state["w_password"] = ""
+    if not typed or PASSWORD_TRIES.wait(client_id()) > 0:
+        return
+    if hmac.compare_digest(typed.encode(), str(configured_password()).encode()):
+        PASSWORD_TRIES.succeeded(client_id())
+        st.session_state["_authenticated"] = True
+        return
+    wait = PASSWORD_TRIES.failed(client_id())
+    st.session_state["_password_said"] = "Mot de passe incorrect." + (f" {access.wait_text(wait)}" if wait else "")
+
+
 def access_gate() -> None:
     """Optional password gate for a deployment on the internet (off when no password is set).
 
-    For single sign-on, deploy behind ``st.login`` with an OIDC provider instead (README).
+    Repeated wrong passwords from one address wait longer and longer, then are locked out
+    (:class:`lib.access.Throttle`). For single sign-on, deploy behind ``st.login`` with an OIDC
+    provider instead (README).
     """
     password = configured_password()
     if not password or st.session_state.get("_authenticated"):
         return
     st.title("Terrain — accès réservé")
-    typed = st.text_input("Mot de passe de la campagne", type="password", key="w_password")
-    if typed:
-        if hmac.compare_digest(typed.encode(), str(password).encode()):
-            st.session_state["_authenticated"] = True
-            st.rerun()
-        st.error("Mot de passe incorrect.")
+    wait = PASSWORD_TRIES.wait(client_id())
+    said = st.session_state.pop("_password_said", None)
+    if wait > 0:
+        st.error(f"{said or ''} {access.wait_text(wait)}".strip())
+    elif said:
+        st.error(said)
+    st.text_input("Mot de passe de la campagne", type="password", key="w_password", on_change=_try_password,
+                  disabled=wait > 0)
+    st.caption("Ce mot de passe ouvre ce serveur ; une campagne protégée par sa propre clé demande en plus "
+               "cette clé.")
     st.stop()
 
 

@@ -16,14 +16,14 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from lib import fr, store
+from lib import access, fr, opposition, store
 from lib.dataset import TerritoryData
 from lib.errors import TerrainError, user_message
 from lib.field.page import FIELD_PAGE
 from lib.results_import import ImportedElection
 from lib.ui.loaders import IMPORTS_KEY, available_territories, session_imports, settings
 from lib.ui.panels import table
-from lib.ui.shell import guard
+from lib.ui.shell import client_id, configured_password, guard
 from lib.ui.state import app_base_url, drop_widgets, publish_view, seed, set_view, update_view, view
 from lib.viewstate import from_query, to_query
 
@@ -92,9 +92,30 @@ def _set_campaign(campaign_id: int | None) -> None:
     st.session_state.pop("w_campaign", None)
 
 
+UNLOCKED = "_unlocked_campaigns"  # ids of the campaigns whose access key this session typed
+KEY_TRIES = access.Throttle()  # wrong campaign keys per client address and campaign
+PROTECTED_TTL_S = 5  # a key set from another server process applies within this time
+
+
+@st.cache_data(ttl=PROTECTED_TTL_S, show_spinner=False, max_entries=4)
+def _protected(url: str) -> frozenset[int]:
+    return store.protected_campaigns(store_engine(url))
+
+
+def may_open(campaign_id: int) -> bool:
+    """A campaign without a key, or one whose key this session typed."""
+    return campaign_id not in _protected(database_url()) or campaign_id in st.session_state.get(UNLOCKED, set())
+
+
+def _unlock(campaign_id: int) -> None:
+    st.session_state.setdefault(UNLOCKED, set()).add(campaign_id)
+
+
 def current_campaign() -> int | None:
-    """The open campaign's id (None: nothing is saved). It lives in the view, hence in the URL."""
-    return view().campaign
+    """The open campaign's id (None: nothing is saved). It lives in the view, hence in the URL; a
+    campaign with an access key this session has not typed is not open, whatever the URL says."""
+    wanted = view().campaign
+    return wanted if wanted is None or may_open(wanted) else None
 
 
 def _campaign_chosen() -> None:
@@ -122,13 +143,53 @@ def _create_campaign(territory: str) -> None:
 
 
 def _open_campaign(names: dict[int, str]) -> int | None:
-    """The view's campaign if it is one of this territory's, else none (said in the sidebar)."""
-    wanted = current_campaign()
+    """The view's campaign if it is one of this territory's and this session may open it, else
+    none (said in the sidebar; a campaign with a key asks for it)."""
+    wanted = view().campaign
     if wanted is not None and wanted not in names:
         st.sidebar.warning(f"La campagne n° {wanted} n'est pas (ou plus) ouverte sur ce territoire : "
                            "aucune campagne n'est ouverte. Choisissez-en une ci-dessous.")
         _set_campaign(None)
+    elif wanted is not None and not may_open(wanted):
+        _unlock_form(wanted, names[wanted])
     return current_campaign()
+
+
+def _try_key(campaign_id: int) -> None:
+    """The key field's callback: one check per submission, slowed down after wrong keys."""
+    typed = st.session_state.get("w_campaign_key", "")
+    st.session_state["w_campaign_key"] = ""
+    client = f"{client_id()}|{campaign_id}"
+    if not typed or KEY_TRIES.wait(client) > 0:
+        return
+    if store.key_opens(engine(), campaign_id, typed):
+        KEY_TRIES.succeeded(client)
+        _unlock(campaign_id)
+        return
+    wait = KEY_TRIES.failed(client)
+    st.session_state["_key_said"] = "Clé incorrecte." + (f" {access.wait_text(wait)}" if wait else "")
+
+
+def _unlock_form(campaign_id: int, name: str) -> None:
+    """In the sidebar: the campaign asked for is protected by its own key; type it to open it."""
+    wait = KEY_TRIES.wait(f"{client_id()}|{campaign_id}")
+    st.sidebar.warning(f"La campagne « {name} » est protégée par sa propre clé d'accès : saisissez-la pour "
+                       "l'ouvrir dans cette session.")
+    said = st.session_state.pop("_key_said", None)
+    if said or wait > 0:
+        st.sidebar.error(said if wait <= 0 else f"{said or ''} {access.wait_text(wait)}".strip())
+    st.sidebar.text_input("Clé d'accès de la campagne", type="password", key="w_campaign_key",
+                          on_change=_try_key, args=(campaign_id,), disabled=wait > 0)
+
+
+def visibility_text(protected: int) -> str:
+    """Who sees which campaign on this server, said under the campaign picker."""
+    gate = "qui a le mot de passe du serveur" if configured_password() else "qui ouvre ce serveur"
+    text = f"Campagnes sans clé : visibles par toute personne {gate}."
+    if protected:
+        text += (" 🔒 Campagne à clé : s'ouvre seulement dans une session qui a saisi sa clé (les liens des "
+                 "téléphones n'ouvrent que leur parcours).")
+    return text
 
 
 def campaign_sidebar(data: TerritoryData) -> int | None:
@@ -138,12 +199,15 @@ def campaign_sidebar(data: TerritoryData) -> int | None:
     Streamlit maps a choice back through its label).
     """
     names = fr.distinct_labels({c.id: c.name for c in store.list_campaigns(engine(), data.id)})
+    locked = _protected(database_url()) & set(names)
     campaign = _open_campaign(names)
-    seed("w_campaign", campaign)
+    seed("w_campaign", view().campaign if view().campaign in names else None)
     st.sidebar.selectbox("Campagne", [None, *names], key="w_campaign", on_change=_campaign_chosen,
-                         format_func=lambda i: "Aucune (rien n'est enregistré)" if i is None else names[i],
+                         format_func=lambda i: "Aucune (rien n'est enregistré)" if i is None else
+                         f"🔒 {names[i]}" if i in locked else names[i],
                          placeholder="Aucune (rien n'est enregistré)",  # None reads as "no choice" to Streamlit
                          help="Une campagne garde vos scénarios, plans, parcours et retours de terrain.")
+    st.sidebar.caption(visibility_text(len(locked)))
     with st.sidebar:
         _create_campaign_form(data.id)
         if campaign is not None:
@@ -196,27 +260,72 @@ def forget_import(election_id: str) -> None:
         store.remove_import(engine(), current_campaign(), election_id)
 
 
-SESSION_OPPOSITION = "_opposition"  # the list uploaded with no campaign open: kept for the session
+SESSION_OPPOSITION = "_opposition"  # no campaign open: (territory, summary, matched ids) for the session
+KEPT_OPPOSITION = "_opposition_kept"  # (campaign, upload id, unmatched lines) of the upload last kept
 
 
-def keep_opposition(listed: pd.DataFrame) -> None:
-    """Replace the current campaign's opposition list (the session's, without a campaign).
+@st.cache_data(show_spinner=False, max_entries=8)
+def _addresses_fingerprint(territory_id: str, data_dir: str, _data: TerritoryData) -> str:
+    return opposition.addresses_fingerprint(_data.addresses)
 
-    Why the session key: the upload widget forgets its file when the page is left, and the next
-    walk list would then hold the opposed addresses again.
+
+def addresses_fingerprint(data: TerritoryData) -> str:
+    """The territory's address ids, fingerprinted once per territory (a list matched on others is matched again)."""
+    return _addresses_fingerprint(data.id, str(settings().data_dir), data)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _opposed_ids(url: str, campaign_id: int, matched_at: str) -> frozenset[str]:
+    """The matched address ids of a campaign's list, read once per match (``matched_at``), shared, not copied."""
+    return store.opposed_addresses(store_engine(url), campaign_id)
+
+
+def keep_opposition(data: TerritoryData, content: bytes, filename: str, upload_id: str) -> None:
+    """Read a newly uploaded list, match it once against the territory's addresses and keep it: with
+    the current campaign (the matched ids too), or for the session without one.
+
+    Why once: a rerun (a slider move) with the file still in the upload box must neither read nor
+    match it again. Why the session without a campaign: the upload widget forgets its file when the
+    page is left, and the next walk list would then hold the opposed addresses again.
     """
-    if current_campaign() is None:
-        st.session_state[SESSION_OPPOSITION] = listed
+    cid = current_campaign()
+    kept = st.session_state.get(KEPT_OPPOSITION)
+    if kept is not None and kept[:2] == (cid, upload_id):
         return
-    store.save_opposition(engine(), current_campaign(), listed)
+    listed = opposition.read_opposition_csv(content, filename)
+    match = opposition.match_opposition(data.addresses, listed)
+    fingerprint = addresses_fingerprint(data)
+    if cid is None:
+        summary = store.OppositionSummary(len(listed), match.n_matched_lines, len(match.opposed_ids), fingerprint)
+        st.session_state[SESSION_OPPOSITION] = (data.id, summary, match.opposed_ids)
+    else:
+        store.save_opposition(engine(), cid, listed, match=match, dataset=fingerprint)
+    st.session_state[KEPT_OPPOSITION] = (cid, upload_id, match.unmatched)
 
 
-def stored_opposition() -> pd.DataFrame | None:
-    """The current campaign's opposition list (the session's without a campaign), or None."""
-    if current_campaign() is None:
-        return st.session_state.get(SESSION_OPPOSITION)
-    listed = store.load_opposition(engine(), current_campaign())
-    return None if listed.empty else listed
+def unmatched_opposition(upload_id: str | None) -> pd.DataFrame | None:
+    """The lines of the upload ``upload_id`` that matched no address of the territory (None: not this upload)."""
+    kept = st.session_state.get(KEPT_OPPOSITION)
+    return kept[2] if kept is not None and kept[:2] == (current_campaign(), upload_id) else None
+
+
+def opposition_state(data: TerritoryData) -> tuple[store.OppositionSummary | None, frozenset[str]]:
+    """The current list's summary and matched address ids: what a rerun needs, never the list itself.
+
+    A campaign's list matched against other addresses (an older list, a rebuilt territory) is
+    matched again here, once."""
+    cid = current_campaign()
+    if cid is None:
+        kept = st.session_state.get(SESSION_OPPOSITION)
+        return (kept[1], kept[2]) if kept is not None and kept[0] == data.id else (None, frozenset())
+    summary = store.opposition_summary(engine(), cid)
+    if summary is None:
+        return None, frozenset()
+    fingerprint = addresses_fingerprint(data)
+    if summary.dataset != fingerprint:
+        summary = store.rematch_opposition(engine(), cid, lambda listed: opposition.match_opposition(
+            data.addresses, listed), fingerprint)
+    return summary, _opposed_ids(database_url(), cid, str(summary.matched_at))
 
 
 def _skip_done() -> bool:
@@ -298,7 +407,7 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-DUPLICATES = {"plan": store.duplicate_plan, "campaign": store.duplicate_campaign,
+DUPLICATES = {"plan": store.duplicate_plan, "campaign": store.duplicate_with_key,
               "scenario": store.duplicate_scenario}
 
 
@@ -314,6 +423,7 @@ def item_manager(kind: str, item_id: int, name: str) -> None:
     def duplicate() -> None:
         new_id = DUPLICATES[kind](engine(), item_id, st.session_state[f"w_{kind}_copy"])
         if kind == "campaign":
+            _unlock(new_id)  # the copy keeps the original's key, which this session typed
             _set_campaign(new_id)
     c2.button("Dupliquer", key=f"w_{kind}_copy_go", on_click=act, kwargs={"work": duplicate, "done": "Copie créée."})
     c3.caption("Archiver masque l'élément des listes sans rien effacer.")
@@ -393,9 +503,35 @@ def scenario_manager(campaign_id: int) -> None:
     item_manager("scenario", chosen, names[chosen])
 
 
+def _set_key(campaign_id: int, key: str | None) -> None:
+    store.set_access_key(engine(), campaign_id, key)
+    _protected.clear()
+    _unlock(campaign_id)
+    st.session_state["w_key_new"] = ""
+
+
+def access_key_form(campaign_id: int) -> None:
+    """Give the campaign its own access key, change it or remove it; say who sees it."""
+    protected = campaign_id in _protected(database_url())
+    st.caption("Protégée par sa propre clé : seules les sessions qui l'ont saisie l'ouvrent (le mot de passe du "
+               "serveur ne suffit pas). Donnez-la aux organisateurs de cette campagne seulement." if protected else
+               "Sans clé : toute personne qui entre sur ce serveur peut ouvrir cette campagne. Donnez-lui une clé "
+               "quand plusieurs campagnes partagent le serveur.")
+    c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
+    c1.text_input("Nouvelle clé d'accès", type="password", key="w_key_new",
+                  help=f"{access.MIN_KEY_CHARS} caractères au moins ; seule son empreinte est gardée.")
+    c2.button("Changer la clé" if protected else "Protéger par cette clé", key="w_key_set", on_click=act, kwargs={
+        "work": lambda: _set_key(campaign_id, st.session_state.get("w_key_new", "")),
+        "done": "Clé d'accès enregistrée : notez-la, elle ne sera plus affichée."})
+    c3.button("Retirer la clé", key="w_key_remove", disabled=not protected, on_click=act, kwargs={
+        "work": lambda: _set_key(campaign_id, None), "done": "Clé retirée : la campagne est ouverte à tous."})
+
+
 def campaign_manager(campaign_id: int) -> None:
     """Everything about the campaign itself, on the « Suivi du terrain » page."""
     item_manager("campaign", campaign_id, store.get_campaign(engine(), campaign_id).name)
+    st.markdown("**Accès à la campagne**")
+    access_key_form(campaign_id)
     st.markdown("**Conservation des retours (CNIL)**")
     retention_form(campaign_id)
     st.markdown("**Effacer des données sensibles** — jamais présentes dans les exports ni la sauvegarde.")

@@ -194,14 +194,17 @@ function drawTotals() {
 // --- taps and the outbox -----------------------------------------------------------------------
 async function tap(stop, status) {
   if (!state.sheet || state.dead) return;
-  const before = shown(stop).status;
+  const {status: before, at: beforeAt} = shown(stop);
   if (before === status) return;  // already this status: nothing new to record
-  const item = {id: newId(), kind: "tap", token: state.token, stop, status, at: serverNow().toISOString()};
+  // Later than the status it replaces, even if the clock estimate moved since: the latest by time wins
+  const at = new Date(Math.max(serverNow().getTime(), beforeAt ? Date.parse(beforeAt) + 1 : 0)).toISOString();
+  const item = {id: newId(), kind: "tap", token: state.token, stop, status, at};
   state.previous.set(stop, before || null);
   state.pending.set(stop, item);
   paintStop(stop);
   progress();
   offerUndo(stop, status, before);
+  statusLine();
   await dbPut("outbox", item);
   state.outbox.push(item);
   statusLine();
@@ -302,7 +305,10 @@ async function sendReport(token, report) {
 function statusLine() {
   const line = $("etat");
   if (state.dead) { line.textContent = "Lien non valable"; return; }
-  const doors = state.outbox.filter((i) => i.kind === "tap").length;
+  // A tap counts from the touch, before the outbox has stored it, until the server acknowledges it
+  const waiting = new Set(state.outbox.filter((i) => i.kind === "tap").map((i) => i.id));
+  state.pending.forEach((i) => waiting.add(i.id));
+  const doors = waiting.size;
   const reports = state.outbox.filter((i) => i.kind === "bilan").length;
   const last = state.lastSync ? ` · dernier envoi à ${hhmm(state.lastSync)}` : "";
   const offline = navigator.onLine ? "" : "Hors ligne · ";

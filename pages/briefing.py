@@ -6,7 +6,7 @@ from datetime import date
 
 import streamlit as st
 
-from lib import briefing, exports, fr, mapexport, priority, ui
+from lib import briefing, exports, fr, mapexport, potential, priority, ui
 from lib.viewstate import to_query
 
 data = ui.page_setup("Mode briefing", sidebar=False)
@@ -44,7 +44,9 @@ controls, result = ui.priority_or_stop(data, widgets=False)  # the map's scenari
 v = ui.view()
 table = result.table
 figures = briefing.key_figures(table, data.bureaux, data.addresses, conf.capacity)
-top = briefing.top_ten(table.assign(label=data.bureaux["label"].reindex(table.index)))
+labels_potential = controls.potential.frame["label"] if controls.potential is not None else None
+top = briefing.top_ten(table.assign(label=data.bureaux["label"].reindex(table.index),
+                                    **{briefing.POTENTIAL: potential.labels_for(controls.potential, table.index)}))
 ours = ", ".join(v.ours) if v.ours else "non défini"
 election = data.election(controls.election)["label"]  # the one the criteria read, even when the link names none
 
@@ -73,11 +75,12 @@ with st.expander("Exporter la carte et les données", expanded=False), ui.guard(
                                         "Lien": link,
                                         "Élection importée": priority.export_note(result, conf) or None})
     ui.download_buttons(exports.MAP_EXPORTS, 4, key_prefix="dl", territory=data.id,
-                        scored=mapexport.scored_frame(data.bureaux, table, result.contributions, result.withheld),
+                        scored=mapexport.scored_frame(data.bureaux, table, result.contributions, result.withheld,
+                                                     labels_potential),
                         outlines=data.outlines, legend=result.legend, provenance=provenance,
                         title=f"{conf.campaign_name} — priorités", stations=data.stations, figures=figures,
                         ranking=priority.ranking(result, data.bureaux["label"], controls.values, conf,
-                                                 data.anomalies))
+                                                 data.anomalies, labels_potential))
     st.caption("Chaque fichier porte les réglages qui l'ont produit (titre, métadonnées). "
                + priority.export_note(result, conf))
 

@@ -115,6 +115,13 @@ def test_the_ranking_names_the_flags_of_each_bureau(conf, normalised):
     assert table.set_index("Bureau").at["75056_0002", "Signalements"] == "contour détaché"
 
 
+def test_the_ranking_shows_each_bureau_potential_category_and_movement(conf, normalised):
+    result = priority.compute(normalised, view_with(conf, {"abstention": 100}), conf, {})
+    labels = pd.Series({"75056_0006": "bastion ↑", "75056_0001": "difficile"})
+    table = priority.ranking(result, pd.Series(dtype=str), result.table[[]], conf, potential=labels).set_index("Bureau")
+    assert table.at["75056_0006", "Potentiel"] == "bastion ↑" and table.at["75056_0002", "Potentiel"] == ""
+
+
 def _history_rows() -> pd.DataFrame:
     rows = []
     for election, carried, shares in (("e2017", True, {"A": 40.0, "B": 60.0}),

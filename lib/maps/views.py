@@ -27,6 +27,8 @@ from lib.geo import lonlat_to_l93
 from lib.maps import styles
 from lib.maps.geometry import ScreenGeometry, rounded_frame
 from lib.maps.wire import palette_index, smallest_uint, text_index
+from lib.potential import DOWN, UP, Potential
+from lib.potential import tooltip as potential_tooltip
 from lib.priority import unscored_reasons
 
 NO_SCORE = 255  # uint8 score of an unscored bureau
@@ -161,6 +163,18 @@ def coverage_view(geom: ScreenGeometry, coverage: pd.DataFrame, *, frame_on: Seq
     planned.update(texts.rename(index=str))
     view = text_view(geom, colours.rename(index=str), planned, no_data=styles.NOT_PLANNED)
     return _framed(view, geom, frame_on)
+
+
+def potential_view(geom: ScreenGeometry, found: Potential) -> MapView:
+    """Bureaux coloured by potential category (:mod:`lib.potential`); those whose category moved
+    since the previous comparable election are outlined, the tooltip says which way."""
+    frame = found.frame
+    colours = frame["category"].map(styles.POTENTIAL_COLOURS).dropna().rename(index=str)
+    texts = pd.Series([potential_tooltip(row, found.previous) for _, row in frame.iterrows()],
+                      index=frame.index.astype(str), dtype=object)
+    view = text_view(geom, colours, texts, no_data=styles.NO_CATEGORY)
+    moved = frame.index[frame["movement"].isin([UP, DOWN])].astype(str).tolist()
+    return view.with_extra(arrays=_focus(geom, moved)) if moved else view
 
 
 def bureau_bounds(geom: ScreenGeometry, positions: Sequence[int]) -> list[float] | None:

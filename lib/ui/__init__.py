@@ -34,6 +34,7 @@ from lib.ui.maps import (
     coverage_map,
     department_map,
     door_status_map,
+    potential_map,
     priority_map,
     swatch_legend,
     territory_map,
@@ -103,6 +104,7 @@ __all__ += ["copy_link_button", "keep_walk", "table", "walk_widget"]
 __all__ += [  # maps
     "coverage_map", "department_map", "door_status_map", "swatch_legend", "territory_map", "turf_map",
 ]
+__all__ += ["potential_map"]
 __all__ += ["FAVICON", "hand_over_to_router"]
 __all__ += [  # campaign workspace
     "act",

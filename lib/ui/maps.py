@@ -24,6 +24,7 @@ from lib.dataset import TerritoryData
 from lib.geo import department_of
 from lib.maps import styles, views, wire
 from lib.maps.geometry import GROUP_PREFIX, ScreenGeometry
+from lib.potential import Potential
 from lib.ui.loaders import department_geometry, screen_geometry, settings
 
 HERE = Path(__file__).resolve().parent
@@ -127,6 +128,14 @@ def priority_map(data: TerritoryData, result: priority.PriorityResult, *, key: s
     shows_borders = geom.n_bureaux <= styles.BORDERS_MAX_BUREAUX if borders is None else borders
     return map_element(geom, view, kind="priority", key=key, height=height, selected=selected, clickable=True,
                        borders=shows_borders, label=f"Carte des priorités — {data.name}")
+
+
+def potential_map(data: TerritoryData, found: Potential, *, key: str, height: str,
+                  selected: str | None = None) -> str | None:
+    """Bureaux by potential category (bastion … difficile), moved ones outlined; returns a clicked bureau."""
+    geom = screen_geometry(data)
+    return map_element(geom, views.potential_view(geom, found), kind="potentiel", key=key, height=height,
+                       selected=selected, clickable=True, label=f"Catégories de potentiel — {data.name}")
 
 
 def department_map(data: TerritoryData, result: priority.PriorityResult, *, key: str, height: str) -> None:

@@ -8,6 +8,7 @@ import streamlit as st
 from lib import exports, fr, priority
 from lib.dataset import TerritoryData
 from lib.htmltable import TABLE_CSS, html_table
+from lib.potential import Potential, explanation
 from lib.ui.loaders import settings
 from lib.ui.state import seed, select_bureau, update_view, view
 
@@ -105,8 +106,8 @@ def _figure(label: str, value: str) -> str:
     return f'<div class="tl-fig"><i>{fr.escape(label)}</i><b>{fr.escape(value)}</b></div>'
 
 
-def _metrics(data: TerritoryData, table: pd.DataFrame, chosen: str) -> None:
-    """Score, rank, class and registered voters in one HTML row: one element, not nine, at each move."""
+def _metrics(data: TerritoryData, table: pd.DataFrame, chosen: str, found: Potential | None = None) -> None:
+    """Score, rank, class, potential and registered voters in one HTML row: one element, not nine, at each move."""
     row = table.loc[chosen]
     figures = [
         ("Score", "—" if pd.isna(row["score"]) else f"{fr.number(row['score'])} / 100"),
@@ -115,6 +116,8 @@ def _metrics(data: TerritoryData, table: pd.DataFrame, chosen: str) -> None:
          else f"{int(row['class_id']) + 1} / {int(table['class_id'].max()) + 1}"),
         ("Inscrits", fr.number(data.bureaux.at[chosen, "registered"])),
     ]
+    if found is not None and found.label(chosen):
+        figures.insert(3, ("Potentiel", found.label(chosen)))
     label = data.bureaux["label"].get(chosen, chosen)
     st.html(f"<b>{fr.escape(label)}</b>"
             '<div class="tl-figs">' + "".join(_figure(*f) for f in figures) + "</div>")
@@ -127,11 +130,12 @@ def _metrics(data: TerritoryData, table: pd.DataFrame, chosen: str) -> None:
         st.warning(lead + " :\n\n" + "\n".join(f"- {fr.escape(m)}" for m in flags["message"]))
 
 
-def bureau_panel(data: TerritoryData, result: priority.PriorityResult, values: pd.DataFrame) -> None:
+def bureau_panel(data: TerritoryData, result: priority.PriorityResult, values: pd.DataFrame,
+                 found: Potential | None = None) -> None:
     """Selected bureau: score breakdown, raw values against the median, results history."""
     conf = settings()
     chosen = _picker(data, result.table)
-    _metrics(data, result.table, chosen)
+    _metrics(data, result.table, chosen, found)
     detail = priority.breakdown(result, values, chosen, conf, _unit_map(data))
     st.markdown("**D'où vient le score** — points apportés par chaque critère (sur 100), "
                 "valeur du bureau et médiane du territoire")
@@ -147,9 +151,11 @@ def bureau_panel(data: TerritoryData, result: priority.PriorityResult, values: p
                    "actuels au prorata des adresses BAN de chaque intersection (totaux conservés).")
 
 
-def ranking_table(data: TerritoryData, result: priority.PriorityResult, values: pd.DataFrame) -> None:
+def ranking_table(data: TerritoryData, result: priority.PriorityResult, values: pd.DataFrame,
+                  found: Potential | None = None) -> None:
     """Sortable ranking with a top-N filter and a CSV download; a row click selects its bureau."""
-    ranking = priority.ranking(result, data.bureaux["label"], values, settings(), data.anomalies)
+    ranking = priority.ranking(result, data.bureaux["label"], values, settings(), data.anomalies,
+                               potential=found.frame["label"] if found is not None else None)
     n_max = len(ranking)
     seed("w_topn", min(50, n_max))
     top_n = st.slider("Afficher les N premiers", 1, max(n_max, 2), key="w_topn") if n_max > 1 else 1
@@ -162,7 +168,8 @@ def ranking_table(data: TerritoryData, result: priority.PriorityResult, values: 
         st.session_state["_show_panel"] = True
         st.session_state.pop("w_rank_rows", None)  # a stale row selection would re-select it later
         st.rerun(scope="fragment")
-    st.caption("Cliquez une ligne pour voir le détail de ce bureau.")
+    st.caption("Cliquez une ligne pour voir le détail de ce bureau."
+               + (" " + explanation(found, settings().potential) if found is not None else ""))
     export = exports.EXPORTS["ranking_csv"]
     st.download_button("Télécharger le classement (CSV)", lambda: export.build(ranking=ranking),
                        file_name=export.file_name.format(territory=data.id), mime=export.mime,

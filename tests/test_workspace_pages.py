@@ -363,3 +363,34 @@ def test_a_turf_without_a_date_shows_an_empty_cell_not_none(engine, saved):
     at = open_page("pages/suivi.py", campaign=cid)
     dates = at.data_editor[0].value["planned_date"]
     assert dates.tolist() == [""] * len(dates)
+
+
+def test_the_suivi_page_says_what_the_saved_plan_may_be_worth_in_votes(engine, saved):
+    from lib import door_value
+
+    cid, pid, _ = saved
+    at = open_page("pages/suivi.py", {"camp": "gauche"}, campaign=cid)
+    metrics = {m.label: m.value for m in at.metric}
+    data = load_territory(DATA_DIR, "paris")
+    found = door_value.margin(data.results, "mun2026t1", ["GRÉGOIRE"], BUREAUX)
+    doors = float(store.plan_turfs(engine, pid)["portes_estimees"].sum())
+    value = door_value.door_value(doors, 0.30, round(100 * found.share) / 100)
+    assert metrics["Écart à la dernière élection"] == fr.number(found.gap)
+    assert metrics["Voix nettes (a priori)"] == fr.number(value.net_votes[1])
+    assert metrics["Fourchette (IC 95 %)"] == f"{fr.number(value.net_votes[0])} à {fr.number(value.net_votes[2])}"
+    assert any("Green, McGrath & Aronow" in c.value for c in at.caption)
+
+
+def test_the_impact_page_shows_the_published_prior_beside_the_campaign_estimate(engine):
+    from lib import holdout
+
+    data = load_territory(DATA_DIR, "paris")
+    ids = sorted(data.bureaux["bureau_id"])[:10]
+    turfs, summary = walk.plan_turfs(data.addresses, data.bureaux.reset_index(drop=True), ids[:2],
+                                     walk.TurfPlan(120, 1.8, 25.0, 12.0))
+    cid = store.create_campaign(engine, "paris", "Municipales")
+    store.save_plan(engine, cid, "Avec témoins", turfs, summary, bureaux=ids, holdout=holdout.holdout(ids))
+    at = open_page("pages/impact.py", {"camp": "gauche"}, campaign=cid)
+    labels = [m.label for m in at.metric]
+    assert "Effet estimé" in labels and "Voix nettes (a priori)" in labels
+    assert any("ce que la littérature laissait attendre" in e.label for e in at.expander)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import exports, fr, priority
+from lib import criteria as crit
+from lib import door_value, exports, fr, priority
 from lib.dataset import TerritoryData
 from lib.htmltable import TABLE_CSS, html_table
 from lib.potential import Potential, explanation
@@ -198,3 +199,32 @@ def download_buttons(keys: list[str], columns: int, *, key_prefix: str, **inputs
                                 file_name=export.file_name.format(**{k: v for k, v in inputs.items()
                                                                      if isinstance(v, str)}),
                                 mime=export.mime, key=f"{key_prefix}-{export_id}", icon=export.icon)
+
+
+def door_value_panel(data: TerritoryData, bureaux: list[str], doors: float, *, key: str) -> None:
+    """What a saved plan may be worth in votes (:mod:`lib.door_value`): the published effect per
+    contact as a stated prior, its range, set against the reference election's margin."""
+    v, conf = view(), settings()
+    election = v.election or next(iter(crit.elections_with_results(data)), "")
+    if not election:
+        st.info("Aucune élection avec des résultats : pas d'estimation en voix.")
+        return
+    ours = crit.ours_in(data.results, election, crit.Choices(election, v.ours, blocs=v.blocs), conf.blocs)
+    found = door_value.margin(data.results, election, ours, bureaux)
+    cols = st.columns(2)
+    rate = cols[0].number_input("Portes ouvertes (%)", 0, 100, round(100 * door_value.CONTACT_RATE), key=f"{key}-rate",
+                                help="Part des portes où quelqu'un est rencontré ; ≈ 30 % dans une campagne française.")
+    share = cols[1].number_input("Notre part parmi les mobilisés (%)", 0, 100,
+                                 round(100 * found.share) if found else 50, key=f"{key}-share",
+                                 help="Par défaut : notre part face au premier adversaire dans ces bureaux.")
+    value = door_value.door_value(doors, rate / 100, share / 100)
+    low, mid, high = value.net_votes
+    m = st.columns(3)
+    m[0].metric("Voix nettes (a priori)", fr.number(mid))
+    m[1].metric("Fourchette (IC 95 %)", f"{fr.number(low)} à {fr.number(high)}")
+    m[2].metric("Écart à la dernière élection", fr.number(found.gap) if found else "—",
+                help="Nos voix moins celles du premier adversaire dans ces bureaux, élection de référence.")
+    st.markdown(door_value.reading(value, found, data.election(election)["label"]))
+    if not ours:
+        st.caption("Notre camp n'est pas choisi (barre latérale de la carte) : pas d'écart à comparer.")
+    st.caption("Sources : " + " ".join(door_value.SOURCES))

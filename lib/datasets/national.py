@@ -39,6 +39,7 @@ from lib.datasets.filosofi import (
     filosofi_weight_points,
 )
 from lib.datasets.layouts import RESULT_LAYOUTS, reader_for
+from lib.datasets.qpv import national_qpv
 from lib.datasets.raw import Indicator, RawTerritory, Source
 from lib.datasets.recognition import recognise
 from lib.datasets.stations import merge_stations
@@ -414,6 +415,7 @@ def read(selector: Selector, folder: Path, *, sources: Sources | None = None, lo
     addresses, reason = read_addresses(folder, ctx, selector)
     stations = read_stations(ctx)
     indicators, weight_points = read_filosofi(ctx, bureaux)
+    indicators.append(national_qpv(ctx, bureaux, addresses))
     ignored = ignored_notes(folder, ctx.files)
     for note in ignored:
         log(f"  {note}")

@@ -57,7 +57,7 @@ st.markdown(f"""<div class="briefing"><h1>{fr.escape(conf.campaign_name)} — {f
 
 map_col, side_col = st.columns([2.6, 1], gap="large")
 with map_col, ui.guard("la carte"):
-    ui.priority_map(data, result, key="briefing-map", numbered=10,
+    ui.priority_map(data, result, key="briefing-map", numbered=10, qpv=True,
                     height="max(480px, calc(100vh - 230px))")  # fills a 1920×1080 projector
 with side_col:
     legend = ui.legend_html(briefing.short_legend(result.legend), title=briefing.legend_title(result.legend))

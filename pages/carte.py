@@ -68,7 +68,8 @@ def _map(result: priority.PriorityResult) -> None:
         return
     rgba = ui.dim_covered(result.table.index, result.rgba)  # bureaux already covered in this campaign, faded
     clicked = ui.priority_map(data, result, key="priority-map", selected=v.selected or None,
-                              borders=st.session_state["w_borders"], rgba=rgba, height=MAP_HEIGHT)
+                              borders=st.session_state["w_borders"], rgba=rgba, height=MAP_HEIGHT,
+                              qpv=bool(st.session_state.get("w_qpv")))
     if clicked and clicked != v.selected:
         ui.select_bureau(clicked)
         st.rerun(scope="fragment")  # the selection outline, the panel and the URL follow the click
@@ -89,6 +90,10 @@ def _legend(result: priority.PriorityResult, n_bureaux: int) -> None:
     st.toggle("Contours", key="w_borders",
               help="Trace la limite de chaque bureau de vote. Plus lent à redessiner sur les grands territoires.")
     _potential_toggle()
+    qpv = data.indicator("qpv_share") or {}
+    st.toggle("Quartiers prioritaires (QPV)", key="w_qpv", disabled=not qpv.get("available"),
+              help="Contour violet des quartiers prioritaires de la politique de la ville (ANCT, liste 2024)."
+                   + ("" if qpv.get("available") else f" Indisponible : {qpv.get('reason', 'pas de fichier QPV')}."))
     if n_bureaux > conf.map_point_threshold:
         st.toggle("Vue par département", key="w_departments",
                   help="Une forme par département, de la couleur de son bureau médian.")
@@ -147,6 +152,7 @@ def _priority_view() -> None:
     ui.seed("w_borders", n_bureaux <= BORDERS_MAX_BUREAUX)  # before the map reads it
     ui.seed("w_departments", False)
     ui.seed("w_potential", False)
+    ui.seed("w_qpv", False)
     with legend_box:
         _legend(result, n_bureaux)
     with map_col:

@@ -183,3 +183,13 @@ def test_the_potential_map_colours_each_category_outlines_moved_bureaux_and_says
     texts = dict(zip(geom.bureau_ids, [view.meta["texts"][i] for i in view.arrays["tip"]], strict=True))
     assert texts["99001_0001"] == "bastion (7,5 pts vs notre moyenne)\n↑ depuis Législatives 2022 (favorable)"
     assert view.arrays["focus"].tolist() == geom.positions(["99001_0001"]).tolist()
+
+
+def test_qpv_outlines_are_drawn_as_one_closed_path_per_ring_in_their_own_colour(geom):
+    square = {"type": "MultiPolygon", "coordinates": [[[[2.0, 48.0], [2.1, 48.0], [2.1, 48.1], [2.0, 48.0]]]]}
+    outlines = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": square}] * 2}
+    view = _round_trip(views.with_qpv_outlines(views.text_view(geom, pd.Series(dtype=object), pd.Series(dtype=str),
+                                                                no_data=[1, 1, 1, 1]), outlines))
+    assert view.arrays["paths.start"].tolist() == [0, 4] and view.arrays["paths.xy"].shape == (8, 2)
+    assert view.meta["paths"]["palette"] == [styles.QPV_OUTLINE]
+    assert views.with_qpv_outlines(view, None) is view

@@ -368,3 +368,20 @@ def test_the_briefing_top_ten_names_each_bureau_potential_category():
     shown = re.findall(r'<span class="brief-lab">([^<]*)</span>', side)
     assert len(shown) == 10 and all(re.search(r"\((?:bastion|favorable|disputé|difficile)(?: [↑↓])?\)$", s)
                                     for s in shown)
+
+
+def test_the_bureau_panel_names_the_quartier_prioritaire_of_a_bureau_in_one():
+    at = open_page("pages/carte.py", {"t": "paris", "sel": "75056_1957"})
+    panel = next(h.proto.body for h in at.get("html") if "tl-figs" in h.proto.body)
+    assert "Quartier prioritaire : Stalingrad Riquet (QN07513M)" in panel
+
+
+def test_the_qpv_outlines_are_drawn_on_the_map_when_asked_and_on_the_briefing():
+    at = open_page("pages/carte.py")
+    _, arrays, _ = map_payload(at, "priority")
+    assert "m.paths.xy" not in arrays  # off by default: a slider move never carries them
+    at.toggle(key="w_qpv").set_value(True).run()
+    _, arrays, _ = map_payload(at, "priority")
+    assert len(arrays["m.paths.start"]) >= 21  # one ring per QPV at least (21 in Paris)
+    briefing = open_page("pages/briefing.py")
+    assert "m.paths.xy" in map_payload(briefing, "priority")[1]

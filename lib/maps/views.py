@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import shapely
+import shapely.geometry
 
 from lib import fr
 from lib.classify import hex_to_rgb
@@ -175,6 +177,23 @@ def potential_view(geom: ScreenGeometry, found: Potential) -> MapView:
     view = text_view(geom, colours, texts, no_data=styles.NO_CATEGORY)
     moved = frame.index[frame["movement"].isin([UP, DOWN])].astype(str).tolist()
     return view.with_extra(arrays=_focus(geom, moved)) if moved else view
+
+
+def with_qpv_outlines(view: MapView, outlines: Mapping | None) -> MapView:
+    """``view`` plus the QPV outlines (GeoJSON mapping from the dataset's metadata) as paths.
+
+    Why paths: the map element already draws a view's paths over the bureaux; the outlines travel
+    only when the layer is asked for (a few kB), never with every slider move otherwise.
+    """
+    rings = [np.asarray(ring, dtype=np.float32) for f in (outlines or {}).get("features", [])
+             for polygon in shapely.get_parts(shapely.geometry.shape(f["geometry"]))
+             for ring in (polygon.exterior.coords, *(i.coords for i in polygon.interiors))]
+    if not rings:
+        return view
+    starts = np.cumsum([0, *(len(r) for r in rings[:-1])]).astype(np.uint32)
+    return view.with_extra({"paths": {"palette": [styles.QPV_OUTLINE]}},
+                           {"paths.xy": np.concatenate(rings)[:, :2], "paths.start": starts,
+                            "paths.colour": np.zeros(len(rings), dtype=np.uint8)})
 
 
 def bureau_bounds(geom: ScreenGeometry, positions: Sequence[int]) -> list[float] | None:

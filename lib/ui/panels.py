@@ -120,8 +120,10 @@ def _metrics(data: TerritoryData, table: pd.DataFrame, chosen: str, found: Poten
     if found is not None and found.label(chosen):
         figures.insert(3, ("Potentiel", found.label(chosen)))
     label = data.bureaux["label"].get(chosen, chosen)
+    qpv = (data.indicator("qpv_share") or {}).get("qpv_names", {}).get(chosen)
     st.html(f"<b>{fr.escape(label)}</b>"
-            '<div class="tl-figs">' + "".join(_figure(*f) for f in figures) + "</div>")
+            '<div class="tl-figs">' + "".join(_figure(*f) for f in figures) + "</div>"
+            + (f'<div class="tl-note">Quartier prioritaire : {fr.escape(qpv)}</div>' if qpv else ""))
     if row["missing"]:
         st.warning(f"Données manquantes pour ce bureau : {fr.escape(row['missing'])}.")
     flags = data.anomalies[data.anomalies["bureau_id"] == chosen]

@@ -34,9 +34,10 @@ A4_INCHES = (11.69, 8.27)  # landscape
 
 
 def scored_frame(bureaux: gpd.GeoDataFrame, table: pd.DataFrame, contributions: pd.DataFrame,
-                 withheld: Collection[str] = (), potential: pd.Series | None = None) -> gpd.GeoDataFrame:
+                 withheld: Collection[str] = (), notes: Mapping[str, pd.Series] | None = None) -> gpd.GeoDataFrame:
     """Bureaux with score, rank, class (1 = lowest), colour and ``contrib_<criterion>`` columns,
-    and ``potentiel`` (« bastion ↑ », :mod:`lib.potential`) when ``potential`` labels are given.
+    and the text ``notes`` (:func:`lib.priority.bureau_notes`) under short lower-case names
+    (``potentiel`` — the briefing's top 10 reads it —, ``quartier_prioritaire``).
 
     ``withheld`` criteria (read from an imported election, ``PriorityResult.withheld``) keep an
     empty column: one criterion's points per bureau would give its imported values back.
@@ -47,8 +48,8 @@ def scored_frame(bureaux: gpd.GeoDataFrame, table: pd.DataFrame, contributions: 
     out["rank"] = t["rank"].to_numpy()
     out["classe"] = (t["class_id"] + 1).to_numpy()
     out["couleur"] = t["colour"].to_numpy()
-    if potential is not None and len(potential):
-        out[briefing.POTENTIAL] = potential.reindex(out["bureau_id"]).fillna("").to_numpy()
+    for header, column in (notes or {}).items():
+        out[fr.slug(header)] = column.reindex(out["bureau_id"]).fillna("").to_numpy()
     for cid in contributions.columns:
         points = contributions[cid].reindex(out["bureau_id"]).to_numpy().round(2)
         out[f"contrib_{cid}"] = np.nan if cid in withheld else points

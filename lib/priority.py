@@ -186,11 +186,11 @@ def results_history(results: pd.DataFrame, bureau_id: str, ours: tuple[str, ...]
 
 def ranking(result: PriorityResult, labels: pd.Series, values: pd.DataFrame,
             settings: Settings, anomalies: pd.DataFrame | None = None,
-            potential: pd.Series | None = None) -> pd.DataFrame:
+            notes: Mapping[str, pd.Series] | None = None) -> pd.DataFrame:
     """The ranking table (French headers), best first; criteria raw values alongside.
 
-    ``potential`` (:attr:`lib.potential.Potential.frame` ``label``) adds a « Potentiel » column
-    (« favorable ↑ »): the category and its movement read beside the rank.
+    ``notes`` (:func:`bureau_notes`: « Potentiel », « Quartier prioritaire ») are text columns
+    read beside the rank, e.g. « favorable ↑ ».
 
     ``anomalies`` (:func:`lib.anomalies.of`) adds a « Signalements » column: a flagged bureau
     is shown as such wherever it appears, ranked or set aside. A criterion read from an imported
@@ -203,8 +203,8 @@ def ranking(result: PriorityResult, labels: pd.Series, values: pd.DataFrame,
         "Score": t["score"].round(1), "Classe": (t["class_id"] + 1).astype("Int64"),
         "Pèsent le plus": t["top"], "Critères manquants": t["missing"],
     }, index=t.index)
-    if potential is not None and len(potential):
-        out.insert(5, POTENTIAL_COLUMN, potential.reindex(t.index).fillna("").to_numpy())
+    for position, (header, column) in enumerate((notes or {}).items(), start=5):
+        out.insert(position, header, column.reindex(t.index).fillna("").to_numpy())
     if anomalies is not None and len(anomalies):
         flags = anomalies.groupby("bureau_id")["kind_label"].agg(lambda k: "; ".join(dict.fromkeys(k)))
         out["Signalements"] = flags.reindex(t.index).fillna("").to_numpy()
@@ -217,7 +217,17 @@ def ranking(result: PriorityResult, labels: pd.Series, values: pd.DataFrame,
 
 
 WITHHELD = "élection importée : non exporté"
-POTENTIAL_COLUMN = "Potentiel"
+
+
+def bureau_notes(potential: pd.Series | None, qpv_names: Mapping[str, str] | None) -> dict[str, pd.Series]:
+    """The text columns a ranking and its exports carry beside the rank, when there is something
+    to say: the potential category and its movement, the quartier prioritaire."""
+    notes = {}
+    if potential is not None and (potential.fillna("") != "").any():
+        notes["Potentiel"] = potential
+    if qpv_names:
+        notes["Quartier prioritaire"] = pd.Series(qpv_names, dtype=object)
+    return notes
 
 
 def export_note(result: PriorityResult, settings: Settings) -> str:

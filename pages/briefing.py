@@ -44,7 +44,7 @@ controls, result = ui.priority_or_stop(data, widgets=False)  # the map's scenari
 v = ui.view()
 table = result.table
 figures = briefing.key_figures(table, data.bureaux, data.addresses, conf.capacity)
-labels_potential = controls.potential.frame["label"] if controls.potential is not None else None
+notes = ui.bureau_notes(data, controls.potential)
 top = briefing.top_ten(table.assign(label=data.bureaux["label"].reindex(table.index),
                                     **{briefing.POTENTIAL: potential.labels_for(controls.potential, table.index)}))
 ours = ", ".join(v.ours) if v.ours else "non défini"
@@ -76,11 +76,11 @@ with st.expander("Exporter la carte et les données", expanded=False), ui.guard(
                                         "Élection importée": priority.export_note(result, conf) or None})
     ui.download_buttons(exports.MAP_EXPORTS, 4, key_prefix="dl", territory=data.id,
                         scored=mapexport.scored_frame(data.bureaux, table, result.contributions, result.withheld,
-                                                     labels_potential),
+                                                     notes),
                         outlines=data.outlines, legend=result.legend, provenance=provenance,
                         title=f"{conf.campaign_name} — priorités", stations=data.stations, figures=figures,
                         ranking=priority.ranking(result, data.bureaux["label"], controls.values, conf,
-                                                 data.anomalies, labels_potential))
+                                                 data.anomalies, notes))
     st.caption("Chaque fichier porte les réglages qui l'ont produit (titre, métadonnées). "
                + priority.export_note(result, conf))
 

@@ -244,7 +244,9 @@ def test_exports_carry_each_bureau_potential_category_and_the_offline_top_names_
                          index=grid_bureaux["bureau_id"])
     first = str(grid_bureaux["bureau_id"].iloc[0])
     frame = mapexport.scored_frame(grid_bureaux.assign(label="B"), table, pd.DataFrame(index=table.index),
-                                   potential=pd.Series({first: "bastion ↑"}))
-    assert frame.set_index("bureau_id").at[first, "potentiel"] == "bastion ↑"
+                                   notes={"Potentiel": pd.Series({first: "bastion ↑"}),
+                                          "Quartier prioritaire": pd.Series({first: "Les Blagis (QN09219N)"})})
+    row = frame.set_index("bureau_id").loc[first]
+    assert (row["potentiel"], row["quartier_prioritaire"]) == ("bastion ↑", "Les Blagis (QN09219N)")
     html = offline_map.interactive_html(frame, outlines, legend, PROVENANCE, title="Test").decode("utf-8")
     assert "B (bastion ↑)" in html

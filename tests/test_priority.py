@@ -118,8 +118,14 @@ def test_the_ranking_names_the_flags_of_each_bureau(conf, normalised):
 def test_the_ranking_shows_each_bureau_potential_category_and_movement(conf, normalised):
     result = priority.compute(normalised, view_with(conf, {"abstention": 100}), conf, {})
     labels = pd.Series({"75056_0006": "bastion ↑", "75056_0001": "difficile"})
-    table = priority.ranking(result, pd.Series(dtype=str), result.table[[]], conf, potential=labels).set_index("Bureau")
+    notes = priority.bureau_notes(labels, {"75056_0006": "Goutte D'Or (QN07511M)"})
+    table = priority.ranking(result, pd.Series(dtype=str), result.table[[]], conf, notes=notes).set_index("Bureau")
     assert table.at["75056_0006", "Potentiel"] == "bastion ↑" and table.at["75056_0002", "Potentiel"] == ""
+    assert table.at["75056_0006", "Quartier prioritaire"] == "Goutte D'Or (QN07511M)"
+
+
+def test_no_note_column_when_there_is_nothing_to_say():
+    assert priority.bureau_notes(pd.Series(["", None]), {}) == {}
 
 
 def _history_rows() -> pd.DataFrame:

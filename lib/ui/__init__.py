@@ -42,6 +42,7 @@ from lib.ui.maps import (
 )
 from lib.ui.panels import (
     bureau_label_map,
+    bureau_notes,
     bureau_panel,
     door_value_panel,
     download_buttons,
@@ -105,7 +106,7 @@ __all__ += ["copy_link_button", "keep_walk", "table", "walk_widget"]
 __all__ += [  # maps
     "coverage_map", "department_map", "door_status_map", "swatch_legend", "territory_map", "turf_map",
 ]
-__all__ += ["door_value_panel", "potential_map"]
+__all__ += ["bureau_notes", "door_value_panel", "potential_map"]
 __all__ += ["FAVICON", "hand_over_to_router"]
 __all__ += [  # campaign workspace
     "act",

@@ -158,7 +158,7 @@ def ranking_table(data: TerritoryData, result: priority.PriorityResult, values: 
                   found: Potential | None = None) -> None:
     """Sortable ranking with a top-N filter and a CSV download; a row click selects its bureau."""
     ranking = priority.ranking(result, data.bureaux["label"], values, settings(), data.anomalies,
-                               potential=found.frame["label"] if found is not None else None)
+                               notes=bureau_notes(data, found))
     n_max = len(ranking)
     seed("w_topn", min(50, n_max))
     top_n = st.slider("Afficher les N premiers", 1, max(n_max, 2), key="w_topn") if n_max > 1 else 1
@@ -179,6 +179,12 @@ def ranking_table(data: TerritoryData, result: priority.PriorityResult, values: 
                        key="dl-ranking", icon=":material/download:")
     if result.withheld:
         st.caption(priority.export_note(result, settings()))
+
+
+def bureau_notes(data: TerritoryData, found: Potential | None) -> dict[str, pd.Series]:
+    """The ranking's and exports' text columns for this territory (:func:`lib.priority.bureau_notes`)."""
+    names = (data.indicator("qpv_share") or {}).get("qpv_names")
+    return priority.bureau_notes(found.frame["label"] if found is not None and len(found.frame) else None, names)
 
 
 def bureau_label_map(data: TerritoryData, result: priority.PriorityResult) -> dict[str, str]:

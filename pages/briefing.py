@@ -79,6 +79,7 @@ with st.expander("Exporter la carte et les données", expanded=False), ui.guard(
                                                      notes),
                         outlines=data.outlines, legend=result.legend, provenance=provenance,
                         title=f"{conf.campaign_name} — priorités", stations=data.stations, figures=figures,
+                        qpv=mapexport.qpv_frame((data.indicator("qpv_share") or {}).get("qpv_outlines")),
                         ranking=priority.ranking(result, data.bureaux["label"], controls.values, conf,
                                                  data.anomalies, notes))
     st.caption("Chaque fichier porte les réglages qui l'ont produit (titre, métadonnées). "

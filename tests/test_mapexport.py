@@ -250,3 +250,16 @@ def test_exports_carry_each_bureau_potential_category_and_the_offline_top_names_
     assert (row["potentiel"], row["quartier_prioritaire"]) == ("bastion ↑", "Les Blagis (QN09219N)")
     html = offline_map.interactive_html(frame, outlines, legend, PROVENANCE, title="Test").decode("utf-8")
     assert "B (bastion ↑)" in html
+
+
+def test_the_briefing_exports_draw_the_quartiers_prioritaires_when_given(scored, outlines, legend):
+    box = {"type": "Polygon", "coordinates": [[[*scored.total_bounds[:2]], [scored.total_bounds[2], scored.total_bounds[1]],
+                                               [*scored.total_bounds[2:]], [*scored.total_bounds[:2]]]]}
+    qpv = mapexport.qpv_frame({"type": "FeatureCollection",
+                               "features": [{"type": "Feature", "properties": {"code": "QN0", "name": "<b>Q</b>"},
+                                             "geometry": box}]})
+    html = offline_map.interactive_html(scored, outlines, legend, PROVENANCE, title="Test", qpv=qpv).decode("utf-8")
+    assert "Quartiers prioritaires (QPV)" in html and mapexport.QPV_COLOUR in html and "<b>Q</b>" not in html
+    plain = mapexport.static_map_png(scored, outlines, legend, PROVENANCE, title="Test")
+    assert mapexport.static_map_png(scored, outlines, legend, PROVENANCE, title="Test", qpv=qpv) != plain
+    assert mapexport.qpv_frame(None) is None

@@ -181,6 +181,10 @@ def indicators_2026(b26: gpd.GeoDataFrame) -> list[Indicator]:
                   reason="carreaux Filosofi 200 m non disponibles pour Paris"),
         Indicator("seniors_share", "Part des 65 ans et plus", "", "", None, "",
                   reason="carreaux Filosofi 200 m non disponibles pour Paris"),
+        Indicator("young_adults_share", "Part des 18-24 ans", "", "", None, "",
+                  reason="carreaux Filosofi 200 m et tables IRIS du recensement non disponibles pour Paris"),
+        Indicator("owners_share", "Ménages propriétaires", "", "", None, "",
+                  reason="carreaux Filosofi 200 m et tables IRIS du recensement non disponibles pour Paris"),
     ]
 
 

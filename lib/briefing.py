@@ -46,14 +46,22 @@ def key_figures(table: pd.DataFrame, bureaux: pd.DataFrame, addresses: pd.DataFr
             KeyFigure(f"≈ {hours}", f"{fr.plural(effort.hours_high, 'heure', 'heures')}-bénévoles{mix}")]
 
 
+POTENTIAL = "potentiel"  # optional column of the scored frame: « bastion ↑ » (lib.potential)
+
+
 def top_ten(frame: pd.DataFrame, n: int = TOP_N) -> pd.DataFrame:
     """The ``n`` first ranked bureaux: ``rank`` (int), ``label`` and ``score``, indexed by bureau id.
 
     ``frame`` holds ``rank``, ``score`` and ``label`` per bureau; unranked bureaux (no score,
-    set aside) never enter the top.
+    set aside) never enter the top. With a ``potentiel`` column the label carries the bureau's
+    potential category in brackets, so the slide, the PDF and the HTML all say it.
     """
     ranked = frame[pd.to_numeric(frame["rank"], errors="coerce").notna()]
     top = ranked.assign(rank=pd.to_numeric(ranked["rank"]).astype(int)).sort_values("rank").head(n)
+    if POTENTIAL in top:
+        category = top[POTENTIAL].fillna("").astype(str)
+        top = top.assign(label=top["label"].astype(str).where(category == "", top["label"].astype(str)
+                                                                 + " (" + category + ")"))
     return top[["rank", "label", "score"]]
 
 

@@ -80,6 +80,15 @@ class Capacity:
 
 
 @dataclass(frozen=True)
+class PotentialThresholds:
+    """Gaps to our territory-wide share (points) where the potential categories start."""
+
+    bastion: float = 6.0
+    favorable: float = 0.0
+    dispute: float = -5.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything in ``config.toml``."""
 
@@ -99,6 +108,7 @@ class Settings:
     no_data_colour: str
     palettes: Mapping[int, tuple[str, ...]]
     capacity: Capacity
+    potential: PotentialThresholds = field(default_factory=PotentialThresholds)
 
     def palette(self, k: int) -> tuple[str, ...]:
         """The sequential palette for ``k`` classes (clipped to the configured range)."""
@@ -152,14 +162,17 @@ def parse_settings(raw: Mapping, *, root: Path = PROJECT_ROOT) -> Settings:
         classes = raw["classes"]
         palettes = {int(k): tuple(v) for k, v in classes["palettes"].items()}
         capacity = Capacity(**raw["capacity"])
+        potential = PotentialThresholds(**{k: float(v) for k, v in raw.get("potential", {}).items()})
     except KeyError as err:
         raise _fail(f"la clé {err} manque") from err
-    except TypeError as err:
+    except (TypeError, ValueError) as err:
         raise _fail(f"valeur inattendue ({err})") from err
 
     _validate(criteria, presets, classes, palettes)
     if not isinstance(capacity.team_size, int) or capacity.team_size < 1:
         raise _fail("[capacity] team_size doit être un nombre entier de bénévoles, au moins 1 (un binôme : 2)")
+    if not potential.bastion > potential.favorable > potential.dispute:
+        raise _fail("[potential] les seuils doivent décroître : bastion > favorable > dispute")
     if app["default_territory"] not in territories:
         raise _fail(f"territoire par défaut inconnu : {app['default_territory']}")
 
@@ -183,6 +196,7 @@ def parse_settings(raw: Mapping, *, root: Path = PROJECT_ROOT) -> Settings:
         no_data_colour=classes["no_data_colour"],
         palettes=MappingProxyType(palettes),
         capacity=capacity,
+        potential=potential,
     )
 
 

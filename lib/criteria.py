@@ -114,6 +114,19 @@ def closeness(results: pd.DataFrame, election: str, ours: Collection[str]) -> pd
     return (100 - (mine - best_other).abs()).rename("closeness")
 
 
+def potential_gap(results: pd.DataFrame, election: str, ours: Collection[str]) -> pd.Series:
+    """Our share in each bureau minus our share over the whole territory (points).
+
+    Why against the territory: a bureau's strength is relative — 30 % is a bastion where we
+    average 20 % and a weak spot where we average 40 % (the German Greens' cockpit classes
+    polling stations this way).
+    """
+    mine = our_share(results, election, ours)
+    cands = candidates(results, election)
+    average = float(cands.loc[cands["candidate"].isin(list(ours)), "share"].sum())
+    return (mine - average).rename("potential_gap")
+
+
 def default_reserve_pair(territory: TerritoryData) -> tuple[str | None, str | None]:
     """Highest- and lowest-turnout elections with results (the usual presidential vs other)."""
     turnout = {}
@@ -185,6 +198,8 @@ DERIVED: dict[str, Derived] = {
     "lmp_potential": Derived(lambda d: abstention(d.results, d.choices.election) / 100
                              * our_share(d.results, d.choices.election, d.ours), "% des inscrits"),
     "closeness": Derived(lambda d: closeness(d.results, d.choices.election, d.ours), "100 − écart en points"),
+    "potential_gap": Derived(lambda d: potential_gap(d.results, d.choices.election, d.ours),
+                             "points d'écart à notre moyenne"),
     "vote_reserve": Derived(_vote_reserve, "voix", reads=lambda election, high, low: (election, high, low)),
 }
 

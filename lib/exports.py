@@ -35,7 +35,7 @@ class Export:
 
 def _map(render: Callable[..., bytes]) -> Callable[[Mapping[str, Any]], bytes]:
     return lambda i: render(i["scored"], i["outlines"], i["legend"], i["provenance"], title=i["title"],
-                            stations=i.get("stations"), figures=i.get("figures"))
+                            stations=i.get("stations"), figures=i.get("figures"), qpv=i.get("qpv"))
 
 
 DOWNLOAD = ":material/download:"

@@ -29,13 +29,16 @@ from openpyxl import Workbook
 
 from lib import briefing, fr
 from lib.geo import LAMBERT93, WGS84
+from lib.maps import styles
 
 A4_INCHES = (11.69, 8.27)  # landscape
 
 
 def scored_frame(bureaux: gpd.GeoDataFrame, table: pd.DataFrame, contributions: pd.DataFrame,
-                 withheld: Collection[str] = ()) -> gpd.GeoDataFrame:
-    """Bureaux with score, rank, class (1 = lowest), colour and ``contrib_<criterion>`` columns.
+                 withheld: Collection[str] = (), notes: Mapping[str, pd.Series] | None = None) -> gpd.GeoDataFrame:
+    """Bureaux with score, rank, class (1 = lowest), colour and ``contrib_<criterion>`` columns,
+    and the text ``notes`` (:func:`lib.priority.bureau_notes`) under short lower-case names
+    (``potentiel`` — the briefing's top 10 reads it —, ``quartier_prioritaire``).
 
     ``withheld`` criteria (read from an imported election, ``PriorityResult.withheld``) keep an
     empty column: one criterion's points per bureau would give its imported values back.
@@ -46,6 +49,8 @@ def scored_frame(bureaux: gpd.GeoDataFrame, table: pd.DataFrame, contributions: 
     out["rank"] = t["rank"].to_numpy()
     out["classe"] = (t["class_id"] + 1).to_numpy()
     out["couleur"] = t["colour"].to_numpy()
+    for header, column in (notes or {}).items():
+        out[fr.slug(header)] = column.reindex(out["bureau_id"]).fillna("").to_numpy()
     for cid in contributions.columns:
         points = contributions[cid].reindex(out["bureau_id"]).to_numpy().round(2)
         out[f"contrib_{cid}"] = np.nan if cid in withheld else points
@@ -208,12 +213,24 @@ def _number_top(ax, metric: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, top: p
         _badge(ax, x, y, int(rank), size, ax.transData)
 
 
+QPV_COLOUR = "#{:02x}{:02x}{:02x}".format(*styles.QPV_OUTLINE[:3])  # as on the app's map
+
+
+def qpv_frame(outlines: Mapping | None) -> gpd.GeoDataFrame | None:
+    """The QPV outlines of a dataset's metadata (``qpv_share`` → ``qpv_outlines``) as a frame, or None."""
+    features = (outlines or {}).get("features") or []
+    return gpd.GeoDataFrame.from_features(features, crs=WGS84) if features else None
+
+
 def _draw_map(ax, metric: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, stations: pd.DataFrame | None,
-              scale: float) -> None:
-    """Bureaux in their class colours, commune/arrondissement outlines and names, stations, scale, north."""
+              scale: float, qpv: gpd.GeoDataFrame | None = None) -> None:
+    """Bureaux in their class colours, commune/arrondissement outlines and names, QPV outlines,
+    stations, scale, north."""
     ax.set_axis_off()
     metric.plot(ax=ax, color=metric["couleur"].fillna("#bdbdbd").tolist(), edgecolor="white",
                 linewidth=0.25 * scale)
+    if qpv is not None and len(qpv):
+        qpv.to_crs(LAMBERT93).boundary.plot(ax=ax, color=QPV_COLOUR, linewidth=1.4 * scale, linestyle="--")
     outlines.to_crs(LAMBERT93).boundary.plot(ax=ax, color="#222222", linewidth=1.2 * scale)
     halo = [patheffects.withStroke(linewidth=3 * scale, foreground="white")]
     pts = gpd.GeoSeries(gpd.points_from_xy(outlines["label_lon"], outlines["label_lat"]), crs=WGS84).to_crs(LAMBERT93)
@@ -285,7 +302,7 @@ def _footer(fig: Figure, provenance: Mapping[str, str], scale: float) -> float:
 
 def _draw(fig: Figure, scored: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, legend: pd.DataFrame,
           provenance: Mapping[str, str], *, title: str, stations: pd.DataFrame | None, scale: float,
-          figures: Sequence[briefing.KeyFigure] | None, split: float) -> None:
+          figures: Sequence[briefing.KeyFigure] | None, split: float, qpv: gpd.GeoDataFrame | None = None) -> None:
     """The page: title and weights, the map with the top 10 numbered, a side column right of ``split``, a footer."""
     head = _Column(fig, 0.02, split, 0.975, scale)
     head.line(_fit(title, 24 * scale, head.width * scale), 24, weight="bold")
@@ -295,7 +312,7 @@ def _draw(fig: Figure, scored: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, leg
     bottom = _footer(fig, provenance, scale) + 0.02
     ax = fig.add_axes((0.02, bottom, split - 0.02, head.y - 0.01 - bottom))
     metric = scored.to_crs(LAMBERT93)
-    _draw_map(ax, metric, outlines, stations, scale)
+    _draw_map(ax, metric, outlines, stations, scale, qpv)
     top = briefing.top_ten(scored.set_index("bureau_id"))
     _number_top(ax, metric, outlines, top, BADGE_PT * scale, NAME_PT * scale)
     side = _Column(fig, split + 0.03, 0.98, 0.955, scale)
@@ -326,13 +343,14 @@ def _scale_bar(ax, bounds: np.ndarray, scale: float) -> None:
 
 def static_map_png(scored: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, legend: pd.DataFrame,
                    provenance: Mapping[str, str], *, title: str, stations: pd.DataFrame | None = None,
-                   figures: Sequence[briefing.KeyFigure] | None = None, size_px: tuple[int, int] = (1920, 1080)) -> bytes:
+                   figures: Sequence[briefing.KeyFigure] | None = None, size_px: tuple[int, int] = (1920, 1080),
+                   qpv: gpd.GeoDataFrame | None = None) -> bytes:
     """A slide: exactly ``size_px`` pixels, provenance in the PNG text chunks."""
     dpi = 100
     fig = Figure(figsize=(size_px[0] / dpi, size_px[1] / dpi), dpi=dpi)
     FigureCanvasAgg(fig)
     _draw(fig, scored, outlines, legend, provenance, title=title, stations=stations,
-          scale=size_px[0] / 1920 * 1.25, figures=figures, split=0.64)
+          scale=size_px[0] / 1920 * 1.25, figures=figures, split=0.64, qpv=qpv)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Title": title, "Description": fr.provenance_text(provenance),
                                                       "Software": "Terrain"})
@@ -342,12 +360,13 @@ def static_map_png(scored: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, legend:
 
 def static_map_pdf(scored: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, legend: pd.DataFrame,
                    provenance: Mapping[str, str], *, title: str, stations: pd.DataFrame | None = None,
-                   figures: Sequence[briefing.KeyFigure] | None = None, dpi: int = 300) -> bytes:
+                   figures: Sequence[briefing.KeyFigure] | None = None, dpi: int = 300,
+                   qpv: gpd.GeoDataFrame | None = None) -> bytes:
     """One A4 landscape page (vector; raster parts at ``dpi``), provenance in the PDF metadata."""
     fig = Figure(figsize=A4_INCHES, dpi=dpi)
     FigureCanvasPdf(fig)
     _draw(fig, scored, outlines, legend, provenance, title=title, stations=stations, scale=0.85, figures=figures,
-          split=0.60)
+          split=0.60, qpv=qpv)
     buf = io.BytesIO()
     fig.savefig(buf, format="pdf", dpi=dpi, metadata={"Title": title, "Subject": fr.provenance_text(provenance),
                                                       "Creator": "Terrain", "Keywords": "bureaux de vote; priorités"})

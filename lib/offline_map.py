@@ -14,6 +14,7 @@ import pandas as pd
 
 from lib import briefing, fr
 from lib.geo import LAMBERT93, WGS84
+from lib.mapexport import QPV_COLOUR
 
 VENDOR = Path(__file__).resolve().parent / "vendor" / "leaflet"
 
@@ -70,6 +71,17 @@ def _bureaux_layer(scored: gpd.GeoDataFrame):
         tooltip=folium.GeoJsonTooltip(fields=["libelle", "score_txt", "rang", "classe_txt"],
                                       aliases=["Bureau", "Score", "Rang", "Classe"]),
     ).add_to(layer)
+    return layer
+
+
+def _qpv_layer(qpv: gpd.GeoDataFrame):
+    """The quartiers prioritaires' outlines (dashed, the app's violet), a switch of the side panel."""
+    import folium
+
+    layer = folium.FeatureGroup(name="Quartiers prioritaires (QPV)", show=True)
+    folium.GeoJson(qpv[["name", "geometry"]].assign(name=qpv["name"].map(lambda s: fr.escape(str(s)))).to_json(),
+                   style_function=lambda f: {"fill": False, "color": QPV_COLOUR, "weight": 2, "dashArray": "6 4"},
+                   interactive=False).add_to(layer)
     return layer
 
 
@@ -196,7 +208,7 @@ def _html_panel(legend: pd.DataFrame, provenance: Mapping[str, str], title: str,
 
 def interactive_html(scored: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, legend: pd.DataFrame,
                      provenance: Mapping[str, str], *, title: str, stations: pd.DataFrame | None = None,
-                     figures: Sequence[briefing.KeyFigure] | None = None) -> bytes:
+                     figures: Sequence[briefing.KeyFigure] | None = None, qpv: gpd.GeoDataFrame | None = None) -> bytes:
     """A standalone Leaflet map that opens offline: Leaflet is inlined, no tile layer, no CDN.
 
     The map fills the window beside a side panel (legend, key figures, top 10, how it was made),
@@ -220,6 +232,8 @@ def interactive_html(scored: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, legen
         for name, lon, lat in zip(stations["name"], stations["lon"], stations["lat"], strict=True):
             folium.CircleMarker([lat, lon], radius=3, color="#1f3c88", fill=True, tooltip=fr.escape(str(name))).add_to(gares)
         gares.add_to(m)
+    if qpv is not None and len(qpv):
+        _qpv_layer(qpv).add_to(m)
     layers = folium.LayerControl(collapsed=False).add_to(m)
     # Metres and kilometres only: Leaflet's default scale adds feet and miles.
     m.add_child(_script(f"L.control.scale({{metric: true, imperial: false}}).addTo({m.get_name()});"))

@@ -185,8 +185,12 @@ def results_history(results: pd.DataFrame, bureau_id: str, ours: tuple[str, ...]
 
 
 def ranking(result: PriorityResult, labels: pd.Series, values: pd.DataFrame,
-            settings: Settings, anomalies: pd.DataFrame | None = None) -> pd.DataFrame:
+            settings: Settings, anomalies: pd.DataFrame | None = None,
+            notes: Mapping[str, pd.Series] | None = None) -> pd.DataFrame:
     """The ranking table (French headers), best first; criteria raw values alongside.
+
+    ``notes`` (:func:`bureau_notes`: « Potentiel », « Quartier prioritaire ») are text columns
+    read beside the rank, e.g. « favorable ↑ ».
 
     ``anomalies`` (:func:`lib.anomalies.of`) adds a « Signalements » column: a flagged bureau
     is shown as such wherever it appears, ranked or set aside. A criterion read from an imported
@@ -199,6 +203,8 @@ def ranking(result: PriorityResult, labels: pd.Series, values: pd.DataFrame,
         "Score": t["score"].round(1), "Classe": (t["class_id"] + 1).astype("Int64"),
         "Pèsent le plus": t["top"], "Critères manquants": t["missing"],
     }, index=t.index)
+    for position, (header, column) in enumerate((notes or {}).items(), start=5):
+        out.insert(position, header, column.reindex(t.index).fillna("").to_numpy())
     if anomalies is not None and len(anomalies):
         flags = anomalies.groupby("bureau_id")["kind_label"].agg(lambda k: "; ".join(dict.fromkeys(k)))
         out["Signalements"] = flags.reindex(t.index).fillna("").to_numpy()
@@ -211,6 +217,17 @@ def ranking(result: PriorityResult, labels: pd.Series, values: pd.DataFrame,
 
 
 WITHHELD = "élection importée : non exporté"
+
+
+def bureau_notes(potential: pd.Series | None, qpv_names: Mapping[str, str] | None) -> dict[str, pd.Series]:
+    """The text columns a ranking and its exports carry beside the rank, when there is something
+    to say: the potential category and its movement, the quartier prioritaire."""
+    notes = {}
+    if potential is not None and (potential.fillna("") != "").any():
+        notes["Potentiel"] = potential
+    if qpv_names:
+        notes["Quartier prioritaire"] = pd.Series(qpv_names, dtype=object)
+    return notes
 
 
 def export_note(result: PriorityResult, settings: Settings) -> str:

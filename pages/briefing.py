@@ -6,7 +6,7 @@ from datetime import date
 
 import streamlit as st
 
-from lib import briefing, exports, fr, mapexport, priority, ui
+from lib import briefing, exports, fr, mapexport, potential, priority, ui
 from lib.viewstate import to_query
 
 data = ui.page_setup("Mode briefing", sidebar=False)
@@ -44,7 +44,9 @@ controls, result = ui.priority_or_stop(data, widgets=False)  # the map's scenari
 v = ui.view()
 table = result.table
 figures = briefing.key_figures(table, data.bureaux, data.addresses, conf.capacity)
-top = briefing.top_ten(table.assign(label=data.bureaux["label"].reindex(table.index)))
+notes = ui.bureau_notes(data, controls.potential)
+top = briefing.top_ten(table.assign(label=data.bureaux["label"].reindex(table.index),
+                                    **{briefing.POTENTIAL: potential.labels_for(controls.potential, table.index)}))
 ours = ", ".join(v.ours) if v.ours else "non défini"
 election = data.election(controls.election)["label"]  # the one the criteria read, even when the link names none
 
@@ -55,7 +57,7 @@ st.markdown(f"""<div class="briefing"><h1>{fr.escape(conf.campaign_name)} — {f
 
 map_col, side_col = st.columns([2.6, 1], gap="large")
 with map_col, ui.guard("la carte"):
-    ui.priority_map(data, result, key="briefing-map", numbered=10,
+    ui.priority_map(data, result, key="briefing-map", numbered=10, qpv=True,
                     height="max(480px, calc(100vh - 230px))")  # fills a 1920×1080 projector
 with side_col:
     legend = ui.legend_html(briefing.short_legend(result.legend), title=briefing.legend_title(result.legend))
@@ -73,11 +75,13 @@ with st.expander("Exporter la carte et les données", expanded=False), ui.guard(
                                         "Lien": link,
                                         "Élection importée": priority.export_note(result, conf) or None})
     ui.download_buttons(exports.MAP_EXPORTS, 4, key_prefix="dl", territory=data.id,
-                        scored=mapexport.scored_frame(data.bureaux, table, result.contributions, result.withheld),
+                        scored=mapexport.scored_frame(data.bureaux, table, result.contributions, result.withheld,
+                                                     notes),
                         outlines=data.outlines, legend=result.legend, provenance=provenance,
                         title=f"{conf.campaign_name} — priorités", stations=data.stations, figures=figures,
+                        qpv=mapexport.qpv_frame((data.indicator("qpv_share") or {}).get("qpv_outlines")),
                         ranking=priority.ranking(result, data.bureaux["label"], controls.values, conf,
-                                                 data.anomalies))
+                                                 data.anomalies, notes))
     st.caption("Chaque fichier porte les réglages qui l'ont produit (titre, métadonnées). "
                + priority.export_note(result, conf))
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from lib import fr, priority, ui
-from lib.maps.styles import BORDERS_MAX_BUREAUX
+from lib.maps.styles import BORDERS_MAX_BUREAUX, POTENTIAL_COLOURS
+from lib.potential import CATEGORIES, explanation
 from lib.scoring import NoWeightsError
 
 data = ui.page_setup("Carte des priorités")
@@ -58,9 +59,17 @@ def _map(result: priority.PriorityResult) -> None:
     if st.session_state.get("w_departments"):
         _department_map(result)
         return
+    if st.session_state.get("w_potential") and controls.potential is not None and len(controls.potential.frame):
+        clicked = ui.potential_map(data, controls.potential, key="potential-map", selected=v.selected or None,
+                                   height=MAP_HEIGHT)
+        if clicked and clicked != v.selected:
+            ui.select_bureau(clicked)
+            st.rerun(scope="fragment")
+        return
     rgba = ui.dim_covered(result.table.index, result.rgba)  # bureaux already covered in this campaign, faded
     clicked = ui.priority_map(data, result, key="priority-map", selected=v.selected or None,
-                              borders=st.session_state["w_borders"], rgba=rgba, height=MAP_HEIGHT)
+                              borders=st.session_state["w_borders"], rgba=rgba, height=MAP_HEIGHT,
+                              qpv=bool(st.session_state.get("w_qpv")))
     if clicked and clicked != v.selected:
         ui.select_bureau(clicked)
         st.rerun(scope="fragment")  # the selection outline, the panel and the URL follow the click
@@ -80,9 +89,29 @@ def _legend(result: priority.PriorityResult, n_bureaux: int) -> None:
                           for n in notes), unsafe_allow_html=True)
     st.toggle("Contours", key="w_borders",
               help="Trace la limite de chaque bureau de vote. Plus lent à redessiner sur les grands territoires.")
+    _potential_toggle()
+    qpv = data.indicator("qpv_share") or {}
+    st.toggle("Quartiers prioritaires (QPV)", key="w_qpv", disabled=not qpv.get("available"),
+              help="Contour violet des quartiers prioritaires de la politique de la ville (ANCT, liste 2024)."
+                   + ("" if qpv.get("available") else f" Indisponible : {qpv.get('reason', 'pas de fichier QPV')}."))
     if n_bureaux > conf.map_point_threshold:
         st.toggle("Vue par département", key="w_departments",
                   help="Une forme par département, de la couleur de son bureau médian.")
+
+
+def _potential_toggle() -> None:
+    """Colour the map by potential category instead of priority (its legend under the switch)."""
+    found = controls.potential
+    st.toggle("Catégories de potentiel", key="w_potential", disabled=found is None or not len(found.frame),
+              help="Bastion, favorable, disputé, difficile : écart de notre score à notre moyenne du territoire. "
+                   "Contour noir : catégorie changée depuis l'élection précédente du même type."
+                   + (f" Indisponible : {found.note}." if found is not None and not len(found.frame) else ""))
+    if st.session_state.get("w_potential") and found is not None and len(found.frame):
+        counts = found.frame["category"].value_counts()
+        st.markdown(ui.swatch_legend({c: POTENTIAL_COLOURS[c] for c in reversed(CATEGORIES)},
+                                     {c: fr.counted(int(counts.get(c, 0)), "bureau", "bureaux") for c in CATEGORIES}),
+                    unsafe_allow_html=True)
+        st.caption(explanation(found, conf.potential))
 
 
 def _panels(result: priority.PriorityResult) -> None:
@@ -94,10 +123,10 @@ def _panels(result: priority.PriorityResult) -> None:
                                  label_visibility="collapsed")
     if shown == "Classement":
         with ui.guard("le classement"):
-            ui.ranking_table(data, result, controls.values)
+            ui.ranking_table(data, result, controls.values, controls.potential)
     else:
         with ui.guard("le détail du bureau"):
-            ui.bureau_panel(data, result, controls.values)
+            ui.bureau_panel(data, result, controls.values, controls.potential)
 
 
 def _our_side_hint(result: priority.PriorityResult) -> None:
@@ -122,6 +151,8 @@ def _priority_view() -> None:
     n_bureaux = len(result.table)
     ui.seed("w_borders", n_bureaux <= BORDERS_MAX_BUREAUX)  # before the map reads it
     ui.seed("w_departments", False)
+    ui.seed("w_potential", False)
+    ui.seed("w_qpv", False)
     with legend_box:
         _legend(result, n_bureaux)
     with map_col:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lib import criteria as crit
-from lib import fr, impact, store, ui
+from lib import door_value, fr, impact, store, ui
 
 data = ui.page_setup("Mesure d'impact")
 if data is None:
@@ -81,5 +81,12 @@ with ui.guard("la mesure d'impact"):
         st.info(report.our_share_reason)
     else:
         _show(report.our_share, "Voix en plus (est.)")
+
+with st.expander("À comparer : ce que la littérature laissait attendre de ce plan (a priori)", expanded=True), \
+        ui.guard("l'estimation a priori"):
+    st.caption("L'estimation ci-dessus est celle de votre campagne ; celle-ci applique aux portes du plan l'effet "
+               "moyen publié, avant toute mesure. Un écart entre les deux est attendu.")
+    ui.door_value_panel(data, door_value.visited(designs[plan_id][1]["bureau_id"].tolist(), designs[plan_id][1]),
+                        float(store.plan_turfs(engine, plan_id)["portes_estimees"].fillna(0).sum()), key="w_imp_votes")
 
 ui.publish_view()

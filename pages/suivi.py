@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import streamlit as st
 
-from lib import fr, store, ui
+from lib import door_value, fr, store, ui
 from lib.doors import status_hint
 from lib.field.printouts import PrintedLink, link_detail, links_sheet_pdf, packet_of_plan
 from lib.walk_exports import field_packet_pdf
@@ -231,6 +231,11 @@ else:
             teams = store.team_figures(cov)[TEAM_COLUMNS].assign(
                 doors_knocked=lambda t: t["doors_knocked"].round().astype(int))
             ui.table(teams.rename(columns={**TABLE, "turfs": "Parcours"}))
+    with st.expander("Ce que ce plan peut valoir en voix (estimation a priori)", icon=":material/how_to_vote:"), \
+            ui.guard("l'estimation en voix"):
+        saved = store.get_plan(engine, plan_id)
+        ui.door_value_panel(data, door_value.visited(saved.bureaux, store.holdout_design(engine, plan_id)),
+                            float(cov["portes_estimees"].sum()), key="w_suivi_votes")
     with st.expander("Liens de retour pour les téléphones", icon=":material/smartphone:"), ui.guard("les liens"):
         links_panel(plan_id, cov)
         ui.flash()

@@ -55,3 +55,10 @@ def test_side_column_lists_ten_numbered_rows_with_escaped_names(table):
     numbers = re.findall(r'<li class="brief-row"[^>]*><span class="brief-n">(\d+)</span>', html)
     assert numbers == [str(n) for n in range(1, 11)]
     assert "<b>Bureau 12</b>" not in html and "&lt;b&gt;Bureau 12" in html
+
+
+def test_top_ten_names_each_bureau_potential_category_when_known(table):
+    table["potentiel"] = ""
+    table.loc["99001_0012", "potentiel"] = "bastion ↑"
+    top = briefing.top_ten(table)
+    assert top.iloc[0]["label"] == "Bureau 12 (bastion ↑)" and top.iloc[1]["label"] == "Bureau 11"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import urllib.parse
 
+import numpy as np
 import pytest
 
 from lib.dataset import load_territory
@@ -153,3 +154,32 @@ def test_a_second_visit_takes_deck_gl_from_the_browser_cache(browser, server):
     assert first[0] > 100_000  # first visit: fetched
     assert second == [0]  # second: from the cache, no request at all
     assert not external
+
+
+def test_the_qpv_switch_draws_the_quartiers_prioritaires_outlines_in_violet(page, server):
+    """The outlines' vertices, projected by the page's viewport, turn violet once the switch is on."""
+    import json
+
+    import shapely
+    import shapely.geometry
+
+    from lib.maps.styles import QPV_OUTLINE
+
+    meta = json.loads((DATA_DIR / "paris" / "metadata.json").read_text(encoding="utf-8"))
+    features = next(i for i in meta["indicators"] if i["id"] == "qpv_share")["qpv_outlines"]["features"]
+    rings = [p.exterior.coords for f in features for p in shapely.get_parts(shapely.geometry.shape(f["geometry"]))]
+    vertices = [tuple(xy) for ring in rings for xy in list(ring)[::6]]
+    violet = np.array(QPV_OUTLINE[:3])
+
+    def violet_share() -> float:
+        pixels = canvas_pixels(page)
+        hits = [np.abs(pixels[round(y), round(x)] - violet).sum() < 90 for x, y in project(page, vertices)
+                if 0 <= round(y) < pixels.shape[0] and 0 <= round(x) < pixels.shape[1]]
+        return sum(hits) / len(hits)
+
+    open_map(page, f"{server}/carte")
+    assert violet_share() < 0.1
+    before = page.evaluate(f"() => document.querySelector('{MAP}').dataset.painted")
+    page.locator('[data-testid="stCheckbox"]').filter(has_text="Quartiers prioritaires").first.click()
+    wait_repainted(page, before)
+    assert violet_share() > 0.5

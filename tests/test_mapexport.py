@@ -254,3 +254,30 @@ def test_nothing_covers_the_bureaux_at_the_default_view(opened, scored):
 def test_the_scale_reads_in_metres_or_kilometres_only(opened):
     scales = opened.locator(".leaflet-control-scale-line").all_inner_texts()
     assert scales and all(re.fullmatch(r"\d+ k?m", s.strip()) for s in scales)
+
+
+def test_exports_carry_each_bureau_potential_category_and_the_offline_top_names_it(grid_bureaux, outlines, legend):
+    table = pd.DataFrame({"score": [90.0, 70.0, 50.0, 40.0, 20.0, 10.0], "rank": pd.array([1, 2, 3, 4, 5, 6], dtype="Int64"),
+                          "class_id": pd.array([2, 2, 1, 1, 0, 0], dtype="Int64"), "colour": ["#f03b20"] * 6},
+                         index=grid_bureaux["bureau_id"])
+    first = str(grid_bureaux["bureau_id"].iloc[0])
+    frame = mapexport.scored_frame(grid_bureaux.assign(label="B"), table, pd.DataFrame(index=table.index),
+                                   notes={"Potentiel": pd.Series({first: "bastion ↑"}),
+                                          "Quartier prioritaire": pd.Series({first: "Les Blagis (QN09219N)"})})
+    row = frame.set_index("bureau_id").loc[first]
+    assert (row["potentiel"], row["quartier_prioritaire"]) == ("bastion ↑", "Les Blagis (QN09219N)")
+    html = offline_map.interactive_html(frame, outlines, legend, PROVENANCE, title="Test").decode("utf-8")
+    assert "B (bastion ↑)" in html
+
+
+def test_the_briefing_exports_draw_the_quartiers_prioritaires_when_given(scored, outlines, legend):
+    box = {"type": "Polygon", "coordinates": [[[*scored.total_bounds[:2]], [scored.total_bounds[2], scored.total_bounds[1]],
+                                               [*scored.total_bounds[2:]], [*scored.total_bounds[:2]]]]}
+    qpv = mapexport.qpv_frame({"type": "FeatureCollection",
+                               "features": [{"type": "Feature", "properties": {"code": "QN0", "name": "<b>Q</b>"},
+                                             "geometry": box}]})
+    html = offline_map.interactive_html(scored, outlines, legend, PROVENANCE, title="Test", qpv=qpv).decode("utf-8")
+    assert "Quartiers prioritaires (QPV)" in html and mapexport.QPV_COLOUR in html and "<b>Q</b>" not in html
+    plain = mapexport.static_map_png(scored, outlines, legend, PROVENANCE, title="Test")
+    assert mapexport.static_map_png(scored, outlines, legend, PROVENANCE, title="Test", qpv=qpv) != plain
+    assert mapexport.qpv_frame(None) is None

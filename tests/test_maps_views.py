@@ -168,3 +168,28 @@ def test_a_department_takes_the_colour_of_its_median_bureau(grid_bureaux):
     # 91: scores 10, 50, 90, 30 → lower median 30 (bureau D, colour 3); 92: only E is scored (70).
     assert colour == [[3, 0, 0, 255], [4, 0, 0, 255]]
     assert texts[0].startswith("Score médian 30/100\n1 bureau en priorité maximale") and "Bureau C (90)" in texts[0]
+
+
+def test_the_potential_map_colours_each_category_outlines_moved_bureaux_and_says_which_way(geom):
+    from lib.potential import Potential
+
+    frame = pd.DataFrame({"gap": [7.5, -6.0], "category": ["bastion", "difficile"], "previous_gap": [1.0, -7.0],
+                          "previous_category": ["favorable", "difficile"], "movement": ["↑", "="],
+                          "label": ["bastion ↑", "difficile"]}, index=pd.Index(["99001_0001", "99001_0002"]))
+    view = views.potential_view(geom, Potential(frame, previous="Législatives 2022"))
+    colour = dict(zip(geom.bureau_ids, [view.meta["palette"][i] for i in view.arrays["colour"]], strict=True))
+    assert colour["99001_0001"] == styles.POTENTIAL_COLOURS["bastion"]
+    assert colour["99001_0003"] == styles.NO_CATEGORY
+    texts = dict(zip(geom.bureau_ids, [view.meta["texts"][i] for i in view.arrays["tip"]], strict=True))
+    assert texts["99001_0001"] == "bastion (7,5 pts vs notre moyenne)\n↑ depuis Législatives 2022 (favorable)"
+    assert view.arrays["focus"].tolist() == geom.positions(["99001_0001"]).tolist()
+
+
+def test_qpv_outlines_are_drawn_as_one_closed_path_per_ring_in_their_own_colour(geom):
+    square = {"type": "MultiPolygon", "coordinates": [[[[2.0, 48.0], [2.1, 48.0], [2.1, 48.1], [2.0, 48.0]]]]}
+    outlines = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": square}] * 2}
+    view = _round_trip(views.with_qpv_outlines(views.text_view(geom, pd.Series(dtype=object), pd.Series(dtype=str),
+                                                                no_data=[1, 1, 1, 1]), outlines))
+    assert view.arrays["paths.start"].tolist() == [0, 4] and view.arrays["paths.xy"].shape == (8, 2)
+    assert view.meta["paths"]["palette"] == [styles.QPV_OUTLINE]
+    assert views.with_qpv_outlines(view, None) is view

@@ -343,3 +343,45 @@ def test_the_ranking_table_is_written_the_french_way():
     at.button_group(key="w_panel").set_value("Classement").run()
     spec = at.dataframe[0].proto.columns
     assert '"Score"' in spec and "localized" in spec
+
+
+ANTONY_LEFT = {"t": "antony", "p": "mobilisation", "camp": "gauche"}  # leg2024t2: GAILLARD Brice (UG)
+
+
+def test_the_bureau_panel_shows_its_potential_category_and_movement():
+    at = open_page("pages/carte.py", {**ANTONY_LEFT, "sel": "92002_0002"})
+    figures = next(h.proto.body for h in at.get("html") if "tl-figs" in h.proto.body)
+    assert "<i>Potentiel</i><b>disputé ↑</b>" in figures  # hand-checked in tests/test_potential.py
+
+
+def test_the_map_can_be_coloured_by_potential_category():
+    at = open_page("pages/carte.py", ANTONY_LEFT)
+    at.toggle(key="w_potential").set_value(True).run()
+    meta, arrays, _ = map_payload(at, "potentiel")
+    assert any("depuis Législatives 2022, 2e tour" in t for t in meta["view"]["texts"])
+    assert len(arrays["m.focus"]) == 18  # 7 bureaux up, 11 down since 2022
+
+
+def test_the_briefing_top_ten_names_each_bureau_potential_category():
+    at = open_page("pages/briefing.py", ANTONY_LEFT)
+    side = next(m.value for m in at.markdown if 'class="brief-side"' in m.value)
+    shown = re.findall(r'<span class="brief-lab">([^<]*)</span>', side)
+    assert len(shown) == 10 and all(re.search(r"\((?:bastion|favorable|disputé|difficile)(?: [↑↓])?\)$", s)
+                                    for s in shown)
+
+
+def test_the_bureau_panel_names_the_quartier_prioritaire_of_a_bureau_in_one():
+    at = open_page("pages/carte.py", {"t": "paris", "sel": "75056_1957"})
+    panel = next(h.proto.body for h in at.get("html") if "tl-figs" in h.proto.body)
+    assert "Quartier prioritaire : Stalingrad Riquet (QN07513M)" in panel
+
+
+def test_the_qpv_outlines_are_drawn_on_the_map_when_asked_and_on_the_briefing():
+    at = open_page("pages/carte.py")
+    _, arrays, _ = map_payload(at, "priority")
+    assert "m.paths.xy" not in arrays  # off by default: a slider move never carries them
+    at.toggle(key="w_qpv").set_value(True).run()
+    _, arrays, _ = map_payload(at, "priority")
+    assert len(arrays["m.paths.start"]) >= 21  # one ring per QPV at least (21 in Paris)
+    briefing = open_page("pages/briefing.py")
+    assert "m.paths.xy" in map_payload(briefing, "priority")[1]

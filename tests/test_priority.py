@@ -115,6 +115,19 @@ def test_the_ranking_names_the_flags_of_each_bureau(conf, normalised):
     assert table.set_index("Bureau").at["75056_0002", "Signalements"] == "contour détaché"
 
 
+def test_the_ranking_shows_each_bureau_potential_category_and_movement(conf, normalised):
+    result = priority.compute(normalised, view_with(conf, {"abstention": 100}), conf, {})
+    labels = pd.Series({"75056_0006": "bastion ↑", "75056_0001": "difficile"})
+    notes = priority.bureau_notes(labels, {"75056_0006": "Goutte D'Or (QN07511M)"})
+    table = priority.ranking(result, pd.Series(dtype=str), result.table[[]], conf, notes=notes).set_index("Bureau")
+    assert table.at["75056_0006", "Potentiel"] == "bastion ↑" and table.at["75056_0002", "Potentiel"] == ""
+    assert table.at["75056_0006", "Quartier prioritaire"] == "Goutte D'Or (QN07511M)"
+
+
+def test_no_note_column_when_there_is_nothing_to_say():
+    assert priority.bureau_notes(pd.Series(["", None]), {}) == {}
+
+
 def _history_rows() -> pd.DataFrame:
     rows = []
     for election, carried, shares in (("e2017", True, {"A": 40.0, "B": 60.0}),

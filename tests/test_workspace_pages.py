@@ -328,17 +328,22 @@ def test_the_suivi_page_warns_when_the_retention_is_over(engine, saved):
 
 # « Mesure d'impact » ---------------------------------------------------------------------------------
 
-def test_the_impact_page_measures_a_saved_holdout_on_two_elections(engine):
-    """A plan with témoins over the 40 first Paris bureaux; municipales 2026 against présidentielle 2017."""
+def _plan_with_temoins(engine, n_bureaux: int) -> int:
+    """A campaign on Paris whose plan has témoins over the first ``n_bureaux`` (turfs in the first two)."""
     from lib import holdout
 
     data = load_territory(DATA_DIR, "paris")
-    ids = sorted(data.bureaux["bureau_id"])[:40]
+    ids = sorted(data.bureaux["bureau_id"])[:n_bureaux]
     turfs, summary = walk.plan_turfs(data.addresses, data.bureaux.reset_index(drop=True), ids[:2],
                                      walk.TurfPlan(120, 1.8, 25.0, 12.0))
     cid = store.create_campaign(engine, "paris", "Municipales")
     store.save_plan(engine, cid, "Avec témoins", turfs, summary, bureaux=ids, holdout=holdout.holdout(ids))
-    at = open_page("pages/impact.py", campaign=cid)
+    return cid
+
+
+def test_the_impact_page_measures_a_saved_holdout_on_two_elections(engine):
+    """A plan with témoins over the 40 first Paris bureaux; municipales 2026 against présidentielle 2017."""
+    at = open_page("pages/impact.py", campaign=_plan_with_temoins(engine, 40))
     at.selectbox(key="w_imp_after").select("mun2026t1").run()
     at.selectbox(key="w_imp_before").select("pres2017t1").run()
     assert not at.error
@@ -358,3 +363,26 @@ def test_a_turf_without_a_date_shows_an_empty_cell_not_none(engine, saved):
     at = open_page("pages/suivi.py", campaign=cid)
     dates = at.data_editor[0].value["planned_date"]
     assert dates.tolist() == [""] * len(dates)
+
+
+def test_the_suivi_page_says_what_the_saved_plan_may_be_worth_in_votes(engine, saved):
+    from lib import door_value
+
+    cid, pid, _ = saved
+    at = open_page("pages/suivi.py", {"camp": "gauche"}, campaign=cid)
+    metrics = {m.label: m.value for m in at.metric}
+    data = load_territory(DATA_DIR, "paris")
+    found = door_value.margin(data.results, "mun2026t1", ["GRÉGOIRE"], BUREAUX)
+    doors = float(store.plan_turfs(engine, pid)["portes_estimees"].sum())
+    value = door_value.door_value(doors, 0.30, round(100 * found.share) / 100)
+    assert metrics["Écart à la dernière élection"] == fr.number(found.gap)
+    assert metrics["Voix nettes (a priori)"] == fr.number(value.net_votes[1])
+    assert metrics["Fourchette (IC 95 %)"] == f"{fr.number(value.net_votes[0])} à {fr.number(value.net_votes[2])}"
+    assert any("Green, McGrath & Aronow" in c.value for c in at.caption)
+
+
+def test_the_impact_page_shows_the_published_prior_beside_the_campaign_estimate(engine):
+    at = open_page("pages/impact.py", {"camp": "gauche"}, campaign=_plan_with_temoins(engine, 10))
+    labels = [m.label for m in at.metric]
+    assert "Effet estimé" in labels and "Voix nettes (a priori)" in labels
+    assert any("ce que la littérature laissait attendre" in e.label for e in at.expander)

@@ -23,6 +23,9 @@ from lib.datasets.filosofi import (
     filosofi_indicators,
     filosofi_weight_points,
 )
+from lib.datasets.qpv import SHIPPED_FILE as QPV_FILE
+from lib.datasets.qpv import SOURCE as QPV_SOURCE
+from lib.datasets.qpv import qpv_indicator, read_qpv
 from lib.datasets.raw import (
     Indicator,
     RawTerritory,
@@ -112,13 +115,14 @@ def read(raw_dir: Path, log=print) -> RawTerritory:
         Indicator("median_income", "Revenu disponible médian", "", "", None, "",
                   reason="les carreaux Filosofi ne donnent pas de médiane ; Filosofi par IRIS "
                          "existe mais sans contours IRIS dans les données"),
+        qpv_indicator(read_qpv(raw_path(raw_dir, QPV_FILE), area_names.index), geo.make_valid(bureaux), None),
     ]
     stations = shipped_stations(raw_dir)
     return RawTerritory(
         territory_id="antony", name="Antony et voisines (92-13)",
         reference_map="Contours des bureaux de vote Etalab (REU, 2022+)",
         bureaux=bureaux, area_names=area_names, area_kind="commune", results=results,
-        registered_election="leg2024t2", sources=SOURCES, indicators=indicators,
+        registered_election="leg2024t2", sources=[*SOURCES, QPV_SOURCE], indicators=indicators,
         addresses=None,
         addresses_missing_reason="pas de fichier BAN des Hauts-de-Seine dans les données : "
                                  "listes de porte-à-porte indisponibles pour ce territoire",

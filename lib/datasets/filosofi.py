@@ -25,7 +25,7 @@ from lib.datasets.raw import Indicator
 from lib.errors import BuildError
 
 FILOSOFI_COUNTS = ["ind", "men", "men_pauv", "ind_snv", "log_av45", "log_45_70", "log_70_90",
-                   "log_ap90", "log_inc", "log_soc", "ind_65_79", "ind_80p"]
+                   "log_ap90", "log_inc", "log_soc", "ind_65_79", "ind_80p", "ind_18_24", "men_prop"]
 FILOSOFI_LABEL = "INSEE Filosofi 2019, carreaux 200 m (pondération surfacique)"
 
 
@@ -45,7 +45,7 @@ def areal_filosofi(squares: gpd.GeoDataFrame, bureaux: gpd.GeoDataFrame) -> pd.D
 
 
 def filosofi_indicators(agg: pd.DataFrame) -> list[Indicator]:
-    """The four indicators the squares give, from the per-bureau sums of :func:`areal_filosofi`."""
+    """The indicators the squares give, from the per-bureau sums of :func:`areal_filosofi`."""
     dwellings = agg[["log_av45", "log_45_70", "log_70_90", "log_ap90", "log_inc"]].sum(axis=1)
     f = FILOSOFI_LABEL
     return [
@@ -61,6 +61,11 @@ def filosofi_indicators(agg: pd.DataFrame) -> list[Indicator]:
         Indicator("seniors_share", "Part des 65 ans et plus", "% des habitants", f, 2019,
                   "(ind_65_79 + ind_80p) ÷ ind × 100",
                   values=(agg["ind_65_79"] + agg["ind_80p"]) / agg["ind"] * 100),
+        Indicator("young_adults_share", "Part des 18-24 ans", "% des habitants", f, 2019,
+                  "ind_18_24 ÷ ind × 100", values=agg["ind_18_24"] / agg["ind"] * 100),
+        Indicator("owners_share", "Ménages propriétaires", "% des ménages", f, 2019,
+                  "men_prop ÷ men × 100 (ménages propriétaires de leur logement)",
+                  values=agg["men_prop"] / agg["men"] * 100),
     ]
 
 

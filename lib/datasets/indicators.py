@@ -104,4 +104,4 @@ def _territory_indicator(ind: pd.DataFrame, extra: Indicator) -> dict[str, Any]:
         return {"id": extra.id, "label": extra.label, "available": False, "reason": extra.reason}
     ind[extra.id] = pd.to_numeric(extra.values, errors="coerce").reindex(ind.index).astype(float)
     return {"id": extra.id, "label": extra.label, "unit": extra.unit, "source": extra.source,
-            "year": extra.year, "available": True, "description": extra.description}
+            "year": extra.year, "available": True, "description": extra.description, **extra.details}

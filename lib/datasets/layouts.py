@@ -10,6 +10,7 @@ from lib.datasets.addresses import read_ban
 from lib.datasets.contours import read_contours
 from lib.datasets.crop import Crop
 from lib.datasets.filosofi import read_filosofi_squares
+from lib.datasets.qpv import read_qpv
 from lib.datasets.results import read_wide
 from lib.datasets.stations import read_idfm_stations, read_sncf_stations
 from lib.errors import BuildError
@@ -24,6 +25,7 @@ LAYOUTS: dict[str, Reader] = {
     "idfm_csv": lambda path, crop: read_idfm_stations(path),
     "sncf_csv": lambda path, crop: read_sncf_stations(path),
     "filosofi_grid": read_filosofi_squares,
+    "qpv_geojson": lambda path, crop: read_qpv(path, crop.communes),
 }
 RESULT_LAYOUTS = ("minint_wide", "minint_wide_unnamed", "minint_wide_tab")  # the results files' layouts
 

@@ -46,6 +46,7 @@ from lib.datasets.filosofi import (
 from lib.datasets.layouts import RESULT_LAYOUTS, reader_for
 from lib.datasets.metadata import election_label
 from lib.datasets.provenance import Credit, mapping_note, reference_map, source_records
+from lib.datasets.qpv import national_qpv
 from lib.datasets.raw import Indicator, RawTerritory
 from lib.datasets.recognition import examine, own_columns
 from lib.datasets.selector import Selector
@@ -477,6 +478,7 @@ def read(selector: Selector, folder: Path, *, sources: Sources | None = None, lo
     addresses, reason = read_addresses(folder, ctx, selector)
     stations = read_stations(ctx)
     indicators, weight_points = read_filosofi(ctx, bureaux)
+    indicators.append(national_qpv(ctx, bureaux, addresses))
     ignored = ignored_notes(folder, ctx.files, sources)
     for note in ignored:
         log(f"  {note}")

@@ -26,6 +26,9 @@ from lib.datasets.carryover import (
     registered_by_bureau,
     transfer_weights,
 )
+from lib.datasets.qpv import SHIPPED_FILE as QPV_FILE
+from lib.datasets.qpv import SOURCE as QPV_SOURCE
+from lib.datasets.qpv import qpv_indicator, read_qpv
 from lib.datasets.raw import (
     Indicator,
     RawTerritory,
@@ -178,6 +181,10 @@ def indicators_2026(b26: gpd.GeoDataFrame) -> list[Indicator]:
                   reason="carreaux Filosofi 200 m non disponibles pour Paris"),
         Indicator("seniors_share", "Part des 65 ans et plus", "", "", None, "",
                   reason="carreaux Filosofi 200 m non disponibles pour Paris"),
+        Indicator("young_adults_share", "Part des 18-24 ans", "", "", None, "",
+                  reason="carreaux Filosofi 200 m et tables IRIS du recensement non disponibles pour Paris"),
+        Indicator("owners_share", "Ménages propriétaires", "", "", None, "",
+                  reason="carreaux Filosofi 200 m et tables IRIS du recensement non disponibles pour Paris"),
     ]
 
 
@@ -191,12 +198,13 @@ def read(raw_dir: Path, log=print) -> RawTerritory:
     results = pd.concat([carried, mun2026_results(b26)], ignore_index=True)[RESULTS_COLUMNS]
     stations = shipped_stations(raw_dir)
     indicators = indicators_2026(b26)
+    indicators.append(qpv_indicator(read_qpv(raw_path(raw_dir, QPV_FILE), [COMMUNE]), bureaux, addresses))
     by_id = b26.set_index("bureau_id")
     return RawTerritory(
         territory_id="paris", name="Paris",
         reference_map="Secteurs des bureaux de vote 2026 (Ville de Paris)",
         bureaux=bureaux, area_names=area_names, area_kind="arrondissement",
-        results=results, registered_election="mun2026t1", sources=SOURCES,
+        results=results, registered_election="mun2026t1", sources=[*SOURCES, QPV_SOURCE],
         indicators=indicators, addresses=addresses, stations=stations,
         trend_pair=("mun2020t1", "mun2026t1"),
         extra_abstention={"mun2020t1": pd.to_numeric(by_id["taux_abstention_2020"]).astype(float)},

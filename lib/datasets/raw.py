@@ -46,6 +46,7 @@ class Indicator:
     description: str
     values: pd.Series | None = None  # indexed by bureau_id; None = declared missing
     reason: str = ""
+    details: dict[str, Any] = field(default_factory=dict)  # extra metadata (e.g. QPV names per bureau)
 
 
 @dataclass

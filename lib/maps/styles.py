@@ -26,6 +26,15 @@ COVERAGE_FULL = [26, 120, 60, 230]
 NOT_PLANNED = [225, 225, 225, 90]
 CONTEXT_BUREAU = [236, 236, 232, 160]  # bureaux around a turf map's chosen ones
 
+# Potential categories (lib/potential.py), strongest first: ColorBrewer RdBu 4 classes (marked
+# colour-blind safe by ColorBrewer); the tooltip names the category, moved bureaux are outlined.
+POTENTIAL_COLOURS = {"bastion": [5, 113, 176, 230], "favorable": [146, 197, 222, 230],
+                     "disputé": [244, 165, 130, 230], "difficile": [202, 0, 32, 230]}
+NO_CATEGORY = [200, 200, 200, 160]
+
+# Quartiers prioritaires (QPV) drawn over a priority map: a violet no class colour uses (YlOrRd, RdBu).
+QPV_OUTLINE = [106, 61, 154, 255]
+
 STYLE: dict = {
     "background": [243, 241, 236],
     "bureau_border": {"colour": [255, 255, 255, 255], "width_px": 0.5},

@@ -23,6 +23,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.geometry
 
 from lib import fr
 from lib.classify import hex_to_rgb
@@ -30,6 +31,8 @@ from lib.geo import lonlat_to_l93
 from lib.maps import styles
 from lib.maps.geometry import ScreenGeometry, rounded_frame
 from lib.maps.wire import palette_index, smallest_uint, text_index
+from lib.potential import DOWN, UP, Potential
+from lib.potential import tooltip as potential_tooltip
 from lib.priority import unscored_reasons
 from lib.streetmap import OSM_CREDIT, OSM_LICENCE, StreetLayer
 
@@ -165,6 +168,35 @@ def coverage_view(geom: ScreenGeometry, coverage: pd.DataFrame, *, frame_on: Seq
     planned.update(texts.rename(index=str))
     view = text_view(geom, colours.rename(index=str), planned, no_data=styles.NOT_PLANNED)
     return _framed(view, geom, frame_on)
+
+
+def potential_view(geom: ScreenGeometry, found: Potential) -> MapView:
+    """Bureaux coloured by potential category (:mod:`lib.potential`); those whose category moved
+    since the previous comparable election are outlined, the tooltip says which way."""
+    frame = found.frame
+    colours = frame["category"].map(styles.POTENTIAL_COLOURS).dropna().rename(index=str)
+    texts = pd.Series([potential_tooltip(row, found.previous) for _, row in frame.iterrows()],
+                      index=frame.index.astype(str), dtype=object)
+    view = text_view(geom, colours, texts, no_data=styles.NO_CATEGORY)
+    moved = frame.index[frame["movement"].isin([UP, DOWN])].astype(str).tolist()
+    return view.with_extra(arrays=_focus(geom, moved)) if moved else view
+
+
+def with_qpv_outlines(view: MapView, outlines: Mapping | None) -> MapView:
+    """``view`` plus the QPV outlines (GeoJSON mapping from the dataset's metadata) as paths.
+
+    Why paths: the map element already draws a view's paths over the bureaux; the outlines travel
+    only when the layer is asked for (a few kB), never with every slider move otherwise.
+    """
+    rings = [np.asarray(ring, dtype=np.float32) for f in (outlines or {}).get("features", [])
+             for polygon in shapely.get_parts(shapely.geometry.shape(f["geometry"]))
+             for ring in (polygon.exterior.coords, *(i.coords for i in polygon.interiors))]
+    if not rings:
+        return view
+    starts = np.cumsum([0, *(len(r) for r in rings[:-1])]).astype(np.uint32)
+    return view.with_extra({"paths": {"palette": [styles.QPV_OUTLINE]}},
+                           {"paths.xy": np.concatenate(rings)[:, :2], "paths.start": starts,
+                            "paths.colour": np.zeros(len(rings), dtype=np.uint8)})
 
 
 def bureau_bounds(geom: ScreenGeometry, positions: Sequence[int]) -> list[float] | None:

@@ -35,6 +35,7 @@ from lib.ui.maps import (
     coverage_map,
     department_map,
     door_status_map,
+    potential_map,
     priority_map,
     swatch_legend,
     territory_map,
@@ -42,7 +43,9 @@ from lib.ui.maps import (
 )
 from lib.ui.panels import (
     bureau_label_map,
+    bureau_notes,
     bureau_panel,
+    door_value_panel,
     download_buttons,
     legend_html,
     panel_styles,
@@ -107,6 +110,7 @@ __all__ += ["street_network_of"]
 __all__ += [  # maps
     "coverage_map", "department_map", "door_status_map", "swatch_legend", "territory_map", "turf_map",
 ]
+__all__ += ["bureau_notes", "door_value_panel", "potential_map"]
 __all__ += ["FAVICON", "hand_over_to_router"]
 __all__ += [  # campaign workspace
     "act",

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import streamlit as st
 
-from lib import anomalies, classify, fr, priority, scoring
+from lib import anomalies, classify, fr, potential, priority, scoring
 from lib import criteria as crit
 from lib.config import Settings
 from lib.dataset import TerritoryData
@@ -21,6 +21,7 @@ from lib.ui.loaders import (
     candidates,
     imports_key,
     normalised_criteria,
+    potential_of,
     reserve_pair,
     settings,
     territory_data,
@@ -42,6 +43,7 @@ class Controls:
     normalised: scoring.NormalisedCriteria
     left_out: frozenset[str] = frozenset()  # « bureaux atypiques » set aside in this view
     election: str = ""  # the reference election these criteria read (the view's, or the most recent)
+    potential: potential.Potential | None = None  # categories (bastion … difficile) and their movement
 
 
 @dataclass(frozen=True)
@@ -197,7 +199,8 @@ def view_controls(data: TerritoryData, v: ViewState) -> Controls:
     choices = crit.Choices(election=election, ours=v.ours, high=high or None, low=low or None, blocs=v.blocs)
     values, unavailable, normalised = normalised_criteria(
         data.id, src.data_dir, choices, v.normalisation, left_out, src.key, src.extra)
-    return Controls(values, unavailable, normalised, left_out, election)
+    found = potential_of(data.id, src.data_dir, choices, src.key, src.extra)
+    return Controls(values, unavailable, normalised, left_out, election, found)
 
 
 def _apply_preset() -> None:

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import criteria as crit
-from lib import scoring, walk
+from lib import potential, scoring, walk
 from lib.config import Settings, load_settings
 from lib.dataset import TerritoryData, list_territories, load_territory
 from lib.errors import TerrainError
@@ -104,6 +104,14 @@ def normalised_criteria(territory_id: str, data_dir: str, choices: crit.Choices,
     frame = crit.build_criteria(_territory(territory_id, data_dir, _data), choices, conf.criteria, conf.blocs)
     normalised = scoring.normalise_criteria(frame.values, method=method, left_out=left_out)
     return frame.values, dict(frame.unavailable), normalised
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def potential_of(territory_id: str, data_dir: str, choices: crit.Choices, imports_key: str = "",
+                 _data: TerritoryData | None = None) -> potential.Potential:
+    """Potential categories and their movement for these choices (weight-independent)."""
+    data, conf = _territory(territory_id, data_dir, _data), settings()
+    return potential.potential(data.results, data.elections, choices, conf.blocs, conf.potential)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

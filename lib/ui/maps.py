@@ -24,6 +24,7 @@ from lib.dataset import TerritoryData
 from lib.geo import department_of
 from lib.maps import styles, views, wire
 from lib.maps.geometry import GROUP_PREFIX, ScreenGeometry
+from lib.potential import Potential
 from lib.ui.loaders import department_geometry, screen_geometry, settings, street_network_of
 
 HERE = Path(__file__).resolve().parent
@@ -115,18 +116,29 @@ def map_element(geom: ScreenGeometry, view: views.MapView, *, kind: str, key: st
 
 
 def priority_map(data: TerritoryData, result: priority.PriorityResult, *, key: str, height: str,
-                 selected: str | None = None, borders: bool | None = None, rgba=None, numbered: int = 0) -> str | None:
+                 selected: str | None = None, borders: bool | None = None, rgba=None, numbered: int = 0,
+                 qpv: bool = False) -> str | None:
     """The priority map of a result (classes' colours, score tooltips); returns a clicked bureau.
 
     ``rgba`` overrides the result's colours (bureaux already covered, faded); ``numbered`` writes
-    the rank of the first N bureaux on the map.
+    the rank of the first N bureaux on the map; ``qpv`` draws the quartiers prioritaires' outlines.
     """
     geom = screen_geometry(data)
     view = views.priority_view(geom, result.table, result.rgba if rgba is None else rgba,
                                list(settings().criteria), numbered=numbered)
+    if qpv:
+        view = views.with_qpv_outlines(view, (data.indicator("qpv_share") or {}).get("qpv_outlines"))
     shows_borders = geom.n_bureaux <= styles.BORDERS_MAX_BUREAUX if borders is None else borders
     return map_element(geom, view, kind="priority", key=key, height=height, selected=selected, clickable=True,
                        borders=shows_borders, label=f"Carte des priorités — {data.name}")
+
+
+def potential_map(data: TerritoryData, found: Potential, *, key: str, height: str,
+                  selected: str | None = None) -> str | None:
+    """Bureaux by potential category (bastion … difficile), moved ones outlined; returns a clicked bureau."""
+    geom = screen_geometry(data)
+    return map_element(geom, views.potential_view(geom, found), kind="potentiel", key=key, height=height,
+                       selected=selected, clickable=True, label=f"Catégories de potentiel — {data.name}")
 
 
 def department_map(data: TerritoryData, result: priority.PriorityResult, *, key: str, height: str) -> None:

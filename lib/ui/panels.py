@@ -5,9 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import exports, fr, priority
+from lib import criteria as crit
+from lib import door_value, exports, fr, priority
 from lib.dataset import TerritoryData
 from lib.htmltable import TABLE_CSS, html_table
+from lib.potential import Potential, explanation
 from lib.ui.loaders import settings
 from lib.ui.state import seed, select_bureau, update_view, view
 
@@ -105,8 +107,8 @@ def _figure(label: str, value: str) -> str:
     return f'<div class="tl-fig"><i>{fr.escape(label)}</i><b>{fr.escape(value)}</b></div>'
 
 
-def _metrics(data: TerritoryData, table: pd.DataFrame, chosen: str) -> None:
-    """Score, rank, class and registered voters in one HTML row: one element, not nine, at each move."""
+def _metrics(data: TerritoryData, table: pd.DataFrame, chosen: str, found: Potential | None = None) -> None:
+    """Score, rank, class, potential and registered voters in one HTML row: one element, not nine, at each move."""
     row = table.loc[chosen]
     figures = [
         ("Score", "—" if pd.isna(row["score"]) else f"{fr.number(row['score'])} / 100"),
@@ -115,9 +117,13 @@ def _metrics(data: TerritoryData, table: pd.DataFrame, chosen: str) -> None:
          else f"{int(row['class_id']) + 1} / {int(table['class_id'].max()) + 1}"),
         ("Inscrits", fr.number(data.bureaux.at[chosen, "registered"])),
     ]
+    if found is not None and found.label(chosen):
+        figures.insert(3, ("Potentiel", found.label(chosen)))
     label = data.bureaux["label"].get(chosen, chosen)
+    qpv = (data.indicator("qpv_share") or {}).get("qpv_names", {}).get(chosen)
     st.html(f"<b>{fr.escape(label)}</b>"
-            '<div class="tl-figs">' + "".join(_figure(*f) for f in figures) + "</div>")
+            '<div class="tl-figs">' + "".join(_figure(*f) for f in figures) + "</div>"
+            + (f'<div class="tl-note">Quartier prioritaire : {fr.escape(qpv)}</div>' if qpv else ""))
     if row["missing"]:
         st.warning(f"Données manquantes pour ce bureau : {fr.escape(row['missing'])}.")
     flags = data.anomalies[data.anomalies["bureau_id"] == chosen]
@@ -127,11 +133,12 @@ def _metrics(data: TerritoryData, table: pd.DataFrame, chosen: str) -> None:
         st.warning(lead + " :\n\n" + "\n".join(f"- {fr.escape(m)}" for m in flags["message"]))
 
 
-def bureau_panel(data: TerritoryData, result: priority.PriorityResult, values: pd.DataFrame) -> None:
+def bureau_panel(data: TerritoryData, result: priority.PriorityResult, values: pd.DataFrame,
+                 found: Potential | None = None) -> None:
     """Selected bureau: score breakdown, raw values against the median, results history."""
     conf = settings()
     chosen = _picker(data, result.table)
-    _metrics(data, result.table, chosen)
+    _metrics(data, result.table, chosen, found)
     detail = priority.breakdown(result, values, chosen, conf, _unit_map(data))
     st.markdown("**D'où vient le score** — points apportés par chaque critère (sur 100), "
                 "valeur du bureau et médiane du territoire")
@@ -147,9 +154,11 @@ def bureau_panel(data: TerritoryData, result: priority.PriorityResult, values: p
                    "actuels au prorata des adresses BAN de chaque intersection (totaux conservés).")
 
 
-def ranking_table(data: TerritoryData, result: priority.PriorityResult, values: pd.DataFrame) -> None:
+def ranking_table(data: TerritoryData, result: priority.PriorityResult, values: pd.DataFrame,
+                  found: Potential | None = None) -> None:
     """Sortable ranking with a top-N filter and a CSV download; a row click selects its bureau."""
-    ranking = priority.ranking(result, data.bureaux["label"], values, settings(), data.anomalies)
+    ranking = priority.ranking(result, data.bureaux["label"], values, settings(), data.anomalies,
+                               notes=bureau_notes(data, found))
     n_max = len(ranking)
     seed("w_topn", min(50, n_max))
     top_n = st.slider("Afficher les N premiers", 1, max(n_max, 2), key="w_topn") if n_max > 1 else 1
@@ -162,13 +171,20 @@ def ranking_table(data: TerritoryData, result: priority.PriorityResult, values: 
         st.session_state["_show_panel"] = True
         st.session_state.pop("w_rank_rows", None)  # a stale row selection would re-select it later
         st.rerun(scope="fragment")
-    st.caption("Cliquez une ligne pour voir le détail de ce bureau.")
+    st.caption("Cliquez une ligne pour voir le détail de ce bureau."
+               + (" " + explanation(found, settings().potential) if found is not None else ""))
     export = exports.EXPORTS["ranking_csv"]
     st.download_button("Télécharger le classement (CSV)", lambda: export.build(ranking=ranking),
                        file_name=export.file_name.format(territory=data.id), mime=export.mime,
                        key="dl-ranking", icon=":material/download:")
     if result.withheld:
         st.caption(priority.export_note(result, settings()))
+
+
+def bureau_notes(data: TerritoryData, found: Potential | None) -> dict[str, pd.Series]:
+    """The ranking's and exports' text columns for this territory (:func:`lib.priority.bureau_notes`)."""
+    names = (data.indicator("qpv_share") or {}).get("qpv_names")
+    return priority.bureau_notes(found.frame["label"] if found is not None and len(found.frame) else None, names)
 
 
 def bureau_label_map(data: TerritoryData, result: priority.PriorityResult) -> dict[str, str]:
@@ -191,3 +207,32 @@ def download_buttons(keys: list[str], columns: int, *, key_prefix: str, **inputs
                                 file_name=export.file_name.format(**{k: v for k, v in inputs.items()
                                                                      if isinstance(v, str)}),
                                 mime=export.mime, key=f"{key_prefix}-{export_id}", icon=export.icon)
+
+
+def door_value_panel(data: TerritoryData, bureaux: list[str], doors: float, *, key: str) -> None:
+    """What a saved plan may be worth in votes (:mod:`lib.door_value`): the published effect per
+    contact as a stated prior, its range, set against the reference election's margin."""
+    v, conf = view(), settings()
+    election = v.election or next(iter(crit.elections_with_results(data)), "")
+    if not election:
+        st.info("Aucune élection avec des résultats : pas d'estimation en voix.")
+        return
+    ours = crit.ours_in(data.results, election, crit.Choices(election, v.ours, blocs=v.blocs), conf.blocs)
+    found = door_value.margin(data.results, election, ours, bureaux)
+    cols = st.columns(2)
+    rate = cols[0].number_input("Portes ouvertes (%)", 0, 100, round(100 * door_value.CONTACT_RATE), key=f"{key}-rate",
+                                help="Part des portes où quelqu'un est rencontré ; ≈ 30 % dans une campagne française.")
+    share = cols[1].number_input("Notre part parmi les mobilisés (%)", 0, 100,
+                                 round(100 * found.share) if found else 50, key=f"{key}-share",
+                                 help="Par défaut : notre part face au premier adversaire dans ces bureaux.")
+    value = door_value.door_value(doors, rate / 100, share / 100)
+    low, mid, high = value.net_votes
+    m = st.columns(3)
+    m[0].metric("Voix nettes (a priori)", fr.number(mid))
+    m[1].metric("Fourchette (IC 95 %)", f"{fr.number(low)} à {fr.number(high)}")
+    m[2].metric("Écart à la dernière élection", fr.number(found.gap) if found else "—",
+                help="Nos voix moins celles du premier adversaire dans ces bureaux, élection de référence.")
+    st.markdown(door_value.reading(value, found, data.election(election)["label"]))
+    if not ours:
+        st.caption("Notre camp n'est pas choisi (barre latérale de la carte) : pas d'écart à comparer.")
+    st.caption("Sources : " + " ".join(door_value.SOURCES))

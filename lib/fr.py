@@ -166,6 +166,15 @@ def markdown_text(value: object) -> str:
     return MARKDOWN_SPECIAL.sub(r"\\\1", AUTOLINK.sub(lambda m: m[0][:-1] + WORD_JOINER + m[0][-1], flat))
 
 
+def source_link(url: object) -> str:
+    """A source's address in Markdown: a link when it is a plain web address, else shown as text
+    (an address from a user's build or a restored file may be anything, ``javascript:`` included)."""
+    text = "" if url is None else str(url).strip()
+    if re.fullmatch(r"https?://[^\s()<>\[\]]+", text):
+        return f"[{markdown_text(text)}]({text})"
+    return markdown_text(text)
+
+
 # ------------------------------------------------------------------------------------ spreadsheets
 
 def neutralise(value: object) -> object:

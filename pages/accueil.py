@@ -21,7 +21,7 @@ if data is not None:
     meta = data.metadata
     cov = meta["coverage"]
     st.header(data.name)
-    st.caption(f"Carte de référence : {meta['reference_map']} · construit le {meta['built_at'][:10]}")
+    st.caption(f"Carte de référence : {fr.markdown_text(meta['reference_map'])} · construit le {meta['built_at'][:10]}")
     cols = st.columns(4)
     shapeless = cov.get("bureaux_without_contour", 0)
     cols[0].metric("Bureaux de vote", fr.number(cov["bureaux"] + shapeless),
@@ -71,12 +71,12 @@ if data is not None:
     if meta.get("notes"):
         with st.expander("Notes de construction"):
             for note in meta["notes"]:
-                st.markdown(f"- {fr.escape(note)}")
+                st.markdown(f"- {fr.markdown_text(note)}")
 
     st.subheader("Sources et licences")
     for src in meta["sources"]:
-        st.markdown(f"- **{fr.escape(src['title'])}** — {fr.escape(src['publisher'])} · "
-                    f"{fr.escape(src['licence'])} · [{fr.escape(src['url'])}]({fr.escape(src['url'])})")
+        st.markdown(f"- **{fr.markdown_text(src['title'])}** — {fr.markdown_text(src['publisher'])} · "
+                    f"{fr.markdown_text(src['licence'])} · {fr.source_link(src['url'])}")
     st.page_link("pages/carte.py", label="Ouvrir la carte des priorités →", icon=":material/map:")
 
 ui.publish_view()

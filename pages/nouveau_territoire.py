@@ -55,7 +55,7 @@ def column_mapping(candidates: dict[str, Path | bytes]) -> ContourMap | None:
     if found is None:
         return None
     name, fields = found
-    st.info(f"« {fr.escape(name)} » n'a pas les colonnes des contours Etalab. Indiquez quelles colonnes "
+    st.info(f"« {fr.markdown_text(name)} » n'a pas les colonnes des contours Etalab. Indiquez quelles colonnes "
             "donnent la commune et le numéro de bureau, et d'où vient ce fichier (crédité tel quel).")
     guess = citymap.suggest(fields)
     none = "(aucune : je saisis le code INSEE)"
@@ -103,7 +103,7 @@ def republisher(rows: list[national.Surveyed]) -> national.Credit:
     if not rows:
         return national.Credit()
     st.info("Fichier(s) de résultats republié(s) avec des colonnes propres (" + ", ".join(
-        f"« {fr.escape(r.name)} » : {fr.escape(', '.join(r.own_columns[:5]))}" for r in rows)
+        f"« {fr.markdown_text(r.name)} » : {fr.markdown_text(', '.join(r.own_columns[:5]))}" for r in rows)
         + ") : ils sont crédités à leur éditeur, pas au Ministère de l'Intérieur.")
     r1, r2 = st.columns(2)
     return national.Credit(r1.text_input("Éditeur des résultats republiés", key="w_new_results_publisher").strip(),
@@ -131,7 +131,7 @@ replace_ok = True
 with contextlib.suppress(TerrainError):  # an invalid code is reported when the build is asked for
     territory_id = national.Selector(kind, code.strip()).territory_id
     if territory_id in ui.available_territories():
-        st.warning(f"Le territoire « {fr.escape(ui.territory_name(territory_id))} » ({territory_id}) existe déjà. "
+        st.warning(f"Le territoire « {fr.markdown_text(ui.territory_name(territory_id))} » ({territory_id}) existe déjà. "
                    "Le reconstruire remplace ses données (les anciennes restent en place si la construction échoue).")
         replace_ok = st.checkbox("Remplacer le territoire existant", key="w_new_replace")
 
@@ -155,7 +155,7 @@ if st.button("Construire le territoire", type="primary", key="w_new_build", disa
         else:
             source_dir = Path(folder)
             if not source_dir.is_dir():
-                st.error(f"Dossier introuvable sur le serveur : {fr.escape(folder)}")
+                st.error(f"Dossier introuvable sur le serveur : {fr.markdown_text(folder)}")
                 st.stop()
         meta = national.build(selector, folder=source_dir, out_dir=conf.data_dir, log=report,
                               contour_map=mapping, elections=elections, credit=credit)
@@ -163,9 +163,9 @@ if st.button("Construire le territoire", type="primary", key="w_new_build", disa
         ui.territory_data.clear()
         st.success(f"« {meta['name']} » construit : {meta['coverage']['bureaux']} bureaux, "
                    f"{len(meta['elections'])} élection(s). Il apparaît maintenant dans le sélecteur de territoire.")
-        st.caption(fr.escape(fr.sources_caption(meta["sources"][:1])))
+        st.caption(fr.markdown_text(fr.sources_caption(meta["sources"][:1])))
         absent = [n for n in meta.get("notes", []) if n.startswith(("Reconnu", "Absent", "Ignoré", "Correspondance", "bureau "))]
         if absent:
-            st.info("Ce qui manque pour ce territoire :\n\n" + "\n".join(f"- {fr.escape(a)}" for a in absent))
+            st.info("Ce qui manque pour ce territoire :\n\n" + "\n".join(f"- {fr.markdown_text(a)}" for a in absent))
 
 ui.publish_view()

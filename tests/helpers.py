@@ -209,6 +209,12 @@ def open_page(page: str = LANDING, query: dict[str, str] | None = None, *,
     return at
 
 
+def as_read(markdown: str) -> str:
+    """A Markdown source as the user reads it: escaping backslashes and invisible joiners gone
+    (user-supplied text is escaped by ``fr.markdown_text``)."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
+
+
 MAP_COMPONENT = "terrain.map"  # lib.ui.maps' element
 
 

@@ -16,7 +16,7 @@ from lib.dataset import list_territories, load_territory
 from lib.datasets import national
 from lib.datasets.__main__ import main as build_cli
 
-from .helpers import DATA_DIR, RAW_DIR, open_page, requires_dataset
+from .helpers import DATA_DIR, RAW_DIR, as_read, open_page, requires_dataset
 
 BREST = RAW_DIR / "brest_lfi"
 BREST_CONTOURS = BREST / "Legislatives2024_BureauxVoteBrest.geojson"
@@ -24,7 +24,7 @@ BREST_FLAGS = ["--contours-commune", "DEPCO", "--contours-bureau", "BVOTE"]
 
 
 @pytest.fixture
-def brest_folder(tmp_path):
+def brest_round1_folder(tmp_path):
     """Brest's own contours and the real MinInt 2024 1st round, as a user downloads them."""
     folder = tmp_path / "brest"
     folder.mkdir()
@@ -40,14 +40,14 @@ def built(tmp_path, folder, *flags: str, out=None) -> dict:
     return json.loads((out / "commune-29019" / "metadata.json").read_text(encoding="utf-8"))
 
 
-def test_the_contours_title_flag_is_the_map_caption(brest_folder, tmp_path):
-    meta = built(tmp_path, brest_folder, "--contours-title", "Périmètres des bureaux de vote 2024 (Brest métropole)")
+def test_the_contours_title_flag_is_the_map_caption(brest_round1_folder, tmp_path):
+    meta = built(tmp_path, brest_round1_folder, "--contours-title", "Périmètres des bureaux de vote 2024 (Brest métropole)")
     assert meta["reference_map"] == "Périmètres des bureaux de vote 2024 (Brest métropole)"
     assert meta["sources"][0]["title"] == meta["reference_map"]
 
 
-def test_without_a_title_the_caption_names_the_city_file_used(brest_folder, tmp_path):
-    meta = built(tmp_path, brest_folder, "--contours-publisher", "Brest métropole")
+def test_without_a_title_the_caption_names_the_city_file_used(brest_round1_folder, tmp_path):
+    meta = built(tmp_path, brest_round1_folder, "--contours-publisher", "Brest métropole")
     assert "Proposition de contours" not in meta["reference_map"]
     assert meta["reference_map"] == ("Contours des bureaux de vote : Legislatives2024_BureauxVoteBrest.geojson "
                                      "(Brest métropole)")
@@ -87,8 +87,8 @@ def test_republished_results_without_a_named_publisher_are_not_credited_to_the_m
     assert sources["leg2022t2"]["licence"] != "Licence Ouverte 2.0"
 
 
-def test_results_in_the_ministry_layout_stay_credited_to_the_ministry(brest_folder, tmp_path):
-    meta = built(tmp_path, brest_folder, "--results-publisher", "OpenDataSoft")
+def test_results_in_the_ministry_layout_stay_credited_to_the_ministry(brest_round1_folder, tmp_path):
+    meta = built(tmp_path, brest_round1_folder, "--results-publisher", "OpenDataSoft")
     leg = next(s for s in meta["sources"] if s["id"] == "leg2024t1")
     assert (leg["publisher"], leg["licence"]) == ("Ministère de l'Intérieur", "Licence Ouverte 2.0")
 
@@ -98,7 +98,8 @@ def test_the_page_asks_who_republished_results_and_credits_them(antony_folder, a
     at.text_input(key="w_new_code").input("92002").run()
     at.radio(key="w_new_origin").set_value("folder").run()
     at.text_input(key="w_new_folder").input(str(antony_folder)).run()
-    assert any("legislatives-2022-t2.csv" in i.value and "Code Officiel EPCI" in i.value for i in at.info)
+    said = [as_read(i.value) for i in at.info]
+    assert any("legislatives-2022-t2.csv" in text and "Code Officiel EPCI" in text for text in said)
     at.text_input(key="w_new_results_publisher").input("OpenDataSoft")
     at.text_input(key="w_new_results_licence").input("ODbL").run()
     at.button(key="w_new_build").click().run()
@@ -108,26 +109,26 @@ def test_the_page_asks_who_republished_results_and_credits_them(antony_folder, a
     assert (leg["publisher"], leg["licence"]) == ("OpenDataSoft", "ODbL")
 
 
-def test_a_city_file_without_names_takes_the_official_name_from_the_results(brest_folder, tmp_path):
-    meta = built(tmp_path, brest_folder)  # no --commune-name: Brest's contours have no name column
+def test_a_city_file_without_names_takes_the_official_name_from_the_results(brest_round1_folder, tmp_path):
+    meta = built(tmp_path, brest_round1_folder)  # no --commune-name: Brest's contours have no name column
     assert meta["name"] == "Brest (29019)"
 
 
-def test_the_indicators_table_names_every_indicator_in_french(brest_folder, tmp_path):
-    meta = built(tmp_path, brest_folder)  # one election, no station list: trend and distance unavailable
+def test_the_indicators_table_names_every_indicator_in_french(brest_round1_folder, tmp_path):
+    meta = built(tmp_path, brest_round1_folder)  # one election, no station list: trend and distance unavailable
     rows = criteria.indicator_rows(meta["indicators"], load_settings().criteria)
     names = {r["Indicateur"] for r in rows}
     assert {"Évolution de l'abstention", "Distance à une gare ou station"} <= names
     assert not [n for n in names if "_" in n]
 
 
-def test_the_sidebar_counts_the_set_aside_bureaux_as_the_legend_does(brest_folder, tmp_path, app_data_dir):
+def test_the_sidebar_counts_the_set_aside_bureaux_as_the_legend_does(brest_round1_folder, tmp_path, app_data_dir):
     """Bureaux with results but no contour (here three Brest polygons left out of the city's file)
     are excluded yet never on the map; the sidebar counted them among the « atypiques » that the
     legend counts on the map (12 against 4)."""
-    contours = gpd.read_file(brest_folder / BREST_CONTOURS.name)
-    contours[~contours["BVOTE"].isin([1, 2, 3])].to_file(brest_folder / BREST_CONTOURS.name, driver="GeoJSON")
-    built(tmp_path, brest_folder, out=app_data_dir)
+    contours = gpd.read_file(brest_round1_folder / BREST_CONTOURS.name)
+    contours[~contours["BVOTE"].isin([1, 2, 3])].to_file(brest_round1_folder / BREST_CONTOURS.name, driver="GeoJSON")
+    built(tmp_path, brest_round1_folder, out=app_data_dir)
     data = load_territory(app_data_dir, "commune-29019")
     on_map, said = anomalies.atypical_sidebar(data.metadata, data.bureaux["bureau_id"])
     legend = len(data.excluded_ids & set(data.bureaux["bureau_id"]))  # what lib.priority counts in the legend
@@ -169,8 +170,8 @@ def test_paris_results_published_per_arrondissement_join_the_commune_bureaux(tmp
 
 
 @requires_dataset("paris")
-def test_a_data_folder_of_one_s_own_adds_to_the_shipped_territories(brest_folder, tmp_path, app_data_dir):
-    built(tmp_path, brest_folder, out=app_data_dir)
+def test_a_data_folder_of_one_s_own_adds_to_the_shipped_territories(brest_round1_folder, tmp_path, app_data_dir):
+    built(tmp_path, brest_round1_folder, out=app_data_dir)
     assert {"paris", "commune-29019"} <= set(list_territories(app_data_dir))
     assert load_territory(app_data_dir, "paris").id == "paris"
     at = open_page("pages/carte.py", {"t": "commune-29019"})

@@ -144,3 +144,9 @@ def test_an_unreadable_day_is_a_french_message():
 
 def test_a_negative_number_reads_with_the_typographic_minus_never_a_hyphen():
     assert fr.number(-1.6, 1) == "\u22121,6" and fr.number(-1234) == "\u22121\u202f234"
+
+
+def test_a_source_address_is_a_link_only_when_it_is_a_plain_web_address():
+    assert fr.source_link("https://www.data.gouv.fr/x/").endswith("](https://www.data.gouv.fr/x/)")
+    assert "](" not in fr.source_link("javascript:alert(1)")
+    assert "](" not in fr.source_link("https://a.example/ ![](https://t.example/p.png)")

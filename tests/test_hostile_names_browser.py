@@ -8,7 +8,7 @@ import pytest
 
 from lib import store
 
-from .helpers import BROWSER_MARKS, open_context, small_turfs
+from .helpers import BROWSER_MARKS, open_phone, small_turfs
 
 pytestmark = BROWSER_MARKS
 PIXEL = "![](//track.example/p.png)"[:20]  # a turf code holds 20 characters: enough for a pixel
@@ -29,11 +29,10 @@ def token(workspace_url, server):
 
 
 def test_markdown_in_a_turf_code_or_an_address_label_is_shown_as_text_on_the_phone(token, browser, server):
-    context, page = open_context(browser, f"{server}/?jeton={token}")
-    main = page.locator('[data-testid="stMain"]')
-    shown = main.inner_text().replace("\u2060", "")  # the invisible joiner that keeps addresses unlinked
+    context, page = open_phone(browser, f"{server}/terrain/#{token}")
+    shown = page.locator("body").inner_text()
     assert PIXEL in shown and LABEL in shown
-    assert main.locator("img").count() == 0
-    assert main.locator('a[href^="http"], a[href^="//"], a[href^="mailto"]').count() == 0
-    assert not context.outside
+    assert page.locator("main img, #parcours img").count() == 0
+    assert page.locator('a[href^="http"], a[href^="//"], a[href^="mailto"]').count() == 0
+    assert not context.outside and not context.page_errors
     context.close()

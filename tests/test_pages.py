@@ -385,3 +385,22 @@ def test_the_qpv_outlines_are_drawn_on_the_map_when_asked_and_on_the_briefing():
     assert len(arrays["m.paths.start"]) >= 21  # one ring per QPV at least (21 in Paris)
     briefing = open_page("pages/briefing.py")
     assert "m.paths.xy" in map_payload(briefing, "priority")[1]
+
+
+def test_accueil_shows_a_datasets_texts_as_text(app_data_dir):
+    """A reference-map title, a build note and a source address come from the user's build (page
+    fields, file names): written as Markdown they must not become an image request or a link."""
+    import json
+    import shutil
+
+    shutil.copytree(PROJECT / "data" / "antony", app_data_dir / "hostile")
+    meta_path = app_data_dir / "hostile" / "metadata.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta.update(territory_id="hostile", reference_map="![](https://track.example/p.png)",
+                notes=["[Relevé](https://phish.example/)"])
+    meta["sources"][0]["url"] = "javascript:alert(1)"
+    meta_path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    at = open_page(query={"t": "hostile"})
+    shown = " ".join(e.value for e in [*at.caption, *at.markdown])
+    assert "![](" not in shown and "](https://phish" not in shown and "](javascript" not in shown
+    assert r"\!\[\]\(https\:" in shown  # the title is there, as text

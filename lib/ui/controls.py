@@ -243,7 +243,7 @@ def _unavailable_note(box, unavailable: dict[str, str], conf: Settings) -> None:
     """
     missing = [cid for cid in conf.criteria if cid in unavailable]
     with box.expander(f"Indisponibles ici ({len(missing)})"):
-        st.markdown("\n".join(f"- **{fr.escape(conf.criteria[cid].label)}** : {fr.escape(unavailable[cid])}"
+        st.markdown("\n".join(f"- **{fr.markdown_text(conf.criteria[cid].label)}** : {fr.markdown_text(unavailable[cid])}"
                                for cid in missing))
 
 

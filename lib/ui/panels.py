@@ -125,12 +125,12 @@ def _metrics(data: TerritoryData, table: pd.DataFrame, chosen: str, found: Poten
             '<div class="tl-figs">' + "".join(_figure(*f) for f in figures) + "</div>"
             + (f'<div class="tl-note">Quartier prioritaire : {fr.escape(qpv)}</div>' if qpv else ""))
     if row["missing"]:
-        st.warning(f"Données manquantes pour ce bureau : {fr.escape(row['missing'])}.")
+        st.warning(f"Données manquantes pour ce bureau : {fr.markdown_text(row['missing'])}.")
     flags = data.anomalies[data.anomalies["bureau_id"] == chosen]
     if len(flags):
         lead = ("Bureau atypique, écarté du classement" if bool(row.get("atypical", False))
                 else "Bureau signalé par les contrôles des données")
-        st.warning(lead + " :\n\n" + "\n".join(f"- {fr.escape(m)}" for m in flags["message"]))
+        st.warning(lead + " :\n\n" + "\n".join(f"- {fr.markdown_text(m)}" for m in flags["message"]))
 
 
 def bureau_panel(data: TerritoryData, result: priority.PriorityResult, values: pd.DataFrame,

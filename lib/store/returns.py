@@ -109,28 +109,17 @@ def check_tap(status: object, tap_id: object, stop: object) -> tuple[int, str]:
     return number, _client_id(tap_id)
 
 
-def record_tap(engine: Engine, token: str, stop: int, status: str, tap_id: str, *, source: str = "telephone",
+def record_tap(engine: Engine, token: str, stop: int, status: str, tap_id: str, *,
                at: datetime | None = None) -> bool:
-    """Record a door status for stop ``stop`` of the token's turf; a repeated ``tap_id`` is ignored.
+    """Record one door status for stop ``stop`` of the token's turf; a repeated ``tap_id`` is ignored.
 
-    Returns True when the tap is new. Why the client id: a phone on a bad connection resends.
-    ``at`` (naive UTC) is when the door was tapped, for a tap sent late by a phone that was offline:
-    the latest tap *by that time* wins (:func:`latest_taps`); a time in the future counts as now.
+    Returns True when the tap is new; a tap the turf refuses is a French error, nothing stored.
+    ``at`` (naive UTC) is when the door was tapped (:func:`record_taps`: the latest by time wins).
     """
-    number, tap_id = check_tap(status, tap_id, stop)
-    source = str(_checked(text(20, required=True), source, "origine de la saisie invalide"))
-
-    def work(s: Session) -> bool:
-        turf_id = link_of(s, token).turf_id
-        stop_id = s.scalar(select(TurfAddress.id).where(TurfAddress.turf_id == turf_id, TurfAddress.stop == number))
-        if stop_id is None:
-            raise TerrainError(UNKNOWN_STOP)
-        if opposed_stops(s, TurfAddress.id == stop_id):
-            raise TerrainError(OPPOSED)
-        return insert_ignore(s, DoorTap, ["turf_id", "tap_id"],
-                              {"turf_id": turf_id, "stop_id": stop_id, "tap_id": tap_id, "status": status,
-                               "source": source, "recorded_at": min(at or utcnow(), utcnow())})
-    return write(engine, work)
+    batch = record_taps(engine, token, [(tap_id, stop, status, at)])
+    if batch.rejected:
+        raise TerrainError(batch.rejected[0][2])
+    return batch.accepted == 1
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,15 @@ def test_a_resent_batch_is_recorded_once(plan):
     assert stored(engine) == (3, 0)
 
 
+def test_a_tap_twice_in_one_batch_is_recorded_once(plan):
+    engine, _, _, ids = plan
+    token = store.issue_link(engine, ids["T01"])
+    batch = {"taps": [tap("a", 1, "absent"), tap("a", 1, "absent"), tap("b", 2, "refus")]}
+    answer = call(api(engine), "POST", "/api/terrain/portes", token, batch)[2]
+    assert (answer["accepted"], answer["duplicates"]) == (2, 1)
+    assert stored(engine) == (2, 0)
+
+
 def test_the_latest_tap_by_time_wins_not_the_last_received(plan):
     engine, _, _, ids = plan
     app = api(engine)

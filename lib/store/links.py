@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from lib.errors import TerrainError
@@ -117,16 +117,20 @@ class OpenLink:
     expires_at: datetime | None = None
 
 
+# Built once: every tap of every phone opens its link (constructing the statement cost more than running it).
+LINK_BY_HASH = (select(TurfToken.turf_id, TurfToken.number, TurfToken.note, TurfToken.expires_at,
+                       TurfToken.revoked_at, *RETENTION)
+                .join(Turf, Turf.id == TurfToken.turf_id).join(WalkPlan, WalkPlan.id == Turf.plan_id)
+                .join(Campaign, Campaign.id == WalkPlan.campaign_id)
+                .where(TurfToken.token_hash == bindparam("token_hash")))
+
+
 def link_of(s: Session, token: str, now: datetime | None = None) -> OpenLink:
     """The turf a token opens, or the same French message for wrong, revoked and expired links
     (and another one once the campaign's retention is over: nothing is recorded any more)."""
     if not token or len(token) > 200:
         raise TerrainError(BAD_LINK)
-    row = s.execute(select(TurfToken.turf_id, TurfToken.number, TurfToken.note, TurfToken.expires_at,
-                           TurfToken.revoked_at, *RETENTION)
-                    .join(Turf, Turf.id == TurfToken.turf_id).join(WalkPlan, WalkPlan.id == Turf.plan_id)
-                    .join(Campaign, Campaign.id == WalkPlan.campaign_id)
-                    .where(TurfToken.token_hash == _hash(token))).first()
+    row = s.execute(LINK_BY_HASH, {"token_hash": _hash(token)}).first()
     if row is None or row.revoked_at is not None or row.expires_at <= (now or utcnow()):
         raise TerrainError(BAD_LINK)
     if retention.is_expired(row.election_date, row.retention_days):

@@ -8,13 +8,14 @@ A token resolves to exactly one turf and every query below is filtered by that t
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Engine, Insert, Select, func, select
+from sqlalchemy import ColumnElement, Engine, Insert, Select, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -32,7 +33,7 @@ from lib.store.models import (
     WalkPlan,
     utcnow,
 )
-from lib.store.sensitive import opposed_in, opposed_stops
+from lib.store.sensitive import opposed_in, opposed_in_turf
 
 UNKNOWN_STOP = "adresse inconnue dans ce parcours : rechargez la page."
 OPPOSED = ("Cette adresse est sur la liste d'opposition de la campagne : ne frappez pas à cette porte. "
@@ -142,27 +143,46 @@ def record_taps(engine: Engine, token: str, taps: list[tuple[str, int, str, date
     """
     def work(s: Session) -> TapBatch:
         turf_id = link_of(s, token).turf_id
-        stops = dict(s.execute(select(TurfAddress.stop, TurfAddress.id).where(TurfAddress.turf_id == turf_id)).all())
-        gone = opposed_stops(s, TurfAddress.turf_id == turf_id)
-        counts, rejected = [0, 0], []
-        for tap_id, stop, status, at in taps:
-            try:
-                stop, tap_id = check_tap(status, tap_id, stop)
-                if stops.get(stop) is None:
-                    raise TerrainError(UNKNOWN_STOP)
-                if stops[stop] in gone:
-                    raise TerrainError(OPPOSED)
-            except TerrainError as err:
-                rejected.append((tap_id, stop, err.message))
-                continue
-            new = insert_ignore(s, DoorTap, ["turf_id", "tap_id"], {
-                "turf_id": turf_id, "stop_id": stops[stop], "tap_id": tap_id, "status": status,
-                "source": "telephone", "recorded_at": min(at or utcnow(), utcnow())})
-            counts[0 if new else 1] += 1
+        stops = dict(s.execute(TURF_STOPS, {"turf_id": turf_id}).all())
+        rows, rejected = _checked_taps(taps, turf_id, stops, opposed_in_turf(s, turf_id))
+        new = set(s.scalars(tap_insert(s.get_bind().dialect.name), rows)) if rows else set()
         number = {stop_id: stop for stop, stop_id in stops.items()}
-        statuses = {number[sid]: last for sid, last in latest_taps(s, [turf_id]).items() if sid in number}
-        return TapBatch(counts[0], counts[1], rejected, statuses)
+        statuses = {number[sid]: last for sid, last in turf_latest_taps(s, turf_id).items() if sid in number}
+        return TapBatch(len(new), len(rows) - len(new), rejected, statuses)
     return write(engine, work)
+
+
+def _checked_taps(taps: list[tuple[str, int, str, datetime | None]], turf_id: int, stops: dict[int, int],
+                  gone: set[int]) -> tuple[list[dict], list[tuple[str, int, str]]]:
+    """The batch's rows to insert (one multi-row statement) and its refused taps with their reason."""
+    rows: list[dict] = []
+    rejected: list[tuple[str, int, str]] = []
+    now = utcnow()
+    for tap_id, stop, status, at in taps:
+        try:
+            stop, tap_id = check_tap(status, tap_id, stop)
+            if stops.get(stop) is None:
+                raise TerrainError(UNKNOWN_STOP)
+            if stops[stop] in gone:
+                raise TerrainError(OPPOSED)
+        except TerrainError as err:
+            rejected.append((tap_id, stop, err.message))
+            continue
+        rows.append({"turf_id": turf_id, "stop_id": stops[stop], "tap_id": tap_id, "status": status,
+                     "source": "telephone", "recorded_at": min(at or now, now)})
+    return rows, rejected
+
+
+# Built once: every phone's batch runs them (building a statement cost more than running it).
+TURF_STOPS = select(TurfAddress.stop, TurfAddress.id).where(TurfAddress.turf_id == bindparam("turf_id"))
+
+
+@functools.cache
+def tap_insert(dialect: str) -> Insert:
+    """One INSERT … ON CONFLICT DO NOTHING for a whole batch, returning the tap ids it added
+    (a resent tap, or one twice in the batch, is added once)."""
+    return (INSERTS[dialect](DoorTap).on_conflict_do_nothing(index_elements=["turf_id", "tap_id"])
+            .returning(DoorTap.tap_id))
 
 
 def _count(value: object) -> int:
@@ -244,9 +264,20 @@ def latest_tap_ids(where: ColumnElement[bool]) -> Select:
 
 def latest_taps(s: Session, turf_ids: list[int]) -> dict[int, tuple[str, datetime]]:
     """stop_id → (latest door status, its time) for these turfs."""
-    rows = s.execute(select(DoorTap.stop_id, DoorTap.status, DoorTap.recorded_at)
-                     .where(DoorTap.id.in_(latest_tap_ids(DoorTap.turf_id.in_(turf_ids)))))
+    rows = s.execute(_latest_query(DoorTap.turf_id.in_(turf_ids)))
     return {int(a): (str(b), at) for a, b, at in rows}
+
+
+def _latest_query(where: ColumnElement[bool]) -> Select:
+    return select(DoorTap.stop_id, DoorTap.status, DoorTap.recorded_at).where(DoorTap.id.in_(latest_tap_ids(where)))
+
+
+LATEST_IN_TURF = _latest_query(DoorTap.turf_id == bindparam("turf_id"))  # built once: every batch answers with it
+
+
+def turf_latest_taps(s: Session, turf_id: int) -> dict[int, tuple[str, datetime]]:
+    """:func:`latest_taps` of one turf, what each phone's batch gets back."""
+    return {int(a): (str(b), at) for a, b, at in s.execute(LATEST_IN_TURF, {"turf_id": turf_id})}
 
 
 def latest_status(s: Session, turf_ids: list[int]) -> dict[int, str]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import pandas as pd
-from sqlalchemy import Engine, and_, delete, func, select, update
+from sqlalchemy import Engine, Select, and_, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from lib import opposition
@@ -205,10 +205,22 @@ def opposed_stops(s: Session, where) -> set[int]:
     whose residents objected, whichever came first, the plan or the objection. A join on the
     matched addresses: the list itself is not read.
     """
-    q = (select(TurfAddress.id).join(Turf, Turf.id == TurfAddress.turf_id).join(WalkPlan, WalkPlan.id == Turf.plan_id)
-         .join(OpposedAddress, and_(OpposedAddress.campaign_id == WalkPlan.campaign_id,
-                                    OpposedAddress.address_id == TurfAddress.address_id)).where(where))
-    return {int(i) for i in s.scalars(q)}
+    return {int(i) for i in s.scalars(_opposed_query(where))}
+
+
+def _opposed_query(where) -> Select:
+    return (select(TurfAddress.id).join(Turf, Turf.id == TurfAddress.turf_id)
+            .join(WalkPlan, WalkPlan.id == Turf.plan_id)
+            .join(OpposedAddress, and_(OpposedAddress.campaign_id == WalkPlan.campaign_id,
+                                       OpposedAddress.address_id == TurfAddress.address_id)).where(where))
+
+
+OPPOSED_IN_TURF = _opposed_query(TurfAddress.turf_id == bindparam("turf_id"))  # built once: every tap asks
+
+
+def opposed_in_turf(s: Session, turf_id: int) -> set[int]:
+    """:func:`opposed_stops` of one turf, the question each phone's tap asks."""
+    return {int(i) for i in s.scalars(OPPOSED_IN_TURF, {"turf_id": turf_id})}
 
 
 def erase_opposed_taps(s: Session, campaign_id: int) -> int:

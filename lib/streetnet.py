@@ -5,12 +5,23 @@ nodes are the lines' vertices in Lambert-93 metres (a junction is a vertex share
 edges join consecutive vertices, weighted by their length. An address is snapped to its nearest
 vertex; the distance between two addresses is the snap offsets plus the shortest path
 (:func:`scipy.sparse.csgraph.dijkstra`), so a route goes round a block instead of through it.
-Searches are bounded (:data:`SEARCH_LIMIT_M`) and run on the part of the network around the
-points only, which keeps a 10,000-address cut within the walk-list budget.
+
+A cut (:class:`GroupWalks`) contracts the network first: every chain of plain vertices between two
+junctions or snapped addresses becomes one edge (:class:`Compact`, exact distances, ~5× fewer
+vertices), then runs one multi-source Dijkstra per group (a bureau) and answers every distance the
+cut, the routing, the durations and the drawing need from that one table.
+
+**Street sides.** On a *wide* street (:data:`WIDE_HIGHWAYS`, or ≥ :data:`WIDE_LANES` lanes or
+≥ :data:`WIDE_WIDTH_M` of width where the layer says so) a volunteer crosses only at an
+intersection (a vertex of degree ≥ 3): a walk from one side of it (odd BAN numbers) to the other
+(even) is measured, routed and drawn through the nearest intersection, so a turf walks one side's
+run, crosses at a corner, then the other side's. On a narrow street (residential, living street,
+pedestrian, service, footway…) crossing mid-block is fine and costs nothing.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -30,6 +41,10 @@ SNAP_MAX_M = 150.0  # an address farther than this from any street is off the ne
 
 
 STEP_M = 15.0  # lines are cut into pieces this long at most: an address snaps near its door
+WIDE_HIGHWAYS = frozenset({"primary", "primary_link", "secondary", "secondary_link", "tertiary", "tertiary_link"})
+WIDE_LANES = 2  # an OSM ``lanes`` tag at least this: a street crossed at intersections only
+WIDE_WIDTH_M = 10.0  # an OSM ``width`` at least this (metres): the same
+JUNCTION_DEGREE = 3  # a vertex where this many ways meet: an intersection, where a wide street is crossed
 
 
 def street_key(names: pd.Series) -> pd.Series:
@@ -39,17 +54,37 @@ def street_key(names: pd.Series) -> pd.Series:
     return texts.map(dict(zip(unique, (fold(u) for u in unique), strict=True)))
 
 
+def house_number(numbers: pd.Series) -> np.ndarray:
+    """Numeric part of BAN house numbers (``12bis`` → 12; none → NaN), parsed once per distinct text."""
+    codes, unique = pd.factorize(pd.Series(numbers).astype(str))
+    values = pd.to_numeric(pd.Series(unique).str.extract(r"^(\d+)")[0], errors="coerce").to_numpy(dtype=float)
+    return np.r_[values, np.nan][codes]
+
+
+def wide_lines(streets: pd.DataFrame) -> np.ndarray:
+    """Per line of the street layer, whether it is a wide street: its highway class, or its
+    ``lanes`` / ``width`` tags when the layer has them."""
+    wide = streets["highway"].astype(str).isin(WIDE_HIGHWAYS).to_numpy()
+    for column, least in (("lanes", WIDE_LANES), ("width", WIDE_WIDTH_M)):
+        if column in streets:
+            value = pd.to_numeric(streets[column].astype(str).str.extract(r"^\s*([\d.]+)")[0], errors="coerce")
+            wide |= (value >= least).to_numpy()
+    return wide
+
+
 @dataclass(frozen=True)
 class StreetNetwork:
     """Vertices (Lambert-93 metres), the symmetric matrix of edge lengths between them (both directions
-    stored: searches run as « directed », which spares scipy a conversion per search), and which
-    vertices lie on which street (by :func:`street_key`)."""
+    stored: searches run as « directed », which spares scipy a conversion per search), which
+    vertices lie on which street (by :func:`street_key`) and which streets are wide (most of
+    their length on wide lines, :func:`wide_lines`)."""
 
     x: np.ndarray
     y: np.ndarray
     graph: csr_matrix
     tree: cKDTree = field(repr=False)
     on_street: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
+    wide: frozenset[str] = frozenset()
     _trees: dict[str, cKDTree] = field(repr=False, default_factory=dict, compare=False)
 
     @classmethod
@@ -71,11 +106,20 @@ class StreetNetwork:
         n = len(uniq)
         graph = csr_matrix((edges.to_numpy(), (edges.index.get_level_values(0), edges.index.get_level_values(1))),
                            shape=(n, n))
-        names = pd.DataFrame({"street": street_key(streets["name"]).to_numpy()[line], "node": node})
+        keys = street_key(streets["name"]).to_numpy()
+        names = pd.DataFrame({"street": keys[line], "node": node})
         names = names[names["street"] != ""].drop_duplicates()
         on_street = {s: g.to_numpy() for s, g in names.groupby("street")["node"]}
+        metres = pd.Series(shapely.length(lines))
+        wide_m = metres.where(wide_lines(streets), 0.0).groupby(keys).sum()
+        wide = frozenset(s for s, share in (wide_m / metres.groupby(keys).sum()).items() if s and share >= 0.5)
         nx, ny = x[first], y[first]
-        return cls(nx, ny, graph, cKDTree(np.c_[nx, ny]), on_street)
+        return cls(nx, ny, graph, cKDTree(np.c_[nx, ny]), on_street, wide)
+
+    @property
+    def degree(self) -> np.ndarray:
+        """Number of neighbours of each vertex (2 on a plain stretch of street)."""
+        return np.diff(self.graph.indptr)
 
     def snap(self, x: np.ndarray, y: np.ndarray,
              streets: pd.Series | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -103,18 +147,14 @@ class StreetNetwork:
 
     def _around(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Vertices within AROUND_M of the points' bounding box (sorted)."""
-        inside = ((self.x >= x.min() - AROUND_M) & (self.x <= x.max() + AROUND_M)
-                  & (self.y >= y.min() - AROUND_M) & (self.y <= y.max() + AROUND_M))
-        return np.flatnonzero(inside)
+        return _in_box(self.x, self.y, x, y)
 
     def distances(self, x: np.ndarray, y: np.ndarray, streets: pd.Series | None = None) -> np.ndarray:
         """Walking distance between every pair of points (metres): along the streets, or in a
-        straight line for a pair with a point off the network or with no path between them."""
+        straight line for a pair with a point off the network or with no path between them. The
+        plain search on the whole network (no contraction, no side rule): the reference the fast
+        path of :class:`GroupWalks` is checked against."""
         node, offset = self.snap(x, y, streets)
-        return self.snapped_distances(x, y, node, offset)
-
-    def snapped_distances(self, x: np.ndarray, y: np.ndarray, node: np.ndarray, offset: np.ndarray) -> np.ndarray:
-        """:meth:`distances` of points already snapped (:meth:`snap`, once for a whole cut)."""
         straight = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
         on = offset <= SNAP_MAX_M
         if on.sum() < 2:
@@ -122,7 +162,7 @@ class StreetNetwork:
         local = self._around(x[on], y[on])
         position = np.searchsorted(local, node[on])
         sources, inverse = np.unique(position, return_inverse=True)
-        along = dijkstra(self._sub(local), directed=True, indices=sources, limit=SEARCH_LIMIT_M)[:, sources]
+        along = dijkstra(_sub(self.graph, local), directed=True, indices=sources, limit=SEARCH_LIMIT_M)[:, sources]
         walk = along[inverse][:, inverse] + offset[on][:, None] + offset[on][None, :]
         np.fill_diagonal(walk, 0.0)
         out = straight.copy()
@@ -130,39 +170,30 @@ class StreetNetwork:
         out[np.ix_(on, on)] = np.where(np.isfinite(walk), np.maximum(walk, block), block)
         return out
 
-    def _sub(self, local: np.ndarray) -> csr_matrix:
-        """The network restricted to the vertices ``local`` (sorted)."""
-        rows = self.graph[local]
-        keep = np.zeros(self.graph.shape[0], dtype=bool)
-        keep[local] = True
-        coo = rows.tocoo()
-        inside = keep[coo.col]
-        return csr_matrix((coo.data[inside], (coo.row[inside], np.searchsorted(local, coo.col[inside]))),
-                          shape=(len(local), len(local)))
-
-    def path_lonlat(self, x: np.ndarray, y: np.ndarray,
-                    streets: pd.Series | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def path_lonlat(self, x: np.ndarray, y: np.ndarray, streets: pd.Series | None = None,
+                    numbers: pd.Series | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The walking line through the points in order, along the streets (lon, lat), for maps
-        and GPX: each leg is the shortest path between the two stops' vertices."""
-        node, offset = self.snap(x, y, streets)
-        on = offset <= SNAP_MAX_M
-        if on.sum() < 2:  # off the street layer: stop to stop
-            return l93_to_lonlat(x, y)
-        local = self._around(x[on], y[on])
-        position = np.where(on, np.searchsorted(local, node), -1)
-        sources = np.unique(position[on])
-        _, pred = dijkstra(self._sub(local), directed=True, indices=sources, limit=SEARCH_LIMIT_M,
-                           return_predecessors=True)
-        row = dict(zip(sources.tolist(), range(len(sources)), strict=True))
-        px, py = [x[0]], [y[0]]
-        for i in range(len(x) - 1):
-            leg = (_walk_back(pred[row[position[i]]], position[i + 1], position[i])
-                   if on[i] and on[i + 1] else None) or []
-            px.extend(self.x[local[leg]])
-            py.extend(self.y[local[leg]])
-            px.append(x[i + 1])
-            py.append(y[i + 1])
-        return l93_to_lonlat(np.asarray(px), np.asarray(py))
+        and GPX: each leg is the shortest path between the two stops' vertices, through an
+        intersection when it crosses a wide street (``numbers`` give the sides)."""
+        walks = GroupWalks(self, np.zeros(len(x), dtype=np.int64), x, y, streets, numbers)
+        return l93_to_lonlat(*walks.line(np.arange(len(x))))
+
+
+def _in_box(vx: np.ndarray, vy: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Indices of the vertices (vx, vy) within AROUND_M of the points' bounding box (sorted)."""
+    inside = ((vx >= x.min() - AROUND_M) & (vx <= x.max() + AROUND_M)
+              & (vy >= y.min() - AROUND_M) & (vy <= y.max() + AROUND_M))
+    return np.flatnonzero(inside)
+
+
+def _sub(graph: csr_matrix, local: np.ndarray) -> csr_matrix:
+    """``graph`` restricted to the vertices ``local`` (sorted)."""
+    keep = np.zeros(graph.shape[0], dtype=bool)
+    keep[local] = True
+    coo = graph[local].tocoo()
+    inside = keep[coo.col]
+    return csr_matrix((coo.data[inside], (coo.row[inside], np.searchsorted(local, coo.col[inside]))),
+                      shape=(len(local), len(local)))
 
 
 def _walk_back(pred: np.ndarray, target: int, source: int) -> list[int] | None:
@@ -176,64 +207,190 @@ def _walk_back(pred: np.ndarray, target: int, source: int) -> list[int] | None:
     return out[::-1]
 
 
+@dataclass(frozen=True)
+class Compact:
+    """The network with every chain of plain vertices (degree 2, not ``kept``) between two kept
+    vertices contracted into one edge of the chain's length: the same shortest distances between
+    kept vertices on a graph several times smaller. ``first`` (aligned with ``graph.data``) is the
+    network edge (a position in its CSR) each contracted edge starts with, to draw it back."""
+
+    nodes: np.ndarray  # network vertex of each compact vertex (sorted)
+    graph: csr_matrix
+    first: np.ndarray
+    succ: np.ndarray = field(repr=False)  # network edge → the next edge of its chain
+    dst: np.ndarray = field(repr=False)  # network edge → its end vertex
+
+    @classmethod
+    def of(cls, network: StreetNetwork, kept: np.ndarray) -> Compact:
+        """Contract ``network`` keeping the vertices ``kept`` (and every vertex of degree ≠ 2)."""
+        g = network.graph
+        degree = np.diff(g.indptr)
+        keep = degree != 2
+        keep[kept] = True
+        src, dst, w = np.repeat(np.arange(g.shape[0]), degree), g.indices.astype(np.int64), g.data
+        start = g.indptr[dst]  # a plain vertex's two edges: go on by the one not coming back
+        succ = np.where(dst[start] != src, start, start + 1)
+        ptr = np.where(keep[dst], -1, succ)
+        length, last = w.astype(float).copy(), np.arange(len(w))
+        for _ in range(64):  # pointer jumping: chains of 2^64 vertices at most
+            going = ptr >= 0
+            if not going[keep[src]].any():
+                break
+            p = ptr[going]
+            length[going] += length[p]
+            last[going] = last[p]
+            ptr[going] = ptr[p]
+        out = keep[src] & (src != dst[last])
+        edges = pd.DataFrame({"a": src[out], "b": dst[last[out]], "m": length[out], "e": np.flatnonzero(out)})
+        edges = edges.sort_values(["a", "b", "m"]).drop_duplicates(["a", "b"])
+        nodes = np.flatnonzero(keep)
+        a, b = np.searchsorted(nodes, edges["a"].to_numpy()), np.searchsorted(nodes, edges["b"].to_numpy())
+        indptr = np.r_[0, np.cumsum(np.bincount(a, minlength=len(nodes)))]
+        graph = csr_matrix((edges["m"].to_numpy(), b, indptr), shape=(len(nodes), len(nodes)))
+        return cls(nodes, graph, edges["e"].to_numpy(), succ, dst)
+
+    def expand(self, path: list[int]) -> list[int]:
+        """Network vertices along a path of compact vertices (every vertex of each chain)."""
+        out = [int(self.nodes[path[0]])]
+        for u, v in itertools.pairwise(path):
+            lo, hi = self.graph.indptr[u], self.graph.indptr[u + 1]
+            e = int(self.first[lo + np.flatnonzero(self.graph.indices[lo:hi] == v)[0]])
+            end = int(self.nodes[v])
+            out.append(int(self.dst[e]))
+            while out[-1] != end:
+                e = int(self.succ[e])
+                out.append(int(self.dst[e]))
+        return out
+
+
+@dataclass
+class _Table:
+    """One group's search: its part of the compact network, the distance from each of its distinct
+    snapped vertices (``sources``, positions in ``local``) to every vertex of it, its intersections."""
+
+    local: np.ndarray
+    sub: csr_matrix
+    sources: np.ndarray
+    dist: np.ndarray
+    junctions: np.ndarray
+
+
 class GroupWalks:
     """Walking distances between the points of each group (a cut's bureaux: turfs never span one).
-    Points are snapped once and each group's part of the network is cut once; every turf then runs
-    a Dijkstra bounded by its own size (a few hundred metres), which keeps a cut fast."""
+    Points are snapped once, the network contracted once (:class:`Compact`) and each group searched
+    once (one multi-source Dijkstra, cached): every turf's matrix, step and line is then a lookup.
+    ``numbers`` (BAN house numbers) give the street sides for the wide-street rule."""
 
     def __init__(self, network: StreetNetwork, group: np.ndarray, x: np.ndarray, y: np.ndarray,
-                 streets: pd.Series | None = None) -> None:
+                 streets: pd.Series | None = None, numbers: pd.Series | None = None) -> None:
         self.network, self.x, self.y = network, np.asarray(x, float), np.asarray(y, float)
         self.node, self.offset = network.snap(self.x, self.y, streets)
+        self.on = self.offset <= SNAP_MAX_M
         self.group = np.asarray(group)
-        self.local: dict[object, tuple[np.ndarray, csr_matrix]] = {}
-        for key, rows in pd.Series(np.arange(len(self.group))).groupby(self.group).indices.items():
-            on = rows[self.offset[rows] <= SNAP_MAX_M]
-            if len(on) >= 2:
-                local = network._around(self.x[on], self.y[on])
-                self.local[key] = (local, network._sub(local))
+        self.members = pd.Series(np.arange(len(self.group))).groupby(self.group).indices
+        self.compact = Compact.of(network, self.node[self.on])
+        self.source = np.full(len(self.x), -1)  # per point, its row in its group's table
+        self.side = np.full(len(self.x), -1)  # per point on a wide street: its street and side, else -1
+        if streets is not None and numbers is not None:
+            keys = street_key(pd.Series(streets).reset_index(drop=True))
+            digits = house_number(numbers)
+            wide = keys.isin(network.wide).to_numpy() & ~np.isnan(digits)
+            code = pd.factorize(keys)[0] * 2 + np.nan_to_num(digits).astype(np.int64) % 2
+            self.side = np.where(wide, code, -1)
+        self.tables: dict[object, _Table | None] = {}
 
-    def _search(self, rows: np.ndarray, limit: float) -> tuple[np.ndarray, np.ndarray] | None:
-        """Distances from each of ``rows`` to every vertex of its group's network, and where each
-        row's vertex is in it; None when the group is off the network."""
-        if self.group[rows[0]] not in self.local:
-            return None
-        local, sub = self.local[self.group[rows[0]]]
-        position = np.searchsorted(local, self.node[rows])
-        position = np.where(local[np.minimum(position, len(local) - 1)] == self.node[rows], position, -1)
-        along = dijkstra(sub, directed=True, indices=np.maximum(position, 0), limit=limit)
-        along[position < 0] = np.inf
-        return along, position
+    def _table(self, key: object) -> _Table | None:
+        """The group's search (computed once); None when fewer than two of its points are on the network."""
+        if key not in self.tables:
+            rows = self.members[key]
+            on = rows[self.on[rows]]
+            if len(on) < 2:
+                self.tables[key] = None
+                return None
+            c = self.compact
+            local = _in_box(self.network.x[c.nodes], self.network.y[c.nodes], self.x[on], self.y[on])
+            sub = _sub(c.graph, local)
+            sources, inverse = np.unique(np.searchsorted(local, np.searchsorted(c.nodes, self.node[on])),
+                                         return_inverse=True)
+            self.source[on] = inverse
+            dist = dijkstra(sub, directed=True, indices=sources, limit=SEARCH_LIMIT_M)
+            junctions = np.flatnonzero(self.network.degree[c.nodes[local]] >= JUNCTION_DEGREE)
+            self.tables[key] = _Table(local, sub, sources, dist, junctions)
+        return self.tables[key]
+
+    def _pairs(self, t: _Table, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Walking distance from points ``a`` to points ``b`` (paired, one group, both on the
+        network): along the streets, through an intersection when they face each other across a
+        wide street."""
+        sa, sb = self.source[a], self.source[b]
+        walk = t.dist[sa, t.sources[sb]]
+        cross = np.flatnonzero(self.crossing(a, b))
+        if len(cross) and len(t.junctions):
+            via = (t.dist[sa[cross]][:, t.junctions] + t.dist[sb[cross]][:, t.junctions]).min(axis=1)
+            walk[cross] = np.where(np.isfinite(via), via, walk[cross])
+        return walk + self.offset[a] + self.offset[b]
+
+    def crossing(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Whether walking from points ``a`` to points ``b`` (paired) crosses a wide street: both on
+        it, on opposite sides (odd and even numbers)."""
+        sa, sb = self.side[a], self.side[b]
+        return (sa >= 0) & (sb >= 0) & (sa // 2 == sb // 2) & (sa != sb)
 
     def between(self, rows: np.ndarray) -> np.ndarray:
         """Distances between points ``rows`` (one group): along the streets, else straight."""
         x, y = self.x[rows], self.y[rows]
         straight = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
-        found = self._search(rows, limit=1.5 * straight.max() + 200.0)  # a detour round a block or two
-        if found is None:
+        t = self._table(self.group[rows[0]])
+        on = self.on[rows]
+        if t is None or on.sum() < 2:
             return straight
-        along, position = found
-        walk = along[:, np.maximum(position, 0)] + self.offset[rows][:, None] + self.offset[rows][None, :]
-        return self._checked(walk, straight, rows, position)
+        inside = rows[on]
+        a, b = np.repeat(inside, len(inside)), np.tile(inside, len(inside))
+        walk = self._pairs(t, a, b).reshape(len(inside), len(inside))
+        out = straight.copy()
+        block = straight[np.ix_(on, on)]
+        out[np.ix_(on, on)] = np.where(np.isfinite(walk), np.maximum(walk, block), block)
+        np.fill_diagonal(out, 0.0)
+        return out
 
     def steps(self, rows: np.ndarray) -> np.ndarray:
         """Distance from each point of ``rows`` (one group, in walking order) to the next one."""
         x, y = self.x[rows], self.y[rows]
         straight = np.hypot(np.diff(x), np.diff(y))
-        found = self._search(rows[:-1], limit=2.0 * straight.max() + 150.0) if len(rows) > 1 else None
-        if found is None:
+        t = self._table(self.group[rows[0]]) if len(rows) > 1 else None
+        if t is None:
             return straight
-        along, start = found
-        end = np.searchsorted(self.local[self.group[rows[0]]][0], self.node[rows[1:]])
-        walk = along[np.arange(len(rows) - 1), np.minimum(end, along.shape[1] - 1)] + self.offset[rows[:-1]] \
-            + self.offset[rows[1:]]
-        ok = (start >= 0) & (self.offset[rows[:-1]] <= SNAP_MAX_M) & (self.offset[rows[1:]] <= SNAP_MAX_M)
-        return np.where(ok & np.isfinite(walk), np.maximum(walk, straight), straight)
+        ok = np.flatnonzero(self.on[rows[:-1]] & self.on[rows[1:]])
+        walk = straight.copy()
+        walk[ok] = self._pairs(t, rows[ok], rows[ok + 1])
+        return np.where(np.isfinite(walk), np.maximum(walk, straight), straight)
 
-    def _checked(self, walk: np.ndarray, straight: np.ndarray, rows: np.ndarray, position: np.ndarray) -> np.ndarray:
-        """Along the streets where both points are on the network and a path was found, else straight."""
-        on = (position >= 0) & (self.offset[rows] <= SNAP_MAX_M)
-        ok = on[:, None] & on[None, :] & np.isfinite(walk)
-        out = np.where(ok, np.maximum(walk, straight), straight)
-        np.fill_diagonal(out, 0.0)
-        return out
+    def line(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The walking line through points ``rows`` (one group) in order, Lambert-93: each leg along
+        the network vertices of its shortest path (through an intersection across a wide street)."""
+        x, y = self.x[rows], self.y[rows]
+        t = self._table(self.group[rows[0]]) if len(rows) > 1 else None
+        if t is None:
+            return x, y
+        _, pred = dijkstra(t.sub, directed=True, indices=t.sources, limit=SEARCH_LIMIT_M, return_predecessors=True)
+        px, py = [x[0]], [y[0]]
+        for i in range(len(rows) - 1):
+            leg = self._leg(t, pred, rows[i], rows[i + 1]) if self.on[rows[i]] and self.on[rows[i + 1]] else []
+            vertices = self.compact.expand(t.local[leg].tolist()) if leg else []
+            px.extend(self.network.x[vertices])
+            py.extend(self.network.y[vertices])
+            px.append(x[i + 1])
+            py.append(y[i + 1])
+        return np.asarray(px), np.asarray(py)
+
+    def _leg(self, t: _Table, pred: np.ndarray, a: int, b: int) -> list[int]:
+        """Compact vertices (positions in ``t.local``) of the walk from point ``a`` to point ``b``."""
+        sa, sb = self.source[a], self.source[b]
+        if self.crossing(np.array([a]), np.array([b]))[0] and len(t.junctions):
+            via = t.dist[sa, t.junctions] + t.dist[sb, t.junctions]
+            if np.isfinite(via.min()):
+                corner = int(t.junctions[np.argmin(via)])
+                there = _walk_back(pred[sa], corner, int(t.sources[sa])) or []
+                back = _walk_back(pred[sb], corner, int(t.sources[sb])) or []
+                return there + back[::-1][1:]
+        return _walk_back(pred[sa], int(t.sources[sb]), int(t.sources[sa])) or []

@@ -30,7 +30,7 @@ import pandas as pd
 from lib.errors import TerrainError
 from lib.geo import lonlat_to_l93
 from lib.routing import ortools_order
-from lib.streetnet import GroupWalks, StreetNetwork
+from lib.streetnet import GroupWalks, StreetNetwork, house_number
 
 BLOCK_ADDRESSES = 12
 BLOCKS_PER_TURF = 8  # blocks per turf: the finer, the better turfs balance (a stretch is routed whole anyway)
@@ -73,8 +73,7 @@ def estimate_voters(addresses: pd.DataFrame, bureaux: pd.DataFrame, *,
 
 def _number_key(number: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Numeric part of a house number and its parity (``12bis`` → 12, even)."""
-    digits = pd.to_numeric(number.astype(str).str.extract(r"^(\d+)")[0], errors="coerce").fillna(0)
-    values = digits.to_numpy(dtype=np.int64)
+    values = np.nan_to_num(house_number(number)).astype(np.int64)
     return values, values % 2
 
 
@@ -208,7 +207,7 @@ def cut_turfs(addresses: pd.DataFrame, *, target: float, size_col: str = "est_do
     block, rank, side = _blocks(addresses, sizes, per_block[total.index.get_indexer(bureau)])
     frame = addresses.reset_index(drop=True).assign(x=x, y=y, _block=block, _rank=rank, _side=side)
     if walks is None and network is not None:
-        walks = GroupWalks(network, bureau, x, y, frame["street"])
+        walks = GroupWalks(network, bureau, x, y, frame["street"], frame["number"])
         frame["_walk_row"] = np.arange(len(frame))
     start_xy = np.array(lonlat_to_l93(np.array([start[0]]), np.array([start[1]]))).ravel() if start else None
     blocks = frame.groupby("_block").agg(size=(size_col, "sum"), x=("x", "mean"), y=("y", "mean"),
@@ -244,7 +243,7 @@ def walk_steps(turf: np.ndarray, stops: pd.DataFrame, network: StreetNetwork | N
     bounds = np.flatnonzero(np.r_[True, turf[1:] != turf[:-1], True])
     step[bounds[:-1]] = 0.0
     if walks is None and network is not None:
-        walks = GroupWalks(network, turf, x, y, stops["street"])
+        walks = GroupWalks(network, turf, x, y, stops["street"], stops.get("number"))
         rows = np.arange(len(stops))
     else:
         rows = stops["_walk_row"].to_numpy() if "_walk_row" in stops else stops.index.to_numpy()
@@ -363,7 +362,8 @@ def turf_summary(turfs: pd.DataFrame, *, doors_per_hour_collective: float = 25.0
     times = turf_minutes(turfs, doors_per_hour_collective=doors_per_hour_collective,
                          doors_per_hour_individual=doors_per_hour_individual, team_size=team_size)
     by = turfs.groupby("turf_id", sort=True)
-    out = pd.DataFrame({"bureaux": by["bureau_id"].agg(lambda b: ", ".join(sorted(b.astype(str).unique()))),
+    pairs = turfs[["turf_id", "bureau_id"]].astype({"bureau_id": str}).drop_duplicates().sort_values("bureau_id")
+    out = pd.DataFrame({"bureaux": pairs.groupby("turf_id", sort=True)["bureau_id"].agg(", ".join),
                         "adresses": by.size(), "portes_estimees": by["est_doors"].sum().round().astype(int),
                         "inscrits_estimes": by["est_voters"].sum().round().astype(int),
                         "parcours_m": times["metres"].round().astype(int),
@@ -404,6 +404,7 @@ class TurfPlan:
 FIRST_FILL = 0.85  # first guess of the share of an outing spent knocking, the rest walking
 FIT_SLACK = 1e-6  # minutes: float noise, not a longer outing
 FINE_GRAIN = 16  # blocks per turf at the finest, tried before one more turf
+RECUTS = 6  # a bureau cut again at most this often; its turfs still too long are then halved along their route
 
 
 def fit_turfs(addresses: pd.DataFrame, plan: TurfPlan, bureau_order: Sequence[str] = (), *,
@@ -412,9 +413,9 @@ def fit_turfs(addresses: pd.DataFrame, plan: TurfPlan, bureau_order: Sequence[st
 
     Each bureau is cut into as few turfs as its knocking time needs at FIRST_FILL of an outing each;
     a bureau with a turf still too long once walked (knocking + walking) is cut again, with finer
-    blocks first (turfs balance better), then into more turfs. A turf still too long after that
-    is halved along its route. Only an address longer than an outing by itself stays longer: an
-    address is never split.
+    blocks first (turfs balance better), then into more turfs, RECUTS times at most (each cut
+    routes the bureau again). A turf still too long after that is halved along its route. Only an
+    address longer than an outing by itself stays longer: an address is never split.
 
     Turfs are numbered ``T01``… bureau by bureau in ``bureau_order`` (bureaux not in it last), each
     bureau's turfs in walking order: a capacity plan is then the first turfs.
@@ -428,11 +429,13 @@ def fit_turfs(addresses: pd.DataFrame, plan: TurfPlan, bureau_order: Sequence[st
     if network is not None:  # snapped and cut once, whatever the retries below
         frame = frame.reset_index(drop=True).assign(_walk_row=np.arange(len(addresses)))
         walks = GroupWalks(network, frame["bureau_id"].astype(str).to_numpy(),
-                           *lonlat_to_l93(frame["lon"].to_numpy(), frame["lat"].to_numpy()), frame["street"])
+                           *lonlat_to_l93(frame["lon"].to_numpy(), frame["lat"].to_numpy()), frame["street"],
+                           frame["number"])
     need = frame.groupby("bureau_id")["_minutes"].sum()
     size = frame.groupby("bureau_id").size()
     counts = {b: max(1, math.ceil(m / (plan.outing_minutes * FIRST_FILL))) for b, m in need.items()}
     grain = dict.fromkeys(need.index, BLOCKS_PER_TURF)
+    recuts = dict.fromkeys(need.index, 0)
     parts, pending = [], list(need.index)
     while pending:
         cut = cut_turfs(frame[frame["bureau_id"].isin(pending)], target=plan.outing_minutes, size_col="_minutes",
@@ -440,8 +443,9 @@ def fit_turfs(addresses: pd.DataFrame, plan: TurfPlan, bureau_order: Sequence[st
         times = turf_minutes(cut, **plan.pace).join(cut.groupby("turf_id")["bureau_id"].first())
         long = times[times["minutes"] > plan.outing_minutes + FIT_SLACK]["bureau_id"].value_counts()
         walked = times.groupby("bureau_id")["minutes"].sum()
-        retry = [b for b in long.index if counts[b] < size[b]]
+        retry = [b for b in long.index if counts[b] < size[b] and recuts[b] < RECUTS]
         for b in retry:  # finer blocks balance better; then one more turf per long turf
+            recuts[b] += 1
             if grain[b] < FINE_GRAIN:
                 grain[b] *= 2
                 continue

@@ -126,7 +126,8 @@ def route_lines(turfs: pd.DataFrame, network: StreetNetwork | None) -> dict[str,
     out = {}
     for turf_id, rows in turfs.sort_values(["turf_id", "stop"]).groupby("turf_id", sort=True):
         if network is not None and len(rows) > 1 and {"x", "y"} <= set(rows.columns):
-            lon, lat = network.path_lonlat(rows["x"].to_numpy(float), rows["y"].to_numpy(float), rows.get("street"))
+            lon, lat = network.path_lonlat(rows["x"].to_numpy(float), rows["y"].to_numpy(float), rows.get("street"),
+                                             rows.get("number"))
         else:
             lon, lat = rows["lon"].to_numpy(float), rows["lat"].to_numpy(float)
         out[str(turf_id)] = [[round(float(a), 6), round(float(b), 6)] for a, b in zip(lon, lat, strict=True)]

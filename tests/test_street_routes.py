@@ -47,7 +47,7 @@ def test_route_between_stops_only_follows_street_edges():
     _data, net = paris()
     edges = _edges(net)
     for _turf, rows in turfs().groupby("turf_id"):
-        lon, lat = net.path_lonlat(rows["x"].to_numpy(), rows["y"].to_numpy(), rows["street"])
+        lon, lat = net.path_lonlat(rows["x"].to_numpy(), rows["y"].to_numpy(), rows["street"], rows["number"])
         px, py = lonlat_to_l93(lon, lat)
         node, offset = net.snap(px, py)
         on_street = offset < 0.5  # the drawn vertices that are street vertices
@@ -72,7 +72,7 @@ def test_turf_durations_come_from_the_walk_along_the_streets():
     on_streets = walk.turf_summary(turfs(True))
     _data, net = paris()
     for turf, rows in turfs(True).groupby("turf_id"):
-        lon, lat = net.path_lonlat(rows["x"].to_numpy(), rows["y"].to_numpy(), rows["street"])
+        lon, lat = net.path_lonlat(rows["x"].to_numpy(), rows["y"].to_numpy(), rows["street"], rows["number"])
         px, py = lonlat_to_l93(lon, lat)
         drawn = float(np.hypot(np.diff(px), np.diff(py)).sum())
         summary_m = on_streets.set_index("turf_id").loc[turf, "parcours_m"]

@@ -76,8 +76,8 @@ def wide_lines(streets: pd.DataFrame) -> np.ndarray:
 class StreetNetwork:
     """Vertices (Lambert-93 metres), the symmetric matrix of edge lengths between them (both directions
     stored: searches run as « directed », which spares scipy a conversion per search), which
-    vertices lie on which street (by :func:`street_key`) and which streets are wide (most of
-    their length on wide lines, :func:`wide_lines`)."""
+    vertices lie on which street (by :func:`street_key`) and which streets are wide (any of their
+    ways is, :func:`wide_lines`: an avenue's service lanes are still the avenue)."""
 
     x: np.ndarray
     y: np.ndarray
@@ -110,9 +110,7 @@ class StreetNetwork:
         names = pd.DataFrame({"street": keys[line], "node": node})
         names = names[names["street"] != ""].drop_duplicates()
         on_street = {s: g.to_numpy() for s, g in names.groupby("street")["node"]}
-        metres = pd.Series(shapely.length(lines))
-        wide_m = metres.where(wide_lines(streets), 0.0).groupby(keys).sum()
-        wide = frozenset(s for s, share in (wide_m / metres.groupby(keys).sum()).items() if s and share >= 0.5)
+        wide = frozenset(keys[wide_lines(streets)]) - {""}
         nx, ny = x[first], y[first]
         return cls(nx, ny, graph, cKDTree(np.c_[nx, ny]), on_street, wide)
 
@@ -177,6 +175,21 @@ class StreetNetwork:
         intersection when it crosses a wide street (``numbers`` give the sides)."""
         walks = GroupWalks(self, np.zeros(len(x), dtype=np.int64), x, y, streets, numbers)
         return l93_to_lonlat(*walks.line(np.arange(len(x))))
+
+
+def street_sides(network: StreetNetwork, streets: pd.Series, numbers: pd.Series) -> np.ndarray:
+    """Per address, a code of its wide street and side (odd or even BAN number), or -1 when its
+    street is narrow, unnamed or its number unknown: where the wide-street rule applies."""
+    keys = street_key(pd.Series(streets).reset_index(drop=True))
+    digits = house_number(numbers)
+    wide = keys.isin(network.wide).to_numpy() & ~np.isnan(digits)
+    return np.where(wide, pd.factorize(keys)[0] * 2 + np.nan_to_num(digits).astype(np.int64) % 2, -1)
+
+
+def crosses(side_a: np.ndarray, side_b: np.ndarray) -> np.ndarray:
+    """Whether a walk between addresses of sides ``side_a`` and ``side_b`` (:func:`street_sides`,
+    paired) crosses a wide street: both on the same wide street, one odd and one even."""
+    return (side_a >= 0) & (side_b >= 0) & (side_a // 2 == side_b // 2) & (side_a != side_b)
 
 
 def _in_box(vx: np.ndarray, vy: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -290,13 +303,8 @@ class GroupWalks:
         self.members = pd.Series(np.arange(len(self.group))).groupby(self.group).indices
         self.compact = Compact.of(network, self.node[self.on])
         self.source = np.full(len(self.x), -1)  # per point, its row in its group's table
-        self.side = np.full(len(self.x), -1)  # per point on a wide street: its street and side, else -1
-        if streets is not None and numbers is not None:
-            keys = street_key(pd.Series(streets).reset_index(drop=True))
-            digits = house_number(numbers)
-            wide = keys.isin(network.wide).to_numpy() & ~np.isnan(digits)
-            code = pd.factorize(keys)[0] * 2 + np.nan_to_num(digits).astype(np.int64) % 2
-            self.side = np.where(wide, code, -1)
+        self.side = (street_sides(network, streets, numbers) if streets is not None and numbers is not None
+                     else np.full(len(self.x), -1))  # per point on a wide street: its street and side
         self.tables: dict[object, _Table | None] = {}
 
     def _table(self, key: object) -> _Table | None:
@@ -331,10 +339,8 @@ class GroupWalks:
         return walk + self.offset[a] + self.offset[b]
 
     def crossing(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Whether walking from points ``a`` to points ``b`` (paired) crosses a wide street: both on
-        it, on opposite sides (odd and even numbers)."""
-        sa, sb = self.side[a], self.side[b]
-        return (sa >= 0) & (sb >= 0) & (sa // 2 == sb // 2) & (sa != sb)
+        """Whether walking from points ``a`` to points ``b`` (paired) crosses a wide street (:func:`crosses`)."""
+        return crosses(self.side[a], self.side[b])
 
     def between(self, rows: np.ndarray) -> np.ndarray:
         """Distances between points ``rows`` (one group): along the streets, else straight."""

@@ -30,7 +30,7 @@ import pandas as pd
 from lib.errors import TerrainError
 from lib.geo import lonlat_to_l93
 from lib.routing import ortools_order
-from lib.streetnet import GroupWalks, StreetNetwork, house_number
+from lib.streetnet import GroupWalks, StreetNetwork, crosses, house_number, street_sides
 
 BLOCK_ADDRESSES = 12
 BLOCKS_PER_TURF = 8  # blocks per turf: the finer, the better turfs balance (a stretch is routed whole anyway)
@@ -83,9 +83,11 @@ def _blocks(frame: pd.DataFrame, sizes: np.ndarray, block_size: np.ndarray) -> t
     A block is a run of one street side of one bureau (odd or even numbers) in number order, cut when its
     size reaches ``block_size`` (per address: its bureau's turf size ÷ BLOCKS_PER_TURF) or BLOCK_ADDRESSES
     addresses: small enough for turfs to balance, large enough that a street's numbers stay together.
+    Rows of one address (its doors: the same number on the same street) are never cut apart.
     """
     num, parity = _number_key(frame["number"])
     street = (frame["bureau_id"].astype(str) + "|" + frame["street"].astype(str).str.lower()).to_numpy()
+    address = _address_key(frame)
     order = np.lexsort((frame["number"].astype(str).to_numpy(), num, parity, street))
     side = pd.Series(street[order]).astype(str) + "|" + pd.Series(parity[order]).astype(str)
     side_code = pd.factorize(side)[0]
@@ -93,6 +95,7 @@ def _blocks(frame: pd.DataFrame, sizes: np.ndarray, block_size: np.ndarray) -> t
     within = pd.Series(size_sorted).groupby(side_code).cumsum().to_numpy() - size_sorted
     count = pd.Series(np.ones(len(order))).groupby(side_code).cumcount().to_numpy()
     chunk = np.maximum(within // np.maximum(block_size[order], 1e-9), count // BLOCK_ADDRESSES).astype(np.int64)
+    chunk = pd.Series(chunk).groupby(address[order]).transform("first").to_numpy()  # an address's rows are adjacent
     key = side_code.astype(np.int64) * 1_000_000 + chunk
     block_sorted = pd.factorize(key)[0]
     block = np.empty(len(order), dtype=np.int64)
@@ -102,6 +105,12 @@ def _blocks(frame: pd.DataFrame, sizes: np.ndarray, block_size: np.ndarray) -> t
     side_of = np.empty(len(order), dtype=np.int64)
     side_of[order] = side_code
     return block, rank, side_of
+
+
+def _address_key(frame: pd.DataFrame) -> np.ndarray:
+    """One key per address of a bureau: its number on its street (the rows of its doors share it)."""
+    return (frame["bureau_id"].astype(str) + "|" + frame["street"].astype(str).str.lower() + "|"
+            + frame["number"].astype(str)).to_numpy()
 
 
 def _split(sizes: np.ndarray, x: np.ndarray, y: np.ndarray, k: int) -> list[np.ndarray]:
@@ -306,6 +315,17 @@ def _orient_stretches(frame: pd.DataFrame, start_xy: np.ndarray | None) -> np.nd
     return rank
 
 
+def street_crossings(turfs: pd.DataFrame, network: StreetNetwork) -> pd.Series:
+    """Per turf (index ``turf_id``), how often its route crosses a wide street: a walk from one stop
+    to the next on the same wide street (:attr:`StreetNetwork.wide`) from one side (odd numbers)
+    to the other (even) counts 1. The side rule keeps it low (one crossing per wide street walked
+    both ways) and makes each at an intersection; a narrow street's crossings are free, not counted."""
+    t = turfs.sort_values(["turf_id", "stop"])
+    side, turf = street_sides(network, t["street"], t["number"]), t["turf_id"].to_numpy()
+    legs = np.r_[False, crosses(side[:-1], side[1:]) & (turf[1:] == turf[:-1])]
+    return pd.Series(legs.astype(int), index=t.index).groupby(turf, sort=True).sum().rename_axis("turf_id")
+
+
 def route_length_m(turf: pd.DataFrame) -> float:
     """Walking length of a turf in its stop order (straight lines between stops), metres."""
     xy = turf.sort_values("stop")[["x", "y"]].to_numpy()
@@ -461,18 +481,22 @@ def fit_turfs(addresses: pd.DataFrame, plan: TurfPlan, bureau_order: Sequence[st
 
 def _halve_long(turfs: pd.DataFrame, plan: TurfPlan) -> pd.DataFrame:
     """Cut every turf still longer than an outing in two along its route, until each fits or is one
-    address. The halves keep the stop order: street sides stay in number order."""
+    address. The halves keep the stop order: street sides stay in number order, and the cut falls
+    between two addresses, never between the doors of one."""
     turfs = turfs.reset_index(drop=True)
+    address = pd.Series(_address_key(turfs))
     while True:
         times = turf_minutes(turfs.assign(turf_id=turfs["_key"]), **plan.pace)
-        many = turfs.groupby("_key").size().reindex(times.index) > 1
+        many = address.groupby(turfs["_key"].to_numpy()).nunique().reindex(times.index) > 1
         long = times.index[(times["minutes"] > plan.outing_minutes + FIT_SLACK) & many]
         if not len(long):
             return turfs
         for key in long:
             rows = turfs.index[turfs["_key"] == key]
             knock = turfs.loc[rows, "_minutes"].cumsum().to_numpy()
-            cut = min(max(int(np.searchsorted(knock, knock[-1] / 2)) + 1, 1), len(rows) - 1)
+            keys = address[rows].to_numpy()
+            between = np.flatnonzero(keys[1:] != keys[:-1]) + 1  # where one address ends and the next starts
+            cut = int(between[np.argmin(np.abs(between - (np.searchsorted(knock, knock[-1] / 2) + 1)))])
             turfs.loc[rows[cut:], "_key"] = f"{key}/{cut}"
 
 

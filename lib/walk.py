@@ -157,10 +157,10 @@ def route_order(xy: np.ndarray, start: np.ndarray | None = None, *, max_passes: 
     for _ in range(max_passes):  # 2-opt on an open path (the first stop stays first)
         improved = False
         for i in range(1, n - 1):
-            a, b = route[i - 1], route[i]
-            c, d = route[i + 1:], np.r_[route[i + 2:], -1]
-            gain = dist[a, b] + np.where(d >= 0, dist[c, np.maximum(d, 0)], 0) \
-                - dist[a, c] - np.where(d >= 0, dist[b, np.maximum(d, 0)], 0)
+            a, b, c, d = route[i - 1], route[i], route[i + 1:], route[i + 2:]
+            join, drop = np.zeros(len(c)), np.zeros(len(c))  # the last stop has no next one
+            join[:-1], drop[:-1] = dist[c[:-1], d], dist[b, d]
+            gain = dist[a, b] + join - dist[a, c] - drop
             j = int(np.argmax(gain))
             if gain[j] > 1e-6:
                 route[i:i + j + 2] = route[i:i + j + 2][::-1]
@@ -272,26 +272,24 @@ def _route_stretches(frame: pd.DataFrame, start_xy: np.ndarray | None, walks: Gr
     across a street."""
     units = frame.groupby(["_turf", "_side"], sort=True).agg(x=("x", "mean"), y=("y", "mean")).reset_index()
     xy, turf = units[["x", "y"]].to_numpy(), units["_turf"].to_numpy()
-    bounds = np.flatnonzero(np.r_[True, turf[1:] != turf[:-1], True])
-    order = np.empty(len(units), dtype=np.int64)
-    middle = _stretch_rows(frame, units) if walks is not None else None
-    for s0, e0 in itertools.pairwise(bounds):
-        dist = walks.between(frame["_walk_row"].to_numpy()[middle[s0:e0]]) if walks is not None and e0 - s0 > 2 else None
-        pick = best_order(xy[s0:e0], start_xy, dist) if solver else route_order(xy[s0:e0], start_xy, dist=dist)
-        order[s0 + pick] = np.arange(e0 - s0)
     where = pd.MultiIndex.from_frame(units[["_turf", "_side"]]).get_indexer(
         pd.MultiIndex.from_frame(frame[["_turf", "_side"]]))
+    bounds = np.flatnonzero(np.r_[True, turf[1:] != turf[:-1], True])
+    order = np.empty(len(units), dtype=np.int64)
+    middle = frame["_walk_row"].to_numpy()[_stretch_rows(frame, xy, where)] if walks is not None else None
+    for s0, e0 in itertools.pairwise(bounds):
+        dist = walks.between(middle[s0:e0]) if walks is not None and e0 - s0 > 2 else None
+        pick = best_order(xy[s0:e0], start_xy, dist) if solver else route_order(xy[s0:e0], start_xy, dist=dist)
+        order[s0 + pick] = np.arange(e0 - s0)
     return order[where]
 
 
-def _stretch_rows(frame: pd.DataFrame, units: pd.DataFrame) -> np.ndarray:
-    """Per stretch (``units``: one turf's street side), the row (frame index) of its address nearest
-    its centre: where the walk reaches it, on its street."""
-    centre = units.set_index(["_turf", "_side"]).reindex(pd.MultiIndex.from_frame(frame[["_turf", "_side"]]))
-    gap = pd.Series(np.hypot(frame["x"].to_numpy() - centre["x"].to_numpy(),
-                             frame["y"].to_numpy() - centre["y"].to_numpy()), index=frame.index)
-    nearest = gap.groupby([frame["_turf"].to_numpy(), frame["_side"].to_numpy()]).idxmin()
-    return nearest.reindex(pd.MultiIndex.from_frame(units[["_turf", "_side"]])).to_numpy()
+def _stretch_rows(frame: pd.DataFrame, centre: np.ndarray, unit: np.ndarray) -> np.ndarray:
+    """Per stretch (one turf's street side, centres ``centre``; ``unit``: each row's stretch), the
+    position of its address nearest its centre: where the walk reaches it, on its street."""
+    gap = np.hypot(frame["x"].to_numpy() - centre[unit, 0], frame["y"].to_numpy() - centre[unit, 1])
+    order = np.lexsort((gap, unit))
+    return order[np.flatnonzero(np.r_[True, np.diff(unit[order]) != 0])]
 
 
 def _orient_stretches(frame: pd.DataFrame, start_xy: np.ndarray | None) -> np.ndarray:

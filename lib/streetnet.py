@@ -6,10 +6,11 @@ edges join consecutive vertices, weighted by their length. An address is snapped
 vertex; the distance between two addresses is the snap offsets plus the shortest path
 (:func:`scipy.sparse.csgraph.dijkstra`), so a route goes round a block instead of through it.
 
-A cut (:class:`GroupWalks`) contracts the network first: every chain of plain vertices between two
-junctions or snapped addresses becomes one edge (:class:`Compact`, exact distances, ~5× fewer
-vertices), then runs one multi-source Dijkstra per group (a bureau) and answers every distance the
-cut, the routing, the durations and the drawing need from that one table.
+The network is contracted once (:class:`Compact`: every chain of plain vertices between two
+intersections becomes one edge, exact distances, ~7× fewer vertices); a cut (:class:`GroupWalks`)
+places each address between its chain's two ends, runs one multi-source Dijkstra per group (a
+bureau) from those ends and answers every distance the cut, the routing, the durations and the
+drawing need from that one table (paths are rebuilt only for the legs drawn).
 
 **Street sides.** On a *wide* street (:data:`WIDE_HIGHWAYS`, or ≥ :data:`WIDE_LANES` lanes or
 ≥ :data:`WIDE_WIDTH_M` of width where the layer says so) a volunteer crosses only at an
@@ -21,6 +22,7 @@ pedestrian, service, footway…) crossing mid-block is fine and costs nothing.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass, field
 
@@ -114,10 +116,15 @@ class StreetNetwork:
         nx, ny = x[first], y[first]
         return cls(nx, ny, graph, cKDTree(np.c_[nx, ny]), on_street, wide)
 
-    @property
+    @functools.cached_property
     def degree(self) -> np.ndarray:
         """Number of neighbours of each vertex (2 on a plain stretch of street)."""
         return np.diff(self.graph.indptr)
+
+    @functools.cached_property
+    def compact(self) -> Compact:
+        """The network contracted to its intersections and dead ends (built once, then shared)."""
+        return Compact.of(self)
 
     def snap(self, x: np.ndarray, y: np.ndarray,
              streets: pd.Series | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -222,64 +229,72 @@ def _walk_back(pred: np.ndarray, target: int, source: int) -> list[int] | None:
 
 @dataclass(frozen=True)
 class Compact:
-    """The network with every chain of plain vertices (degree 2, not ``kept``) between two kept
-    vertices contracted into one edge of the chain's length: the same shortest distances between
-    kept vertices on a graph several times smaller. ``first`` (aligned with ``graph.data``) is the
-    network edge (a position in its CSR) each contracted edge starts with, to draw it back."""
+    """The network's intersections and dead ends (vertices of degree ≠ 2), every chain of plain
+    vertices between two of them contracted into one edge of the chain's length: the same shortest
+    distances on a graph ~7× smaller. Each network edge also knows where its chain ends (``reach``:
+    that vertex, -1 on a ring of plain vertices; ``reach_m``: metres to it; ``last``: the edge
+    arriving there), which places any plain vertex between its chain's two ends. ``first``
+    (aligned with ``graph.data``) is the network edge each contracted edge starts with, to draw it."""
 
     nodes: np.ndarray  # network vertex of each compact vertex (sorted)
     graph: csr_matrix
-    first: np.ndarray
+    first: np.ndarray = field(repr=False)
     succ: np.ndarray = field(repr=False)  # network edge → the next edge of its chain
     dst: np.ndarray = field(repr=False)  # network edge → its end vertex
+    reach: np.ndarray = field(repr=False)
+    reach_m: np.ndarray = field(repr=False)
+    last: np.ndarray = field(repr=False)
 
     @classmethod
-    def of(cls, network: StreetNetwork, kept: np.ndarray) -> Compact:
-        """Contract ``network`` keeping the vertices ``kept`` (and every vertex of degree ≠ 2)."""
+    def of(cls, network: StreetNetwork) -> Compact:
+        """Contract ``network`` (pointer jumping along the chains, vectorised)."""
         g = network.graph
-        degree = np.diff(g.indptr)
-        keep = degree != 2
-        keep[kept] = True
-        src, dst, w = np.repeat(np.arange(g.shape[0]), degree), g.indices.astype(np.int64), g.data
+        keep = network.degree != 2
+        src, dst, w = np.repeat(np.arange(g.shape[0]), network.degree), g.indices.astype(np.int64), g.data
         start = g.indptr[dst]  # a plain vertex's two edges: go on by the one not coming back
-        succ = np.where(dst[start] != src, start, start + 1)
+        succ = np.where(dst[start] != src, start, np.minimum(start + 1, len(dst) - 1))
         ptr = np.where(keep[dst], -1, succ)
         length, last = w.astype(float).copy(), np.arange(len(w))
-        for _ in range(64):  # pointer jumping: chains of 2^64 vertices at most
+        for _ in range(64):  # chains of 2^64 vertices at most; rings of plain vertices never end
             going = ptr >= 0
-            if not going[keep[src]].any():
+            if not going.any():
                 break
             p = ptr[going]
             length[going] += length[p]
             last[going] = last[p]
             ptr[going] = ptr[p]
-        out = keep[src] & (src != dst[last])
-        edges = pd.DataFrame({"a": src[out], "b": dst[last[out]], "m": length[out], "e": np.flatnonzero(out)})
+        reach = np.where(ptr < 0, dst[last], -1)
+        out = keep[src] & (src != reach)
+        edges = pd.DataFrame({"a": src[out], "b": reach[out], "m": length[out], "e": np.flatnonzero(out)})
         edges = edges.sort_values(["a", "b", "m"]).drop_duplicates(["a", "b"])
         nodes = np.flatnonzero(keep)
         a, b = np.searchsorted(nodes, edges["a"].to_numpy()), np.searchsorted(nodes, edges["b"].to_numpy())
-        indptr = np.r_[0, np.cumsum(np.bincount(a, minlength=len(nodes)))]
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(a, minlength=len(nodes)))])
         graph = csr_matrix((edges["m"].to_numpy(), b, indptr), shape=(len(nodes), len(nodes)))
-        return cls(nodes, graph, edges["e"].to_numpy(), succ, dst)
+        return cls(nodes, graph, edges["e"].to_numpy(), succ, dst, reach, length, last)
+
+    def follow(self, edge: int, stop: int = -1) -> list[int]:
+        """Network vertices reached from ``edge`` along its chain, up to ``stop`` or the chain's end."""
+        out = [int(self.dst[edge])]
+        while out[-1] != stop and out[-1] != self.reach[edge]:
+            edge = int(self.succ[edge])
+            out.append(int(self.dst[edge]))
+        return out
 
     def expand(self, path: list[int]) -> list[int]:
         """Network vertices along a path of compact vertices (every vertex of each chain)."""
         out = [int(self.nodes[path[0]])]
         for u, v in itertools.pairwise(path):
             lo, hi = self.graph.indptr[u], self.graph.indptr[u + 1]
-            e = int(self.first[lo + np.flatnonzero(self.graph.indices[lo:hi] == v)[0]])
-            end = int(self.nodes[v])
-            out.append(int(self.dst[e]))
-            while out[-1] != end:
-                e = int(self.succ[e])
-                out.append(int(self.dst[e]))
+            out += self.follow(int(self.first[lo + np.flatnonzero(self.graph.indices[lo:hi] == v)[0]]))
         return out
 
 
 @dataclass
 class _Table:
-    """One group's search: its part of the compact network, the distance from each of its distinct
-    snapped vertices (``sources``, positions in ``local``) to every vertex of it, its intersections."""
+    """One group's search: its part of the compact network (``local``: compact vertices), the
+    distance from each chain end of its points (``sources``, positions in ``local``) to every
+    vertex of it, and its intersections (positions in ``local``)."""
 
     local: np.ndarray
     sub: csr_matrix
@@ -290,22 +305,35 @@ class _Table:
 
 class GroupWalks:
     """Walking distances between the points of each group (a cut's bureaux: turfs never span one).
-    Points are snapped once, the network contracted once (:class:`Compact`) and each group searched
-    once (one multi-source Dijkstra, cached): every turf's matrix, step and line is then a lookup.
+    Points are snapped once and placed on the contracted network (:attr:`StreetNetwork.compact`:
+    a point between its chain's two ends); each group is searched once (one multi-source Dijkstra
+    from those ends, cached): every turf's matrix, step and line is then a lookup.
     ``numbers`` (BAN house numbers) give the street sides for the wide-street rule."""
 
     def __init__(self, network: StreetNetwork, group: np.ndarray, x: np.ndarray, y: np.ndarray,
                  streets: pd.Series | None = None, numbers: pd.Series | None = None) -> None:
         self.network, self.x, self.y = network, np.asarray(x, float), np.asarray(y, float)
         self.node, self.offset = network.snap(self.x, self.y, streets)
-        self.on = self.offset <= SNAP_MAX_M
         self.group = np.asarray(group)
         self.members = pd.Series(np.arange(len(self.group))).groupby(self.group).indices
-        self.compact = Compact.of(network, self.node[self.on])
-        self.source = np.full(len(self.x), -1)  # per point, its row in its group's table
         self.side = (street_sides(network, streets, numbers) if streets is not None and numbers is not None
                      else np.full(len(self.x), -1))  # per point on a wide street: its street and side
+        self._place(network.compact)
+        self.row = np.full((len(self.x), 2), -1)  # per point, its two ends' rows in its group's table
         self.tables: dict[object, _Table | None] = {}
+
+    def _place(self, c: Compact) -> None:
+        """Each point's two chain ends (network vertices, metres), the edges leading to them, and
+        its chain (``chain``: an id, -1 at an intersection; ``pos``: metres from the chain's end
+        reached by its lower ``last`` edge)."""
+        v, plain = self.node, self.network.degree[self.node] == 2
+        self.edge = np.where(plain[:, None], self.network.graph.indptr[v][:, None] + np.arange(2), -1)
+        self.end = np.where(plain[:, None], c.reach[self.edge], v[:, None])
+        self.end_m = np.where(plain[:, None], c.reach_m[self.edge], 0.0)
+        self.on = (self.offset <= SNAP_MAX_M) & (self.end >= 0).all(axis=1)
+        ends = np.sort(c.last[self.edge], axis=1)
+        self.chain = np.where(plain, ends[:, 0] * len(c.dst) + ends[:, 1], -1)
+        self.pos = np.where(c.last[self.edge[:, 0]] == ends[:, 0], self.end_m[:, 0], self.end_m[:, 1])
 
     def _table(self, key: object) -> _Table | None:
         """The group's search (computed once); None when fewer than two of its points are on the network."""
@@ -315,26 +343,40 @@ class GroupWalks:
             if len(on) < 2:
                 self.tables[key] = None
                 return None
-            c = self.compact
-            local = _in_box(self.network.x[c.nodes], self.network.y[c.nodes], self.x[on], self.y[on])
+            c = self.network.compact
+            ends = np.searchsorted(c.nodes, self.end[on])
+            local = np.union1d(_in_box(self.network.x[c.nodes], self.network.y[c.nodes], self.x[on], self.y[on]),
+                               ends.ravel())
+            sources, inverse = np.unique(np.searchsorted(local, ends), return_inverse=True)
+            self.row[on] = inverse.reshape(-1, 2)
             sub = _sub(c.graph, local)
-            sources, inverse = np.unique(np.searchsorted(local, np.searchsorted(c.nodes, self.node[on])),
-                                         return_inverse=True)
-            self.source[on] = inverse
             dist = dijkstra(sub, directed=True, indices=sources, limit=SEARCH_LIMIT_M)
             junctions = np.flatnonzero(self.network.degree[c.nodes[local]] >= JUNCTION_DEGREE)
             self.tables[key] = _Table(local, sub, sources, dist, junctions)
         return self.tables[key]
 
+    def _reach(self, t: _Table, a: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        """Metres from points ``a`` to the compact vertices ``columns`` (positions in ``t.local``),
+        per point (rows) and column, by the nearer of each point's two chain ends."""
+        ra = self.row[a]
+        return np.minimum(self.end_m[a, :1] + t.dist[ra[:, 0]][:, columns],
+                          self.end_m[a, 1:] + t.dist[ra[:, 1]][:, columns])
+
     def _pairs(self, t: _Table, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Walking distance from points ``a`` to points ``b`` (paired, one group, both on the
         network): along the streets, through an intersection when they face each other across a
         wide street."""
-        sa, sb = self.source[a], self.source[b]
-        walk = t.dist[sa, t.sources[sb]]
+        ra, rb = self.row[a], self.row[b]
+        walk = np.full(len(a), np.inf)
+        for i in range(2):
+            for j in range(2):
+                walk = np.minimum(walk, self.end_m[a, i] + t.dist[ra[:, i], t.sources[rb[:, j]]] + self.end_m[b, j])
+        same = (self.chain[a] >= 0) & (self.chain[a] == self.chain[b])
+        walk[same] = np.minimum(walk[same], np.abs(self.pos[a[same]] - self.pos[b[same]]))
+        walk[self.node[a] == self.node[b]] = 0.0
         cross = np.flatnonzero(self.crossing(a, b))
         if len(cross) and len(t.junctions):
-            via = (t.dist[sa[cross]][:, t.junctions] + t.dist[sb[cross]][:, t.junctions]).min(axis=1)
+            via = (self._reach(t, a[cross], t.junctions) + self._reach(t, b[cross], t.junctions)).min(axis=1)
             walk[cross] = np.where(np.isfinite(via), via, walk[cross])
         return walk + self.offset[a] + self.offset[b]
 
@@ -382,21 +424,43 @@ class GroupWalks:
         px, py = [x[0]], [y[0]]
         for i in range(len(rows) - 1):
             leg = self._leg(t, pred, rows[i], rows[i + 1]) if self.on[rows[i]] and self.on[rows[i + 1]] else []
-            vertices = self.compact.expand(t.local[leg].tolist()) if leg else []
-            px.extend(self.network.x[vertices])
-            py.extend(self.network.y[vertices])
+            px.extend(self.network.x[leg])
+            py.extend(self.network.y[leg])
             px.append(x[i + 1])
             py.append(y[i + 1])
         return np.asarray(px), np.asarray(py)
 
     def _leg(self, t: _Table, pred: np.ndarray, a: int, b: int) -> list[int]:
-        """Compact vertices (positions in ``t.local``) of the walk from point ``a`` to point ``b``."""
-        sa, sb = self.source[a], self.source[b]
+        """Network vertices of the walk from point ``a`` to point ``b`` (the path :meth:`_pairs` measures)."""
         if self.crossing(np.array([a]), np.array([b]))[0] and len(t.junctions):
-            via = t.dist[sa, t.junctions] + t.dist[sb, t.junctions]
-            if np.isfinite(via.min()):
-                corner = int(t.junctions[np.argmin(via)])
-                there = _walk_back(pred[sa], corner, int(t.sources[sa])) or []
-                back = _walk_back(pred[sb], corner, int(t.sources[sb])) or []
-                return there + back[::-1][1:]
-        return _walk_back(pred[sa], int(t.sources[sb]), int(t.sources[sa])) or []
+            to_a, to_b = self._reach(t, np.array([a]), t.junctions)[0], self._reach(t, np.array([b]), t.junctions)[0]
+            k = int(np.argmin(to_a + to_b))
+            if np.isfinite(to_a[k] + to_b[k]):
+                return self._out(t, pred, a, int(t.junctions[k])) + self._out(t, pred, b, int(t.junctions[k]))[::-1][1:]
+        if self.node[a] == self.node[b]:
+            return [int(self.node[a])]
+        best = min((self.end_m[a, i] + t.dist[self.row[a, i], t.sources[self.row[b, j]]] + self.end_m[b, j], i, j)
+                   for i in range(2) for j in range(2))
+        if self.chain[a] >= 0 and self.chain[a] == self.chain[b] and abs(self.pos[a] - self.pos[b]) <= best[0]:
+            toward = int(np.argmax(self.network.compact.last[self.edge[a]] == min(self.network.compact.last[self.edge[a]])))
+            i = toward if self.pos[b] < self.pos[a] else 1 - toward
+            return [int(self.node[a]), *self.network.compact.follow(int(self.edge[a, i]), int(self.node[b]))]
+        if not np.isfinite(best[0]):
+            return []
+        _, i, j = best
+        end_b = int(t.sources[self.row[b, j]])
+        return self._out(t, pred, a, end_b, i) + self._chain(b, j)[::-1][1:]
+
+    def _chain(self, p: int, i: int) -> list[int]:
+        """Network vertices from point ``p``'s vertex to its chain end ``i`` (just the vertex at an intersection)."""
+        if self.edge[p, i] < 0:
+            return [int(self.node[p])]
+        return [int(self.node[p]), *self.network.compact.follow(int(self.edge[p, i]))]
+
+    def _out(self, t: _Table, pred: np.ndarray, p: int, target: int, i: int | None = None) -> list[int]:
+        """Network vertices from point ``p`` to the compact vertex ``target`` (a position in ``t.local``)
+        by its chain end ``i`` (the nearer when None)."""
+        if i is None:
+            i = int(np.argmin(self.end_m[p] + t.dist[self.row[p], target]))
+        path = _walk_back(pred[self.row[p, i]], target, int(t.sources[self.row[p, i]])) or []
+        return self._chain(p, i) + (self.network.compact.expand(t.local[path].tolist())[1:] if path else [])

@@ -366,11 +366,9 @@ class GroupWalks:
         """Walking distance from points ``a`` to points ``b`` (paired, one group, both on the
         network): along the streets, through an intersection when they face each other across a
         wide street."""
-        ra, rb = self.row[a], self.row[b]
-        walk = np.full(len(a), np.inf)
-        for i in range(2):
-            for j in range(2):
-                walk = np.minimum(walk, self.end_m[a, i] + t.dist[ra[:, i], t.sources[rb[:, j]]] + self.end_m[b, j])
+        ra, rb, ma, mb = self.row[a], self.row[b], self.end_m[a], self.end_m[b]
+        walk = (ma[:, [0, 0, 1, 1]] + t.dist[ra[:, [0, 0, 1, 1]], t.sources[rb[:, [0, 1, 0, 1]]]]
+                + mb[:, [0, 1, 0, 1]]).min(axis=1)  # by either chain end of each point
         same = (self.chain[a] >= 0) & (self.chain[a] == self.chain[b])
         walk[same] = np.minimum(walk[same], np.abs(self.pos[a[same]] - self.pos[b[same]]))
         walk[self.node[a] == self.node[b]] = 0.0
@@ -392,14 +390,13 @@ class GroupWalks:
         on = self.on[rows]
         if t is None or on.sum() < 2:
             return straight
-        inside = rows[on]
-        a, b = np.repeat(inside, len(inside)), np.tile(inside, len(inside))
+        inside = np.flatnonzero(on)
+        a, b = np.repeat(rows[inside], len(inside)), np.tile(rows[inside], len(inside))
         walk = self._pairs(t, a, b).reshape(len(inside), len(inside))
-        out = straight.copy()
-        block = straight[np.ix_(on, on)]
-        out[np.ix_(on, on)] = np.where(np.isfinite(walk), np.maximum(walk, block), block)
-        np.fill_diagonal(out, 0.0)
-        return out
+        block = straight[inside[:, None], inside]
+        straight[inside[:, None], inside] = np.where(np.isfinite(walk), np.maximum(walk, block), block)
+        np.fill_diagonal(straight, 0.0)
+        return straight
 
     def steps(self, rows: np.ndarray) -> np.ndarray:
         """Distance from each point of ``rows`` (one group, in walking order) to the next one."""

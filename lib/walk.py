@@ -207,7 +207,10 @@ def cut_turfs(addresses: pd.DataFrame, *, target: float, size_col: str = "est_do
     if addresses.empty:
         return addresses.assign(turf_id=pd.Series(dtype=str), stop=pd.Series(dtype=int),
                                 x=pd.Series(dtype=float), y=pd.Series(dtype=float), walk_m=pd.Series(dtype=float))
-    x, y = lonlat_to_l93(addresses["lon"].to_numpy(), addresses["lat"].to_numpy())
+    if walks is not None:  # projected once for the whole cut
+        x, y = walks.x[addresses["_walk_row"].to_numpy()], walks.y[addresses["_walk_row"].to_numpy()]
+    else:
+        x, y = lonlat_to_l93(addresses["lon"].to_numpy(), addresses["lat"].to_numpy())
     sizes = addresses[size_col].to_numpy(dtype=float)
     bureau = addresses["bureau_id"].astype(str).to_numpy()
     total = pd.Series(sizes).groupby(bureau).sum()

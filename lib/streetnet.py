@@ -180,8 +180,27 @@ class StreetNetwork:
         """The walking line through the points in order, along the streets (lon, lat), for maps
         and GPX: each leg is the shortest path between the two stops' vertices, through an
         intersection when it crosses a wide street (``numbers`` give the sides)."""
-        walks = GroupWalks(self, np.zeros(len(x), dtype=np.int64), x, y, streets, numbers)
-        return l93_to_lonlat(*walks.line(np.arange(len(x))))
+        if len(x) < 2:
+            return l93_to_lonlat(np.asarray(x, float), np.asarray(y, float))
+        return self.lines_lonlat(np.zeros(len(x)), np.zeros(len(x)), x, y, streets, numbers)[0.0]
+
+    def lines_lonlat(self, line: np.ndarray, group: np.ndarray, x: np.ndarray, y: np.ndarray,
+                     streets: pd.Series | None = None, numbers: pd.Series | None = None
+                     ) -> dict[object, tuple[np.ndarray, np.ndarray]]:
+        """:meth:`path_lonlat` of many lines at once (``line``: each point's, points in walking order,
+        a line's points together), each line within one ``group`` (a bureau): points snapped once,
+        one search per group, one projection back to lon/lat."""
+        line = np.asarray(line)
+        if not len(line):
+            return {}
+        group = pd.Series(np.asarray(group)).groupby(line, sort=False).transform("first").to_numpy()  # one each
+        walks = GroupWalks(self, group, x, y, streets, numbers)
+        bounds = np.flatnonzero(np.r_[True, line[1:] != line[:-1], True])
+        drawn = [walks.line(np.arange(s0, e0)) for s0, e0 in itertools.pairwise(bounds)]
+        lon, lat = l93_to_lonlat(np.concatenate([d[0] for d in drawn]), np.concatenate([d[1] for d in drawn]))
+        cut = np.cumsum([len(d[0]) for d in drawn])[:-1]
+        return dict(zip(line[bounds[:-1]].tolist(), zip(np.split(lon, cut), np.split(lat, cut), strict=True),
+                        strict=True))
 
 
 def street_sides(network: StreetNetwork, streets: pd.Series, numbers: pd.Series) -> np.ndarray:
@@ -301,6 +320,7 @@ class _Table:
     sources: np.ndarray
     dist: np.ndarray
     junctions: np.ndarray
+    pred: np.ndarray | None = None  # the searches' predecessors, once a line is drawn
 
 
 class GroupWalks:
@@ -417,7 +437,9 @@ class GroupWalks:
         t = self._table(self.group[rows[0]]) if len(rows) > 1 else None
         if t is None:
             return x, y
-        _, pred = dijkstra(t.sub, directed=True, indices=t.sources, limit=SEARCH_LIMIT_M, return_predecessors=True)
+        if t.pred is None:  # paths only once a line is drawn
+            _, t.pred = dijkstra(t.sub, directed=True, indices=t.sources, limit=SEARCH_LIMIT_M, return_predecessors=True)
+        pred = t.pred
         px, py = [x[0]], [y[0]]
         for i in range(len(rows) - 1):
             leg = self._leg(t, pred, rows[i], rows[i + 1]) if self.on[rows[i]] and self.on[rows[i + 1]] else []

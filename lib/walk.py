@@ -4,14 +4,17 @@ Units of work, in metres (Lambert-93):
 
 1. *Blocks*: addresses of one street side (odd/even numbers) in number order, cut into runs of at
    most :data:`BLOCK_ADDRESSES` addresses: a street's numbers stay together, and a volunteer
-   walks one pavement at a time.
+   walks one pavement at a time. The doors of one address (its number on its street) stay in one block.
 2. *Turfs*: each bureau's blocks are split by recursive bisection along the longer axis, at the
    cumulative size that gives each half its share of turfs. Turfs never span bureaux: results are
    read per bureau, and the holdout design needs whole bureaux. :func:`fit_turfs` sizes them in
    minutes (knocking at the housing's rate + walking the route) so each fits one outing.
 3. *Route*: a turf's addresses on one side of a street form one stretch; nearest neighbour then
    2-opt over stretch centres, starting near ``start`` (a station, a meeting point); each stretch
-   is walked in number order, reversed when that is shorter.
+   is walked in number order, reversed when that is shorter. Distances are along the streets when
+   the territory has them (:mod:`lib.streetnet`), where going from one side of a wide street to the
+   other means walking to an intersection and back: the route walks one side's run, crosses at a
+   corner, then walks the other's (:func:`street_crossings` counts those crossings).
 
 Voters per address are an *estimate*: the bureau's registered voters spread evenly over its
 addresses (the REU address table is not public). Columns say so: ``est_voters``, ``est_doors``.

@@ -259,3 +259,15 @@ def test_the_doors_of_one_address_are_never_split_across_turfs():
     mine = cut[cut["address_id"] == doors["address_id"].iloc[0]]
     assert mine["turf_id"].nunique() == 1 and len(mine) == 31
     assert (np.diff(np.sort(mine["stop"].to_numpy())) == 1).all()  # consecutive stops
+
+
+def test_a_bureau_whose_turfs_keep_running_long_is_cut_again_a_few_times_then_halved(monkeypatch):
+    data, net = paris()
+    calls = []
+    cut_turfs = walk.cut_turfs
+    monkeypatch.setattr(walk, "cut_turfs", lambda *a, **k: calls.append(1) or cut_turfs(*a, **k))
+    etoile = "75056_1661"  # round the Étoile: long detours along the streets, bisection keeps missing
+    turfs, summary = walk.plan_turfs(data.addresses, data.bureaux.reset_index(drop=True), [etoile], PLAN, network=net)
+    assert len(calls) <= walk.RECUTS + 1  # each cut routes the whole bureau again
+    assert (summary["minutes_estimees"] <= PLAN.outing_minutes).all()
+    assert sorted(turfs["address_id"]) == sorted(data.addresses.loc[data.addresses["bureau_id"] == etoile, "address_id"])

@@ -402,33 +402,59 @@ class GroupWalks:
         """Whether walking from points ``a`` to points ``b`` (paired) crosses a wide street (:func:`crosses`)."""
         return crosses(self.side[a], self.side[b])
 
+    def _lookup(self, pairs: list[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray]:
+        """:meth:`_pairs` of many lists of paired points ``(a, b)`` (each list within one group, every
+        point on the network) at once: one lookup per group, not per list (inf off the network)."""
+        out = [np.empty(0)] * len(pairs)
+        by_group: dict[object, list[int]] = {}
+        for k, (a, _) in enumerate(pairs):
+            if len(a):
+                by_group.setdefault(self.group[a[0]], []).append(k)
+        for key, ks in by_group.items():
+            t = self._table(key)
+            a, b = np.concatenate([pairs[k][0] for k in ks]), np.concatenate([pairs[k][1] for k in ks])
+            walk = self._pairs(t, a, b) if t is not None else np.full(len(a), np.inf)
+            for k, part in zip(ks, np.split(walk, np.cumsum([len(pairs[k][0]) for k in ks])[:-1]), strict=True):
+                out[k] = part
+        return out
+
     def between(self, rows: np.ndarray) -> np.ndarray:
         """Distances between points ``rows`` (one group): along the streets, else straight."""
-        x, y = self.x[rows], self.y[rows]
-        straight = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
-        t = self._table(self.group[rows[0]])
-        on = self.on[rows]
-        if t is None or on.sum() < 2:
-            return straight
-        inside = np.flatnonzero(on)
-        a, b = np.repeat(rows[inside], len(inside)), np.tile(rows[inside], len(inside))
-        walk = self._pairs(t, a, b).reshape(len(inside), len(inside))
-        block = straight[inside[:, None], inside]
-        straight[inside[:, None], inside] = np.where(np.isfinite(walk), np.maximum(walk, block), block)
-        np.fill_diagonal(straight, 0.0)
-        return straight
+        return self.between_many([rows])[0]
+
+    def between_many(self, parts: list[np.ndarray]) -> list[np.ndarray]:
+        """:meth:`between` of each set of points of ``parts`` (a cut's turfs), looked up together."""
+        outs, spots, pairs = [], [], []
+        for rows in parts:
+            x, y = self.x[rows], self.y[rows]
+            outs.append(np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :]))
+            inside = np.flatnonzero(self.on[rows]) if len(rows) > 1 else np.empty(0, dtype=np.int64)
+            spots.append(inside)
+            pairs.append((np.repeat(rows[inside], len(inside)), np.tile(rows[inside], len(inside))))
+        for out, inside, walk in zip(outs, spots, self._lookup(pairs), strict=True):
+            if len(inside) > 1:
+                block = out[inside[:, None], inside]
+                walk = walk.reshape(len(inside), len(inside))
+                out[inside[:, None], inside] = np.where(np.isfinite(walk), np.maximum(walk, block), block)
+                np.fill_diagonal(out, 0.0)
+        return outs
 
     def steps(self, rows: np.ndarray) -> np.ndarray:
         """Distance from each point of ``rows`` (one group, in walking order) to the next one."""
-        x, y = self.x[rows], self.y[rows]
-        straight = np.hypot(np.diff(x), np.diff(y))
-        t = self._table(self.group[rows[0]]) if len(rows) > 1 else None
-        if t is None:
-            return straight
-        ok = np.flatnonzero(self.on[rows[:-1]] & self.on[rows[1:]])
-        walk = straight.copy()
-        walk[ok] = self._pairs(t, rows[ok], rows[ok + 1])
-        return np.where(np.isfinite(walk), np.maximum(walk, straight), straight)
+        return self.steps_many([rows])[0]
+
+    def steps_many(self, parts: list[np.ndarray]) -> list[np.ndarray]:
+        """:meth:`steps` of each walk of ``parts`` (a cut's turfs in stop order), looked up together."""
+        outs, legs, pairs = [], [], []
+        for rows in parts:
+            outs.append(np.hypot(np.diff(self.x[rows]), np.diff(self.y[rows])))
+            ok = np.flatnonzero(self.on[rows[:-1]] & self.on[rows[1:]])
+            legs.append(ok)
+            pairs.append((rows[ok], rows[ok + 1]))
+        for straight, ok, walk in zip(outs, legs, self._lookup(pairs), strict=True):
+            found = np.isfinite(walk)
+            straight[ok[found]] = np.maximum(walk[found], straight[ok[found]])
+        return outs
 
     def line(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The walking line through points ``rows`` (one group) in order, Lambert-93: each leg along

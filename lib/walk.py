@@ -263,9 +263,9 @@ def walk_steps(turf: np.ndarray, stops: pd.DataFrame, network: StreetNetwork | N
     else:
         rows = stops["_walk_row"].to_numpy() if "_walk_row" in stops else stops.index.to_numpy()
     if walks is not None:
-        for s0, e0 in itertools.pairwise(bounds):
-            if e0 - s0 > 1:
-                step[s0 + 1:e0] = walks.steps(rows[s0:e0])
+        spans = [(s0, e0) for s0, e0 in itertools.pairwise(bounds) if e0 - s0 > 1]
+        for (s0, e0), walked in zip(spans, walks.steps_many([rows[s0:e0] for s0, e0 in spans]), strict=True):
+            step[s0 + 1:e0] = walked
     return step
 
 
@@ -283,8 +283,9 @@ def _route_stretches(frame: pd.DataFrame, start_xy: np.ndarray | None, walks: Gr
     bounds = np.flatnonzero(np.r_[True, turf[1:] != turf[:-1], True])
     order = np.empty(len(units), dtype=np.int64)
     middle = frame["_walk_row"].to_numpy()[_stretch_rows(frame, xy, where)] if walks is not None else None
-    for s0, e0 in itertools.pairwise(bounds):
-        dist = walks.between(middle[s0:e0]) if walks is not None and e0 - s0 > 2 else None
+    spans = list(itertools.pairwise(bounds))
+    dists = walks.between_many([middle[s0:e0] for s0, e0 in spans]) if walks is not None else [None] * len(spans)
+    for (s0, e0), dist in zip(spans, dists, strict=True):
         pick = best_order(xy[s0:e0], start_xy, dist) if solver else route_order(xy[s0:e0], start_xy, dist=dist)
         order[s0 + pick] = np.arange(e0 - s0)
     return order[where]

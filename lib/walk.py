@@ -4,14 +4,17 @@ Units of work, in metres (Lambert-93):
 
 1. *Blocks*: addresses of one street side (odd/even numbers) in number order, cut into runs of at
    most :data:`BLOCK_ADDRESSES` addresses: a street's numbers stay together, and a volunteer
-   walks one pavement at a time.
+   walks one pavement at a time. The doors of one address (its number on its street) stay in one block.
 2. *Turfs*: each bureau's blocks are split by recursive bisection along the longer axis, at the
    cumulative size that gives each half its share of turfs. Turfs never span bureaux: results are
    read per bureau, and the holdout design needs whole bureaux. :func:`fit_turfs` sizes them in
    minutes (knocking at the housing's rate + walking the route) so each fits one outing.
 3. *Route*: a turf's addresses on one side of a street form one stretch; nearest neighbour then
    2-opt over stretch centres, starting near ``start`` (a station, a meeting point); each stretch
-   is walked in number order, reversed when that is shorter.
+   is walked in number order, reversed when that is shorter. Distances are along the streets when
+   the territory has them (:mod:`lib.streetnet`), where going from one side of a wide street to the
+   other means walking to an intersection and back: the route walks one side's run, crosses at a
+   corner, then walks the other's (:func:`street_crossings` counts those crossings).
 
 Voters per address are an *estimate*: the bureau's registered voters spread evenly over its
 addresses (the REU address table is not public). Columns say so: ``est_voters``, ``est_doors``.
@@ -30,7 +33,7 @@ import pandas as pd
 from lib.errors import TerrainError
 from lib.geo import lonlat_to_l93
 from lib.routing import ortools_order
-from lib.streetnet import GroupWalks, StreetNetwork
+from lib.streetnet import GroupWalks, StreetNetwork, crosses, house_number, street_sides
 
 BLOCK_ADDRESSES = 12
 BLOCKS_PER_TURF = 8  # blocks per turf: the finer, the better turfs balance (a stretch is routed whole anyway)
@@ -73,8 +76,7 @@ def estimate_voters(addresses: pd.DataFrame, bureaux: pd.DataFrame, *,
 
 def _number_key(number: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Numeric part of a house number and its parity (``12bis`` → 12, even)."""
-    digits = pd.to_numeric(number.astype(str).str.extract(r"^(\d+)")[0], errors="coerce").fillna(0)
-    values = digits.to_numpy(dtype=np.int64)
+    values = np.nan_to_num(house_number(number)).astype(np.int64)
     return values, values % 2
 
 
@@ -84,9 +86,11 @@ def _blocks(frame: pd.DataFrame, sizes: np.ndarray, block_size: np.ndarray) -> t
     A block is a run of one street side of one bureau (odd or even numbers) in number order, cut when its
     size reaches ``block_size`` (per address: its bureau's turf size ÷ BLOCKS_PER_TURF) or BLOCK_ADDRESSES
     addresses: small enough for turfs to balance, large enough that a street's numbers stay together.
+    Rows of one address (its doors: the same number on the same street) are never cut apart.
     """
     num, parity = _number_key(frame["number"])
     street = (frame["bureau_id"].astype(str) + "|" + frame["street"].astype(str).str.lower()).to_numpy()
+    address = _address_key(frame)
     order = np.lexsort((frame["number"].astype(str).to_numpy(), num, parity, street))
     side = pd.Series(street[order]).astype(str) + "|" + pd.Series(parity[order]).astype(str)
     side_code = pd.factorize(side)[0]
@@ -94,6 +98,7 @@ def _blocks(frame: pd.DataFrame, sizes: np.ndarray, block_size: np.ndarray) -> t
     within = pd.Series(size_sorted).groupby(side_code).cumsum().to_numpy() - size_sorted
     count = pd.Series(np.ones(len(order))).groupby(side_code).cumcount().to_numpy()
     chunk = np.maximum(within // np.maximum(block_size[order], 1e-9), count // BLOCK_ADDRESSES).astype(np.int64)
+    chunk = pd.Series(chunk).groupby(address[order]).transform("first").to_numpy()  # an address's rows are adjacent
     key = side_code.astype(np.int64) * 1_000_000 + chunk
     block_sorted = pd.factorize(key)[0]
     block = np.empty(len(order), dtype=np.int64)
@@ -103,6 +108,12 @@ def _blocks(frame: pd.DataFrame, sizes: np.ndarray, block_size: np.ndarray) -> t
     side_of = np.empty(len(order), dtype=np.int64)
     side_of[order] = side_code
     return block, rank, side_of
+
+
+def _address_key(frame: pd.DataFrame) -> np.ndarray:
+    """One key per address of a bureau: its number on its street (the rows of its doors share it)."""
+    return (frame["bureau_id"].astype(str) + "|" + frame["street"].astype(str).str.lower() + "|"
+            + frame["number"].astype(str)).to_numpy()
 
 
 def _split(sizes: np.ndarray, x: np.ndarray, y: np.ndarray, k: int) -> list[np.ndarray]:
@@ -149,10 +160,10 @@ def route_order(xy: np.ndarray, start: np.ndarray | None = None, *, max_passes: 
     for _ in range(max_passes):  # 2-opt on an open path (the first stop stays first)
         improved = False
         for i in range(1, n - 1):
-            a, b = route[i - 1], route[i]
-            c, d = route[i + 1:], np.r_[route[i + 2:], -1]
-            gain = dist[a, b] + np.where(d >= 0, dist[c, np.maximum(d, 0)], 0) \
-                - dist[a, c] - np.where(d >= 0, dist[b, np.maximum(d, 0)], 0)
+            a, b, c, d = route[i - 1], route[i], route[i + 1:], route[i + 2:]
+            join, drop = np.zeros(len(c)), np.zeros(len(c))  # the last stop has no next one
+            join[:-1], drop[:-1] = dist[c[:-1], d], dist[b, d]
+            gain = dist[a, b] + join - dist[a, c] - drop
             j = int(np.argmax(gain))
             if gain[j] > 1e-6:
                 route[i:i + j + 2] = route[i:i + j + 2][::-1]
@@ -190,8 +201,8 @@ def cut_turfs(addresses: pd.DataFrame, *, target: float, size_col: str = "est_do
     Returns the addresses with ``turf_id`` (``T01``…, as wide as the count so that text order is
     numeric order), ``stop`` (1…n within the turf), ``x``/``y`` (Lambert-93 metres) and ``walk_m``
     (metres walked from the previous stop: along the streets of ``network`` when given). ``solver``
-    also tries OR-Tools' routing solver on each turf (off by default: measured in bench_streets.py,
-    it shortens routes by well under 1 % for ~7 ms a turf). ``walks`` (from :func:`fit_turfs`, rows in
+    also tries OR-Tools' routing solver on each turf (off by default: measured in bench_streets.py on
+    the 7,494 Trocadéro addresses, it shortens the walk by 0.3 % and more than doubles the cut's time). ``walks`` (from :func:`fit_turfs`, rows in
     the column ``_walk_row``) spares snapping the addresses again. Every address lands in exactly one turf.
     """
     if target <= 0:
@@ -199,7 +210,10 @@ def cut_turfs(addresses: pd.DataFrame, *, target: float, size_col: str = "est_do
     if addresses.empty:
         return addresses.assign(turf_id=pd.Series(dtype=str), stop=pd.Series(dtype=int),
                                 x=pd.Series(dtype=float), y=pd.Series(dtype=float), walk_m=pd.Series(dtype=float))
-    x, y = lonlat_to_l93(addresses["lon"].to_numpy(), addresses["lat"].to_numpy())
+    if walks is not None:  # projected once for the whole cut
+        x, y = walks.x[addresses["_walk_row"].to_numpy()], walks.y[addresses["_walk_row"].to_numpy()]
+    else:
+        x, y = lonlat_to_l93(addresses["lon"].to_numpy(), addresses["lat"].to_numpy())
     sizes = addresses[size_col].to_numpy(dtype=float)
     bureau = addresses["bureau_id"].astype(str).to_numpy()
     total = pd.Series(sizes).groupby(bureau).sum()
@@ -208,7 +222,7 @@ def cut_turfs(addresses: pd.DataFrame, *, target: float, size_col: str = "est_do
     block, rank, side = _blocks(addresses, sizes, per_block[total.index.get_indexer(bureau)])
     frame = addresses.reset_index(drop=True).assign(x=x, y=y, _block=block, _rank=rank, _side=side)
     if walks is None and network is not None:
-        walks = GroupWalks(network, bureau, x, y, frame["street"])
+        walks = GroupWalks(network, bureau, x, y, frame["street"], frame["number"])
         frame["_walk_row"] = np.arange(len(frame))
     start_xy = np.array(lonlat_to_l93(np.array([start[0]]), np.array([start[1]]))).ravel() if start else None
     blocks = frame.groupby("_block").agg(size=(size_col, "sum"), x=("x", "mean"), y=("y", "mean"),
@@ -244,14 +258,14 @@ def walk_steps(turf: np.ndarray, stops: pd.DataFrame, network: StreetNetwork | N
     bounds = np.flatnonzero(np.r_[True, turf[1:] != turf[:-1], True])
     step[bounds[:-1]] = 0.0
     if walks is None and network is not None:
-        walks = GroupWalks(network, turf, x, y, stops["street"])
+        walks = GroupWalks(network, turf, x, y, stops["street"], stops.get("number"))
         rows = np.arange(len(stops))
     else:
         rows = stops["_walk_row"].to_numpy() if "_walk_row" in stops else stops.index.to_numpy()
     if walks is not None:
-        for s0, e0 in itertools.pairwise(bounds):
-            if e0 - s0 > 1:
-                step[s0 + 1:e0] = walks.steps(rows[s0:e0])
+        spans = [(s0, e0) for s0, e0 in itertools.pairwise(bounds) if e0 - s0 > 1]
+        for (s0, e0), walked in zip(spans, walks.steps_many([rows[s0:e0] for s0, e0 in spans]), strict=True):
+            step[s0 + 1:e0] = walked
     return step
 
 
@@ -264,26 +278,25 @@ def _route_stretches(frame: pd.DataFrame, start_xy: np.ndarray | None, walks: Gr
     across a street."""
     units = frame.groupby(["_turf", "_side"], sort=True).agg(x=("x", "mean"), y=("y", "mean")).reset_index()
     xy, turf = units[["x", "y"]].to_numpy(), units["_turf"].to_numpy()
-    bounds = np.flatnonzero(np.r_[True, turf[1:] != turf[:-1], True])
-    order = np.empty(len(units), dtype=np.int64)
-    middle = _stretch_rows(frame, units) if walks is not None else None
-    for s0, e0 in itertools.pairwise(bounds):
-        dist = walks.between(frame["_walk_row"].to_numpy()[middle[s0:e0]]) if walks is not None and e0 - s0 > 2 else None
-        pick = best_order(xy[s0:e0], start_xy, dist) if solver else route_order(xy[s0:e0], start_xy, dist=dist)
-        order[s0 + pick] = np.arange(e0 - s0)
     where = pd.MultiIndex.from_frame(units[["_turf", "_side"]]).get_indexer(
         pd.MultiIndex.from_frame(frame[["_turf", "_side"]]))
+    bounds = np.flatnonzero(np.r_[True, turf[1:] != turf[:-1], True])
+    order = np.empty(len(units), dtype=np.int64)
+    middle = frame["_walk_row"].to_numpy()[_stretch_rows(frame, xy, where)] if walks is not None else None
+    spans = list(itertools.pairwise(bounds))
+    dists = walks.between_many([middle[s0:e0] for s0, e0 in spans]) if walks is not None else [None] * len(spans)
+    for (s0, e0), dist in zip(spans, dists, strict=True):
+        pick = best_order(xy[s0:e0], start_xy, dist) if solver else route_order(xy[s0:e0], start_xy, dist=dist)
+        order[s0 + pick] = np.arange(e0 - s0)
     return order[where]
 
 
-def _stretch_rows(frame: pd.DataFrame, units: pd.DataFrame) -> np.ndarray:
-    """Per stretch (``units``: one turf's street side), the row (frame index) of its address nearest
-    its centre: where the walk reaches it, on its street."""
-    centre = units.set_index(["_turf", "_side"]).reindex(pd.MultiIndex.from_frame(frame[["_turf", "_side"]]))
-    gap = pd.Series(np.hypot(frame["x"].to_numpy() - centre["x"].to_numpy(),
-                             frame["y"].to_numpy() - centre["y"].to_numpy()), index=frame.index)
-    nearest = gap.groupby([frame["_turf"].to_numpy(), frame["_side"].to_numpy()]).idxmin()
-    return nearest.reindex(pd.MultiIndex.from_frame(units[["_turf", "_side"]])).to_numpy()
+def _stretch_rows(frame: pd.DataFrame, centre: np.ndarray, unit: np.ndarray) -> np.ndarray:
+    """Per stretch (one turf's street side, centres ``centre``; ``unit``: each row's stretch), the
+    position of its address nearest its centre: where the walk reaches it, on its street."""
+    gap = np.hypot(frame["x"].to_numpy() - centre[unit, 0], frame["y"].to_numpy() - centre[unit, 1])
+    order = np.lexsort((gap, unit))
+    return order[np.flatnonzero(np.r_[True, np.diff(unit[order]) != 0])]
 
 
 def _orient_stretches(frame: pd.DataFrame, start_xy: np.ndarray | None) -> np.ndarray:
@@ -305,6 +318,17 @@ def _orient_stretches(frame: pd.DataFrame, start_xy: np.ndarray | None) -> np.nd
         else:
             last = xy[e0 - 1]
     return rank
+
+
+def street_crossings(turfs: pd.DataFrame, network: StreetNetwork) -> pd.Series:
+    """Per turf (index ``turf_id``), how often its route crosses a wide street: a walk from one stop
+    to the next on the same wide street (:attr:`StreetNetwork.wide`) from one side (odd numbers)
+    to the other (even) counts 1. The side rule keeps it low (one crossing per wide street walked
+    both ways) and makes each at an intersection; a narrow street's crossings are free, not counted."""
+    t = turfs.sort_values(["turf_id", "stop"])
+    side, turf = street_sides(network, t["street"], t["number"]), t["turf_id"].to_numpy()
+    legs = np.r_[False, crosses(side[:-1], side[1:]) & (turf[1:] == turf[:-1])]
+    return pd.Series(legs.astype(int), index=t.index).groupby(turf, sort=True).sum().rename_axis("turf_id")
 
 
 def route_length_m(turf: pd.DataFrame) -> float:
@@ -363,7 +387,8 @@ def turf_summary(turfs: pd.DataFrame, *, doors_per_hour_collective: float = 25.0
     times = turf_minutes(turfs, doors_per_hour_collective=doors_per_hour_collective,
                          doors_per_hour_individual=doors_per_hour_individual, team_size=team_size)
     by = turfs.groupby("turf_id", sort=True)
-    out = pd.DataFrame({"bureaux": by["bureau_id"].agg(lambda b: ", ".join(sorted(b.astype(str).unique()))),
+    pairs = turfs[["turf_id", "bureau_id"]].astype({"bureau_id": str}).drop_duplicates().sort_values("bureau_id")
+    out = pd.DataFrame({"bureaux": pairs.groupby("turf_id", sort=True)["bureau_id"].agg(", ".join),
                         "adresses": by.size(), "portes_estimees": by["est_doors"].sum().round().astype(int),
                         "inscrits_estimes": by["est_voters"].sum().round().astype(int),
                         "parcours_m": times["metres"].round().astype(int),
@@ -404,6 +429,7 @@ class TurfPlan:
 FIRST_FILL = 0.85  # first guess of the share of an outing spent knocking, the rest walking
 FIT_SLACK = 1e-6  # minutes: float noise, not a longer outing
 FINE_GRAIN = 16  # blocks per turf at the finest, tried before one more turf
+RECUTS = 6  # a bureau cut again at most this often; its turfs still too long are then halved along their route
 
 
 def fit_turfs(addresses: pd.DataFrame, plan: TurfPlan, bureau_order: Sequence[str] = (), *,
@@ -412,9 +438,9 @@ def fit_turfs(addresses: pd.DataFrame, plan: TurfPlan, bureau_order: Sequence[st
 
     Each bureau is cut into as few turfs as its knocking time needs at FIRST_FILL of an outing each;
     a bureau with a turf still too long once walked (knocking + walking) is cut again, with finer
-    blocks first (turfs balance better), then into more turfs. A turf still too long after that
-    is halved along its route. Only an address longer than an outing by itself stays longer: an
-    address is never split.
+    blocks first (turfs balance better), then into more turfs, RECUTS times at most (each cut
+    routes the bureau again). A turf still too long after that is halved along its route. Only an
+    address longer than an outing by itself stays longer: an address is never split.
 
     Turfs are numbered ``T01``… bureau by bureau in ``bureau_order`` (bureaux not in it last), each
     bureau's turfs in walking order: a capacity plan is then the first turfs.
@@ -428,11 +454,13 @@ def fit_turfs(addresses: pd.DataFrame, plan: TurfPlan, bureau_order: Sequence[st
     if network is not None:  # snapped and cut once, whatever the retries below
         frame = frame.reset_index(drop=True).assign(_walk_row=np.arange(len(addresses)))
         walks = GroupWalks(network, frame["bureau_id"].astype(str).to_numpy(),
-                           *lonlat_to_l93(frame["lon"].to_numpy(), frame["lat"].to_numpy()), frame["street"])
+                           *lonlat_to_l93(frame["lon"].to_numpy(), frame["lat"].to_numpy()), frame["street"],
+                           frame["number"])
     need = frame.groupby("bureau_id")["_minutes"].sum()
     size = frame.groupby("bureau_id").size()
     counts = {b: max(1, math.ceil(m / (plan.outing_minutes * FIRST_FILL))) for b, m in need.items()}
     grain = dict.fromkeys(need.index, BLOCKS_PER_TURF)
+    recuts = dict.fromkeys(need.index, 0)
     parts, pending = [], list(need.index)
     while pending:
         cut = cut_turfs(frame[frame["bureau_id"].isin(pending)], target=plan.outing_minutes, size_col="_minutes",
@@ -440,8 +468,9 @@ def fit_turfs(addresses: pd.DataFrame, plan: TurfPlan, bureau_order: Sequence[st
         times = turf_minutes(cut, **plan.pace).join(cut.groupby("turf_id")["bureau_id"].first())
         long = times[times["minutes"] > plan.outing_minutes + FIT_SLACK]["bureau_id"].value_counts()
         walked = times.groupby("bureau_id")["minutes"].sum()
-        retry = [b for b in long.index if counts[b] < size[b]]
+        retry = [b for b in long.index if counts[b] < size[b] and recuts[b] < RECUTS]
         for b in retry:  # finer blocks balance better; then one more turf per long turf
+            recuts[b] += 1
             if grain[b] < FINE_GRAIN:
                 grain[b] *= 2
                 continue
@@ -457,18 +486,22 @@ def fit_turfs(addresses: pd.DataFrame, plan: TurfPlan, bureau_order: Sequence[st
 
 def _halve_long(turfs: pd.DataFrame, plan: TurfPlan) -> pd.DataFrame:
     """Cut every turf still longer than an outing in two along its route, until each fits or is one
-    address. The halves keep the stop order: street sides stay in number order."""
+    address. The halves keep the stop order: street sides stay in number order, and the cut falls
+    between two addresses, never between the doors of one."""
     turfs = turfs.reset_index(drop=True)
+    address = pd.Series(_address_key(turfs))
     while True:
         times = turf_minutes(turfs.assign(turf_id=turfs["_key"]), **plan.pace)
-        many = turfs.groupby("_key").size().reindex(times.index) > 1
+        many = address.groupby(turfs["_key"].to_numpy()).nunique().reindex(times.index) > 1
         long = times.index[(times["minutes"] > plan.outing_minutes + FIT_SLACK) & many]
         if not len(long):
             return turfs
         for key in long:
             rows = turfs.index[turfs["_key"] == key]
             knock = turfs.loc[rows, "_minutes"].cumsum().to_numpy()
-            cut = min(max(int(np.searchsorted(knock, knock[-1] / 2)) + 1, 1), len(rows) - 1)
+            keys = address[rows].to_numpy()
+            between = np.flatnonzero(keys[1:] != keys[:-1]) + 1  # where one address ends and the next starts
+            cut = int(between[np.argmin(np.abs(between - (np.searchsorted(knock, knock[-1] / 2) + 1)))])
             turfs.loc[rows[cut:], "_key"] = f"{key}/{cut}"
 
 

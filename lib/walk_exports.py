@@ -123,10 +123,14 @@ def _status_choices(ws, column: int, n_rows: int) -> None:
 def route_lines(turfs: pd.DataFrame, network: StreetNetwork | None) -> dict[str, list[list[float]]]:
     """Per turf, the walking line [lon, lat] in stop order: along the streets of ``network`` when
     given (what the packet draws and the GPX track follows), else straight from stop to stop."""
-    out = {}
-    for turf_id, rows in turfs.sort_values(["turf_id", "stop"]).groupby("turf_id", sort=True):
-        if network is not None and len(rows) > 1 and {"x", "y"} <= set(rows.columns):
-            lon, lat = network.path_lonlat(rows["x"].to_numpy(float), rows["y"].to_numpy(float), rows.get("street"))
+    out, ordered = {}, turfs.sort_values(["turf_id", "stop"])
+    drawn = (network.lines_lonlat(ordered["turf_id"].to_numpy(), ordered.get("bureau_id", ordered["turf_id"]).to_numpy(),
+                                  ordered["x"].to_numpy(float), ordered["y"].to_numpy(float), ordered.get("street"),
+                                  ordered.get("number"))
+             if network is not None and len(ordered) and {"x", "y"} <= set(ordered.columns) else {})
+    for turf_id, rows in ordered.groupby("turf_id", sort=True):
+        if len(rows) > 1 and turf_id in drawn:
+            lon, lat = drawn[turf_id]
         else:
             lon, lat = rows["lon"].to_numpy(float), rows["lat"].to_numpy(float)
         out[str(turf_id)] = [[round(float(a), 6), round(float(b), 6)] for a, b in zip(lon, lat, strict=True)]

@@ -3,12 +3,14 @@ inside the shipped OpenStreetMap Trocadéro graph) and that graph's walkable net
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import io
 import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from pypdf import PdfReader
 
@@ -16,7 +18,7 @@ from lib import walk, walk_exports
 from lib.dataset import load_territory
 from lib.geo import lonlat_to_l93
 from lib.routing import ortools_order
-from lib.streetnet import SNAP_MAX_M, StreetNetwork, street_key
+from lib.streetnet import SNAP_MAX_M, GroupWalks, StreetNetwork, street_key
 
 PROJECT_DATA = Path(__file__).parent.parent / "data"
 BUREAUX = ["75056_1613", "75056_1614"]
@@ -47,7 +49,7 @@ def test_route_between_stops_only_follows_street_edges():
     _data, net = paris()
     edges = _edges(net)
     for _turf, rows in turfs().groupby("turf_id"):
-        lon, lat = net.path_lonlat(rows["x"].to_numpy(), rows["y"].to_numpy(), rows["street"])
+        lon, lat = net.path_lonlat(rows["x"].to_numpy(), rows["y"].to_numpy(), rows["street"], rows["number"])
         px, py = lonlat_to_l93(lon, lat)
         node, offset = net.snap(px, py)
         on_street = offset < 0.5  # the drawn vertices that are street vertices
@@ -72,7 +74,7 @@ def test_turf_durations_come_from_the_walk_along_the_streets():
     on_streets = walk.turf_summary(turfs(True))
     _data, net = paris()
     for turf, rows in turfs(True).groupby("turf_id"):
-        lon, lat = net.path_lonlat(rows["x"].to_numpy(), rows["y"].to_numpy(), rows["street"])
+        lon, lat = net.path_lonlat(rows["x"].to_numpy(), rows["y"].to_numpy(), rows["street"], rows["number"])
         px, py = lonlat_to_l93(lon, lat)
         drawn = float(np.hypot(np.diff(px), np.diff(py)).sum())
         summary_m = on_streets.set_index("turf_id").loc[turf, "parcours_m"]
@@ -171,3 +173,101 @@ def test_turfs_outside_the_street_layer_are_drawn_stop_to_stop():
                                  network=net)  # Paris Centre: not in the Trocadéro extract
     lines = walk_exports.route_lines(outside, net)
     assert all(len(lines[t]) == n for t, n in outside.groupby("turf_id").size().items())
+
+
+WIDE_STREETS = ["Rue de la Tour", "Rue de Passy"]  # tertiary in the OSM extract: wide, crossed at corners
+
+
+def _facing(street: str = "Rue de la Tour", bureau: str = BUREAUX[1]):
+    """An odd and an even address of a wide street facing each other mid-block (nearest such pair
+    whose vertices are not intersections), and the network."""
+    data, net = paris()
+    rows = data.addresses[(data.addresses["bureau_id"] == bureau) & (data.addresses["street"] == street)]
+    x, y = lonlat_to_l93(rows["lon"].to_numpy(), rows["lat"].to_numpy())
+    node, _ = net.snap(x, y, rows["street"])
+    odd = walk._number_key(rows["number"])[1] == 1
+    plain = net.degree[node] < 3
+    gap = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
+    gap[~(odd & plain)[:, None] | ~(~odd & plain)[None, :]] = np.inf
+    i, j = np.unravel_index(np.argmin(gap), gap.shape)
+    return rows.iloc[[i, j]], net
+
+
+def test_the_trocadero_wide_streets_are_the_primary_secondary_and_tertiary_ones():
+    _data, net = paris()
+    assert {street_key(pd.Series(WIDE_STREETS)).tolist()[0], "avenue kleber"} <= net.wide
+    assert "rue eugene manuel" not in net.wide  # residential: crossed anywhere
+
+
+def test_a_walk_across_a_wide_street_goes_round_by_an_intersection():
+    pair, net = _facing()
+    x, y = lonlat_to_l93(pair["lon"].to_numpy(), pair["lat"].to_numpy())
+    sided = GroupWalks(net, np.zeros(2), x, y, pair["street"], pair["number"]).steps(np.arange(2))[0]
+    anywhere = GroupWalks(net, np.zeros(2), x, y, pair["street"]).steps(np.arange(2))[0]
+    assert sided > anywhere + 10  # to the corner and back, not straight across
+    lon, lat = net.path_lonlat(x, y, pair["street"], pair["number"])
+    px, py = lonlat_to_l93(lon, lat)
+    node, offset = net.snap(px, py)
+    assert (net.degree[node[offset < 0.5]] >= 3).any()  # the drawn walk passes an intersection
+    assert float(np.hypot(np.diff(px), np.diff(py)).sum()) == pytest.approx(sided, abs=1.0)
+
+
+def test_a_wide_street_is_walked_one_side_in_number_order_then_the_other():
+    cut = turfs().sort_values(["turf_id", "stop"])
+    both_sides = 0
+    for _turf, rows in cut[cut["street"].isin(WIDE_STREETS)].groupby(["turf_id", "street"]):
+        number, parity = walk._number_key(rows["number"])
+        assert (np.diff(parity) != 0).sum() <= 1  # one side's run, then the other's
+        for side in (0, 1):
+            run = number[parity == side]
+            assert (np.diff(run) >= 0).all() or (np.diff(run) <= 0).all()  # in number order, either way
+        both_sides += len(set(parity)) == 2
+    assert both_sides >= 3
+
+
+def test_street_crossings_count_legs_from_one_side_of_a_wide_street_to_the_other():
+    _data, net = paris()
+    stops = pd.DataFrame({"turf_id": ["T1"] * 6 + ["T2"] * 3, "stop": [1, 2, 3, 4, 5, 6, 1, 2, 3],
+                          "street": ["Rue de la Tour"] * 4 + ["Rue Eugène Manuel"] * 2 + ["Rue de la Tour"] * 3,
+                          "number": ["1", "3", "4", "2", "5", "6", "8", "7", "9"]})
+    # T1: 3 → 4 crosses the wide street (1); 5 → 6 on a narrow street does not count; T2 starts
+    # on the even side after T1's odd stop (another turf: not a leg); 8 → 7 crosses (1)
+    assert walk.street_crossings(stops, net).to_dict() == {"T1": 1, "T2": 1}
+
+
+def test_fast_distances_equal_the_plain_search_on_the_whole_network():
+    data, net = paris()
+    rows = data.addresses[data.addresses["bureau_id"].isin(BUREAUX)].reset_index(drop=True)
+    x, y = lonlat_to_l93(rows["lon"].to_numpy(), rows["lat"].to_numpy())
+    walks = GroupWalks(net, rows["bureau_id"].to_numpy(), x, y, rows["street"])
+    for bureau in BUREAUX:
+        sample = np.flatnonzero(rows["bureau_id"] == bureau)[::3]
+        plain = net.distances(x[sample], y[sample], rows["street"].iloc[sample])
+        assert np.abs(walks.between(sample) - plain).max() <= 1.0
+        order = sample[np.argsort(rows["number"].iloc[sample].astype(str).to_numpy())]
+        expected = net.distances(x[order], y[order], rows["street"].iloc[order])
+        assert np.abs(walks.steps(order) - np.diag(expected, 1)).max() <= 1.0
+
+
+def test_the_doors_of_one_address_are_never_split_across_turfs():
+    data, net = paris()
+    rows = data.addresses[data.addresses["bureau_id"] == BUREAUX[1]]
+    doors = rows[rows["street"] == "Rue de la Tour"].iloc[[5] * 30]  # one building, 30 door rows
+    big = pd.concat([rows, doors], ignore_index=True)
+    cut, _ = walk.plan_turfs(big, data.bureaux.reset_index(drop=True), [BUREAUX[1]],
+                             dataclasses.replace(PLAN, outing_minutes=45), network=net)
+    mine = cut[cut["address_id"] == doors["address_id"].iloc[0]]
+    assert mine["turf_id"].nunique() == 1 and len(mine) == 31
+    assert (np.diff(np.sort(mine["stop"].to_numpy())) == 1).all()  # consecutive stops
+
+
+def test_a_bureau_whose_turfs_keep_running_long_is_cut_again_a_few_times_then_halved(monkeypatch):
+    data, net = paris()
+    calls = []
+    cut_turfs = walk.cut_turfs
+    monkeypatch.setattr(walk, "cut_turfs", lambda *a, **k: calls.append(1) or cut_turfs(*a, **k))
+    etoile = "75056_1661"  # round the Étoile: long detours along the streets, bisection keeps missing
+    turfs, summary = walk.plan_turfs(data.addresses, data.bureaux.reset_index(drop=True), [etoile], PLAN, network=net)
+    assert len(calls) <= walk.RECUTS + 1  # each cut routes the whole bureau again
+    assert (summary["minutes_estimees"] <= PLAN.outing_minutes).all()
+    assert sorted(turfs["address_id"]) == sorted(data.addresses.loc[data.addresses["bureau_id"] == etoile, "address_id"])

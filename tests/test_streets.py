@@ -77,6 +77,19 @@ def test_json_that_is_not_an_overpass_response_is_a_french_build_error(tmp_path)
         osm.read_extract(nominatim)
 
 
+def test_geocoding_answers_beside_overpass_answers_are_left_out_and_said(tmp_path):
+    shutil.copytree(PROJECT_DATA / "antony", tmp_path / "data" / "antony")
+    (tmp_path / "cache").mkdir()  # an OSMnx cache folder: Overpass answers beside Nominatim answers
+    shutil.copy(TROCADERO_OVERPASS, tmp_path / "cache")
+    (tmp_path / "cache" / "lieu.json").write_text(json.dumps([{"place_id": 48096227, "lat": "48.863045"}]))
+    logs: list[str] = []
+    osm.attach(tmp_path / "data", "antony", [(p, "", "") for p in osm.find_extracts(tmp_path / "cache")],
+               log=logs.append)
+    meta = load_territory(tmp_path / "data", "antony").metadata
+    assert [f["file"] for f in meta["streets"]["files"]] == ["trocadero_overpass.json"]
+    assert any("lieu.json" in line and "Overpass" in line for line in logs)
+
+
 def test_openstreetmap_export_is_read_as_osm_xml():
     streets = osm.read_extract(GARE_DU_NORD)
     assert {"Boulevard de Magenta", "Rue de Dunkerque"} <= set(streets["name"])

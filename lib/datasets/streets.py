@@ -68,6 +68,11 @@ SHIPPED = {  # territory → the folders under raw/ whose extracts make its laye
 Extract = tuple[Path, str, str]  # an extract file, where it comes from (an address or ""), its date
 
 
+class NotAnOverpassAnswer(BuildError):
+    """A JSON file that is no Overpass answer: OSMnx keeps its geocoding answers in the same cache
+    folder as its Overpass answers, so a folder of extracts may hold some."""
+
+
 def _frame(rows: list[tuple[str, str, LineString, tuple[int, ...]]]) -> gpd.GeoDataFrame:
     """The rows of a reader, with the OSM way ids each line comes from (what a merge dedupes on)."""
     names, kinds, lines, ids = zip(*rows, strict=True) if rows else ((), (), (), ())
@@ -96,7 +101,7 @@ def _read_overpass_json(path: Path) -> gpd.GeoDataFrame:
     with open(path, encoding="utf-8") as f:
         doc = json.load(f)
     if not isinstance(doc, dict) or not isinstance(doc.get("elements"), list):
-        raise BuildError("ce fichier JSON n'est pas une réponse de l'API Overpass (pas de liste « elements ») : "
+        raise NotAnOverpassAnswer("ce fichier JSON n'est pas une réponse de l'API Overpass (pas de liste « elements ») : "
                          "ajoutez un export Overpass en JSON, un .osm.pbf, un .osm ou un graphe OSMnx .graphml.",
                          source=str(path))
     nodes = {e["id"]: (e["lon"], e["lat"]) for e in doc["elements"] if e.get("type") == "node" and "lat" in e}
@@ -240,11 +245,27 @@ def covered_bureaux(streets: gpd.GeoDataFrame, bureaux: gpd.GeoDataFrame) -> lis
     return sorted(bureaux["bureau_id"].astype(str).to_numpy()[counts >= COVERED_JUNCTIONS].tolist())
 
 
-def layer(extracts: list[Extract], bureaux: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:
+def _read_all(extracts: list[Extract], bureaux: gpd.GeoDataFrame, log) -> tuple[list[Extract], list[gpd.GeoDataFrame]]:
+    """Each extract read and cut to the territory; a JSON that is no Overpass answer is left out and
+    said (an OSMnx cache folder holds geocoding answers too), unless nothing else is left."""
+    used, parts, skipped = [], [], []
+    for extract in extracts:
+        try:
+            parts.append(cut(read_extract(extract[0]), bureaux))
+            used.append(extract)
+        except NotAnOverpassAnswer as err:
+            skipped.append(err)
+    if skipped and not parts:
+        raise skipped[0]
+    for err in skipped:
+        log(f"  ignoré : {Path(err.source or '').name} n'est pas une réponse Overpass")
+    return used, parts
+
+
+def layer(extracts: list[Extract], bureaux: gpd.GeoDataFrame, log=print) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]]]:
     """The territory's street layer from its extracts (whole ways first), and what each extract
     brought: its lines in the territory, the lines kept after the merge, the bureaux it covers."""
-    ordered = sorted(extracts, key=lambda e: e[0].name.lower().endswith(SPLIT_EDGES))  # stable
-    parts = [cut(read_extract(path), bureaux) for path, _url, _date in ordered]
+    ordered, parts = _read_all(sorted(extracts, key=lambda e: e[0].name.lower().endswith(SPLIT_EDGES)), bureaux, log)
     streets, kept = merge(parts)
     files = [{"file": path.name, "url": url, "date": date, "ways": len(part), "kept": n,
               "bureaux_covered": len(covered_bureaux(part, bureaux))}
@@ -270,7 +291,7 @@ def attach(data_dir: Path, territory_id: str, extracts: list[Extract], *, log=pr
     from lib.dataset import load_territory
 
     data = load_territory(Path(data_dir), territory_id)
-    streets, files = layer(extracts, data.bureaux)
+    streets, files = layer(extracts, data.bureaux, log)
     contract.require(contract.check_streets(streets), file=FILE)
     covered = covered_bureaux(streets, data.bureaux)
     meta = dict(data.metadata)

@@ -1,7 +1,7 @@
 """Street-network benchmark (issue 24): routes along the OpenStreetMap streets vs straight lines.
 
 Prints (never asserts), on the real Paris addresses of the bureaux the shipped street layer covers
-(OSMnx Trocadéro graph: 36 of 903 bureaux, raw/SOURCES.md section 12):
+(Trocadéro – Champ-de-Mars and Gare du Nord extracts: 75 of 903 bureaux, raw/SOURCES.md section 12):
 
 - total walking distance *along the streets*, on the same turfs, of today's order (nearest
   neighbour + 2-opt on straight lines), of the new one (the same on network distances) and with

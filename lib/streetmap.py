@@ -15,6 +15,7 @@ import numpy as np
 import shapely
 from fpdf import FPDF
 
+from lib.fr import markdown_text
 from lib.geo import LAMBERT93
 
 OSM_CREDIT = "© les contributeurs d'OpenStreetMap"
@@ -105,6 +106,18 @@ def _label(pdf: FPDF, box, name: str, geom: shapely.Geometry):
     return (footprint, angle, x0, y0 + 0.7) if inside.contains(footprint) else None
 
 
+def street_credit(info: dict) -> str:
+    """« Rues : © les contributeurs d'OpenStreetMap (ODbL 1.0), d'après … »: OpenStreetMap credited
+    and where the territory's extracts come from (``metadata["streets"]["files"]``), as Markdown text
+    (a name from a user's own folder is shown as text, never as a link)."""
+    origins = dict.fromkeys(
+        f"{f['url'].split('://', 1)[-1]} ({f['date']})" if f.get("url") and f.get("date")
+        else f.get("url", "").split("://", 1)[-1] or f.get("file", "")
+        for f in info.get("files", []))
+    after = f", d'après {', '.join(markdown_text(o) for o in origins if o)}" if any(origins) else ""
+    return f"Rues : {OSM_CREDIT} ({OSM_LICENCE}){after}."
+
+
 def coverage_note(metadata: dict, bureau_ids: list[str]) -> str:
     """What the walk-list page says about the streets of the chosen bureaux: drawn and followed
     (credited), partly, or not at all — a bureau without streets is routed in straight lines."""
@@ -114,7 +127,7 @@ def coverage_note(metadata: dict, bureau_ids: list[str]) -> str:
                 "sans les rues, et les parcours sont mesurés à vol d'oiseau.")
     covered = set(info.get("covered", []))
     missing = [b for b in bureau_ids if b not in covered]
-    credit = f"Rues : {OSM_CREDIT} ({OSM_LICENCE})."
+    credit = street_credit(info)
     if not missing:
         return f"Parcours tracés le long des rues. {credit}"
     if len(missing) == len(bureau_ids):

@@ -1,5 +1,5 @@
 """Routes along the streets, on real data: the Paris BAN addresses of bureaux 1613 and 1614 (16e,
-inside the shipped OpenStreetMap Trocadéro graph) and that graph's walkable network."""
+inside the shipped OpenStreetMap Trocadéro extract) and the walkable network of the street layer."""
 
 from __future__ import annotations
 

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
+import shapely.ops
 from fpdf import FPDF
 
 from lib.geo import LAMBERT93
@@ -25,6 +27,20 @@ STYLE = {  # class → (line width mm, grey level): streets read as streets, pat
     "major": (1.6, 205), "street": (1.1, 215), "foot": (0.3, 150)}
 NAME_PT = 5.5  # street names, legible at print scale
 NAME_MIN_MM = 14.0  # a street piece shorter than this on paper gets no name
+NAME_EM = 0.55  # a name's mean glyph width, in ems: its length on a screen before it is drawn
+CLEAR_M = 25.0  # a name this far from every door is clear of the dots
+
+
+@dataclass(frozen=True)
+class NameSpot:
+    """Where a street's name goes on a screen map (Lambert-93): its centre, its direction (degrees
+    counter-clockwise from east, text upright) and the length of the stretch it sits on (metres)."""
+
+    name: str
+    x: float
+    y: float
+    angle: float
+    length: float
 
 
 @dataclass(frozen=True)
@@ -50,6 +66,27 @@ class StreetLayer:
         """How each OSM highway class is drawn: « major », « street » or « foot »."""
         values = np.asarray(highway, dtype=str)
         return np.where(np.isin(values, list(MAJOR)), "major", np.where(np.isin(values, list(FOOT)), "foot", "street"))
+
+    def cut(self, rect: tuple[float, float, float, float], tolerance: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        """The lines crossing ``rect`` (their indices) clipped to it, simplified to ``tolerance`` metres."""
+        hits = self.tree.query(shapely.box(*rect))
+        clipped = shapely.clip_by_rect(self.lines[hits], *rect)
+        return hits, shapely.simplify(clipped, tolerance) if tolerance else clipped
+
+    def name_spots(self, hits: np.ndarray, clipped: np.ndarray, doors: shapely.Geometry, metres_per_px: float,
+                   name_px: float) -> list[NameSpot]:
+        """One name per street of a :meth:`cut`, on its longest stretch where the name fits, at the spot
+        farthest from the ``doors`` (up to CLEAR_M, then the middle): the dots never hide the names of
+        a turf's own streets. Longest stretches first (a screen draws them first)."""
+        names = pd.Series(self.name[hits])
+        spots = []
+        for name, rows in names[names != ""].groupby(names).groups.items():
+            merged = shapely.line_merge(shapely.union_all(clipped[np.asarray(rows)]))
+            part = max(shapely.get_parts(merged), key=lambda g: g.length, default=None)
+            width = len(str(name)) * NAME_EM * name_px * metres_per_px
+            if part is not None and part.geom_type == "LineString" and part.length >= width:
+                spots.append(_spot(str(name), part, doors, width))
+        return sorted(spots, key=lambda s: -s.length)
 
     def draw(self, pdf: FPDF, box) -> None:
         """The streets inside ``box`` (a :class:`lib.walk_exports.MapBox`), then their names."""
@@ -83,6 +120,19 @@ class StreetLayer:
                 with pdf.rotation(label[1], label[2], label[3]):
                     pdf.text(label[2], label[3], name)
         pdf.set_text_color(0, 0, 0)
+
+
+def _spot(name: str, part: shapely.LineString, doors: shapely.Geometry, width: float) -> NameSpot:
+    """The :class:`NameSpot` of a name ``width`` metres long on ``part``, as far from the doors as it goes."""
+    half = width / 2
+    spots = np.linspace(half, part.length - half, 9)
+    clear = np.array([min(doors.distance(shapely.ops.substring(part, t - half, t + half)), CLEAR_M) for t in spots])
+    t = spots[int(np.argmax(clear - 1e-3 * np.abs(spots - part.length / 2)))]
+    a, b, mid = part.interpolate(t - half), part.interpolate(t + half), part.interpolate(t)
+    angle = float(np.degrees(np.arctan2(b.y - a.y, b.x - a.x)))
+    if angle > 90 or angle < -90:  # text reads left to right
+        angle -= 180 if angle > 0 else -180
+    return NameSpot(name, float(mid.x), float(mid.y), angle, float(part.length))
 
 
 def _label(pdf: FPDF, box, name: str, geom: shapely.Geometry):

@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import shapely
-import shapely.ops
 
 from lib.dataset import FILES, load_streets, territory_folder
 from lib.geo import lonlat_to_l93
@@ -33,8 +32,7 @@ ASPECT = 1.15  # width ÷ height of the map on the phone (358 × 311 px at 390 p
 SIMPLIFY_M = 1.5  # under a pixel at the phone's scale
 KINDS = ("foot", "street", "major")  # drawn in this order (major streets on top)
 PHONE_PX = 358  # the map's width on a 390 px phone, where names are sized
-NAME_PX, NAME_EM = 11, 0.55  # street names: font size (px, sent to the page) and mean glyph width (em)
-CLEAR_M = 25.0  # a name this far from every door is clear of the dots
+NAME_PX = 11  # street names' font size (px, sent to the page)
 NEAR_M = 80.0  # a door farther than this from any street is outside the street data: straight legs to it
 CREDIT = "© OpenStreetMap (ODbL)"
 NO_STREETS = "rues non disponibles pour ce secteur"
@@ -110,42 +108,18 @@ class Frame:
 
 def street_lines(layer: StreetLayer, frame: Frame, doors: shapely.Geometry) -> tuple[dict[str, list[list[int]]], list]:
     """The streets inside ``frame`` per drawing class, and one name label per street
-    ([name, x, y, angle°, length m] on its longest stretch in the frame, reading left to right)."""
-    hits = layer.tree.query(shapely.box(frame.xmin, frame.ymin, frame.xmax, frame.ymax))
-    clipped = shapely.simplify(shapely.clip_by_rect(layer.lines[hits], frame.xmin, frame.ymin, frame.xmax,
-                                                    frame.ymax), SIMPLIFY_M)
+    ([name, x, y, angle°, length m] in page metres, on its longest stretch, away from the doors)."""
+    hits, clipped = layer.cut((frame.xmin, frame.ymin, frame.xmax, frame.ymax), SIMPLIFY_M)
     lines: dict[str, list[list[int]]] = {k: [] for k in KINDS}
     for kind, geom in zip(layer.kind[hits], clipped, strict=True):
         for part in shapely.get_parts(geom):
             if part.geom_type == "LineString" and not part.is_empty and part.length >= 1.0:
                 lines[str(kind)].append(delta(*frame.local(*np.asarray(part.coords).T)))
-    names = pd.Series(layer.name[hits])
     labels = []
-    metres_per_px = frame.size[0] / PHONE_PX
-    for name, rows in names[names != ""].groupby(names).groups.items():
-        merged = shapely.line_merge(shapely.union_all(clipped[np.asarray(rows)]))
-        part = max(shapely.get_parts(merged), key=lambda g: g.length, default=None)
-        width = len(str(name)) * NAME_EM * NAME_PX * metres_per_px
-        if part is not None and part.geom_type == "LineString" and part.length >= width:
-            labels.append([str(name), *_along(part, frame, doors, width)])
-    labels.sort(key=lambda label: -label[4])
+    for spot in layer.name_spots(hits, clipped, doors, frame.size[0] / PHONE_PX, NAME_PX):
+        (x,), (y,) = frame.local([spot.x], [spot.y])
+        labels.append([spot.name, round(float(x)), round(float(y)), -round(spot.angle), round(spot.length)])
     return lines, labels
-
-
-def _along(part: shapely.LineString, frame: Frame, doors: shapely.Geometry, width: float) -> list:
-    """Where a name sits on its stretch: the spot farthest from the doors (up to CLEAR_M, then the
-    middle), so that the dots never hide the names of the turf's own streets. Returns its centre
-    (page metres), direction (degrees, text upright) and the stretch's length."""
-    half = width / 2
-    spots = np.linspace(half, part.length - half, 9)
-    clear = np.array([min(doors.distance(shapely.ops.substring(part, t - half, t + half)), CLEAR_M) for t in spots])
-    t = spots[int(np.argmax(clear - 1e-3 * np.abs(spots - part.length / 2)))]
-    a, b, mid = part.interpolate(t - half), part.interpolate(t + half), part.interpolate(t)
-    (x,), (y,) = frame.local([mid.x], [mid.y])
-    angle = float(np.degrees(np.arctan2(-(b.y - a.y), b.x - a.x)))  # page y runs down
-    if angle > 90 or angle < -90:
-        angle -= 180 if angle > 0 else -180
-    return [round(float(x)), round(float(y)), round(angle), round(part.length)]
 
 
 def route(x: np.ndarray, y: np.ndarray, streets: list[str], source: StreetSource) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -8,6 +8,7 @@ longest piece in the frame), one label per street name per page, never over anot
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -88,8 +89,9 @@ class StreetLayer:
                 spots.append(_spot(str(name), part, doors, width))
         return sorted(spots, key=lambda s: -s.length)
 
-    def draw(self, pdf: FPDF, box) -> None:
-        """The streets inside ``box`` (a :class:`lib.walk_exports.MapBox`), then their names."""
+    def draw(self, pdf: FPDF, box, keep_clear: Sequence[shapely.Geometry] = ()) -> list[shapely.Geometry]:
+        """The streets inside ``box`` (a :class:`lib.walk_exports.MapBox`), then their names, none over
+        ``keep_clear`` (the map's scale, north arrow, credit: page mm); returns the names' footprints."""
         rect = box.ground
         hits = self.tree.query(shapely.box(*rect))
         clipped = shapely.clip_by_rect(self.lines[hits], *rect)
@@ -102,17 +104,19 @@ class StreetLayer:
                     if not part.is_empty and part.geom_type == "LineString":
                         sx, sy = box.page(*np.asarray(part.coords).T)
                         pdf.polyline(list(zip(sx.tolist(), sy.tolist(), strict=True)))
-        self._names(pdf, box, hits, clipped)
+        return self._names(pdf, box, hits, clipped, list(keep_clear))
 
-    def _names(self, pdf: FPDF, box, hits: np.ndarray, clipped: np.ndarray) -> None:
-        """One label per street name, on its longest piece, along it, never over another label."""
+    def _names(self, pdf: FPDF, box, hits: np.ndarray, clipped: np.ndarray,
+               placed: list[shapely.Geometry]) -> list[shapely.Geometry]:
+        """One label per street name, on its longest piece, along it, never over another label nor
+        over what ``placed`` already holds; returns the labels' footprints."""
         pdf.set_font("DejaVu", size=NAME_PT)
         pdf.set_text_color(60, 60, 60)
         longest: dict[str, shapely.Geometry] = {}
         for name, geom in zip(self.name[hits], clipped, strict=True):
             if name and not geom.is_empty and geom.length > getattr(longest.get(name), "length", 0.0):
                 longest[name] = geom
-        placed: list[shapely.Geometry] = []
+        reserved = len(placed)
         for name, geom in sorted(longest.items(), key=lambda item: -item[1].length):
             label = _label(pdf, box, name, geom)
             if label is not None and not any(label[0].intersects(other) for other in placed):
@@ -120,6 +124,7 @@ class StreetLayer:
                 with pdf.rotation(label[1], label[2], label[3]):
                     pdf.text(label[2], label[3], name)
         pdf.set_text_color(0, 0, 0)
+        return placed[reserved:]
 
 
 def _spot(name: str, part: shapely.LineString, doors: shapely.Geometry, width: float) -> NameSpot:

@@ -8,10 +8,15 @@ import json
 import re
 from html import unescape
 
-from lib import walk
+import numpy as np
+import shapely
+from fpdf import FPDF
+
+from lib import walk, walk_exports
 from lib.dataset import load_territory
+from lib.geo import lonlat_to_l93
 from lib.offline_map import VENDOR, walk_html
-from lib.streetmap import OSM_CREDIT, OSM_LICENCE
+from lib.streetmap import OSM_CREDIT, OSM_LICENCE, StreetLayer
 from lib.streetnet import StreetNetwork
 
 from .helpers import DATA_DIR, requires_dataset
@@ -64,3 +69,53 @@ def test_walk_html_without_streets_has_no_street_layer_nor_credit():
 
 def test_walk_html_lists_every_turf_of_the_plan():
     assert all(f"<b>{t}</b>" in page() for t in plan()[1]["turf_id"])
+
+
+# --- the A4 packet's map: labels that do not cover each other --------------------------------------
+
+PACKET_BUREAUX = ["75056_1613", "75056_1614", "75056_1602", "75056_1651"]
+
+
+@functools.cache
+def packet_turfs():
+    data = load_territory(DATA_DIR, "paris")
+    network = StreetNetwork.from_streets(data.streets)
+    turfs, _ = walk.plan_turfs(data.addresses, data.bureaux.reset_index(drop=True), PACKET_BUREAUX,
+                               walk.TurfPlan(120, 1.8, 25.0, 12.0), network=network)
+    return turfs, StreetLayer.of(data.streets), network
+
+
+def packet_pages():
+    """Per turf: the packet's map box, its route and stops in page mm, a PDF with the packet's fonts."""
+    turfs, _, network = packet_turfs()
+    pdf = FPDF()
+    pdf.add_font("DejaVu", "", str(walk_exports.FONT_DIR / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(walk_exports.FONT_DIR / "DejaVuSans-Bold.ttf"))
+    pdf.add_page()
+    for turf_id, rows in turfs.sort_values(["turf_id", "stop"]).groupby("turf_id"):
+        box = walk_exports.MapBox(x=10, y=30, w=150, h=72).framed(rows["x"].to_numpy(), rows["y"].to_numpy())
+        line = np.asarray(walk_exports.route_lines(rows, network)[turf_id])
+        route = np.column_stack(box.page(*lonlat_to_l93(line[:, 0], line[:, 1])))
+        yield pdf, box, route, box.page(rows["x"].to_numpy(), rows["y"].to_numpy())
+
+
+def test_packet_stop_numbers_keep_off_the_route_and_each_other():
+    touching = total = 0
+    for pdf, _box, route, (sx, sy) in packet_pages():
+        pdf.set_font("DejaVu", "B", 6)
+        boxes = walk_exports.number_boxes(sx, sy, [pdf.get_string_width(str(i)) for i in range(1, len(sx) + 1)], route)
+        line = shapely.LineString(route).buffer(0.3)  # the route is drawn 0.6 mm wide
+        touching += sum(line.intersects(shapely.box(*b)) for b in boxes)
+        total += len(boxes)
+        assert not any(walk_exports._overlap(a, b) for i, a in enumerate(boxes) for b in boxes[:i])
+    assert total > 500 and touching <= 0.01 * total  # only where every spot round a dot is on the route
+
+
+def test_packet_street_names_keep_clear_of_the_scale_label():
+    layer = packet_turfs()[1]
+    for pdf, box, _route, _stops in packet_pages():
+        pdf.set_font("DejaVu", size=7)
+        width = pdf.get_string_width(f"{walk_exports._nice_length(box.w / box.scale / 6):.0f} m")
+        label = shapely.box(box.x + 4, box.y + box.h - 8, box.x + 4 + width, box.y + box.h - 5)  # as drawn
+        names = layer.draw(pdf, box, keep_clear=walk_exports.furniture(box, credit=True))
+        assert names and not any(name.intersects(label) for name in names)

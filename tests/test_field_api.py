@@ -311,3 +311,20 @@ def test_the_map_of_a_turf_outside_the_street_data_has_its_doors_joined_straight
     route = np.cumsum(np.reshape(answer["route"], (-1, 2)), axis=0).tolist()
     doors = [[x, y] for _, x, y in answer["doors"]]
     assert route == [p for i, p in enumerate(doors) if i == 0 or p != doors[i - 1]]  # door to door, nothing between
+
+
+def test_the_map_leaves_out_the_doors_on_the_opposition_list(plan):
+    from lib import opposition
+
+    engine, cid, _, ids = plan
+    token = store.issue_link(engine, ids["T01"])
+    store.save_opposition(engine, cid, opposition.read_opposition_csv(b"adresse\n3 rue A\n", "o.csv"))  # stop 2
+    assert [stop for stop, _, _ in map_of(engine, token)["doors"]] == [1, 3]
+
+
+def test_a_revoked_link_gets_no_map(plan):
+    engine, _, pid, ids = plan
+    token = store.issue_link(engine, ids["T01"])
+    store.revoke_link(engine, int(store.list_links(engine, pid)["id"].iloc[0]))
+    status, _, answer = call(api(engine, streets=street_sources(DATA_DIR)), "GET", "/api/terrain/carte", token)
+    assert (status, answer) == (403, {"error": store.BAD_LINK})

@@ -239,3 +239,20 @@ def test_the_turf_map_is_drawn_offline_after_a_reload(browser, setup):
     assert street_pixels(pg) > 3000
     context.set_offline(False)
     context.close()
+
+
+def test_a_door_put_on_the_opposition_list_leaves_the_kept_map(browser, setup):
+    from lib import opposition
+
+    token, url = link(setup, "mapped")
+    context, pg = open_phone(browser, url)
+    pg.wait_for_selector("#carte-plan svg #prochaine circle", timeout=30_000)
+    dots = pg.locator("#carte-plan .portes-carte circle").count()
+    last = store.turf_sheet(setup["engine"], token).addresses.iloc[-1]
+    listed = f"adresse\n{last['label'].split(',')[0]}\n".encode()
+    store.save_opposition(setup["engine"], setup["campaign"], opposition.read_opposition_csv(listed, "o.csv"))
+    pg.reload()
+    pg.wait_for_function("(n) => document.querySelectorAll('#carte-plan .portes-carte circle').length === n - 1",
+                         arg=dots, timeout=30_000)
+    assert pg.locator(f"#porte-{int(last['stop'])}").count() == 0
+    context.close()

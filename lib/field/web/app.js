@@ -114,7 +114,11 @@ function draw() {
   $("lien").textContent = `Votre lien : ${sheet.link}. Si ce téléphone est perdu, ce repère permet à la personne ` +
     "qui organise de retirer ce lien seul.";
   drawTaken();
-  if (!$("adresses").childElementCount) drawStops();
+  if ($("adresses").childElementCount !== sheet.stops.length) {  // an address gone to the opposition list
+    $("adresses").replaceChildren();
+    state.buttons.clear();
+    drawStops();
+  }
   if (!$("champs").childElementCount) drawTotals();
   if (state.map && !state.dots) drawMap();
   sheet.stops.forEach((s) => paintStop(s.stop));
@@ -215,6 +219,13 @@ function undelta(flat) {
 }
 
 async function loadMap() {
+  if (state.map && state.sheet) {  // an address put on the opposition list since: the kept map goes
+    const stops = new Set(state.sheet.stops.map((s) => s.stop));
+    if (state.map.doors.some(([stop]) => !stops.has(stop))) {
+      state.map = null;
+      await dbDelete("meta", [mapKey()]);
+    }
+  }
   if (state.dead || (state.map && state.map.version === MAP_VERSION)) return;
   const {status, data} = await call("GET", "carte");
   if (status !== 200 || !data.size) return;  // the list works without its map
@@ -242,7 +253,8 @@ function drawMap() {
   root.append(streetNames(map, k, w, h));  // over the route (its street is the one to read), under the doors
   const doors = svg("g", {class: "portes-carte"});
   state.dots = new Map();
-  for (const [stop, x, y] of map.doors) {
+  const listed = new Set(state.sheet.stops.map((s) => s.stop));
+  for (const [stop, x, y] of map.doors.filter(([stop]) => listed.has(stop))) {
     const dot = svg("circle", {cx: x, cy: y, r: 4.5 * k, "stroke-width": 1.5 * k});
     state.dots.set(stop, dot);
     doors.append(dot);

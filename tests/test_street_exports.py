@@ -9,6 +9,7 @@ import re
 from html import unescape
 
 import numpy as np
+import pytest
 import shapely
 from fpdf import FPDF
 
@@ -19,7 +20,7 @@ from lib.offline_map import VENDOR, walk_html
 from lib.streetmap import OSM_CREDIT, OSM_LICENCE, StreetLayer
 from lib.streetnet import StreetNetwork
 
-from .helpers import DATA_DIR, requires_dataset
+from .helpers import ARTIFACTS, CHROMIUM, DATA_DIR, chromium, requires_dataset
 
 pytestmark = requires_dataset("paris")
 BUREAU = "75056_1613"
@@ -119,3 +120,30 @@ def test_packet_street_names_keep_clear_of_the_scale_label():
         label = shapely.box(box.x + 4, box.y + box.h - 8, box.x + 4 + width, box.y + box.h - 5)  # as drawn
         names = layer.draw(pdf, box, keep_clear=walk_exports.furniture(box, credit=True))
         assert names and not any(name.intersects(label) for name in names)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium not installed (./test.sh installs it)")
+def test_walk_html_opens_offline_with_street_names_none_over_another(tmp_path):
+    path = tmp_path / "parcours.html"
+    path.write_text(page(), encoding="utf-8")
+    with chromium() as browser:
+        context = browser.new_context(viewport={"width": 1300, "height": 850})
+        outside: list[str] = []  # the file itself only
+        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
+                      else (outside.append(route.request.url), route.abort()))
+        pg = context.new_page()
+        errors: list[str] = []
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.goto(path.as_uri())
+        pg.wait_for_selector(".terrain-rue div", state="attached")
+        pg.evaluate("() => { for (const k in window) if (k.startsWith('map_')) window[k].setZoom(17, {animate: false}); }")
+        pg.wait_for_timeout(500)
+        shown = pg.evaluate("""() => [...document.querySelectorAll('.terrain-rue div')]
+            .filter((d) => getComputedStyle(d).visibility === 'visible' && d.offsetParent !== null)
+            .map((d) => { const r = d.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })""")
+        ARTIFACTS.mkdir(exist_ok=True)
+        pg.screenshot(path=str(ARTIFACTS / "carte_parcours_hors_ligne.png"))
+        context.close()
+    assert len(shown) >= 5 and not errors and not outside
+    assert not any(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3] for i, a in enumerate(shown) for b in shown[:i])

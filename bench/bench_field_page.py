@@ -43,7 +43,7 @@ TAP_TO_SAVED = """async (stop) => {
 }"""
 
 
-BUREAU = "75056_0722"  # in the Trocadéro street data (data/paris/metadata.json « streets »)
+BUREAU = "75056_1602"  # inside the Trocadéro street data (data/paris/metadata.json « streets »)
 STOPS = 60
 
 

@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.affinity
 import shapely.ops
 from fpdf import FPDF
 
@@ -30,6 +31,7 @@ NAME_PT = 5.5  # street names, legible at print scale
 NAME_MIN_MM = 14.0  # a street piece shorter than this on paper gets no name
 NAME_EM = 0.55  # a name's mean glyph width, in ems: its length on a screen before it is drawn
 CLEAR_M = 25.0  # a name this far from every door is clear of the dots
+NAME_LIFT = 1.1  # a name lined with doors moves beside its street by this many ems
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ class StreetLayer:
             part = max(shapely.get_parts(merged), key=lambda g: g.length, default=None)
             width = len(str(name)) * NAME_EM * name_px * metres_per_px
             if part is not None and part.geom_type == "LineString" and part.length >= width:
-                spots.append(_spot(str(name), part, doors, width))
+                spots.append(_spot(str(name), part, doors, width, NAME_LIFT * name_px * metres_per_px))
         return sorted(spots, key=lambda s: -s.length)
 
     def draw(self, pdf: FPDF, box, keep_clear: Sequence[shapely.Geometry] = ()) -> list[shapely.Geometry]:
@@ -127,17 +129,29 @@ class StreetLayer:
         return placed[reserved:]
 
 
-def _spot(name: str, part: shapely.LineString, doors: shapely.Geometry, width: float) -> NameSpot:
-    """The :class:`NameSpot` of a name ``width`` metres long on ``part``, as far from the doors as it goes."""
+def _spot(name: str, part: shapely.LineString, doors: shapely.Geometry, width: float, height: float) -> NameSpot:
+    """The :class:`NameSpot` of a name ``width`` × ``height`` metres on ``part``: the spot along it
+    farthest from the doors, on the street or, when its doors line it, beside it (the side clear of them)."""
     half = width / 2
-    spots = np.linspace(half, part.length - half, 9)
-    clear = np.array([min(doors.distance(shapely.ops.substring(part, t - half, t + half)), CLEAR_M) for t in spots])
-    t = spots[int(np.argmax(clear - 1e-3 * np.abs(spots - part.length / 2)))]
-    a, b, mid = part.interpolate(t - half), part.interpolate(t + half), part.interpolate(t)
+    best, score = (part.length / 2, 0.0), -np.inf
+    for t in np.linspace(half, part.length - half, 9):
+        chord = shapely.ops.substring(part, t - half, t + half)
+        (ax, ay), (bx, by) = chord.coords[0], chord.coords[-1]
+        norm = max(float(np.hypot(bx - ax, by - ay)), 1e-9)
+        for shift in (0.0, height, -height):  # on the street, then either side of it
+            window = shapely.affinity.translate(chord, -(by - ay) / norm * shift, (bx - ax) / norm * shift)
+            here = min(doors.distance(window), CLEAR_M) - 1e-3 * abs(t - part.length / 2) - 0.5 * abs(shift) / height
+            if here > score:
+                best, score = (t, shift), here
+    t, shift = best
+    a, b = part.interpolate(t - half), part.interpolate(t + half)
+    norm = max(float(np.hypot(b.x - a.x, b.y - a.y)), 1e-9)
+    mid = part.interpolate(t)
+    x, y = mid.x - (b.y - a.y) / norm * shift, mid.y + (b.x - a.x) / norm * shift
     angle = float(np.degrees(np.arctan2(b.y - a.y, b.x - a.x)))
     if angle > 90 or angle < -90:  # text reads left to right
         angle -= 180 if angle > 0 else -180
-    return NameSpot(name, float(mid.x), float(mid.y), angle, float(part.length))
+    return NameSpot(name, float(x), float(y), angle, float(part.length))
 
 
 def _label(pdf: FPDF, box, name: str, geom: shapely.Geometry):

@@ -17,7 +17,7 @@ from lib import walk, walk_exports
 from lib.dataset import load_territory
 from lib.geo import lonlat_to_l93
 from lib.offline_map import VENDOR, walk_html
-from lib.streetmap import OSM_CREDIT, OSM_LICENCE, StreetLayer
+from lib.streetmap import NAME_EM, OSM_CREDIT, OSM_LICENCE, StreetLayer
 from lib.streetnet import StreetNetwork
 
 from .helpers import ARTIFACTS, CHROMIUM, DATA_DIR, chromium, requires_dataset
@@ -147,3 +147,33 @@ def test_walk_html_opens_offline_with_street_names_none_over_another(tmp_path):
         context.close()
     assert len(shown) >= 5 and not errors and not outside
     assert not any(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3] for i, a in enumerate(shown) for b in shown[:i])
+
+
+# --- street names placed clear of the doors (phone map, HTML map) ----------------------------------
+
+def one_street(doors_from: float, doors_to: float, side: float = 0.0):
+    """A straight 400 m street « Rue Test » (Lambert-93, along x) and doors every 10 m of it from
+    ``doors_from`` to ``doors_to`` metres, ``side`` metres off its axis."""
+    import geopandas as gpd
+
+    from lib.geo import LAMBERT93, WGS84
+
+    line = gpd.GeoSeries([shapely.LineString([(650_000, 6_860_000), (650_400, 6_860_000)])], crs=LAMBERT93)
+    layer = StreetLayer.of(gpd.GeoDataFrame({"name": ["Rue Test"], "highway": ["residential"]},
+                                            geometry=line.to_crs(WGS84)))
+    xs = np.arange(650_000 + doors_from, 650_000 + doors_to + 1, 10.0)
+    hits, clipped = layer.cut((649_900, 6_859_900, 650_500, 6_860_100))
+    return layer, hits, clipped, shapely.multipoints(np.c_[xs, np.full(len(xs), 6_860_000 + side)])
+
+
+def test_a_street_name_sits_on_the_stretch_without_doors():
+    layer, hits, clipped, doors = one_street(0, 250)
+    (spot,) = layer.name_spots(hits, clipped, doors, metres_per_px=1.0, name_px=11)
+    half = len("Rue Test") * NAME_EM * 11 / 2
+    assert spot.x - half >= 650_250 + 10  # the name is past the last door, not over the doors in the middle
+
+
+def test_a_street_lined_with_doors_has_its_name_beside_it_on_the_side_without_doors():
+    layer, hits, clipped, doors = one_street(0, 400, side=-8.0)  # doors all along, south of the street
+    (spot,) = layer.name_spots(hits, clipped, doors, metres_per_px=1.0, name_px=11)
+    assert spot.y > 6_860_000 + 5 and abs(spot.angle) < 1  # beside it, to the north, along it

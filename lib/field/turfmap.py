@@ -33,6 +33,7 @@ SIMPLIFY_M = 1.5  # under a pixel at the phone's scale
 KINDS = ("foot", "street", "major")  # drawn in this order (major streets on top)
 PHONE_PX = 358  # the map's width on a 390 px phone, where names are sized
 NAME_PX = 11  # street names' font size (px, sent to the page)
+EDGE_PX, BOTTOM_PX = 18, 30  # names keep this far from the map's edges (the bottom holds the scale and credit)
 NEAR_M = 80.0  # a door farther than this from any street is outside the street data: straight legs to it
 CREDIT = "© OpenStreetMap (ODbL)"
 NO_STREETS = "rues non disponibles pour ce secteur"
@@ -115,8 +116,10 @@ def street_lines(layer: StreetLayer, frame: Frame, doors: shapely.Geometry) -> t
         for part in shapely.get_parts(geom):
             if part.geom_type == "LineString" and not part.is_empty and part.length >= 1.0:
                 lines[str(kind)].append(delta(*frame.local(*np.asarray(part.coords).T)))
-    labels = []
-    for spot in layer.name_spots(hits, clipped, doors, frame.size[0] / PHONE_PX, NAME_PX):
+    labels, per_px = [], frame.size[0] / PHONE_PX
+    inner = layer.cut((frame.xmin + EDGE_PX * per_px, frame.ymin + BOTTOM_PX * per_px,  # names stay off the
+                       frame.xmax - EDGE_PX * per_px, frame.ymax - EDGE_PX * per_px), SIMPLIFY_M)  # edges, scale, credit
+    for spot in layer.name_spots(*inner, doors, per_px, NAME_PX):
         (x,), (y,) = frame.local([spot.x], [spot.y])
         labels.append([spot.name, round(float(x)), round(float(y)), -round(spot.angle), round(spot.length)])
     return lines, labels

@@ -250,7 +250,6 @@ function drawMap() {
     root.append(group);
   }
   root.append(svg("polyline", {class: "trajet", points: undelta(map.route)}));
-  root.append(streetNames(map, k, w, h));  // over the route (its street is the one to read), under the doors
   const doors = svg("g", {class: "portes-carte"});
   state.dots = new Map();
   const listed = new Set(state.sheet.stops.map((s) => s.stop));
@@ -259,7 +258,8 @@ function drawMap() {
     state.dots.set(stop, dot);
     doors.append(dot);
   }
-  root.append(doors, svg("g", {id: "prochaine", class: "prochaine"}), mapFrame(map, k, w, h));
+  // Names over the route and the dots (placed clear of the dots where their street allows), under the next door
+  root.append(doors, streetNames(map, k, w, h), svg("g", {id: "prochaine", class: "prochaine"}), mapFrame(map, k, w, h));
   $("carte-plan").replaceChildren(root);
   state.mapScale = k;
   nextDoor();

@@ -13,7 +13,7 @@ import pytest
 import shapely
 from fpdf import FPDF
 
-from lib import walk, walk_exports
+from lib import exports, walk, walk_exports
 from lib.dataset import load_territory
 from lib.geo import lonlat_to_l93
 from lib.offline_map import VENDOR, walk_html
@@ -177,3 +177,12 @@ def test_a_street_lined_with_doors_has_its_name_beside_it_on_the_side_without_do
     layer, hits, clipped, doors = one_street(0, 400, side=-8.0)  # doors all along, south of the street
     (spot,) = layer.name_spots(hits, clipped, doors, metres_per_px=1.0, name_px=11)
     assert spot.y > 6_860_000 + 5 and abs(spot.angle) < 1  # beside it, to the north, along it
+
+
+def test_walk_html_is_in_the_export_registry_and_escapes_what_it_shows():
+    turfs, summary, streets, network = plan()
+    hostile = turfs.assign(label="<img src=x onerror=alert(1)>")
+    html = exports.EXPORTS["walk_html"].build(turfs=hostile, summary=summary, provenance=PROVENANCE, title="<b>Samedi",
+                                              streets=streets, network=network).decode("utf-8")
+    assert "walk_html" in exports.WALK_EXPORTS
+    assert "<img src=x onerror" not in html and "<b>Samedi" not in html

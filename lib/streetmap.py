@@ -23,6 +23,7 @@ from lib.geo import LAMBERT93
 
 OSM_CREDIT = "© les contributeurs d'OpenStreetMap"
 OSM_LICENCE = "ODbL 1.0"
+OSM_SHORT_CREDIT = "© OpenStreetMap (ODbL)"  # on a map too small for the full credit (the phone's)
 MAJOR = frozenset({"primary", "primary_link", "secondary", "secondary_link", "tertiary", "tertiary_link"})
 FOOT = frozenset({"footway", "path", "steps", "track", "cycleway"})
 STYLE = {  # class → (line width mm, grey level): streets read as streets, paths stay discreet

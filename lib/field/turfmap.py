@@ -22,7 +22,7 @@ import shapely
 
 from lib.dataset import FILES, load_streets, territory_folder
 from lib.geo import lonlat_to_l93
-from lib.streetmap import StreetLayer
+from lib.streetmap import OSM_SHORT_CREDIT, StreetLayer
 from lib.streetnet import StreetNetwork
 
 MAP_VERSION = 1  # the page fetches the map again when its kept copy is older
@@ -35,7 +35,7 @@ PHONE_PX = 358  # the map's width on a 390 px phone, where names are sized
 NAME_PX = 11  # street names' font size (px, sent to the page)
 EDGE_PX, BOTTOM_PX = 18, 30  # names keep this far from the map's edges (the bottom holds the scale and credit)
 NEAR_M = 80.0  # a door farther than this from any street is outside the street data: straight legs to it
-CREDIT = "© OpenStreetMap (ODbL)"
+CREDIT = OSM_SHORT_CREDIT
 NO_STREETS = "rues non disponibles pour ce secteur"
 PARTIAL = "rues incomplètes pour ce secteur"
 HOUSE_NUMBER = re.compile(r"^\s*\d+(?:\s*(?:bis|ter|quater|[a-z])\b)?\s+", re.IGNORECASE)

@@ -1,13 +1,14 @@
-"""The volunteers' page on a phone: first-load bytes and the time from a tap to « enregistré ».
+"""The volunteers' page on a phone: first-load bytes, the turf map's size and the time from a tap to « enregistré ».
 
 Starts ``streamlit run serve.py`` on a free 127.0.0.1 port with a throwaway SQLite workspace
-holding one Paris plan, opens the page in Debian's headless Chromium at 390×844, and prints:
-the bytes of the first load (page, scripts, style, manifest, icon, the turf's sheet; headers
-included, as transferred), the same for a reload (service worker and validators), and the time
+holding one Paris plan (a turf of 60 addresses in a bureau the Trocadéro streets cover), opens the
+page in Debian's headless Chromium at 390×844, and prints: the bytes of the first load (page,
+scripts, style, manifest, icon, the turf's sheet and its map; headers included, as transferred),
+the map's payload alone (streets, names, route, doors), the same for a reload (service worker and validators), and the time
 from a tap to the address saying « enregistré » (the server's answer painted) over N taps, then
 the time to empty an outbox of the same taps made offline. Loopback only; bounded in count.
 
-    python bench/bench_field_page.py [--taps 30]
+    python bench/bench_field_page.py [--taps 30] [--shot map.png]
 """
 
 from __future__ import annotations
@@ -42,19 +43,27 @@ TAP_TO_SAVED = """async (stop) => {
 }"""
 
 
-def workspace(folder: Path) -> tuple[str, str]:
-    """A SQLite workspace with one saved Paris plan; returns (database URL, a link's token)."""
+BUREAU = "75056_1602"  # inside the Trocadéro street data (data/paris/metadata.json « streets »)
+STOPS = 60
+
+
+def workspace(folder: Path, bureau: str = BUREAU) -> tuple[str, str]:
+    """A SQLite workspace with one saved Paris plan whose turf holds the first STOPS addresses of the
+    bureau's longest turf; returns (database URL, a link's token)."""
     from lib import store, walk
     from lib.dataset import load_territory
 
     url = f"sqlite:///{folder / 'terrain.sqlite3'}"
     engine = store.open_store(url)
     data = load_territory(ROOT / "data", "paris")
-    turfs, summary = walk.plan_turfs(data.addresses, data.bureaux.reset_index(drop=True), ["75056_0101"],
+    turfs, summary = walk.plan_turfs(data.addresses, data.bureaux.reset_index(drop=True), [bureau],
                                      walk.TurfPlan(600, 1.8, 25.0, 12.0))
+    longest = summary.sort_values("adresses").iloc[-1]["turf_id"]
+    turfs = turfs[turfs["turf_id"] == longest].sort_values("stop").head(STOPS)
+    summary = summary[summary["turf_id"] == longest].assign(adresses=len(turfs))
     cid = store.create_campaign(engine, "paris", "Banc d'essai")
-    pid = store.save_plan(engine, cid, "Samedi", turfs, summary, bureaux=["75056_0101"])
-    turf = int(store.plan_turfs(engine, pid).sort_values("adresses").iloc[-1]["id"])
+    pid = store.save_plan(engine, cid, "Samedi", turfs, summary, bureaux=[bureau])
+    turf = int(store.plan_turfs(engine, pid)["id"].iloc[0])
     token = store.issue_link(engine, turf)
     engine.dispose()
     return url, token
@@ -77,7 +86,20 @@ def transferred(pg, action) -> tuple[int, int]:
     return total, len(requests)
 
 
-def measure(base: str, token: str, taps: int) -> None:
+def map_bytes(pg, base: str, token: str) -> None:
+    """The turf map's payload as the API sends it (compact JSON), what it holds, and the map drawn."""
+    got = pg.evaluate("""async ([url, token]) => {
+      const r = await fetch(url, {headers: {"X-Terrain-Jeton": token}});
+      const text = await r.text();
+      const map = JSON.parse(text);
+      return {bytes: new TextEncoder().encode(text).length, doors: map.doors.length, names: map.names.length,
+              lines: Object.values(map.streets).reduce((n, l) => n + l.length, 0), size: map.size};
+    }""", [f"{base}/api/terrain/carte", token])
+    print(f"turf map payload: {got['bytes'] / 1000:.1f} kB for {got['doors']} addresses "
+          f"({got['lines']} street lines, {got['names']} names, frame {got['size'][0]}×{got['size'][1]} m)")
+
+
+def measure(base: str, token: str, taps: int, shot: str | None = None) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -85,7 +107,12 @@ def measure(base: str, token: str, taps: int) -> None:
         context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
         pg = context.new_page()
         first, n = transferred(pg, lambda: (pg.goto(f"{base}/terrain/#{token}"), pg.wait_for_selector(".adresse")))
-        print(f"first load: {first / 1000:.1f} kB in {n} requests (page, its files, the turf's sheet; target ≤ 100 kB)")
+        print(f"first load: {first / 1000:.1f} kB in {n} requests (page, its files, the turf's sheet and map; "
+              "target ≤ 100 kB)")
+        map_bytes(pg, base, token)
+        if shot:
+            pg.wait_for_selector("#carte-plan svg")
+            pg.screenshot(path=shot)
         pg.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
         again, n = transferred(pg, lambda: (pg.reload(), pg.wait_for_selector(".adresse")))
         print(f"reload: {again / 1000:.1f} kB in {n} requests")
@@ -113,9 +140,11 @@ def offline_drain(pg, context, taps: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--taps", type=int, default=30)
+    parser.add_argument("--bureau", default=BUREAU, help="the bureau whose longest turf is measured")
+    parser.add_argument("--shot", help="write a screenshot of the page with its map to this PNG")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="terrain_bench_field_") as folder:
-        url, token = workspace(Path(folder))
+        url, token = workspace(Path(folder), args.bureau)
         port = free_port()
         with open(Path(folder) / "server.log", "w") as log:
             server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless",
@@ -125,7 +154,7 @@ def main() -> None:
                                            "TERRAIN_DATABASE_URL": url})
             try:
                 wait_healthy(port, seconds=120)
-                measure(f"http://127.0.0.1:{port}", token, args.taps)
+                measure(f"http://127.0.0.1:{port}", token, args.taps, args.shot)
             finally:
                 server.terminate()
                 server.wait(timeout=30)

@@ -158,10 +158,7 @@ def load_territory(data_dir: Path, territory_id: str) -> TerritoryData:
                          file=str(_path(folder, "addresses")))
     stations = _read(_path(folder, "stations"), pd.read_parquet)
     outlines = _read(_path(folder, "outlines"), gpd.read_parquet)
-    streets = None
-    if _path(folder, "streets").exists():
-        streets = _read(_path(folder, "streets"), gpd.read_parquet)
-        contract.require(contract.check_streets(streets), file=str(_path(folder, "streets")))
+    streets = _streets_of(folder)
     return TerritoryData(
         id=territory_id, metadata=metadata,
         bureaux=bureaux.set_index("bureau_id", drop=False).rename_axis(None),
@@ -169,6 +166,21 @@ def load_territory(data_dir: Path, territory_id: str) -> TerritoryData:
         indicators=indicators.set_index("bureau_id"),
         stations=stations, outlines=outlines, addresses=addresses, streets=streets,
     )
+
+
+def _streets_of(folder: Path) -> gpd.GeoDataFrame | None:
+    """The folder's OpenStreetMap layer, validated; None when the territory has none."""
+    if not _path(folder, "streets").exists():
+        return None
+    streets = _read(_path(folder, "streets"), gpd.read_parquet)
+    contract.require(contract.check_streets(streets), file=str(_path(folder, "streets")))
+    return streets
+
+
+def load_streets(data_dir: Path, territory_id: str) -> gpd.GeoDataFrame | None:
+    """A territory's street layer, validated (None without one), without the rest of the dataset:
+    the volunteers' API draws a turf's streets without loading 150,000 addresses."""
+    return _streets_of(territory_folder(data_dir, territory_id))
 
 
 def list_territories(data_dir: Path) -> list[str]:

@@ -69,6 +69,9 @@ EXPORTS: dict[str, Export] = {
     "walk_geojson": Export("GeoJSON", "terrain_parcours.geojson", "application/geo+json",
                            lambda i: walk_exports.turfs_geojson(i["turfs"], i["provenance"], i.get("network")),
                            DOWNLOAD),
+    "walk_html": Export("Carte HTML (hors ligne)", "terrain_parcours.html", "text/html",
+                        lambda i: offline_map.walk_html(i["turfs"], i["summary"], i["provenance"], title=i["title"],
+                                                        streets=i.get("streets"), network=i.get("network")), DOWNLOAD),
 }
 MAP_EXPORTS = ["map_png", "map_pdf", "map_html", "ranking_xlsx", "bureaux_geojson", "bureaux_gpkg", "ranking_csv"]
-WALK_EXPORTS = ["walk_csv", "walk_xlsx", "walk_pdf", "walk_gpx", "walk_geojson"]
+WALK_EXPORTS = ["walk_csv", "walk_xlsx", "walk_pdf", "walk_gpx", "walk_geojson", "walk_html"]

@@ -5,16 +5,23 @@ layer switches and the settings that made it (an absolute link back to the view)
 
 from __future__ import annotations
 
+import json
 import string
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from lib import briefing, fr
-from lib.geo import LAMBERT93, WGS84
+from lib.geo import LAMBERT93, WGS84, l93_to_lonlat, lonlat_to_l93
 from lib.mapexport import QPV_COLOUR
+from lib.maps.styles import TURF_COLOURS
+from lib.maps.views import neighbour_colours
+from lib.streetmap import OSM_CREDIT, OSM_LICENCE, StreetLayer
+from lib.walk_exports import route_lines
 
 VENDOR = Path(__file__).resolve().parent / "vendor" / "leaflet"
 
@@ -206,6 +213,19 @@ def _html_panel(legend: pd.DataFrame, provenance: Mapping[str, str], title: str,
             + f"<details><summary>Comment cette carte a été faite</summary>{_provenance_rows(provenance)}</details></aside>")
 
 
+def _leaflet_map(css: str, *, attribution: bool = True):
+    """A folium map with Leaflet inlined (``lib/vendor/leaflet``) and ``css``: no tile, no CDN."""
+    import folium
+
+    m = folium.Map(tiles=None, control_scale=False, prefer_canvas=True, zoom_snap=0.25, attribution_control=attribution)
+    m.default_js = []  # folium would load Leaflet, jQuery, Bootstrap… from CDNs
+    m.default_css = []
+    m.get_root().header.add_child(folium.Element(
+        "<style>" + (VENDOR / "leaflet.css").read_text(encoding="utf-8") + css + "</style>"
+        "<script>" + (VENDOR / "leaflet.js").read_text(encoding="utf-8").replace("</script", "<\\/script") + "</script>"))
+    return m
+
+
 def interactive_html(scored: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, legend: pd.DataFrame,
                      provenance: Mapping[str, str], *, title: str, stations: pd.DataFrame | None = None,
                      figures: Sequence[briefing.KeyFigure] | None = None, qpv: gpd.GeoDataFrame | None = None) -> bytes:
@@ -216,13 +236,8 @@ def interactive_html(scored: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, legen
     """
     import folium
 
-    m = folium.Map(tiles=None, control_scale=False, prefer_canvas=True, zoom_snap=0.25)
-    m.default_js = []  # folium would load Leaflet, jQuery, Bootstrap… from CDNs
-    m.default_css = []
+    m = _leaflet_map(HTML_CSS)
     root = m.get_root()
-    root.header.add_child(folium.Element(
-        "<style>" + (VENDOR / "leaflet.css").read_text(encoding="utf-8") + HTML_CSS + "</style>"
-        "<script>" + (VENDOR / "leaflet.js").read_text(encoding="utf-8").replace("</script", "<\\/script") + "</script>"))
     top = briefing.top_ten(scored.set_index("bureau_id"))
     badges, names = _top_layer(scored, top), _outline_layer(outlines)
     for layer in (_bureaux_layer(scored), names, badges):
@@ -248,3 +263,127 @@ def interactive_html(scored: gpd.GeoDataFrame, outlines: gpd.GeoDataFrame, legen
     return m.get_root().render().encode("utf-8")
 
 
+
+
+# --- the walk plan's offline map: turfs and routes over the streets --------------------------------
+
+WALK_CSS = HTML_CSS + """
+.leaflet-container {background: #f3efe6;}
+.terrain-rue {pointer-events: none;}
+.terrain-rue div {position: absolute; white-space: nowrap; font: 600 11px system-ui, sans-serif; color: #333;
+  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff;}
+.terrain-far .terrain-rue {display: none;}
+#terrain-panel .credit {font-size: 12px; color: #444; margin-top: 12px;}
+"""
+STREET_STYLE = {"foot": ("#8c7a5e", 1.2, "3 3"), "street": ("#a9a9a9", 3.5, None), "major": ("#8f8f8f", 5.0, None)}
+STREETS_MARGIN_M = 150.0  # streets around the turfs' doors
+NAMES_FROM_ZOOM = 16  # street names show from this zoom on (a street block is then ~150 px)
+NAME_PX = 11
+
+# The street names of the walk map: hidden when zoomed out, and one over another never shown (the
+# longest streets' names come first).
+NAMES_JS = string.Template("""(function (map, names) {
+  function place() {
+    var far = map.getZoom() < $zoom, kept = [];
+    map.getContainer().classList.toggle("terrain-far", far);
+    if (far || !map.hasLayer(names)) return;
+    names.eachLayer(function (m) {
+      var label = m._icon && m._icon.firstChild;
+      if (!label) return;
+      label.style.visibility = "visible";
+      var r = label.getBoundingClientRect();
+      var hit = kept.some(function (o) { return r.left < o.right && o.left < r.right && r.top < o.bottom && o.top < r.bottom; });
+      if (hit) label.style.visibility = "hidden"; else kept.push(r);
+    });
+  }
+  map.on("zoomend moveend overlayadd", place);
+  place();
+})($map, $names);""")
+
+
+def _street_layers(layer, rect: tuple[float, float, float, float], doors, lat: float) -> tuple:
+    """The streets inside ``rect`` (Lambert-93) drawn by class, and their names along them."""
+    import folium
+
+    hits, clipped = layer.cut(rect, 1.0)
+    lines = folium.FeatureGroup(name="Rues (OpenStreetMap)", show=True)
+    for kind, (colour, weight, dash) in STREET_STYLE.items():
+        geoms = gpd.GeoSeries(clipped[layer.kind[hits] == kind], crs=LAMBERT93).to_crs(WGS84).set_precision(1e-6)
+        geoms = geoms[~geoms.is_empty]
+        if len(geoms):
+            folium.GeoJson(gpd.GeoDataFrame(geometry=geoms).to_json(), interactive=False,
+                           style_function=lambda f, c=colour, w=weight, d=dash: {"color": c, "weight": w,
+                                                                                "dashArray": d, "opacity": 1},
+                           ).add_to(lines)
+    names = folium.FeatureGroup(name="Noms des rues", show=True)
+    metres_per_px = 156543.03 * np.cos(np.radians(lat)) / 2 ** (NAMES_FROM_ZOOM + 1)
+    for spot in layer.name_spots(hits, clipped, doors, metres_per_px, NAME_PX):
+        (lon,), (lat_,) = l93_to_lonlat(np.array([spot.x]), np.array([spot.y]))
+        folium.Marker([lat_, lon], interactive=False, icon=folium.DivIcon(
+            class_name="terrain-rue", icon_size=(0, 0),
+            html=f'<div style="transform:translate(-50%,-50%) rotate({-spot.angle:.0f}deg)">{fr.escape(spot.name)}</div>',
+        )).add_to(names)
+    return lines, names
+
+
+def _turf_layer(turfs: pd.DataFrame, lines: Mapping[str, list[list[float]]], colours: Mapping[str, str]):
+    """Each turf's route (along the streets when the plan has them) and its stops, in the turf's colour."""
+    import folium
+
+    group = folium.FeatureGroup(name="Parcours", show=True)
+    for turf_id, rows in turfs.sort_values(["turf_id", "stop"]).groupby("turf_id", sort=True):
+        colour = colours[str(turf_id)]
+        if len(lines[str(turf_id)]) > 1:
+            folium.PolyLine([[lat, lon] for lon, lat in lines[str(turf_id)]], color=colour, weight=4,
+                            opacity=0.9).add_to(group)
+        for row in rows.itertuples(index=False):
+            folium.CircleMarker([row.lat, row.lon], radius=5, color="#111", weight=1, fill=True, fill_color=colour,
+                                fill_opacity=1, tooltip=fr.escape(f"{turf_id} · {int(row.stop)}. {row.label}"),
+                                ).add_to(group)
+    return group
+
+
+def _walk_panel(summary: pd.DataFrame, colours: Mapping[str, str], provenance: Mapping[str, str], title: str,
+                credit: str) -> str:
+    """The side panel of the walk map: one line per turf in its colour, the credits, how it was made."""
+    rows = "".join(f'<div><span class="sw" style="background:{colours[str(r.turf_id)]}"></span><b>{fr.escape(str(r.turf_id))}</b> '
+                   f"— {int(r.adresses)} adresses, ≈ {int(r.minutes_estimees)} min</div>"
+                   for r in summary.itertuples(index=False))
+    return (f'<aside id="terrain-panel"><h1>{fr.escape(title)}</h1><h2>Parcours ({len(summary)})</h2>{rows}'
+            '<h2>Couches</h2><div id="terrain-layers"></div>'
+            f'<p class="credit">{fr.escape(credit)}</p>'
+            f"<details><summary>Comment cette carte a été faite</summary>{_provenance_rows(provenance)}</details></aside>")
+
+
+def walk_html(turfs: pd.DataFrame, summary: pd.DataFrame, provenance: Mapping[str, str], *, title: str,
+              streets: gpd.GeoDataFrame | None = None, network=None) -> bytes:
+    """The walk plan as one HTML file that opens offline (Leaflet inlined, no tile, no CDN): each turf's
+    route and stops in its colour over the OpenStreetMap streets and their names when the territory
+    has them (credited, ODbL), a side panel listing the turfs."""
+    import folium
+
+    m = _leaflet_map(WALK_CSS, attribution=False)
+    index = neighbour_colours(turfs.sort_values(["turf_id", "stop"]), len(TURF_COLOURS))
+    colours = {t: "#{:02x}{:02x}{:02x}".format(*TURF_COLOURS[i][:3]) for t, i in index.items()}
+    layer = StreetLayer.of(streets)
+    credit = "Adresses : Base Adresse Nationale (Licence Ouverte 2.0)."
+    names = None
+    if layer is not None:
+        x, y = lonlat_to_l93(turfs["lon"].to_numpy(float), turfs["lat"].to_numpy(float))
+        rect = (x.min() - STREETS_MARGIN_M, y.min() - STREETS_MARGIN_M, x.max() + STREETS_MARGIN_M,
+                y.max() + STREETS_MARGIN_M)
+        lines, names = _street_layers(layer, rect, shapely.multipoints(np.c_[x, y]), float(turfs["lat"].mean()))
+        lines.add_to(m)
+        names.add_to(m)
+        credit += f" Rues : {OSM_CREDIT} ({OSM_LICENCE})."
+        m.add_child(_script(f"L.control.attribution({{prefix: false}}).addAttribution("
+                            f"{json.dumps(f'{OSM_CREDIT} ({OSM_LICENCE})')}).addTo({m.get_name()});"))
+    _turf_layer(turfs, route_lines(turfs, network), colours).add_to(m)
+    layers = folium.LayerControl(collapsed=False).add_to(m)
+    m.get_root().html.add_child(folium.Element(_walk_panel(summary, colours, provenance, title, credit)))
+    m.fit_bounds([[turfs["lat"].min(), turfs["lon"].min()], [turfs["lat"].max(), turfs["lon"].max()]], padding=(12, 12))
+    m.add_child(_script(f"L.control.scale({{metric: true, imperial: false}}).addTo({m.get_name()});"))
+    if names is not None:  # after the framing
+        m.add_child(_script(NAMES_JS.substitute(map=m.get_name(), names=names.get_name(), zoom=NAMES_FROM_ZOOM)))
+    m.add_child(_script(f'document.getElementById("terrain-layers").appendChild({layers.get_name()}.getContainer());'))
+    return m.get_root().render().encode("utf-8")

@@ -8,11 +8,15 @@ longest piece in the frame), one label per street name per page, never over anot
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
+import shapely.affinity
+import shapely.ops
 from fpdf import FPDF
 
 from lib.fr import markdown_text
@@ -20,12 +24,28 @@ from lib.geo import LAMBERT93
 
 OSM_CREDIT = "© les contributeurs d'OpenStreetMap"
 OSM_LICENCE = "ODbL 1.0"
+OSM_SHORT_CREDIT = "© OpenStreetMap (ODbL)"  # on a map too small for the full credit (the phone's)
 MAJOR = frozenset({"primary", "primary_link", "secondary", "secondary_link", "tertiary", "tertiary_link"})
 FOOT = frozenset({"footway", "path", "steps", "track", "cycleway"})
 STYLE = {  # class → (line width mm, grey level): streets read as streets, paths stay discreet
     "major": (1.6, 205), "street": (1.1, 215), "foot": (0.3, 150)}
 NAME_PT = 5.5  # street names, legible at print scale
 NAME_MIN_MM = 14.0  # a street piece shorter than this on paper gets no name
+NAME_EM = 0.55  # a name's mean glyph width, in ems: its length on a screen before it is drawn
+CLEAR_M = 25.0  # a name this far from every door is clear of the dots
+NAME_LIFT = 1.1  # a name lined with doors moves beside its street by this many ems
+
+
+@dataclass(frozen=True)
+class NameSpot:
+    """Where a street's name goes on a screen map (Lambert-93): its centre, its direction (degrees
+    counter-clockwise from east, text upright) and the length of the stretch it sits on (metres)."""
+
+    name: str
+    x: float
+    y: float
+    angle: float
+    length: float
 
 
 @dataclass(frozen=True)
@@ -52,8 +72,30 @@ class StreetLayer:
         values = np.asarray(highway, dtype=str)
         return np.where(np.isin(values, list(MAJOR)), "major", np.where(np.isin(values, list(FOOT)), "foot", "street"))
 
-    def draw(self, pdf: FPDF, box) -> None:
-        """The streets inside ``box`` (a :class:`lib.walk_exports.MapBox`), then their names."""
+    def cut(self, rect: tuple[float, float, float, float], tolerance: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        """The lines crossing ``rect`` (their indices) clipped to it, simplified to ``tolerance`` metres."""
+        hits = self.tree.query(shapely.box(*rect))
+        clipped = shapely.clip_by_rect(self.lines[hits], *rect)
+        return hits, shapely.simplify(clipped, tolerance) if tolerance else clipped
+
+    def name_spots(self, hits: np.ndarray, clipped: np.ndarray, doors: shapely.Geometry, metres_per_px: float,
+                   name_px: float) -> list[NameSpot]:
+        """One name per street of a :meth:`cut`, on its longest stretch where the name fits, at the spot
+        farthest from the ``doors`` (up to CLEAR_M, then the middle): the dots never hide the names of
+        a turf's own streets. Longest stretches first (a screen draws them first)."""
+        names = pd.Series(self.name[hits])
+        spots = []
+        for name, rows in names[names != ""].groupby(names).groups.items():
+            merged = shapely.line_merge(shapely.union_all(clipped[np.asarray(rows)]))
+            part = max(shapely.get_parts(merged), key=lambda g: g.length, default=None)
+            width = len(str(name)) * NAME_EM * name_px * metres_per_px
+            if part is not None and part.geom_type == "LineString" and part.length >= width:
+                spots.append(_spot(str(name), part, doors, width, NAME_LIFT * name_px * metres_per_px))
+        return sorted(spots, key=lambda s: -s.length)
+
+    def draw(self, pdf: FPDF, box, keep_clear: Sequence[shapely.Geometry] = ()) -> list[shapely.Geometry]:
+        """The streets inside ``box`` (a :class:`lib.walk_exports.MapBox`), then their names, none over
+        ``keep_clear`` (the map's scale, north arrow, credit: page mm); returns the names' footprints."""
         rect = box.ground
         hits = self.tree.query(shapely.box(*rect))
         clipped = shapely.clip_by_rect(self.lines[hits], *rect)
@@ -66,17 +108,19 @@ class StreetLayer:
                     if not part.is_empty and part.geom_type == "LineString":
                         sx, sy = box.page(*np.asarray(part.coords).T)
                         pdf.polyline(list(zip(sx.tolist(), sy.tolist(), strict=True)))
-        self._names(pdf, box, hits, clipped)
+        return self._names(pdf, box, hits, clipped, list(keep_clear))
 
-    def _names(self, pdf: FPDF, box, hits: np.ndarray, clipped: np.ndarray) -> None:
-        """One label per street name, on its longest piece, along it, never over another label."""
+    def _names(self, pdf: FPDF, box, hits: np.ndarray, clipped: np.ndarray,
+               placed: list[shapely.Geometry]) -> list[shapely.Geometry]:
+        """One label per street name, on its longest piece, along it, never over another label nor
+        over what ``placed`` already holds; returns the labels' footprints."""
         pdf.set_font("DejaVu", size=NAME_PT)
         pdf.set_text_color(60, 60, 60)
         longest: dict[str, shapely.Geometry] = {}
         for name, geom in zip(self.name[hits], clipped, strict=True):
             if name and not geom.is_empty and geom.length > getattr(longest.get(name), "length", 0.0):
                 longest[name] = geom
-        placed: list[shapely.Geometry] = []
+        reserved = len(placed)
         for name, geom in sorted(longest.items(), key=lambda item: -item[1].length):
             label = _label(pdf, box, name, geom)
             if label is not None and not any(label[0].intersects(other) for other in placed):
@@ -84,6 +128,32 @@ class StreetLayer:
                 with pdf.rotation(label[1], label[2], label[3]):
                     pdf.text(label[2], label[3], name)
         pdf.set_text_color(0, 0, 0)
+        return placed[reserved:]
+
+
+def _spot(name: str, part: shapely.LineString, doors: shapely.Geometry, width: float, height: float) -> NameSpot:
+    """The :class:`NameSpot` of a name ``width`` × ``height`` metres on ``part``: the spot along it
+    farthest from the doors, on the street or, when its doors line it, beside it (the side clear of them)."""
+    half = width / 2
+    best, score = (part.length / 2, 0.0), -np.inf
+    for t in np.linspace(half, part.length - half, 9):
+        chord = shapely.ops.substring(part, t - half, t + half)
+        (ax, ay), (bx, by) = chord.coords[0], chord.coords[-1]
+        norm = max(float(np.hypot(bx - ax, by - ay)), 1e-9)
+        for shift in (0.0, height, -height):  # on the street, then either side of it
+            window = shapely.affinity.translate(chord, -(by - ay) / norm * shift, (bx - ax) / norm * shift)
+            here = min(doors.distance(window), CLEAR_M) - 1e-3 * abs(t - part.length / 2) - 0.5 * abs(shift) / height
+            if here > score:
+                best, score = (t, shift), here
+    t, shift = best
+    a, b = part.interpolate(t - half), part.interpolate(t + half)
+    norm = max(float(np.hypot(b.x - a.x, b.y - a.y)), 1e-9)
+    mid = part.interpolate(t)
+    x, y = mid.x - (b.y - a.y) / norm * shift, mid.y + (b.x - a.x) / norm * shift
+    angle = float(np.degrees(np.arctan2(b.y - a.y, b.x - a.x)))
+    if angle > 90 or angle < -90:  # text reads left to right
+        angle -= 180 if angle > 0 else -180
+    return NameSpot(name, float(x), float(y), angle, float(part.length))
 
 
 def _label(pdf: FPDF, box, name: str, geom: shapely.Geometry):

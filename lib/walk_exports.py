@@ -21,6 +21,7 @@ import geopandas as gpd
 import matplotlib
 import numpy as np
 import pandas as pd
+import shapely
 from fpdf import FPDF
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
@@ -274,50 +275,86 @@ class MapBox:
 def _route_map(pdf: FPDF, rows: pd.DataFrame, box: MapBox, layer: StreetLayer | None,
                network: StreetNetwork | None) -> None:
     """Vector map of the turf: streets and their names (OpenStreetMap) behind the route walked along
-    them, the stops numbered in order, scale bar and north arrow (no tiles)."""
+    them, the stops numbered in order, scale bar and north arrow (no tiles). Street names keep clear
+    of the scale, the north arrow and the credit; stop numbers of the route, the dots and each other."""
     pdf.set_draw_color(160, 160, 160)
     pdf.set_line_width(0.2)
     pdf.rect(box.x, box.y, box.w, box.h)
     box = box.framed(rows["x"].to_numpy(), rows["y"].to_numpy())
     with pdf.rect_clip(box.x, box.y, box.w, box.h):  # a detour beyond the frame stays inside it
         if layer is not None:
-            layer.draw(pdf, box)
-        _route_line(pdf, rows, box, network)
-    _stop_numbers(pdf, *box.page(rows["x"].to_numpy(), rows["y"].to_numpy()))
+            layer.draw(pdf, box, keep_clear=furniture(box, credit=True))
+        route = _route_line(pdf, rows, box, network)
+    _stop_numbers(pdf, *box.page(rows["x"].to_numpy(), rows["y"].to_numpy()), route)
     _scale_and_north(pdf, box)
     if layer is not None:
         pdf.set_font("DejaVu", size=5.5)
         pdf.set_text_color(90, 90, 90)
-        pdf.text(box.x + box.w - 62, box.y + box.h - 1.5, f"Rues : {OSM_CREDIT} ({OSM_LICENCE})")
+        pdf.text(box.x + box.w - CREDIT_W, box.y + box.h - 1.5, f"Rues : {OSM_CREDIT} ({OSM_LICENCE})")
         pdf.set_text_color(0, 0, 0)
 
 
-def _route_line(pdf: FPDF, rows: pd.DataFrame, box: MapBox, network: StreetNetwork | None) -> None:
-    """The route, along the streets when a network is given, else straight from stop to stop."""
+CREDIT_W = 62.0  # mm: the street credit at the map's bottom right
+
+
+def furniture(box: MapBox, *, credit: bool) -> list[shapely.Geometry]:
+    """What sits on the packet's map besides the streets (page mm): the scale bar and its label, the
+    north arrow, the street credit; street names are kept off them."""
+    bar = _nice_length(box.w / box.scale / 6) * box.scale
+    out = [shapely.box(box.x + 2, box.y + box.h - 9, box.x + 6 + max(bar, 10), box.y + box.h - 2),
+           shapely.box(box.x + box.w - 9, box.y + 1, box.x + box.w - 2, box.y + 14)]
+    if credit:
+        out.append(shapely.box(box.x + box.w - CREDIT_W - 1, box.y + box.h - 4.5, box.x + box.w, box.y + box.h))
+    return out
+
+
+def _route_line(pdf: FPDF, rows: pd.DataFrame, box: MapBox, network: StreetNetwork | None) -> np.ndarray:
+    """The route, along the streets when a network is given, else straight from stop to stop; returns
+    it in page mm (the stop numbers keep off it)."""
     line = np.asarray(next(iter(route_lines(rows, network).values())))
     sx, sy = box.page(*lonlat_to_l93(line[:, 0], line[:, 1]))
     pdf.set_draw_color(177, 0, 38)
     pdf.set_line_width(0.6)
     pdf.polyline(list(zip(sx.tolist(), sy.tolist(), strict=True)))
+    return np.c_[sx, sy]
 
 
-def _stop_numbers(pdf: FPDF, sx: np.ndarray, sy: np.ndarray) -> None:
-    """A dot per stop and its number beside it, moved round the dot when it would cover another."""
+NUMBER_SPOTS = ((1.6, -1.0), (1.6, 3.0), (-1.6, -1.0), (-1.6, 3.0), (0.0, -2.0), (0.0, 4.2), (2.2, 1.0), (-2.2, 1.0))
+
+
+def number_boxes(sx: np.ndarray, sy: np.ndarray, widths: list[float], route: np.ndarray) -> list[tuple]:
+    """Where each stop's number goes (page mm: x0, y0, x1, y1, the text's baseline at y1): the first
+    spot round its dot that covers no other number, no dot and not the route line; else the spot
+    that covers least of them (other numbers weigh most)."""
+    line = shapely.LineString(route).buffer(0.45) if len(route) > 1 else shapely.Polygon()
+    dots = shapely.union_all(shapely.buffer(shapely.points(sx, sy), 1.45))
+    taken: list[tuple] = []
+    for a, b, width in zip(sx, sy, widths, strict=True):
+        best, cost = None, np.inf
+        for dx, dy in NUMBER_SPOTS:
+            left = a + dx if dx > 0 else a + dx - width if dx < 0 else a - width / 2
+            rect = (left, b + dy - 2.2, left + width, b + dy)
+            shape = shapely.box(*rect)
+            here = (10 * sum(_overlap(rect, other) for other in taken) + 3 * line.intersection(shape).area
+                    + dots.intersection(shape).area)
+            if here < cost:
+                best, cost = rect, here
+            if here == 0:
+                break
+        taken.append(best)
+    return taken
+
+
+def _stop_numbers(pdf: FPDF, sx: np.ndarray, sy: np.ndarray, route: np.ndarray) -> None:
+    """A dot per stop and its number beside it (:func:`number_boxes`)."""
     pdf.set_font("DejaVu", "B", 6)
     pdf.set_fill_color(255, 255, 255)
     pdf.set_line_width(0.25)
     pdf.set_draw_color(30, 30, 30)
     for a, b in zip(sx, sy, strict=True):
         pdf.circle(x=a, y=b, radius=1.3, style="FD")
-    taken: list[tuple[float, float, float, float]] = []
-    for i, (a, b) in enumerate(zip(sx, sy, strict=True), start=1):
-        width = pdf.get_string_width(str(i))
-        for dx, dy in ((1.6, -1.0), (1.6, 3.0), (-1.6 - width, -1.0), (-1.6 - width, 3.0), (-width / 2, -2.0),
-                       (-width / 2, 4.2)):
-            rect = (a + dx, b + dy - 2.2, a + dx + width, b + dy)
-            if not any(_overlap(rect, other) for other in taken):
-                break
-        taken.append(rect)
+    widths = [pdf.get_string_width(str(i)) for i in range(1, len(sx) + 1)]
+    for i, rect in enumerate(number_boxes(sx, sy, widths, route), start=1):
         pdf.text(rect[0], rect[3], str(i))
 
 

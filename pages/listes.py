@@ -215,9 +215,9 @@ with ui.guard("les parcours"):
                                         "Couverture": capacity.coverage_text(cov),
                                         "Adresses exclues (opposition)": len(opposed)})
     st.markdown("**Exports** — CSV et Excel (un onglet par équipe), dossier PDF à imprimer (une page par "
-                "équipe, cases à cocher), GPX et GeoJSON pour les applications de navigation : les parcours "
-                "du plan seulement.")
-    ui.download_buttons(exports.WALK_EXPORTS, 5, key_prefix="dl", turfs=named_turfs, summary=named_summary,
+                "équipe, cases à cocher), GPX et GeoJSON pour les applications de navigation, carte HTML des "
+                "parcours sur les rues (s'ouvre sans réseau) : les parcours du plan seulement.")
+    ui.download_buttons(exports.WALK_EXPORTS, 3, key_prefix="dl", turfs=named_turfs, summary=named_summary,
                         provenance=provenance, title=f"{conf.campaign_name} — {data.name}", streets=data.streets,
                         network=ui.street_network_of(data.id, str(conf.data_dir)))
     ui.save_plan_form(turfs, summary_table, bureaux=planned,

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+import pandas as pd
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -18,9 +20,10 @@ from lib import store
 from lib.field.api import TOKEN_HEADER, field_routes
 from lib.field.payloads import MAX_TAPS
 from lib.field.ratelimit import RateLimit
+from lib.field.turfmap import CREDIT, NO_STREETS, street_of, street_sources
 from lib.store.models import DoorTap, TurfReport, utcnow
 
-from .helpers import asgi_request
+from .helpers import DATA_DIR, asgi_request
 
 
 def api(engine, **kwargs) -> Starlette:
@@ -272,3 +275,65 @@ def test_another_address_or_method_of_the_api_is_answered_in_french_json(store_e
     assert status == 405 and "GET" in answer["error"]
     status, _, answer = call(app, "GET", "/api/terrain/campagnes", "x")
     assert (status, answer["error"]) == (404, "adresse inconnue de l'API du terrain.")
+
+
+# --- the turf's small map (GET /api/terrain/carte) ------------------------------------------------
+
+def trocadero_turf(n: int = 12) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One turf of ``n`` real addresses of bureau 75056_1602, in the Trocadéro street data."""
+    rows = pd.read_parquet(DATA_DIR / "paris" / "addresses.parquet", filters=[("bureau_id", "==", "75056_1602")])
+    rows = rows.sort_values(["street", "number"]).head(n)
+    turfs = rows.assign(turf_id="T01", stop=range(1, len(rows) + 1), est_voters=3.0, est_doors=2.0,
+                        housing="collectif")[["turf_id", "stop", "address_id", "bureau_id", "label", "lon", "lat",
+                                              "est_voters", "est_doors", "housing"]]
+    summary = pd.DataFrame({"turf_id": ["T01"], "bureaux": ["75056_1602"], "adresses": [len(rows)],
+                            "portes_estimees": [2 * len(rows)], "inscrits_estimes": [3 * len(rows)],
+                            "parcours_m": [300], "minutes_estimees": [40]})
+    return turfs, summary
+
+
+def map_of(engine, token: str) -> dict:
+    status, _, answer = call(api(engine, streets=street_sources(DATA_DIR)), "GET", "/api/terrain/carte", token)
+    assert status == 200, answer
+    return answer
+
+
+def test_the_map_of_a_turf_in_the_street_data_holds_its_streets_and_their_names(store_engine):
+    cid = store.create_campaign(store_engine, "paris", "Municipales 2026")
+    turfs, summary = trocadero_turf()
+    pid = store.save_plan(store_engine, cid, "Samedi", turfs, summary, bureaux=["75056_1602"])
+    token = store.issue_link(store_engine, int(store.plan_turfs(store_engine, pid)["id"].iloc[0]))
+    answer = map_of(store_engine, token)
+    assert sum(len(lines) for lines in answer["streets"].values()) >= 10
+    assert set(turfs["label"].map(street_of)) & {name for name, *_ in answer["names"]}  # the turf's own street
+    assert (answer["credit"], answer["note"]) == (CREDIT, "")
+    assert [stop for stop, _, _ in answer["doors"]] == list(range(1, 13))
+    w, h = answer["size"]
+    assert all(0 <= x <= w and 0 <= y <= h for _, x, y in answer["doors"])
+
+
+def test_the_map_of_a_turf_outside_the_street_data_has_its_doors_joined_straight_and_says_so(plan):
+    engine, _, _, ids = plan  # small_turfs: lon 2.1-2.2, lat 48.8, south-west of Paris
+    answer = map_of(engine, store.issue_link(engine, ids["T01"]))
+    assert not any(answer["streets"].values()) and answer["names"] == []
+    assert (answer["credit"], answer["note"]) == ("", NO_STREETS)
+    route = np.cumsum(np.reshape(answer["route"], (-1, 2)), axis=0).tolist()
+    doors = [[x, y] for _, x, y in answer["doors"]]
+    assert route == [p for i, p in enumerate(doors) if i == 0 or p != doors[i - 1]]  # door to door, nothing between
+
+
+def test_the_map_leaves_out_the_doors_on_the_opposition_list(plan):
+    from lib import opposition
+
+    engine, cid, _, ids = plan
+    token = store.issue_link(engine, ids["T01"])
+    store.save_opposition(engine, cid, opposition.read_opposition_csv(b"adresse\n3 rue A\n", "o.csv"))  # stop 2
+    assert [stop for stop, _, _ in map_of(engine, token)["doors"]] == [1, 3]
+
+
+def test_a_revoked_link_gets_no_map(plan):
+    engine, _, pid, ids = plan
+    token = store.issue_link(engine, ids["T01"])
+    store.revoke_link(engine, int(store.list_links(engine, pid)["id"].iloc[0]))
+    status, _, answer = call(api(engine, streets=street_sources(DATA_DIR)), "GET", "/api/terrain/carte", token)
+    assert (status, answer) == (403, {"error": store.BAD_LINK})

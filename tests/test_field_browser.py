@@ -22,6 +22,8 @@ from .helpers import ARTIFACTS, BROWSER_MARKS, DATA_DIR, open_phone, tap_door
 
 pytestmark = BROWSER_MARKS
 SENT = "tout est envoyé"
+STREETS_BUREAU = "75056_1602"  # in the Trocadéro street data (data/paris/metadata.json « streets »)
+STREET_GREYS = {(169, 169, 169), (143, 143, 143)}  # style.css: .rues.street, .rues.major
 
 
 @pytest.fixture(scope="module")
@@ -34,13 +36,16 @@ def setup(workspace_url, server):
     cid = store.create_campaign(engine, "paris", "Municipales")
     pid = store.save_plan(engine, cid, "Samedi", turfs, summary, bureaux=["75056_0101"])
     turfs = store.plan_turfs(engine, pid).set_index("code")["id"]
+    streets, street_summary = walk.plan_turfs(data.addresses, data.bureaux.reset_index(drop=True), [STREETS_BUREAU],
+                                              walk.TurfPlan(120, 1.8, 25.0, 12.0))
+    mapped = store.save_plan(engine, cid, "Trocadéro", streets, street_summary, bureaux=[STREETS_BUREAU])
     yield {"base": server, "engine": engine, "campaign": cid, "plan": pid, "turf": int(turfs["T01"]),
-           "other": int(turfs["T02"])}
+           "other": int(turfs["T02"]), "mapped": int(store.plan_turfs(engine, mapped).set_index("code")["id"]["T01"])}
     engine.dispose()
 
 
-def link(setup, **kwargs) -> tuple[str, str]:
-    token = store.issue_link(setup["engine"], setup["turf"], **kwargs)
+def link(setup, turf: str = "turf", **kwargs) -> tuple[str, str]:
+    token = store.issue_link(setup["engine"], setup[turf], **kwargs)
     return token, f"{setup['base']}/terrain/#{token}"
 
 
@@ -172,4 +177,82 @@ def test_the_page_is_small_strict_and_asks_nothing_of_a_third_party(browser, set
     ARTIFACTS.mkdir(exist_ok=True)
     pg.screenshot(path=str(ARTIFACTS / "retour_telephone_390x844.png"))  # copied to docs/
     assert not context.outside and not context.page_errors
+    context.close()
+
+
+# --- the turf's map ------------------------------------------------------------------------------
+
+def street_pixels(pg) -> int:
+    """Pixels of the phone's map painted in a street's colour."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    image = Image.open(BytesIO(pg.locator("#carte-plan").screenshot())).convert("RGB")
+    return sum(n for n, colour in image.getcolors(1 << 20) if colour in STREET_GREYS)
+
+
+def next_door(pg) -> tuple[str, str]:
+    """The stop the map marks as next, and where (the marker's centre)."""
+    return pg.evaluate("() => { const m = document.getElementById('prochaine');"
+                       " const c = m.querySelector('circle'); return [m.dataset.stop || '', c ? c.getAttribute('cx') : ''] }")
+
+
+def open_map(browser, setup):
+    context, pg = open_phone(browser, link(setup, "mapped")[1])
+    pg.wait_for_selector("#carte-plan svg #prochaine circle", timeout=30_000)
+    return context, pg
+
+
+def test_the_turf_map_shows_the_streets_around_the_turf(browser, setup):
+    context, pg = open_map(browser, setup)
+    assert street_pixels(pg) > 3000  # thick grey streets, not a blank frame of dots
+    assert pg.locator("#carte-plan .noms text").count() >= 3
+    assert pg.locator("#carte-plan .credit").text_content() == "© OpenStreetMap (ODbL)"
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / "carte_parcours_390x844.png"))
+    assert not context.page_errors and not context.outside
+    context.close()
+
+
+def test_the_next_door_marker_moves_after_a_tap_and_comes_back_after_an_undo(browser, setup):
+    context, pg = open_map(browser, setup)
+    first = next_door(pg)
+    assert first[0] == "1" and pg.locator("#carte-suivante").inner_text().startswith("Prochaine porte : 1. ")
+    tap_door(pg, 1, "Absent")
+    pg.wait_for_function("() => document.getElementById('prochaine').dataset.stop === '2'")
+    assert next_door(pg)[1] != first[1]
+    pg.get_by_role("button", name="Annuler").click()  # back to « à revoir »: door 1 is to knock again
+    pg.wait_for_function("() => document.getElementById('prochaine').dataset.stop === '1'")
+    assert next_door(pg) == first
+    context.close()
+
+
+def test_the_turf_map_is_drawn_offline_after_a_reload(browser, setup):
+    context, pg = open_map(browser, setup)
+    pg.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
+    context.set_offline(True)
+    tap_door(pg, 1, "Ouvert")
+    pg.reload()  # no network: the page from the service worker, the map from IndexedDB
+    pg.wait_for_selector("#carte-plan svg #prochaine circle", timeout=30_000)
+    assert next_door(pg)[0] == "2"
+    assert street_pixels(pg) > 3000
+    context.set_offline(False)
+    context.close()
+
+
+def test_a_door_put_on_the_opposition_list_leaves_the_kept_map(browser, setup):
+    from lib import opposition
+
+    token, url = link(setup, "mapped")
+    context, pg = open_phone(browser, url)
+    pg.wait_for_selector("#carte-plan svg #prochaine circle", timeout=30_000)
+    dots = pg.locator("#carte-plan .portes-carte circle").count()
+    last = store.turf_sheet(setup["engine"], token).addresses.iloc[-1]
+    listed = f"adresse\n{last['label'].split(',')[0]}\n".encode()
+    store.save_opposition(setup["engine"], setup["campaign"], opposition.read_opposition_csv(listed, "o.csv"))
+    pg.reload()
+    pg.wait_for_function("(n) => document.querySelectorAll('#carte-plan .portes-carte circle').length === n - 1",
+                         arg=dots, timeout=30_000)
+    assert pg.locator(f"#porte-{int(last['stop'])}").count() == 0
     context.close()

@@ -2,6 +2,7 @@
 
     GET  /terrain/                 the page (its files: lib/field/web/, :mod:`lib.field.page`)
     GET  /api/terrain/feuille      the turf's sheet: addresses in order, latest statuses, totals
+    GET  /api/terrain/carte        the turf's small map: streets around it, route, doors (:mod:`lib.field.turfmap`)
     POST /api/terrain/portes       {"taps": [{"id", "stop", "status", "at"}, …]} (≤ 200 per batch)
     POST /api/terrain/bilan        {"id", "conversations", "interested", "proxies"}: turf totals
     POST /api/terrain/pris         {"team", "force"?}: the turf « pris par » a team
@@ -14,6 +15,7 @@ Every database call runs in Starlette's thread pool, one short transaction each 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -25,9 +27,10 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from lib import store
+from lib.config import load_settings
 from lib.doors import DOOR_STATUSES, MAX_TURF_TOTAL, TURF_TOTALS
 from lib.errors import TerrainError, user_message
-from lib.field import page
+from lib.field import page, turfmap
 from lib.field.payloads import (
     MAX_BODY,
     MAX_TAPS,
@@ -42,6 +45,7 @@ from lib.store import retention
 from lib.store.models import utcnow
 from lib.store.returns import TakenError
 
+LOG = logging.getLogger(__name__)
 TOKEN_HEADER = "X-Terrain-Jeton"
 API_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
 TOO_FAST = "Trop d'envois en peu de temps depuis ce lien : patientez une minute, vos saisies sont gardées."
@@ -88,6 +92,21 @@ def sheet_json(engine: Engine, token: str, _data: dict) -> dict:
             "totals": sheet.totals, "taken_by": sheet.taken_by, "expires_at": iso(sheet.expires_at),
             "server_time": iso(utcnow()), "vocabulary": {"statuses": DOOR_STATUSES, "totals": TURF_TOTALS,
                                                          "max_total": MAX_TURF_TOTAL, "max_batch": MAX_TAPS}}
+
+
+def map_json(engine: Engine, token: str, sources: turfmap.StreetSources) -> dict:
+    """The turf's small map, drawn by the page and kept with the sheet (offline too): the streets
+    around its doors, the route along them, the doors in order (those on the opposition list left
+    out, as on the sheet)."""
+    sheet = store.turf_sheet(engine, token)
+    try:
+        source = sources(sheet.territory) if sheet.territory else None
+    except TerrainError as err:  # a damaged street layer: the map without streets, the rest works
+        LOG.warning("streets of %s unreadable for the phone map: %s", sheet.territory, err)
+        source = None
+    stops = sheet.addresses
+    return turfmap.turf_map(stops["stop"].tolist(), stops["label"].tolist(), stops["lon"].to_numpy(float),
+                            stops["lat"].to_numpy(float), source)
 
 
 def save_taps(engine: Engine, token: str, data: dict) -> dict:
@@ -162,7 +181,7 @@ class FieldApi:
 
 
 ROUTES = {"feuille": sheet_json, "portes": save_taps, "bilan": save_report, "pris": take}
-METHODS = {"feuille": "GET", "portes": "POST", "bilan": "POST", "pris": "POST"}
+METHODS = {"feuille": "GET", "carte": "GET", "portes": "POST", "bilan": "POST", "pris": "POST"}
 ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
@@ -174,10 +193,14 @@ async def elsewhere(request: Request) -> JSONResponse:
     return refusal(404, "adresse inconnue de l'API du terrain.")
 
 
-def field_routes(engine: EngineFactory, base_path: str = "", *, limit: RateLimit | None = None) -> list[BaseRoute]:
-    """The page and the API under the app's base path (``server.baseUrlPath``), for ``st.App(routes=…)``."""
+def field_routes(engine: EngineFactory, base_path: str = "", *, limit: RateLimit | None = None,
+                 streets: turfmap.StreetSources | None = None) -> list[BaseRoute]:
+    """The page and the API under the app's base path (``server.baseUrlPath``), for ``st.App(routes=…)``.
+    ``streets``: territory → its street layer for the phone maps (default: the settings' data folder)."""
     base = "/" + base_path.strip("/") if base_path.strip("/") else ""
     api = FieldApi(engine, limit or RateLimit())
+    sources = streets or turfmap.street_sources(load_settings().data_dir)
+    works: dict[str, Work] = {**ROUTES, "carte": lambda e, token, _data: map_json(e, token, sources)}
     return [*page.page_routes(base + page.FIELD_PAGE.rstrip("/")),
-            *(api.route(f"{base}/api/terrain/{name}", work, METHODS[name]) for name, work in ROUTES.items()),
+            *(api.route(f"{base}/api/terrain/{name}", work, METHODS[name]) for name, work in works.items()),
             Route(f"{base}/api/terrain/{{rest:path}}", elsewhere, methods=ANY_METHOD)]

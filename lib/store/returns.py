@@ -26,6 +26,7 @@ from lib.store.checks import Bad, integer, text
 from lib.store.db import read, write
 from lib.store.links import link_label, link_of
 from lib.store.models import (
+    Campaign,
     DoorTap,
     Turf,
     TurfAddress,
@@ -55,12 +56,13 @@ class TurfSheet:
     """What a volunteer's phone may see: its turf's code, addresses in order and their statuses."""
 
     code: str
-    addresses: pd.DataFrame  # stop, label, est_doors, status ("" when not knocked), at (its tap's time or None)
+    addresses: pd.DataFrame  # stop, label, est_doors, status ("" when not knocked), at (its tap's time or None), lon, lat
     totals: dict[str, int]
     link: str = ""  # « T03 · lien 2 »: which link this phone holds, to tell the organiser
     bureaux: tuple[str, ...] = ()  # bureau ids of the turf (a turf never spans bureaux: one, in practice)
     expires_at: datetime | None = None  # when this phone's link stops opening the turf
     taken_by: str = ""  # « pris par »: the team walking it (:func:`take_turf`, or set in « Suivi du terrain »)
+    territory: str = ""  # the campaign's territory: where the phone's map finds the streets
 
 
 def turf_sheet(engine: Engine, token: str) -> TurfSheet:
@@ -71,20 +73,23 @@ def turf_sheet(engine: Engine, token: str) -> TurfSheet:
     def work(s: Session) -> TurfSheet:
         link = link_of(s, token)
         turf_id = link.turf_id
-        code, team, campaign_id = s.execute(select(Turf.code, Turf.team, WalkPlan.campaign_id)
-                                            .join(WalkPlan, WalkPlan.id == Turf.plan_id)
-                                            .where(Turf.id == turf_id)).one()
+        code, team, campaign_id, territory = s.execute(
+            select(Turf.code, Turf.team, WalkPlan.campaign_id, Campaign.territory)
+            .join(WalkPlan, WalkPlan.id == Turf.plan_id).join(Campaign, Campaign.id == WalkPlan.campaign_id)
+            .where(Turf.id == turf_id)).one()
         rows = s.execute(select(TurfAddress.id, TurfAddress.stop, TurfAddress.label, TurfAddress.est_doors,
-                                TurfAddress.address_id, TurfAddress.bureau_id).where(TurfAddress.turf_id == turf_id)
-                         .order_by(TurfAddress.stop)).all()
+                                TurfAddress.address_id, TurfAddress.bureau_id, TurfAddress.lon, TurfAddress.lat)
+                         .where(TurfAddress.turf_id == turf_id).order_by(TurfAddress.stop)).all()
         last = latest_taps(s, [turf_id])
-        frame = pd.DataFrame([(r.stop, r.label, r.est_doors, *last.get(r.id, ("", None)), r.address_id) for r in rows],
-                             columns=["stop", "label", "est_doors", "status", "at", "address_id"])
+        frame = pd.DataFrame([(r.stop, r.label, r.est_doors, *last.get(r.id, ("", None)), r.lon, r.lat, r.address_id)
+                              for r in rows], columns=["stop", "label", "est_doors", "status", "at", "lon", "lat",
+                                                       "address_id"])
         gone = opposed_in(s, campaign_id, frame)
         frame = frame[~frame["address_id"].isin(gone)].drop(columns="address_id").reset_index(drop=True)
         return TurfSheet(str(code), frame, report_totals(s, [turf_id]).get(turf_id, _zero_totals()),
                          link_label(str(code), link.number, link.note),
-                         tuple(dict.fromkeys(str(r.bureau_id) for r in rows)), link.expires_at, str(team or ""))
+                         tuple(dict.fromkeys(str(r.bureau_id) for r in rows)), link.expires_at, str(team or ""),
+                         str(territory))
     return read(engine, work)
 
 

@@ -12,7 +12,7 @@ const UNDO_MS = 8000;
 const $ = (id) => document.getElementById(id);
 const state = {token: "", sheet: null, pending: new Map(), outbox: [], lastSync: null, offset: 0,
                failures: 0, timer: 0, flushing: false, again: false, mine: new Map(), previous: new Map(),
-               dead: "", buttons: new Map()};
+               dead: "", buttons: new Map(), map: null, dots: null, mapScale: 1};
 
 // --- IndexedDB: outbox (taps and totals not yet acknowledged), sheets (per token), meta --------
 let dbPromise = null;
@@ -95,6 +95,8 @@ async function refused(status, data) {
     state.dead = message;
     state.sheet = null;
     await dbDelete("sheets", [state.token]);
+    await dbDelete("meta", [mapKey()]);
+    state.map = null;
     $("parcours").hidden = true;
     alertText(message);
     statusLine();
@@ -112,8 +114,13 @@ function draw() {
   $("lien").textContent = `Votre lien : ${sheet.link}. Si ce téléphone est perdu, ce repère permet à la personne ` +
     "qui organise de retirer ce lien seul.";
   drawTaken();
-  if (!$("adresses").childElementCount) drawStops();
+  if ($("adresses").childElementCount !== sheet.stops.length) {  // an address gone to the opposition list
+    $("adresses").replaceChildren();
+    state.buttons.clear();
+    drawStops();
+  }
   if (!$("champs").childElementCount) drawTotals();
+  if (state.map && !state.dots) drawMap();
   sheet.stops.forEach((s) => paintStop(s.stop));
   progress();
   statusLine();
@@ -172,6 +179,7 @@ function paintStop(stop) {
 function progress() {
   const done = state.sheet.stops.filter((s) => shown(s.stop).status).length;
   $("avancement").textContent = `${done} adresse(s) sur ${state.sheet.stops.length} notées`;
+  nextDoor();
 }
 
 function drawTaken() {
@@ -189,6 +197,140 @@ function drawTotals() {
                el("input", {id: `total-${key}`, name: key, type: "number", inputmode: "numeric", min: "0",
                             max: String(state.sheet.vocabulary.max_total), step: "1", value: "0"}));
   }
+}
+
+// --- the turf's map: streets around it (OpenStreetMap), the route, the doors, the next door ------
+// Drawn here in SVG from the server's compact payload (whole metres from the frame's top-left
+// corner, lines delta-encoded), kept in IndexedDB: no tile, no third party, offline after one load.
+const MAP_VERSION = 1;
+const SVG = "http://www.w3.org/2000/svg";
+const mapKey = () => `carte:${state.token}`;
+function svg(tag, attrs, text) {
+  const node = document.createElementNS(SVG, tag);
+  Object.entries(attrs || {}).forEach(([k, v]) => node.setAttribute(k, String(v)));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+function undelta(flat) {
+  const out = [];
+  let x = 0, y = 0;
+  for (let i = 0; i + 1 < flat.length; i += 2) { x += flat[i]; y += flat[i + 1]; out.push(`${x},${y}`); }
+  return out.join(" ");
+}
+
+async function loadMap() {
+  if (state.map && state.sheet) {  // an address put on the opposition list since: the kept map goes
+    const stops = new Set(state.sheet.stops.map((s) => s.stop));
+    if (state.map.doors.some(([stop]) => !stops.has(stop))) {
+      state.map = null;
+      await dbDelete("meta", [mapKey()]);
+    }
+  }
+  if (state.dead || (state.map && state.map.version === MAP_VERSION)) return;
+  const {status, data} = await call("GET", "carte");
+  if (status !== 200 || !data.size) return;  // the list works without its map
+  state.map = data;
+  await dbPut("meta", {key: mapKey(), map: data});
+  drawMap();
+}
+
+function drawMap() {
+  const map = state.map;
+  if (!map || !state.sheet) return;
+  const box = $("carte");
+  box.hidden = false;
+  const [w, h] = map.size;
+  state.mapWidth = box.clientWidth;
+  const k = w / Math.max(box.clientWidth || 358, 200);  // metres per screen pixel
+  const root = svg("svg", {viewBox: `0 0 ${w} ${h}`, role: "img", "aria-label": `Plan du parcours ${state.sheet.turf}`});
+  root.append(svg("rect", {class: "fond", x: 0, y: 0, width: w, height: h}));
+  for (const kind of ["foot", "street", "major"]) {
+    const group = svg("g", {class: `rues ${kind}`});
+    for (const line of map.streets[kind] || []) group.append(svg("polyline", {points: undelta(line)}));
+    root.append(group);
+  }
+  root.append(svg("polyline", {class: "trajet", points: undelta(map.route)}));
+  const doors = svg("g", {class: "portes-carte"});
+  state.dots = new Map();
+  const listed = new Set(state.sheet.stops.map((s) => s.stop));
+  for (const [stop, x, y] of map.doors.filter(([stop]) => listed.has(stop))) {
+    const dot = svg("circle", {cx: x, cy: y, r: 4.5 * k, "stroke-width": 1.5 * k});
+    state.dots.set(stop, dot);
+    doors.append(dot);
+  }
+  // Names over the route and the dots (placed clear of the dots where their street allows), under the next door
+  root.append(doors, streetNames(map, k, w, h), svg("g", {id: "prochaine", class: "prochaine"}), mapFrame(map, k, w, h));
+  $("carte-plan").replaceChildren(root);
+  state.mapScale = k;
+  nextDoor();
+}
+
+function mapFrame(map, k, w, h) {
+  const group = svg("g", {class: "cadre"});
+  const metres = [20, 50, 100, 200, 500, 1000].filter((m) => m <= w / 4).pop() || 20;
+  const y = h - 8 * k;
+  group.append(svg("line", {x1: 8 * k, y1: y, x2: 8 * k + metres, y2: y, "stroke-width": 3 * k}),
+               svg("text", {x: 8 * k, y: y - 5 * k, "font-size": 11 * k, "stroke-width": 3 * k}, `${metres} m`));
+  if (map.credit) {
+    group.append(svg("text", {class: "credit", x: w - 4 * k, y: h - 4 * k, "font-size": 10 * k, "stroke-width": 3 * k,
+                              "text-anchor": "end"}, map.credit));
+  }
+  if (map.note) {
+    group.append(svg("text", {class: "note", x: w / 2, y: 18 * k, "font-size": 13 * k, "stroke-width": 4 * k,
+                              "text-anchor": "middle"}, map.note));
+  }
+  return group;
+}
+
+// Street names along their street, the longest first, none over another, none off the map
+function streetNames(map, k, w, h) {
+  const group = svg("g", {class: "noms"});
+  const size = (map.name_px || 11) * k;
+  const placed = [];
+  for (const [name, x, y, angle, length] of map.names || []) {
+    const width = name.length * 0.55 * size;
+    if (width > length * 0.95) continue;
+    const rad = angle * Math.PI / 180, dx = Math.cos(rad) * width / 2, dy = Math.sin(rad) * width / 2;
+    const seg = [x - dx, y - dy, x + dx, y + dy];
+    const inside = [seg[0], seg[2]].every((v) => v > size && v < w - size) &&
+                   [seg[1], seg[3]].every((v) => v > size && v < h - 22 * k);
+    if (!inside || placed.some((other) => segmentGap(seg, other) < size * 1.1)) continue;
+    placed.push(seg);
+    group.append(svg("text", {x, y, "font-size": size, "stroke-width": 3 * k, "text-anchor": "middle",
+                              "dominant-baseline": "central", transform: `rotate(${angle} ${x} ${y})`}, name));
+  }
+  return group;
+}
+
+function segmentGap(a, b) {  // the shortest distance between two segments [x1, y1, x2, y2]
+  const cross = (p, q, r) => (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0]);
+  const [p1, p2, q1, q2] = [[a[0], a[1]], [a[2], a[3]], [b[0], b[1]], [b[2], b[3]]];
+  if (cross(p1, p2, q1) * cross(p1, p2, q2) < 0 && cross(q1, q2, p1) * cross(q1, q2, p2) < 0) return 0;
+  const toSeg = (p, s, e) => {
+    const vx = e[0] - s[0], vy = e[1] - s[1], len = vx * vx + vy * vy;
+    const t = len ? Math.max(0, Math.min(1, ((p[0] - s[0]) * vx + (p[1] - s[1]) * vy) / len)) : 0;
+    return Math.hypot(p[0] - s[0] - t * vx, p[1] - s[1] - t * vy);
+  };
+  return Math.min(toSeg(p1, q1, q2), toSeg(p2, q1, q2), toSeg(q1, p1, p2), toSeg(q2, p1, p2));
+}
+
+// The next door: the first address in walking order not yet noted (« À revoir » counts as not yet)
+function nextDoor() {
+  if (!state.map || !state.dots) return;
+  const open = (s) => { const now = shown(s.stop).status; return !now || now === "a_revoir"; };
+  const next = state.sheet.stops.find(open);
+  state.dots.forEach((dot, stop) => dot.setAttribute("class", open({stop}) ? "a-faire" : "faite"));
+  const mark = $("prochaine");
+  mark.replaceChildren();
+  const where = next && state.map.doors.find((d) => d[0] === next.stop);
+  $("carte-suivante").textContent = next ? `Prochaine porte : ${next.stop}. ${next.label}` :
+    "Toutes les adresses sont notées.";
+  if (!where) { mark.removeAttribute("data-stop"); return; }
+  const k = state.mapScale, [, x, y] = where;
+  mark.setAttribute("data-stop", String(next.stop));
+  mark.append(svg("circle", {cx: x, cy: y, r: 12 * k, "stroke-width": 3 * k}),
+              svg("text", {x, y, "font-size": 12 * k, "text-anchor": "middle", "dominant-baseline": "central"},
+                  String(next.stop)));
 }
 
 // --- taps and the outbox -----------------------------------------------------------------------
@@ -361,8 +503,10 @@ async function sendTotals(event) {
 
 // --- start -------------------------------------------------------------------------------------
 async function restore() {
-  const [kept, clock, sync, items] = await Promise.all([dbGet("sheets", state.token), dbGet("meta", "clock"),
-                                                       dbGet("meta", "sync"), dbAll("outbox")]);
+  const [kept, clock, sync, items, map] = await Promise.all([dbGet("sheets", state.token), dbGet("meta", "clock"),
+                                                            dbGet("meta", "sync"), dbAll("outbox"),
+                                                            dbGet("meta", mapKey())]);
+  state.map = map ? map.map : null;
   state.offset = clock ? clock.offset : 0;
   state.lastSync = sync ? new Date(sync.at) : null;
   state.outbox = items;
@@ -374,7 +518,7 @@ async function restore() {
 async function refresh() {
   if (!navigator.onLine || document.hidden || state.dead) return;
   await flush();  // the outbox first: it retries by itself (backoff) when the network is not back yet
-  try { await loadSheet(); } catch (err) { statusLine(); }
+  try { await loadSheet(); await loadMap(); } catch (err) { statusLine(); }
 }
 
 async function start() {
@@ -388,7 +532,7 @@ async function start() {
   }
   await dbPut("meta", {key: "token", value: state.token});
   await restore();
-  try { await loadSheet(); } catch (err) {
+  try { await loadSheet(); await loadMap(); } catch (err) {
     if (!state.sheet) alertText("Pas de réseau et ce parcours n'a pas encore été ouvert sur ce téléphone : " +
                                 "réessayez une fois connecté.");
   }
@@ -402,6 +546,7 @@ async function start() {
 
 window.addEventListener("online", () => { refresh(); });
 window.addEventListener("offline", statusLine);
+window.addEventListener("resize", () => { if (state.dots && $("carte").clientWidth !== state.mapWidth) drawMap(); });
 window.addEventListener("hashchange", () => location.reload());
 document.addEventListener("visibilitychange", refresh);
 document.addEventListener("DOMContentLoaded", () => {

@@ -354,3 +354,43 @@ def test_an_available_indicator_wins_and_two_reasons_are_joined():
     assert merged["seniors_share"].source == "Filosofi"
     assert merged["owners_share"].reason == "pas de carreaux ; pas de table"
     assert list(merged) == ["seniors_share", "owners_share", "renters_share"]
+
+
+# ------------------------------------------------------------------------- shipped territories
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+@pytest.mark.parametrize("territory", ["paris", "antony"])
+def test_the_shipped_territories_say_which_file_is_missing_and_where_to_get_it(territory):
+    import json
+    meta = json.loads((DATA / territory / "metadata.json").read_text(encoding="utf-8"))
+    declared = {i["id"]: i for i in meta["indicators"]}
+    for cid in census_criteria.CENSUS_IDS:
+        if territory == "antony" and cid in ("young_adults_share", "seniors_share", "owners_share"):
+            assert declared[cid]["available"]  # the real Filosofi squares give them
+            continue
+        entry = declared[cid]
+        assert not entry["available"], cid
+        assert "insee.fr/fr/statistiques/" in entry["reason"] and "geoservices.ign.fr/contoursiris" in entry["reason"]
+        assert f"raw/insee_iris/ puis reconstruisez (python -m lib.datasets {territory})" in entry["reason"]
+
+
+def test_a_shipped_build_reads_the_files_a_user_puts_in_raw_insee_iris(tmp_path):
+    from lib.datasets import antony
+    from lib.datasets.raw import RAW_DIR
+    folder = tmp_path / "insee_iris"
+    folder.mkdir()
+    insee_zip(folder, "base-ic-logement", 2021, HEADER_LOG_2021, [
+        {"IRIS": f"{c}0101", "P21_RP": rp, "P21_RP_PROP": prop, "P21_RP_LOC": loc, "P21_RP_LOCHLMV": hlm}
+        for c, (rp, prop, loc, hlm) in HOUSING.items()])
+    ign_archive(folder / "CONTOURS-IRIS_3-0__SHP__FRA_2023-01-01.7z",
+                commune_iris(gpd.read_file(HDS / "bv_contours_etalab_9213.geojson")))
+    bureaux = antony.read_bureaux(RAW_DIR)
+    found, sources = census_criteria.shipped_census(tmp_path, "antony", bureaux, None, antony.read_results(RAW_DIR),
+                                                    "leg2024t2")
+    renters = {i.id: i for i in found}["renters_share"]
+    rp, _, loc, _ = HOUSING["92014"]
+    assert renters.values["92014_0005"] == pytest.approx(100 * loc / rp, abs=0.01)
+    assert {s.id for s in sources} == {"iris_logement", "iris_contours"}
+    assert "base-ic-evol-struct-pop-2021_csv.zip" in {i.id: i for i in found}["registration_gap"].reason

@@ -394,3 +394,14 @@ def test_a_shipped_build_reads_the_files_a_user_puts_in_raw_insee_iris(tmp_path)
     assert renters.values["92014_0005"] == pytest.approx(100 * loc / rp, abs=0.01)
     assert {s.id for s in sources} == {"iris_logement", "iris_contours"}
     assert "base-ic-evol-struct-pop-2021_csv.zip" in {i.id: i for i in found}["registration_gap"].reason
+
+
+def test_iris_of_a_table_without_a_contour_are_said_not_silently_dropped():
+    counts = pd.DataFrame({"P_RP": [60.0, 40.0, 5.0], "P_RP_PROP": 0.0, "P_RP_LOC": [30.0, 10.0, 5.0],
+                           "P_RP_LOCHLMV": 0.0}, index=["751010101", "751010102", "751010199"])
+    counts.attrs["year"] = 2021
+    found = census_criteria.census_indicators({"iris_logement": counts}, IRIS, BUREAUX, None, pd.Series(dtype=float),
+                                              "Municipales 2026, 1er tour", lambda sids: "absent")
+    renters = {i.id: i for i in found}["renters_share"]
+    assert "1 IRIS de la table sans contour" in renters.description and "751010199" in renters.description
+    assert renters.values["75056_0101"] == pytest.approx(50.0, abs=0.01)

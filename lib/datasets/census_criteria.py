@@ -170,13 +170,23 @@ def census_indicators(tables: Mapping[str, pd.DataFrame], iris: gpd.GeoDataFrame
         return [missing(s.id, s.label, both(s.table)) for s in SHARES] + [missing(GAP_ID, GAP_LABEL, both("iris_population"))]
     weights = iris_weights(iris, geo.make_valid(bureaux), addresses)
     allocated = {sid: allocate(t, weights) for sid, t in tables.items()}
-    out = [share_indicator(s, allocated[s.table], tables[s.table].attrs["year"], weights) if s.table in tables
-           else missing(s.id, s.label, why([s.table])) for s in SHARES]
+    out = [unplaced(share_indicator(s, allocated[s.table], tables[s.table].attrs["year"], weights), tables[s.table], iris)
+           if s.table in tables else missing(s.id, s.label, why([s.table])) for s in SHARES]
     if "iris_population" not in tables:
         return [*out, missing(GAP_ID, GAP_LABEL, why(["iris_population"]))]
     population = tables["iris_population"]
     adults = allocate(adults_french(population).to_frame(), weights)["adults_fr"]
-    return [*out, gap_indicator(adults, registered, population.attrs["year"], roll, weights)]
+    return [*out, unplaced(gap_indicator(adults, registered, population.attrs["year"], roll, weights), population, iris)]
+
+
+def unplaced(indicator: Indicator, table: pd.DataFrame, iris: gpd.GeoDataFrame) -> Indicator:
+    """Say, in the indicator's description, the table's IRIS that have no contour: their people
+    are in no bureau (a table and contours of different geography years), never silently lost."""
+    lost = sorted(set(table.index) - set(iris["iris"]))
+    if lost:
+        indicator.description += (f" {len(lost)} IRIS de la table sans contour (géographies d'années différentes ?) : "
+                                  f"leurs habitants ne sont comptés dans aucun bureau (ex. {lost[0]}).")
+    return indicator
 
 
 def prefer_available(first: list[Indicator], second: list[Indicator]) -> list[Indicator]:

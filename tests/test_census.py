@@ -405,3 +405,9 @@ def test_iris_of_a_table_without_a_contour_are_said_not_silently_dropped():
     renters = {i.id: i for i in found}["renters_share"]
     assert "1 IRIS de la table sans contour" in renters.description and "751010199" in renters.description
     assert renters.values["75056_0101"] == pytest.approx(50.0, abs=0.01)
+
+
+def test_iris_contours_in_geojson_are_recognised_by_their_iris_code(tmp_path):
+    path = tmp_path / "decoupage.geojson"
+    IRIS.rename(columns={"iris": "code_iris"}).to_file(path, driver="GeoJSON")
+    assert examine(path).source == "iris_contours"

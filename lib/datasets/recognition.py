@@ -184,7 +184,10 @@ def _census_source(path: Path, kind: bytes) -> Recognition | None:
             census.IRIS_CODE_COLUMNS) else None
     if kind.startswith(SEVEN_ZIP_MAGIC):
         return None
-    first = _head_text(path, 8192).partition("\n")[0].replace('"', "").strip().split(";")
+    head = _head_text(path, 8192)
+    if head.lstrip().startswith("{") and any(f'"{c}"' in head for c in census.IRIS_CODE_COLUMNS):
+        return Recognition(census.CONTOURS, "GeoJSON avec « code_iris »")
+    first = head.partition("\n")[0].replace('"', "").strip().split(";")
     yearless = {census.YEARLESS.sub(r"\1_", c) for c in first}
     table = next((t for t in census.TABLES if "IRIS" in first and set(t.needs) <= yearless), None)
     return Recognition(table.source, f"en-tête d'une base IRIS de l'INSEE ({table.stem})") if table else None

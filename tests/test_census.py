@@ -208,6 +208,9 @@ COUNTS = {commune: dict(zip(COLUMNS, values, strict=True)) for commune, values i
 }.items()}
 HOUSING = {"92002": (26000, 14000, 9000, 4000), "92014": (9000, 4500, 4200, 1000),
            "92019": (14000, 5000, 8600, 6000), "92071": (8000, 4000, 3800, 1500)}  # RP, PROP, LOC, LOCHLMV
+DIPLOMAS = {"92002": (45000, 6000, 9000, 7000, 10000), "92014": (15000, 1500, 3000, 2500, 4500),
+            "92019": (25000, 5000, 4000, 3000, 4000), "92071": (13000, 1000, 2500, 2500, 5000)}  # NSCOL15P, DIPLMIN, SUP2, SUP34, SUP5
+ACTIVITY = {"92002": (30000, 2400), "92014": (10000, 700), "92019": (17000, 2040), "92071": (9000, 630)}  # ACT1564, CHOM1564
 
 
 def commune_iris(bureaux: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -236,6 +239,9 @@ def south_folder(tmp_path_factory) -> Path:
     insee_zip(folder, "base-ic-logement", 2021, HEADER_LOG_2021, [
         {"IRIS": f"{c}0101", "P21_RP": rp, "P21_RP_PROP": prop, "P21_RP_LOC": loc, "P21_RP_LOCHLMV": hlm}
         for c, (rp, prop, loc, hlm) in HOUSING.items()])
+    insee_zip(folder, "base-ic-diplomes-formation", 2021, HEADER_DIPL_2021, [
+        {"IRIS": f"{c}0101", "P21_NSCOL15P": n, "P21_NSCOL15P_DIPLMIN": none, "P21_NSCOL15P_SUP2": s2,
+         "P21_NSCOL15P_SUP34": s34, "P21_NSCOL15P_SUP5": s5} for c, (n, none, s2, s34, s5) in DIPLOMAS.items()])
     contours = gpd.read_file(HDS / "bv_contours_etalab_9213.geojson")
     ign_archive(folder / "CONTOURS-IRIS_3-0__SHP__FRA_2023-01-01.7z", commune_iris(contours))
     return folder
@@ -264,9 +270,9 @@ def test_the_national_build_reads_the_insee_tables_and_ign_contours_as_published
 
 def test_a_table_not_given_is_declared_with_the_file_to_add(south_build):
     found = by_id(south_build)
-    for cid, name in (("unemployment_rate", "base-ic-activite-residents-2021_csv.zip"),
-                      ("no_diploma_share", "base-ic-diplomes-formation-2021_csv.zip")):
-        assert found[cid].values is None and name in found[cid].reason and "insee.fr" in found[cid].reason
+    reason = found["unemployment_rate"].reason
+    assert found["unemployment_rate"].values is None
+    assert "base-ic-activite-residents-2021_csv.zip" in reason and "insee.fr/fr/statistiques/8268843" in reason
 
 
 @pytest.mark.parametrize("bureau", ["92002_0001", "92019_0008", "92071_0007"])
@@ -280,6 +286,9 @@ def test_in_a_one_iris_commune_every_bureau_has_the_iris_rates(south_build, bure
     assert found["seniors_share"].values[bureau] == pytest.approx(100 * c["P20_POP65P"] / c["P20_POP"], abs=0.01)
     assert found["renters_share"].values[bureau] == pytest.approx(100 * loc / rp, abs=0.01)
     assert found["social_renters_share"].values[bureau] == pytest.approx(100 * hlm / rp, abs=0.01)
+    n, none, s2, s34, s5 = DIPLOMAS[commune]
+    assert found["no_diploma_share"].values[bureau] == pytest.approx(100 * none / n, abs=0.01)
+    assert found["higher_education_share"].values[bureau] == pytest.approx(100 * (s2 + s34 + s5) / n, abs=0.01)
 
 
 @pytest.mark.parametrize("bureau", ["92002_0001", "92019_0008", "92071_0007"])
@@ -384,6 +393,8 @@ def test_a_shipped_build_reads_the_files_a_user_puts_in_raw_insee_iris(tmp_path)
     insee_zip(folder, "base-ic-logement", 2021, HEADER_LOG_2021, [
         {"IRIS": f"{c}0101", "P21_RP": rp, "P21_RP_PROP": prop, "P21_RP_LOC": loc, "P21_RP_LOCHLMV": hlm}
         for c, (rp, prop, loc, hlm) in HOUSING.items()])
+    insee_zip(folder, "base-ic-activite-residents", 2021, HEADER_ACT_2021, [
+        {"IRIS": f"{c}0101", "P21_ACT1564": act, "P21_CHOM1564": chom} for c, (act, chom) in ACTIVITY.items()])
     ign_archive(folder / "CONTOURS-IRIS_3-0__SHP__FRA_2023-01-01.7z",
                 commune_iris(gpd.read_file(HDS / "bv_contours_etalab_9213.geojson")))
     bureaux = antony.read_bureaux(RAW_DIR)
@@ -392,7 +403,9 @@ def test_a_shipped_build_reads_the_files_a_user_puts_in_raw_insee_iris(tmp_path)
     renters = {i.id: i for i in found}["renters_share"]
     rp, _, loc, _ = HOUSING["92014"]
     assert renters.values["92014_0005"] == pytest.approx(100 * loc / rp, abs=0.01)
-    assert {s.id for s in sources} == {"iris_logement", "iris_contours"}
+    act, chom = ACTIVITY["92019"]
+    assert {i.id: i for i in found}["unemployment_rate"].values["92019_0008"] == pytest.approx(100 * chom / act, abs=0.01)
+    assert {s.id for s in sources} == {"iris_logement", "iris_activite", "iris_contours"}
     assert "base-ic-evol-struct-pop-2021_csv.zip" in {i.id: i for i in found}["registration_gap"].reason
 
 
@@ -411,3 +424,11 @@ def test_iris_contours_in_geojson_are_recognised_by_their_iris_code(tmp_path):
     path = tmp_path / "decoupage.geojson"
     IRIS.rename(columns={"iris": "code_iris"}).to_file(path, driver="GeoJSON")
     assert examine(path).source == "iris_contours"
+
+
+def test_a_csv_saved_with_a_utf8_bom_is_read(tmp_path):
+    path = tmp_path / "base-ic-activite-residents-2021.csv"
+    text = HEADER_ACT_2021 + "\n" + row(HEADER_ACT_2021, {"IRIS": "920190101", "P21_ACT1564": 900, "P21_CHOM1564": 90})
+    path.write_text(text + "\n", encoding="utf-8-sig")
+    table = census.read_iris_table(path, Crop(SOUTH))
+    assert table.loc["920190101", ["P_ACT1564", "P_CHOM1564"]].tolist() == [900, 90]

@@ -115,7 +115,7 @@ def read_iris_table(path: Path, crop: Crop) -> pd.DataFrame:
     (``P_POP``…), the census year in ``attrs["year"]``; a missing variable is named in French."""
     table = table_of(path.name)
     with open_table(Path(path)) as text:
-        header = text.readline().strip().replace('"', "").split(";")
+        header = text.readline().strip().lstrip("\ufeffï»¿").replace('"', "").split(";")  # a UTF-8 BOM read as Latin-1
         year = census_year(header)
         yearless = {YEARLESS.sub(r"\1_", c): c for c in header}
         table = table or next((t for t in TABLES if set(t.needs) <= set(yearless)), None)

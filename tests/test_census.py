@@ -263,7 +263,7 @@ def test_the_national_build_reads_the_insee_tables_and_ign_contours_as_published
                 "seniors_share", "renters_share", "social_renters_share", "owners_share"):
         assert found[cid].values is not None and found[cid].values.notna().sum() == 91, cid
     assert found["executives_share"].year == 2020 and found["renters_share"].year == 2021
-    assert "pas la table officielle de liaison" in found["renters_share"].source
+    assert "pas la table « Liaison IRIS / Bureaux de vote »" in found["renters_share"].source
     assert "surface" in found["renters_share"].source  # no BAN file in this folder
     assert {s.id for s in south_build.sources} >= {"iris_population", "iris_logement", "iris_contours"}
 

@@ -122,7 +122,7 @@ def allocate(counts: pd.DataFrame, weights: Weights) -> pd.DataFrame:
 def source_text(year: int, weights: Weights) -> str:
     """« INSEE, recensement 2021 (tables IRIS) ; IRIS → bureaux au prorata … » (shown with each value)."""
     return (f"INSEE, recensement {year} (bases infracommunales IRIS) ; IRIS → bureaux {weights.method} : "
-            "répartition spatiale, pas la table officielle de liaison IRIS–bureaux")
+            "répartition spatiale, pas la table « Liaison IRIS / Bureaux de vote »")
 
 
 def share_indicator(share: Share, per_bureau: pd.DataFrame, year: int, weights: Weights) -> Indicator:

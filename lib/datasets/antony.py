@@ -17,6 +17,7 @@ import pandas as pd
 from lib import geo, minint
 from lib.contract import RESULTS_COLUMNS
 from lib.datasets.archives import read_vector
+from lib.datasets.census_criteria import prefer_available, shipped_census
 from lib.datasets.filosofi import (
     FILOSOFI_COUNTS,
     areal_filosofi,
@@ -117,12 +118,14 @@ def read(raw_dir: Path, log=print) -> RawTerritory:
                          "existe mais sans contours IRIS dans les données"),
         qpv_indicator(read_qpv(raw_path(raw_dir, QPV_FILE), area_names.index), geo.make_valid(bureaux), None),
     ]
+    census, census_sources = shipped_census(raw_dir, "antony", bureaux, None, results, "leg2024t2")
+    indicators = prefer_available(indicators, census)
     stations = shipped_stations(raw_dir)
     return RawTerritory(
         territory_id="antony", name="Antony et voisines (92-13)",
         reference_map="Contours des bureaux de vote Etalab (REU, 2022+)",
         bureaux=bureaux, area_names=area_names, area_kind="commune", results=results,
-        registered_election="leg2024t2", sources=[*SOURCES, QPV_SOURCE], indicators=indicators,
+        registered_election="leg2024t2", sources=[*SOURCES, QPV_SOURCE, *census_sources], indicators=indicators,
         addresses=None,
         addresses_missing_reason="pas de fichier BAN des Hauts-de-Seine dans les données : "
                                  "listes de porte-à-porte indisponibles pour ce territoire",

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from lib.datasets.addresses import read_ban
+from lib.datasets.census import read_iris_contours, read_iris_table
 from lib.datasets.contours import read_contours
 from lib.datasets.crop import Crop
 from lib.datasets.filosofi import read_filosofi_squares
@@ -26,6 +27,8 @@ LAYOUTS: dict[str, Reader] = {
     "sncf_csv": lambda path, crop: read_sncf_stations(path),
     "filosofi_grid": read_filosofi_squares,
     "qpv_geojson": lambda path, crop: read_qpv(path, crop.communes),
+    "insee_iris_csv": read_iris_table,  # the four INSEE IRIS tables, any census year
+    "ign_iris_contours": read_iris_contours,
 }
 RESULT_LAYOUTS = ("minint_wide", "minint_wide_unnamed", "minint_wide_tab")  # the results files' layouts
 

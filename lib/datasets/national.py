@@ -29,6 +29,7 @@ from lib.config import load_sources
 from lib.contract import RESULTS_COLUMNS
 from lib.datasets import citymap, plm
 from lib.datasets.assembly import assemble
+from lib.datasets.census_criteria import national_census, prefer_available
 from lib.datasets.citymap import SIDECAR, ContourMap
 from lib.datasets.contours import (
     contour_fields,
@@ -479,6 +480,7 @@ def read(selector: Selector, folder: Path, *, sources: Sources | None = None, lo
     stations = read_stations(ctx)
     indicators, weight_points = read_filosofi(ctx, bureaux)
     indicators.append(national_qpv(ctx, bureaux, addresses))
+    indicators = prefer_available(indicators, national_census(ctx, bureaux, addresses, results, latest_election(results)))
     ignored = ignored_notes(folder, ctx.files, sources)
     for note in ignored:
         log(f"  {note}")

@@ -26,6 +26,7 @@ from lib.datasets.carryover import (
     registered_by_bureau,
     transfer_weights,
 )
+from lib.datasets.census_criteria import prefer_available, shipped_census
 from lib.datasets.qpv import SHIPPED_FILE as QPV_FILE
 from lib.datasets.qpv import SOURCE as QPV_SOURCE
 from lib.datasets.qpv import qpv_indicator, read_qpv
@@ -182,9 +183,9 @@ def indicators_2026(b26: gpd.GeoDataFrame) -> list[Indicator]:
         Indicator("seniors_share", "Part des 65 ans et plus", "", "", None, "",
                   reason="carreaux Filosofi 200 m non disponibles pour Paris"),
         Indicator("young_adults_share", "Part des 18-24 ans", "", "", None, "",
-                  reason="carreaux Filosofi 200 m et tables IRIS du recensement non disponibles pour Paris"),
+                  reason="carreaux Filosofi 200 m non disponibles pour Paris"),
         Indicator("owners_share", "Ménages propriétaires", "", "", None, "",
-                  reason="carreaux Filosofi 200 m et tables IRIS du recensement non disponibles pour Paris"),
+                  reason="carreaux Filosofi 200 m non disponibles pour Paris"),
     ]
 
 
@@ -199,12 +200,14 @@ def read(raw_dir: Path, log=print) -> RawTerritory:
     stations = shipped_stations(raw_dir)
     indicators = indicators_2026(b26)
     indicators.append(qpv_indicator(read_qpv(raw_path(raw_dir, QPV_FILE), [COMMUNE]), bureaux, addresses))
+    census, census_sources = shipped_census(raw_dir, "paris", bureaux, addresses, results, "mun2026t1")
+    indicators = prefer_available(indicators, census)
     by_id = b26.set_index("bureau_id")
     return RawTerritory(
         territory_id="paris", name="Paris",
         reference_map="Secteurs des bureaux de vote 2026 (Ville de Paris)",
         bureaux=bureaux, area_names=area_names, area_kind="arrondissement",
-        results=results, registered_election="mun2026t1", sources=[*SOURCES, QPV_SOURCE],
+        results=results, registered_election="mun2026t1", sources=[*SOURCES, QPV_SOURCE, *census_sources],
         indicators=indicators, addresses=addresses, stations=stations,
         trend_pair=("mun2020t1", "mun2026t1"),
         extra_abstention={"mun2020t1": pd.to_numeric(by_id["taux_abstention_2020"]).astype(float)},

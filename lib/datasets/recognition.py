@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import codecs
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from lib import minint
-from lib.datasets import contours
+from lib.datasets import census, contours
 from lib.datasets.archives import SEVEN_ZIP_MAGIC, ZIP_MAGIC, magic, open_binary
 from lib.errors import TerrainError
 
@@ -46,7 +47,7 @@ class Recognition:
         return bool(self.candidates) or (self.source is not None and self.source not in NON_RESULTS)
 
 
-NON_RESULTS = ("contours", "idfm_gares", "sncf_gares", "ban", "filosofi_200m")
+NON_RESULTS = ("contours", "idfm_gares", "sncf_gares", "ban", "filosofi_200m", *census.BY_SOURCE, census.CONTOURS)
 # folded prefix of a numbered column → its published name (said as evidence)
 LIST_COLUMNS = {"nuance liste": "Nuance liste", "libelle de liste": "Libellé de liste",
                 "libelle abrege de liste": "Libellé abrégé de liste", "sieges au cm": "Sièges au CM",
@@ -168,6 +169,37 @@ AS_CSV = ("enregistrez-le au format CSV (séparateur « ; ») avec l'en-tête pu
           "(docs/national_build.md, « Accepted results layouts »)")
 
 
+def _census_source(path: Path, kind: bytes) -> Recognition | None:
+    """An INSEE IRIS table (its zip's ``base-ic-…`` member, or a CSV whose header has a table's
+    variables) or IGN's IRIS contours (named « CONTOURS-IRIS », or a layer with ``CODE_IRIS``)."""
+    if Path(path).name.upper().startswith("CONTOURS-IRIS"):
+        return Recognition(census.CONTOURS, "nom publié par l'IGN « CONTOURS-IRIS… »")
+    if kind.startswith(ZIP_MAGIC):
+        with zipfile.ZipFile(path) as zf:
+            table = next((t for n in zf.namelist() if (t := census.table_of(n))), None)
+        return Recognition(table.source, f"archive de l'INSEE contenant « {table.stem}-… »") if table else None
+    if Path(path).suffix.lower() in (".gpkg", ".shp"):
+        fields = _fields(path)
+        return Recognition(census.CONTOURS, "couche avec la colonne CODE_IRIS") if set(fields) & set(
+            census.IRIS_CODE_COLUMNS) else None
+    if kind.startswith(SEVEN_ZIP_MAGIC):
+        return None
+    head = _head_text(path, 8192)
+    if head.lstrip().startswith("{") and any(f'"{c}"' in head for c in census.IRIS_CODE_COLUMNS):
+        return Recognition(census.CONTOURS, "GeoJSON avec « code_iris »")
+    first = head.partition("\n")[0].replace('"', "").strip().split(";")
+    yearless = {census.YEARLESS.sub(r"\1_", c) for c in first}
+    table = next((t for t in census.TABLES if "IRIS" in first and set(t.needs) <= yearless), None)
+    return Recognition(table.source, f"en-tête d'une base IRIS de l'INSEE ({table.stem})") if table else None
+
+
+def _fields(path: Path) -> list[str]:
+    try:
+        return contours.contour_fields(path)
+    except TerrainError:
+        return []
+
+
 def examine(path: Path) -> Recognition:
     """What ``path`` is, from its content, with the evidence, or why it is none of our sources."""
     kind, suffix = magic(path), Path(path).suffix.lower()
@@ -175,6 +207,12 @@ def examine(path: Path) -> Recognition:
         return Recognition(None, reason=f"fichier Parquet : un CSV est attendu ; {AS_CSV}")
     if suffix in SPREADSHEET_SUFFIXES or kind.startswith(OLE_MAGIC):
         return Recognition(None, reason=f"classeur tableur ({suffix or 'xls'}) : un CSV est attendu ; {AS_CSV}")
+    try:
+        found = _census_source(path, kind)
+    except (OSError, EOFError, zipfile.BadZipFile):
+        found = None  # unreadable: the checks below say why
+    if found:
+        return found
     if kind.startswith((ZIP_MAGIC, SEVEN_ZIP_MAGIC)) or suffix in (".gpkg", ".shp"):
         sid = _vector_source_id(path)
         if sid is None:

@@ -274,6 +274,8 @@ WALK_CSS = HTML_CSS + """
   text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff;}
 .terrain-far .terrain-rue {display: none;}
 #terrain-panel .credit {font-size: 12px; color: #444; margin-top: 12px;}
+.terrain-depart div {position: absolute; transform: translate(-50%, -135%); padding: 1px 5px; border-radius: 4px;
+  border: 3px solid; background: #fff; font: 700 12px system-ui, sans-serif; color: #111; white-space: nowrap;}
 """
 STREET_STYLE = {"foot": ("#8c7a5e", 1.2, "3 3"), "street": ("#a9a9a9", 3.5, None), "major": ("#8f8f8f", 5.0, None)}
 STREETS_MARGIN_M = 150.0  # streets around the turfs' doors
@@ -340,6 +342,10 @@ def _turf_layer(turfs: pd.DataFrame, lines: Mapping[str, list[list[float]]], col
             folium.CircleMarker([row.lat, row.lon], radius=5, color="#111", weight=1, fill=True, fill_color=colour,
                                 fill_opacity=1, tooltip=fr.escape(f"{turf_id} · {int(row.stop)}. {row.label}"),
                                 ).add_to(group)
+        start = rows.iloc[0]  # the turf's code where its walk starts: with more turfs than colours, two share one
+        folium.Marker([start.lat, start.lon], interactive=False, icon=folium.DivIcon(
+            class_name="terrain-depart", icon_size=(0, 0),
+            html=f'<div style="border-color:{colour}">{fr.escape(str(turf_id))}</div>')).add_to(group)
     return group
 
 

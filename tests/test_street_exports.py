@@ -72,6 +72,15 @@ def test_walk_html_lists_every_turf_of_the_plan():
     assert all(f"<b>{t}</b>" in page() for t in plan()[1]["turf_id"])
 
 
+def test_walk_html_names_each_turf_where_its_walk_starts():
+    turfs = plan()[0]
+    blocks = re.findall(r"L\.divIcon\((\{.*?\})\)", page(), flags=re.S)
+    icons = [json.loads(re.sub(r",\s*}$", "}", block)) for block in blocks]  # folium leaves a trailing comma
+    starts = [re.fullmatch(r'<div style="border-color:#[0-9a-f]{6}">(T\d+)</div>', icon["html"]).group(1)
+              for icon in icons if icon["className"] == "terrain-depart"]
+    assert sorted(starts) == sorted(turfs["turf_id"].astype(str).unique())
+
+
 # --- the A4 packet's map: labels that do not cover each other --------------------------------------
 
 PACKET_BUREAUX = ["75056_1613", "75056_1614", "75056_1602", "75056_1651"]

@@ -27,9 +27,10 @@ OSM_LICENCE = "ODbL 1.0"
 OSM_SHORT_CREDIT = "© OpenStreetMap (ODbL)"  # on a map too small for the full credit (the phone's)
 MAJOR = frozenset({"primary", "primary_link", "secondary", "secondary_link", "tertiary", "tertiary_link"})
 FOOT = frozenset({"footway", "path", "steps", "track", "cycleway"})
-STYLE = {  # class → (line width mm, grey level): streets read as streets, paths stay discreet
-    "major": (1.6, 205), "street": (1.1, 215), "foot": (0.3, 150)}
-NAME_PT = 5.5  # street names, legible at print scale
+STYLE = {  # class → (line width mm, grey level): streets read as streets on a laser print, paths stay discreet
+    "major": (1.8, 180), "street": (1.2, 198), "foot": (0.3, 140)}
+NAME_PT = 6.5  # street names, legible at print scale
+NAME_HALO_MM = 0.7  # the white outline round a name: it reads over the route and the streets
 NAME_MIN_MM = 14.0  # a street piece shorter than this on paper gets no name
 NAME_EM = 0.55  # a name's mean glyph width, in ems: its length on a screen before it is drawn
 CLEAR_M = 25.0  # a name this far from every door is clear of the dots
@@ -96,6 +97,16 @@ class StreetLayer:
     def draw(self, pdf: FPDF, box, keep_clear: Sequence[shapely.Geometry] = ()) -> list[shapely.Geometry]:
         """The streets inside ``box`` (a :class:`lib.walk_exports.MapBox`), then their names, none over
         ``keep_clear`` (the map's scale, north arrow, credit: page mm); returns the names' footprints."""
+        return self.draw_names(pdf, box, self.draw_lines(pdf, box), keep_clear)
+
+    def draw_names(self, pdf: FPDF, box, drawn: tuple[np.ndarray, np.ndarray],
+                   keep_clear: Sequence[shapely.Geometry] = ()) -> list[shapely.Geometry]:
+        """The names of the streets :meth:`draw_lines` drew, none over ``keep_clear`` (page mm); drawn
+        apart so that the route can go between the streets and their names."""
+        return self._names(pdf, box, *drawn, list(keep_clear))
+
+    def draw_lines(self, pdf: FPDF, box) -> tuple[np.ndarray, np.ndarray]:
+        """The streets inside ``box`` by class; returns what was drawn (indices, clipped lines)."""
         rect = box.ground
         hits = self.tree.query(shapely.box(*rect))
         clipped = shapely.clip_by_rect(self.lines[hits], *rect)
@@ -108,14 +119,14 @@ class StreetLayer:
                     if not part.is_empty and part.geom_type == "LineString":
                         sx, sy = box.page(*np.asarray(part.coords).T)
                         pdf.polyline(list(zip(sx.tolist(), sy.tolist(), strict=True)))
-        return self._names(pdf, box, hits, clipped, list(keep_clear))
+        return hits, clipped
 
     def _names(self, pdf: FPDF, box, hits: np.ndarray, clipped: np.ndarray,
                placed: list[shapely.Geometry]) -> list[shapely.Geometry]:
         """One label per street name, on its longest piece, along it, never over another label nor
         over what ``placed`` already holds; returns the labels' footprints."""
         pdf.set_font("DejaVu", size=NAME_PT)
-        pdf.set_text_color(60, 60, 60)
+        pdf.set_text_color(30, 30, 30)
         longest: dict[str, shapely.Geometry] = {}
         for name, geom in zip(self.name[hits], clipped, strict=True):
             if name and not geom.is_empty and geom.length > getattr(longest.get(name), "length", 0.0):
@@ -126,9 +137,16 @@ class StreetLayer:
             if label is not None and not any(label[0].intersects(other) for other in placed):
                 placed.append(label[0])
                 with pdf.rotation(label[1], label[2], label[3]):
-                    pdf.text(label[2], label[3], name)
+                    _haloed_text(pdf, label[2], label[3], name)
         pdf.set_text_color(0, 0, 0)
         return placed[reserved:]
+
+
+def _haloed_text(pdf: FPDF, x: float, y: float, text: str) -> None:
+    """Dark text on a white outline: it reads over the streets' grey and the route's red."""
+    with pdf.local_context(text_mode="STROKE", line_width=NAME_HALO_MM, draw_color=(255, 255, 255)):
+        pdf.text(x, y, text)
+    pdf.text(x, y, text)
 
 
 def _spot(name: str, part: shapely.LineString, doors: shapely.Geometry, width: float, height: float) -> NameSpot:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -226,13 +226,25 @@ def field_packet_pdf(turfs: pd.DataFrame, summary: pd.DataFrame, *, title: str,
                                f"(estimations) · parcours {int(info['parcours_m'])} m · ≈ {int(info['minutes_estimees'])} min",
                        new_x="LMARGIN", new_y="NEXT")
         top, link = pdf.get_y(), (links or {}).get(str(turf_id))
-        _route_map(pdf, rows, MapBox(x=10, y=top + 2, w=150 if link else 190, h=72), layer, network)
+        height = map_height(top, len(rows), pdf.h)
+        _route_map(pdf, rows, MapBox(x=10, y=top + 2, w=150 if link else 190, h=height), layer, network)
         if link:
             _link_qr(pdf, link, x=164, y=top + 4)
-        pdf.set_y(top + 76)
+        pdf.set_y(top + height + 4)
         _address_table(pdf, rows)
     buf = io.BytesIO(pdf.output())
     return buf.getvalue()
+
+
+MAP_MIN_H, MAP_MAX_H = 72.0, 150.0  # mm: the packet's map, taller when the address list leaves room
+ROW_H, TABLE_EXTRA_H, FOOTER_H = 5.6, 34.0, 13.0  # an address row; header, total, turf totals, notes; footer
+
+
+def map_height(top: float, addresses: int, page_h: float) -> float:
+    """The map's height on a turf's first page: what the address list (its first page's rows) and
+    the footer leave, between MAP_MIN_H and MAP_MAX_H — a short turf gets a big, readable map."""
+    table = ROW_H * min(addresses, ROWS_FIRST_PAGE) + TABLE_EXTRA_H
+    return float(np.clip(page_h - FOOTER_H - top - 6 - table, MAP_MIN_H, MAP_MAX_H))
 
 
 def _link_qr(pdf: FPDF, link: str, *, x: float, y: float) -> None:
@@ -241,6 +253,9 @@ def _link_qr(pdf: FPDF, link: str, *, x: float, y: float) -> None:
     pdf.set_xy(x, y + 38)
     pdf.set_font("DejaVu", size=7)
     pdf.multi_cell(36, 3, "Scannez pour noter les portes sur votre téléphone (même sans réseau)", align="C")
+
+
+FRAME_MARGIN_M, FRAME_MIN_M = 30.0, 150.0  # ground round a turf's stops on its packet map
 
 
 @dataclass(frozen=True)
@@ -256,8 +271,11 @@ class MapBox:
     scale: float = 1.0  # mm per metre
 
     def framed(self, px: np.ndarray, py: np.ndarray) -> MapBox:
-        """The same box centred on the points, at the scale that shows them all."""
-        span_x, span_y = max(float(np.ptp(px)), 50.0), max(float(np.ptp(py)), 50.0)
+        """The same box centred on the points, at the scale that shows them all and the streets around
+        them (FRAME_MARGIN_M each side, FRAME_MIN_M across at least): a volunteer finds the turf from
+        the streets they know."""
+        span_x = max(float(np.ptp(px)) + 2 * FRAME_MARGIN_M, FRAME_MIN_M)
+        span_y = max(float(np.ptp(py)) + 2 * FRAME_MARGIN_M, FRAME_MIN_M)
         scale = min((self.w - 16) / span_x, (self.h - 14) / span_y)
         return MapBox(self.x, self.y, self.w, self.h, (px.max() + px.min()) / 2, (py.max() + py.min()) / 2, scale)
 
@@ -281,11 +299,15 @@ def _route_map(pdf: FPDF, rows: pd.DataFrame, box: MapBox, layer: StreetLayer | 
     pdf.set_line_width(0.2)
     pdf.rect(box.x, box.y, box.w, box.h)
     box = box.framed(rows["x"].to_numpy(), rows["y"].to_numpy())
+    sx, sy = box.page(rows["x"].to_numpy(), rows["y"].to_numpy())
+    names: list[shapely.Geometry] = []
     with pdf.rect_clip(box.x, box.y, box.w, box.h):  # a detour beyond the frame stays inside it
-        if layer is not None:
-            layer.draw(pdf, box, keep_clear=furniture(box, credit=True))
+        drawn = layer.draw_lines(pdf, box) if layer is not None else None
         route = _route_line(pdf, rows, box, network)
-    _stop_numbers(pdf, *box.page(rows["x"].to_numpy(), rows["y"].to_numpy()), route)
+        if drawn is not None:  # over the route, haloed, off the dots
+            dots = list(shapely.buffer(shapely.points(sx, sy), 1.6))
+            names = layer.draw_names(pdf, box, drawn, keep_clear=furniture(box, credit=True) + dots)
+    _stop_numbers(pdf, sx, sy, route, avoid=names)
     _scale_and_north(pdf, box)
     if layer is not None:
         pdf.set_font("DejaVu", size=5.5)
@@ -322,12 +344,13 @@ def _route_line(pdf: FPDF, rows: pd.DataFrame, box: MapBox, network: StreetNetwo
 NUMBER_SPOTS = ((1.6, -1.0), (1.6, 3.0), (-1.6, -1.0), (-1.6, 3.0), (0.0, -2.0), (0.0, 4.2), (2.2, 1.0), (-2.2, 1.0))
 
 
-def number_boxes(sx: np.ndarray, sy: np.ndarray, widths: list[float], route: np.ndarray) -> list[tuple]:
+def number_boxes(sx: np.ndarray, sy: np.ndarray, widths: list[float], route: np.ndarray,
+                 avoid: Sequence[shapely.Geometry] = ()) -> list[tuple]:
     """Where each stop's number goes (page mm: x0, y0, x1, y1, the text's baseline at y1): the first
-    spot round its dot that covers no other number, no dot and not the route line; else the spot
-    that covers least of them (other numbers weigh most)."""
+    spot round its dot that covers no other number, no dot, no street name (``avoid``) and not the
+    route line; else the spot that covers least of them (other numbers weigh most)."""
     line = shapely.LineString(route).buffer(0.45) if len(route) > 1 else shapely.Polygon()
-    dots = shapely.union_all(shapely.buffer(shapely.points(sx, sy), 1.45))
+    dots = shapely.union_all([*shapely.buffer(shapely.points(sx, sy), 1.45), *avoid])
     taken: list[tuple] = []
     for a, b, width in zip(sx, sy, widths, strict=True):
         best, cost = None, np.inf
@@ -345,8 +368,9 @@ def number_boxes(sx: np.ndarray, sy: np.ndarray, widths: list[float], route: np.
     return taken
 
 
-def _stop_numbers(pdf: FPDF, sx: np.ndarray, sy: np.ndarray, route: np.ndarray) -> None:
-    """A dot per stop and its number beside it (:func:`number_boxes`)."""
+def _stop_numbers(pdf: FPDF, sx: np.ndarray, sy: np.ndarray, route: np.ndarray,
+                  avoid: Sequence[shapely.Geometry] = ()) -> None:
+    """A dot per stop and its number beside it (:func:`number_boxes`), off the street names ``avoid``."""
     pdf.set_font("DejaVu", "B", 6)
     pdf.set_fill_color(255, 255, 255)
     pdf.set_line_width(0.25)
@@ -354,7 +378,7 @@ def _stop_numbers(pdf: FPDF, sx: np.ndarray, sy: np.ndarray, route: np.ndarray) 
     for a, b in zip(sx, sy, strict=True):
         pdf.circle(x=a, y=b, radius=1.3, style="FD")
     widths = [pdf.get_string_width(str(i)) for i in range(1, len(sx) + 1)]
-    for i, rect in enumerate(number_boxes(sx, sy, widths, route), start=1):
+    for i, rect in enumerate(number_boxes(sx, sy, widths, route, avoid), start=1):
         pdf.text(rect[0], rect[3], str(i))
 
 

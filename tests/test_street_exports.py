@@ -103,7 +103,8 @@ def packet_pages():
     pdf.add_font("DejaVu", "B", str(walk_exports.FONT_DIR / "DejaVuSans-Bold.ttf"))
     pdf.add_page()
     for turf_id, rows in turfs.sort_values(["turf_id", "stop"]).groupby("turf_id"):
-        box = walk_exports.MapBox(x=10, y=30, w=150, h=72).framed(rows["x"].to_numpy(), rows["y"].to_numpy())
+        height = walk_exports.map_height(30, len(rows), pdf.h)  # as the packet sizes it
+        box = walk_exports.MapBox(x=10, y=30, w=150, h=height).framed(rows["x"].to_numpy(), rows["y"].to_numpy())
         line = np.asarray(walk_exports.route_lines(rows, network)[turf_id])
         route = np.column_stack(box.page(*lonlat_to_l93(line[:, 0], line[:, 1])))
         yield pdf, box, route, box.page(rows["x"].to_numpy(), rows["y"].to_numpy())
@@ -195,3 +196,18 @@ def test_walk_html_is_in_the_export_registry_and_escapes_what_it_shows():
                                               streets=streets, network=network).decode("utf-8")
     assert "walk_html" in exports.WALK_EXPORTS
     assert "<img src=x onerror" not in html and "<b>Samedi" not in html
+
+
+def test_a_short_turf_gets_a_taller_packet_map_and_a_long_one_keeps_the_minimum():
+    short, long_ = walk_exports.map_height(30, 12, 297), walk_exports.map_height(30, 40, 297)
+    assert short > 100 and long_ == walk_exports.MAP_MIN_H
+    table = walk_exports.ROW_H * 12 + walk_exports.TABLE_EXTRA_H
+    assert 30 + 6 + short + table <= 297 - walk_exports.FOOTER_H  # the list and its totals still fit above the footer
+
+
+def test_a_stop_number_keeps_off_a_street_name():
+    sx, sy, route = np.array([50.0]), np.array([50.0]), np.empty((0, 2))
+    free = walk_exports.number_boxes(sx, sy, [2.0], route)[0]
+    name = shapely.box(*free).buffer(0.2)  # a street name where the number would have gone
+    moved = walk_exports.number_boxes(sx, sy, [2.0], route, avoid=[name])[0]
+    assert not name.intersects(shapely.box(*moved))

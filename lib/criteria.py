@@ -299,3 +299,14 @@ def indicator_rows(indicators: Iterable[Mapping], criteria: Mapping[str, Criteri
                      "Source / raison": (f"{ind.get('source', '')} {ind.get('year') or ''}".strip()
                                          if ind["available"] else ind.get("reason", ""))})
     return rows
+
+
+def same_reasons(order: Iterable[str], reasons: Mapping[str, str]) -> list[tuple[list[str], str]]:
+    """The unavailable criteria of ``order`` grouped by their reason, first appearance first: a dozen
+    census criteria missing the same file are one line naming them all, not twelve copies of the
+    file's name and address."""
+    groups: dict[str, list[str]] = {}
+    for cid in order:
+        if cid in reasons:
+            groups.setdefault(reasons[cid], []).append(cid)
+    return [(ids, reason) for reason, ids in groups.items()]

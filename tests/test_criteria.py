@@ -106,3 +106,9 @@ def test_our_share_is_missing_where_our_side_did_not_stand(results):
     share = crit.our_share(runoff, "leg2024t1", ["DUPONT Ana"])
     assert share["99001_0001"] > 0
     assert pd.isna(share["99001_0003"])
+
+
+def test_unavailable_criteria_missing_the_same_file_are_one_line():
+    reasons = {"gap": "fichier A absent", "renters": "fichier B absent", "workers": "fichier A absent"}
+    assert crit.same_reasons(["income", "gap", "renters", "workers"], reasons) == [
+        (["gap", "workers"], "fichier A absent"), (["renters"], "fichier B absent")]

@@ -241,10 +241,11 @@ def _unavailable_note(box, unavailable: dict[str, str], conf: Settings) -> None:
 
     One element, not a disabled slider each: every widget here is re-sent at each slider move.
     """
-    missing = [cid for cid in conf.criteria if cid in unavailable]
-    with box.expander(f"Indisponibles ici ({len(missing)})"):
-        st.markdown("\n".join(f"- **{fr.markdown_text(conf.criteria[cid].label)}** : {fr.markdown_text(unavailable[cid])}"
-                               for cid in missing))
+    groups = crit.same_reasons(conf.criteria, unavailable)
+    with box.expander(f"Indisponibles ici ({sum(len(ids) for ids, _ in groups)})"):
+        st.markdown("\n".join(
+            f"- {', '.join(f'**{fr.markdown_text(conf.criteria[cid].label)}**' for cid in ids)} : {fr.markdown_text(reason)}"
+            for ids, reason in groups))
 
 
 def weight_controls(box, unavailable: dict[str, str]) -> None:

@@ -406,12 +406,12 @@ _SENT = f"""(n) => {{
 }}"""
 
 
-def drawn_as_sent(pg, n: int = 6) -> tuple[int, int]:
+def drawn_as_sent(pg, n: int = 6, pixels: np.ndarray | None = None) -> tuple[int, int]:
     """(places checked, places drawn otherwise): bureaux of each colour (their fill is the nearest of
     the palette there), or address points (not the background there). A name or an outline may lie
-    over a few: callers allow a small share of misses."""
+    over a few: callers allow a small share of misses. ``pixels``: the map as already captured."""
     places = pg.evaluate(_SENT, n)
-    pixels = canvas_pixels(pg)
+    pixels = canvas_pixels(pg) if pixels is None else pixels
     wrong = 0
     for place in places:
         y, x = min(round(place["y"]), len(pixels) - 1), min(round(place["x"]), pixels.shape[1] - 1)

@@ -182,11 +182,12 @@ def map_problems(pg, kind: str, colours: dict[str, tuple] | None = None,
     wait_map(pg, kind)
     if (error := map_error(pg)) is not None:
         return [f"{kind} map failed: {error}"]
-    checked, wrong = drawn_as_sent(pg)
+    pixels = canvas_pixels(pg)  # one capture for both checks
+    checked, wrong = drawn_as_sent(pg, pixels=pixels)
     problems = [] if checked >= 3 and wrong <= MISSES * checked else [
         f"{kind} map not drawn as sent: {wrong} of {checked} places otherwise"]
     if colours and bureaux:
-        off = priority_classes(pg, colours, bureaux, canvas_pixels(pg))
+        off = priority_classes(pg, colours, bureaux, pixels)
         problems += [f"bureau {b} drawn {d}, expected {e}" for b, d, e in off]
     return problems
 
